@@ -1,0 +1,146 @@
+# tern: build, images, emulator runs and tests. `make help` lists targets.
+# SPDX-License-Identifier: GPL-2.0
+
+BUILD		?= build
+CC		:= gcc
+LD		:= ld
+OBJCOPY		:= objcopy
+PYTHON		?= python3
+NEWLIB		:= $(BUILD)/newlib
+GCC_INC		:= $(shell $(CC) -print-file-name=include)
+LIBGCC		:= $(shell $(CC) -print-libgcc-file-name)
+GIT_REV		:= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+# tern proper: freestanding, kernel code model (linked in the top 2 GiB), no
+# red zone (interrupts share the stack), no SSE (general registers only; CR4
+# leaves SSE off, so any slip traps as #UD instead of corrupting state).
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-ffreestanding -fno-pic -fno-pie -mcmodel=kernel -mno-red-zone \
+	-mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) -I. \
+	-D_DEFAULT_SOURCE -DTERN_GIT='"$(GIT_REV)"' -MMD -MP
+KASFLAGS := -D__ASSEMBLER__ -I. -MMD -MP
+
+KSRCS := $(wildcard boot/*.c boot/*.S core/*.c core/*.S core/libc/*.c \
+	irq/*.c irq/*.S mm/*.c vmx/*.c iommu/*.c drivers/*.c)
+KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
+
+# The UEFI loader: a gnu-efi application that carries tern.elf.
+EFI_INC  := /usr/include/efi
+EFI_LIB  := /usr/lib
+EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
+	-ffreestanding -fno-stack-protector -maccumulate-outgoing-args \
+	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
+
+.PHONY: all deps newlib iso esp run run-qemu run-bochs test unit system \
+	test-qemu-uefi test-qemu-grub test-bochs test-kvm bench clean help
+
+all: $(BUILD)/tern.elf $(BUILD)/tern.efi $(BUILD)/tern.iso
+
+help:
+	@echo "make deps        install build and test packages (apt-get, needs root)"
+	@echo "make             build/tern.elf (multiboot2), build/tern.efi (UEFI), build/tern.iso"
+	@echo "make run         boot tern in Bochs (VT-x) and attach to its serial shell"
+	@echo "make run-qemu    boot tern.efi in QEMU q35 + OVMF + VT-d and attach"
+	@echo "make test        every test: unit tests, then system tests in QEMU and Bochs"
+	@echo "make unit        host unit tests only (ASan/UBSan)"
+	@echo "make usb         build/tern-usb.img: a disk image that boots by BIOS and UEFI"
+
+deps:
+	sh tests/tools/install-deps.sh
+
+newlib: $(NEWLIB)/.stamp
+$(NEWLIB)/.stamp: core/libc/build-newlib.sh
+	sh core/libc/build-newlib.sh $(BUILD)
+
+$(BUILD)/k/%.c.o: %.c $(NEWLIB)/.stamp
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(KASFLAGS) -c $< -o $@
+
+$(BUILD)/tern.elf: $(KOBJS) linker.ld $(NEWLIB)/.stamp
+	$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
+		--no-warn-rwx-segments -T linker.ld -o $@ $(KOBJS) \
+		$(NEWLIB)/lib/libc.a $(LIBGCC)
+	@# tern must never touch vector registers outside newlib's varargs
+	@# prologues (skipped when %al is 0, which tern's calls always pass).
+	@sh tests/tools/check-no-sse.sh $@
+
+$(BUILD)/efi/loader.o: boot/uefi/loader.c boot/bootinfo.h boot/elf64.h
+	@mkdir -p $(dir $@)
+	$(CC) $(EFICFLAGS) -c $< -o $@
+
+$(BUILD)/efi/tern_blob.o: $(BUILD)/tern.elf
+	@mkdir -p $(dir $@)
+	cd $(BUILD) && $(OBJCOPY) -I binary -O elf64-x86-64 -B i386:x86-64 \
+		tern.elf efi/tern_blob.o
+
+$(BUILD)/efi/tern.so: $(BUILD)/efi/loader.o $(BUILD)/efi/tern_blob.o
+	$(LD) -nostdlib -znocombreloc -T $(EFI_LIB)/elf_x86_64_efi.lds -shared \
+		-z noexecstack -Bsymbolic -L$(EFI_LIB) $(EFI_LIB)/crt0-efi-x86_64.o $^ \
+		-o $@ -lefi -lgnuefi
+
+$(BUILD)/tern.efi: $(BUILD)/efi/tern.so
+	$(OBJCOPY) -j .text -j .sdata -j .data -j .rodata -j .dynamic -j .dynsym \
+		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
+		--target efi-app-x86_64 --subsystem=10 $< $@
+
+# GRUB ISO (BIOS and UEFI GRUB, hybrid: also a USB-stick image).
+$(BUILD)/tern.iso: $(BUILD)/tern.elf boot/grub.cfg
+	sh boot/mkiso.sh $(BUILD) $@
+
+iso: $(BUILD)/tern.iso
+
+# A FAT ESP directory for QEMU (tern.efi as the removable-media default).
+esp: $(BUILD)/tern.efi
+	rm -rf $(BUILD)/esp && mkdir -p $(BUILD)/esp/EFI/BOOT
+	cp $(BUILD)/tern.efi $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
+
+usb: $(BUILD)/tern.iso
+	cp $(BUILD)/tern.iso $(BUILD)/tern-usb.img
+	@echo "write with: dd if=$(BUILD)/tern-usb.img of=/dev/sdX bs=4M conv=fsync"
+
+run: $(BUILD)/tern.iso
+	$(PYTHON) tests/tools/run.py bochs $(BUILD)
+
+run-bochs: run
+
+run-qemu: esp
+	$(PYTHON) tests/tools/run.py qemu-uefi $(BUILD)
+
+# ---- tests ----
+UNIT_SRCS := mm/memmap.c mm/pmm.c mm/paging.c core/acpi.c iommu/dmar.c \
+	core/cmdline.c core/shell_parse.c core/logring.c vmx/caps.c core/tsc.c
+UNIT_TESTS := $(wildcard tests/unit/test_*.c)
+UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
+	-fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer -DTERN_HOST_TEST -D_GNU_SOURCE -I. \
+	$(shell pkg-config --cflags check 2>/dev/null)
+ULIBS := $(shell pkg-config --libs check 2>/dev/null)
+
+$(BUILD)/unit/run_tests: $(UNIT_TESTS) tests/unit/main.c tests/unit/compat.c $(UNIT_SRCS) \
+		$(wildcard tests/unit/*.h) $(wildcard */*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -o $@ tests/unit/main.c tests/unit/compat.c $(UNIT_TESTS) \
+		$(UNIT_SRCS) $(ULIBS)
+
+unit: $(BUILD)/unit/run_tests
+	CK_FORK=yes ./$(BUILD)/unit/run_tests
+
+system: all esp
+	$(PYTHON) tests/system/run_all.py $(BUILD)
+
+test: unit system
+
+test-qemu-uefi test-qemu-grub test-bochs test-kvm: all esp
+	$(PYTHON) tests/system/run_all.py $(BUILD) $(@:test-%=%)
+
+clean:
+	rm -rf $(BUILD)/k $(BUILD)/efi $(BUILD)/unit $(BUILD)/iso $(BUILD)/esp \
+		$(BUILD)/*.elf $(BUILD)/*.efi $(BUILD)/*.iso $(BUILD)/*.img
+
+-include $(shell find $(BUILD)/k -name '*.d' 2>/dev/null)

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* x86-64 instructions and register bits (Intel SDM vol. 3A, ch. 2 and 4). */
+#ifndef TERN_CORE_CPU_H
+#define TERN_CORE_CPU_H
+
+#include "core/types.h"
+
+/* CR0/CR4 (SDM 3A 2.5) */
+#define CR0_PE		BIT(0)
+#define CR0_MP		BIT(1)
+#define CR0_EM		BIT(2)
+#define CR0_TS		BIT(3)
+#define CR0_NE		BIT(5)
+#define CR0_WP		BIT(16)
+#define CR0_PG		BIT(31)
+#define CR4_PAE		BIT(5)
+#define CR4_PGE		BIT(7)
+#define CR4_OSFXSR	BIT(9)
+#define CR4_VMXE	BIT(13)
+
+/* MSRs (SDM vol. 4) */
+#define MSR_IA32_APIC_BASE		0x1b
+#define  APIC_BASE_BSP			BIT(8)
+#define  APIC_BASE_EXTD			BIT(10)
+#define  APIC_BASE_EN			BIT(11)
+#define MSR_IA32_FEATURE_CONTROL	0x3a
+#define MSR_IA32_PAT			0x277
+#define MSR_EFER			0xc0000080
+#define  EFER_LME			BIT(8)
+#define  EFER_NXE			BIT(11)
+#define MSR_FS_BASE			0xc0000100
+#define MSR_GS_BASE			0xc0000101
+#define MSR_KERNEL_GS_BASE		0xc0000102
+
+/* RFLAGS */
+#define RFLAGS_IF	BIT(9)
+
+static inline void cpuid_count(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	__asm__ __volatile__("cpuid"
+			     : "=a"(*a), "=b"(*b), "=c"(*c), "=d"(*d)
+			     : "a"(leaf), "c"(sub));
+}
+
+static inline void cpuid(u32 leaf, u32 *a, u32 *b, u32 *c, u32 *d)
+{
+	cpuid_count(leaf, 0, a, b, c, d);
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	__asm__ __volatile__("wrmsr" :: "c"(msr), "a"((u32)v), "d"((u32)(v >> 32))
+			     : "memory");
+}
+
+/* RDMSR that survives a #GP (an MSR the CPU lacks); see irq/exceptions.c. */
+int rdmsr_safe(u32 msr, u64 *val);
+
+#define DEFINE_CR(n)							\
+static inline u64 read_cr##n(void)					\
+{									\
+	u64 v;								\
+	__asm__ __volatile__("mov %%cr" #n ", %0" : "=r"(v));		\
+	return v;							\
+}									\
+static inline void write_cr##n(u64 v)					\
+{									\
+	__asm__ __volatile__("mov %0, %%cr" #n :: "r"(v) : "memory");	\
+}
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	__asm__ __volatile__("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void outb(u16 port, u8 v)
+{
+	__asm__ __volatile__("outb %0, %1" :: "a"(v), "Nd"(port));
+}
+
+static inline u8 inb(u16 port)
+{
+	u8 v;
+
+	__asm__ __volatile__("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outw(u16 port, u16 v)
+{
+	__asm__ __volatile__("outw %0, %1" :: "a"(v), "Nd"(port));
+}
+
+static inline u16 inw(u16 port)
+{
+	u16 v;
+
+	__asm__ __volatile__("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outl(u16 port, u32 v)
+{
+	__asm__ __volatile__("outl %0, %1" :: "a"(v), "Nd"(port));
+}
+
+static inline u32 inl(u16 port)
+{
+	u32 v;
+
+	__asm__ __volatile__("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void cpu_relax(void)
+{
+	__asm__ __volatile__("pause" ::: "memory");
+}
+
+#ifdef TERN_HOST_TEST
+/* Host unit tests run in user mode: no CLI/STI there. */
+static inline void irq_disable(void) { }
+static inline void irq_enable(void) { }
+static inline u64 irq_save(void) { return 0; }
+static inline void irq_restore(u64 f) { (void)f; }
+#else
+static inline void irq_disable(void)
+{
+	__asm__ __volatile__("cli" ::: "memory");
+}
+
+static inline void irq_enable(void)
+{
+	__asm__ __volatile__("sti" ::: "memory");
+}
+
+static inline u64 irq_save(void)
+{
+	u64 f;
+
+	__asm__ __volatile__("pushfq; popq %0; cli" : "=r"(f) :: "memory");
+	return f;
+}
+
+static inline void irq_restore(u64 f)
+{
+	if (f & RFLAGS_IF)
+		irq_enable();
+}
+#endif
+
+/* Wait for an interrupt with interrupts enabled, atomically (sti; hlt). */
+static inline void cpu_idle_wait(void)
+{
+	__asm__ __volatile__("sti; hlt; cli" ::: "memory");
+}
+
+static inline void __noreturn cpu_halt_forever(void)
+{
+	for (;;)
+		__asm__ __volatile__("cli; hlt");
+}
+
+static inline void invlpg(u64 va)
+{
+	__asm__ __volatile__("invlpg (%0)" :: "r"(va) : "memory");
+}
+
+static inline void io_delay(void)
+{
+	outb(0x80, 0);
+}
+
+#endif

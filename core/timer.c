@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/percpu.h"
+#include "core/timer.h"
+#include "core/tsc.h"
+#include "irq/irq.h"
+#include "irq/lapic.h"
+
+/* Program the LAPIC for the earliest deadline; called with timer_lock held. */
+static void reprogram(struct percpu *p)
+{
+	struct timer *t = p->timers;
+	u64 now = rdtsc(), hz = tsc_hz(), ticks;
+
+	if (!t) {
+		lapic_timer_stop();
+		return;
+	}
+	if (!p->lapic_timer_hz || !hz) {
+		lapic_timer_oneshot(VEC_TIMER, 1);
+		return;
+	}
+	ticks = t->deadline > now ? t->deadline - now : 0;
+	lapic_timer_oneshot(VEC_TIMER,
+			    (u64)((unsigned __int128)ticks * p->lapic_timer_hz / hz) + 1);
+}
+
+static void timer_irq(struct regs *r, void *arg)
+{
+	struct percpu *p = this_cpu();
+
+	(void)r; (void)arg;
+	p->timer_irqs++;
+	for (;;) {
+		struct timer *t;
+
+		spin_lock(&p->timer_lock);
+		t = p->timers;
+		if (!t || t->deadline > rdtsc()) {
+			reprogram(p);
+			spin_unlock(&p->timer_lock);
+			return;
+		}
+		p->timers = t->next;
+		t->armed = false;
+		spin_unlock(&p->timer_lock);
+		t->fn(t, t->arg);
+	}
+}
+
+void timer_init_cpu(void)
+{
+	struct percpu *p = this_cpu();
+
+	irq_set_handler(VEC_TIMER, timer_irq, NULL, "lapic-timer");
+	p->lapic_timer_hz = lapic_timer_calibrate();
+	if (!p->lapic_timer_hz)
+		pr_warn("timer: CPU%u: local APIC timer did not count", p->index);
+}
+
+void timer_arm(struct timer *t, u64 ns, void (*fn)(struct timer *, void *), void *arg)
+{
+	struct percpu *p = this_cpu();
+	struct timer **pp;
+	u64 f;
+
+	t->deadline = rdtsc() + (u64)((unsigned __int128)ns * tsc_hz() / 1000000000ULL);
+	t->fn = fn;
+	t->arg = arg;
+	f = spin_lock_irqsave(&p->timer_lock);
+	for (pp = &p->timers; *pp && (*pp)->deadline <= t->deadline; pp = &(*pp)->next)
+		;
+	t->next = *pp;
+	*pp = t;
+	t->armed = true;
+	reprogram(p);
+	spin_unlock_irqrestore(&p->timer_lock, f);
+}
+
+void timer_cancel(struct timer *t)
+{
+	struct percpu *p = this_cpu();
+	struct timer **pp;
+	u64 f = spin_lock_irqsave(&p->timer_lock);
+
+	for (pp = &p->timers; *pp; pp = &(*pp)->next) {
+		if (*pp == t) {
+			*pp = t->next;
+			t->armed = false;
+			break;
+		}
+	}
+	reprogram(p);
+	spin_unlock_irqrestore(&p->timer_lock, f);
+}

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PCI enumeration (PCI Local Bus 3.0, PCI-to-PCI Bridge 1.2, PCIe 5.0 ch. 7).
+ * Config space through ECAM (ACPI MCFG) or, without it, ports 0xCF8/0xCFC.
+ */
+#ifndef TERN_DRIVERS_PCI_H
+#define TERN_DRIVERS_PCI_H
+
+#include "core/types.h"
+
+#define PCI_VENDOR_ID		0x00
+#define PCI_DEVICE_ID		0x02
+#define PCI_COMMAND		0x04
+#define  PCI_COMMAND_IO		BIT(0)
+#define  PCI_COMMAND_MEMORY	BIT(1)
+#define  PCI_COMMAND_MASTER	BIT(2)
+#define PCI_STATUS		0x06
+#define  PCI_STATUS_CAP_LIST	BIT(4)
+#define PCI_REVISION		0x08
+#define PCI_PROG_IF		0x09
+#define PCI_SUBCLASS		0x0a
+#define PCI_CLASS		0x0b
+#define PCI_HEADER_TYPE		0x0e
+#define  PCI_HEADER_MULTIFN	0x80
+#define PCI_BAR0		0x10
+#define PCI_PRIMARY_BUS		0x18
+#define PCI_SECONDARY_BUS	0x19
+#define PCI_SUBORDINATE_BUS	0x1a
+#define PCI_CAP_PTR		0x34
+#define PCI_INTERRUPT_LINE	0x3c
+#define PCI_INTERRUPT_PIN	0x3d
+
+#define PCI_BAR_IO		BIT(0)
+#define PCI_BAR_MEM64		(2 << 1)
+#define PCI_BAR_PREFETCH	BIT(3)
+
+/* Capability IDs */
+#define PCI_CAP_PM		0x01
+#define PCI_CAP_MSI		0x05
+#define PCI_CAP_PCIE		0x10
+#define PCI_CAP_MSIX		0x11
+
+#define PCI_MAX_DEVS		256
+
+enum pci_bar_type { PCI_BAR_NONE = 0, PCI_BAR_IO_SPACE, PCI_BAR_MEM32, PCI_BAR_MEM64_SPACE };
+
+struct pci_bar {
+	u64 base;
+	u64 size;
+	u8 type;
+	bool prefetch;
+};
+
+struct pci_dev {
+	u16 seg;
+	u8 bus, dev, fn;
+	u16 vendor, device;
+	u8 class, subclass, prog_if, rev;
+	u8 header_type;
+	u8 irq_pin, irq_line;
+	u8 secondary, subordinate;	/* bridges */
+	struct pci_bar bars[6];
+	u8 cap_msi, cap_msix, cap_pcie, cap_pm;	/* offsets, 0 = absent */
+	const char *owner;		/* "tern", a VM name, or NULL */
+};
+
+void pci_init(void);
+u32 pci_count(void);
+struct pci_dev *pci_get(u32 i);
+bool pci_uses_ecam(void);
+u32 pci_read32(u16 seg, u8 bus, u8 dev, u8 fn, u16 off);
+void pci_write32(u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u32 v);
+u16 pci_read16(u16 seg, u8 bus, u8 dev, u8 fn, u16 off);
+u8 pci_read8(u16 seg, u8 bus, u8 dev, u8 fn, u16 off);
+void pci_write16(u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 v);
+const char *pci_class_name(u8 class, u8 subclass);
+
+#endif

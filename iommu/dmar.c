@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "iommu/dmar.h"
+
+static u16 rd16(const u8 *p) { return p[0] | (p[1] << 8); }
+static u64 rd64(const u8 *p)
+{
+	u64 v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void __printf(4, 5) say(dmar_report_t report, void *arg, int *n,
+			       const char *fmt, ...)
+{
+	char msg[160];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (report)
+		report(msg, arg);
+	(*n)++;
+}
+
+/* Device scopes fill [p, end); each is 6 bytes plus 2 per path element. */
+static void parse_scopes(const u8 *p, const u8 *end, struct dmar_scope *out,
+			 u32 *count, dmar_report_t report, void *arg, int *n)
+{
+	*count = 0;
+	while (p + 6 <= end) {
+		u8 len = p[1];
+		struct dmar_scope *s;
+
+		if (len < 8 || p + len > end || (len - 6) % 2) {
+			say(report, arg, n, "dmar: device scope with bad length %u, rest of the scope list skipped", len);
+			return;
+		}
+		if (*count >= DMAR_MAX_SCOPES) {
+			say(report, arg, n, "dmar: more than %u device scopes, extra ignored",
+			    DMAR_MAX_SCOPES);
+			return;
+		}
+		s = &out[(*count)++];
+		s->type = p[0];
+		s->enum_id = p[4];
+		s->bus = p[5];
+		s->path_len = (len - 6) / 2;
+		s->dev = p[len - 2];
+		s->fn = p[len - 1];
+		p += len;
+	}
+}
+
+int dmar_parse(struct dmar_info *d, const u8 *t, u32 len,
+	       dmar_report_t report, void *arg)
+{
+	const u8 *p, *end = t + len;
+	int n = 0;
+
+	memset(d, 0, sizeof(*d));
+	if (len < DMAR_HEADER_LEN) {
+		say(report, arg, &n, "dmar: table of %u bytes is shorter than its header", len);
+		return n;
+	}
+	d->host_addr_width = t[36] + 1;
+	d->flags = t[37];
+	for (p = t + DMAR_HEADER_LEN; p + 4 <= end;) {
+		u16 type = rd16(p), slen = rd16(p + 2);
+
+		if (slen < 4 || p + slen > end) {
+			say(report, arg, &n, "dmar: structure type %u at offset %u has bad length %u, rest of the table skipped",
+			    type, (unsigned)(p - t), slen);
+			break;
+		}
+		switch (type) {
+		case DMAR_TYPE_DRHD: {
+			struct dmar_unit *u;
+
+			if (slen < 16) {
+				say(report, arg, &n, "dmar: DRHD at offset %u truncated (%u bytes), skipped",
+				    (unsigned)(p - t), slen);
+				break;
+			}
+			if (d->nunits >= DMAR_MAX_UNITS) {
+				say(report, arg, &n, "dmar: more than %u DRHD units, extra ignored",
+				    DMAR_MAX_UNITS);
+				break;
+			}
+			u = &d->units[d->nunits++];
+			u->flags = p[4];
+			u->segment = rd16(p + 6);
+			u->reg_base = rd64(p + 8);
+			if (!u->reg_base || (u->reg_base & 0xfff)) {
+				say(report, arg, &n, "dmar: DRHD with register base %#llx (not page aligned), skipped",
+				    (unsigned long long)u->reg_base);
+				d->nunits--;
+				break;
+			}
+			parse_scopes(p + 16, p + slen, u->scopes, &u->nscopes,
+				     report, arg, &n);
+			break;
+		}
+		case DMAR_TYPE_RMRR: {
+			struct dmar_rmrr *r;
+
+			if (slen < 24) {
+				say(report, arg, &n, "dmar: RMRR at offset %u truncated (%u bytes), skipped",
+				    (unsigned)(p - t), slen);
+				break;
+			}
+			if (d->nrmrr >= DMAR_MAX_RMRR) {
+				say(report, arg, &n, "dmar: more than %u RMRRs, extra ignored",
+				    DMAR_MAX_RMRR);
+				break;
+			}
+			r = &d->rmrr[d->nrmrr++];
+			r->segment = rd16(p + 6);
+			r->base = rd64(p + 8);
+			r->limit = rd64(p + 16);
+			if (r->limit < r->base) {
+				say(report, arg, &n, "dmar: RMRR [%#llx, %#llx] ends before it starts, skipped",
+				    (unsigned long long)r->base, (unsigned long long)r->limit);
+				d->nrmrr--;
+				break;
+			}
+			parse_scopes(p + 24, p + slen, r->scopes, &r->nscopes,
+				     report, arg, &n);
+			break;
+		}
+		case DMAR_TYPE_ATSR:
+			d->natsr++;
+			break;
+		default:
+			d->nother++;
+			break;
+		}
+		p += slen;
+	}
+	return n;
+}

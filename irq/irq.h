@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Interrupt and exception entry, and per-core vector ownership. */
+#ifndef TERN_IRQ_IRQ_H
+#define TERN_IRQ_IRQ_H
+
+#include "core/types.h"
+
+/* Register frame built by irq/entry.S; layout must match it. */
+struct regs {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error;
+	u64 rip, cs, rflags, rsp, ss;
+};
+
+typedef void (*irq_handler_t)(struct regs *r, void *arg);
+
+struct irq_slot {
+	irq_handler_t fn;
+	void *arg;
+	const char *owner;
+	u64 count;
+};
+
+/*
+ * Fixed vectors, the same on every core. Device vectors are allocated per
+ * core from [VEC_DYN_FIRST, VEC_DYN_LAST] (ROADMAP: ELI will move tern's own
+ * users of a vector a guest asks for, so ownership is tracked per core).
+ */
+#define VEC_EXCEPTIONS_END	32
+#define VEC_DYN_FIRST		0x30
+#define VEC_DYN_LAST		0xef
+#define VEC_HALT		0xfa	/* stop this core */
+#define VEC_TIMER		0xfc	/* local APIC timer */
+#define VEC_CALL		0xfd	/* cross-CPU function call */
+#define VEC_SPURIOUS		0xff
+
+/* Exception numbers (SDM 3A 6.3.1) */
+#define EXC_DE	0
+#define EXC_DB	1
+#define EXC_NMI	2
+#define EXC_BP	3
+#define EXC_UD	6
+#define EXC_NM	7
+#define EXC_DF	8
+#define EXC_TS	10
+#define EXC_NP	11
+#define EXC_SS	12
+#define EXC_GP	13
+#define EXC_PF	14
+#define EXC_MC	18
+
+void idt_init_cpu(void *idt_page);
+void idt_load(void *idt_page);
+
+/* Claim a fixed vector on the current core. */
+void irq_set_handler(u32 vector, irq_handler_t fn, void *arg, const char *owner);
+/* Allocate a free dynamic vector on a core; -1 if none is left. */
+int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner);
+void irq_free_vector(u32 cpu, u32 vector);
+
+void irq_dispatch(struct regs *r);
+void exception_handle(struct regs *r);
+const char *exception_name(u32 vector);
+
+/* Used by the `selftest` command: fault on purpose on this core. */
+void exception_selftest_ud(void);
+
+#endif

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * 4-level x86-64 page tables (SDM 3A 4.5). Callers speak in MAP_* flags;
+ * the builder picks 1 GiB / 2 MiB / 4 KiB entries to fit alignment, splits
+ * large pages when a sub-range changes, and refuses writable+executable.
+ * Tables come from, and are reached through, caller-provided hooks so the
+ * same code runs on the host under unit tests.
+ */
+#ifndef TERN_MM_PAGING_H
+#define TERN_MM_PAGING_H
+
+#include "core/types.h"
+
+/* Page-table entry bits (SDM 3A 4.5, tables 4-15 .. 4-20) */
+#define PTE_P		BIT(0)
+#define PTE_W		BIT(1)
+#define PTE_US		BIT(2)
+#define PTE_PWT		BIT(3)
+#define PTE_PCD		BIT(4)
+#define PTE_A		BIT(5)
+#define PTE_D		BIT(6)
+#define PTE_PS		BIT(7)
+#define PTE_G		BIT(8)
+#define PTE_NX		BIT(63)
+#define PTE_ADDR_MASK	0x000ffffffffff000ULL
+
+/* Mapping flags */
+#define MAP_R		0		/* present and readable: always */
+#define MAP_W		BIT(0)
+#define MAP_X		BIT(1)
+#define MAP_UC		BIT(2)		/* uncached: PCD|PWT (PAT entry 3) */
+#define MAP_NO_LARGE	BIT(3)		/* 4 KiB entries only */
+#define MAP_GLOBAL	BIT(4)
+
+enum pt_err {
+	PT_OK = 0,
+	PT_ERR_WX = -1,		/* writable and executable refused */
+	PT_ERR_ALIGN = -2,
+	PT_ERR_NOMEM = -3,
+	PT_ERR_CANONICAL = -4,
+};
+
+struct page_table {
+	u64 root;			/* physical address of the PML4 */
+	bool allow_1g;			/* CPUID.80000001h:EDX.Page1GB */
+	bool has_nx;			/* EFER.NXE usable */
+	u64 (*alloc_table)(void *ctx);	/* zeroed page, physical; 0 = none */
+	void *(*p2v)(u64 pa);
+	void *ctx;
+	u64 tables;			/* table pages in use */
+	u64 splits;			/* large pages split */
+};
+
+int pt_init(struct page_table *pt);
+int pt_map(struct page_table *pt, u64 va, u64 pa, u64 size, u32 flags);
+int pt_unmap(struct page_table *pt, u64 va, u64 size);
+/* Translate; page_size and pte optional. Returns false when unmapped. */
+bool pt_lookup(struct page_table *pt, u64 va, u64 *pa, u64 *pte, u64 *page_size);
+u64 pt_flags_to_pte(const struct page_table *pt, u32 flags);
+const char *pt_strerror(int err);
+
+#endif
