@@ -143,11 +143,12 @@ online:
 void smp_init(u32 max_cpus)
 {
 	struct percpu *bsp = this_cpu();
-	u32 me = lapic_id();
+	u32 me;
 	int err;
 
+	cpu_common_init(bsp);		/* x2APIC mode first: it defines the ID */
+	me = lapic_id();
 	bsp->apic_id = me;
-	cpu_common_init(bsp);
 	bsp->online_tsc = rdtsc();
 	if (!acpi.has_madt) {
 		pr_warn("smp: no MADT; running on the boot CPU only");

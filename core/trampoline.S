@@ -55,11 +55,14 @@ tramp_lm64:
 	jmp	*%rax
 
 	.balign 8
+	/* Accessed bits preset: loading a segment with it clear makes the
+	 * CPU write the descriptor, and this page is mapped read-only once
+	 * paging is on (W^X). */
 tramp_gdt:
 	.quad	0
-	.quad	0x00cf9a000000ffff		/* 0x08: 32-bit code */
-	.quad	0x00cf92000000ffff		/* 0x10: data */
-	.quad	0x00af9a000000ffff		/* 0x18: 64-bit code */
+	.quad	0x00cf9b000000ffff		/* 0x08: 32-bit code */
+	.quad	0x00cf93000000ffff		/* 0x10: data */
+	.quad	0x00af9b000000ffff		/* 0x18: 64-bit code */
 tramp_gdt_end:
 tramp_gdtr:
 	.short	tramp_gdt_end - tramp_gdt - 1

@@ -1,0 +1,217 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Boot tern in an emulator and talk to its serial shell like an operator.
+
+Both emulators put COM1 on a TCP socket on 127.0.0.1 and wait for us to
+connect before they start, so no output is lost. Everything received is
+kept in a transcript written next to the build (build/logs/NAME.serial).
+"""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+PROMPT = "tern> "
+ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
+
+
+class TestFailure(Exception):
+    pass
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def have_vmx_kvm():
+    """True when /dev/kvm can run a guest with VMX (nested VT-x)."""
+    if not os.path.exists("/dev/kvm"):
+        return False, "/dev/kvm does not exist"
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return False, "cannot read /proc/cpuinfo"
+    if not re.search(r"^flags\s*:.*\bvmx\b", flags, re.M):
+        return False, "the host CPU shows no vmx flag (no nested VT-x for guests)"
+    try:
+        mods = open("/proc/modules").read()
+    except OSError:
+        mods = ""
+    if "kvm_pvm" in mods:
+        return False, "/dev/kvm is the paravirtual kvm_pvm, which cannot boot firmware"
+    if "kvm_intel" not in mods:
+        return False, "kvm_intel is not loaded"
+    return True, ""
+
+
+class Machine:
+    """One emulator run with its serial console on a socket."""
+
+    def __init__(self, name, build, logdir=None):
+        self.name = name
+        self.build = os.path.abspath(build)
+        self.logdir = logdir or os.path.join(self.build, "logs")
+        os.makedirs(self.logdir, exist_ok=True)
+        self.port = free_port()
+        self.proc = None
+        self.sock = None
+        self.buf = ""
+        self.transcript = ""
+        self.tmp = tempfile.mkdtemp(prefix="tern-%s-" % name)
+        self.start_time = None
+
+    # -- emulators --
+    def qemu_uefi(self, esp, smp=4, mem=512, extra=()):
+        vars_fd = os.path.join(self.tmp, "OVMF_VARS.fd")
+        shutil.copy("/usr/share/OVMF/OVMF_VARS_4M.fd", vars_fd)
+        argv = ["qemu-system-x86_64", "-machine", "q35,kernel-irqchip=split",
+                "-m", str(mem), "-smp", str(smp),
+                "-device", "intel-iommu,intremap=on",
+                "-drive", "if=pflash,format=raw,readonly=on,"
+                          "file=/usr/share/OVMF/OVMF_CODE_4M.fd",
+                "-drive", "if=pflash,format=raw,file=" + vars_fd,
+                "-drive", "file=fat:rw:%s,format=raw" % esp,
+                "-display", "none", "-monitor", "none", "-no-reboot",
+                "-serial", "tcp:127.0.0.1:%d,server=on,wait=on" % self.port]
+        self._spawn(argv + list(extra))
+
+    def qemu_iso(self, iso, smp=2, mem=256, machine="q35", extra=()):
+        argv = ["qemu-system-x86_64", "-machine", machine, "-m", str(mem),
+                "-smp", str(smp), "-cdrom", iso, "-boot", "d",
+                "-display", "none", "-monitor", "none", "-no-reboot",
+                "-serial", "tcp:127.0.0.1:%d,server=on,wait=on" % self.port]
+        self._spawn(argv + list(extra))
+
+    def bochs(self, iso, cpus=2, megs=256, model="corei7_icelake_u",
+              ips=10000000):
+        rc = os.path.join(self.tmp, "bochsrc")
+        with open(rc, "w") as f:
+            f.write(f"""megs: {megs}
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+cpu: model={model}, count={cpus}, ips={ips}, reset_on_triple_fault=0, ignore_bad_msrs=1
+ata0-master: type=cdrom, path={iso}, status=inserted
+boot: cdrom
+display_library: rfb, options="timeout=0"
+com1: enabled=1, mode=socket-server, dev=127.0.0.1:{self.port}
+clock: sync=none, time0=local
+log: {os.path.join(self.logdir, self.name + '.bochs.log')}
+panic: action=fatal
+error: action=report
+info: action=report
+debug: action=ignore
+mouse: enabled=0
+speaker: enabled=0
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
+magic_break: enabled=1
+""")
+        # Bochs's debugger waits at a prompt: 'c' starts the machine.
+        self._spawn(["bochs", "-q", "-f", rc], stdin=b"c\n")
+
+    def _spawn(self, argv, stdin=None):
+        self.argv = argv
+        out = open(os.path.join(self.logdir, self.name + ".emulator.log"), "wb")
+        self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out,
+                                     stderr=subprocess.STDOUT, cwd=self.tmp)
+        if stdin:
+            self.proc.stdin.write(stdin)
+            self.proc.stdin.flush()
+        self.start_time = time.monotonic()
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.sock = socket.create_connection(("127.0.0.1", self.port), 1)
+                break
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise TestFailure("%s: emulator did not open its serial socket "
+                                      "(exit %s); see %s" % (self.name, self.proc.poll(),
+                                                             out.name))
+                time.sleep(0.1)
+        self.sock.settimeout(0.2)
+
+    # -- serial --
+    def _read(self):
+        try:
+            data = self.sock.recv(65536)
+        except socket.timeout:
+            return False
+        except OSError:
+            data = b""
+        if not data:
+            if self.proc.poll() is not None:
+                raise TestFailure("%s: emulator exited (%s)" % (self.name, self.proc.poll()))
+            time.sleep(0.05)
+            return False
+        text = data.decode("latin-1").replace("\r", "")
+        text = ANSI.sub("", text)
+        self.buf += text
+        self.transcript += text
+        return True
+
+    CRASH = re.compile(r"^\*\*\* tern(?: panic)?.*$", re.M)
+
+    def expect(self, pattern, timeout=60, crash_ok=False):
+        """Wait for a regex in the output; return the match, consume up to it.
+        A tern exception dump or panic fails at once unless crash_ok."""
+        rx = re.compile(pattern, re.M)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self.buf)
+            if m:
+                self.buf = self.buf[m.end():]
+                return m
+            c = None if crash_ok else self.CRASH.search(self.buf)
+            if c:
+                time.sleep(0.5)
+                self._read()
+                raise TestFailure("%s: tern crashed while waiting for /%s/:\n%s"
+                                  % (self.name, pattern, self.transcript[-2500:]))
+            if time.monotonic() > deadline:
+                raise TestFailure("%s: timed out after %ds waiting for /%s/; last output:\n%s"
+                                  % (self.name, timeout, pattern, self.transcript[-1500:]))
+            self._read()
+
+    def send(self, text):
+        # Slowly enough for a UART with a 16-byte FIFO polled by tern.
+        for ch in text.encode():
+            self.sock.sendall(bytes([ch]))
+            time.sleep(0.002)
+
+    def command(self, cmd, timeout=60, crash_ok=False):
+        """Type a command, return its output (without echo and prompt)."""
+        self.buf = ""
+        self.send(cmd + "\r")
+        m = self.expect(re.escape(cmd) + r"\n((?:.|\n)*?)^" + re.escape(PROMPT), timeout,
+                        crash_ok)
+        return m.group(1)
+
+    def boot_to_prompt(self, timeout=120):
+        self.expect(r"tern: ready in (\d+) ms", timeout)
+        self.expect(re.escape(PROMPT), 30)
+        return time.monotonic() - self.start_time
+
+    def stop(self):
+        if self.sock:
+            self.sock.close()
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        with open(os.path.join(self.logdir, self.name + ".serial"), "w") as f:
+            f.write(self.transcript)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def check(cond, what):
+    if not cond:
+        raise TestFailure(what)
