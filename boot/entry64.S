@@ -19,6 +19,7 @@ boot_entry64:
 	.section .bss
 	.balign 16
 	.globl boot_stack_top
+	.globl boot_stack
 boot_stack:
 	.skip	16384
 boot_stack_top:

@@ -146,11 +146,10 @@ static int selftest_timer(void)
 			armed++;
 	}
 	end = rdtsc() + tsc_hz() / 2;	/* 500 ms */
-	while (timers_fired < armed && rdtsc() < end) {
-		/* The BSP's own timer needs interrupts on here. */
-		cpu_idle_wait();
-		irq_enable();
-	}
+	/* Interrupts are on in the shell; spin rather than HLT, which could
+	 * sleep past the last timer if it fired just before. */
+	while (timers_fired < armed && rdtsc() < end)
+		cpu_relax();
 	console_printf("selftest timer: %u/%u per-CPU timers fired\n", timers_fired, armed);
 	return timers_fired == armed && armed ? 0 : 1;
 }

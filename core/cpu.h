@@ -16,7 +16,9 @@
 #define CR4_PAE		BIT(5)
 #define CR4_PGE		BIT(7)
 #define CR4_OSFXSR	BIT(9)
+#define CR4_OSXMMEXCPT	BIT(10)
 #define CR4_VMXE	BIT(13)
+#define CR4_OSXSAVE	BIT(18)
 
 /* MSRs (SDM vol. 4) */
 #define MSR_IA32_APIC_BASE		0x1b

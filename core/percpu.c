@@ -46,7 +46,7 @@ const char *cpu_role_name(u32 r)
 static struct percpu bsp_percpu;
 static u8 bsp_idt[PAGE_SIZE] __aligned(PAGE_SIZE);
 static u8 bsp_ist[3][IST_SIZE] __aligned(16);
-extern char boot_stack_top[];
+extern char boot_stack[], boot_stack_top[];
 
 struct percpu *percpu_bsp_early(void)
 {
@@ -56,6 +56,7 @@ struct percpu *percpu_bsp_early(void)
 	p->index = 0;
 	p->idt = bsp_idt;
 	p->stack_top = (u64)boot_stack_top;
+	p->stack_bottom = (u64)boot_stack;
 	p->tss.rsp[0] = p->stack_top;
 	for (int i = 0; i < 3; i++)
 		p->tss.ist[i] = (u64)bsp_ist[i] + IST_SIZE;
@@ -81,6 +82,7 @@ struct percpu *percpu_alloc(u32 index, u32 apic_id)
 	p->apic_id = apic_id;
 	p->idt = phys_to_virt(idt_pa);
 	p->stack_top = kstack_alloc(STACK_SIZE);
+	p->stack_bottom = p->stack_top - STACK_SIZE;
 	p->tss.ist[IST_DF - 1] = kstack_alloc(IST_SIZE);
 	p->tss.ist[IST_NMI - 1] = kstack_alloc(IST_SIZE);
 	p->tss.ist[IST_MC - 1] = kstack_alloc(IST_SIZE);
@@ -124,6 +126,11 @@ void percpu_load(struct percpu *p)
 		"movl %%eax, %%gs\n\t"
 		:: "m"(gdtr), "i"(GDT_CODE), "i"(GDT_DATA) : "rax", "memory");
 	__asm__ __volatile__("ltr %w0" :: "r"(GDT_TSS));
+	/* tern uses no SSE/AVX state (built -mgeneral-regs-only): with these
+	 * off, a stray vector instruction is a loud #UD, and guest FPU state
+	 * never needs saving around tern's own code. Firmware may have set
+	 * them. */
+	write_cr4(read_cr4() & ~(CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE));
 	wrmsr(MSR_GS_BASE, (u64)p);
 	idt_load(p->idt);
 }

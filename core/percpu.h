@@ -62,6 +62,8 @@ struct percpu {
 	volatile u32 state;		/* enum cpu_state */
 	u32 role;			/* enum cpu_role */
 	u64 stack_top;
+	u64 stack_bottom;
+	bool in_exception;		/* a fault while dumping one */
 
 	u64 gdt[GDT_ENTRIES] __aligned(16);
 	struct tss64 tss __aligned(16);

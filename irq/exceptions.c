@@ -95,15 +95,18 @@ static void dump(struct regs *r)
 		(unsigned long long)r->r15,
 		(unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
 		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
-	/* Frame-pointer backtrace; tern is built with frame pointers. */
+	/* Frame-pointer backtrace (tern keeps frame pointers), followed only
+	 * while it stays inside this core's stack and goes up. */
 	fp = (u64 *)r->rbp;
 	console_emergency_printf("    call trace:");
-	for (int i = 0; i < 12 && fp; i++) {
+	for (int i = 0; i < 16 && p; i++) {
 		u64 f = (u64)fp;
 
-		if (f < 0xffff800000000000ULL || (f & 7))
+		if ((f & 7) || f < p->stack_bottom || f + 16 > p->stack_top)
 			break;
 		console_emergency_printf(" %016llx", (unsigned long long)fp[1]);
+		if (fp[0] <= f)
+			break;
 		fp = (u64 *)fp[0];
 	}
 	console_emergency_printf("\n");
@@ -123,6 +126,14 @@ void exception_handle(struct regs *r)
 		return;
 	if (p)
 		p->exception_count++;
+	if (p && p->in_exception) {
+		console_emergency_printf("\n*** tern: CPU%u: exception %llu while handling an exception; stopped\n",
+					 p->index, (unsigned long long)r->vector);
+		p->state = CPU_HALTED;
+		cpu_halt_forever();
+	}
+	if (p)
+		p->in_exception = true;
 	dump(r);
 	if (p && p->index == 0)
 		console_emergency_printf("*** tern: the management core stopped; the shell is gone. Reset the machine.\n");

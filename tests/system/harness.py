@@ -21,6 +21,10 @@ class TestFailure(Exception):
     pass
 
 
+class Skip(Exception):
+    """The test cannot run on this machine; the message says why."""
+
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

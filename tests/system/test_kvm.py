@@ -1,0 +1,25 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Users' CI recipe: tern nested under KVM with VT-x and an emulated VT-d.
+Runs only where /dev/kvm offers VMX; otherwise skipped, saying why."""
+import os
+import re
+
+from harness import Machine, Skip, check, have_vmx_kvm
+
+
+def run(build):
+    ok, why = have_vmx_kvm()
+    if not ok:
+        raise Skip(why)
+    m = Machine("kvm", build)
+    try:
+        m.qemu_iso(os.path.join(os.path.abspath(build), "tern.iso"), smp=4, mem=1024,
+                   machine="q35,kernel-irqchip=split",
+                   extra=["-enable-kvm", "-cpu", "host,+vmx,+x2apic",
+                          "-device", "intel-iommu,intremap=on,caching-mode=on"])
+        m.boot_to_prompt(timeout=120)
+        out = m.command("cpus")
+        check(re.search(r"^4 CPUs, 4 online", out, re.M), "cpus:\n" + out)
+        check(len(re.findall(r"online\s+\w+\s+yes", out)) == 4, "VT-x on all:\n" + out)
+    finally:
+        m.stop()

@@ -1,0 +1,107 @@
+# SPDX-License-Identifier: GPL-2.0
+"""QEMU TCG, q35 + OVMF + VT-d, 4 CPUs: tern.efi from an ESP directory.
+
+Checks what an operator would: 4 CPUs online, the PCI devices QEMU presents
+(including one behind a PCI bridge), the DMAR table, memory totals that fit
+-m, a bad boot option reported without stopping tern, an exception on one
+core contained to that core, and power-off through ACPI S5."""
+import os
+import re
+import shutil
+
+from harness import Machine, check
+
+MEM_MB = 512
+
+
+def run(build):
+    esp = os.path.join(os.path.abspath(build), "esp-test")
+    shutil.rmtree(esp, ignore_errors=True)
+    shutil.copytree(os.path.join(build, "esp"), esp)
+    # Options from the file next to tern.efi: one good, two bad.
+    with open(os.path.join(esp, "EFI", "BOOT", "tern.cmdline"), "w") as f:
+        f.write("loglevel=info bogus=1 maxcpus=lots\n")
+    with open(os.path.join(esp, "EFI", "BOOT", "tern.cfg"), "w") as f:
+        f.write("# configuration placeholder, passed as a module\n")
+
+    m = Machine("qemu-uefi", build)
+    try:
+        open(os.path.join(m.tmp, "disk.img"), "wb").truncate(1 << 20)
+        m.qemu_uefi(esp, smp=4, mem=MEM_MB, extra=[
+            "-nic", "none",
+            "-device", "pci-bridge,id=br1,chassis_nr=1",
+            "-device", "pci-testdev,bus=br1,addr=3",
+            "-device", "virtio-blk-pci,drive=d0",
+            "-drive", "if=none,id=d0,format=raw,file=" + os.path.join(m.tmp, "disk.img"),
+        ])
+        m.expect(r"tern.efi: loaded tern.cfg", 120)
+        m.expect(r"unknown option 'bogus' ignored", 60)
+        m.expect(r"maxcpus=lots: must be 1 to 64", 30)
+        secs = m.boot_to_prompt(timeout=120)
+        print("  qemu-uefi: prompt after %.1f s wall (OVMF included)" % secs)
+
+        out = m.command("version")
+        check("booted by uefi" in out, "version: expected the UEFI loader:\n" + out)
+
+        out = m.command("cpus")
+        check(re.search(r"^4 CPUs, 4 online; local APIC in xAPIC mode", out, re.M),
+              "cpus: expected 4 online CPUs in xAPIC mode:\n" + out)
+        check(len(re.findall(r"^\d+\s+\d+\s+online\s", out, re.M)) == 4,
+              "cpus: expected 4 online rows:\n" + out)
+
+        out = m.command("pci")
+        for dev, what in (("8086:29c0", "q35 host bridge"),
+                          ("8086:2918", "ICH9 LPC bridge"),
+                          ("8086:2922", "ICH9 AHCI"),
+                          ("1af4:1001", "virtio-blk"),
+                          ("1b36:0001", "PCI bridge")):
+            check(dev in out, "pci: %s (%s) missing:\n%s" % (what, dev, out))
+        # The test device sits behind the bridge, on a bus above 0.
+        check(re.search(r"^0000:0[1-9a-f]:03\.0 1b36:0005", out, re.M),
+              "pci: pci-testdev behind the bridge not found:\n" + out)
+        check("config space via ECAM" in out, "pci: expected ECAM:\n" + out)
+        check(re.search(r"1af4:1001.*\n(?:.*\n)*?\s+BAR\d mem", out),
+              "pci: virtio-blk has no sized memory BAR:\n" + out)
+
+        out = m.command("acpi")
+        for sig in ("FACP", "APIC", "MCFG", "DMAR", "HPET"):
+            check(re.search(r"^%s\s+0x[0-9a-f]+\s+\d+\s+\d+\s+\S+\s+\S+\s+ok$" % sig, out, re.M),
+                  "acpi: %s not listed as ok:\n%s" % (sig, out))
+        check(re.search(r"DRHD 0: registers 0xfed90000", out),
+              "acpi: DMAR unit at 0xfed90000 missing:\n" + out)
+        check("interrupt remapping yes" in out, "acpi: DMAR INTR_REMAP flag:\n" + out)
+
+        out = m.command("mem")
+        usable = int(re.search(r"usable (\d+) KiB", out).group(1))
+        managed = int(re.search(r"\((\d+) KiB\) in \d+ regions", out).group(1))
+        check(MEM_MB * 1024 * 0.85 < usable <= MEM_MB * 1024,
+              "mem: usable %d KiB does not fit -m %d:\n%s" % (usable, MEM_MB, out))
+        check(managed <= usable and managed > usable * 0.95,
+              "mem: allocator manages %d KiB of %d usable:\n%s" % (managed, usable, out))
+        check("W^X on" in out, "mem: W^X not reported:\n" + out)
+
+        out = m.command("selftest", timeout=60)
+        check("selftest: PASS" in out, "selftest failed:\n" + out)
+        check("4/4 per-CPU timers fired" in out, "selftest timers:\n" + out)
+
+        out = m.command("cpuz")
+        check("did you mean 'cpus'" in out, "unknown command hint:\n" + out)
+
+        # An exception on CPU2 is dumped, stops CPU2 only, and the shell goes on.
+        out = m.command("selftest fault 2", crash_ok=True)
+        check(re.search(r"\*\*\* tern: CPU2 \(APIC 2\) exception 6: #UD invalid opcode", out),
+              "fault: no dump naming CPU2:\n" + out)
+        check(re.search(r"RIP [0-9a-f]{16}", out), "fault: no register dump:\n" + out)
+        check("CPU2 stopped; tern goes on without it" in out, "fault: containment:\n" + out)
+        out = m.command("cpus")
+        check(re.search(r"^2\s+2\s+halted", out, re.M), "cpus: CPU2 not halted:\n" + out)
+        check(re.search(r"^3 CPUs|4 CPUs, 3 online", out, re.M), "cpus: counts:\n" + out)
+        out = m.command("selftest smp")
+        check("3/3 CPUs answered" in out, "smp after fault:\n" + out)
+
+        m.send("poweroff\r")
+        m.expect(r"tern: powering off", 30)
+        check(m.proc.wait(30) == 0, "poweroff: QEMU did not exit cleanly")
+    finally:
+        m.stop()
+        shutil.rmtree(esp, ignore_errors=True)
