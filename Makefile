@@ -122,10 +122,10 @@ UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	$(shell pkg-config --cflags check 2>/dev/null)
 ULIBS := $(shell pkg-config --libs check 2>/dev/null)
 
-$(BUILD)/unit/run_tests: $(UNIT_TESTS) tests/unit/main.c tests/unit/compat.c $(UNIT_SRCS) \
+$(BUILD)/unit/run_tests: $(UNIT_TESTS) tests/unit/main.c $(UNIT_SRCS) \
 		$(wildcard tests/unit/*.h) $(wildcard */*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -o $@ tests/unit/main.c tests/unit/compat.c $(UNIT_TESTS) \
+	$(CC) $(UCFLAGS) -o $@ tests/unit/main.c $(UNIT_TESTS) \
 		$(UNIT_SRCS) $(ULIBS)
 
 unit: $(BUILD)/unit/run_tests

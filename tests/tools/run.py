@@ -1,0 +1,58 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""`make run`: boot tern in an emulator and attach this terminal to its
+serial console. Ctrl-] leaves (and stops the emulator).
+
+    run.py bochs BUILD        GRUB ISO in Bochs, 2 CPUs with VT-x
+    run.py qemu-uefi BUILD    tern.efi in QEMU q35 + OVMF + VT-d, 4 CPUs
+"""
+import os
+import select
+import sys
+import termios
+import tty
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
+from harness import Machine  # noqa: E402
+
+ESCAPE = 0x1d  # Ctrl-]
+
+
+def main():
+    kind = sys.argv[1] if len(sys.argv) > 1 else "bochs"
+    build = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "build")
+    m = Machine("run-" + kind, build)
+    if kind == "bochs":
+        m.bochs(os.path.join(build, "tern.iso"), cpus=2)
+    elif kind == "qemu-uefi":
+        m.qemu_uefi(os.path.join(build, "esp"), smp=4, mem=512, extra=["-nic", "none"])
+    else:
+        sys.exit("run.py: unknown emulator '%s' (bochs, qemu-uefi)" % kind)
+    print("tern: %s started; serial console attached. Ctrl-] quits.\r" % kind)
+    interactive = sys.stdin.isatty()
+    old = termios.tcgetattr(sys.stdin) if interactive else None
+    try:
+        if interactive:
+            tty.setraw(sys.stdin.fileno())
+        m.sock.settimeout(None)
+        while m.proc.poll() is None:
+            r, _, _ = select.select([m.sock, sys.stdin], [], [], 0.5)
+            if m.sock in r:
+                data = m.sock.recv(4096)
+                if not data:
+                    break
+                os.write(sys.stdout.fileno(), data)
+            if sys.stdin in r:
+                data = os.read(sys.stdin.fileno(), 1024)
+                if not data or ESCAPE in data:
+                    break
+                m.sock.sendall(data)
+    finally:
+        if old:
+            termios.tcsetattr(sys.stdin, termios.TCSADRAIN, old)
+        m.stop()
+        print("\ntern: emulator stopped; serial transcript in %s/logs/" % build)
+
+
+if __name__ == "__main__":
+    main()

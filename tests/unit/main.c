@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/unit/suites.h"
+
+void collect_report(const char *msg, void *arg)
+{
+	struct reports *r = arg;
+
+	if (r->n < 32)
+		snprintf(r->msg[r->n], sizeof(r->msg[0]), "%s", msg);
+	r->n++;
+}
+
+int reports_find(const struct reports *r, const char *needle)
+{
+	for (int i = 0; i < r->n && i < 32; i++)
+		if (strstr(r->msg[i], needle))
+			return 1;
+	return 0;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(memmap_suite());
+	int failed;
+
+	srunner_add_suite(sr, pmm_suite());
+	srunner_add_suite(sr, paging_suite());
+	srunner_add_suite(sr, acpi_suite());
+	srunner_add_suite(sr, cmdline_suite());
+	srunner_add_suite(sr, shell_suite());
+	srunner_add_suite(sr, logring_suite());
+	srunner_add_suite(sr, vmx_caps_suite());
+	srunner_add_suite(sr, tsc_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Host unit tests: one Check suite per module. */
+#ifndef TERN_TESTS_UNIT_SUITES_H
+#define TERN_TESTS_UNIT_SUITES_H
+
+#include <check.h>
+
+Suite *memmap_suite(void);
+Suite *pmm_suite(void);
+Suite *paging_suite(void);
+Suite *acpi_suite(void);
+Suite *cmdline_suite(void);
+Suite *shell_suite(void);
+Suite *logring_suite(void);
+Suite *vmx_caps_suite(void);
+Suite *tsc_suite(void);
+
+/* Collects report-callback messages for the assertions. */
+struct reports {
+	int n;
+	char msg[32][256];
+};
+void collect_report(const char *msg, void *arg);
+int reports_find(const struct reports *r, const char *needle);
+
+#endif

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/paging.h"
+#include "tests/unit/suites.h"
+
+/* Page-table pages come from a small pool at fake physical addresses. */
+#define POOL_PAGES	64
+#define POOL_BASE	0x40000000ULL
+static u8 *pool;
+static u32 used;
+
+static u64 alloc_table(void *ctx)
+{
+	(void)ctx;
+	if (used == POOL_PAGES)
+		return 0;
+	memset(pool + used * PAGE_SIZE, 0, PAGE_SIZE);
+	return POOL_BASE + (u64)used++ * PAGE_SIZE;
+}
+
+static void *p2v(u64 pa)
+{
+	ck_assert(pa >= POOL_BASE && pa < POOL_BASE + POOL_PAGES * PAGE_SIZE);
+	return pool + (pa - POOL_BASE);
+}
+
+static struct page_table pt;
+
+static void setup(void)
+{
+	pool = aligned_alloc(PAGE_SIZE, POOL_PAGES * PAGE_SIZE);
+	used = 0;
+	memset(&pt, 0, sizeof(pt));
+	pt.alloc_table = alloc_table;
+	pt.p2v = p2v;
+	pt.allow_1g = true;
+	pt.has_nx = true;
+	ck_assert_int_eq(pt_init(&pt), PT_OK);
+}
+
+static void teardown(void)
+{
+	free(pool);
+}
+
+START_TEST(map_4k_and_lookup)
+{
+	u64 pa, pte, sz;
+
+	ck_assert_int_eq(pt_map(&pt, 0xffffffff80200000ULL, 0x200000 + 0x1000, 0x1000, MAP_X), PT_OK);
+	ck_assert(pt_lookup(&pt, 0xffffffff80200123ULL, &pa, &pte, &sz));
+	ck_assert_uint_eq(pa, 0x201123);
+	ck_assert_uint_eq(sz, PAGE_SIZE);
+	ck_assert(!(pte & PTE_NX));
+	ck_assert(!(pte & PTE_W));
+	ck_assert(!pt_lookup(&pt, 0xffffffff80201000ULL, NULL, NULL, NULL));
+}
+END_TEST
+
+START_TEST(wx_refused)
+{
+	ck_assert_int_eq(pt_map(&pt, 0x1000, 0x1000, 0x1000, MAP_W | MAP_X), PT_ERR_WX);
+	ck_assert(!pt_lookup(&pt, 0x1000, NULL, NULL, NULL));
+}
+END_TEST
+
+START_TEST(data_is_nx_and_mmio_uncached)
+{
+	u64 pte;
+
+	pt_map(&pt, 0x10000, 0x10000, 0x1000, MAP_W);
+	pt_lookup(&pt, 0x10000, NULL, &pte, NULL);
+	ck_assert(pte & PTE_NX);
+	ck_assert(pte & PTE_W);
+	pt_map(&pt, 0x20000, 0xfee00000, 0x1000, MAP_W | MAP_UC);
+	pt_lookup(&pt, 0x20000, NULL, &pte, NULL);
+	ck_assert((pte & (PTE_PCD | PTE_PWT)) == (PTE_PCD | PTE_PWT));
+}
+END_TEST
+
+START_TEST(large_pages_chosen_by_alignment)
+{
+	u64 sz, pa;
+	u64 base = 0xffff800000000000ULL;
+
+	/* 1 GiB + 2 MiB + 4 KiB, all aligned: one of each size. */
+	ck_assert_int_eq(pt_map(&pt, base, 0, SZ_1G + SZ_2M + PAGE_SIZE, MAP_W), PT_OK);
+	pt_lookup(&pt, base + 5, &pa, NULL, &sz);
+	ck_assert_uint_eq(sz, SZ_1G);
+	pt_lookup(&pt, base + SZ_1G + 7, &pa, NULL, &sz);
+	ck_assert_uint_eq(sz, SZ_2M);
+	ck_assert_uint_eq(pa, SZ_1G + 7);
+	pt_lookup(&pt, base + SZ_1G + SZ_2M, &pa, NULL, &sz);
+	ck_assert_uint_eq(sz, PAGE_SIZE);
+
+	/* Without 1 GiB support, the same range takes 2 MiB pages. */
+	pt.allow_1g = false;
+	ck_assert_int_eq(pt_map(&pt, base + 8 * SZ_1G, 0, SZ_1G, MAP_W), PT_OK);
+	pt_lookup(&pt, base + 8 * SZ_1G, NULL, NULL, &sz);
+	ck_assert_uint_eq(sz, SZ_2M);
+}
+END_TEST
+
+START_TEST(unmap_inside_large_page_splits)
+{
+	u64 sz, pa, pte;
+
+	pt_map(&pt, 0x40000000, 0x40000000, SZ_2M, MAP_W);
+	ck_assert_uint_eq(pt.splits, 0);
+	ck_assert_int_eq(pt_unmap(&pt, 0x40001000, PAGE_SIZE), PT_OK);
+	ck_assert_uint_eq(pt.splits, 1);
+	ck_assert(!pt_lookup(&pt, 0x40001000, NULL, NULL, NULL));
+	ck_assert(pt_lookup(&pt, 0x40002000, &pa, &pte, &sz));
+	ck_assert_uint_eq(pa, 0x40002000);
+	ck_assert_uint_eq(sz, PAGE_SIZE);
+	ck_assert(pte & PTE_NX);	/* attributes survive the split */
+}
+END_TEST
+
+START_TEST(remap_part_of_1g_splits_twice)
+{
+	u64 sz, pte;
+
+	pt_map(&pt, 0x80000000, 0x80000000, SZ_1G, MAP_W);
+	/* Make one page read-only executable: 1G -> 2M -> 4K. */
+	ck_assert_int_eq(pt_map(&pt, 0x80201000, 0x80201000, PAGE_SIZE, MAP_X | MAP_NO_LARGE), PT_OK);
+	ck_assert_uint_eq(pt.splits, 2);
+	pt_lookup(&pt, 0x80201000, NULL, &pte, &sz);
+	ck_assert_uint_eq(sz, PAGE_SIZE);
+	ck_assert(!(pte & PTE_W) && !(pte & PTE_NX));
+	pt_lookup(&pt, 0x80202000, NULL, &pte, &sz);
+	ck_assert(pte & PTE_W);
+	pt_lookup(&pt, 0x80400000, NULL, NULL, &sz);
+	ck_assert_uint_eq(sz, SZ_2M);
+}
+END_TEST
+
+START_TEST(errors)
+{
+	ck_assert_int_eq(pt_map(&pt, 0x1001, 0x1000, 0x1000, 0), PT_ERR_ALIGN);
+	ck_assert_int_eq(pt_map(&pt, 0x0000800000000000ULL, 0, 0x1000, 0), PT_ERR_CANONICAL);
+	/* Exhaust the pool: the map fails cleanly. */
+	int err = PT_OK;
+
+	for (u64 i = 0; i < 200 && err == PT_OK; i++)
+		err = pt_map(&pt, i * SZ_1G * 512, 0, 0x1000, 0);
+	ck_assert_int_eq(err, PT_ERR_NOMEM);
+}
+END_TEST
+
+Suite *paging_suite(void)
+{
+	Suite *s = suite_create("paging");
+	TCase *tc = tcase_create("build");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, map_4k_and_lookup);
+	tcase_add_test(tc, wx_refused);
+	tcase_add_test(tc, data_is_nx_and_mmio_uncached);
+	tcase_add_test(tc, large_pages_chosen_by_alignment);
+	tcase_add_test(tc, unmap_inside_large_page_splits);
+	tcase_add_test(tc, remap_part_of_1g_splits_twice);
+	tcase_add_test(tc, errors);
+	suite_add_tcase(s, tc);
+	return s;
+}
