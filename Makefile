@@ -113,7 +113,7 @@ run-qemu: esp
 	$(PYTHON) tests/tools/run.py qemu-uefi $(BUILD)
 
 # ---- tests ----
-UNIT_SRCS := mm/memmap.c mm/pmm.c mm/paging.c core/acpi.c iommu/dmar.c \
+UNIT_SRCS := core/report.c mm/memmap.c mm/pmm.c mm/paging.c core/acpi.c iommu/dmar.c \
 	core/cmdline.c core/shell_parse.c core/logring.c vmx/caps.c core/tsc.c
 UNIT_TESTS := $(wildcard tests/unit/test_*.c)
 UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \

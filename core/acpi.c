@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "core/acpi.h"
+#include "core/report.h"
 
 static u16 rd16(const u8 *p) { return p[0] | (p[1] << 8); }
 static u32 rd32(const u8 *p) { return rd16(p) | ((u32)rd16(p + 2) << 16); }
@@ -19,19 +18,8 @@ u8 acpi_checksum(const void *p, u32 len)
 	return s;
 }
 
-static void __printf(3, 4) say(struct acpi_info *ai, const struct acpi_ops *ops,
-			       const char *fmt, ...)
-{
-	char msg[192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ai->problems++;
-	if (ops->report)
-		ops->report(msg, ops->ctx);
-}
+#define say(ai, ops, ...) \
+	report((ops)->report, (ops)->ctx, &(ai)->problems, __VA_ARGS__)
 
 static void copy_str(char *dst, const u8 *src, u32 n)
 {
@@ -306,14 +294,6 @@ static void parse_hpet(struct acpi_info *ai, const struct acpi_ops *ops,
 	ai->hpet_number = t[52];
 }
 
-static void dmar_report(const char *msg, void *ctx)
-{
-	const struct acpi_ops *ops = ctx;
-
-	if (ops->report)
-		ops->report(msg, ops->ctx);
-}
-
 static void parse_dmar(struct acpi_info *ai, const struct acpi_ops *ops,
 		       const u8 *t, struct acpi_table *r)
 {
@@ -322,7 +302,7 @@ static void parse_dmar(struct acpi_info *ai, const struct acpi_ops *ops,
 		return;
 	}
 	ai->has_dmar = true;
-	ai->problems += dmar_parse(&ai->dmar, t, r->length, dmar_report, (void *)ops);
+	ai->problems += dmar_parse(&ai->dmar, t, r->length, ops->report, ops->ctx);
 }
 
 bool acpi_aml_find_s5(const u8 *aml, u32 len, u8 *typa, u8 *typb)
@@ -466,7 +446,7 @@ void acpi_init(const struct boot_info *bi)
 		pr_err("acpi: no ACPI tables; one CPU, no PCI ECAM, no S5");
 		return;
 	}
-	pr_info("acpi: RSDP rev %u (%s) at %#llx, %u tables via %s, %u problems",
+	pr_info("acpi: RSDP rev %u (%s) at %#llx, %u tables via %s, %d problems",
 		acpi.rsdp_revision, acpi.rsdp_oem, (unsigned long long)acpi.rsdp_pa,
 		acpi.ntables, acpi.use_xsdt ? "XSDT" : "RSDT", acpi.problems);
 	pr_info("acpi: %u CPUs, %u I/O APICs in MADT; FADT %s; MCFG %u; HPET %s; DMAR %s (%u units)",

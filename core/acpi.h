@@ -128,7 +128,7 @@ struct acpi_info {
 	bool has_dmar;
 	struct dmar_info dmar;
 
-	u32 problems;
+	int problems;
 };
 
 struct acpi_ops {

@@ -23,7 +23,7 @@ static int cmd_acpi(int argc, char **argv)
 		console_printf("no ACPI tables were found\n");
 		return 1;
 	}
-	console_printf("RSDP rev %u OEM '%s' at %#llx, root table %s; %u problems\n",
+	console_printf("RSDP rev %u OEM '%s' at %#llx, root table %s; %d problems\n",
 		       acpi.rsdp_revision, acpi.rsdp_oem, (unsigned long long)acpi.rsdp_pa,
 		       acpi.use_xsdt ? "XSDT" : "RSDT", acpi.problems);
 	console_printf("SIG   ADDRESS            LENGTH REV OEM     TABLE-ID  STATUS\n");

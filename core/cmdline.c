@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/cmdline.h"
 #include "core/log.h"
+#include "core/report.h"
 
 static const struct {
 	const char *name;
@@ -22,20 +22,6 @@ void cmdline_defaults(struct tern_options *o)
 	o->console_baud = 115200;
 	o->loglevel = LOG_INFO;
 	o->maxcpus = 64;
-}
-
-static void __printf(4, 5) say(cmdline_report_t report, void *arg, int *n,
-			       const char *fmt, ...)
-{
-	char msg[200];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (report)
-		report(msg, arg);
-	(*n)++;
 }
 
 /* Whole-string unsigned number (decimal or 0x hex) within [lo, hi]. */
@@ -55,7 +41,7 @@ static bool parse_num(const char *s, unsigned long lo, unsigned long hi,
 }
 
 static void opt_console(char *val, struct tern_options *o,
-			cmdline_report_t report, void *arg, int *n)
+			report_fn rep, void *arg, int *n)
 {
 	char *comma = strchr(val, ',');
 	unsigned long v;
@@ -73,20 +59,20 @@ static void opt_console(char *val, struct tern_options *o,
 		if (parse_num(val, 1, 0xfff8, &v))
 			o->console_port = (u16)v;
 		else
-			say(report, arg, n, "cmdline: console=%s: not com1-com4 or an I/O port; keeping %#x",
+			report(rep, arg, n, "cmdline: console=%s: not com1-com4 or an I/O port; keeping %#x",
 			    val, o->console_port);
 	}
 	if (comma) {
 		if (parse_num(comma, 50, 115200, &v) && 115200 % v == 0)
 			o->console_baud = (u32)v;
 		else
-			say(report, arg, n, "cmdline: console baud '%s' is not a divisor of 115200; keeping %u",
+			report(rep, arg, n, "cmdline: console baud '%s' is not a divisor of 115200; keeping %u",
 			    comma, o->console_baud);
 	}
 }
 
 int cmdline_parse(const char *s, struct tern_options *o,
-		  cmdline_report_t report, void *arg)
+		  report_fn rep, void *arg)
 {
 	char buf[512], *save = NULL, *tok;
 	int n = 0;
@@ -94,7 +80,7 @@ int cmdline_parse(const char *s, struct tern_options *o,
 	if (!s)
 		return 0;
 	if (strlen(s) >= sizeof(buf))
-		say(report, arg, &n, "cmdline: longer than %zu characters; the rest is ignored",
+		report(rep, arg, &n, "cmdline: longer than %zu characters; the rest is ignored",
 		    sizeof(buf) - 1);
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, " \t\r\n", &save); tok;
@@ -105,7 +91,7 @@ int cmdline_parse(const char *s, struct tern_options *o,
 		if (val)
 			*val++ = 0;
 		if (!strcmp(tok, "console") && val) {
-			opt_console(val, o, report, arg, &n);
+			opt_console(val, o, rep, arg, &n);
 		} else if (!strcmp(tok, "loglevel") && val) {
 			bool ok = false;
 
@@ -120,18 +106,18 @@ int cmdline_parse(const char *s, struct tern_options *o,
 				ok = true;
 			}
 			if (!ok)
-				say(report, arg, &n, "cmdline: loglevel=%s: use err, warn, info, debug or 0-3",
+				report(rep, arg, &n, "cmdline: loglevel=%s: use err, warn, info, debug or 0-3",
 				    val);
 		} else if (!strcmp(tok, "maxcpus") && val) {
 			if (parse_num(val, 1, 64, &v))
 				o->maxcpus = (u32)v;
 			else
-				say(report, arg, &n, "cmdline: maxcpus=%s: must be 1 to 64", val);
+				report(rep, arg, &n, "cmdline: maxcpus=%s: must be 1 to 64", val);
 		} else if (!strcmp(tok, "console") || !strcmp(tok, "loglevel") ||
 			   !strcmp(tok, "maxcpus")) {
-			say(report, arg, &n, "cmdline: option '%s' needs a value", tok);
+			report(rep, arg, &n, "cmdline: option '%s' needs a value", tok);
 		} else {
-			say(report, arg, &n, "cmdline: unknown option '%s' ignored (known: console, loglevel, maxcpus)",
+			report(rep, arg, &n, "cmdline: unknown option '%s' ignored (known: console, loglevel, maxcpus)",
 			    tok);
 		}
 	}

@@ -9,7 +9,7 @@
 #ifndef TERN_CORE_CMDLINE_H
 #define TERN_CORE_CMDLINE_H
 
-#include "core/types.h"
+#include "core/report.h"
 
 struct tern_options {
 	u16 console_port;
@@ -18,11 +18,9 @@ struct tern_options {
 	u32 maxcpus;
 };
 
-typedef void (*cmdline_report_t)(const char *msg, void *arg);
-
 void cmdline_defaults(struct tern_options *o);
 /* Returns the number of problems reported. */
 int cmdline_parse(const char *s, struct tern_options *o,
-		  cmdline_report_t report, void *arg);
+		  report_fn rep, void *arg);
 
 #endif

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
 
+#include "core/report.h"
 #include "iommu/dmar.h"
 
 static u16 rd16(const u8 *p) { return p[0] | (p[1] << 8); }
@@ -15,23 +14,9 @@ static u64 rd64(const u8 *p)
 	return v;
 }
 
-static void __printf(4, 5) say(dmar_report_t report, void *arg, int *n,
-			       const char *fmt, ...)
-{
-	char msg[160];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (report)
-		report(msg, arg);
-	(*n)++;
-}
-
 /* Device scopes fill [p, end); each is 6 bytes plus 2 per path element. */
 static void parse_scopes(const u8 *p, const u8 *end, struct dmar_scope *out,
-			 u32 *count, dmar_report_t report, void *arg, int *n)
+			 u32 *count, report_fn rep, void *arg, int *n)
 {
 	*count = 0;
 	while (p + 6 <= end) {
@@ -39,11 +24,11 @@ static void parse_scopes(const u8 *p, const u8 *end, struct dmar_scope *out,
 		struct dmar_scope *s;
 
 		if (len < 8 || p + len > end || (len - 6) % 2) {
-			say(report, arg, n, "dmar: device scope with bad length %u, rest of the scope list skipped", len);
+			report(rep, arg, n, "dmar: device scope with bad length %u, rest of the scope list skipped", len);
 			return;
 		}
 		if (*count >= DMAR_MAX_SCOPES) {
-			say(report, arg, n, "dmar: more than %u device scopes, extra ignored",
+			report(rep, arg, n, "dmar: more than %u device scopes, extra ignored",
 			    DMAR_MAX_SCOPES);
 			return;
 		}
@@ -59,14 +44,14 @@ static void parse_scopes(const u8 *p, const u8 *end, struct dmar_scope *out,
 }
 
 int dmar_parse(struct dmar_info *d, const u8 *t, u32 len,
-	       dmar_report_t report, void *arg)
+	       report_fn rep, void *arg)
 {
 	const u8 *p, *end = t + len;
 	int n = 0;
 
 	memset(d, 0, sizeof(*d));
 	if (len < DMAR_HEADER_LEN) {
-		say(report, arg, &n, "dmar: table of %u bytes is shorter than its header", len);
+		report(rep, arg, &n, "dmar: table of %u bytes is shorter than its header", len);
 		return n;
 	}
 	d->host_addr_width = t[36] + 1;
@@ -75,7 +60,7 @@ int dmar_parse(struct dmar_info *d, const u8 *t, u32 len,
 		u16 type = rd16(p), slen = rd16(p + 2);
 
 		if (slen < 4 || p + slen > end) {
-			say(report, arg, &n, "dmar: structure type %u at offset %u has bad length %u, rest of the table skipped",
+			report(rep, arg, &n, "dmar: structure type %u at offset %u has bad length %u, rest of the table skipped",
 			    type, (unsigned)(p - t), slen);
 			break;
 		}
@@ -84,12 +69,12 @@ int dmar_parse(struct dmar_info *d, const u8 *t, u32 len,
 			struct dmar_unit *u;
 
 			if (slen < 16) {
-				say(report, arg, &n, "dmar: DRHD at offset %u truncated (%u bytes), skipped",
+				report(rep, arg, &n, "dmar: DRHD at offset %u truncated (%u bytes), skipped",
 				    (unsigned)(p - t), slen);
 				break;
 			}
 			if (d->nunits >= DMAR_MAX_UNITS) {
-				say(report, arg, &n, "dmar: more than %u DRHD units, extra ignored",
+				report(rep, arg, &n, "dmar: more than %u DRHD units, extra ignored",
 				    DMAR_MAX_UNITS);
 				break;
 			}
@@ -98,25 +83,25 @@ int dmar_parse(struct dmar_info *d, const u8 *t, u32 len,
 			u->segment = rd16(p + 6);
 			u->reg_base = rd64(p + 8);
 			if (!u->reg_base || (u->reg_base & 0xfff)) {
-				say(report, arg, &n, "dmar: DRHD with register base %#llx (not page aligned), skipped",
+				report(rep, arg, &n, "dmar: DRHD with register base %#llx (not page aligned), skipped",
 				    (unsigned long long)u->reg_base);
 				d->nunits--;
 				break;
 			}
 			parse_scopes(p + 16, p + slen, u->scopes, &u->nscopes,
-				     report, arg, &n);
+				     rep, arg, &n);
 			break;
 		}
 		case DMAR_TYPE_RMRR: {
 			struct dmar_rmrr *r;
 
 			if (slen < 24) {
-				say(report, arg, &n, "dmar: RMRR at offset %u truncated (%u bytes), skipped",
+				report(rep, arg, &n, "dmar: RMRR at offset %u truncated (%u bytes), skipped",
 				    (unsigned)(p - t), slen);
 				break;
 			}
 			if (d->nrmrr >= DMAR_MAX_RMRR) {
-				say(report, arg, &n, "dmar: more than %u RMRRs, extra ignored",
+				report(rep, arg, &n, "dmar: more than %u RMRRs, extra ignored",
 				    DMAR_MAX_RMRR);
 				break;
 			}
@@ -125,13 +110,13 @@ int dmar_parse(struct dmar_info *d, const u8 *t, u32 len,
 			r->base = rd64(p + 8);
 			r->limit = rd64(p + 16);
 			if (r->limit < r->base) {
-				say(report, arg, &n, "dmar: RMRR [%#llx, %#llx] ends before it starts, skipped",
+				report(rep, arg, &n, "dmar: RMRR [%#llx, %#llx] ends before it starts, skipped",
 				    (unsigned long long)r->base, (unsigned long long)r->limit);
 				d->nrmrr--;
 				break;
 			}
 			parse_scopes(p + 24, p + slen, r->scopes, &r->nscopes,
-				     report, arg, &n);
+				     rep, arg, &n);
 			break;
 		}
 		case DMAR_TYPE_ATSR:

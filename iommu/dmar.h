@@ -7,7 +7,7 @@
 #ifndef TERN_IOMMU_DMAR_H
 #define TERN_IOMMU_DMAR_H
 
-#include "core/types.h"
+#include "core/report.h"
 
 #define DMAR_HEADER_LEN		48	/* SDT header + HAW, flags, reserved */
 #define DMAR_FLAG_INTR_REMAP	BIT(0)
@@ -68,10 +68,8 @@ struct dmar_info {
 	u32 nother;		/* RHSA, ANDD, SATC: counted, not used yet */
 };
 
-typedef void (*dmar_report_t)(const char *msg, void *arg);
-
 /* table/len: the whole DMAR (checksum already verified). Returns problems. */
 int dmar_parse(struct dmar_info *d, const u8 *table, u32 len,
-	       dmar_report_t report, void *arg);
+	       report_fn rep, void *arg);
 
 #endif

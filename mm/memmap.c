@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 
+#include "core/report.h"
 #include "mm/memmap.h"
 
 const char *memmap_type_name(u32 type)
@@ -16,20 +15,6 @@ const char *memmap_type_name(u32 type)
 	case BOOT_MEM_BAD:		return "bad";
 	}
 	return "?";
-}
-
-static void __printf(4, 5) say(memmap_report_t report, void *arg,
-				int *problems, const char *fmt, ...)
-{
-	char msg[192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (report)
-		report(msg, arg);
-	(*problems)++;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -47,7 +32,7 @@ static bool expected_overlap(u32 a, u32 b)
 }
 
 int memmap_normalize(struct memmap *out, const struct boot_mem_range *in,
-		     u32 n, memmap_report_t report, void *arg)
+		     u32 n, report_fn rep, void *arg)
 {
 	static u64 pts[2 * BOOT_MMAP_MAX * 2];
 	static struct boot_mem_range v[2 * BOOT_MMAP_MAX];
@@ -57,7 +42,7 @@ int memmap_normalize(struct memmap *out, const struct boot_mem_range *in,
 
 	out->count = 0;
 	if (n > ARRAY_SIZE(v)) {
-		say(report, arg, &problems, "memmap: %u entries, only the first %zu used",
+		report(rep, arg, &problems, "memmap: %u entries, only the first %zu used",
 		    n, ARRAY_SIZE(v));
 		n = ARRAY_SIZE(v);
 	}
@@ -66,19 +51,19 @@ int memmap_normalize(struct memmap *out, const struct boot_mem_range *in,
 		u64 end = e.base + e.len;
 
 		if (!e.len) {
-			say(report, arg, &problems,
+			report(rep, arg, &problems,
 			    "memmap: entry %u [%#llx, +%#llx) is empty, ignored",
 			    i, (unsigned long long)e.base, (unsigned long long)e.len);
 			continue;
 		}
 		if (end < e.base || end > MEMMAP_PHYS_LIMIT) {
-			say(report, arg, &problems,
+			report(rep, arg, &problems,
 			    "memmap: entry %u [%#llx, +%#llx) lies beyond any physical address, ignored",
 			    i, (unsigned long long)e.base, (unsigned long long)e.len);
 			continue;
 		}
 		if (e.type < BOOT_MEM_USABLE || e.type > BOOT_MEM_TYPE_MAX) {
-			say(report, arg, &problems,
+			report(rep, arg, &problems,
 			    "memmap: entry %u [%#llx, +%#llx) has unknown type %u, treated as reserved",
 			    i, (unsigned long long)e.base, (unsigned long long)e.len, e.type);
 			e.type = BOOT_MEM_RESERVED;
@@ -88,7 +73,7 @@ int memmap_normalize(struct memmap *out, const struct boot_mem_range *in,
 
 			if (o->base < end && e.base < o->base + o->len &&
 			    o->type != e.type && !expected_overlap(o->type, e.type))
-				say(report, arg, &problems,
+				report(rep, arg, &problems,
 				    "memmap: entry %u [%#llx, +%#llx) overlaps entry %u [%#llx, +%#llx) with another type; the stricter type wins",
 				    i, (unsigned long long)e.base, (unsigned long long)e.len,
 				    idx[j], (unsigned long long)o->base, (unsigned long long)o->len);

@@ -8,6 +8,7 @@
 #define TERN_MM_MEMMAP_H
 
 #include "boot/bootinfo.h"
+#include "core/report.h"
 
 #define MEMMAP_MAX		(2 * BOOT_MMAP_MAX + 1)
 #define MEMMAP_PHYS_LIMIT	(1ULL << 52)	/* architectural MAXPHYADDR bound */
@@ -17,11 +18,9 @@ struct memmap {
 	struct boot_mem_range r[MEMMAP_MAX];
 };
 
-typedef void (*memmap_report_t)(const char *msg, void *arg);
-
 /* Returns the number of problems reported. */
 int memmap_normalize(struct memmap *out, const struct boot_mem_range *in,
-		     u32 n, memmap_report_t report, void *arg);
+		     u32 n, report_fn rep, void *arg);
 u64 memmap_total(const struct memmap *m, u32 type);
 const char *memmap_type_name(u32 type);
 
