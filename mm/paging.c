@@ -38,6 +38,40 @@ u64 pt_flags_to_pte(const struct page_table *pt, u32 flags)
 	return e;
 }
 
+u64 pt_flags_to_ept(const struct page_table *pt, u32 flags)
+{
+	u64 e = EPT_R;
+
+	(void)pt;
+	if (flags & MAP_W)
+		e |= EPT_W;
+	if (flags & MAP_X)
+		e |= EPT_X;
+	/* Guest RAM is write-back with PAT ignored; MMIO is uncached. */
+	e |= (flags & MAP_UC) ? (EPT_MT_UC << EPT_MT_SHIFT)
+			      : (EPT_MT_WB << EPT_MT_SHIFT) | EPT_IGNORE_PAT;
+	return e;
+}
+
+static bool x86_present(u64 e) { return e & PTE_P; }
+static bool ept_present(u64 e) { return e & EPT_RWX; }
+/* Intermediate entries are permissive; leaves decide. */
+static u64 x86_table(u64 pa) { return pa | PTE_P | PTE_W; }
+static u64 ept_table(u64 pa) { return pa | EPT_RWX; }
+
+const struct pt_format pt_format_x86 = {
+	"x86", x86_present, x86_table, pt_flags_to_pte, true,
+};
+
+const struct pt_format pt_format_ept = {
+	"ept", ept_present, ept_table, pt_flags_to_ept, false,
+};
+
+static const struct pt_format *fmt(const struct page_table *pt)
+{
+	return pt->fmt ? pt->fmt : &pt_format_x86;
+}
+
 const char *pt_strerror(int err)
 {
 	switch (err) {
@@ -87,8 +121,7 @@ static int split(struct page_table *pt, u64 *e, int level)
 		attrs |= PTE_PS;
 	for (int i = 0; i < ENTRIES; i++)
 		child[i] = (base + i * step) | attrs;
-	/* Intermediate entries are permissive; leaves decide. */
-	*e = child_pa | PTE_P | PTE_W;
+	*e = fmt(pt)->table_entry(child_pa);
 	return PT_OK;
 }
 
@@ -99,13 +132,13 @@ static int walk_to(struct page_table *pt, u64 va, int target, u64 **out)
 	for (int level = LEVELS - 1; level > target; level--) {
 		u64 *e = &t[index_of(va, level)];
 
-		if (!(*e & PTE_P)) {
+		if (!fmt(pt)->present(*e)) {
 			u64 pa = pt->alloc_table(pt->ctx);
 
 			if (!pa)
 				return PT_ERR_NOMEM;
 			pt->tables++;
-			*e = pa | PTE_P | PTE_W;
+			*e = fmt(pt)->table_entry(pa);
 		} else if (*e & PTE_PS) {
 			int err = split(pt, e, level);
 
@@ -122,13 +155,13 @@ int pt_map(struct page_table *pt, u64 va, u64 pa, u64 size, u32 flags)
 {
 	u64 attrs;
 
-	if ((flags & MAP_W) && (flags & MAP_X))
+	if (fmt(pt)->enforce_wx && (flags & MAP_W) && (flags & MAP_X))
 		return PT_ERR_WX;
 	if (!IS_ALIGNED(va | pa | size, PAGE_SIZE))
 		return PT_ERR_ALIGN;
 	if (!canonical(va) || !canonical(va + size - 1))
 		return PT_ERR_CANONICAL;
-	attrs = pt_flags_to_pte(pt, flags);
+	attrs = fmt(pt)->leaf_attrs(pt, flags);
 	while (size) {
 		int level = 0, err;
 		u64 *e;
@@ -142,7 +175,7 @@ int pt_map(struct page_table *pt, u64 va, u64 pa, u64 size, u32 flags)
 		err = walk_to(pt, va, level, &e);
 		if (err)
 			return err;
-		if (level > 0 && (*e & PTE_P) && !(*e & PTE_PS)) {
+		if (level > 0 && fmt(pt)->present(*e) && !(*e & PTE_PS)) {
 			/* A table already hangs here: map through it instead. */
 			err = walk_to(pt, va, 0, &e);
 			if (err)
@@ -167,11 +200,11 @@ int pt_unmap(struct page_table *pt, u64 va, u64 size)
 
 		for (level = LEVELS - 1; level >= 0; level--) {
 			e = &t[index_of(va, level)];
-			if (!(*e & PTE_P) || level == 0 || (*e & PTE_PS))
+			if (!fmt(pt)->present(*e) || level == 0 || (*e & PTE_PS))
 				break;
 			t = table(pt, *e);
 		}
-		if (!(*e & PTE_P)) {
+		if (!fmt(pt)->present(*e)) {
 			/* Nothing here: skip to the end of this hole. */
 			u64 step = level_size(level);
 			u64 next = ALIGN_DOWN(va, step) + step;
@@ -204,7 +237,7 @@ bool pt_lookup(struct page_table *pt, u64 va, u64 *pa, u64 *pte, u64 *page_size)
 	for (int level = LEVELS - 1; level >= 0; level--) {
 		u64 e = t[index_of(va, level)];
 
-		if (!(e & PTE_P))
+		if (!fmt(pt)->present(e))
 			return false;
 		if (level == 0 || (e & PTE_PS)) {
 			u64 sz = level_size(level);

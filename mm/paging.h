@@ -24,6 +24,17 @@
 #define PTE_NX		BIT(63)
 #define PTE_ADDR_MASK	0x000ffffffffff000ULL
 
+/* EPT entries (SDM 3C 29.3.2, tables 29-1 .. 29-6) */
+#define EPT_R		BIT(0)
+#define EPT_W		BIT(1)
+#define EPT_X		BIT(2)
+#define EPT_RWX		(EPT_R | EPT_W | EPT_X)
+#define EPT_MT_SHIFT	3
+#define EPT_MT_UC	0ULL
+#define EPT_MT_WB	6ULL
+#define EPT_IGNORE_PAT	BIT(6)
+#define EPT_LARGE	BIT(7)		/* same bit as PTE_PS */
+
 /* Mapping flags */
 #define MAP_R		0		/* present and readable: always */
 #define MAP_W		BIT(0)
@@ -31,6 +42,24 @@
 #define MAP_UC		BIT(2)		/* uncached: PCD|PWT (PAT entry 3) */
 #define MAP_NO_LARGE	BIT(3)		/* 4 KiB entries only */
 #define MAP_GLOBAL	BIT(4)
+
+struct page_table;
+
+/*
+ * What differs between tern's own page tables and EPT: how an entry says
+ * "present", what a table pointer looks like, and how flags become a leaf.
+ * The walk, large-page choice and splitting are shared.
+ */
+struct pt_format {
+	const char *name;
+	bool (*present)(u64 e);
+	u64 (*table_entry)(u64 pa);
+	u64 (*leaf_attrs)(const struct page_table *pt, u32 flags);
+	bool enforce_wx;		/* tern's own mappings: never W and X */
+};
+
+extern const struct pt_format pt_format_x86;
+extern const struct pt_format pt_format_ept;
 
 enum pt_err {
 	PT_OK = 0,
@@ -41,6 +70,7 @@ enum pt_err {
 };
 
 struct page_table {
+	const struct pt_format *fmt;	/* NULL means pt_format_x86 */
 	u64 root;			/* physical address of the PML4 */
 	bool allow_1g;			/* CPUID.80000001h:EDX.Page1GB */
 	bool has_nx;			/* EFER.NXE usable */
@@ -57,6 +87,7 @@ int pt_unmap(struct page_table *pt, u64 va, u64 size);
 /* Translate; page_size and pte optional. Returns false when unmapped. */
 bool pt_lookup(struct page_table *pt, u64 va, u64 *pa, u64 *pte, u64 *page_size);
 u64 pt_flags_to_pte(const struct page_table *pt, u32 flags);
+u64 pt_flags_to_ept(const struct page_table *pt, u32 flags);
 const char *pt_strerror(int err);
 
 #endif

@@ -14,6 +14,7 @@ Suite *shell_suite(void);
 Suite *logring_suite(void);
 Suite *vmx_caps_suite(void);
 Suite *tsc_suite(void);
+Suite *vmx_controls_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

@@ -150,6 +150,72 @@ START_TEST(errors)
 }
 END_TEST
 
+/* EPT: the same builder with the EPT entry format. */
+static void ept_setup(void)
+{
+	setup();
+	used = 0;
+	memset(&pt, 0, sizeof(pt));
+	pt.fmt = &pt_format_ept;
+	pt.alloc_table = alloc_table;
+	pt.p2v = p2v;
+	pt.allow_1g = true;
+	ck_assert_int_eq(pt_init(&pt), PT_OK);
+}
+
+START_TEST(ept_guest_ram)
+{
+	u64 e, sz, pa;
+
+	/* Guest RAM is RWX (W^X is tern's rule, not the guest's), WB. */
+	ck_assert_int_eq(pt_map(&pt, 0, 0x40000000, SZ_1G + SZ_2M, MAP_W | MAP_X), PT_OK);
+	ck_assert(pt_lookup(&pt, 0x1234, &pa, &e, &sz));
+	ck_assert_uint_eq(pa, 0x40001234);
+	ck_assert_uint_eq(sz, SZ_1G);
+	ck_assert_uint_eq(e & EPT_RWX, EPT_RWX);
+	ck_assert_uint_eq((e >> EPT_MT_SHIFT) & 7, EPT_MT_WB);
+	ck_assert(e & EPT_IGNORE_PAT);
+	ck_assert(e & EPT_LARGE);
+	pt_lookup(&pt, SZ_1G, NULL, &e, &sz);
+	ck_assert_uint_eq(sz, SZ_2M);
+	/* Table entries are RWX pointers, with no memory type. */
+	u64 *pml4 = p2v(pt.root);
+
+	ck_assert_uint_eq(pml4[0] & 0xfff, EPT_RWX);
+}
+END_TEST
+
+START_TEST(ept_mmio_and_protect)
+{
+	u64 e;
+
+	pt_map(&pt, 0xfee00000, 0x10000000, PAGE_SIZE, MAP_W | MAP_UC);
+	pt_lookup(&pt, 0xfee00000, NULL, &e, NULL);
+	ck_assert_uint_eq((e >> EPT_MT_SHIFT) & 7, EPT_MT_UC);
+	ck_assert(!(e & EPT_X));
+	/* Write-protect one page of a 2M mapping: it splits, the rest stays. */
+	pt_map(&pt, 0x200000, 0x800000, SZ_2M, MAP_W | MAP_X);
+	pt_map(&pt, 0x201000, 0x801000, PAGE_SIZE, MAP_X);
+	pt_lookup(&pt, 0x201000, NULL, &e, NULL);
+	ck_assert(!(e & EPT_W) && (e & EPT_R));
+	pt_lookup(&pt, 0x202000, NULL, &e, NULL);
+	ck_assert(e & EPT_W);
+	ck_assert_int_eq(pt_unmap(&pt, 0x203000, PAGE_SIZE), PT_OK);
+	ck_assert(!pt_lookup(&pt, 0x203000, NULL, NULL, NULL));
+}
+END_TEST
+
+TCase *ept_tcase(void);
+TCase *ept_tcase(void)
+{
+	TCase *tc = tcase_create("ept");
+
+	tcase_add_checked_fixture(tc, ept_setup, teardown);
+	tcase_add_test(tc, ept_guest_ram);
+	tcase_add_test(tc, ept_mmio_and_protect);
+	return tc;
+}
+
 Suite *paging_suite(void)
 {
 	Suite *s = suite_create("paging");
@@ -164,5 +230,6 @@ Suite *paging_suite(void)
 	tcase_add_test(tc, remap_part_of_1g_splits_twice);
 	tcase_add_test(tc, errors);
 	suite_add_tcase(s, tc);
+	suite_add_tcase(s, ept_tcase());
 	return s;
 }
