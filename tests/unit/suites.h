@@ -15,6 +15,7 @@ Suite *logring_suite(void);
 Suite *vmx_caps_suite(void);
 Suite *tsc_suite(void);
 Suite *vmx_controls_suite(void);
+Suite *config_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "core/config.h"
+#include "tests/unit/suites.h"
+
+static struct config c;
+static struct reports r;
+
+static int parse(const char *text)
+{
+	memset(&r, 0, sizeof(r));
+	return config_parse("tern.cfg", text, strlen(text), &c, collect_report, &r);
+}
+
+START_TEST(good)
+{
+	ck_assert_int_eq(parse(
+		"# two VMs\n"
+		"[vm linux]\n"
+		"  cores = 1, 2\n"
+		"  memory = 256M   # comment\n"
+		"  kernel = vmlinuz\n"
+		"  initrd = initrd.gz\n"
+		"  cmdline = console=ttyS0 # kept: part of the command line\n"
+		"  autostart = yes\n"
+		"\n"
+		"[vm test]\r\n"
+		"cores=3\r\n"
+		"memory=16m\r\n"
+		"kernel=guest.elf\r\n"), 0);
+	ck_assert_uint_eq(c.nvms, 2);
+	ck_assert_str_eq(c.vms[0].name, "linux");
+	ck_assert_uint_eq(c.vms[0].ncores, 2);
+	ck_assert_uint_eq(c.vms[0].cores[1], 2);
+	ck_assert_uint_eq(c.vms[0].memory, 256ULL << 20);
+	ck_assert_str_eq(c.vms[0].initrd, "initrd.gz");
+	ck_assert_str_eq(c.vms[0].cmdline, "console=ttyS0 # kept: part of the command line");
+	ck_assert(c.vms[0].autostart);
+	ck_assert_uint_eq(c.vms[1].memory, 16ULL << 20);
+	ck_assert_str_eq(c.vms[1].kernel, "guest.elf");
+	ck_assert(!c.vms[1].autostart);
+	ck_assert_uint_eq(c.vms[1].line, 10);
+}
+END_TEST
+
+START_TEST(bad_lines_named_valid_vms_kept)
+{
+	ck_assert_int_eq(parse(
+		"[vm a]\n"			/* 1 */
+		"cores = 1\n"
+		"memory = 12Q\n"		/* 3: bad: VM a dropped */
+		"kernel = k\n"
+		"[vm b]\n"			/* 5 */
+		"cores = 2\n"
+		"memory = 32M\n"
+		"kernel = k\n"
+		"colour = blue\n"		/* 9: unknown key, b kept */
+		"autostart = maybe\n"		/* 10 */
+		"just some words\n"		/* 11: b dropped */
+		"[vm c]\n"			/* 12 */
+		"cores = 3\n"
+		"memory = 8M\n"
+		"kernel = k\n"), 6);
+	ck_assert(reports_find(&r, "tern.cfg:3: memory '12Q'"));
+	ck_assert(reports_find(&r, "tern.cfg:1: vm 'a' dropped: it has errors above"));
+	ck_assert(reports_find(&r, "tern.cfg:9: unknown key 'colour' ignored"));
+	ck_assert(reports_find(&r, "tern.cfg:10: autostart 'maybe'"));
+	ck_assert(reports_find(&r, "tern.cfg:11: expected 'key = value'"));
+	ck_assert(reports_find(&r, "tern.cfg:5: vm 'b' dropped"));
+	ck_assert_uint_eq(c.nvms, 1);
+	ck_assert_str_eq(c.vms[0].name, "c");
+}
+END_TEST
+
+START_TEST(structure_errors)
+{
+	ck_assert_int_eq(parse("memory = 1M\n"), 1);
+	ck_assert(reports_find(&r, "tern.cfg:1: 'memory' outside any [vm NAME]"));
+	parse("[vm x\n");
+	ck_assert(reports_find(&r, "closing ']'"));
+	parse("[machine x]\n");
+	ck_assert(reports_find(&r, "unknown section '[machine x]'"));
+	parse("[vm ]\n");
+	ck_assert(reports_find(&r, "VM name '' must be"));
+	parse("[vm d]\ncores=1\nmemory=1M\nkernel=k\n[vm d]\ncores=2\nmemory=1M\nkernel=k\n");
+	ck_assert(reports_find(&r, "tern.cfg:5: a second vm 'd'"));
+	ck_assert_uint_eq(c.nvms, 1);
+	parse("[vm e]\ncores=1\nkernel=k\n");
+	ck_assert(reports_find(&r, "tern.cfg:1: vm 'e' dropped: no 'memory'"));
+	ck_assert_uint_eq(c.nvms, 0);
+	parse("[vm f]\ncores = 1,1\nmemory=1M\nkernel=k\n");
+	ck_assert(reports_find(&r, "tern.cfg:2: cores '1,1'"));
+	ck_assert_int_eq(parse("[vm g]\ncores=1\n\0binary"), 0);
+	const char bin[] = "[vm g]\ncores=1\nab\0cd\n";
+
+	memset(&r, 0, sizeof(r));
+	config_parse("tern.cfg", bin, sizeof(bin) - 1, &c, collect_report, &r);
+	ck_assert(reports_find(&r, "tern.cfg:3: binary data"));
+}
+END_TEST
+
+START_TEST(sizes)
+{
+	u64 v;
+
+	ck_assert(config_parse_size("4096", &v) && v == 4096);
+	ck_assert(config_parse_size("2G", &v) && v == 2ULL << 30);
+	ck_assert(config_parse_size("512kB", &v) && v == 512 << 10);
+	ck_assert(!config_parse_size("M", &v));
+	ck_assert(!config_parse_size("-1M", &v));
+	ck_assert(!config_parse_size("99999999999999999999G", &v));
+	ck_assert(!config_parse_size("1.5G", &v));
+}
+END_TEST
+
+Suite *config_suite(void)
+{
+	Suite *s = suite_create("config");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, good);
+	tcase_add_test(tc, bad_lines_named_valid_vms_kept);
+	tcase_add_test(tc, structure_errors);
+	tcase_add_test(tc, sizes);
+	suite_add_tcase(s, tc);
+	return s;
+}
