@@ -191,7 +191,10 @@ int config_parse(const char *file, const char *text, size_t len,
 			}
 		}
 		if (!strcmp(key, "cores")) {
-			if (!parse_cores(val, vm)) {
+			char tmp[128];
+
+			snprintf(tmp, sizeof(tmp), "%s", val);	/* strtok cuts it */
+			if (!parse_cores(tmp, vm)) {
 				report(fn, arg, &st.problems, "%s:%u: cores '%s': expected distinct core numbers like '1' or '1,2' (at most %d)",
 				       file, lineno, val, CONFIG_MAX_VCPUS);
 				vm_bad = true;
