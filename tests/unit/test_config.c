@@ -91,7 +91,6 @@ START_TEST(structure_errors)
 	ck_assert_uint_eq(c.nvms, 0);
 	parse("[vm f]\ncores = 1,1\nmemory=1M\nkernel=k\n");
 	ck_assert(reports_find(&r, "tern.cfg:2: cores '1,1'"));
-	ck_assert_int_eq(parse("[vm g]\ncores=1\n\0binary"), 0);
 	const char bin[] = "[vm g]\ncores=1\nab\0cd\n";
 
 	memset(&r, 0, sizeof(r));
