@@ -23,7 +23,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 KASFLAGS := -D__ASSEMBLER__ -I. -MMD -MP
 
 KSRCS := $(wildcard boot/*.c boot/*.S core/*.c core/*.S core/libc/*.c \
-	irq/*.c irq/*.S mm/*.c vmx/*.c iommu/*.c drivers/*.c)
+	irq/*.c irq/*.S mm/*.c vmx/*.c vmx/*.S iommu/*.c drivers/*.c)
 KOBJS := $(patsubst %,$(BUILD)/k/%.o,$(KSRCS))
 
 # The UEFI loader: a gnu-efi application that carries tern.elf.
@@ -33,7 +33,7 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
-.PHONY: all deps newlib iso esp run run-qemu run-bochs test unit system \
+.PHONY: all deps newlib iso esp guests run run-qemu run-bochs test unit system \
 	test-qemu-uefi test-qemu-grub test-bochs test-kvm bench clean help
 
 all: $(BUILD)/tern.elf $(BUILD)/tern.efi $(BUILD)/tern.iso
@@ -89,16 +89,35 @@ $(BUILD)/tern.efi: $(BUILD)/efi/tern.so
 		-j .rel -j .rela -j .rel.* -j .rela.* -j .reloc \
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
+# Test guests: multiboot v1 ELF32 images, with the tern.cfg that runs them.
+GUESTS := basic triple bench idle
+GUEST_ELFS := $(patsubst %,$(BUILD)/modules/%.elf,$(GUESTS))
+
+$(BUILD)/guests/%.o: tests/guests/%.S
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c $< -o $@
+
+$(BUILD)/modules/%.elf: $(BUILD)/guests/%.o $(BUILD)/guests/lib.o tests/guests/guest.ld
+	@mkdir -p $(dir $@)
+	$(LD) -m elf_i386 -nostdlib --no-warn-rwx-segments -T tests/guests/guest.ld -o $@ $< $(BUILD)/guests/lib.o
+
+$(BUILD)/modules/tern.cfg: tests/guests/tern.cfg
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+guests: $(GUEST_ELFS) $(BUILD)/modules/tern.cfg
+
 # GRUB ISO (BIOS and UEFI GRUB, hybrid: also a USB-stick image).
-$(BUILD)/tern.iso: $(BUILD)/tern.elf boot/grub.cfg
+$(BUILD)/tern.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh $(GUEST_ELFS) $(BUILD)/modules/tern.cfg
 	sh boot/mkiso.sh $(BUILD) $@
 
 iso: $(BUILD)/tern.iso
 
 # A FAT ESP directory for QEMU (tern.efi as the removable-media default).
-esp: $(BUILD)/tern.efi
+esp: $(BUILD)/tern.efi guests
 	rm -rf $(BUILD)/esp && mkdir -p $(BUILD)/esp/EFI/BOOT
 	cp $(BUILD)/tern.efi $(BUILD)/esp/EFI/BOOT/BOOTX64.EFI
+	cp $(BUILD)/modules/* $(BUILD)/esp/EFI/BOOT/
 
 usb: $(BUILD)/tern.iso
 	cp $(BUILD)/tern.iso $(BUILD)/tern-usb.img

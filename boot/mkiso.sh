@@ -1,19 +1,27 @@
 #!/bin/sh
 # Build a hybrid GRUB image that boots by BIOS (i386-pc) and UEFI
-# (x86_64-efi), from a CD or, written raw, from a USB stick.
+# (x86_64-efi), from a CD or, written raw, from a USB stick. Every file of
+# BUILD/modules/ (tern.cfg, guest images) becomes a multiboot2 module named
+# by its file name.
 # Usage: mkiso.sh BUILD OUT.iso
 set -eu
 build=$1
 out=$2
 root=$build/iso
 rm -rf "$root"
-mkdir -p "$root/boot/grub"
+mkdir -p "$root/boot/grub" "$root/boot/modules"
 cp "$build/tern.elf" "$root/boot/tern.elf"
-cp boot/grub.cfg "$root/boot/grub/grub.cfg"
-# Extra modules (tern.cfg, guest images) go next to tern.elf when present.
+mods=""
 if [ -d "$build/modules" ]; then
-	cp -r "$build/modules" "$root/boot/modules"
+	for f in "$build"/modules/*; do
+		[ -f "$f" ] || continue
+		n=$(basename "$f")
+		cp "$f" "$root/boot/modules/$n"
+		mods="$mods	module2 /boot/modules/$n $n\n"
+	done
 fi
+awk -v mods="$mods" '{ if ($0 == "@MODULES@") printf "%s", mods; else print }' \
+	boot/grub.cfg | sed 's/\\n/\n/g' > "$root/boot/grub/grub.cfg"
 grub-mkrescue -o "$out" "$root" >"$build/grub-mkrescue.log" 2>&1 || {
 	cat "$build/grub-mkrescue.log" >&2
 	exit 1

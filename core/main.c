@@ -15,6 +15,7 @@
 #include "core/shell.h"
 #include "core/smp.h"
 #include "core/tsc.h"
+#include "core/vm.h"
 #include "drivers/pci.h"
 #include "irq/lapic.h"
 #include "irq/pic.h"
@@ -106,6 +107,7 @@ void tern_main(struct boot_info *bi)
 	irq_enable();
 	report_vmx();
 	pci_init();
+	vm_init();
 
 	boot_ready_ns = tsc_to_ns(rdtsc() - t0);
 	pr_info("tern: ready in %llu ms (%llu TSC ticks since power-on)",

@@ -53,6 +53,7 @@ struct tss64 {
 #define IST_MC		3
 
 struct smp_call;
+struct vcpu;
 
 struct percpu {
 	struct percpu *self;		/* must stay first: this_cpu() */
@@ -71,6 +72,7 @@ struct percpu {
 	struct irq_slot vectors[256];	/* who owns each vector here */
 
 	struct vmx_caps vmx;
+	struct vcpu *run_vcpu;		/* handed over by vm_start */
 
 	/* Cross-CPU calls queued for this core (core/smp.c). */
 	spinlock_t call_lock;

@@ -8,6 +8,7 @@
 #include "core/smp.h"
 #include "core/timer.h"
 #include "core/tsc.h"
+#include "core/vm.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
 #include "mm/kmem.h"
@@ -83,9 +84,8 @@ void ap_entry(struct percpu *p)
 	cpu_common_init(p);
 	p->online_tsc = rdtsc();
 	__atomic_store_n(&p->state, CPU_ONLINE, __ATOMIC_RELEASE);
-	/* A spare core waits for work: cross-CPU calls and timers. */
-	for (;;)
-		cpu_idle_wait();
+	/* A spare core waits for work: cross-CPU calls, timers, a vCPU. */
+	vm_core_idle();
 }
 
 static void tramp_setup(void)

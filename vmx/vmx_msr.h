@@ -63,10 +63,16 @@
 /* Exit controls (25.7.1) */
 #define EXIT_HOST_ADDR_SPACE_SIZE	BIT(9)
 #define EXIT_ACK_INTERRUPT		BIT(15)
+#define EXIT_SAVE_PAT			BIT(18)
+#define EXIT_LOAD_PAT			BIT(19)
+#define EXIT_SAVE_EFER			BIT(20)
+#define EXIT_LOAD_EFER			BIT(21)
 #define EXIT_SAVE_PREEMPTION_TIMER	BIT(22)
 
 /* Entry controls (25.8.1) */
 #define ENTRY_IA32E_MODE_GUEST		BIT(9)
+#define ENTRY_LOAD_PAT			BIT(14)
+#define ENTRY_LOAD_EFER			BIT(15)
 
 /* IA32_VMX_MISC (A.6) */
 #define VMX_MISC_PREEMPT_SHIFT(v)	((u32)(v) & 0x1f)

@@ -192,7 +192,11 @@ magic_break: enabled=1
         """Type a command, return its output (without echo and prompt)."""
         self.buf = ""
         self.send(cmd + "\r")
-        m = self.expect(re.escape(cmd) + r"\n((?:.|\n)*?)^" + re.escape(PROMPT), timeout,
+        # Other cores log asynchronously: a whole log line may land inside
+        # the echo of what we typed.
+        logline = r"(?:\[\s*\d+\.\d+\] cpu\d+: [^\n]*\n)?"
+        echo = logline.join(re.escape(c) for c in cmd)
+        m = self.expect(echo + logline + r"\n((?:.|\n)*?)^" + re.escape(PROMPT), timeout,
                         crash_ok)
         return m.group(1)
 

@@ -9,9 +9,9 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
-TESTS = ["qemu_uefi", "qemu_grub", "qemu_grub_uefi", "bochs", "kvm"]
+TESTS = ["qemu_uefi", "qemu_grub", "qemu_grub_uefi", "bochs", "bochs_vm", "kvm"]
 ALIASES = {"qemu-uefi": "qemu_uefi", "qemu-grub": "qemu_grub",
-           "qemu-grub-uefi": "qemu_grub_uefi"}
+           "qemu-grub-uefi": "qemu_grub_uefi", "bochs-vm": "bochs_vm"}
 
 
 def main():

@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/* `vm list|start|stop|stats|regs|console`: the operator's view of VMs. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/console.h"
+#include "core/cpu.h"
+#include "core/shell.h"
+#include "core/tsc.h"
+#include "core/vm.h"
+
+#define DETACH	0x1d	/* Ctrl-] */
+
+static struct vm *need_vm(int argc, char **argv)
+{
+	struct vm *vm;
+
+	if (argc < 3) {
+		console_printf("usage: vm %s NAME\n", argv[1]);
+		return NULL;
+	}
+	vm = vm_find(argv[2]);
+	if (!vm)
+		console_printf("vm: no VM named '%s' (see `vm list`)\n", argv[2]);
+	return vm;
+}
+
+static void list(void)
+{
+	if (!nvms) {
+		console_printf("no VMs (tern.cfg defines none, or was not loaded)\n");
+		return;
+	}
+	console_printf("NAME             STATE     CORES    MEMORY  KERNEL\n");
+	for (u32 i = 0; i < nvms; i++) {
+		struct vm *vm = vms[i];
+		char cores[32] = "";
+
+		for (u32 c = 0; c < vm->cfg.ncores; c++) {
+			char n[8];
+
+			snprintf(n, sizeof(n), "%s%u", c ? "," : "", vm->cfg.cores[c]);
+			strncat(cores, n, sizeof(cores) - strlen(cores) - 1);
+		}
+		console_printf("%-16s %-9s %-8s %5lluM  %s\n", vm->name,
+			       vm_state_name(vm->state), cores,
+			       (unsigned long long)(vm->cfg.memory >> 20), vm->cfg.kernel);
+		if (vm->state == VM_INVALID)
+			console_printf("    cannot run: %s\n", vm->problem);
+		if (vm->state == VM_STOPPED)
+			console_printf("    stopped: %s\n", vm->stop_reason);
+		if (vm->has_exit_status)
+			console_printf("    exit status %u\n", vm->exit_status);
+	}
+}
+
+static void stats(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+		const struct vcpu_stats *s = &v->stats;
+		u64 busy = s->tsc_guest + s->tsc_tern;
+		u64 end = vm->state == VM_RUNNING ? rdtsc() : vm->stop_tsc;
+		u64 secs_ms = tsc_to_ns(end - vm->start_tsc) / 1000000;
+
+		console_printf("vcpu%u on core %u: %llu exits in %llu ms", i, v->cpu,
+			       (unsigned long long)s->exits_total, (unsigned long long)secs_ms);
+		if (secs_ms)
+			console_printf(" (%llu/s)", (unsigned long long)(s->exits_total * 1000 / secs_ms));
+		if (busy)
+			console_printf("; guest %llu%% of run time, tern %llu%%",
+				       (unsigned long long)(s->tsc_guest * 100 / busy),
+				       (unsigned long long)(s->tsc_tern * 100 / busy));
+		console_printf("\n");
+		for (u32 r = 0; r <= EXIT_REASON_MAX; r++) {
+			if (!s->exits[r])
+				continue;
+			console_printf("  %-18s %10llu", r == EXIT_REASON_MAX ? "other" :
+				       vmx_exit_name(r), (unsigned long long)s->exits[r]);
+			if (secs_ms)
+				console_printf(" %8llu/s", (unsigned long long)(s->exits[r] * 1000 / secs_ms));
+			console_printf("\n");
+		}
+		if (s->gp_injected)
+			console_printf("  #GP injected      %10llu (MSRs tern does not emulate)\n",
+				       (unsigned long long)s->gp_injected);
+	}
+	console_printf("unclaimed port I/O: %llu; console bytes: %llu\n",
+		       (unsigned long long)vm->io_unclaimed,
+		       (unsigned long long)vm->con_written);
+}
+
+static void regs(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *v = &vm->vcpus[i];
+
+		console_printf("vcpu%u (%s at the last exit: %s, qualification %#llx)\n", i,
+			       vm->state == VM_RUNNING ? "running" : "stopped",
+			       vmx_exit_name(v->exit_reason), (unsigned long long)v->exit_qual);
+		console_printf("  RIP %016llx RSP %016llx RFLAGS %016llx\n",
+			       (unsigned long long)v->rip, (unsigned long long)v->rsp,
+			       (unsigned long long)v->rflags);
+		console_printf("  RAX %016llx RBX %016llx RCX %016llx RDX %016llx\n",
+			       (unsigned long long)v->regs.rax, (unsigned long long)v->regs.rbx,
+			       (unsigned long long)v->regs.rcx, (unsigned long long)v->regs.rdx);
+		console_printf("  RSI %016llx RDI %016llx RBP %016llx\n",
+			       (unsigned long long)v->regs.rsi, (unsigned long long)v->regs.rdi,
+			       (unsigned long long)v->regs.rbp);
+		console_printf("  CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx\n",
+			       (unsigned long long)v->cr0, (unsigned long long)v->cr3,
+			       (unsigned long long)v->cr4, (unsigned long long)v->efer);
+	}
+	if (vm->state == VM_RUNNING)
+		console_printf("(registers as of the last exit that saved them)\n");
+}
+
+/* Print what the guest wrote since `from`; returns the new position. */
+static u64 con_dump(struct vm *vm, u64 from)
+{
+	u64 end = vm->con_written;
+
+	if (end - from > VM_CONSOLE_SIZE)
+		from = end - VM_CONSOLE_SIZE;
+	for (; from < end; from++) {
+		char c = vm->con[from % VM_CONSOLE_SIZE];
+
+		console_write(&c, 1);
+	}
+	return end;
+}
+
+static void attach(struct vm *vm)
+{
+	u64 pos = con_dump(vm, 0);
+
+	if (vm->state != VM_RUNNING) {
+		console_printf("\n[vm %s is %s]\n", vm->name, vm_state_name(vm->state));
+		return;
+	}
+	console_printf("[attached to vm %s's COM1; Ctrl-] detaches]\n", vm->name);
+	while (vm->state == VM_RUNNING) {
+		int c = console_getc();
+
+		pos = con_dump(vm, pos);
+		if (c == DETACH)
+			break;
+		if (c >= 0 && vm->in_head - vm->in_tail < VM_INPUT_SIZE)
+			vm->in[vm->in_head++ % VM_INPUT_SIZE] = (u8)c;
+		cpu_relax();
+	}
+	con_dump(vm, pos);
+	console_printf("\n[detached from vm %s, %s]\n", vm->name, vm_state_name(vm->state));
+}
+
+static int cmd_vm(int argc, char **argv)
+{
+	struct vm *vm;
+	char err[160];
+
+	if (argc < 2 || !strcmp(argv[1], "list")) {
+		list();
+		return 0;
+	}
+	vm = need_vm(argc, argv);
+	if (!vm)
+		return 1;
+	if (!strcmp(argv[1], "start")) {
+		if (vm_start(vm, err, sizeof(err))) {
+			console_printf("vm start %s: %s\n", vm->name, err);
+			return 1;
+		}
+		console_printf("vm %s started\n", vm->name);
+	} else if (!strcmp(argv[1], "stop")) {
+		if (vm_stop(vm)) {
+			console_printf("vm %s is not running\n", vm->name);
+			return 1;
+		}
+		for (int i = 0; i < 1000 && vm->state == VM_RUNNING; i++)
+			tsc_delay_us(1000);
+		console_printf("vm %s %s\n", vm->name, vm_state_name(vm->state));
+	} else if (!strcmp(argv[1], "stats")) {
+		stats(vm);
+	} else if (!strcmp(argv[1], "regs")) {
+		regs(vm);
+	} else if (!strcmp(argv[1], "console")) {
+		attach(vm);
+	} else {
+		console_printf("vm: unknown subcommand '%s' (list, start, stop, stats, regs, console)\n",
+			       argv[1]);
+		return 1;
+	}
+	return 0;
+}
+SHELL_COMMAND(vm, "vm", "[list|start|stop|stats|regs|console] [NAME]",
+	      "virtual machines from tern.cfg", cmd_vm);

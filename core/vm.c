@@ -1,0 +1,438 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cpu.h"
+#include "core/loader_mb1.h"
+#include "core/log.h"
+#include "core/main.h"
+#include "core/percpu.h"
+#include "core/smp.h"
+#include "core/tsc.h"
+#include "core/vm.h"
+#include "mm/kmem.h"
+#include "mm/pmm.h"
+#include "vmx/caps.h"
+
+struct vm *vms[CONFIG_MAX_VMS];
+u32 nvms;
+
+/* Guest-physical layout of what tern writes for a multiboot kernel. */
+#define MBI_GPA		0x8000
+#define CMDLINE_GPA	0x8100
+#define MMAP_GPA	0x8400
+
+/* Ports the guest reaches (all others: reads all-ones, writes dropped). */
+#define PORT_EXIT	0xf4		/* QEMU isa-debug-exit compatible */
+#define PORT_COM1	0x3f8
+
+const char *vm_state_name(u32 s)
+{
+	switch (s) {
+	case VM_DEFINED:	return "defined";
+	case VM_RUNNING:	return "running";
+	case VM_STOPPED:	return "stopped";
+	case VM_INVALID:	return "invalid";
+	}
+	return "?";
+}
+
+struct vm *vm_find(const char *name)
+{
+	for (u32 i = 0; i < nvms; i++)
+		if (!strcmp(vms[i]->name, name))
+			return vms[i];
+	return NULL;
+}
+
+static const struct boot_module *module_find(const char *name)
+{
+	for (u32 i = 0; i < boot_info->module_count; i++) {
+		const char *m = boot_info->modules[i].name;
+		const char *base = strrchr(m, '/');
+
+		/* GRUB passes the module's string; match its last word too. */
+		if (!strcmp(m, name) || (base && !strcmp(base + 1, name)))
+			return &boot_info->modules[i];
+	}
+	return NULL;
+}
+
+void vm_note_stop(struct vm *vm, const char *fmt, ...)
+{
+	char buf[sizeof(vm->stop_reason)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!vm->stop_reason[0])
+		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s", buf);
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		vm->vcpus[i].stop_req = true;
+}
+
+/* A configuration must fit this machine: its cores exist, are online, are
+ * not the management core and have VT-x. Who owns a core is decided when a
+ * VM starts (vm_start): several VMs may name a core, one at a time runs. */
+static bool check_cores(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->cfg.ncores; i++) {
+		u32 c = vm->cfg.cores[i];
+
+		if (c == 0) {
+			snprintf(vm->problem, sizeof(vm->problem),
+				 "core 0 is tern's management core; give the VM other cores");
+			return false;
+		}
+		if (c >= cpu_count || cpus[c]->state != CPU_ONLINE) {
+			snprintf(vm->problem, sizeof(vm->problem), "core %u %s", c,
+				 c >= cpu_count ? "does not exist on this machine" :
+				 "is not online");
+			return false;
+		}
+		if (!vmx_caps_usable(&cpus[c]->vmx, NULL, 0)) {
+			snprintf(vm->problem, sizeof(vm->problem),
+				 "core %u has no usable VT-x (see `vmx`)", c);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void config_report(const char *msg, void *arg)
+{
+	(void)arg;
+	pr_warn("%s", msg);
+}
+
+void vm_init(void)
+{
+	const struct boot_module *m = module_find("tern.cfg");
+	static struct config cfg;
+	int problems;
+
+	if (!m) {
+		pr_info("vm: no tern.cfg among the boot modules; no VMs defined");
+		return;
+	}
+	problems = config_parse("tern.cfg", phys_to_virt(m->phys), m->size, &cfg,
+				config_report, NULL);
+	pr_info("vm: tern.cfg defines %u VM(s), %d problem(s)", cfg.nvms, problems);
+	for (u32 i = 0; i < cfg.nvms; i++) {
+		struct vm *vm = calloc(1, sizeof(*vm));
+
+		if (!vm) {
+			pr_err("vm: out of memory for vm '%s'", cfg.vms[i].name);
+			break;
+		}
+		vm->index = nvms;
+		vm->cfg = cfg.vms[i];
+		snprintf(vm->name, sizeof(vm->name), "%s", cfg.vms[i].name);
+		vm->nvcpus = cfg.vms[i].ncores;
+		if (!check_cores(vm)) {
+			vm->state = VM_INVALID;
+			pr_warn("tern.cfg:%u: vm '%s' cannot run: %s", vm->cfg.line,
+				vm->name, vm->problem);
+		}
+		vms[nvms++] = vm;
+	}
+	for (u32 i = 0; i < nvms; i++) {
+		char err[160];
+
+		if (vms[i]->cfg.autostart && vms[i]->state == VM_DEFINED &&
+		    vm_start(vms[i], err, sizeof(err)))
+			pr_err("vm %s: autostart failed: %s", vms[i]->name, err);
+	}
+}
+
+/* Write the multiboot information the guest finds through EBX. */
+static bool write_mbi(struct vm *vm)
+{
+	u32 mbi[22] = { 0 };
+	struct __packed { u32 size; u64 base, len; u32 type; } mmap[2] = {
+		{ 20, 0, 0x9fc00, 1 },
+		{ 20, SZ_1M, vm->mem.ram_size - SZ_1M, 1 },
+	};
+
+	mbi[0] = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP;
+	mbi[1] = 639;				/* mem_lower, KiB */
+	mbi[2] = (u32)((vm->mem.ram_size - SZ_1M) >> 10);
+	mbi[4] = CMDLINE_GPA;
+	mbi[11] = sizeof(mmap);
+	mbi[12] = MMAP_GPA;
+	return gpa_copy_to(&vm->mem, MBI_GPA, mbi, sizeof(mbi)) &&
+	       gpa_copy_to(&vm->mem, CMDLINE_GPA, vm->cfg.cmdline,
+			   strlen(vm->cfg.cmdline) + 1) &&
+	       gpa_copy_to(&vm->mem, MMAP_GPA, mmap, sizeof(mmap));
+}
+
+static int load_kernel(struct vm *vm, char *err, size_t n)
+{
+	const struct boot_module *k = module_find(vm->cfg.kernel);
+	struct mb1_image img;
+	const u8 *data;
+	char why[128];
+
+	if (!k) {
+		snprintf(err, n, "kernel '%s' is not among the boot modules", vm->cfg.kernel);
+		return -1;
+	}
+	data = phys_to_virt(k->phys);
+	if (!mb1_parse(data, k->size, vm->mem.ram_size, &img, why, sizeof(why))) {
+		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
+		return -1;
+	}
+	for (u32 i = 0; i < img.nsegs; i++)
+		gpa_copy_to(&vm->mem, img.segs[i].gpa, data + img.segs[i].file_off,
+			    img.segs[i].filesz);	/* the rest is already zero */
+	if (!write_mbi(vm)) {
+		snprintf(err, n, "VM memory too small for the boot information");
+		return -1;
+	}
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].entry_rip = img.entry;
+		vm->vcpus[i].boot_eax = MB1_BOOT_MAGIC;
+		vm->vcpus[i].boot_ebx = MBI_GPA;
+	}
+	return 0;
+}
+
+static void release(struct vm *vm)
+{
+	gpa_map_destroy(&vm->mem);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (vm->vcpus[i].vmcs_pa)
+			pmm_free(vm->vcpus[i].vmcs_pa, 1);
+		if (vm->vcpus[i].vmxon_pa)
+			pmm_free(vm->vcpus[i].vmxon_pa, 1);
+		vm->vcpus[i].vmcs_pa = vm->vcpus[i].vmxon_pa = 0;
+	}
+	if (vm->io_bitmap_pa)
+		pmm_free(vm->io_bitmap_pa, 2);
+	if (vm->msr_bitmap_pa)
+		pmm_free(vm->msr_bitmap_pa, 1);
+	vm->io_bitmap_pa = vm->msr_bitmap_pa = 0;
+}
+
+static void hand_to_core(void *arg)
+{
+	struct vcpu *v = arg;
+
+	__atomic_store_n(&this_cpu()->run_vcpu, v, __ATOMIC_RELEASE);
+}
+
+int vm_start(struct vm *vm, char *err, size_t n)
+{
+	int rc;
+
+	if (vm->state == VM_INVALID) {
+		snprintf(err, n, "cannot run: %s", vm->problem);
+		return -1;
+	}
+	if (vm->state == VM_RUNNING) {
+		snprintf(err, n, "already running");
+		return -1;
+	}
+	for (u32 i = 0; i < vm->cfg.ncores; i++) {
+		struct vcpu *busy = cpus[vm->cfg.cores[i]]->run_vcpu;
+
+		for (u32 j = 0; !busy && j < nvms; j++)
+			for (u32 k = 0; k < vms[j]->nvcpus; k++)
+				if (vms[j] != vm && vms[j]->state == VM_RUNNING &&
+				    vms[j]->vcpus[k].cpu == vm->cfg.cores[i])
+					busy = &vms[j]->vcpus[k];
+		if (busy) {
+			snprintf(err, n, "core %u is in use by running vm '%s'",
+				 vm->cfg.cores[i], busy->vm->name);
+			return -1;
+		}
+	}
+	release(vm);
+	memset(vm->vcpus, 0, sizeof(vm->vcpus));
+	vm->stop_reason[0] = 0;
+	vm->has_exit_status = false;
+	vm->con_written = 0;
+	vm->in_head = vm->in_tail = 0;
+	memset(&vm->uart, 0, sizeof(vm->uart));
+	vm->io_unclaimed = 0;
+
+	rc = gpa_map_create(&vm->mem, vm->cfg.memory);
+	if (rc) {
+		snprintf(err, n, "guest memory: %s", pt_strerror(rc));
+		return -1;
+	}
+	/* Every port and MSR exits: the bitmaps are all ones. */
+	vm->io_bitmap_pa = pmm_alloc(2);
+	vm->msr_bitmap_pa = pmm_alloc(1);
+	if (!vm->io_bitmap_pa || !vm->msr_bitmap_pa)
+		goto nomem;
+	memset(phys_to_virt(vm->io_bitmap_pa), 0xff, 2 * PAGE_SIZE);
+	memset(phys_to_virt(vm->msr_bitmap_pa), 0xff, PAGE_SIZE);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->vm = vm;
+		v->id = i;
+		v->cpu = vm->cfg.cores[i];
+		v->vpid = (u16)(vm->index * CONFIG_MAX_VCPUS + i + 1);
+		v->vmcs_pa = pmm_alloc_zeroed_page();
+		v->vmxon_pa = pmm_alloc_zeroed_page();
+		if (!v->vmcs_pa || !v->vmxon_pa)
+			goto nomem;
+	}
+	if (load_kernel(vm, err, n)) {
+		release(vm);
+		return -1;
+	}
+	vm->start_tsc = rdtsc();
+	vm->state = VM_RUNNING;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (smp_call(vm->vcpus[i].cpu, hand_to_core, &vm->vcpus[i])) {
+			vm_note_stop(vm, "core %u did not answer", vm->vcpus[i].cpu);
+			break;
+		}
+	}
+	pr_info("vm %s: started on core(s) %u%s, %llu MiB (%llu 2 MiB runs)",
+		vm->name, vm->cfg.cores[0], vm->nvcpus > 1 ? "+" : "",
+		(unsigned long long)(vm->cfg.memory >> 20),
+		(unsigned long long)vm->mem.large_runs);
+	return 0;
+nomem:
+	release(vm);
+	snprintf(err, n, "out of host memory");
+	return -1;
+}
+
+static void kick(void *arg)
+{
+	(void)arg;	/* the IPI itself made the guest exit */
+}
+
+int vm_stop(struct vm *vm)
+{
+	if (vm->state != VM_RUNNING)
+		return -1;
+	vm_note_stop(vm, "stopped by the operator");
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		smp_call(vm->vcpus[i].cpu, kick, NULL);
+	return 0;
+}
+
+/* On each vCPU's core: run what was handed over, then account the stop. */
+static void vcpu_done(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool all = true;
+
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		all &= vm->vcpus[i].state == VCPU_STOPPED ||
+		       vm->vcpus[i].state == VCPU_FAILED;
+	if (all && __sync_bool_compare_and_swap(&vm->state, VM_RUNNING, VM_STOPPED)) {
+		vm->stop_tsc = rdtsc();
+		pr_info("vm %s: stopped: %s", vm->name,
+			vm->stop_reason[0] ? vm->stop_reason : "?");
+	}
+}
+
+void vm_core_idle(void)
+{
+	struct percpu *p = this_cpu();
+
+	for (;;) {
+		struct vcpu *v = __atomic_exchange_n(&p->run_vcpu, NULL, __ATOMIC_ACQ_REL);
+
+		if (v) {
+			if (!v->stop_req)
+				vcpu_run(v);
+			else
+				v->state = VCPU_STOPPED;
+			vcpu_done(v);
+			continue;
+		}
+		cpu_idle_wait();
+	}
+}
+
+/* --- the guest's ports --- */
+
+static void con_put(struct vm *vm, char c)
+{
+	u64 f = spin_lock_irqsave(&vm->con_lock);
+
+	vm->con[vm->con_written % VM_CONSOLE_SIZE] = c;
+	vm->con_written++;
+	spin_unlock_irqrestore(&vm->con_lock, f);
+}
+
+/* 16550 registers (drivers/uart16550.h has the same layout). */
+static u32 uart_in(struct vm *vm, u16 reg)
+{
+	struct vuart *u = &vm->uart;
+
+	switch (reg) {
+	case 0:
+		if (u->lcr & 0x80)
+			return u->dll;
+		if (vm->in_tail != vm->in_head)
+			return vm->in[vm->in_tail++ % VM_INPUT_SIZE];
+		return 0;
+	case 1: return (u->lcr & 0x80) ? u->dlm : u->ier;
+	case 2: return 0xc1;			/* FIFOs on, no interrupt pending */
+	case 3: return u->lcr;
+	case 4: return u->mcr;
+	case 5: return 0x60 | (vm->in_tail != vm->in_head);	/* THRE, TEMT, DR */
+	case 6: return 0xb0;			/* DCD, DSR, CTS */
+	case 7: return u->scr;
+	}
+	return 0xff;
+}
+
+static void uart_out(struct vm *vm, u16 reg, u8 v)
+{
+	struct vuart *u = &vm->uart;
+
+	switch (reg) {
+	case 0:
+		if (u->lcr & 0x80)
+			u->dll = v;
+		else
+			con_put(vm, (char)v);
+		break;
+	case 1:
+		if (u->lcr & 0x80)
+			u->dlm = v;
+		else
+			u->ier = v & 0x0f;
+		break;
+	case 3: u->lcr = v; break;
+	case 4: u->mcr = v & 0x1f; break;
+	case 7: u->scr = v; break;
+	}
+}
+
+u32 vm_io_in(struct vm *vm, u16 port, u32 size)
+{
+	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1)
+		return uart_in(vm, port - PORT_COM1);
+	vm->io_unclaimed++;
+	return 0xffffffff;
+}
+
+bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val)
+{
+	if (port == PORT_EXIT) {
+		vm->has_exit_status = true;
+		vm->exit_status = val;
+		vm_note_stop(vm, "guest wrote %#x to the exit port", val);
+		return true;
+	}
+	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1) {
+		uart_out(vm, port - PORT_COM1, (u8)val);
+		return false;
+	}
+	vm->io_unclaimed++;
+	return false;
+}

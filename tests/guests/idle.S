@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A guest that says hello and halts for good: it runs until `vm stop`. */
+	.text
+	.code32
+	.globl	_start
+_start:
+	movl	$stack_top, %esp
+	call	guest_setup
+	movl	$msg, %esi
+	call	puts
+1:	cli
+	hlt
+	jmp	1b
+
+	.section .rodata
+msg:	.asciz	"guest: idle, halting until stopped\n"
+
+	.bss
+	.skip	1024
+stack_top:

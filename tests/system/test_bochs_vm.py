@@ -1,0 +1,115 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Bochs, 4 cores: test guests run by tern under VT-x with EPT.
+
+tern.cfg (tests/guests/tern.cfg) defines the VMs. Checks: bad config lines
+named by line, the basic guest's own checks (CPUID, VMCALL, I/O, MSRs),
+`vm stats` counting exactly the exits the guest caused, triple-fault
+containment, malformed and missing kernels refused, core ownership, stop,
+restart, and the exit-cost benchmark figures."""
+import os
+import re
+import time
+
+from harness import Machine, TestFailure, check
+
+
+def wait_state(m, name, state, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        out = m.command("vm list")
+        if re.search(r"^%s\s+%s\s" % (re.escape(name), state), out, re.M):
+            return out
+        time.sleep(0.5)
+    raise TestFailure("vm %s never reached %s:\n%s" % (name, state, out))
+
+
+def exits(stats, kind):
+    m = re.search(r"^  %s\s+(\d+)" % re.escape(kind), stats, re.M)
+    return int(m.group(1)) if m else 0
+
+
+def run(build):
+    m = Machine("bochs-vm", build)
+    try:
+        m.bochs(os.path.join(os.path.abspath(build), "tern.iso"), cpus=4)
+        m.expect(r"tern.cfg:23: memory 'lots'", 240)
+        m.expect(r"tern.cfg:21: vm 'broken' dropped", 30)
+        m.expect(r"tern.cfg:26: vm 'nocore' cannot run: core 9 does not exist", 30)
+        secs = m.boot_to_prompt(timeout=120)
+        print("  bochs-vm: prompt after %.1f s wall" % secs)
+
+        # basic is autostarted; it checks tern from inside and exits 0.
+        out = wait_state(m, "basic", "stopped")
+        check(re.search(r"^basic\s+stopped.*\n\s+stopped: guest wrote 0 to the exit port\n"
+                        r"\s+exit status 0", out, re.M), "basic did not pass:\n" + out)
+        con = m.command("vm console basic")
+        for line in ("guest: cmdline 'hello from tern.cfg'",
+                     "guest: memory above 1 MiB: 7168 KiB",
+                     "guest: cpuid: hypervisor TernTernTern, VMX hidden",
+                     "guest: msr: known MSR read, unknown MSR raised #GP",
+                     "guest: PASS"):
+            check(line in con, "basic console lacks %r:\n%s" % (line, con))
+
+        # Exactly the exits the guest caused.
+        st = m.command("vm stats basic")
+        nbytes = int(re.search(r"console bytes: (\d+)", st).group(1))
+        check(nbytes == len(con.split("\n[vm basic")[0].lstrip("\n")),
+              "console byte count vs what was shown:\n" + st)
+        check(exits(st, "CPUID") == 3, "CPUID exits:\n" + st)
+        check(exits(st, "VMCALL") == 101, "VMCALL exits:\n" + st)
+        check(exits(st, "RDMSR") == 2, "RDMSR exits:\n" + st)
+        check(re.search(r"#GP injected\s+1 ", st), "#GP injections:\n" + st)
+        # 64 OUT + 1 IN to port 0x80, the exit port, and per console byte
+        # one LSR poll and one THR write.
+        check(exits(st, "I/O") == 66 + 2 * nbytes, "I/O exits %d, expected %d:\n%s"
+              % (exits(st, "I/O"), 66 + 2 * nbytes, st))
+        check("unclaimed port I/O: 65;" in st, "unclaimed I/O count:\n" + st)
+
+        # A triple fault stops that VM only, with a dump.
+        out = m.command("vm start triple")
+        check("vm triple started" in out, "start triple:\n" + out)
+        out = wait_state(m, "triple", "stopped")
+        check(re.search(r"stopped: triple fault at RIP 0x10", out), "triple:\n" + out)
+        log = m.command("log")
+        check(re.search(r"ERR vm triple: vcpu0 triple fault at RIP 0x10\w+ RSP", log),
+              "no triple-fault dump in the log:\n" + log[-2000:])
+
+        # Malformed and missing kernels are refused at load time.
+        out = m.command("vm start badimage")
+        check("kernel 'tern.cfg' refused: no multiboot header" in out, "badimage:\n" + out)
+        out = m.command("vm start notfound")
+        check("kernel 'missing.elf' is not among the boot modules" in out, "notfound:\n" + out)
+        out = m.command("vm start nocore")
+        check("cannot run: core 9 does not exist" in out, "nocore:\n" + out)
+
+        # Core ownership while running, and stop.
+        out = m.command("vm start idle")
+        check("vm idle started" in out, "idle:\n" + out)
+        wait_state(m, "idle", "running")
+        out = m.command("vm start bench")
+        check("core 3 is in use by running vm 'idle'" in out, "core ownership:\n" + out)
+        out = m.command("cpus")
+        check(re.search(r"^3\s+3\s+online\s+guest", out, re.M), "core 3 role:\n" + out)
+        out = m.command("vm stop idle")
+        check("vm idle stopped" in out, "stop idle:\n" + out)
+        out = m.command("vm list")
+        check("stopped: stopped by the operator" in out, "stop reason:\n" + out)
+        out = m.command("cpus")
+        check(re.search(r"^3\s+3\s+online\s+spare", out, re.M), "core 3 back to spare:\n" + out)
+
+        # The exit-cost benchmark (figures are printed, not asserted).
+        out = m.command("vm start bench")
+        check("vm bench started" in out, "bench:\n" + out)
+        wait_state(m, "bench", "stopped")
+        con = m.command("vm console bench")
+        figs = re.findall(r"bench: (\w+) (\d+) TSC ticks per exit round trip", con)
+        check(len(figs) == 3 and all(int(n) > 0 for _, n in figs), "bench:\n" + con)
+        for kind, n in figs:
+            print("  bench: %-6s %s emulated instructions per exit round trip" % (kind, n))
+
+        # The first VM runs again from a clean slate.
+        m.command("vm start basic")
+        out = wait_state(m, "basic", "stopped")
+        check("exit status 0" in out, "basic again:\n" + out)
+    finally:
+        m.stop()

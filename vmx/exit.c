@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Exit handlers. Each either finishes the guest instruction (advancing RIP
+ * by the exit's instruction length), injects an exception, or stops the VM
+ * with a reason the operator sees in `vm list`.
+ */
+#include <string.h>
+
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/vm.h"
+#include "vmx/exit.h"
+#include "vmx/vmx_ops.h"
+
+typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
+
+static void skip_instruction(void)
+{
+	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTR_LEN));
+}
+
+static void inject_gp(struct vcpu *v)
+{
+	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXC |
+		INTR_INFO_DELIVER_CODE | 13);
+	vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, 0);
+	v->stats.gp_injected++;
+}
+
+static u64 *gpr(struct vcpu *v, u32 n)
+{
+	static u64 rsp_slot;
+	u64 *map[16] = {
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
+		&rsp_slot, &v->regs.rbp, &v->regs.rsi, &v->regs.rdi,
+		&v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
+		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
+	};
+
+	return map[n & 15];
+}
+
+static int h_cpuid(struct vcpu *v, u64 qual)
+{
+	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx, a, b, c, d;
+
+	(void)qual;
+	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
+		a = b = c = d = 0;
+		if (leaf == CPUID_HV_BASE) {
+			a = CPUID_HV_BASE + 1;
+			memcpy(&b, CPUID_HV_SIGNATURE, 4);
+			memcpy(&c, CPUID_HV_SIGNATURE + 4, 4);
+			memcpy(&d, CPUID_HV_SIGNATURE + 8, 4);
+		}
+	} else {
+		cpuid_count(leaf, sub, &a, &b, &c, &d);
+		if (leaf == 1) {
+			c &= ~BIT(5);		/* VMX: not virtualized */
+			c |= BIT(31);		/* running under a hypervisor */
+		}
+	}
+	v->regs.rax = a;
+	v->regs.rbx = b;
+	v->regs.rcx = c;
+	v->regs.rdx = d;
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+static int h_vmcall(struct vcpu *v, u64 qual)
+{
+	(void)qual;
+	switch (v->regs.rax) {
+	case HC_NOP:
+		v->regs.rax = 0;
+		break;
+	case HC_VCPU_ID:
+		v->regs.rax = v->id;
+		break;
+	default:
+		v->regs.rax = HC_ENOSYS;
+	}
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+static int h_io(struct vcpu *v, u64 q)
+{
+	u32 size = IO_SIZE(q), port = IO_PORT(q);
+	u32 mask = size == 4 ? 0xffffffff : (1U << (8 * size)) - 1;
+
+	if (q & IO_STRING) {
+		vm_note_stop(v->vm, "string I/O (INS/OUTS) on port %#x is not emulated yet", port);
+		return EXIT_STOP;
+	}
+	if (q & IO_IN) {
+		u32 val = vm_io_in(v->vm, port, size) & mask;
+
+		v->regs.rax = (v->regs.rax & ~(u64)mask) | val;
+	} else if (vm_io_out(v->vm, port, size, (u32)v->regs.rax & mask)) {
+		skip_instruction();
+		return EXIT_STOP;	/* the exit port */
+	}
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+static int h_hlt(struct vcpu *v, u64 qual)
+{
+	(void)qual;
+	skip_instruction();
+	/* No virtual interrupt can wake it yet: it waits for `vm stop`. */
+	v->state = VCPU_HALTED;
+	return EXIT_RESUME;
+}
+
+static int h_msr(struct vcpu *v, bool write)
+{
+	u32 msr = (u32)v->regs.rcx;
+	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
+	bool ok = true;
+
+	switch (msr) {
+	case MSR_EFER:
+		if (write)
+			vmwrite(VMCS_GUEST_IA32_EFER, val);
+		else
+			val = vmread(VMCS_GUEST_IA32_EFER);
+		break;
+	case MSR_IA32_PAT:
+		if (write)
+			vmwrite(VMCS_GUEST_IA32_PAT, val);
+		else
+			val = vmread(VMCS_GUEST_IA32_PAT);
+		break;
+	case 0x10:	/* IA32_TSC */
+		if (write)
+			ok = false;
+		else
+			val = rdtsc();
+		break;
+	case 0x1a0:	/* IA32_MISC_ENABLE: fast strings on (LINUX-IN-BOCHS.md) */
+		if (!write)
+			val = 1;
+		break;
+	case MSR_IA32_FEATURE_CONTROL:	/* locked, VMX not offered */
+		if (write)
+			ok = false;
+		else
+			val = 1;
+		break;
+	default:
+		ok = false;
+	}
+	if (!ok) {
+		inject_gp(v);
+		return EXIT_RESUME;
+	}
+	if (!write) {
+		v->regs.rax = (u32)val;
+		v->regs.rdx = val >> 32;
+	}
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+static int h_rdmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, false); }
+static int h_wrmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, true); }
+
+/* MOV to/from CR0, CR3, CR4 (qualification: table 28-3). */
+static int h_cr(struct vcpu *v, u64 q)
+{
+	u32 cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	u64 *r = gpr(v, reg), val;
+
+	if (reg == 4) {
+		vm_note_stop(v->vm, "CR access through RSP is not emulated");
+		return EXIT_STOP;
+	}
+	if (type == 0) {		/* MOV to CR */
+		val = *r;
+		switch (cr) {
+		case 0:
+			vmwrite(VMCS_CR0_SHADOW, val);
+			vmwrite(VMCS_GUEST_CR0, val | CR0_NE);
+			break;
+		case 3:
+			vmwrite(VMCS_GUEST_CR3, val);
+			break;
+		case 4:
+			vmwrite(VMCS_CR4_SHADOW, val);
+			vmwrite(VMCS_GUEST_CR4, val | CR4_VMXE);
+			break;
+		default:
+			goto unsupported;
+		}
+	} else if (type == 1) {		/* MOV from CR */
+		if (cr == 3)
+			*r = vmread(VMCS_GUEST_CR3);
+		else
+			goto unsupported;
+	} else {
+		goto unsupported;
+	}
+	skip_instruction();
+	return EXIT_RESUME;
+unsupported:
+	vm_note_stop(v->vm, "CR access (qualification %#llx) is not emulated",
+		     (unsigned long long)q);
+	return EXIT_STOP;
+}
+
+static int h_ext_int(struct vcpu *v, u64 q)
+{
+	/* Not acknowledged: the host takes it through its IDT once the run
+	 * loop enables interrupts. */
+	(void)v; (void)q;
+	return EXIT_RESUME;
+}
+
+static int h_triple_fault(struct vcpu *v, u64 q)
+{
+	(void)q;
+	vcpu_save_state(v);
+	pr_err("vm %s: vcpu%u triple fault at RIP %#llx RSP %#llx CR0 %#llx CR3 %#llx CR4 %#llx EFER %#llx RFLAGS %#llx",
+	       v->vm->name, v->id, (unsigned long long)v->rip, (unsigned long long)v->rsp,
+	       (unsigned long long)v->cr0, (unsigned long long)v->cr3,
+	       (unsigned long long)v->cr4, (unsigned long long)v->efer,
+	       (unsigned long long)v->rflags);
+	pr_err("vm %s: RAX %#llx RBX %#llx RCX %#llx RDX %#llx RSI %#llx RDI %#llx RBP %#llx",
+	       v->vm->name, (unsigned long long)v->regs.rax, (unsigned long long)v->regs.rbx,
+	       (unsigned long long)v->regs.rcx, (unsigned long long)v->regs.rdx,
+	       (unsigned long long)v->regs.rsi, (unsigned long long)v->regs.rdi,
+	       (unsigned long long)v->regs.rbp);
+	vm_note_stop(v->vm, "triple fault at RIP %#llx", (unsigned long long)v->rip);
+	return EXIT_STOP;
+}
+
+static int h_ept_violation(struct vcpu *v, u64 q)
+{
+	u64 gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+
+	vcpu_save_state(v);
+	/* MMIO emulation needs the instruction decoder (not yet): stop the VM
+	 * rather than guess what the access meant. */
+	pr_err("vm %s: %s of unbacked guest-physical %#llx at RIP %#llx",
+	       v->vm->name, q & 2 ? "write" : q & 4 ? "fetch" : "read",
+	       (unsigned long long)gpa, (unsigned long long)v->rip);
+	vm_note_stop(v->vm, "access to unbacked guest-physical %#llx at RIP %#llx",
+		     (unsigned long long)gpa, (unsigned long long)v->rip);
+	return EXIT_STOP;
+}
+
+static int h_skip(struct vcpu *v, u64 q)
+{
+	(void)v; (void)q;
+	skip_instruction();	/* WBINVD, INVD: nothing to do for tern */
+	return EXIT_RESUME;
+}
+
+static int h_entry_fail(struct vcpu *v, u64 q)
+{
+	vcpu_save_state(v);
+	vm_note_stop(v->vm, "VM entry refused the guest state (qualification %llu)",
+		     (unsigned long long)q);
+	return EXIT_STOP;
+}
+
+static const exit_handler_t handlers[EXIT_REASON_MAX] = {
+	[EXIT_EXTERNAL_INT] = h_ext_int,
+	[EXIT_TRIPLE_FAULT] = h_triple_fault,
+	[EXIT_CPUID] = h_cpuid,
+	[EXIT_HLT] = h_hlt,
+	[EXIT_INVD] = h_skip,
+	[EXIT_VMCALL] = h_vmcall,
+	[EXIT_CR_ACCESS] = h_cr,
+	[EXIT_IO] = h_io,
+	[EXIT_RDMSR] = h_rdmsr,
+	[EXIT_WRMSR] = h_wrmsr,
+	[EXIT_ENTRY_BAD_GUEST] = h_entry_fail,
+	[EXIT_ENTRY_BAD_MSR] = h_entry_fail,
+	[EXIT_EPT_VIOLATION] = h_ept_violation,
+	[EXIT_WBINVD] = h_skip,
+};
+
+int vmx_handle_exit(struct vcpu *v)
+{
+	u32 reason = (u32)vmread(VMCS_EXIT_REASON);
+	u32 basic = reason & 0xffff;
+	u64 qual = vmread(VMCS_EXIT_QUALIFICATION);
+	exit_handler_t h = basic < EXIT_REASON_MAX ? handlers[basic] : NULL;
+
+	v->exit_reason = reason;
+	v->exit_qual = qual;
+	v->stats.exits_total++;
+	v->stats.exits[basic < EXIT_REASON_MAX ? basic : EXIT_REASON_MAX]++;
+	if (!h) {
+		vcpu_save_state(v);
+		vm_note_stop(v->vm, "unhandled exit %u (%s) at RIP %#llx", basic,
+			     vmx_exit_name(basic), (unsigned long long)v->rip);
+		return EXIT_STOP;
+	}
+	return h(v, qual);
+}

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Exit handling: one handler per exit reason, chosen from a table. */
+#ifndef TERN_VMX_EXIT_H
+#define TERN_VMX_EXIT_H
+
+#include "vmx/vcpu.h"
+
+enum exit_action {
+	EXIT_RESUME = 0,
+	EXIT_STOP,
+};
+
+/* Read the exit, count it, run its handler. On the vCPU's core. */
+int vmx_handle_exit(struct vcpu *v);
+
+/* Hypervisor CPUID leaves (0x40000000: max leaf and signature). */
+#define CPUID_HV_BASE		0x40000000
+#define CPUID_HV_SIGNATURE	"TernTernTern"
+
+/* VMCALL numbers (RAX) for test guests; the result goes to RAX. */
+#define HC_NOP		0	/* returns 0: for exit-cost benchmarks */
+#define HC_VCPU_ID	1	/* returns the vCPU number */
+#define HC_ENOSYS	((u64)-1)
+
+#endif

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * VMX operation on a guest core and the vCPU run loop (SDM 3C ch. 24-27).
+ * The core enters VMX operation when a vCPU starts on it and leaves it
+ * when the vCPU stops, so a spare core is never left in VMX operation.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/percpu.h"
+#include "core/vm.h"
+#include "mm/kmem.h"
+#include "mm/pmm.h"
+#include "vmx/controls.h"
+#include "vmx/exit.h"
+#include "vmx/vcpu.h"
+#include "vmx/vmx_msr.h"
+#include "vmx/vmx_ops.h"
+
+extern char vmx_exit[];
+int vmx_enter(struct guest_regs *regs, int launched);
+
+static bool vmx_on(struct vcpu *v, char *why, size_t n)
+{
+	struct percpu *p = this_cpu();
+	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+
+	if (!vmx_caps_usable(&p->vmx, why, n))
+		return false;
+	if (!(fc & FEATURE_CONTROL_LOCK))
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_LOCK | FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	write_cr0(vmx_fix_cr(read_cr0(), rdmsr(MSR_IA32_VMX_CR0_FIXED0),
+			     rdmsr(MSR_IA32_VMX_CR0_FIXED1)));
+	write_cr4(vmx_fix_cr(read_cr4() | CR4_VMXE, rdmsr(MSR_IA32_VMX_CR4_FIXED0),
+			     rdmsr(MSR_IA32_VMX_CR4_FIXED1)));
+	*(u32 *)phys_to_virt(v->vmxon_pa) = p->vmx.revision;
+	if (!vmxon(v->vmxon_pa)) {
+		write_cr4(read_cr4() & ~CR4_VMXE);
+		snprintf(why, n, "VMXON failed");
+		return false;
+	}
+	return true;
+}
+
+static void vmx_off(void)
+{
+	vmxoff();
+	write_cr4(read_cr4() & ~CR4_VMXE);
+}
+
+struct dtr {
+	u16 limit;
+	u64 base;
+} __packed;
+
+static bool setup_controls(struct vcpu *v, char *why, size_t n)
+{
+	const struct vmx_msrs *m = &this_cpu()->vmx.raw;
+	u32 miss, pin, proc, proc2, exit, entry;
+
+	pin = vmx_ctl_compute(m->pinbased, PIN_EXT_INT_EXITING | PIN_NMI_EXITING, 0, &miss);
+	if (miss)
+		goto missing;
+	proc = vmx_ctl_compute(m->procbased, PROC_HLT_EXITING | PROC_IO_BITMAPS |
+			       PROC_MSR_BITMAPS | PROC_SECONDARY_CONTROLS, 0, &miss);
+	if (miss)
+		goto missing;
+	proc2 = vmx_ctl_compute(m->procbased2, PROC2_EPT | PROC2_VPID |
+				PROC2_UNRESTRICTED_GUEST, 0, &miss);
+	if (miss)
+		goto missing;
+	/* No acknowledge-on-exit: a host interrupt stays pending in the local
+	 * APIC and is taken through tern's IDT right after the exit. */
+	exit = vmx_ctl_compute(m->exit, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_PAT |
+			       EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER, 0, &miss);
+	if (miss)
+		goto missing;
+	entry = vmx_ctl_compute(m->entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, 0, &miss);
+	if (miss)
+		goto missing;
+	vmwrite(VMCS_PIN_CONTROLS, pin);
+	vmwrite(VMCS_PROC_CONTROLS, proc);
+	vmwrite(VMCS_PROC2_CONTROLS, proc2);
+	vmwrite(VMCS_EXIT_CONTROLS, exit);
+	vmwrite(VMCS_ENTRY_CONTROLS, entry);
+	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
+	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	vmwrite(VMCS_IO_BITMAP_A, v->vm->io_bitmap_pa);
+	vmwrite(VMCS_IO_BITMAP_B, v->vm->io_bitmap_pa + PAGE_SIZE);
+	vmwrite(VMCS_MSR_BITMAP, v->vm->msr_bitmap_pa);
+	vmwrite(VMCS_EPT_POINTER, gpa_map_eptp(&v->vm->mem));
+	vmwrite(VMCS_VPID, v->vpid);
+	vmwrite(VMCS_LINK_POINTER, ~0ULL);
+	/* The guest sees CR0.NE and CR4.VMXE as it set them; VMX forces them. */
+	vmwrite(VMCS_CR0_MASK, CR0_NE);
+	vmwrite(VMCS_CR4_MASK, CR4_VMXE);
+	return true;
+missing:
+	snprintf(why, n, "a required VM-execution control (%#x) is not allowed", miss);
+	return false;
+}
+
+static void setup_host(void)
+{
+	struct percpu *p = this_cpu();
+	struct dtr gdt, idt;
+
+	__asm__ __volatile__("sgdt %0; sidt %1" : "=m"(gdt), "=m"(idt));
+	vmwrite(VMCS_HOST_CR0, read_cr0());
+	vmwrite(VMCS_HOST_CR3, read_cr3());
+	vmwrite(VMCS_HOST_CR4, read_cr4());
+	vmwrite(VMCS_HOST_CS_SEL, GDT_CODE);
+	vmwrite(VMCS_HOST_SS_SEL, GDT_DATA);
+	vmwrite(VMCS_HOST_DS_SEL, GDT_DATA);
+	vmwrite(VMCS_HOST_ES_SEL, GDT_DATA);
+	vmwrite(VMCS_HOST_FS_SEL, 0);
+	vmwrite(VMCS_HOST_GS_SEL, 0);
+	vmwrite(VMCS_HOST_TR_SEL, GDT_TSS);
+	vmwrite(VMCS_HOST_FS_BASE, 0);
+	vmwrite(VMCS_HOST_GS_BASE, (u64)p);
+	vmwrite(VMCS_HOST_TR_BASE, (u64)&p->tss);
+	vmwrite(VMCS_HOST_GDTR_BASE, gdt.base);
+	vmwrite(VMCS_HOST_IDTR_BASE, idt.base);
+	vmwrite(VMCS_HOST_SYSENTER_CS, 0);
+	vmwrite(VMCS_HOST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_HOST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmwrite(VMCS_HOST_IA32_EFER, rdmsr(MSR_EFER));
+	vmwrite(VMCS_HOST_RIP, (u64)vmx_exit);
+}
+
+static void guest_seg(enum vmcs_seg s, u16 sel, u64 base, u32 limit, u32 ar)
+{
+	vmwrite(VMCS_GUEST_ES_SEL + 2 * s, sel);
+	vmwrite(VMCS_GUEST_ES_BASE + 2 * s, base);
+	vmwrite(VMCS_GUEST_ES_LIMIT + 2 * s, limit);
+	vmwrite(VMCS_GUEST_ES_AR + 2 * s, ar);
+}
+
+/* The multiboot hand-over state (Multiboot 0.6.96, 3.2): 32-bit protected
+ * mode, flat segments, paging off, EAX magic, EBX info. */
+static void setup_guest_multiboot(struct vcpu *v)
+{
+	u32 code = AR_TYPE_CODE_RX_ACC | AR_S | AR_P | AR_DB | AR_G;
+	u32 data = AR_TYPE_DATA_RW_ACC | AR_S | AR_P | AR_DB | AR_G;
+
+	guest_seg(SEG_CS, 0x08, 0, 0xffffffff, code);
+	guest_seg(SEG_DS, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_ES, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_SS, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_FS, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_GS, 0x10, 0, 0xffffffff, data);
+	guest_seg(SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
+	guest_seg(SEG_TR, 0, 0, 0xff, AR_TYPE_TSS_BUSY | AR_P);
+	vmwrite(VMCS_GUEST_GDTR_BASE, 0);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmwrite(VMCS_GUEST_IDTR_BASE, 0);
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
+	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | BIT(4));	/* ET */
+	vmwrite(VMCS_CR0_SHADOW, CR0_PE | BIT(4));
+	vmwrite(VMCS_GUEST_CR3, 0);
+	vmwrite(VMCS_GUEST_CR4, CR4_VMXE);
+	vmwrite(VMCS_CR4_SHADOW, 0);
+	vmwrite(VMCS_GUEST_DR7, 0x400);
+	vmwrite(VMCS_GUEST_RSP, 0);
+	vmwrite(VMCS_GUEST_RIP, v->entry_rip);
+	vmwrite(VMCS_GUEST_RFLAGS, 0x2);
+	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_GUEST_IA32_PAT, 0x0007040600070406ULL);
+	vmwrite(VMCS_GUEST_IA32_EFER, 0);
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(VMCS_GUEST_ACTIVITY, 0);
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rax = v->boot_eax;
+	v->regs.rbx = v->boot_ebx;
+}
+
+void vcpu_save_state(struct vcpu *v)
+{
+	v->rip = vmread(VMCS_GUEST_RIP);
+	v->rsp = vmread(VMCS_GUEST_RSP);
+	v->rflags = vmread(VMCS_GUEST_RFLAGS);
+	v->cr0 = vmread(VMCS_GUEST_CR0);
+	v->cr3 = vmread(VMCS_GUEST_CR3);
+	v->cr4 = vmread(VMCS_GUEST_CR4);
+	v->efer = vmread(VMCS_GUEST_IA32_EFER);
+}
+
+static void fail(struct vcpu *v, const char *what, const char *why)
+{
+	pr_err("vm %s: vcpu%u on CPU%u: %s: %s", v->vm->name, v->id, v->cpu, what, why);
+	vm_note_stop(v->vm, "failed to start: %s: %s", what, why);
+	v->state = VCPU_FAILED;
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct percpu *p = this_cpu();
+	char why[96];
+
+	if (!vmx_on(v, why, sizeof(why))) {
+		fail(v, "VMX operation", why);
+		return;
+	}
+	*(u32 *)phys_to_virt(v->vmcs_pa) = p->vmx.revision;
+	if (!vmclear(v->vmcs_pa) || !vmptrld(v->vmcs_pa)) {
+		vmx_off();
+		fail(v, "VMCS", "VMCLEAR/VMPTRLD failed");
+		return;
+	}
+	if (!setup_controls(v, why, sizeof(why))) {
+		vmclear(v->vmcs_pa);
+		vmx_off();
+		fail(v, "controls", why);
+		return;
+	}
+	setup_host();
+	setup_guest_multiboot(v);
+	invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
+	p->role = ROLE_GUEST;
+	v->launched = false;
+	v->state = VCPU_RUNNING;
+
+	while (!v->stop_req) {
+		u64 t0, t1;
+		int rc;
+
+		irq_disable();
+		t0 = rdtsc();
+		rc = vmx_enter(&v->regs, v->launched);
+		t1 = rdtsc();
+		v->stats.tsc_guest += t1 - t0;
+		if (rc) {
+			u32 err = (u32)vmread(VMCS_INSTR_ERROR);
+
+			vcpu_save_state(v);
+			pr_err("vm %s: VM entry failed, VM-instruction error %u", v->vm->name, err);
+			vm_note_stop(v->vm, "VM entry failed (VM-instruction error %u)", err);
+			break;
+		}
+		v->launched = true;
+		if (vmx_handle_exit(v) != EXIT_RESUME)
+			break;
+		/* Host interrupts that made the guest exit are taken here. */
+		irq_enable();
+		__asm__ __volatile__("nop");
+		irq_disable();
+		while (v->state == VCPU_HALTED && !v->stop_req)
+			cpu_idle_wait();
+		v->stats.tsc_tern += rdtsc() - t1;
+	}
+	vcpu_save_state(v);
+	vmclear(v->vmcs_pa);
+	vmx_off();
+	irq_enable();
+	v->state = VCPU_STOPPED;
+	p->role = ROLE_SPARE;
+}

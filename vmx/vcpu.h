@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A virtual CPU: its VMCS, registers, counters; it runs on one core. */
+#ifndef TERN_VMX_VCPU_H
+#define TERN_VMX_VCPU_H
+
+#include "core/types.h"
+#include "vmx/vmcs.h"
+
+struct vm;
+
+/* Layout known to vmx/entry.S. */
+struct guest_regs {
+	u64 rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	u64 r8, r9, r10, r11, r12, r13, r14, r15;
+};
+
+enum vcpu_state {
+	VCPU_IDLE = 0,
+	VCPU_RUNNING,
+	VCPU_HALTED,		/* HLT with nothing to wake it yet */
+	VCPU_STOPPED,
+	VCPU_FAILED,
+};
+
+struct vcpu_stats {
+	u64 exits[EXIT_REASON_MAX + 1];	/* last slot: reasons beyond the table */
+	u64 exits_total;
+	u64 tsc_guest;			/* ticks spent in guest mode */
+	u64 tsc_tern;			/* ticks handling exits */
+	u64 gp_injected;
+};
+
+struct vcpu {
+	struct vm *vm;
+	u32 id;
+	u32 cpu;			/* the physical core it owns */
+	u16 vpid;
+	volatile u32 state;		/* enum vcpu_state */
+	volatile bool stop_req;
+	bool launched;
+	u64 vmcs_pa;
+	u64 vmxon_pa;
+	struct guest_regs regs;
+	/* Start state (multiboot: 32-bit protected mode, paging off). */
+	u64 entry_rip;
+	u32 boot_eax, boot_ebx;
+	/* Last exit, for `vm regs` and the triple-fault dump. */
+	u32 exit_reason;
+	u64 exit_qual;
+	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
+	struct vcpu_stats stats;
+};
+
+/* Run on the vCPU's own core until it stops; called from its idle loop. */
+void vcpu_run(struct vcpu *v);
+/* Snapshot the guest state into v (on the vCPU's core). */
+void vcpu_save_state(struct vcpu *v);
+
+#endif
