@@ -21,8 +21,6 @@ def run(build):
     # Options from the file next to tern.efi: one good, two bad.
     with open(os.path.join(esp, "EFI", "BOOT", "tern.cmdline"), "w") as f:
         f.write("loglevel=info bogus=1 maxcpus=lots\n")
-    with open(os.path.join(esp, "EFI", "BOOT", "tern.cfg"), "w") as f:
-        f.write("# configuration placeholder, passed as a module\n")
 
     m = Machine("qemu-uefi", build)
     try:
@@ -83,6 +81,13 @@ def run(build):
         out = m.command("selftest", timeout=60)
         check("selftest: PASS" in out, "selftest failed:\n" + out)
         check("4/4 per-CPU timers fired" in out, "selftest timers:\n" + out)
+
+        # tern.cfg came along from the ESP; without VT-x no VM can run.
+        out = m.command("vm list")
+        check(re.search(r"^basic\s+invalid\s+1\s.*\n\s+cannot run: core 1 has no usable VT-x", out, re.M),
+              "vm list on a machine without VT-x:\n" + out)
+        out = m.command("vm start basic")
+        check("cannot run: core 1 has no usable VT-x" in out, "vm start without VT-x:\n" + out)
 
         out = m.command("cpuz")
         check("did you mean 'cpus'" in out, "unknown command hint:\n" + out)

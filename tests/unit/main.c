@@ -37,6 +37,7 @@ int main(void)
 	srunner_add_suite(sr, tsc_suite());
 	srunner_add_suite(sr, vmx_controls_suite());
 	srunner_add_suite(sr, config_suite());
+	srunner_add_suite(sr, loader_mb1_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -16,6 +16,7 @@ Suite *vmx_caps_suite(void);
 Suite *tsc_suite(void);
 Suite *vmx_controls_suite(void);
 Suite *config_suite(void);
+Suite *loader_mb1_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
