@@ -85,8 +85,10 @@ static void stats(struct vm *vm)
 			console_printf("  #GP injected      %10llu (MSRs tern does not emulate)\n",
 				       (unsigned long long)s->gp_injected);
 	}
-	console_printf("unclaimed port I/O: %llu; console bytes: %llu\n",
+	console_printf("unclaimed port I/O: %llu; unbacked memory: %llu reads, %llu writes; console bytes: %llu\n",
 		       (unsigned long long)vm->io_unclaimed,
+		       (unsigned long long)vm->unbacked_reads,
+		       (unsigned long long)vm->unbacked_writes,
 		       (unsigned long long)vm->con_written);
 }
 

@@ -52,6 +52,7 @@ struct vm {
 	volatile u32 in_head, in_tail;
 	struct vuart uart;
 	u64 io_unclaimed;
+	u64 unbacked_reads, unbacked_writes;
 };
 
 extern struct vm *vms[CONFIG_MAX_VMS];

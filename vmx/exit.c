@@ -10,6 +10,8 @@
 #include "core/log.h"
 #include "core/vm.h"
 #include "vmx/exit.h"
+#include "vmx/guest_walk.h"
+#include "vmx/insn.h"
 #include "vmx/vmx_ops.h"
 
 typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
@@ -27,17 +29,34 @@ static void inject_gp(struct vcpu *v)
 	v->stats.gp_injected++;
 }
 
-static u64 *gpr(struct vcpu *v, u32 n)
+/* General registers by instruction-encoding number; RSP lives in the VMCS. */
+static u64 *gpr_slot(struct vcpu *v, u32 n)
 {
-	static u64 rsp_slot;
 	u64 *map[16] = {
 		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
-		&rsp_slot, &v->regs.rbp, &v->regs.rsi, &v->regs.rdi,
+		NULL, &v->regs.rbp, &v->regs.rsi, &v->regs.rdi,
 		&v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
 		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
 	};
 
 	return map[n & 15];
+}
+
+static u64 gpr_get(struct vcpu *v, u32 n)
+{
+	u64 *r = gpr_slot(v, n);
+
+	return r ? *r : vmread(VMCS_GUEST_RSP);
+}
+
+static void gpr_set(struct vcpu *v, u32 n, u64 val)
+{
+	u64 *r = gpr_slot(v, n);
+
+	if (r)
+		*r = val;
+	else
+		vmwrite(VMCS_GUEST_RSP, val);
 }
 
 static int h_cpuid(struct vcpu *v, u64 qual)
@@ -172,14 +191,10 @@ static int h_wrmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, true); }
 static int h_cr(struct vcpu *v, u64 q)
 {
 	u32 cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
-	u64 *r = gpr(v, reg), val;
+	u64 val;
 
-	if (reg == 4) {
-		vm_note_stop(v->vm, "CR access through RSP is not emulated");
-		return EXIT_STOP;
-	}
 	if (type == 0) {		/* MOV to CR */
-		val = *r;
+		val = gpr_get(v, reg);
 		switch (cr) {
 		case 0:
 			vmwrite(VMCS_CR0_SHADOW, val);
@@ -197,7 +212,7 @@ static int h_cr(struct vcpu *v, u64 q)
 		}
 	} else if (type == 1) {		/* MOV from CR */
 		if (cr == 3)
-			*r = vmread(VMCS_GUEST_CR3);
+			gpr_set(v, reg, vmread(VMCS_GUEST_CR3));
 		else
 			goto unsupported;
 	} else {
@@ -237,19 +252,104 @@ static int h_triple_fault(struct vcpu *v, u64 q)
 	return EXIT_STOP;
 }
 
+static bool read_guest(u64 gpa, void *buf, u32 len, void *ctx)
+{
+	struct gpa_map *g = ctx;
+	u8 *d = buf;
+
+	if (!gpa_is_ram(g, gpa, len))
+		return false;
+	for (u32 i = 0; i < len; i++)
+		d[i] = *(u8 *)gpa_to_hva(g, gpa + i);
+	return true;
+}
+
+/* Fetch up to 15 instruction bytes at CS:RIP through the guest's paging. */
+static u32 fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
+{
+	u64 cs_ar = vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
+	u64 la = vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS) + v->rip;
+	enum guest_paging pg = guest_paging_mode(v->cr0, v->cr4, v->efer);
+	u32 n = 0;
+
+	*mode = (cs_ar & AR_L) && (v->efer & BIT(10)) ? INSN_MODE_64 :
+		(cs_ar & AR_DB) ? INSN_MODE_32 : INSN_MODE_16;
+	while (n < 15) {
+		u64 gpa;
+
+		if (guest_walk(pg, v->cr3, v->cr4 & BIT(4), la + n, read_guest,
+			       &v->vm->mem, &gpa) ||
+		    !read_guest(gpa, buf + n, 1, &v->vm->mem))
+			break;
+		n++;
+	}
+	return n;
+}
+
+#define UNBACKED_LOG_LIMIT	8
+
+/*
+ * An access to guest-physical memory that is neither RAM nor an emulated
+ * device: reads return all-ones, writes are dropped (as on a PC bus with
+ * nothing there), counted and logged.
+ */
 static int h_ept_violation(struct vcpu *v, u64 q)
 {
+	struct vm *vm = v->vm;
 	u64 gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+	enum insn_mode mode;
+	struct insn in;
+	u8 bytes[15];
+	u32 n;
 
 	vcpu_save_state(v);
-	/* MMIO emulation needs the instruction decoder (not yet): stop the VM
-	 * rather than guess what the access meant. */
-	pr_err("vm %s: %s of unbacked guest-physical %#llx at RIP %#llx",
-	       v->vm->name, q & 2 ? "write" : q & 4 ? "fetch" : "read",
-	       (unsigned long long)gpa, (unsigned long long)v->rip);
-	vm_note_stop(v->vm, "access to unbacked guest-physical %#llx at RIP %#llx",
-		     (unsigned long long)gpa, (unsigned long long)v->rip);
-	return EXIT_STOP;
+	if (gpa_is_ram(&vm->mem, gpa, 1)) {
+		vm_note_stop(vm, "EPT violation inside RAM at %#llx (qualification %#llx)",
+			     (unsigned long long)gpa, (unsigned long long)q);
+		return EXIT_STOP;
+	}
+	if (q & 4) {
+		vm_note_stop(vm, "executing unbacked guest-physical %#llx", (unsigned long long)gpa);
+		return EXIT_STOP;
+	}
+	n = fetch_insn(v, bytes, &mode);
+	if (insn_decode(bytes, n, mode, &in)) {
+		vm_note_stop(vm, "cannot emulate the access to %#llx at RIP %#llx (bytes %02x %02x %02x %02x)",
+			     (unsigned long long)gpa, (unsigned long long)v->rip,
+			     n > 0 ? bytes[0] : 0, n > 1 ? bytes[1] : 0,
+			     n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
+		return EXIT_STOP;
+	}
+	if (in.kind == INSN_STORE) {
+		vm->unbacked_writes++;
+	} else {
+		u64 ones = ~0ULL;
+
+		vm->unbacked_reads++;
+		if (in.kind == INSN_LOAD) {
+			u32 r = in.reg;
+
+			gpr_set(v, r, insn_load_result(&in, gpr_get(v, r), ones, mode));
+		} else {
+			/* TEST: flags of (all-ones AND reg): CF=OF=0, ZF, SF, PF. */
+			u64 res = insn_store_value(&in, gpr_get(v, in.reg));
+			u64 fl = vmread(VMCS_GUEST_RFLAGS) & ~0x8c5ULL;
+
+			fl |= res ? 0 : BIT(6);
+			fl |= (res >> (8 * in.mem_size - 1)) & 1 ? BIT(7) : 0;
+			fl |= __builtin_parity((u32)(res & 0xff)) ? 0 : BIT(2);
+			vmwrite(VMCS_GUEST_RFLAGS, fl);
+		}
+	}
+	if (vm->unbacked_reads + vm->unbacked_writes <= UNBACKED_LOG_LIMIT)
+		pr_warn("vm %s: %s %u bytes at unbacked guest-physical %#llx (RIP %#llx): %s%s",
+			vm->name, in.kind == INSN_STORE ? "write of" : "read of", in.mem_size,
+			(unsigned long long)gpa, (unsigned long long)v->rip,
+			in.kind == INSN_STORE ? "dropped" : "all ones",
+			vm->unbacked_reads + vm->unbacked_writes == UNBACKED_LOG_LIMIT ?
+			" (further ones only counted)" : "");
+	vmwrite(VMCS_GUEST_RIP, v->rip + in.len);
+	return EXIT_RESUME;
 }
 
 static int h_skip(struct vcpu *v, u64 q)

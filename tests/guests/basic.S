@@ -4,7 +4,8 @@
  * (hypervisor leaf, VMX hidden), VMCALL, port I/O, MSRs (an unknown one
  * must #GP), and prints what it saw; ends through the exit port with
  * 0 (all passed) or 1. Counts it causes, for `vm stats` checks:
- * 3 CPUID, 101 VMCALL, 64 OUT + 1 IN to port 0x80, 2 RDMSR (1 #GP).
+ * 3 CPUID, 101 VMCALL, 64 OUT + 1 IN to port 0x80, 2 RDMSR (1 #GP),
+ * 3 EPT violations on unbacked memory (2 reads, 1 write).
  */
 #define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp fail; 1:
 
@@ -91,6 +92,19 @@ _start:
 	movl	$m_msr_ok, %esi
 	call	puts
 
+	/* Unbacked guest-physical memory: all ones, writes vanish. */
+	movl	$0xe0000000, %edi
+	movl	$0x12345678, (%edi)
+	movl	(%edi), %eax
+	cmpl	$0xffffffff, %eax
+	CHECK(e, m_unbacked)
+	xorl	%eax, %eax
+	movzbl	3(%edi), %eax
+	cmpl	$0xff, %eax
+	CHECK(e, m_unbacked)
+	movl	$m_unbacked_ok, %esi
+	call	puts
+
 	movl	$m_pass, %esi
 	call	puts
 	movb	$0, %al
@@ -116,6 +130,7 @@ m_cpuid:	.asciz	"guest: cpuid: hypervisor TernTernTern, VMX hidden\n"
 m_vmcall_ok:	.asciz	"guest: vmcall: 101 calls answered\n"
 m_io_ok:	.asciz	"guest: io: unclaimed port reads 0xff\n"
 m_msr_ok:	.asciz	"guest: msr: known MSR read, unknown MSR raised #GP\n"
+m_unbacked_ok:	.asciz	"guest: unbacked memory reads all ones, writes dropped\n"
 m_pass:		.asciz	"guest: PASS\n"
 m_fail:		.asciz	"guest: FAIL "
 m_magic:	.asciz	"bad multiboot magic"
@@ -127,6 +142,7 @@ m_vmcall:	.asciz	"VMCALL returned the wrong value"
 m_io:		.asciz	"unclaimed port did not read 0xff"
 m_msr:		.asciz	"IA32_MISC_ENABLE without fast strings"
 m_gp:		.asciz	"unknown MSR did not raise #GP"
+m_unbacked:	.asciz	"unbacked memory did not read all ones"
 
 	.bss
 	.align 16

@@ -47,6 +47,7 @@ def run(build):
                      "guest: memory above 1 MiB: 7168 KiB",
                      "guest: cpuid: hypervisor TernTernTern, VMX hidden",
                      "guest: msr: known MSR read, unknown MSR raised #GP",
+                     "guest: unbacked memory reads all ones, writes dropped",
                      "guest: PASS"):
             check(line in con, "basic console lacks %r:\n%s" % (line, con))
 
@@ -64,6 +65,8 @@ def run(build):
         check(exits(st, "I/O") == 66 + 2 * nbytes, "I/O exits %d, expected %d:\n%s"
               % (exits(st, "I/O"), 66 + 2 * nbytes, st))
         check("unclaimed port I/O: 65;" in st, "unclaimed I/O count:\n" + st)
+        check(exits(st, "EPT-violation") == 3, "EPT violations:\n" + st)
+        check("unbacked memory: 2 reads, 1 writes" in st, "unbacked counts:\n" + st)
 
         # A triple fault stops that VM only, with a dump.
         out = m.command("vm start triple")
@@ -71,6 +74,9 @@ def run(build):
         out = wait_state(m, "triple", "stopped")
         check(re.search(r"stopped: triple fault at RIP 0x10", out), "triple:\n" + out)
         log = m.command("log")
+        check(re.search(r"WARN vm basic: write of 4 bytes at unbacked guest-physical "
+                        r"0xe0000000 \(RIP 0x10\w+\): dropped", log),
+              "unbacked write not logged:\n" + log[-2000:])
         check(re.search(r"ERR vm triple: vcpu0 triple fault at RIP 0x10\w+ RSP", log),
               "no triple-fault dump in the log:\n" + log[-2000:])
 

@@ -17,6 +17,8 @@ Suite *tsc_suite(void);
 Suite *vmx_controls_suite(void);
 Suite *config_suite(void);
 Suite *loader_mb1_suite(void);
+Suite *insn_suite(void);
+Suite *guest_walk_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

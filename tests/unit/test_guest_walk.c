@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "tests/unit/suites.h"
+#include "vmx/guest_walk.h"
+
+#define PS_BIT 0x80
+
+static u8 mem[64 * 1024];
+
+static bool rd(u64 gpa, void *buf, u32 len, void *ctx)
+{
+	(void)ctx;
+	if (gpa + len > sizeof(mem))
+		return false;
+	memcpy(buf, mem + gpa, len);
+	return true;
+}
+
+static void put(u64 at, u64 v, int len)
+{
+	memcpy(mem + at, &v, len);
+}
+
+START_TEST(modes)
+{
+	ck_assert_int_eq(guest_paging_mode(0x11, 0, 0), GUEST_PAGING_NONE);
+	ck_assert_int_eq(guest_paging_mode(0x80000011, 0, 0), GUEST_PAGING_32);
+	ck_assert_int_eq(guest_paging_mode(0x80000011, 0x20, 0), GUEST_PAGING_PAE);
+	ck_assert_int_eq(guest_paging_mode(0x80000011, 0x20, 0x500), GUEST_PAGING_4LEVEL);
+}
+END_TEST
+
+START_TEST(walks)
+{
+	u64 gpa;
+
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_NONE, 0, false, 0x123456, rd, NULL, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x123456);
+
+	/* 32-bit: PD at 0x1000, PT at 0x2000; la 0x00401234 -> 0x5234. */
+	memset(mem, 0, sizeof(mem));
+	put(0x1000 + 1 * 4, 0x2000 | 1, 4);
+	put(0x2000 + 1 * 4, 0x5000 | 1, 4);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_32, 0x1000, false, 0x00401234, rd, NULL, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x5234);
+	/* A 4 MiB page, honoured only with CR4.PSE. */
+	put(0x1000 + 2 * 4, 0x00c00000 | PS_BIT | 1, 4);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_32, 0x1000, true, 0x00812345, rd, NULL, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x00c12345);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_32, 0x1000, false, 0x0c000000, rd, NULL, &gpa), -1);
+
+	/* 4-level: PML4 0x1000 -> PDPT 0x2000 -> PD 0x3000 (2 MiB page). */
+	memset(mem, 0, sizeof(mem));
+	put(0x1000 + 511 * 8, 0x2000 | 1, 8);
+	put(0x2000 + 510 * 8, 0x3000 | 1, 8);
+	put(0x3000 + 1 * 8, 0x40000000 | PS_BIT | 1, 8);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_4LEVEL, 0x1000, false,
+				    0xffffffff80212345ULL, rd, NULL, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x40012345);
+	/* Not present, a table outside memory, and PAE: refused. */
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_4LEVEL, 0x1000, false, 0x1000, rd, NULL, &gpa), -1);
+	put(0x1000, 0x7fff0000 | 1, 8);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_4LEVEL, 0x1000, false, 0x1000, rd, NULL, &gpa), -1);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_PAE, 0x1000, false, 0x1000, rd, NULL, &gpa), -1);
+}
+END_TEST
+
+Suite *guest_walk_suite(void)
+{
+	Suite *s = suite_create("guest_walk");
+	TCase *tc = tcase_create("walk");
+
+	tcase_add_test(tc, modes);
+	tcase_add_test(tc, walks);
+	suite_add_tcase(s, tc);
+	return s;
+}
