@@ -19,6 +19,7 @@ Suite *config_suite(void);
 Suite *loader_mb1_suite(void);
 Suite *insn_suite(void);
 Suite *guest_walk_suite(void);
+Suite *vlapic_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

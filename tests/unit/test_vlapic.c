@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "core/vlapic.h"
+#include "tests/unit/suites.h"
+
+static struct vlapic l;
+
+static void setup(void)
+{
+	vlapic_reset(&l, 0);
+	ck_assert(vlapic_write(&l, 0xf0, 0x1ff, 0));	/* SVR: enabled, spurious 0xff */
+}
+
+static u64 rd(u32 off, u64 now)
+{
+	u64 v;
+
+	ck_assert(vlapic_read(&l, off, now, &v));
+	return v;
+}
+
+START_TEST(ids_and_version)
+{
+	vlapic_reset(&l, 3);
+	ck_assert_uint_eq(rd(0x20, 0), 3 << 24);
+	l.x2apic = true;
+	ck_assert_uint_eq(rd(0x20, 0), 3);
+	ck_assert_uint_eq(rd(0x30, 0), VLAPIC_VERSION);
+	ck_assert_uint_eq(rd(0xd0, 0), 1 << 3);		/* x2APIC logical ID */
+	u64 v;
+
+	ck_assert(!vlapic_read(&l, 0xe0, 0, &v));	/* no DFR in x2APIC mode */
+	ck_assert(!vlapic_read(&l, 0x990, 0, &v));
+}
+END_TEST
+
+START_TEST(priority_and_eoi)
+{
+	vlapic_set_irr(&l, 0x41);
+	vlapic_set_irr(&l, 0x62);
+	ck_assert_int_eq(vlapic_pending(&l), 0x62);
+	vlapic_ack(&l, 0x62);
+	ck_assert_uint_eq(rd(0xa0, 0), 0x60);		/* PPR from ISR */
+	ck_assert_int_eq(vlapic_pending(&l), -1);	/* 0x41 is below 0x60 */
+	vlapic_set_irr(&l, 0x70);
+	ck_assert_int_eq(vlapic_pending(&l), 0x70);	/* nests above */
+	vlapic_ack(&l, 0x70);
+	vlapic_write(&l, 0xb0, 0, 0);			/* EOI: 0x70 */
+	vlapic_write(&l, 0xb0, 0, 0);			/* EOI: 0x62 */
+	ck_assert_int_eq(vlapic_pending(&l), 0x41);
+	vlapic_write(&l, 0x80, 0x50, 0);		/* TPR above 0x41's class */
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	vlapic_write(&l, 0x80, 0, 0);
+	vlapic_write(&l, 0xf0, 0xff, 0);		/* software-disabled */
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	ck_assert_uint_eq(l.eois, 2);
+}
+END_TEST
+
+START_TEST(timer_oneshot)
+{
+	vlapic_write(&l, 0x3e0, 0xb, 0);		/* divide by 1 */
+	vlapic_write(&l, 0x320, 0x40, 0);		/* one-shot, vector 0x40 */
+	vlapic_write(&l, 0x380, 1000, 100);
+	ck_assert_uint_eq(rd(0x390, 600), 500);
+	ck_assert_uint_eq(vlapic_poll(&l, 1099), 1100);
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	ck_assert_uint_eq(vlapic_poll(&l, 1100), 0);	/* fired, not rearmed */
+	ck_assert_int_eq(vlapic_pending(&l), 0x40);
+	ck_assert_uint_eq(rd(0x390, 5000), 0);
+	/* Divide by 16. */
+	vlapic_write(&l, 0x3e0, 0x3, 0);
+	vlapic_write(&l, 0x380, 10, 0);
+	ck_assert_uint_eq(vlapic_poll(&l, 0), 160);
+	ck_assert_uint_eq(rd(0x390, 80), 5);
+}
+END_TEST
+
+START_TEST(timer_periodic_and_masked)
+{
+	vlapic_write(&l, 0x3e0, 0xb, 0);
+	vlapic_write(&l, 0x320, BIT(17) | 0x50, 0);	/* periodic */
+	vlapic_write(&l, 0x380, 100, 0);
+	ck_assert_uint_eq(vlapic_poll(&l, 100), 200);
+	ck_assert_uint_eq(rd(0x390, 250), 50);
+	/* Late by 3 periods: one interrupt, next tick after now. */
+	ck_assert_uint_eq(vlapic_poll(&l, 530), 600);
+	ck_assert_uint_eq(l.timer_fires, 2);
+	/* Masked: it counts, it does not interrupt. */
+	vlapic_write(&l, 0x320, BIT(17) | BIT(16) | 0x50, 0);
+	l.irr[2] = 0;
+	ck_assert_uint_eq(vlapic_poll(&l, 700), 800);
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+}
+END_TEST
+
+START_TEST(timer_tsc_deadline)
+{
+	vlapic_write_tsc_deadline(&l, 500, 0);		/* ignored: wrong mode */
+	ck_assert_uint_eq(l.deadline, 0);
+	vlapic_write(&l, 0x320, (2 << 17) | 0x60, 0);
+	vlapic_write_tsc_deadline(&l, 500, 0);
+	ck_assert_uint_eq(vlapic_poll(&l, 499), 500);
+	ck_assert_uint_eq(vlapic_poll(&l, 500), 0);
+	ck_assert_int_eq(vlapic_pending(&l), 0x60);
+	ck_assert_uint_eq(l.tsc_deadline, 0);
+	/* A mode change disarms. */
+	vlapic_write_tsc_deadline(&l, 900, 0);
+	vlapic_write(&l, 0x320, 0x60, 0);
+	ck_assert_uint_eq(l.deadline, 0);
+}
+END_TEST
+
+START_TEST(ipis)
+{
+	l.x2apic = true;
+	vlapic_write(&l, X2APIC_SELF_IPI, 0x33, 0);
+	ck_assert_int_eq(vlapic_pending(&l), 0x33);
+	vlapic_ack(&l, 0x33);
+	vlapic_write(&l, 0xb0, 0, 0);
+	vlapic_write(&l, 0x300, (0ULL << 32) | 0x44, 0);	/* fixed, to ID 0 */
+	ck_assert_int_eq(vlapic_pending(&l), 0x44);
+	vlapic_write(&l, 0x300, (5ULL << 32) | 0x45, 0);	/* to another CPU */
+	ck_assert_uint_eq(l.bad_writes, 1);
+	ck_assert_uint_eq(l.self_ipis, 2);
+}
+END_TEST
+
+Suite *vlapic_suite(void)
+{
+	Suite *s = suite_create("vlapic");
+	TCase *tc = tcase_create("regs");
+
+	tcase_add_checked_fixture(tc, setup, NULL);
+	tcase_add_test(tc, ids_and_version);
+	tcase_add_test(tc, priority_and_eoi);
+	tcase_add_test(tc, timer_oneshot);
+	tcase_add_test(tc, timer_periodic_and_masked);
+	tcase_add_test(tc, timer_tsc_deadline);
+	tcase_add_test(tc, ipis);
+	suite_add_tcase(s, tc);
+	return s;
+}
