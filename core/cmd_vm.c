@@ -81,6 +81,13 @@ static void stats(struct vm *vm)
 				console_printf(" %8llu/s", (unsigned long long)(s->exits[r] * 1000 / secs_ms));
 			console_printf("\n");
 		}
+		if (s->interrupts_injected || s->reinjected)
+			console_printf("  interrupts injected %8llu, re-injected %llu; local APIC: %llu timer fires, %llu EOIs, %llu self-IPIs\n",
+				       (unsigned long long)s->interrupts_injected,
+				       (unsigned long long)s->reinjected,
+				       (unsigned long long)v->lapic.timer_fires,
+				       (unsigned long long)v->lapic.eois,
+				       (unsigned long long)v->lapic.self_ipis);
 		if (s->gp_injected)
 			console_printf("  #GP injected      %10llu (MSRs tern does not emulate)\n",
 				       (unsigned long long)s->gp_injected);

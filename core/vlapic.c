@@ -274,7 +274,12 @@ u64 vlapic_poll(struct vlapic *l, u64 now)
 
 int vlapic_pending(const struct vlapic *l)
 {
-	int v = highest(l->irr);
+	int v;
+
+	if (!(l->irr[0] | l->irr[1] | l->irr[2] | l->irr[3] | l->irr[4] |
+	      l->irr[5] | l->irr[6] | l->irr[7]))
+		return -1;		/* the common case, on every VM entry */
+	v = highest(l->irr);
 
 	if (v < 0 || !(l->svr & SVR_ENABLE))
 		return -1;

@@ -259,6 +259,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	memset(&vm->uart, 0, sizeof(vm->uart));
 	vm->io_unclaimed = 0;
 	vm->unbacked_reads = vm->unbacked_writes = 0;
+	vm->lapic_mmio = 0;
 
 	rc = gpa_map_create(&vm->mem, vm->cfg.memory);
 	if (rc) {

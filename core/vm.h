@@ -53,6 +53,7 @@ struct vm {
 	struct vuart uart;
 	u64 io_unclaimed;
 	u64 unbacked_reads, unbacked_writes;
+	u64 lapic_mmio;
 };
 
 extern struct vm *vms[CONFIG_MAX_VMS];

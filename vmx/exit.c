@@ -8,6 +8,7 @@
 
 #include "core/cpu.h"
 #include "core/log.h"
+#include "core/vlapic.h"
 #include "core/vm.h"
 #include "vmx/exit.h"
 #include "vmx/guest_walk.h"
@@ -16,9 +17,23 @@
 
 typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
 
+/*
+ * Finish an instruction tern emulated. Like the CPU completing it, this
+ * ends blocking by STI or MOV SS (SDM 3C 25.4.2): after "sti; hlt" an
+ * interrupt must be taken right after the HLT, not one instruction later.
+ */
+static void complete_instruction(u64 next_rip)
+{
+	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+	vmwrite(VMCS_GUEST_RIP, next_rip);
+	if (intr & 3)
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ULL);
+}
+
 static void skip_instruction(void)
 {
-	vmwrite(VMCS_GUEST_RIP, vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTR_LEN));
+	complete_instruction(vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTR_LEN));
 }
 
 static void inject_gp(struct vcpu *v)
@@ -129,7 +144,8 @@ static int h_hlt(struct vcpu *v, u64 qual)
 {
 	(void)qual;
 	skip_instruction();
-	/* No virtual interrupt can wake it yet: it waits for `vm stop`. */
+	/* The run loop sleeps until the virtual APIC has an interrupt the
+	 * guest can take, or `vm stop`. */
 	v->state = VCPU_HALTED;
 	return EXIT_RESUME;
 }
@@ -140,7 +156,38 @@ static int h_msr(struct vcpu *v, bool write)
 	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
 	bool ok = true;
 
+	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
+		u32 off = (msr - MSR_X2APIC_FIRST) << 4;
+
+		if (!v->lapic.x2apic)
+			ok = false;
+		else if (write)
+			ok = vlapic_write(&v->lapic, off, val, rdtsc());
+		else
+			ok = vlapic_read(&v->lapic, off, rdtsc(), &val);
+		goto done;
+	}
 	switch (msr) {
+	case MSR_IA32_APIC_BASE:
+		if (write) {
+			if ((val & ~0xfffULL) != VLAPIC_BASE) {
+				ok = false;	/* relocating the APIC: not supported */
+				break;
+			}
+			v->lapic.enabled = val & APIC_BASE_EN;
+			v->lapic.x2apic = val & APIC_BASE_EXTD;
+		} else {
+			val = VLAPIC_BASE | (v->lapic.enabled ? APIC_BASE_EN : 0) |
+			      (v->lapic.x2apic ? APIC_BASE_EXTD : 0) |
+			      (v->id == 0 ? APIC_BASE_BSP : 0);
+		}
+		break;
+	case MSR_TSC_DEADLINE:
+		if (write)
+			vlapic_write_tsc_deadline(&v->lapic, val, rdtsc());
+		else
+			val = v->lapic.tsc_deadline;
+		break;
 	case MSR_EFER:
 		if (write)
 			vmwrite(VMCS_GUEST_IA32_EFER, val);
@@ -172,6 +219,7 @@ static int h_msr(struct vcpu *v, bool write)
 	default:
 		ok = false;
 	}
+done:
 	if (!ok) {
 		inject_gp(v);
 		return EXIT_RESUME;
@@ -320,6 +368,22 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 			     n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
 		return EXIT_STOP;
 	}
+	if (gpa >= VLAPIC_BASE && gpa < VLAPIC_BASE + PAGE_SIZE && v->lapic.enabled &&
+	    !v->lapic.x2apic) {
+		u32 off = (u32)(gpa - VLAPIC_BASE) & ~0xfU;
+		u64 val = 0;
+
+		if (in.kind == INSN_STORE)
+			vlapic_write(&v->lapic, off, insn_store_value(&in, gpr_get(v, in.reg)),
+				     rdtsc());
+		else if (in.kind == INSN_LOAD && vlapic_read(&v->lapic, off, rdtsc(), &val))
+			gpr_set(v, in.reg, insn_load_result(&in, gpr_get(v, in.reg), val, mode));
+		else if (in.kind == INSN_LOAD)
+			gpr_set(v, in.reg, insn_load_result(&in, gpr_get(v, in.reg), 0, mode));
+		vm->lapic_mmio++;
+		complete_instruction(v->rip + in.len);
+		return EXIT_RESUME;
+	}
 	if (in.kind == INSN_STORE) {
 		vm->unbacked_writes++;
 	} else {
@@ -348,7 +412,14 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 			in.kind == INSN_STORE ? "dropped" : "all ones",
 			vm->unbacked_reads + vm->unbacked_writes == UNBACKED_LOG_LIMIT ?
 			" (further ones only counted)" : "");
-	vmwrite(VMCS_GUEST_RIP, v->rip + in.len);
+	complete_instruction(v->rip + in.len);
+	return EXIT_RESUME;
+}
+
+static int h_intr_window(struct vcpu *v, u64 q)
+{
+	/* The guest can take an interrupt now; the run loop injects it. */
+	(void)v; (void)q;
 	return EXIT_RESUME;
 }
 
@@ -370,6 +441,7 @@ static int h_entry_fail(struct vcpu *v, u64 q)
 static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_EXTERNAL_INT] = h_ext_int,
 	[EXIT_TRIPLE_FAULT] = h_triple_fault,
+	[EXIT_INTR_WINDOW] = h_intr_window,
 	[EXIT_CPUID] = h_cpuid,
 	[EXIT_HLT] = h_hlt,
 	[EXIT_INVD] = h_skip,

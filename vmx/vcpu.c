@@ -10,6 +10,7 @@
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/percpu.h"
+#include "core/tsc.h"
 #include "core/vm.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
@@ -66,6 +67,11 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 		goto missing;
 	proc = vmx_ctl_compute(m->procbased, PROC_HLT_EXITING | PROC_IO_BITMAPS |
 			       PROC_MSR_BITMAPS | PROC_SECONDARY_CONTROLS, 0, &miss);
+	/* Interrupt-window exiting is switched on when an injection waits. */
+	if (!(m->procbased >> 32 & PROC_INTR_WINDOW_EXITING)) {
+		miss = PROC_INTR_WINDOW_EXITING;
+		goto missing;
+	}
 	if (miss)
 		goto missing;
 	proc2 = vmx_ctl_compute(m->procbased2, PROC2_EPT | PROC2_VPID |
@@ -83,6 +89,7 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 		goto missing;
 	vmwrite(VMCS_PIN_CONTROLS, pin);
 	vmwrite(VMCS_PROC_CONTROLS, proc);
+	v->proc_controls = proc;
 	vmwrite(VMCS_PROC2_CONTROLS, proc2);
 	vmwrite(VMCS_EXIT_CONTROLS, exit);
 	vmwrite(VMCS_ENTRY_CONTROLS, entry);
@@ -196,6 +203,92 @@ void vcpu_save_state(struct vcpu *v)
 	v->efer = vmread(VMCS_GUEST_IA32_EFER);
 }
 
+static void set_window_exiting(struct vcpu *v, bool on)
+{
+	u32 want = on ? v->proc_controls | PROC_INTR_WINDOW_EXITING :
+			v->proc_controls & ~PROC_INTR_WINDOW_EXITING;
+
+	if (want != v->proc_controls) {
+		v->proc_controls = want;
+		vmwrite(VMCS_PROC_CONTROLS, want);
+	}
+}
+
+/* The guest takes an external interrupt now: IF set, no STI/MOV-SS shadow. */
+static bool interruptible(void)
+{
+	return (vmread(VMCS_GUEST_RFLAGS) & BIT(9)) &&
+	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3);
+}
+
+static void lapic_timer_fn(struct timer *t, void *arg)
+{
+	/* The interrupt itself made the guest exit or woke the halted core;
+	 * the run loop polls the virtual APIC. */
+	(void)t; (void)arg;
+}
+
+/*
+ * Before each entry: an event whose delivery an exit interrupted is
+ * delivered again (SDM 3C 28.2.4); else the virtual APIC's highest pending
+ * vector is injected if the guest can take it, or an interrupt window is
+ * requested. The host timer follows the virtual timer's next deadline.
+ */
+static void prepare_entry(struct vcpu *v)
+{
+	u64 idt = vmread(VMCS_IDT_VECTORING_INFO);
+	int vec;
+
+	if (idt & INTR_INFO_VALID) {
+		vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~BIT(12));
+		if (idt & INTR_INFO_DELIVER_CODE)
+			vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
+		vmwrite(VMCS_ENTRY_INSTR_LEN, vmread(VMCS_EXIT_INSTR_LEN));
+		v->stats.reinjected++;
+		return;
+	}
+	/* Hot path: no virtual timer armed, nothing requested. */
+	if (v->lapic.deadline) {
+		u64 now = rdtsc(), next = vlapic_poll(&v->lapic, now);
+
+		if (next && !v->lapic_timer.armed)
+			timer_arm(&v->lapic_timer, tsc_to_ns(next > now ? next - now : 0) + 1,
+				  lapic_timer_fn, v);
+	}
+	vec = vlapic_pending(&v->lapic);
+	if (vec < 0) {
+		if (v->proc_controls & PROC_INTR_WINDOW_EXITING)
+			set_window_exiting(v, false);
+		return;
+	}
+	if ((vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) || !interruptible()) {
+		set_window_exiting(v, true);
+		return;
+	}
+	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT | (u32)vec);
+	vlapic_ack(&v->lapic, vec);
+	v->stats.interrupts_injected++;
+	set_window_exiting(v, false);
+}
+
+/* HLT: sleep until the virtual APIC has something the guest can take. */
+static void halt_wait(struct vcpu *v)
+{
+	while (v->state == VCPU_HALTED && !v->stop_req) {
+		u64 now = rdtsc(), next = vlapic_poll(&v->lapic, now);
+
+		if (vlapic_pending(&v->lapic) >= 0 &&
+		    (vmread(VMCS_GUEST_RFLAGS) & BIT(9))) {
+			v->state = VCPU_RUNNING;
+			break;
+		}
+		if (next && !v->lapic_timer.armed)
+			timer_arm(&v->lapic_timer, tsc_to_ns(next > now ? next - now : 0) + 1,
+				  lapic_timer_fn, v);
+		cpu_idle_wait();
+	}
+}
+
 static void fail(struct vcpu *v, const char *what, const char *why)
 {
 	pr_err("vm %s: vcpu%u on CPU%u: %s: %s", v->vm->name, v->id, v->cpu, what, why);
@@ -226,6 +319,7 @@ void vcpu_run(struct vcpu *v)
 	}
 	setup_host();
 	setup_guest_multiboot(v);
+	vlapic_reset(&v->lapic, v->id);
 	invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
 	p->role = ROLE_GUEST;
 	v->launched = false;
@@ -236,6 +330,7 @@ void vcpu_run(struct vcpu *v)
 		int rc;
 
 		irq_disable();
+		prepare_entry(v);
 		t0 = rdtsc();
 		rc = vmx_enter(&v->regs, v->launched);
 		t1 = rdtsc();
@@ -255,11 +350,11 @@ void vcpu_run(struct vcpu *v)
 		irq_enable();
 		__asm__ __volatile__("nop");
 		irq_disable();
-		while (v->state == VCPU_HALTED && !v->stop_req)
-			cpu_idle_wait();
+		halt_wait(v);
 		v->stats.tsc_tern += rdtsc() - t1;
 	}
 	vcpu_save_state(v);
+	timer_cancel(&v->lapic_timer);
 	vmclear(v->vmcs_pa);
 	vmx_off();
 	irq_enable();

@@ -3,7 +3,9 @@
 #ifndef TERN_VMX_VCPU_H
 #define TERN_VMX_VCPU_H
 
+#include "core/timer.h"
 #include "core/types.h"
+#include "core/vlapic.h"
 #include "vmx/vmcs.h"
 
 struct vm;
@@ -28,6 +30,8 @@ struct vcpu_stats {
 	u64 tsc_guest;			/* ticks spent in guest mode */
 	u64 tsc_tern;			/* ticks handling exits */
 	u64 gp_injected;
+	u64 interrupts_injected;
+	u64 reinjected;			/* events an exit interrupted */
 };
 
 struct vcpu {
@@ -49,6 +53,9 @@ struct vcpu {
 	u64 exit_qual;
 	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
 	struct vcpu_stats stats;
+	struct vlapic lapic;
+	struct timer lapic_timer;	/* host timer for the guest's next deadline */
+	u32 proc_controls;		/* as written, to toggle window exiting */
 };
 
 /* Run on the vCPU's own core until it stops; called from its idle loop. */

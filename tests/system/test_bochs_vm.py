@@ -4,8 +4,9 @@
 tern.cfg (tests/guests/tern.cfg) defines the VMs. Checks: bad config lines
 named by line, the basic guest's own checks (CPUID, VMCALL, I/O, MSRs),
 `vm stats` counting exactly the exits the guest caused, triple-fault
-containment, malformed and missing kernels refused, core ownership, stop,
-restart, and the exit-cost benchmark figures."""
+containment, the local APIC (timer modes, x2APIC, injection), malformed and
+missing kernels refused, core ownership, stop, restart, and the exit-cost
+benchmark figures."""
 import os
 import re
 import time
@@ -79,6 +80,20 @@ def run(build):
               "unbacked write not logged:\n" + log[-2000:])
         check(re.search(r"ERR vm triple: vcpu0 triple fault at RIP 0x10\w+ RSP", log),
               "no triple-fault dump in the log:\n" + log[-2000:])
+
+        # The local APIC: timer modes, x2APIC, self-IPI, injection.
+        out = m.command("vm start apic")
+        check("vm apic started" in out, "apic:\n" + out)
+        out = wait_state(m, "apic", "stopped")
+        check(re.search(r"^apic\s+stopped.*\n.*\n\s+exit status 0", out, re.M),
+              "apic guest failed:\n" + out + m.command("vm console apic"))
+        con = m.command("vm console apic")
+        for line in ("one-shot timer fired once", "periodic timer fired 6 times",
+                     "x2APIC mode, TSC-deadline timer fired", "self-IPI delivered"):
+            check("guest: apic: " + line in con, "apic console lacks %r:\n%s" % (line, con))
+        st = m.command("vm stats apic")
+        check(re.search(r"interrupts injected\s+9, re-injected \d+; local APIC: 8 timer fires, "
+                        r"9 EOIs, 1 self-IPIs", st), "apic counters:\n" + st)
 
         # Malformed and missing kernels are refused at load time.
         out = m.command("vm start badimage")
