@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/cpu.h"
+#include "core/guest_acpi.h"
 #include "core/loader_mb1.h"
 #include "core/log.h"
 #include "core/main.h"
@@ -169,6 +170,18 @@ static bool write_mbi(struct vm *vm)
 	       gpa_copy_to(&vm->mem, MMAP_GPA, mmap, sizeof(mmap));
 }
 
+/* ACPI tables where a PC's firmware leaves them (core/guest_acpi.h). */
+static bool write_acpi(struct vm *vm)
+{
+	static u8 buf[GUEST_ACPI_SIZE];
+	u32 ids[CONFIG_MAX_VCPUS], len;
+
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		ids[i] = i;	/* vCPU i has local APIC ID i */
+	len = guest_acpi_build(buf, GUEST_ACPI_RSDP, vm->nvcpus, ids);
+	return len && gpa_copy_to(&vm->mem, GUEST_ACPI_RSDP, buf, len);
+}
+
 static int load_kernel(struct vm *vm, char *err, size_t n)
 {
 	const struct boot_module *k = module_find(vm->cfg.kernel);
@@ -188,7 +201,7 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 	for (u32 i = 0; i < img.nsegs; i++)
 		gpa_copy_to(&vm->mem, img.segs[i].gpa, data + img.segs[i].file_off,
 			    img.segs[i].filesz);	/* the rest is already zero */
-	if (!write_mbi(vm)) {
+	if (!write_mbi(vm) || !write_acpi(vm)) {
 		snprintf(err, n, "VM memory too small for the boot information");
 		return -1;
 	}

@@ -5,7 +5,8 @@
  * must #GP), and prints what it saw; ends through the exit port with
  * 0 (all passed) or 1. Counts it causes, for `vm stats` checks:
  * 3 CPUID, 101 VMCALL, 64 OUT + 1 IN to port 0x80, 2 RDMSR (1 #GP),
- * 3 EPT violations on unbacked memory (2 reads, 1 write).
+ * 3 EPT violations on unbacked memory (2 reads, 1 write). It also finds
+ * tern's ACPI tables (RSDP in 0xe0000-0xfffff, XSDT, MADT) and counts CPUs.
  */
 #define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp fail; 1:
 
@@ -105,6 +106,53 @@ _start:
 	movl	$m_unbacked_ok, %esi
 	call	puts
 
+	/* ACPI: the RSDP on a 16-byte boundary, then XSDT -> MADT. */
+	movl	$0xe0000, %esi
+5:	cmpl	$0x20445352, (%esi)	/* "RSD " */
+	jne	6f
+	cmpl	$0x20525450, 4(%esi)	/* "PTR " */
+	je	7f
+6:	addl	$16, %esi
+	cmpl	$0x100000, %esi
+	jb	5b
+	movl	$m_nordsp, %esi
+	jmp	fail
+7:	movl	24(%esi), %ebx		/* XSDT (below 4 GiB) */
+	cmpl	$0x54445358, (%ebx)	/* "XSDT" */
+	CHECK(e, m_noxsdt)
+	movl	4(%ebx), %ecx
+	subl	$36, %ecx
+	shrl	$3, %ecx		/* entries */
+	leal	36(%ebx), %edx
+8:	movl	(%edx), %edi
+	cmpl	$0x43495041, (%edi)	/* "APIC" */
+	je	9f
+	addl	$8, %edx
+	loop	8b
+	movl	$m_nomadt, %esi
+	jmp	fail
+9:	movl	4(%edi), %ecx		/* MADT length */
+	leal	(%edi, %ecx), %ecx	/* end */
+	addl	$44, %edi
+	xorl	%eax, %eax
+10:	cmpl	%ecx, %edi
+	jae	11f
+	cmpb	$0, (%edi)		/* local APIC */
+	je	12f
+	cmpb	$9, (%edi)		/* local x2APIC */
+	jne	13f
+12:	incl	%eax
+13:	movzbl	1(%edi), %edx
+	addl	%edx, %edi
+	jmp	10b
+11:	movl	$m_acpi, %esi
+	call	puts
+	call	putdec
+	movl	$m_acpi2, %esi
+	call	puts
+	cmpl	$1, %eax
+	CHECK(e, m_ncpu)
+
 	movl	$m_pass, %esi
 	call	puts
 	movb	$0, %al
@@ -131,6 +179,8 @@ m_vmcall_ok:	.asciz	"guest: vmcall: 101 calls answered\n"
 m_io_ok:	.asciz	"guest: io: unclaimed port reads 0xff\n"
 m_msr_ok:	.asciz	"guest: msr: known MSR read, unknown MSR raised #GP\n"
 m_unbacked_ok:	.asciz	"guest: unbacked memory reads all ones, writes dropped\n"
+m_acpi:		.asciz	"guest: acpi: RSDP, XSDT, MADT with "
+m_acpi2:	.asciz	" CPU(s)\n"
 m_pass:		.asciz	"guest: PASS\n"
 m_fail:		.asciz	"guest: FAIL "
 m_magic:	.asciz	"bad multiboot magic"
@@ -143,6 +193,10 @@ m_io:		.asciz	"unclaimed port did not read 0xff"
 m_msr:		.asciz	"IA32_MISC_ENABLE without fast strings"
 m_gp:		.asciz	"unknown MSR did not raise #GP"
 m_unbacked:	.asciz	"unbacked memory did not read all ones"
+m_nordsp:	.asciz	"no RSDP in 0xe0000-0xfffff"
+m_noxsdt:	.asciz	"RSDP does not point at an XSDT"
+m_nomadt:	.asciz	"no MADT in the XSDT"
+m_ncpu:		.asciz	"MADT does not list exactly 1 CPU"
 
 	.bss
 	.align 16

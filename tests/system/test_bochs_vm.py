@@ -49,6 +49,7 @@ def run(build):
                      "guest: cpuid: hypervisor TernTernTern, VMX hidden",
                      "guest: msr: known MSR read, unknown MSR raised #GP",
                      "guest: unbacked memory reads all ones, writes dropped",
+                     "guest: acpi: RSDP, XSDT, MADT with 1 CPU(s)",
                      "guest: PASS"):
             check(line in con, "basic console lacks %r:\n%s" % (line, con))
 

@@ -20,6 +20,7 @@ Suite *loader_mb1_suite(void);
 Suite *insn_suite(void);
 Suite *guest_walk_suite(void);
 Suite *vlapic_suite(void);
+Suite *guest_acpi_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

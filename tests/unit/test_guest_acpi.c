@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The guest tables must satisfy tern's own strict ACPI parser. */
+#include <string.h>
+
+#include "core/acpi.h"
+#include "core/guest_acpi.h"
+#include "tests/unit/suites.h"
+
+static u8 mem[0x100000];
+static struct reports rep;
+
+static const void *map(u64 pa, u64 len, void *ctx)
+{
+	(void)ctx;
+	return pa + len <= sizeof(mem) ? mem + pa : NULL;
+}
+
+START_TEST(parses_back)
+{
+	static const u32 ids[] = { 0, 1, 300 };
+	struct acpi_ops ops = { map, collect_report, &rep };
+	static struct acpi_info ai;
+
+	memset(&rep, 0, sizeof(rep));
+	ck_assert_uint_gt(guest_acpi_build(mem + GUEST_ACPI_RSDP, GUEST_ACPI_RSDP, 3, ids), 0);
+	ck_assert_uint_eq(acpi_scan_rsdp(&ops), GUEST_ACPI_RSDP);
+	ck_assert(acpi_parse(&ai, GUEST_ACPI_RSDP, &ops));
+	ck_assert_int_eq(ai.problems, 0);
+	ck_assert(ai.use_xsdt);
+	ck_assert_uint_eq(ai.ntables, 4);		/* XSDT, FACP, APIC, DSDT */
+	ck_assert(ai.has_madt);
+	ck_assert_uint_eq(ai.ncpus, 3);
+	ck_assert(ai.cpus[2].x2apic_entry);
+	ck_assert_uint_eq(ai.cpus[2].apic_id, 300);
+	ck_assert(ai.cpus[1].enabled);
+	ck_assert_uint_eq(ai.nioapics, 0);		/* none emulated yet */
+	ck_assert(!(ai.madt_flags & MADT_PCAT_COMPAT));
+	ck_assert(ai.has_fadt);
+	ck_assert(ai.fadt_flags & FADT_HW_REDUCED);
+	ck_assert_uint_eq(ai.pm_tmr, 0);
+	ck_assert_str_eq(ai.tables[0].oem_id, "TERN");
+}
+END_TEST
+
+START_TEST(too_many_cpus)
+{
+	static u32 ids[1000];
+
+	for (int i = 0; i < 1000; i++)
+		ids[i] = 1000 + i;
+	ck_assert_uint_eq(guest_acpi_build(mem, 0, 1000, ids), 0);
+}
+END_TEST
+
+Suite *guest_acpi_suite(void)
+{
+	Suite *s = suite_create("guest_acpi");
+	TCase *tc = tcase_create("build");
+
+	tcase_add_test(tc, parses_back);
+	tcase_add_test(tc, too_many_cpus);
+	suite_add_tcase(s, tc);
+	return s;
+}
