@@ -92,6 +92,10 @@ static void stats(struct vm *vm)
 			console_printf("  #GP injected      %10llu (MSRs tern does not emulate)\n",
 				       (unsigned long long)s->gp_injected);
 	}
+	if (vm->ipis_sent || vm->ipis_dropped)
+		console_printf("IPIs between vCPUs: %llu delivered, %llu not emulated\n",
+			       (unsigned long long)vm->ipis_sent,
+			       (unsigned long long)vm->ipis_dropped);
 	console_printf("unclaimed port I/O: %llu; unbacked memory: %llu reads, %llu writes; console bytes: %llu\n",
 		       (unsigned long long)vm->io_unclaimed,
 		       (unsigned long long)vm->unbacked_reads,

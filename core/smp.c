@@ -68,11 +68,18 @@ static void halt_irq(struct regs *r, void *arg)
 	cpu_halt_forever();
 }
 
+static void kick_irq(struct regs *r, void *arg)
+{
+	/* Taking it was the point: a guest exited or a HLT woke up. */
+	(void)r; (void)arg;
+}
+
 static void cpu_common_init(struct percpu *p)
 {
 	lapic_init_cpu();
 	irq_set_handler(VEC_CALL, call_irq, NULL, "smp-call");
 	irq_set_handler(VEC_HALT, halt_irq, NULL, "halt");
+	irq_set_handler(VEC_KICK, kick_irq, NULL, "vcpu-kick");
 	timer_init_cpu();
 	vmx_caps_probe(&p->vmx);
 }

@@ -60,7 +60,7 @@ static int highest(const u32 *bits)
 void vlapic_set_irr(struct vlapic *l, int v)
 {
 	if (v >= 16 && v < 256)
-		l->irr[v / 32] |= 1U << (v % 32);
+		__atomic_fetch_or(&l->irr[v / 32], 1U << (v % 32), __ATOMIC_RELEASE);
 }
 
 static u32 ppr(const struct vlapic *l)
@@ -194,13 +194,24 @@ bool vlapic_write(struct vlapic *l, u32 off, u64 val, u64 now)
 		u32 shorthand = (v >> 18) & 3, mode = (v >> 8) & 7;
 		u32 dest = l->x2apic ? (u32)(val >> 32) : l->icr_hi >> 24;
 
-		/* Fixed IPIs to this vCPU only, until SMP guests come. */
-		if (mode == 0 && (shorthand == 1 || (shorthand == 0 && dest == l->id))) {
+		if (mode == ICR_MODE_FIXED &&
+		    (shorthand == 1 || (shorthand == 0 && dest == l->id))) {
 			vlapic_set_irr(l, v & 0xff);
 			l->self_ipis++;
+			if (shorthand == 1 || shorthand == 0)
+				return true;
+		}
+		if (mode != ICR_MODE_FIXED && mode != ICR_MODE_INIT &&
+		    mode != ICR_MODE_STARTUP) {
+			l->bad_writes++;	/* SMI, NMI, lowest priority: not yet */
 			return true;
 		}
-		l->bad_writes++;
+		l->ipi.valid = true;
+		l->ipi.mode = (u8)mode;
+		l->ipi.vector = v & 0xff;
+		l->ipi.shorthand = (u8)shorthand;
+		l->ipi.assert = v & BIT(14);
+		l->ipi.dest = dest;
 		return true;
 	}
 	case X2APIC_SELF_IPI:
@@ -290,7 +301,7 @@ int vlapic_pending(const struct vlapic *l)
 
 void vlapic_ack(struct vlapic *l, int v)
 {
-	l->irr[v / 32] &= ~(1U << (v % 32));
+	__atomic_fetch_and(&l->irr[v / 32], ~(1U << (v % 32)), __ATOMIC_ACQ_REL);
 	l->isr[v / 32] |= 1U << (v % 32);
 	l->injected++;
 }

@@ -24,6 +24,20 @@
 #define LVT_MODE_PERIODIC	1
 #define LVT_MODE_TSC_DEADLINE	2
 
+/* An IPI to other vCPUs, left by an ICR write for the vCPU code to send. */
+struct vlapic_ipi {
+	bool valid;
+	u8 mode;		/* ICR delivery mode: 0 fixed, 5 INIT, 6 start-up */
+	u8 vector;
+	u8 shorthand;		/* 0 none, 1 self, 2 all, 3 all but self */
+	bool assert;		/* INIT: level assert (de-assert is ignored) */
+	u32 dest;		/* physical destination APIC ID */
+};
+
+#define ICR_MODE_FIXED		0
+#define ICR_MODE_INIT		5
+#define ICR_MODE_STARTUP	6
+
 struct vlapic {
 	u32 id;
 	bool x2apic;			/* IA32_APIC_BASE.EXTD */
@@ -37,6 +51,7 @@ struct vlapic {
 	u64 start;			/* TSC when the count was loaded */
 	u64 deadline;			/* next expiry in TSC, 0 = not armed */
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE */
+	struct vlapic_ipi ipi;		/* taken (and cleared) by the caller */
 	/* Counters */
 	u64 timer_fires, injected, eois, self_ipis, bad_writes;
 };
@@ -53,6 +68,7 @@ u64 vlapic_poll(struct vlapic *l, u64 now);
 int vlapic_pending(const struct vlapic *l);
 /* The vector was injected: IRR -> ISR. */
 void vlapic_ack(struct vlapic *l, int vector);
+/* Any core may raise a vector in another vCPU's APIC. */
 void vlapic_set_irr(struct vlapic *l, int vector);
 
 #endif

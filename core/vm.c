@@ -71,8 +71,11 @@ void vm_note_stop(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	if (!vm->stop_reason[0])
 		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s", buf);
-	for (u32 i = 0; i < vm->nvcpus; i++)
+	for (u32 i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].stop_req = true;
+		if (vm->vcpus[i].state != VCPU_IDLE)
+			vcpu_kick(&vm->vcpus[i]);
+	}
 }
 
 /* A configuration must fit this machine: its cores exist, are online, are
@@ -273,6 +276,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	vm->io_unclaimed = 0;
 	vm->unbacked_reads = vm->unbacked_writes = 0;
 	vm->lapic_mmio = 0;
+	vm->ipis_sent = vm->ipis_dropped = 0;
 
 	rc = gpa_map_create(&vm->mem, vm->cfg.memory);
 	if (rc) {
@@ -293,6 +297,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		v->id = i;
 		v->cpu = vm->cfg.cores[i];
 		v->vpid = (u16)(vm->index * CONFIG_MAX_VCPUS + i + 1);
+		v->sipi_vector = -1;
 		v->vmcs_pa = pmm_alloc_zeroed_page();
 		v->vmxon_pa = pmm_alloc_zeroed_page();
 		if (!v->vmcs_pa || !v->vmxon_pa)

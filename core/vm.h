@@ -54,6 +54,7 @@ struct vm {
 	u64 io_unclaimed;
 	u64 unbacked_reads, unbacked_writes;
 	u64 lapic_mmio;
+	u64 ipis_sent, ipis_dropped;
 };
 
 extern struct vm *vms[CONFIG_MAX_VMS];

@@ -31,6 +31,7 @@ struct irq_slot {
 #define VEC_DYN_FIRST		0x30
 #define VEC_DYN_LAST		0xef
 #define VEC_HALT		0xfa	/* stop this core */
+#define VEC_KICK		0xfb	/* make a guest core look at its vCPU */
 #define VEC_TIMER		0xfc	/* local APIC timer */
 #define VEC_CALL		0xfd	/* cross-CPU function call */
 #define VEC_SPURIOUS		0xff

@@ -17,6 +17,8 @@
 
 typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
 
+static void send_ipis(struct vcpu *v);
+
 /*
  * Finish an instruction tern emulated. Like the CPU completing it, this
  * ends blocking by STI or MOV SS (SDM 3C 25.4.2): after "sti; hlt" an
@@ -165,6 +167,8 @@ static int h_msr(struct vcpu *v, bool write)
 			ok = vlapic_write(&v->lapic, off, val, rdtsc());
 		else
 			ok = vlapic_read(&v->lapic, off, rdtsc(), &val);
+		if (v->lapic.ipi.valid)
+			send_ipis(v);
 		goto done;
 	}
 	switch (msr) {
@@ -300,6 +304,48 @@ static int h_triple_fault(struct vcpu *v, u64 q)
 	return EXIT_STOP;
 }
 
+/*
+ * Deliver what an ICR write asked for to the VM's own vCPUs (physical
+ * destination = vCPU number). Nothing ever reaches another VM's cores.
+ */
+static void send_ipis(struct vcpu *v)
+{
+	struct vlapic_ipi ipi = v->lapic.ipi;
+	struct vm *vm = v->vm;
+
+	v->lapic.ipi.valid = false;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+		bool hit = ipi.shorthand == 2 || (ipi.shorthand == 3 && t != v) ||
+			   (ipi.shorthand == 0 && ipi.dest == t->id);
+
+		if (!hit)
+			continue;
+		switch (ipi.mode) {
+		case ICR_MODE_FIXED:
+			if (t == v)
+				break;	/* self: already raised by the APIC */
+			vlapic_set_irr(&t->lapic, ipi.vector);
+			vm->ipis_sent++;
+			vcpu_kick(t);
+			break;
+		case ICR_MODE_INIT:
+			/* INIT of an AP that waits for SIPI keeps it waiting;
+			 * re-INIT of a running vCPU is not emulated yet. */
+			if (ipi.assert && t->state != VCPU_WAIT_SIPI && t != v)
+				vm->ipis_dropped++;
+			break;
+		case ICR_MODE_STARTUP:
+			if (t->state == VCPU_WAIT_SIPI && t->sipi_vector < 0) {
+				t->sipi_vector = ipi.vector;
+				vm->ipis_sent++;
+				vcpu_kick(t);
+			}
+			break;
+		}
+	}
+}
+
 static bool read_guest(u64 gpa, void *buf, u32 len, void *ctx)
 {
 	struct gpa_map *g = ctx;
@@ -376,6 +422,8 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 		if (in.kind == INSN_STORE)
 			vlapic_write(&v->lapic, off, insn_store_value(&in, gpr_get(v, in.reg)),
 				     rdtsc());
+		if (v->lapic.ipi.valid)
+			send_ipis(v);
 		else if (in.kind == INSN_LOAD && vlapic_read(&v->lapic, off, rdtsc(), &val))
 			gpr_set(v, in.reg, insn_load_result(&in, gpr_get(v, in.reg), val, mode));
 		else if (in.kind == INSN_LOAD)

@@ -12,6 +12,8 @@
 #include "core/percpu.h"
 #include "core/tsc.h"
 #include "core/vm.h"
+#include "irq/irq.h"
+#include "irq/lapic.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 #include "vmx/controls.h"
@@ -192,6 +194,32 @@ static void setup_guest_multiboot(struct vcpu *v)
 	v->regs.rbx = v->boot_ebx;
 }
 
+/* Real mode at vector:0000, as a start-up IPI leaves an AP (SDM 3A 9.4.4;
+ * unrestricted guest lets it run with CR0.PE = 0). */
+static void setup_guest_realmode(struct vcpu *v, u32 vector)
+{
+	u32 code = AR_TYPE_CODE_RX_ACC | AR_S | AR_P;
+	u32 data = AR_TYPE_DATA_RW_ACC | AR_S | AR_P;
+
+	guest_seg(SEG_CS, (u16)(vector << 8), (u64)vector << 12, 0xffff, code);
+	guest_seg(SEG_DS, 0, 0, 0xffff, data);
+	guest_seg(SEG_ES, 0, 0, 0xffff, data);
+	guest_seg(SEG_SS, 0, 0, 0xffff, data);
+	guest_seg(SEG_FS, 0, 0, 0xffff, data);
+	guest_seg(SEG_GS, 0, 0, 0xffff, data);
+	vmwrite(VMCS_GUEST_CR0, CR0_NE | BIT(4));
+	vmwrite(VMCS_CR0_SHADOW, BIT(4));
+	vmwrite(VMCS_GUEST_RIP, 0);
+	vmwrite(VMCS_GUEST_RSP, 0);
+	memset(&v->regs, 0, sizeof(v->regs));
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->cpu != this_cpu_index())
+		lapic_send_ipi(cpus[v->cpu]->apic_id, VEC_KICK);
+}
+
 void vcpu_save_state(struct vcpu *v)
 {
 	v->rip = vmread(VMCS_GUEST_RIP);
@@ -323,6 +351,14 @@ void vcpu_run(struct vcpu *v)
 	invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
 	p->role = ROLE_GUEST;
 	v->launched = false;
+	if (v->id > 0) {
+		/* An AP waits, in tern, for the guest's start-up IPI. */
+		v->state = VCPU_WAIT_SIPI;
+		while (v->sipi_vector < 0 && !v->stop_req)
+			cpu_idle_wait();
+		if (!v->stop_req)
+			setup_guest_realmode(v, (u32)v->sipi_vector);
+	}
 	v->state = VCPU_RUNNING;
 
 	while (!v->stop_req) {

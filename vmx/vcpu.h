@@ -20,6 +20,7 @@ enum vcpu_state {
 	VCPU_IDLE = 0,
 	VCPU_RUNNING,
 	VCPU_HALTED,		/* HLT with nothing to wake it yet */
+	VCPU_WAIT_SIPI,		/* an AP before its start-up IPI */
 	VCPU_STOPPED,
 	VCPU_FAILED,
 };
@@ -56,11 +57,14 @@ struct vcpu {
 	struct vlapic lapic;
 	struct timer lapic_timer;	/* host timer for the guest's next deadline */
 	u32 proc_controls;		/* as written, to toggle window exiting */
+	volatile int sipi_vector;	/* start-up vector received, -1: none */
 };
 
 /* Run on the vCPU's own core until it stops; called from its idle loop. */
 void vcpu_run(struct vcpu *v);
 /* Snapshot the guest state into v (on the vCPU's core). */
 void vcpu_save_state(struct vcpu *v);
+/* Make v's core look at it now (exit the guest, or leave HLT). */
+void vcpu_kick(struct vcpu *v);
 
 #endif

@@ -17,19 +17,12 @@
 _start:
 	movl	$stack_top, %esp
 	call	guest_setup
-	/* Our IDT (lib.S) has 32 entries; these two vectors need our own. */
-	sidt	idtr
-	movl	$idt, %edi
-	movl	idtr + 2, %esi
-	movl	$32 * 2, %ecx
-	rep movsl
 	movl	$timer_isr, %eax
 	movl	$VEC_TIMER, %ebx
 	call	set_gate
 	movl	$ipi_isr, %eax
 	movl	$VEC_IPI, %ebx
 	call	set_gate
-	lidt	new_idtr
 
 	/* xAPIC: enable, one-shot 20000 TSC ticks at divide-by-1. */
 	movl	$0x1ff, APIC + 0xf0
@@ -118,16 +111,6 @@ fail:
 	movb	$1, %al
 	jmp	guest_exit
 
-/* EAX handler, EBX vector: an interrupt gate in our IDT. */
-set_gate:
-	leal	idt(, %ebx, 8), %edi
-	movw	%ax, (%edi)
-	movw	$0x08, 2(%edi)
-	movw	$0x8e00, 4(%edi)
-	shrl	$16, %eax
-	movw	%ax, 6(%edi)
-	ret
-
 eoi:
 	cmpl	$0, x2
 	jne	1f
@@ -168,16 +151,11 @@ m_ipi:		.asciz	"self-IPI not delivered"
 
 	.data
 	.align 8
-new_idtr:
-	.short	256 * 8 - 1
-	.long	idt
 ticks:	.long	0
 ipis:	.long	0
 x2:	.long	0
 
 	.bss
 	.align 8
-idtr:	.skip	8
-idt:	.skip	256 * 8
 	.skip	4096
 stack_top:

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * What every test guest shares: the multiboot v1 header, a flat GDT, an
- * IDT whose #GP handler skips the faulting 2-byte instruction (RDMSR and
+ * IDT (set_gate adds vectors) whose #GP handler skips the faulting 2-byte instruction (RDMSR and
  * WRMSR are 2 bytes) and counts it, COM1 output, and the exit port.
  * 32-bit code, cdecl-free: arguments in registers as documented.
  */
@@ -35,6 +35,21 @@ guest_setup:
 	movw	$0x08, idt + 13 * 8 + 2
 	movw	$0x8e00, idt + 13 * 8 + 4
 	lidt	idt_ptr
+	ret
+
+/* set_gate: EAX handler, EBX vector -> a 32-bit interrupt gate. */
+	.globl	set_gate
+set_gate:
+	pushl	%edi
+	pushl	%eax
+	leal	idt(, %ebx, 8), %edi
+	movw	%ax, (%edi)
+	movw	$0x08, 2(%edi)
+	movw	$0x8e00, 4(%edi)
+	shrl	$16, %eax
+	movw	%ax, 6(%edi)
+	popl	%eax
+	popl	%edi
 	ret
 
 gp_handler:
@@ -112,9 +127,10 @@ gdt_ptr:
 	.long	gdt
 	.align 8
 idt:
-	.fill	32, 8, 0
+	.fill	256, 8, 0
+	.globl	idt_ptr
 idt_ptr:
-	.short	32 * 8 - 1
+	.short	256 * 8 - 1
 	.long	idt
 	.globl	gp_count
 gp_count:

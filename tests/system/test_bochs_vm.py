@@ -4,7 +4,8 @@
 tern.cfg (tests/guests/tern.cfg) defines the VMs. Checks: bad config lines
 named by line, the basic guest's own checks (CPUID, VMCALL, I/O, MSRs),
 `vm stats` counting exactly the exits the guest caused, triple-fault
-containment, the local APIC (timer modes, x2APIC, injection), malformed and
+containment, the local APIC (timer modes, x2APIC, injection), a 2-vCPU guest
+started by INIT-SIPI-SIPI with IPIs between its vCPUs, malformed and
 missing kernels refused, core ownership, stop, restart, and the exit-cost
 benchmark figures."""
 import os
@@ -128,6 +129,20 @@ def run(build):
         check(len(figs) == 3 and all(int(n) > 0 for _, n in figs), "bench:\n" + con)
         for kind, n in figs:
             print("  bench: %-6s %s emulated instructions per exit round trip" % (kind, n))
+
+        # Two vCPUs: the guest starts its AP by INIT-SIPI-SIPI; IPIs both ways.
+        out = m.command("vm start smp")
+        check("vm smp started" in out, "smp:\n" + out)
+        out = wait_state(m, "smp", "stopped")
+        con = m.command("vm console smp")
+        check(re.search(r"^smp\s+stopped.*\n.*\n\s+exit status 0", out, re.M),
+              "smp guest failed:\n" + out + con)
+        for line in ("AP started by INIT-SIPI-SIPI, in protected mode",
+                     "fixed IPIs delivered BSP->AP and AP->BSP"):
+            check("guest: smp: " + line in con, "smp console lacks %r:\n%s" % (line, con))
+        st = m.command("vm stats smp")
+        check("IPIs between vCPUs: 3 delivered, 0 not emulated" in st, "smp IPIs:\n" + st)
+        check(re.search(r"^vcpu1 on core 3:", st, re.M), "smp: no vcpu1 on core 3:\n" + st)
 
         # The first VM runs again from a clean slate.
         m.command("vm start basic")

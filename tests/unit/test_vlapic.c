@@ -119,9 +119,27 @@ START_TEST(ipis)
 	vlapic_write(&l, 0xb0, 0, 0);
 	vlapic_write(&l, 0x300, (0ULL << 32) | 0x44, 0);	/* fixed, to ID 0 */
 	ck_assert_int_eq(vlapic_pending(&l), 0x44);
-	vlapic_write(&l, 0x300, (5ULL << 32) | 0x45, 0);	/* to another CPU */
-	ck_assert_uint_eq(l.bad_writes, 1);
+	vlapic_write(&l, 0x300, (5ULL << 32) | 0x45, 0);	/* to another vCPU */
+	ck_assert(l.ipi.valid);
+	ck_assert_uint_eq(l.ipi.dest, 5);
+	ck_assert_uint_eq(l.ipi.vector, 0x45);
+	ck_assert_uint_eq(l.ipi.mode, ICR_MODE_FIXED);
 	ck_assert_uint_eq(l.self_ipis, 2);
+	l.ipi.valid = false;
+	/* xAPIC INIT and start-up to APIC 1, destination from ICR high. */
+	l.x2apic = false;
+	vlapic_write(&l, 0x310, 1 << 24, 0);
+	vlapic_write(&l, 0x300, 0x4500, 0);
+	ck_assert(l.ipi.valid && l.ipi.mode == ICR_MODE_INIT && l.ipi.assert);
+	ck_assert_uint_eq(l.ipi.dest, 1);
+	vlapic_write(&l, 0x300, 0x4607, 0);
+	ck_assert_uint_eq(l.ipi.mode, ICR_MODE_STARTUP);
+	ck_assert_uint_eq(l.ipi.vector, 7);
+	/* All-but-self, and an NMI (not supported: counted). */
+	vlapic_write(&l, 0x300, (3 << 18) | 0x50, 0);
+	ck_assert_uint_eq(l.ipi.shorthand, 3);
+	vlapic_write(&l, 0x300, 0x400, 0);
+	ck_assert_uint_eq(l.bad_writes, 1);
 }
 END_TEST
 
