@@ -9,14 +9,12 @@
 #define APIC		0xfee00000
 #define VEC_TIMER	0x40
 #define VEC_IPI		0x41
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp fail; 1:
+#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
 
 	.text
 	.code32
-	.globl	_start
-_start:
-	movl	$stack_top, %esp
-	call	guest_setup
+	.globl	guest_main
+guest_main:
 	movl	$timer_isr, %eax
 	movl	$VEC_TIMER, %ebx
 	call	set_gate
@@ -100,17 +98,6 @@ _start:
 	movb	$0, %al
 	jmp	guest_exit
 
-fail:
-	pushl	%esi
-	movl	$m_fail, %esi
-	call	puts
-	popl	%esi
-	call	puts
-	movb	$'\n', %al
-	call	putc
-	movb	$1, %al
-	jmp	guest_exit
-
 eoi:
 	cmpl	$0, x2
 	jne	1f
@@ -144,7 +131,6 @@ m_periodic:	.asciz	"guest: apic: periodic timer fired 6 times\n"
 m_deadline:	.asciz	"guest: apic: x2APIC mode, TSC-deadline timer fired\n"
 m_ipi_ok:	.asciz	"guest: apic: self-IPI delivered\n"
 m_pass:		.asciz	"guest: PASS\n"
-m_fail:		.asciz	"guest: FAIL "
 m_cur:		.asciz	"one-shot current count not 0 after firing"
 m_id:		.asciz	"x2APIC ID MSR unreadable"
 m_ipi:		.asciz	"self-IPI not delivered"
@@ -155,7 +141,3 @@ ticks:	.long	0
 ipis:	.long	0
 x2:	.long	0
 
-	.bss
-	.align 8
-	.skip	4096
-stack_top:

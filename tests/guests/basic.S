@@ -8,22 +8,19 @@
  * 3 EPT violations on unbacked memory (2 reads, 1 write). It also finds
  * tern's ACPI tables (RSDP in 0xe0000-0xfffff, XSDT, MADT) and counts CPUs.
  */
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp fail; 1:
+#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
 
 	.text
 	.code32
-	.globl	_start
-_start:
-	movl	$stack_top, %esp
-	cmpl	$0x2badb002, %eax
+	.globl	guest_main
+guest_main:
+	cmpl	$0x2badb002, mb_magic
 	CHECK(e, m_magic)
-	movl	%ebx, mbi
-	call	guest_setup
 	movl	$m_hello, %esi
 	call	puts
 
 	/* Command line and memory from the multiboot information. */
-	movl	mbi, %ebx
+	movl	mb_info, %ebx
 	testl	$4, (%ebx)
 	CHECK(nz, m_nocmd)
 	movl	$m_cmdline, %esi
@@ -116,7 +113,7 @@ _start:
 	cmpl	$0x100000, %esi
 	jb	5b
 	movl	$m_nordsp, %esi
-	jmp	fail
+	jmp	guest_fail
 7:	movl	24(%esi), %ebx		/* XSDT (below 4 GiB) */
 	cmpl	$0x54445358, (%ebx)	/* "XSDT" */
 	CHECK(e, m_noxsdt)
@@ -130,7 +127,7 @@ _start:
 	addl	$8, %edx
 	loop	8b
 	movl	$m_nomadt, %esi
-	jmp	fail
+	jmp	guest_fail
 9:	movl	4(%edi), %ecx		/* MADT length */
 	leal	(%edi, %ecx), %ecx	/* end */
 	addl	$44, %edi
@@ -158,17 +155,6 @@ _start:
 	movb	$0, %al
 	jmp	guest_exit
 
-fail:
-	pushl	%esi
-	movl	$m_fail, %esi
-	call	puts
-	popl	%esi
-	call	puts
-	movb	$'\n', %al
-	call	putc
-	movb	$1, %al
-	jmp	guest_exit
-
 	.section .rodata
 m_hello:	.asciz	"guest: hello from a multiboot guest\n"
 m_cmdline:	.asciz	"guest: cmdline '"
@@ -182,7 +168,6 @@ m_unbacked_ok:	.asciz	"guest: unbacked memory reads all ones, writes dropped\n"
 m_acpi:		.asciz	"guest: acpi: RSDP, XSDT, MADT with "
 m_acpi2:	.asciz	" CPU(s)\n"
 m_pass:		.asciz	"guest: PASS\n"
-m_fail:		.asciz	"guest: FAIL "
 m_magic:	.asciz	"bad multiboot magic"
 m_nocmd:	.asciz	"no command line"
 m_sig:		.asciz	"no TernTernTern CPUID signature"
@@ -198,8 +183,3 @@ m_noxsdt:	.asciz	"RSDP does not point at an XSDT"
 m_nomadt:	.asciz	"no MADT in the XSDT"
 m_ncpu:		.asciz	"MADT does not list exactly 1 CPU"
 
-	.bss
-	.align 16
-mbi:	.long	0
-	.skip	4096
-stack_top:

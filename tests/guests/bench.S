@@ -9,10 +9,8 @@
 
 	.text
 	.code32
-	.globl	_start
-_start:
-	movl	$stack_top, %esp
-	call	guest_setup
+	.globl	guest_main
+guest_main:
 
 	/* Baseline: the loop with no exit in it. */
 	rdtsc
@@ -82,5 +80,3 @@ m_done:		.asciz	"bench: done\n"
 
 	.bss
 base:	.long	0
-	.skip	1024
-stack_top:

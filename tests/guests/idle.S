@@ -2,10 +2,8 @@
 /* A guest that says hello and halts for good: it runs until `vm stop`. */
 	.text
 	.code32
-	.globl	_start
-_start:
-	movl	$stack_top, %esp
-	call	guest_setup
+	.globl	guest_main
+guest_main:
 	movl	$msg, %esi
 	call	puts
 1:	cli
@@ -15,6 +13,3 @@ _start:
 	.section .rodata
 msg:	.asciz	"guest: idle, halting until stopped\n"
 
-	.bss
-	.skip	1024
-stack_top:

@@ -17,8 +17,17 @@
 	.text
 	.code32
 
+/* Entry: keep the multiboot registers, take our stack, GDT and IDT, and
+ * run the guest's guest_main. */
+	.globl	_start
+_start:
+	movl	$stack_top, %esp
+	movl	%eax, mb_magic
+	movl	%ebx, mb_info
+	call	guest_setup
+	jmp	guest_main
+
 /* Load our own GDT and IDT: tern's hand-over leaves GDTR/IDTR unset. */
-	.globl	guest_setup
 guest_setup:
 	lgdt	gdt_ptr
 	ljmp	$0x08, $1f
@@ -107,6 +116,19 @@ putdec:
 	popal
 	ret
 
+/* guest_fail: ESI = what failed; prints "guest: FAIL ..." and exits 1 */
+	.globl	guest_fail
+guest_fail:
+	pushl	%esi
+	movl	$m_fail, %esi
+	call	puts
+	popl	%esi
+	call	puts
+	movb	$'\n', %al
+	call	putc
+	movb	$1, %al
+	jmp	guest_exit
+
 /* exit: AL = status, through the exit port; never returns */
 	.globl	guest_exit
 guest_exit:
@@ -132,6 +154,18 @@ idt:
 idt_ptr:
 	.short	256 * 8 - 1
 	.long	idt
-	.globl	gp_count
+	.globl	gp_count, mb_magic, mb_info
 gp_count:
 	.long	0
+mb_magic:
+	.long	0
+mb_info:
+	.long	0
+
+	.section .rodata
+m_fail:	.asciz	"guest: FAIL "
+
+	.bss
+	.align 16
+	.skip	8192
+stack_top:

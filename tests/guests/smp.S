@@ -9,14 +9,12 @@
 #define TRAMP		0x7000
 #define VEC_TO_AP	0x41
 #define VEC_TO_BSP	0x42
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp fail; 1:
+#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
 
 	.text
 	.code32
-	.globl	_start
-_start:
-	movl	$stack_top, %esp
-	call	guest_setup
+	.globl	guest_main
+guest_main:
 	movl	$ap_isr, %eax
 	movl	$VEC_TO_AP, %ebx
 	call	set_gate
@@ -45,7 +43,7 @@ _start:
 	pause
 	loop	2b
 	movl	$m_noap, %esi
-	jmp	fail
+	jmp	guest_fail
 3:	movl	$m_started, %esi
 	call	puts
 
@@ -63,17 +61,6 @@ _start:
 	movl	$m_pass, %esi
 	call	puts
 	movb	$0, %al
-	jmp	guest_exit
-
-fail:
-	pushl	%esi
-	movl	$m_fail, %esi
-	call	puts
-	popl	%esi
-	call	puts
-	movb	$'\n', %al
-	call	putc
-	movb	$1, %al
 	jmp	guest_exit
 
 	/* Copied to TRAMP; runs in real mode at TRAMP>>4:0. */
@@ -128,7 +115,6 @@ bsp_isr:
 m_started:	.asciz	"guest: smp: AP started by INIT-SIPI-SIPI, in protected mode\n"
 m_ipis:		.asciz	"guest: smp: fixed IPIs delivered BSP->AP and AP->BSP\n"
 m_pass:		.asciz	"guest: PASS\n"
-m_fail:		.asciz	"guest: FAIL "
 m_noap:		.asciz	"the AP never started"
 m_apipi:	.asciz	"the AP did not count exactly one IPI"
 
@@ -141,5 +127,3 @@ bsp_ipis:	.long	0
 	.align 16
 	.skip	2048
 ap_stack_top:
-	.skip	4096
-stack_top:

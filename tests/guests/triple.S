@@ -3,10 +3,8 @@
  * must stop with a dump; tern and the other VMs must carry on. */
 	.text
 	.code32
-	.globl	_start
-_start:
-	movl	$stack_top, %esp
-	call	guest_setup
+	.globl	guest_main
+guest_main:
 	movl	$msg, %esi
 	call	puts
 	lidt	no_idt
@@ -20,6 +18,3 @@ msg:	.asciz	"guest: about to triple fault\n"
 no_idt:	.short	0
 	.long	0
 
-	.bss
-	.skip	1024
-stack_top:
