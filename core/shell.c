@@ -5,8 +5,11 @@
 #include "core/console.h"
 #include "core/cpu.h"
 #include "core/shell.h"
+#include "core/timer.h"
 
 extern const struct shell_cmd __cmds_start[], __cmds_end[];
+
+#define SHELL_POLL_NS	2000000ULL	/* 2 ms: below what typing notices */
 
 static size_t ncmds(void)
 {
@@ -63,9 +66,15 @@ int shell_exec(char *line)
 	return c->fn(argc, argv);
 }
 
+static void poll_tick(struct timer *t, void *arg)
+{
+	(void)t; (void)arg;	/* waking the HLT below was the point */
+}
+
 void shell_run(void)
 {
 	static struct linedit le;
+	static struct timer tick;
 
 	linedit_init(&le, out, NULL);
 	le.complete = complete;
@@ -73,8 +82,13 @@ void shell_run(void)
 	for (;;) {
 		int c = console_getc();
 
+		/* The UART is polled; between polls the core sleeps, so it
+		 * does not compete for the machine (or for an emulator). */
 		if (c < 0) {
-			cpu_relax();
+			timer_arm(&tick, SHELL_POLL_NS, poll_tick, NULL);
+			cpu_idle_wait();
+			irq_enable();
+			timer_cancel(&tick);
 			continue;
 		}
 		switch (linedit_feed(&le, c)) {

@@ -6,6 +6,7 @@
 
 #include "core/cpu.h"
 #include "core/guest_acpi.h"
+#include "core/loader_linux.h"
 #include "core/loader_mb1.h"
 #include "core/log.h"
 #include "core/main.h"
@@ -185,6 +186,103 @@ static bool write_acpi(struct vm *vm)
 	return len && gpa_copy_to(&vm->mem, GUEST_ACPI_RSDP, buf, len);
 }
 
+/* Guest-physical layout for a Linux kernel (all below 1 MiB, as RAM). */
+#define LX_PML4_GPA	0x10000
+#define LX_PDPT_GPA	0x11000
+#define LX_PD_GPA	0x12000		/* four: identity map of [0, 4 GiB) */
+#define LX_GDT_GPA	0x16000
+#define LX_PARAMS_GPA	0x17000
+#define LX_CMDLINE_GPA	0x18000
+
+static bool write_linux_paging(struct vm *vm)
+{
+	static u64 pml4[512], pdpt[512], pd[4 * 512];
+	static const u64 gdt[4] = {
+		0, 0,
+		0x00af9b000000ffffULL,	/* 0x10: __BOOT_CS, 64-bit */
+		0x00cf93000000ffffULL,	/* 0x18: __BOOT_DS */
+	};
+
+	memset(pml4, 0, sizeof(pml4));
+	memset(pdpt, 0, sizeof(pdpt));
+	pml4[0] = LX_PDPT_GPA | 0x3;
+	for (int i = 0; i < 4; i++)
+		pdpt[i] = (LX_PD_GPA + i * PAGE_SIZE) | 0x3;
+	for (int i = 0; i < 4 * 512; i++)
+		pd[i] = ((u64)i << 21) | 0x83;	/* present, writable, 2 MiB */
+	return gpa_copy_to(&vm->mem, LX_PML4_GPA, pml4, sizeof(pml4)) &&
+	       gpa_copy_to(&vm->mem, LX_PDPT_GPA, pdpt, sizeof(pdpt)) &&
+	       gpa_copy_to(&vm->mem, LX_PD_GPA, pd, sizeof(pd)) &&
+	       gpa_copy_to(&vm->mem, LX_GDT_GPA, gdt, sizeof(gdt));
+}
+
+static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t n)
+{
+	const struct boot_module *rd = NULL;
+	static u8 params[PAGE_SIZE];
+	struct linux_image li;
+	u64 load, initrd = 0, initrd_size = 0, top;
+	char why[128];
+	struct e820_entry e820[3] = {
+		{ 0, 0x9fc00, E820_RAM },
+		{ 0xe0000, 0x20000, E820_RESERVED },
+		{ SZ_1M, vm->mem.ram_size - SZ_1M, E820_RAM },
+	};
+
+	if (!linux_parse(data, size, &li, why, sizeof(why))) {
+		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
+		return -1;
+	}
+	load = linux_load_address(&li, vm->mem.ram_size);
+	if (!load) {
+		snprintf(err, n, "kernel '%s' needs %u MiB from its load address; give the VM more memory",
+			 vm->cfg.kernel, li.init_size >> 20);
+		return -1;
+	}
+	if (strlen(vm->cfg.cmdline) > li.cmdline_max) {
+		snprintf(err, n, "command line longer than the kernel's %u bytes", li.cmdline_max);
+		return -1;
+	}
+	if (vm->cfg.initrd[0]) {
+		rd = module_find(vm->cfg.initrd);
+		if (!rd) {
+			snprintf(err, n, "initrd '%s' is not among the boot modules", vm->cfg.initrd);
+			return -1;
+		}
+		top = MIN(vm->mem.ram_size, (u64)li.initrd_max + 1);
+		initrd_size = rd->size;
+		initrd = ALIGN_DOWN(top - initrd_size, PAGE_SIZE);
+		if (top < initrd_size || initrd < load + li.init_size) {
+			snprintf(err, n, "no room for the initrd (%llu KiB) above the kernel",
+				 (unsigned long long)(initrd_size >> 10));
+			return -1;
+		}
+		gpa_copy_to(&vm->mem, initrd, phys_to_virt(rd->phys), initrd_size);
+	}
+	gpa_copy_to(&vm->mem, load, data + li.setup_size, li.kernel_size);
+	gpa_copy_to(&vm->mem, LX_CMDLINE_GPA, vm->cfg.cmdline, strlen(vm->cfg.cmdline) + 1);
+	linux_boot_params(params, data, &li, LX_CMDLINE_GPA, initrd, initrd_size,
+			  GUEST_ACPI_RSDP, e820, ARRAY_SIZE(e820));
+	if (!gpa_copy_to(&vm->mem, LX_PARAMS_GPA, params, sizeof(params)) ||
+	    !write_linux_paging(vm) || !write_acpi(vm)) {
+		snprintf(err, n, "VM memory too small for the boot data");
+		return -1;
+	}
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->boot_kind = VCPU_BOOT_LINUX64;
+		v->entry_rip = load + LX_ENTRY64_OFFSET;
+		v->boot_rsi = LX_PARAMS_GPA;
+		v->boot_cr3 = LX_PML4_GPA;
+		v->boot_gdt = LX_GDT_GPA;
+	}
+	pr_info("vm %s: Linux boot protocol %u.%02u, kernel at %#llx, initrd %llu KiB at %#llx",
+		vm->name, li.version >> 8, li.version & 0xff, (unsigned long long)load,
+		(unsigned long long)(initrd_size >> 10), (unsigned long long)initrd);
+	return 0;
+}
+
 static int load_kernel(struct vm *vm, char *err, size_t n)
 {
 	const struct boot_module *k = module_find(vm->cfg.kernel);
@@ -197,6 +295,9 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 		return -1;
 	}
 	data = phys_to_virt(k->phys);
+	/* A Linux setup header decides; anything else must be multiboot. */
+	if (k->size > 0x206 && !memcmp(data + LX_HEADER, "HdrS", 4))
+		return load_linux(vm, data, k->size, err, n);
 	if (!mb1_parse(data, k->size, vm->mem.ram_size, &img, why, sizeof(why))) {
 		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
 		return -1;
@@ -231,6 +332,27 @@ static void release(struct vm *vm)
 	if (vm->msr_bitmap_pa)
 		pmm_free(vm->msr_bitmap_pa, 1);
 	vm->io_bitmap_pa = vm->msr_bitmap_pa = 0;
+}
+
+/*
+ * MSRs the guest owns outright (no exit): FS/GS base are guest state in the
+ * VMCS; KERNEL_GS_BASE, the SYSCALL MSRs, TSC_AUX and SPEC_CTRL are ones
+ * tern never uses itself (no SWAPGS, no SYSCALL, a core per vCPU), and
+ * vcpu_run scrubs them when the vCPU stops; PRED_CMD and FLUSH_CMD are
+ * write-only barriers. The bitmap (SDM 3C 25.6.9): read low/high, write low/high.
+ */
+static const u32 passthrough_msrs[] = {
+	0x48, 0x49, 0x10b,		/* SPEC_CTRL, PRED_CMD, FLUSH_CMD */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,	/* STAR LSTAR CSTAR SFMASK */
+	0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103,	/* FS GS KERNEL_GS TSC_AUX */
+};
+
+static void msr_passthrough(u8 *bitmap, u32 msr)
+{
+	u32 base = msr >= 0xc0000000 ? 1024 : 0, bit = msr & 0x1fff;
+
+	bitmap[base + bit / 8] &= ~(1 << (bit % 8));		/* read */
+	bitmap[2048 + base + bit / 8] &= ~(1 << (bit % 8));	/* write */
 }
 
 static void hand_to_core(void *arg)
@@ -283,13 +405,15 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		snprintf(err, n, "guest memory: %s", pt_strerror(rc));
 		return -1;
 	}
-	/* Every port and MSR exits: the bitmaps are all ones. */
+	/* Every port exits; every MSR but the guest's own (below) exits. */
 	vm->io_bitmap_pa = pmm_alloc(2);
 	vm->msr_bitmap_pa = pmm_alloc(1);
 	if (!vm->io_bitmap_pa || !vm->msr_bitmap_pa)
 		goto nomem;
 	memset(phys_to_virt(vm->io_bitmap_pa), 0xff, 2 * PAGE_SIZE);
 	memset(phys_to_virt(vm->msr_bitmap_pa), 0xff, PAGE_SIZE);
+	for (u32 i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+		msr_passthrough(phys_to_virt(vm->msr_bitmap_pa), passthrough_msrs[i]);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 

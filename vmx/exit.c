@@ -13,6 +13,7 @@
 #include "vmx/exit.h"
 #include "vmx/guest_walk.h"
 #include "vmx/insn.h"
+#include "vmx/vmx_msr.h"
 #include "vmx/vmx_ops.h"
 
 typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
@@ -91,9 +92,34 @@ static int h_cpuid(struct vcpu *v, u64 qual)
 		}
 	} else {
 		cpuid_count(leaf, sub, &a, &b, &c, &d);
-		if (leaf == 1) {
-			c &= ~BIT(5);		/* VMX: not virtualized */
-			c |= BIT(31);		/* running under a hypervisor */
+		switch (leaf) {
+		case 1:
+			/* Hidden: VMX and SMX (not virtualized), MONITOR (no
+			 * MWAIT exits), DS/TM/PDCM (their MSRs), XSAVE and what
+			 * needs it (no XSETBV exit yet), MCE/MCA and MTRR
+			 * (their MSRs #GP). Shown: running under a hypervisor. */
+			c &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(2) | BIT(4) | BIT(8) |
+			       BIT(15) | BIT(12) | BIT(26) | BIT(27) | BIT(28) | BIT(29));
+			c |= BIT(31);
+			d &= ~(BIT(7) | BIT(12) | BIT(14) | BIT(21) | BIT(22) | BIT(29));
+			break;
+		case 6:		/* thermal and power (APERF/MPERF MSRs) */
+		case 0xa:	/* architectural performance monitoring */
+		case 0xd:	/* XSAVE state (hidden with XSAVE) */
+			a = b = c = d = 0;
+			break;
+		case 7:
+			if (sub == 0) {	/* AVX2 and AVX-512 need XSAVE */
+				b &= ~(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) |
+				       BIT(27) | BIT(28) | BIT(30) | BIT(31));
+				if (!(v->proc2_controls & PROC2_INVPCID))
+					b &= ~BIT(10);
+			}
+			break;
+		case 0x80000001:
+			if (!(v->proc2_controls & PROC2_RDTSCP))
+				d &= ~BIT(27);
+			break;
 		}
 	}
 	v->regs.rax = a;
@@ -209,6 +235,10 @@ static int h_msr(struct vcpu *v, bool write)
 			ok = false;
 		else
 			val = rdtsc();
+		break;
+	case 0x8b:	/* IA32_BIOS_SIGN_ID: no microcode revision to report */
+		if (!write)
+			val = 0;
 		break;
 	case 0x1a0:	/* IA32_MISC_ENABLE: fast strings on (LINUX-IN-BOCHS.md) */
 		if (!write)

@@ -76,8 +76,10 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	}
 	if (miss)
 		goto missing;
+	/* Without these two, RDTSCP and INVPCID are #UD in the guest; where
+	 * the CPU lacks them, CPUID hides them (vmx/exit.c). */
 	proc2 = vmx_ctl_compute(m->procbased2, PROC2_EPT | PROC2_VPID |
-				PROC2_UNRESTRICTED_GUEST, 0, &miss);
+				PROC2_UNRESTRICTED_GUEST, PROC2_RDTSCP | PROC2_INVPCID, &miss);
 	if (miss)
 		goto missing;
 	/* No acknowledge-on-exit: a host interrupt stays pending in the local
@@ -93,6 +95,7 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	vmwrite(VMCS_PROC_CONTROLS, proc);
 	v->proc_controls = proc;
 	vmwrite(VMCS_PROC2_CONTROLS, proc2);
+	v->proc2_controls = proc2;
 	vmwrite(VMCS_EXIT_CONTROLS, exit);
 	vmwrite(VMCS_ENTRY_CONTROLS, entry);
 	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
@@ -218,6 +221,34 @@ void vcpu_kick(struct vcpu *v)
 {
 	if (v->cpu != this_cpu_index())
 		lapic_send_ipi(cpus[v->cpu]->apic_id, VEC_KICK);
+}
+
+/* Linux's 64-bit boot protocol: long mode, identity paging, flat GDT with
+ * __BOOT_CS = 0x10 and __BOOT_DS = 0x18, interrupts off, RSI = boot_params. */
+static void setup_guest_linux64(struct vcpu *v)
+{
+	u32 code = AR_TYPE_CODE_RX_ACC | AR_S | AR_P | AR_L | AR_G;
+	u32 data = AR_TYPE_DATA_RW_ACC | AR_S | AR_P | AR_DB | AR_G;
+	u32 entry = (u32)vmread(VMCS_ENTRY_CONTROLS);
+
+	setup_guest_multiboot(v);	/* the common parts */
+	guest_seg(SEG_CS, 0x10, 0, 0xffffffff, code);
+	guest_seg(SEG_DS, 0x18, 0, 0xffffffff, data);
+	guest_seg(SEG_ES, 0x18, 0, 0xffffffff, data);
+	guest_seg(SEG_SS, 0x18, 0, 0xffffffff, data);
+	guest_seg(SEG_FS, 0x18, 0, 0xffffffff, data);
+	guest_seg(SEG_GS, 0x18, 0, 0xffffffff, data);
+	vmwrite(VMCS_GUEST_GDTR_BASE, v->boot_gdt);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, 4 * 8 - 1);
+	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | BIT(4) | CR0_PG);
+	vmwrite(VMCS_CR0_SHADOW, CR0_PE | CR0_NE | BIT(4) | CR0_PG);
+	vmwrite(VMCS_GUEST_CR3, v->boot_cr3);
+	vmwrite(VMCS_GUEST_CR4, CR4_PAE | CR4_VMXE);
+	vmwrite(VMCS_CR4_SHADOW, CR4_PAE);
+	vmwrite(VMCS_GUEST_IA32_EFER, EFER_LME | BIT(10) /* LMA */);
+	vmwrite(VMCS_ENTRY_CONTROLS, entry | ENTRY_IA32E_MODE_GUEST);
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rsi = v->boot_rsi;
 }
 
 void vcpu_save_state(struct vcpu *v)
@@ -346,7 +377,10 @@ void vcpu_run(struct vcpu *v)
 		return;
 	}
 	setup_host();
-	setup_guest_multiboot(v);
+	if (v->boot_kind == VCPU_BOOT_LINUX64)
+		setup_guest_linux64(v);
+	else
+		setup_guest_multiboot(v);
 	vlapic_reset(&v->lapic, v->id);
 	invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
 	p->role = ROLE_GUEST;
@@ -391,6 +425,18 @@ void vcpu_run(struct vcpu *v)
 	}
 	vcpu_save_state(v);
 	timer_cancel(&v->lapic_timer);
+	/* The pass-through MSRs must not carry this guest's values to the
+	 * next VM on this core (see core/vm.c). */
+	for (u32 m = 0xc0000081; m <= 0xc0000084; m++)
+		wrmsr(m, 0);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	wrmsr(0xc0000103, 0);
+	{
+		u64 old;
+
+		if (!rdmsr_safe(0x48, &old) && old)	/* SPEC_CTRL, where it exists */
+			wrmsr(0x48, 0);
+	}
 	vmclear(v->vmcs_pa);
 	vmx_off();
 	irq_enable();

@@ -16,6 +16,11 @@ struct guest_regs {
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;
 };
 
+enum vcpu_boot {
+	VCPU_BOOT_MULTIBOOT = 0,
+	VCPU_BOOT_LINUX64,
+};
+
 enum vcpu_state {
 	VCPU_IDLE = 0,
 	VCPU_RUNNING,
@@ -46,9 +51,12 @@ struct vcpu {
 	u64 vmcs_pa;
 	u64 vmxon_pa;
 	struct guest_regs regs;
-	/* Start state (multiboot: 32-bit protected mode, paging off). */
+	/* Start state: multiboot (32-bit protected mode, paging off, EAX/EBX)
+	 * or Linux (64-bit mode, identity paging at boot_cr3, RSI). */
+	u32 boot_kind;			/* enum vcpu_boot */
 	u64 entry_rip;
 	u32 boot_eax, boot_ebx;
+	u64 boot_rsi, boot_cr3, boot_gdt;
 	/* Last exit, for `vm regs` and the triple-fault dump. */
 	u32 exit_reason;
 	u64 exit_qual;
@@ -57,6 +65,7 @@ struct vcpu {
 	struct vlapic lapic;
 	struct timer lapic_timer;	/* host timer for the guest's next deadline */
 	u32 proc_controls;		/* as written, to toggle window exiting */
+	u32 proc2_controls;
 	volatile int sipi_vector;	/* start-up vector received, -1: none */
 };
 

@@ -51,10 +51,12 @@
 /* Secondary processor-based controls (25.6.2, table 25-7) */
 #define PROC2_VIRT_APIC_ACCESSES	BIT(0)
 #define PROC2_EPT			BIT(1)
+#define PROC2_RDTSCP			BIT(3)
 #define PROC2_VIRT_X2APIC		BIT(4)
 #define PROC2_VPID			BIT(5)
 #define PROC2_UNRESTRICTED_GUEST	BIT(7)
 #define PROC2_APIC_REG_VIRT		BIT(8)
+#define PROC2_INVPCID			BIT(12)
 #define PROC2_VIRT_INTR_DELIVERY	BIT(9)
 #define PROC2_VMCS_SHADOWING		BIT(14)
 #define PROC2_PML			BIT(17)

@@ -21,6 +21,7 @@ Suite *insn_suite(void);
 Suite *guest_walk_suite(void);
 Suite *vlapic_suite(void);
 Suite *guest_acpi_suite(void);
+Suite *loader_linux_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
