@@ -33,7 +33,7 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
-.PHONY: all deps newlib iso esp guests bench run run-qemu run-bochs test unit system \
+.PHONY: all deps newlib iso linux-iso esp guests bench run run-qemu run-bochs test unit system \
 	test-qemu-uefi test-qemu-grub test-bochs test-kvm bench clean help
 
 all: $(BUILD)/tern.elf $(BUILD)/tern.efi $(BUILD)/tern.iso
@@ -113,6 +113,14 @@ $(BUILD)/tern.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh $(GUEST_ELFS) $
 
 iso: $(BUILD)/tern.iso
 
+# Linux VM image: Debian's stock kernel and a busybox initramfs as modules.
+$(BUILD)/tern-linux.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh tests/linux/tern.cfg \
+		tests/linux/mkinitrd.py tests/linux/fetch.sh
+	sh tests/linux/fetch.sh $(BUILD)
+	sh boot/mkiso.sh $(BUILD) $@ $(BUILD)/linux/modules
+
+linux-iso: $(BUILD)/tern-linux.iso
+
 # A FAT ESP directory for QEMU (tern.efi as the removable-media default).
 esp: $(BUILD)/tern.efi guests
 	rm -rf $(BUILD)/esp && mkdir -p $(BUILD)/esp/EFI/BOOT
@@ -153,7 +161,7 @@ $(BUILD)/unit/run_tests: $(UNIT_TESTS) tests/unit/main.c $(UNIT_SRCS) \
 unit: $(BUILD)/unit/run_tests
 	CK_FORK=yes ./$(BUILD)/unit/run_tests
 
-system: all esp
+system: all esp $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD)
 
 test: unit system
@@ -163,11 +171,11 @@ test: unit system
 bench: all
 	$(PYTHON) tests/system/bench_exits.py $(BUILD)
 
-test-qemu-uefi test-qemu-grub test-bochs test-bochs-vm test-kvm: all esp
+test-qemu-uefi test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-kvm: all esp $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD) $(@:test-%=%)
 
 clean:
-	rm -rf $(BUILD)/k $(BUILD)/efi $(BUILD)/unit $(BUILD)/iso $(BUILD)/esp \
+	rm -rf $(BUILD)/k $(BUILD)/efi $(BUILD)/unit $(BUILD)/*.iso.d $(BUILD)/esp \
 		$(BUILD)/*.elf $(BUILD)/*.efi $(BUILD)/*.iso $(BUILD)/*.img
 
 -include $(shell find $(BUILD)/k -name '*.d' 2>/dev/null)

@@ -3,17 +3,18 @@
 # (x86_64-efi), from a CD or, written raw, from a USB stick. Every file of
 # BUILD/modules/ (tern.cfg, guest images) becomes a multiboot2 module named
 # by its file name.
-# Usage: mkiso.sh BUILD OUT.iso
+# Usage: mkiso.sh BUILD OUT.iso [MODULES-DIR]   (default BUILD/modules)
 set -eu
 build=$1
 out=$2
-root=$build/iso
+moddir=${3:-$build/modules}
+root=$out.d
 rm -rf "$root"
 mkdir -p "$root/boot/grub" "$root/boot/modules"
 cp "$build/tern.elf" "$root/boot/tern.elf"
 mods=""
-if [ -d "$build/modules" ]; then
-	for f in "$build"/modules/*; do
+if [ -d "$moddir" ]; then
+	for f in "$moddir"/*; do
 		[ -f "$f" ] || continue
 		n=$(basename "$f")
 		cp "$f" "$root/boot/modules/$n"

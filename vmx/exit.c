@@ -102,6 +102,11 @@ static int h_cpuid(struct vcpu *v, u64 qual)
 			       BIT(15) | BIT(12) | BIT(26) | BIT(27) | BIT(28) | BIT(29));
 			c |= BIT(31);
 			d &= ~(BIT(7) | BIT(12) | BIT(14) | BIT(21) | BIT(22) | BIT(29));
+			b = (b & 0x00ffffff) | (v->id << 24);	/* initial APIC ID */
+			break;
+		case 0xb:
+		case 0x1f:	/* x2APIC ID: the virtual one */
+			d = v->id;
 			break;
 		case 6:		/* thermal and power (APERF/MPERF MSRs) */
 		case 0xa:	/* architectural performance monitoring */

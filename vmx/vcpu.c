@@ -204,6 +204,13 @@ static void setup_guest_realmode(struct vcpu *v, u32 vector)
 	u32 code = AR_TYPE_CODE_RX_ACC | AR_S | AR_P;
 	u32 data = AR_TYPE_DATA_RW_ACC | AR_S | AR_P;
 
+	/* A start-up IPI leaves the whole CPU in its reset state, not just
+	 * CS:IP: no paging, no long mode (EFER.LMA and the IA-32e entry
+	 * control would make the entry invalid). */
+	setup_guest_multiboot(v);
+	vmwrite(VMCS_ENTRY_CONTROLS,
+		vmread(VMCS_ENTRY_CONTROLS) & ~(u64)ENTRY_IA32E_MODE_GUEST);
+
 	guest_seg(SEG_CS, (u16)(vector << 8), (u64)vector << 12, 0xffff, code);
 	guest_seg(SEG_DS, 0, 0, 0xffff, data);
 	guest_seg(SEG_ES, 0, 0, 0xffff, data);
@@ -377,7 +384,9 @@ void vcpu_run(struct vcpu *v)
 		return;
 	}
 	setup_host();
-	if (v->boot_kind == VCPU_BOOT_LINUX64)
+	if (v->id > 0)
+		;	/* an AP's state comes with its start-up IPI */
+	else if (v->boot_kind == VCPU_BOOT_LINUX64)
 		setup_guest_linux64(v);
 	else
 		setup_guest_multiboot(v);

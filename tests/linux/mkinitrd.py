@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Build a gzip'ed newc initramfs: busybox-static and an /init that prints
-a marker with the CPU count and ends the VM through port 0xf4 (/dev/port).
+"""Build a gzip'ed newc initramfs: busybox-static, a /dev/console node, and
+an /init that reports a marker with the CPU count through /dev/kmsg (the
+kernel's polled console: tern has no interrupt controller for the UART's
+interrupts yet, which a tty needs), then tries a shell and stays alive.
 
     mkinitrd.py BUSYBOX OUT.gz
 """
@@ -14,17 +16,20 @@ INIT = r"""#!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs dev /dev
 n=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
-echo "TERN-LINUX-INIT: /init running, $n CPU(s) in /proc/cpuinfo"
-/bin/busybox sleep 1
-printf '\000' | /bin/busybox dd of=/dev/port bs=1 seek=244 count=1 2>/dev/null
-exec /bin/busybox sh
+echo "TERN-LINUX-INIT: /init running, $n CPU(s) in /proc/cpuinfo" > /dev/kmsg
+/bin/busybox --install -s /bin
+export PATH=/bin
+/bin/busybox sh
+echo "TERN-LINUX-INIT: the shell ended; idling" > /dev/kmsg
+while :; do /bin/busybox sleep 3600; done
 """
 
 
-def entry(name, mode, data=b"", ino=[1]):
+def entry(name, mode, data=b"", rdev=(0, 0), ino=[1]):
     ino[0] += 1
     hdr = "070701" + "".join("%08X" % v for v in (
-        ino[0], mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name) + 1, 0))
+        ino[0], mode, 0, 0, 1, 0, len(data), 0, 0, rdev[0], rdev[1],
+        len(name) + 1, 0))
     out = hdr.encode() + name.encode() + b"\0"
     out += b"\0" * (-len(out) % 4)
     out += data + b"\0" * (-len(data) % 4)
@@ -36,6 +41,7 @@ def main():
     cpio = b""
     for d in ("bin", "dev", "proc", "sys"):
         cpio += entry(d, 0o040755)
+    cpio += entry("dev/console", 0o020600, rdev=(5, 1))
     cpio += entry("bin/busybox", 0o100755, open(busybox, "rb").read())
     cpio += entry("init", 0o100755, INIT.encode())
     cpio += entry("TRAILER!!!", 0)
