@@ -33,7 +33,7 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
-.PHONY: all deps newlib iso linux-iso esp guests bench run run-qemu run-bochs test unit system \
+.PHONY: all deps newlib iso linux-iso esp guests bench run run-linux run-qemu run-bochs test unit system \
 	test-qemu-uefi test-qemu-grub test-bochs test-kvm bench clean help
 
 all: $(BUILD)/tern.elf $(BUILD)/tern.efi $(BUILD)/tern.iso
@@ -42,6 +42,7 @@ help:
 	@echo "make deps        install build and test packages (apt-get, needs root)"
 	@echo "make             build/tern.elf (multiboot2), build/tern.efi (UEFI), build/tern.iso"
 	@echo "make run         boot tern in Bochs (VT-x) and attach to its serial shell"
+	@echo "make run-linux   tern in Bochs with a Linux VM (Debian's kernel); vm console linux"
 	@echo "make run-qemu    boot tern.efi in QEMU q35 + OVMF + VT-d and attach"
 	@echo "make test        every test: unit tests, then system tests in QEMU and Bochs"
 	@echo "make unit        host unit tests only (ASan/UBSan)"
@@ -135,6 +136,9 @@ run: $(BUILD)/tern.iso
 	$(PYTHON) tests/tools/run.py bochs $(BUILD)
 
 run-bochs: run
+
+run-linux: $(BUILD)/tern-linux.iso
+	$(PYTHON) tests/tools/run.py bochs-linux $(BUILD)
 
 run-qemu: esp
 	$(PYTHON) tests/tools/run.py qemu-uefi $(BUILD)

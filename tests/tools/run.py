@@ -3,7 +3,8 @@
 """`make run`: boot tern in an emulator and attach this terminal to its
 serial console. Ctrl-] leaves (and stops the emulator).
 
-    run.py bochs BUILD        GRUB ISO in Bochs, 2 CPUs with VT-x
+    run.py bochs BUILD        GRUB ISO with the test guests, Bochs, 4 CPUs (VT-x)
+    run.py bochs-linux BUILD  the Linux VM ISO, Bochs, 3 CPUs: `vm console linux`
     run.py qemu-uefi BUILD    tern.efi in QEMU q35 + OVMF + VT-d, 4 CPUs
 """
 import os
@@ -23,11 +24,13 @@ def main():
     build = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "build")
     m = Machine("run-" + kind, build)
     if kind == "bochs":
-        m.bochs(os.path.join(build, "tern.iso"), cpus=2)
+        m.bochs(os.path.join(build, "tern.iso"), cpus=4)
+    elif kind == "bochs-linux":
+        m.bochs(os.path.join(build, "tern-linux.iso"), cpus=3, megs=512)
     elif kind == "qemu-uefi":
         m.qemu_uefi(os.path.join(build, "esp"), smp=4, mem=512, extra=["-nic", "none"])
     else:
-        sys.exit("run.py: unknown emulator '%s' (bochs, qemu-uefi)" % kind)
+        sys.exit("run.py: unknown emulator '%s' (bochs, bochs-linux, qemu-uefi)" % kind)
     print("tern: %s started; serial console attached. Ctrl-] quits.\r" % kind)
     interactive = sys.stdin.isatty()
     old = termios.tcgetattr(sys.stdin) if interactive else None
