@@ -51,6 +51,9 @@ static void list(void)
 			console_printf("    stopped: %s\n", vm->stop_reason);
 		if (vm->has_exit_status)
 			console_printf("    exit status %u\n", vm->exit_status);
+		if (vm->resets)
+			console_printf("    reset by the guest %llu time(s)\n",
+				       (unsigned long long)vm->resets);
 	}
 }
 

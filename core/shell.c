@@ -6,6 +6,7 @@
 #include "core/cpu.h"
 #include "core/shell.h"
 #include "core/timer.h"
+#include "core/vm.h"
 
 extern const struct shell_cmd __cmds_start[], __cmds_end[];
 
@@ -85,6 +86,7 @@ void shell_run(void)
 		/* The UART is polled; between polls the core sleeps, so it
 		 * does not compete for the machine (or for an emulator). */
 		if (c < 0) {
+			vm_service();
 			timer_arm(&tick, SHELL_POLL_NS, poll_tick, NULL);
 			cpu_idle_wait();
 			irq_enable();

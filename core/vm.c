@@ -17,6 +17,7 @@
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 #include "vmx/caps.h"
+#include "vmx/msr_bitmap.h"
 
 struct vm *vms[CONFIG_MAX_VMS];
 u32 nvms;
@@ -28,6 +29,8 @@ u32 nvms;
 
 /* Ports the guest reaches (all others: reads all-ones, writes dropped). */
 #define PORT_EXIT	0xf4		/* QEMU isa-debug-exit compatible */
+#define PORT_KBC_CMD	0x64		/* 8042: command 0xfe pulses reset */
+#define PORT_RST_CNT	0xcf9		/* reset control: bit 2 resets */
 #define PORT_COM1	0x3f8
 
 const char *vm_state_name(u32 s)
@@ -339,7 +342,7 @@ static void release(struct vm *vm)
  * VMCS; KERNEL_GS_BASE, the SYSCALL MSRs, TSC_AUX and SPEC_CTRL are ones
  * tern never uses itself (no SWAPGS, no SYSCALL, a core per vCPU), and
  * vcpu_run scrubs them when the vCPU stops; PRED_CMD and FLUSH_CMD are
- * write-only barriers. The bitmap (SDM 3C 25.6.9): read low/high, write low/high.
+ * write-only barriers.
  */
 static const u32 passthrough_msrs[] = {
 	0x48, 0x49, 0x10b,		/* SPEC_CTRL, PRED_CMD, FLUSH_CMD */
@@ -347,12 +350,15 @@ static const u32 passthrough_msrs[] = {
 	0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103,	/* FS GS KERNEL_GS TSC_AUX */
 };
 
-static void msr_passthrough(u8 *bitmap, u32 msr)
-{
-	u32 base = msr >= 0xc0000000 ? 1024 : 0, bit = msr & 0x1fff;
+/* A guest that resets in a loop must not flood the operator's console or
+ * keep the management core busy: a pause before each restart, and after a
+ * few, its start/stop lines only at debug level (`vm list` counts them). */
+#define RESET_RESTART_DELAY_MS	100
+#define RESET_LOUD_COUNT	3
 
-	bitmap[base + bit / 8] &= ~(1 << (bit % 8));		/* read */
-	bitmap[2048 + base + bit / 8] &= ~(1 << (bit % 8));	/* write */
+static int lifecycle_level(const struct vm *vm)
+{
+	return vm->resets > RESET_LOUD_COUNT ? LOG_DEBUG : LOG_INFO;
 }
 
 static void hand_to_core(void *arg)
@@ -411,9 +417,10 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	if (!vm->io_bitmap_pa || !vm->msr_bitmap_pa)
 		goto nomem;
 	memset(phys_to_virt(vm->io_bitmap_pa), 0xff, 2 * PAGE_SIZE);
-	memset(phys_to_virt(vm->msr_bitmap_pa), 0xff, PAGE_SIZE);
+	msr_bitmap_exit_all(phys_to_virt(vm->msr_bitmap_pa));
 	for (u32 i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msr_passthrough(phys_to_virt(vm->msr_bitmap_pa), passthrough_msrs[i]);
+		msr_bitmap_allow(phys_to_virt(vm->msr_bitmap_pa), passthrough_msrs[i],
+				 true, true);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -439,7 +446,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 			break;
 		}
 	}
-	pr_info("vm %s: started on core(s) %u%s, %llu MiB (%llu 2 MiB runs)",
+	log_printf(lifecycle_level(vm), "vm %s: started on core(s) %u%s, %llu MiB (%llu 2 MiB runs)",
 		vm->name, vm->cfg.cores[0], vm->nvcpus > 1 ? "+" : "",
 		(unsigned long long)(vm->cfg.memory >> 20),
 		(unsigned long long)vm->mem.large_runs);
@@ -457,12 +464,30 @@ static void kick(void *arg)
 
 int vm_stop(struct vm *vm)
 {
+	vm->reset_requested = false;	/* an operator's stop wins */
 	if (vm->state != VM_RUNNING)
 		return -1;
 	vm_note_stop(vm, "stopped by the operator");
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		smp_call(vm->vcpus[i].cpu, kick, NULL);
 	return 0;
+}
+
+void vm_service(void)
+{
+	for (u32 i = 0; i < nvms; i++) {
+		struct vm *vm = vms[i];
+		char err[160];
+
+		if (vm->state != VM_STOPPED || !vm->reset_requested)
+			continue;
+		if (tsc_to_ns(rdtsc() - vm->stop_tsc) < RESET_RESTART_DELAY_MS * 1000000ULL)
+			continue;
+		vm->reset_requested = false;
+		vm->resets++;
+		if (vm_start(vm, err, sizeof(err)))
+			pr_err("vm %s: restart after the guest's reset failed: %s", vm->name, err);
+	}
 }
 
 /* On each vCPU's core: run what was handed over, then account the stop. */
@@ -476,8 +501,8 @@ static void vcpu_done(struct vcpu *v)
 		       vm->vcpus[i].state == VCPU_FAILED;
 	if (all && __sync_bool_compare_and_swap(&vm->state, VM_RUNNING, VM_STOPPED)) {
 		vm->stop_tsc = rdtsc();
-		pr_info("vm %s: stopped: %s", vm->name,
-			vm->stop_reason[0] ? vm->stop_reason : "?");
+		log_printf(lifecycle_level(vm), "vm %s: stopped: %s", vm->name,
+			   vm->stop_reason[0] ? vm->stop_reason : "?");
 	}
 }
 
@@ -567,6 +592,12 @@ u32 vm_io_in(struct vm *vm, u16 port, u32 size)
 
 bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val)
 {
+	if ((port == PORT_RST_CNT && size == 1 && (val & 4)) ||
+	    (port == PORT_KBC_CMD && size == 1 && (val & 0xff) == 0xfe)) {
+		vm->reset_requested = true;
+		vm_note_stop(vm, "guest reset through port %#x", port);
+		return true;
+	}
 	if (port == PORT_EXIT) {
 		vm->has_exit_status = true;
 		vm->exit_status = val;

@@ -55,6 +55,8 @@ struct vm {
 	u64 unbacked_reads, unbacked_writes;
 	u64 lapic_mmio;
 	u64 ipis_sent, ipis_dropped;
+	volatile bool reset_requested;	/* restart once stopped */
+	u64 resets;
 };
 
 extern struct vm *vms[CONFIG_MAX_VMS];
@@ -73,6 +75,9 @@ const char *vm_state_name(u32 s);
  * when the guest asked to end (the 0xf4 exit port). */
 u32 vm_io_in(struct vm *vm, u16 port, u32 size);
 bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val);
+
+/* On the management core, often: restarts VMs that asked for a reset. */
+void vm_service(void);
 
 /* The idle loop of a spare core runs what vm_start hands it. */
 void vm_core_idle(void) __noreturn;

@@ -38,6 +38,7 @@ struct vcpu_stats {
 	u64 gp_injected;
 	u64 interrupts_injected;
 	u64 reinjected;			/* events an exit interrupted */
+	u64 host_nmis;			/* NMIs that arrived in guest mode */
 };
 
 struct vcpu {

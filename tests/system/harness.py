@@ -194,7 +194,7 @@ magic_break: enabled=1
         self.send(cmd + "\r")
         # Other cores log asynchronously: a whole log line may land inside
         # the echo of what we typed.
-        logline = r"(?:\[\s*\d+\.\d+\] cpu\d+: [^\n]*\n)?"
+        logline = r"(?:\[\s*\d+\.\d+\] cpu\d+: [^\n]*\n)*"
         echo = logline.join(re.escape(c) for c in cmd)
         m = self.expect(echo + logline + r"\n((?:.|\n)*?)^" + re.escape(PROMPT), timeout,
                         crash_ok)

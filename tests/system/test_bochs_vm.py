@@ -71,11 +71,17 @@ def run(build):
         check(exits(st, "EPT-violation") == 3, "EPT violations:\n" + st)
         check("unbacked memory: 2 reads, 1 writes" in st, "unbacked counts:\n" + st)
 
-        # A triple fault stops that VM only, with a dump.
+        # A triple fault stops that VM only, with a dump; a VM running on
+        # another core goes on.
+        out = m.command("vm start idle")
+        check("vm idle started" in out, "idle:\n" + out)
         out = m.command("vm start triple")
         check("vm triple started" in out, "start triple:\n" + out)
         out = wait_state(m, "triple", "stopped")
         check(re.search(r"stopped: triple fault at RIP 0x10", out), "triple:\n" + out)
+        check(re.search(r"^idle\s+running", out, re.M), "idle did not survive:\n" + out)
+        out = m.command("vm stop idle")
+        check("vm idle stopped" in out, "stop idle after triple:\n" + out)
         log = m.command("log")
         check(re.search(r"WARN vm basic: write of 4 bytes at unbacked guest-physical "
                         r"0xe0000000 \(RIP 0x10\w+\): dropped", log),
@@ -96,6 +102,24 @@ def run(build):
         st = m.command("vm stats apic")
         check(re.search(r"interrupts injected\s+9, re-injected \d+; local APIC: 8 timer fires, "
                         r"9 EOIs, 1 self-IPIs", st), "apic counters:\n" + st)
+
+        # Reset through 0xcf9 or the 8042: tern restarts the VM each time.
+        out = m.command("vm start reset")
+        check("vm reset started" in out, "reset:\n" + out)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            out = m.command("vm list")
+            r = re.search(r"reset by the guest (\d+) time", out)
+            if r and int(r.group(1)) >= 3:
+                break
+            time.sleep(0.5)
+        check(r and int(r.group(1)) >= 3, "reset VM not restarted 3 times:\n" + out)
+        m.command("vm stop reset")
+        time.sleep(1)
+        out = m.command("vm list")
+        check(re.search(r"^reset\s+stopped", out, re.M), "reset VM did not stop:\n" + out)
+        con = m.command("vm console reset")
+        check("guest: booted, resetting" in con, "reset console:\n" + con)
 
         # Malformed and missing kernels are refused at load time.
         out = m.command("vm start badimage")

@@ -22,6 +22,7 @@ Suite *guest_walk_suite(void);
 Suite *vlapic_suite(void);
 Suite *guest_acpi_suite(void);
 Suite *loader_linux_suite(void);
+Suite *msr_bitmap_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "tests/unit/suites.h"
+#include "vmx/msr_bitmap.h"
+
+START_TEST(layout)
+{
+	static u8 bm[PAGE_SIZE];
+
+	msr_bitmap_exit_all(bm);
+	ck_assert(msr_bitmap_exits(bm, 0x48, false));
+	ck_assert(msr_bitmap_allow(bm, 0x48, true, true));
+	ck_assert(!msr_bitmap_exits(bm, 0x48, false));
+	ck_assert(!msr_bitmap_exits(bm, 0x48, true));
+	ck_assert_uint_eq(bm[0x48 / 8], 0xff & ~(1 << (0x48 & 7)));	/* read low */
+	ck_assert_uint_eq(bm[2048 + 0x48 / 8], 0xff & ~(1 << 0));	/* write low */
+	ck_assert(msr_bitmap_allow(bm, 0xc0000101, true, false));	/* GS base, read only */
+	ck_assert_uint_eq(bm[1024 + 0x101 / 8], 0xff & ~(1 << 1));	/* read high */
+	ck_assert(msr_bitmap_exits(bm, 0xc0000101, true));
+	ck_assert(!msr_bitmap_exits(bm, 0xc0000101, false));
+	ck_assert(msr_bitmap_exits(bm, 0xc0000100, false));		/* neighbour untouched */
+	/* Outside both ranges: cannot be opened, always exits. */
+	ck_assert(!msr_bitmap_allow(bm, 0x40000000, true, true));
+	ck_assert(msr_bitmap_exits(bm, 0x40000000, false));
+	ck_assert(msr_bitmap_exits(bm, 0x80b, true));	/* x2APIC EOI stays trapped */
+}
+END_TEST
+
+Suite *msr_bitmap_suite(void)
+{
+	Suite *s = suite_create("msr_bitmap");
+	TCase *tc = tcase_create("layout");
+
+	tcase_add_test(tc, layout);
+	suite_add_tcase(s, tc);
+	return s;
+}
