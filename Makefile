@@ -148,7 +148,7 @@ UNIT_SRCS := core/report.c mm/memmap.c mm/pmm.c mm/paging.c core/acpi.c iommu/dm
 	core/cmdline.c core/shell_parse.c core/logring.c vmx/caps.c core/tsc.c \
 	vmx/controls.c vmx/exit_names.c core/config.c core/loader_mb1.c \
 	vmx/insn.c vmx/guest_walk.c core/vlapic.c core/guest_acpi.c \
-	core/loader_linux.c vmx/msr_bitmap.c
+	core/loader_linux.c vmx/msr_bitmap.c core/vrtc.c
 UNIT_TESTS := $(wildcard tests/unit/test_*.c)
 UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \

@@ -229,6 +229,7 @@ static void parse_fadt(struct acpi_info *ai, const struct acpi_ops *ops,
 	ai->pm1b_cnt = rd32(t + 68);
 	ai->pm_tmr = t[91] >= 4 ? rd32(t + 76) : 0;
 	ai->iapc_boot_arch = rd16(t + 109);
+	ai->century = t[108];
 	ai->fadt_flags = rd32(t + 112);
 	ai->pm_tmr_32bit = ai->fadt_flags & FADT_TMR_VAL_EXT;
 	dsdt = rd32(t + 40);

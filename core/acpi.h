@@ -108,6 +108,7 @@ struct acpi_info {
 	u32 smi_cmd;
 	u8 acpi_enable;
 	u16 iapc_boot_arch;
+	u8 century;		/* CMOS index of the century, 0: none */
 	u32 pm1a_cnt, pm1b_cnt;	/* I/O ports, 0 if absent */
 	u32 pm_tmr;
 	bool pm_tmr_32bit;

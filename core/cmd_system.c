@@ -13,6 +13,8 @@
 #include "core/smp.h"
 #include "core/timer.h"
 #include "core/tsc.h"
+#include "core/vrtc.h"
+#include "drivers/cmos_rtc.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
 #include "mm/pmm.h"
@@ -43,6 +45,13 @@ static int cmd_uptime(int argc, char **argv)
 		       (unsigned long long)(ns / 1000000ULL % 1000),
 		       (unsigned long long)(boot_ready_ns / 1000000000ULL),
 		       (unsigned long long)(boot_ready_ns / 1000000ULL % 1000));
+	if (rtc_now()) {
+		struct rtc_time tm;
+
+		rtc_from_unix(rtc_now(), &tm);
+		console_printf("%04u-%02u-%02u %02u:%02u:%02u UTC (CMOS clock at boot + TSC)\n",
+			       tm.year, tm.month, tm.day, tm.hour, tm.min, tm.sec);
+	}
 	console_printf("tsc %llu.%03llu MHz from %s", (unsigned long long)(t->hz / 1000000),
 		       (unsigned long long)(t->hz / 1000 % 1000), tsc_source_name(t->source));
 	if (t->cpuid_hz)

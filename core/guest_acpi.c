@@ -61,6 +61,7 @@ u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *ids)
 	t = buf + fadt;
 	header(t, "FACP", FADT_LEN, 6);
 	put32(t + 40, (u32)(base + dsdt));
+	t[108] = 0x32;				/* CENTURY: the CMOS century byte */
 	put32(t + 112, FADT_HW_REDUCED | BIT(4) /* PWR_BUTTON: none */);
 	t[131] = 5;				/* minor revision: 6.5 */
 	put64(t + 140, base + dsdt);		/* X_DSDT */

@@ -16,6 +16,7 @@
 #include "core/smp.h"
 #include "core/tsc.h"
 #include "core/vm.h"
+#include "drivers/cmos_rtc.h"
 #include "drivers/pci.h"
 #include "irq/lapic.h"
 #include "irq/pic.h"
@@ -103,6 +104,7 @@ void tern_main(struct boot_info *bi)
 	acpi_init(bi);
 	lapic_init_bsp();
 	tsc_init((u16)acpi.pm_tmr, acpi.pm_tmr_32bit);
+	rtc_init(acpi.century);
 	smp_init(options.maxcpus);
 	irq_enable();
 	report_vmx();

@@ -14,6 +14,7 @@
 #include "core/smp.h"
 #include "core/tsc.h"
 #include "core/vm.h"
+#include "drivers/cmos_rtc.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 #include "vmx/caps.h"
@@ -401,6 +402,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	vm->con_written = 0;
 	vm->in_head = vm->in_tail = 0;
 	memset(&vm->uart, 0, sizeof(vm->uart));
+	vrtc_reset(&vm->rtc);
 	vm->io_unclaimed = 0;
 	vm->unbacked_reads = vm->unbacked_writes = 0;
 	vm->lapic_mmio = 0;
@@ -584,6 +586,8 @@ static void uart_out(struct vm *vm, u16 reg, u8 v)
 
 u32 vm_io_in(struct vm *vm, u16 port, u32 size)
 {
+	if ((port == VRTC_PORT_INDEX || port == VRTC_PORT_DATA) && size == 1)
+		return vrtc_read(&vm->rtc, port, rtc_now());
 	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1)
 		return uart_in(vm, port - PORT_COM1);
 	vm->io_unclaimed++;
@@ -606,6 +610,10 @@ bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val)
 	}
 	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1) {
 		uart_out(vm, port - PORT_COM1, (u8)val);
+		return false;
+	}
+	if ((port == VRTC_PORT_INDEX || port == VRTC_PORT_DATA) && size == 1) {
+		vrtc_write(&vm->rtc, port, (u8)val);
 		return false;
 	}
 	vm->io_unclaimed++;

@@ -9,6 +9,7 @@
 
 #include "core/config.h"
 #include "core/spinlock.h"
+#include "core/vrtc.h"
 #include "mm/gpa.h"
 #include "vmx/vcpu.h"
 
@@ -51,6 +52,7 @@ struct vm {
 	u8 in[VM_INPUT_SIZE];
 	volatile u32 in_head, in_tail;
 	struct vuart uart;
+	struct vrtc rtc;
 	u64 io_unclaimed;
 	u64 unbacked_reads, unbacked_writes;
 	u64 lapic_mmio;

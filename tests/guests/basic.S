@@ -150,10 +150,47 @@ guest_main:
 	cmpl	$1, %eax
 	CHECK(e, m_ncpu)
 
+	/* CMOS clock: no update in progress, valid, then the date (BCD). */
+	movb	$0x0a, %al
+	outb	%al, $0x70
+	inb	$0x71, %al
+	testb	$0x80, %al
+	CHECK(z, m_uip)
+	movl	$m_rtc, %esi
+	call	puts
+	movb	$0x32, %al		/* century */
+	call	put_cmos_bcd
+	movb	$0x09, %al		/* year */
+	call	put_cmos_bcd
+	movb	$'-', %al
+	call	putc
+	movb	$0x08, %al		/* month */
+	call	put_cmos_bcd
+	movb	$'-', %al
+	call	putc
+	movb	$0x07, %al		/* day */
+	call	put_cmos_bcd
+	movb	$'\n', %al
+	call	putc
+
 	movl	$m_pass, %esi
 	call	puts
 	movb	$0, %al
 	jmp	guest_exit
+
+/* put_cmos_bcd: AL = CMOS register; prints its two BCD digits. */
+put_cmos_bcd:
+	outb	%al, $0x70
+	inb	$0x71, %al
+	pushl	%eax
+	shrb	$4, %al
+	addb	$'0', %al
+	call	putc
+	popl	%eax
+	andb	$0x0f, %al
+	addb	$'0', %al
+	call	putc
+	ret
 
 	.section .rodata
 m_hello:	.asciz	"guest: hello from a multiboot guest\n"
@@ -167,6 +204,7 @@ m_msr_ok:	.asciz	"guest: msr: known MSR read, unknown MSR raised #GP\n"
 m_unbacked_ok:	.asciz	"guest: unbacked memory reads all ones, writes dropped\n"
 m_acpi:		.asciz	"guest: acpi: RSDP, XSDT, MADT with "
 m_acpi2:	.asciz	" CPU(s)\n"
+m_rtc:		.asciz	"guest: rtc: "
 m_pass:		.asciz	"guest: PASS\n"
 m_magic:	.asciz	"bad multiboot magic"
 m_nocmd:	.asciz	"no command line"
@@ -182,4 +220,5 @@ m_nordsp:	.asciz	"no RSDP in 0xe0000-0xfffff"
 m_noxsdt:	.asciz	"RSDP does not point at an XSDT"
 m_nomadt:	.asciz	"no MADT in the XSDT"
 m_ncpu:		.asciz	"MADT does not list exactly 1 CPU"
+m_uip:		.asciz	"CMOS clock stuck in update"
 

@@ -29,6 +29,8 @@ def run(build):
         m.send("\x1d")
         m.expect(r"detached from vm linux", 60)
         check(cpus == 2, "the guest's /proc/cpuinfo lists %d CPUs, expected 2" % cpus)
+        check(re.search(r"rtc_cmos rtc_cmos: setting system clock to 20\d\d-", m.transcript),
+              "Linux did not take its time from tern's CMOS clock")
         st = m.command("vm stats linux")
         check(re.search(r"^vcpu1 on core 2:", st, re.M), "no second vCPU:\n" + st)
         print("  " + "\n  ".join(l for l in st.splitlines() if l.startswith("vcpu")))

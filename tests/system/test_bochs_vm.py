@@ -54,6 +54,14 @@ def run(build):
                      "guest: PASS"):
             check(line in con, "basic console lacks %r:\n%s" % (line, con))
 
+        # Its CMOS clock tells the host's date (UTC; either side of midnight).
+        import datetime
+        today = datetime.datetime.now(datetime.timezone.utc).date()
+        dates = {str(today), str(today - datetime.timedelta(days=1))}
+        rtc = re.search(r"guest: rtc: (\d{4}-\d\d-\d\d)", con)
+        check(rtc and rtc.group(1) in dates, "guest rtc date %s, host %s" %
+              (rtc and rtc.group(1), today))
+
         # Exactly the exits the guest caused.
         st = m.command("vm stats basic")
         nbytes = int(re.search(r"console bytes: (\d+)", st).group(1))
@@ -63,10 +71,11 @@ def run(build):
         check(exits(st, "VMCALL") == 101, "VMCALL exits:\n" + st)
         check(exits(st, "RDMSR") == 2, "RDMSR exits:\n" + st)
         check(re.search(r"#GP injected\s+1 ", st), "#GP injections:\n" + st)
-        # 64 OUT + 1 IN to port 0x80, the exit port, and per console byte
-        # one LSR poll and one THR write.
-        check(exits(st, "I/O") == 66 + 2 * nbytes, "I/O exits %d, expected %d:\n%s"
-              % (exits(st, "I/O"), 66 + 2 * nbytes, st))
+        # 64 OUT + 1 IN to 0x80, the exit port, the CMOS (1 UIP check and
+        # 4 dates: 2 port accesses each), and per console byte one LSR poll
+        # and one THR write.
+        check(exits(st, "I/O") == 66 + 10 + 2 * nbytes, "I/O exits %d, expected %d:\n%s"
+              % (exits(st, "I/O"), 66 + 10 + 2 * nbytes, st))
         check("unclaimed port I/O: 65;" in st, "unclaimed I/O count:\n" + st)
         check(exits(st, "EPT-violation") == 3, "EPT violations:\n" + st)
         check("unbacked memory: 2 reads, 1 writes" in st, "unbacked counts:\n" + st)

@@ -23,6 +23,7 @@ Suite *vlapic_suite(void);
 Suite *guest_acpi_suite(void);
 Suite *loader_linux_suite(void);
 Suite *msr_bitmap_suite(void);
+Suite *vrtc_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
