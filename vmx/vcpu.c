@@ -294,6 +294,16 @@ static void lapic_timer_fn(struct timer *t, void *arg)
 	(void)t; (void)arg;
 }
 
+/* Raise the virtual timer if due; a host timer follows its next deadline. */
+static void poll_lapic_timer(struct vcpu *v)
+{
+	u64 now = rdtsc(), next = vlapic_poll(&v->lapic, now);
+
+	if (next && !v->lapic_timer.armed)
+		timer_arm(&v->lapic_timer, tsc_to_ns(next > now ? next - now : 0) + 1,
+			  lapic_timer_fn, v);
+}
+
 /*
  * Before each entry: an event whose delivery an exit interrupted is
  * delivered again (SDM 3C 28.2.4); else the virtual APIC's highest pending
@@ -314,13 +324,8 @@ static void prepare_entry(struct vcpu *v)
 		return;
 	}
 	/* Hot path: no virtual timer armed, nothing requested. */
-	if (v->lapic.deadline) {
-		u64 now = rdtsc(), next = vlapic_poll(&v->lapic, now);
-
-		if (next && !v->lapic_timer.armed)
-			timer_arm(&v->lapic_timer, tsc_to_ns(next > now ? next - now : 0) + 1,
-				  lapic_timer_fn, v);
-	}
+	if (v->lapic.deadline)
+		poll_lapic_timer(v);
 	vec = vlapic_pending(&v->lapic);
 	if (vec < 0) {
 		if (v->proc_controls & PROC_INTR_WINDOW_EXITING)
@@ -341,16 +346,12 @@ static void prepare_entry(struct vcpu *v)
 static void halt_wait(struct vcpu *v)
 {
 	while (v->state == VCPU_HALTED && !v->stop_req) {
-		u64 now = rdtsc(), next = vlapic_poll(&v->lapic, now);
-
+		poll_lapic_timer(v);
 		if (vlapic_pending(&v->lapic) >= 0 &&
 		    (vmread(VMCS_GUEST_RFLAGS) & BIT(9))) {
 			v->state = VCPU_RUNNING;
 			break;
 		}
-		if (next && !v->lapic_timer.armed)
-			timer_arm(&v->lapic_timer, tsc_to_ns(next > now ? next - now : 0) + 1,
-				  lapic_timer_fn, v);
 		cpu_idle_wait();
 	}
 }
