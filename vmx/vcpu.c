@@ -156,6 +156,17 @@ static void guest_seg(enum vmcs_seg s, u16 sel, u64 base, u32 limit, u32 ar)
 	vmwrite(VMCS_GUEST_ES_AR + 2 * s, ar);
 }
 
+/* CS and every data segment flat from 0 (LDTR and TR are set apart). */
+static void flat_segments(u16 cs, u16 ds, u32 limit, u32 code_ar, u32 data_ar)
+{
+	guest_seg(SEG_CS, cs, 0, limit, code_ar);
+	guest_seg(SEG_DS, ds, 0, limit, data_ar);
+	guest_seg(SEG_ES, ds, 0, limit, data_ar);
+	guest_seg(SEG_SS, ds, 0, limit, data_ar);
+	guest_seg(SEG_FS, ds, 0, limit, data_ar);
+	guest_seg(SEG_GS, ds, 0, limit, data_ar);
+}
+
 /* The multiboot hand-over state (Multiboot 0.6.96, 3.2): 32-bit protected
  * mode, flat segments, paging off, EAX magic, EBX info. */
 static void setup_guest_multiboot(struct vcpu *v)
@@ -163,12 +174,7 @@ static void setup_guest_multiboot(struct vcpu *v)
 	u32 code = AR_TYPE_CODE_RX_ACC | AR_S | AR_P | AR_DB | AR_G;
 	u32 data = AR_TYPE_DATA_RW_ACC | AR_S | AR_P | AR_DB | AR_G;
 
-	guest_seg(SEG_CS, 0x08, 0, 0xffffffff, code);
-	guest_seg(SEG_DS, 0x10, 0, 0xffffffff, data);
-	guest_seg(SEG_ES, 0x10, 0, 0xffffffff, data);
-	guest_seg(SEG_SS, 0x10, 0, 0xffffffff, data);
-	guest_seg(SEG_FS, 0x10, 0, 0xffffffff, data);
-	guest_seg(SEG_GS, 0x10, 0, 0xffffffff, data);
+	flat_segments(0x08, 0x10, 0xffffffff, code, data);
 	guest_seg(SEG_LDTR, 0, 0, 0, AR_UNUSABLE);
 	guest_seg(SEG_TR, 0, 0, 0xff, AR_TYPE_TSS_BUSY | AR_P);
 	vmwrite(VMCS_GUEST_GDTR_BASE, 0);
@@ -211,12 +217,8 @@ static void setup_guest_realmode(struct vcpu *v, u32 vector)
 	vmwrite(VMCS_ENTRY_CONTROLS,
 		vmread(VMCS_ENTRY_CONTROLS) & ~(u64)ENTRY_IA32E_MODE_GUEST);
 
+	flat_segments(0, 0, 0xffff, code, data);
 	guest_seg(SEG_CS, (u16)(vector << 8), (u64)vector << 12, 0xffff, code);
-	guest_seg(SEG_DS, 0, 0, 0xffff, data);
-	guest_seg(SEG_ES, 0, 0, 0xffff, data);
-	guest_seg(SEG_SS, 0, 0, 0xffff, data);
-	guest_seg(SEG_FS, 0, 0, 0xffff, data);
-	guest_seg(SEG_GS, 0, 0, 0xffff, data);
 	vmwrite(VMCS_GUEST_CR0, CR0_NE | BIT(4));
 	vmwrite(VMCS_CR0_SHADOW, BIT(4));
 	vmwrite(VMCS_GUEST_RIP, 0);
@@ -239,12 +241,7 @@ static void setup_guest_linux64(struct vcpu *v)
 	u32 entry = (u32)vmread(VMCS_ENTRY_CONTROLS);
 
 	setup_guest_multiboot(v);	/* the common parts */
-	guest_seg(SEG_CS, 0x10, 0, 0xffffffff, code);
-	guest_seg(SEG_DS, 0x18, 0, 0xffffffff, data);
-	guest_seg(SEG_ES, 0x18, 0, 0xffffffff, data);
-	guest_seg(SEG_SS, 0x18, 0, 0xffffffff, data);
-	guest_seg(SEG_FS, 0x18, 0, 0xffffffff, data);
-	guest_seg(SEG_GS, 0x18, 0, 0xffffffff, data);
+	flat_segments(0x10, 0x18, 0xffffffff, code, data);
 	vmwrite(VMCS_GUEST_GDTR_BASE, v->boot_gdt);
 	vmwrite(VMCS_GUEST_GDTR_LIMIT, 4 * 8 - 1);
 	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | BIT(4) | CR0_PG);
