@@ -124,9 +124,7 @@ def run(build):
             time.sleep(0.5)
         check(r and int(r.group(1)) >= 3, "reset VM not restarted 3 times:\n" + out)
         m.command("vm stop reset")
-        time.sleep(1)
-        out = m.command("vm list")
-        check(re.search(r"^reset\s+stopped", out, re.M), "reset VM did not stop:\n" + out)
+        wait_state(m, "reset", "stopped", timeout=30)
         con = m.command("vm console reset")
         check("guest: booted, resetting" in con, "reset console:\n" + con)
 
