@@ -91,14 +91,36 @@ static void stats(struct vm *vm)
 				       (unsigned long long)v->lapic.timer_fires,
 				       (unsigned long long)v->lapic.eois,
 				       (unsigned long long)v->lapic.self_ipis);
+		if (s->nmis_injected)
+			console_printf("  NMIs injected     %10llu\n",
+				       (unsigned long long)s->nmis_injected);
 		if (s->gp_injected)
 			console_printf("  #GP injected      %10llu (MSRs tern does not emulate)\n",
 				       (unsigned long long)s->gp_injected);
 	}
-	if (vm->ipis_sent || vm->ipis_dropped)
-		console_printf("IPIs between vCPUs: %llu delivered, %llu not emulated\n",
+	if (vm->nvcpus > 1)
+		console_printf("IPIs between vCPUs: %llu delivered, %llu NMIs, %llu to no vCPU, %llu INITs not emulated\n",
 			       (unsigned long long)vm->ipis_sent,
+			       (unsigned long long)vm->nmis_sent,
+			       (unsigned long long)vm->ipis_unroutable,
 			       (unsigned long long)vm->ipis_dropped);
+	{
+		const struct vplatform *p = &vm->plat;
+
+		console_printf("I/O APIC deliveries by pin:");
+		for (u32 i = 0; i < VIOAPIC_PINS; i++)
+			if (p->ioapic.delivered[i])
+				console_printf(" %u:%llu", i,
+					       (unsigned long long)p->ioapic.delivered[i]);
+		console_printf("; %llu level EOIs, %llu edges lost while masked, %llu unsupported modes\n",
+			       (unsigned long long)p->ioapic.eois,
+			       (unsigned long long)p->ioapic.lost_masked,
+			       (unsigned long long)p->ioapic.unsupported);
+		console_printf("PIT interrupts %llu; 8259 interrupts not delivered (no INTR) %llu; COM1 input dropped %llu\n",
+			       (unsigned long long)p->pit_irqs,
+			       (unsigned long long)p->pic.undelivered,
+			       (unsigned long long)p->uart.rx_dropped);
+	}
 	console_printf("unclaimed port I/O: %llu; unbacked memory: %llu reads, %llu writes; console bytes: %llu\n",
 		       (unsigned long long)vm->io_unclaimed,
 		       (unsigned long long)vm->unbacked_reads,
@@ -149,6 +171,7 @@ static u64 con_dump(struct vm *vm, u64 from)
 static void attach(struct vm *vm)
 {
 	u64 pos = con_dump(vm, 0);
+	int held = -1;
 
 	if (vm->state != VM_RUNNING) {
 		console_printf("\n[vm %s is %s]\n", vm->name, vm_state_name(vm->state));
@@ -156,13 +179,15 @@ static void attach(struct vm *vm)
 	}
 	console_printf("[attached to vm %s's COM1; Ctrl-] detaches]\n", vm->name);
 	while (vm->state == VM_RUNNING) {
-		int c = console_getc();
+		/* A byte the guest's full receiver refused waits here. */
+		int c = held >= 0 ? held : console_getc();
 
+		held = -1;
 		pos = con_dump(vm, pos);
 		if (c == DETACH)
 			break;
-		if (c >= 0 && vm->in_head - vm->in_tail < VM_INPUT_SIZE)
-			vm->in[vm->in_head++ % VM_INPUT_SIZE] = (u8)c;
+		if (c >= 0 && !vplat_console_input(vm, (u8)c))
+			held = c;
 		cpu_relax();
 	}
 	con_dump(vm, pos);

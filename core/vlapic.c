@@ -63,6 +63,53 @@ void vlapic_set_irr(struct vlapic *l, int v)
 		__atomic_fetch_or(&l->irr[v / 32], 1U << (v % 32), __ATOMIC_RELEASE);
 }
 
+void vlapic_accept(struct vlapic *l, int v, bool level)
+{
+	if (v < 16 || v >= 256)
+		return;
+	/* TMR first: the vCPU may inject as soon as IRR shows it. */
+	if (level)
+		__atomic_fetch_or(&l->tmr[v / 32], 1U << (v % 32), __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&l->tmr[v / 32], ~(1U << (v % 32)), __ATOMIC_RELAXED);
+	vlapic_set_irr(l, v);
+}
+
+/* The logical destination register as the guest sees it. */
+static u32 ldr(const struct vlapic *l)
+{
+	/* x2APIC: derived from the ID, cluster in 31:16 (SDM 3A 11.12.10.2). */
+	if (l->x2apic)
+		return ((l->id >> 4) << 16) | (1U << (l->id & 15));
+	return l->ldr;
+}
+
+bool vlapic_accepts(const struct vlapic *l, const struct vlapic_ipi *ipi, bool is_sender)
+{
+	u32 broadcast = ipi->x2apic ? 0xffffffff : 0xff;
+	u32 mine = ldr(l);
+
+	switch (ipi->shorthand) {
+	case 1:
+		return is_sender;
+	case 2:
+		return true;
+	case 3:
+		return !is_sender;
+	}
+	if (ipi->dest == broadcast)
+		return true;
+	if (!ipi->logical)
+		return ipi->dest == l->id;
+	if (ipi->x2apic)	/* cluster: same cluster, a bit in common */
+		return (ipi->dest >> 16) == (mine >> 16) &&
+		       (ipi->dest & mine & 0xffff);
+	mine >>= 24;		/* xAPIC: 8-bit logical ID in LDR 31:24 */
+	if ((l->dfr >> 28) == DFR_MODEL_FLAT)
+		return ipi->dest & mine;
+	return (ipi->dest >> 4) == (mine >> 4) && (ipi->dest & mine & 0xf);
+}
+
 static u32 ppr(const struct vlapic *l)
 {
 	int isrv = highest(l->isr);
@@ -78,6 +125,7 @@ void vlapic_reset(struct vlapic *l, u32 id)
 	l->enabled = true;
 	l->svr = 0xff;
 	l->dfr = 0xffffffff;
+	l->level_eoi = -1;
 	for (int i = 0; i < 7; i++)
 		l->lvt[i] = LVT_MASK;
 }
@@ -117,8 +165,7 @@ bool vlapic_read(struct vlapic *l, u32 off, u64 now, u64 *val)
 	case R_VERSION:	*val = VLAPIC_VERSION; return true;
 	case R_TPR:	*val = l->tpr; return true;
 	case R_PPR:	*val = ppr(l); return true;
-	case R_LDR:	*val = l->x2apic ? ((l->id >> 4) << 16) | (1U << (l->id & 15)) : l->ldr;
-			return true;
+	case R_LDR:	*val = ldr(l); return true;
 	case R_DFR:	*val = l->dfr; return !l->x2apic;
 	case R_SVR:	*val = l->svr; return true;
 	case R_ESR:	*val = l->esr; return true;
@@ -161,8 +208,14 @@ bool vlapic_write(struct vlapic *l, u32 off, u64 val, u64 now)
 	case R_EOI: {
 		int top = highest(l->isr);
 
-		if (top >= 0)
-			l->isr[top / 32] &= ~(1U << (top % 32));
+		if (top >= 0) {
+			u32 bit = 1U << (top % 32);
+
+			l->isr[top / 32] &= ~bit;
+			/* A level interrupt's EOI goes back to the I/O APIC. */
+			if (__atomic_load_n(&l->tmr[top / 32], __ATOMIC_RELAXED) & bit)
+				l->level_eoi = top;
+		}
 		l->eois++;
 		return true;
 	}
@@ -192,18 +245,17 @@ bool vlapic_write(struct vlapic *l, u32 off, u64 val, u64 now)
 		return true;
 	case R_ICR_LO: {
 		u32 shorthand = (v >> 18) & 3, mode = (v >> 8) & 7;
-		u32 dest = l->x2apic ? (u32)(val >> 32) : l->icr_hi >> 24;
 
-		if (mode == ICR_MODE_FIXED &&
-		    (shorthand == 1 || (shorthand == 0 && dest == l->id))) {
+		if (mode == ICR_MODE_FIXED && shorthand == 1) {
+			/* The common self-IPI needs no other vCPU. */
 			vlapic_set_irr(l, v & 0xff);
 			l->self_ipis++;
-			if (shorthand == 1 || shorthand == 0)
-				return true;
+			return true;
 		}
-		if (mode != ICR_MODE_FIXED && mode != ICR_MODE_INIT &&
+		if (mode != ICR_MODE_FIXED && mode != ICR_MODE_LOWEST &&
+		    mode != ICR_MODE_NMI && mode != ICR_MODE_INIT &&
 		    mode != ICR_MODE_STARTUP) {
-			l->bad_writes++;	/* SMI, NMI, lowest priority: not yet */
+			l->bad_writes++;	/* SMI, reserved modes */
 			return true;
 		}
 		l->ipi.valid = true;
@@ -211,7 +263,9 @@ bool vlapic_write(struct vlapic *l, u32 off, u64 val, u64 now)
 		l->ipi.vector = v & 0xff;
 		l->ipi.shorthand = (u8)shorthand;
 		l->ipi.assert = v & BIT(14);
-		l->ipi.dest = dest;
+		l->ipi.logical = v & BIT(11);
+		l->ipi.x2apic = l->x2apic;
+		l->ipi.dest = l->x2apic ? (u32)(val >> 32) : l->icr_hi >> 24;
 		return true;
 	}
 	case X2APIC_SELF_IPI:

@@ -24,19 +24,31 @@
 #define LVT_MODE_PERIODIC	1
 #define LVT_MODE_TSC_DEADLINE	2
 
-/* An IPI to other vCPUs, left by an ICR write for the vCPU code to send. */
+/*
+ * An IPI, left by an ICR write for the vCPU code to deliver to the VM's
+ * vCPUs that vlapic_accepts() (the sender's own APIC included).
+ */
 struct vlapic_ipi {
 	bool valid;
-	u8 mode;		/* ICR delivery mode: 0 fixed, 5 INIT, 6 start-up */
+	u8 mode;		/* ICR delivery mode, ICR_MODE_* */
 	u8 vector;
 	u8 shorthand;		/* 0 none, 1 self, 2 all, 3 all but self */
 	bool assert;		/* INIT: level assert (de-assert is ignored) */
-	u32 dest;		/* physical destination APIC ID */
+	bool logical;		/* destination mode: logical (ICR bit 11) */
+	bool x2apic;		/* sent in x2APIC mode: 32-bit destination */
+	u32 dest;		/* ICR destination field */
 };
 
+/* ICR delivery modes (SDM 3A 11.6.1) */
 #define ICR_MODE_FIXED		0
+#define ICR_MODE_LOWEST		1
+#define ICR_MODE_NMI		4
 #define ICR_MODE_INIT		5
 #define ICR_MODE_STARTUP	6
+
+/* xAPIC DFR model (bits 31:28): flat or cluster (SDM 3A 11.6.2.2) */
+#define DFR_MODEL_FLAT		0xf
+#define DFR_MODEL_CLUSTER	0x0
 
 struct vlapic {
 	u32 id;
@@ -52,6 +64,8 @@ struct vlapic {
 	u64 deadline;			/* next expiry in TSC, 0 = not armed */
 	u64 tsc_deadline;		/* IA32_TSC_DEADLINE */
 	struct vlapic_ipi ipi;		/* taken (and cleared) by the caller */
+	int level_eoi;			/* EOI of a level vector, for the
+					 * caller to tell the I/O APIC; -1 */
 	/* Counters */
 	u64 timer_fires, injected, eois, self_ipis, bad_writes;
 };
@@ -68,7 +82,15 @@ u64 vlapic_poll(struct vlapic *l, u64 now);
 int vlapic_pending(const struct vlapic *l);
 /* The vector was injected: IRR -> ISR. */
 void vlapic_ack(struct vlapic *l, int vector);
+/*
+ * Whether this APIC is a destination of the IPI (shorthand, physical or
+ * logical flat/cluster destination, broadcast; SDM 3A 11.6.2-11.6.3 and
+ * 11.12.10 for x2APIC). is_sender: this APIC sent it.
+ */
+bool vlapic_accepts(const struct vlapic *l, const struct vlapic_ipi *ipi, bool is_sender);
 /* Any core may raise a vector in another vCPU's APIC. */
 void vlapic_set_irr(struct vlapic *l, int vector);
+/* The same for an I/O APIC message: level sets the vector's TMR bit. */
+void vlapic_accept(struct vlapic *l, int vector, bool level);
 
 #endif

@@ -32,7 +32,8 @@ u32 nvms;
 #define PORT_EXIT	0xf4		/* QEMU isa-debug-exit compatible */
 #define PORT_KBC_CMD	0x64		/* 8042: command 0xfe pulses reset */
 #define PORT_RST_CNT	0xcf9		/* reset control: bit 2 resets */
-#define PORT_COM1	0x3f8
+#define PORT_POST	0x80		/* POST codes; Linux's I/O delay */
+#define PORT_DELAY	0xed		/* the alternative I/O delay port */
 
 const char *vm_state_name(u32 s)
 {
@@ -400,13 +401,12 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	vm->stop_reason[0] = 0;
 	vm->has_exit_status = false;
 	vm->con_written = 0;
-	vm->in_head = vm->in_tail = 0;
-	memset(&vm->uart, 0, sizeof(vm->uart));
+	vplat_reset(vm);
 	vrtc_reset(&vm->rtc);
 	vm->io_unclaimed = 0;
 	vm->unbacked_reads = vm->unbacked_writes = 0;
 	vm->lapic_mmio = 0;
-	vm->ipis_sent = vm->ipis_dropped = 0;
+	vm->ipis_sent = vm->nmis_sent = vm->ipis_unroutable = vm->ipis_dropped = 0;
 
 	rc = gpa_map_create(&vm->mem, vm->cfg.memory);
 	if (rc) {
@@ -431,6 +431,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		v->cpu = vm->cfg.cores[i];
 		v->vpid = (u16)(vm->index * CONFIG_MAX_VCPUS + i + 1);
 		v->sipi_vector = -1;
+		v->nmi_pending = false;
 		v->vmcs_pa = pmm_alloc_zeroed_page();
 		v->vmxon_pa = pmm_alloc_zeroed_page();
 		if (!v->vmcs_pa || !v->vmxon_pa)
@@ -529,7 +530,7 @@ void vm_core_idle(void)
 
 /* --- the guest's ports --- */
 
-static void con_put(struct vm *vm, char c)
+void vm_console_put(struct vm *vm, char c)
 {
 	u64 f = spin_lock_irqsave(&vm->con_lock);
 
@@ -538,58 +539,16 @@ static void con_put(struct vm *vm, char c)
 	spin_unlock_irqrestore(&vm->con_lock, f);
 }
 
-/* 16550 registers (drivers/uart16550.h has the same layout). */
-static u32 uart_in(struct vm *vm, u16 reg)
-{
-	struct vuart *u = &vm->uart;
-
-	switch (reg) {
-	case 0:
-		if (u->lcr & 0x80)
-			return u->dll;
-		if (vm->in_tail != vm->in_head)
-			return vm->in[vm->in_tail++ % VM_INPUT_SIZE];
-		return 0;
-	case 1: return (u->lcr & 0x80) ? u->dlm : u->ier;
-	case 2: return 0xc1;			/* FIFOs on, no interrupt pending */
-	case 3: return u->lcr;
-	case 4: return u->mcr;
-	case 5: return 0x60 | (vm->in_tail != vm->in_head);	/* THRE, TEMT, DR */
-	case 6: return 0xb0;			/* DCD, DSR, CTS */
-	case 7: return u->scr;
-	}
-	return 0xff;
-}
-
-static void uart_out(struct vm *vm, u16 reg, u8 v)
-{
-	struct vuart *u = &vm->uart;
-
-	switch (reg) {
-	case 0:
-		if (u->lcr & 0x80)
-			u->dll = v;
-		else
-			con_put(vm, (char)v);
-		break;
-	case 1:
-		if (u->lcr & 0x80)
-			u->dlm = v;
-		else
-			u->ier = v & 0x0f;
-		break;
-	case 3: u->lcr = v; break;
-	case 4: u->mcr = v & 0x1f; break;
-	case 7: u->scr = v; break;
-	}
-}
-
 u32 vm_io_in(struct vm *vm, u16 port, u32 size)
 {
+	u32 val;
+
 	if ((port == VRTC_PORT_INDEX || port == VRTC_PORT_DATA) && size == 1)
 		return vrtc_read(&vm->rtc, port, rtc_now());
-	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1)
-		return uart_in(vm, port - PORT_COM1);
+	if (port == PORT_POST || port == PORT_DELAY)
+		return 0xff;
+	if (vplat_io_in(vm, port, size, &val))
+		return val;
 	vm->io_unclaimed++;
 	return 0xffffffff;
 }
@@ -608,10 +567,11 @@ bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val)
 		vm_note_stop(vm, "guest wrote %#x to the exit port", val);
 		return true;
 	}
-	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1) {
-		uart_out(vm, port - PORT_COM1, (u8)val);
+	/* POST codes and the I/O delay port: written, never read back. */
+	if (port == PORT_POST || port == PORT_DELAY)
 		return false;
-	}
+	if (vplat_io_out(vm, port, size, val))
+		return vm->plat.powered_off;
 	if ((port == VRTC_PORT_INDEX || port == VRTC_PORT_DATA) && size == 1) {
 		vrtc_write(&vm->rtc, port, (u8)val);
 		return false;

@@ -9,23 +9,18 @@
 
 #include "core/config.h"
 #include "core/spinlock.h"
+#include "core/vplatform.h"
 #include "core/vrtc.h"
 #include "mm/gpa.h"
 #include "vmx/vcpu.h"
 
 #define VM_CONSOLE_SIZE		8192
-#define VM_INPUT_SIZE		64
 
 enum vm_state {
 	VM_DEFINED = 0,		/* configured, not started */
 	VM_RUNNING,
 	VM_STOPPED,		/* ran and stopped (see stop_reason) */
 	VM_INVALID,		/* its configuration cannot run here */
-};
-
-/* COM1 as a 16550 with a FIFO-less transmitter that is always ready. */
-struct vuart {
-	u8 ier, lcr, mcr, scr, dll, dlm;
 };
 
 struct vm {
@@ -45,18 +40,16 @@ struct vm {
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
 	u64 start_tsc, stop_tsc;
 
-	/* COM1 output ring and input queue (vm console). */
+	/* COM1's output ring (vm console); the devices. */
 	spinlock_t con_lock;
 	char con[VM_CONSOLE_SIZE];
 	u64 con_written;
-	u8 in[VM_INPUT_SIZE];
-	volatile u32 in_head, in_tail;
-	struct vuart uart;
+	struct vplatform plat;
 	struct vrtc rtc;
 	u64 io_unclaimed;
 	u64 unbacked_reads, unbacked_writes;
 	u64 lapic_mmio;
-	u64 ipis_sent, ipis_dropped;
+	u64 ipis_sent, nmis_sent, ipis_unroutable, ipis_dropped;
 	volatile bool reset_requested;	/* restart once stopped */
 	u64 resets;
 };
@@ -74,9 +67,12 @@ void vm_note_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 const char *vm_state_name(u32 s);
 
 /* Port I/O from the guest (on its vCPU's core). vm_io_out returns true
- * when the guest asked to end (the 0xf4 exit port). */
+ * when the guest asked to end (the 0xf4 exit port, reset, ACPI S5). */
 u32 vm_io_in(struct vm *vm, u16 port, u32 size);
 bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val);
+
+/* A byte the guest sent through COM1, into the console ring. */
+void vm_console_put(struct vm *vm, char c);
 
 /* On the management core, often: restarts VMs that asked for a reset. */
 void vm_service(void);

@@ -18,7 +18,7 @@
 
 typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
 
-static void send_ipis(struct vcpu *v);
+static void lapic_events(struct vcpu *v);
 
 /*
  * Finish an instruction tern emulated. Like the CPU completing it, this
@@ -198,8 +198,7 @@ static int h_msr(struct vcpu *v, bool write)
 			ok = vlapic_write(&v->lapic, off, val, rdtsc());
 		else
 			ok = vlapic_read(&v->lapic, off, rdtsc(), &val);
-		if (v->lapic.ipi.valid)
-			send_ipis(v);
+		lapic_events(v);
 		goto done;
 	}
 	switch (msr) {
@@ -360,44 +359,23 @@ static int h_triple_fault(struct vcpu *v, u64 q)
 }
 
 /*
- * Deliver what an ICR write asked for to the VM's own vCPUs (physical
- * destination = vCPU number). Nothing ever reaches another VM's cores.
+ * What a local APIC register write left for the rest of the VM: an IPI to
+ * deliver (APIC IDs are vCPU numbers, so nothing reaches another VM's
+ * cores), or a level-triggered EOI for the I/O APIC.
  */
-static void send_ipis(struct vcpu *v)
+static void lapic_events(struct vcpu *v)
 {
-	struct vlapic_ipi ipi = v->lapic.ipi;
-	struct vm *vm = v->vm;
+	if (v->lapic.ipi.valid) {
+		struct vlapic_ipi ipi = v->lapic.ipi;
 
-	v->lapic.ipi.valid = false;
-	for (u32 i = 0; i < vm->nvcpus; i++) {
-		struct vcpu *t = &vm->vcpus[i];
-		bool hit = ipi.shorthand == 2 || (ipi.shorthand == 3 && t != v) ||
-			   (ipi.shorthand == 0 && ipi.dest == t->id);
+		v->lapic.ipi.valid = false;
+		vplat_deliver(v->vm, v, &ipi, false);
+	}
+	if (v->lapic.level_eoi >= 0) {
+		u8 vec = (u8)v->lapic.level_eoi;
 
-		if (!hit)
-			continue;
-		switch (ipi.mode) {
-		case ICR_MODE_FIXED:
-			if (t == v)
-				break;	/* self: already raised by the APIC */
-			vlapic_set_irr(&t->lapic, ipi.vector);
-			vm->ipis_sent++;
-			vcpu_kick(t);
-			break;
-		case ICR_MODE_INIT:
-			/* INIT of an AP that waits for SIPI keeps it waiting;
-			 * re-INIT of a running vCPU is not emulated yet. */
-			if (ipi.assert && t->state != VCPU_WAIT_SIPI && t != v)
-				vm->ipis_dropped++;
-			break;
-		case ICR_MODE_STARTUP:
-			if (t->state == VCPU_WAIT_SIPI && t->sipi_vector < 0) {
-				t->sipi_vector = ipi.vector;
-				vm->ipis_sent++;
-				vcpu_kick(t);
-			}
-			break;
-		}
+		v->lapic.level_eoi = -1;
+		vplat_lapic_eoi(v->vm, vec);
 	}
 }
 
@@ -408,8 +386,17 @@ static bool read_guest(u64 gpa, void *buf, u32 len, void *ctx)
 
 	if (!gpa_is_ram(g, gpa, len))
 		return false;
-	for (u32 i = 0; i < len; i++)
-		d[i] = *(u8 *)gpa_to_hva(g, gpa + i);
+	/* Guest RAM is contiguous in tern's mapping within a page. */
+	while (len) {
+		u32 chunk = PAGE_SIZE - (u32)(gpa & (PAGE_SIZE - 1));
+
+		if (chunk > len)
+			chunk = len;
+		memcpy(d, gpa_to_hva(g, gpa), chunk);
+		d += chunk;
+		gpa += chunk;
+		len -= chunk;
+	}
 	return true;
 }
 
@@ -423,14 +410,18 @@ static u32 fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
 
 	*mode = (cs_ar & AR_L) && (v->efer & BIT(10)) ? INSN_MODE_64 :
 		(cs_ar & AR_DB) ? INSN_MODE_32 : INSN_MODE_16;
+	/* One guest page walk per page the 15 bytes touch, not per byte. */
 	while (n < 15) {
+		u32 chunk = PAGE_SIZE - (u32)((la + n) & (PAGE_SIZE - 1));
 		u64 gpa;
 
+		if (chunk > 15 - n)
+			chunk = 15 - n;
 		if (guest_walk(pg, v->cr3, v->cr4 & BIT(4), la + n, read_guest,
 			       &v->vm->mem, &gpa) ||
-		    !read_guest(gpa, buf + n, 1, &v->vm->mem))
+		    !read_guest(gpa, buf + n, chunk, &v->vm->mem))
 			break;
-		n++;
+		n += chunk;
 	}
 	return n;
 }
@@ -442,6 +433,26 @@ static u32 fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
  * device: reads return all-ones, writes are dropped (as on a PC bus with
  * nothing there), counted and logged.
  */
+/* A load (or TEST) from emulated memory produced val. */
+static void load_result(struct vcpu *v, const struct insn *in, enum insn_mode mode, u64 val)
+{
+	u64 res, fl;
+
+	if (in->kind == INSN_LOAD) {
+		gpr_set(v, in->reg, insn_load_result(in, gpr_get(v, in->reg), val, mode));
+		return;
+	}
+	/* TEST: flags of (val AND reg): CF = OF = 0, ZF, SF, PF. */
+	res = insn_store_value(in, gpr_get(v, in->reg)) & val;
+	if (in->mem_size < 8)
+		res &= (1ULL << (8 * in->mem_size)) - 1;
+	fl = vmread(VMCS_GUEST_RFLAGS) & ~0x8c5ULL;
+	fl |= res ? 0 : BIT(6);
+	fl |= (res >> (8 * in->mem_size - 1)) & 1 ? BIT(7) : 0;
+	fl |= __builtin_parity((u32)(res & 0xff)) ? 0 : BIT(2);
+	vmwrite(VMCS_GUEST_RFLAGS, fl);
+}
+
 static int h_ept_violation(struct vcpu *v, u64 q)
 {
 	struct vm *vm = v->vm;
@@ -477,8 +488,8 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 		if (in.kind == INSN_STORE)
 			vlapic_write(&v->lapic, off, insn_store_value(&in, gpr_get(v, in.reg)),
 				     rdtsc());
-		if (v->lapic.ipi.valid)
-			send_ipis(v);
+		if (v->lapic.ipi.valid || v->lapic.level_eoi >= 0)
+			lapic_events(v);
 		else if (in.kind == INSN_LOAD && vlapic_read(&v->lapic, off, rdtsc(), &val))
 			gpr_set(v, in.reg, insn_load_result(&in, gpr_get(v, in.reg), val, mode));
 		else if (in.kind == INSN_LOAD)
@@ -488,25 +499,20 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 		return EXIT_RESUME;
 	}
 	if (in.kind == INSN_STORE) {
+		u64 val = insn_store_value(&in, gpr_get(v, in.reg));
+
+		if (vplat_mmio(vm, gpa, true, in.mem_size, &val))
+			goto done;
 		vm->unbacked_writes++;
 	} else {
-		u64 ones = ~0ULL;
+		u64 val = ~0ULL;
+		bool dev = vplat_mmio(vm, gpa, false, in.mem_size, &val);
 
-		vm->unbacked_reads++;
-		if (in.kind == INSN_LOAD) {
-			u32 r = in.reg;
-
-			gpr_set(v, r, insn_load_result(&in, gpr_get(v, r), ones, mode));
-		} else {
-			/* TEST: flags of (all-ones AND reg): CF=OF=0, ZF, SF, PF. */
-			u64 res = insn_store_value(&in, gpr_get(v, in.reg));
-			u64 fl = vmread(VMCS_GUEST_RFLAGS) & ~0x8c5ULL;
-
-			fl |= res ? 0 : BIT(6);
-			fl |= (res >> (8 * in.mem_size - 1)) & 1 ? BIT(7) : 0;
-			fl |= __builtin_parity((u32)(res & 0xff)) ? 0 : BIT(2);
-			vmwrite(VMCS_GUEST_RFLAGS, fl);
-		}
+		if (!dev)
+			vm->unbacked_reads++;
+		load_result(v, &in, mode, val);
+		if (dev)
+			goto done;
 	}
 	if (vm->unbacked_reads + vm->unbacked_writes <= UNBACKED_LOG_LIMIT)
 		pr_warn("vm %s: %s %u bytes at unbacked guest-physical %#llx (RIP %#llx): %s%s",
@@ -515,13 +521,15 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 			in.kind == INSN_STORE ? "dropped" : "all ones",
 			vm->unbacked_reads + vm->unbacked_writes == UNBACKED_LOG_LIMIT ?
 			" (further ones only counted)" : "");
+done:
 	complete_instruction(v->rip + in.len);
 	return EXIT_RESUME;
 }
 
 static int h_intr_window(struct vcpu *v, u64 q)
 {
-	/* The guest can take an interrupt now; the run loop injects it. */
+	/* The guest can take an interrupt (or NMI) now; the run loop
+	 * injects it. */
 	(void)v; (void)q;
 	return EXIT_RESUME;
 }
@@ -546,6 +554,7 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_EXTERNAL_INT] = h_ext_int,
 	[EXIT_TRIPLE_FAULT] = h_triple_fault,
 	[EXIT_INTR_WINDOW] = h_intr_window,
+	[EXIT_NMI_WINDOW] = h_intr_window,
 	[EXIT_CPUID] = h_cpuid,
 	[EXIT_HLT] = h_hlt,
 	[EXIT_INVD] = h_skip,

@@ -64,12 +64,19 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	const struct vmx_msrs *m = &this_cpu()->vmx.raw;
 	u32 miss, pin, proc, proc2, exit, entry;
 
-	pin = vmx_ctl_compute(m->pinbased, PIN_EXT_INT_EXITING | PIN_NMI_EXITING, 0, &miss);
+	/* Virtual NMIs let tern see when the guest's NMI handler is done
+	 * and ask for an NMI window; without them a pending NMI waits for
+	 * the next exit. */
+	pin = vmx_ctl_compute(m->pinbased, PIN_EXT_INT_EXITING | PIN_NMI_EXITING,
+			      PIN_VIRTUAL_NMIS, &miss);
 	if (miss)
 		goto missing;
+	v->virtual_nmis = (pin & PIN_VIRTUAL_NMIS) &&
+			  (m->procbased >> 32 & PROC_NMI_WINDOW_EXITING);
 	proc = vmx_ctl_compute(m->procbased, PROC_HLT_EXITING | PROC_IO_BITMAPS |
 			       PROC_MSR_BITMAPS | PROC_SECONDARY_CONTROLS, 0, &miss);
-	/* Interrupt-window exiting is switched on when an injection waits. */
+	/* Interrupt-window (and NMI-window) exiting is switched on when an
+	 * injection waits. */
 	if (!(m->procbased >> 32 & PROC_INTR_WINDOW_EXITING)) {
 		miss = PROC_INTR_WINDOW_EXITING;
 		goto missing;
@@ -266,15 +273,40 @@ void vcpu_save_state(struct vcpu *v)
 	v->efer = vmread(VMCS_GUEST_IA32_EFER);
 }
 
-static void set_window_exiting(struct vcpu *v, bool on)
+static void set_proc_control(struct vcpu *v, u32 bit, bool on)
 {
-	u32 want = on ? v->proc_controls | PROC_INTR_WINDOW_EXITING :
-			v->proc_controls & ~PROC_INTR_WINDOW_EXITING;
+	u32 want = on ? v->proc_controls | bit : v->proc_controls & ~bit;
 
 	if (want != v->proc_controls) {
 		v->proc_controls = want;
 		vmwrite(VMCS_PROC_CONTROLS, want);
 	}
+}
+
+static void set_window_exiting(struct vcpu *v, bool on)
+{
+	set_proc_control(v, PROC_INTR_WINDOW_EXITING, on);
+}
+
+/*
+ * A pending NMI is injected unless the guest blocks NMIs (its handler has
+ * not executed IRET yet) or sits in a MOV-SS/STI shadow (SDM 3C 26.3.1.5
+ * and 24.4.2). Then an NMI window is asked for where the CPU has one.
+ */
+static bool inject_nmi(struct vcpu *v)
+{
+	u64 block = vmread(VMCS_GUEST_INTERRUPTIBILITY);
+
+	if (block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS | INTR_BLOCK_NMI)) {
+		if (v->virtual_nmis)
+			set_proc_control(v, PROC_NMI_WINDOW_EXITING, true);
+		return false;
+	}
+	__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELAXED);
+	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+	set_proc_control(v, PROC_NMI_WINDOW_EXITING, false);
+	v->stats.nmis_injected++;
+	return true;
 }
 
 /* The guest takes an external interrupt now: IF set, no STI/MOV-SS shadow. */
@@ -291,14 +323,21 @@ static void lapic_timer_fn(struct timer *t, void *arg)
 	(void)t; (void)arg;
 }
 
-/* Raise the virtual timer if due; a host timer follows its next deadline. */
+/*
+ * Raise the virtual timer if due; a host timer follows its next deadline.
+ * A deadline moved earlier (a tickless guest's idle timer replaced by a
+ * nearer one) re-arms it, or the guest would sleep until the old one.
+ */
 static void poll_lapic_timer(struct vcpu *v)
 {
 	u64 now = rdtsc(), next = vlapic_poll(&v->lapic, now);
 
-	if (next && !v->lapic_timer.armed)
-		timer_arm(&v->lapic_timer, tsc_to_ns(next > now ? next - now : 0) + 1,
-			  lapic_timer_fn, v);
+	if (!next || (v->lapic_timer.armed && v->lapic_timer_at <= next))
+		return;
+	timer_cancel(&v->lapic_timer);
+	v->lapic_timer_at = next;
+	timer_arm(&v->lapic_timer, tsc_to_ns(next > now ? next - now : 0) + 1,
+		  lapic_timer_fn, v);
 }
 
 /*
@@ -320,10 +359,18 @@ static void prepare_entry(struct vcpu *v)
 		v->stats.reinjected++;
 		return;
 	}
-	/* Hot path: no virtual timer armed, nothing requested. */
+	/* Hot path: no virtual timer armed, nothing requested. The first
+	 * vCPU keeps the platform's time (the PIT). */
 	if (v->lapic.deadline)
 		poll_lapic_timer(v);
+	if (v->id == 0)
+		vplat_poll(v->vm);
 	vec = vlapic_pending(&v->lapic);
+	if (v->nmi_pending && inject_nmi(v)) {
+		/* One event per entry: an interrupt waits for its window. */
+		set_window_exiting(v, vec >= 0);
+		return;
+	}
 	if (vec < 0) {
 		if (v->proc_controls & PROC_INTR_WINDOW_EXITING)
 			set_window_exiting(v, false);
@@ -344,8 +391,11 @@ static void halt_wait(struct vcpu *v)
 {
 	while (v->state == VCPU_HALTED && !v->stop_req) {
 		poll_lapic_timer(v);
-		if (vlapic_pending(&v->lapic) >= 0 &&
-		    (vmread(VMCS_GUEST_RFLAGS) & BIT(9))) {
+		if (v->id == 0)
+			vplat_poll(v->vm);
+		if (v->nmi_pending ||
+		    (vlapic_pending(&v->lapic) >= 0 &&
+		     (vmread(VMCS_GUEST_RFLAGS) & BIT(9)))) {
 			v->state = VCPU_RUNNING;
 			break;
 		}
@@ -432,6 +482,8 @@ void vcpu_run(struct vcpu *v)
 	}
 	vcpu_save_state(v);
 	timer_cancel(&v->lapic_timer);
+	if (v->id == 0)
+		timer_cancel(&v->vm->plat.pit_timer);
 	/* The pass-through MSRs must not carry this guest's values to the
 	 * next VM on this core (see core/vm.c). */
 	for (u32 m = 0xc0000081; m <= 0xc0000084; m++)

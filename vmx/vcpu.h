@@ -37,6 +37,7 @@ struct vcpu_stats {
 	u64 tsc_tern;			/* ticks handling exits */
 	u64 gp_injected;
 	u64 interrupts_injected;
+	u64 nmis_injected;
 	u64 reinjected;			/* events an exit interrupted */
 	u64 host_nmis;			/* NMIs that arrived in guest mode */
 };
@@ -65,9 +66,13 @@ struct vcpu {
 	struct vcpu_stats stats;
 	struct vlapic lapic;
 	struct timer lapic_timer;	/* host timer for the guest's next deadline */
+	u64 lapic_timer_at;		/* the deadline (TSC) it is armed for */
 	u32 proc_controls;		/* as written, to toggle window exiting */
 	u32 proc2_controls;
 	volatile int sipi_vector;	/* start-up vector received, -1: none */
+	volatile bool nmi_pending;	/* an NMI IPI waits for injection */
+	bool virtual_nmis;		/* the CPU tracks guest NMI blocking:
+					 * NMI-window exiting is available */
 };
 
 /* Run on the vCPU's own core until it stops; called from its idle loop. */

@@ -66,6 +66,11 @@
 #define VMCS_GUEST_IDTR_LIMIT		0x4812
 #define VMCS_GUEST_ES_AR		0x4814	/* ES..TR access rights: +2 each */
 #define VMCS_GUEST_INTERRUPTIBILITY	0x4824
+/* Guest interruptibility state bits (SDM 3C 25.4.2, table 25-3) */
+#define INTR_BLOCK_STI			BIT(0)
+#define INTR_BLOCK_MOV_SS		BIT(1)
+#define INTR_BLOCK_SMI			BIT(2)
+#define INTR_BLOCK_NMI			BIT(3)
 #define VMCS_GUEST_ACTIVITY		0x4826
 #define VMCS_GUEST_SYSENTER_CS		0x482a
 #define VMCS_PREEMPTION_TIMER		0x482e

@@ -4,7 +4,7 @@
  * (hypervisor leaf, VMX hidden), VMCALL, port I/O, MSRs (an unknown one
  * must #GP), and prints what it saw; ends through the exit port with
  * 0 (all passed) or 1. Counts it causes, for `vm stats` checks:
- * 3 CPUID, 101 VMCALL, 64 OUT + 1 IN to port 0x80, 2 RDMSR (1 #GP),
+ * 3 CPUID, 101 VMCALL, 64 OUT + 1 IN to port 0x99 (unclaimed), 2 RDMSR (1 #GP),
  * 3 EPT violations on unbacked memory (2 reads, 1 write). It also finds
  * tern's ACPI tables (RSDP in 0xe0000-0xfffff, XSDT, MADT) and counts CPUs.
  */
@@ -70,9 +70,9 @@ guest_main:
 
 	/* Unclaimed port: writes vanish, reads are all ones. */
 	movl	$64, %ecx
-3:	outb	%al, $0x80
+3:	outb	%al, $0x99
 	loop	3b
-	inb	$0x80, %al
+	inb	$0x99, %al
 	cmpb	$0xff, %al
 	CHECK(e, m_io)
 	movl	$m_io_ok, %esi

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Build a gzip'ed newc initramfs: busybox-static, a /dev/console node, and
-an /init that reports a marker with the CPU count through /dev/kmsg (the
-kernel's polled console: tern has no interrupt controller for the UART's
-interrupts yet, which a tty needs), then tries a shell and stays alive.
+an /init that reports a marker with the CPU count through /dev/kmsg, then
+runs busybox shells on the console (ttyS0, interrupt-driven through tern's
+I/O APIC) with job control, one after another.
 
     mkinitrd.py BUSYBOX OUT.gz
 """
@@ -18,10 +18,12 @@ INIT = r"""#!/bin/busybox sh
 n=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
 echo "TERN-LINUX-INIT: /init running, $n CPU(s) in /proc/cpuinfo" > /dev/kmsg
 /bin/busybox --install -s /bin
-export PATH=/bin
-/bin/busybox sh
-echo "TERN-LINUX-INIT: the shell ended; idling" > /dev/kmsg
-while :; do /bin/busybox sleep 3600; done
+export PATH=/bin HOME=/ PS1='tern-guest# '
+while :; do
+	setsid cttyhack sh
+	echo "TERN-LINUX-INIT: the shell ended; starting another" > /dev/kmsg
+	sleep 1
+done
 """
 
 

@@ -29,7 +29,7 @@ def main():
     finally:
         m.stop()
     figs = re.findall(r"bench: (\w+) (\d+) TSC ticks per exit round trip", con)
-    if len(figs) != 3:
+    if len(figs) != 4:
         print(con)
         sys.exit("bench: the guest did not report its figures")
     print("exit round trip, Bochs corei7_icelake_u, emulated instructions:")

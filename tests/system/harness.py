@@ -69,6 +69,8 @@ class Machine:
         self.transcript = ""
         self.tmp = tempfile.mkdtemp(prefix="tern-%s-" % name)
         self.start_time = None
+        # The serial transcript, written as it arrives (tail -f it).
+        self.live = open(os.path.join(self.logdir, name + ".serial"), "w")
 
     # -- emulators --
     def qemu_uefi(self, esp, smp=4, mem=512, extra=()):
@@ -157,20 +159,31 @@ magic_break: enabled=1
         text = ANSI.sub("", text)
         self.buf += text
         self.transcript += text
+        self.live.write(text)
+        self.live.flush()
         return True
 
     CRASH = re.compile(r"^\*\*\* tern(?: panic)?.*$", re.M)
 
-    def expect(self, pattern, timeout=60, crash_ok=False):
+    def expect(self, pattern, timeout=60, crash_ok=False, fail=None):
         """Wait for a regex in the output; return the match, consume up to it.
-        A tern exception dump or panic fails at once unless crash_ok."""
+        A tern exception dump or panic fails at once unless crash_ok; so
+        does output matching the regex fail (a guest's own distress)."""
         rx = re.compile(pattern, re.M)
+        bad = re.compile(fail, re.M) if fail else None
         deadline = time.monotonic() + timeout
         while True:
             m = rx.search(self.buf)
             if m:
                 self.buf = self.buf[m.end():]
                 return m
+            b = bad.search(self.buf) if bad else None
+            if b:
+                time.sleep(2)
+                self._read()
+                raise TestFailure("%s: %r while waiting for /%s/:\n%s"
+                                  % (self.name, b.group(0), pattern,
+                                     self.transcript[-2500:]))
             c = None if crash_ok else self.CRASH.search(self.buf)
             if c:
                 time.sleep(0.5)
@@ -215,8 +228,7 @@ magic_break: enabled=1
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        with open(os.path.join(self.logdir, self.name + ".serial"), "w") as f:
-            f.write(self.transcript)
+        self.live.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 

@@ -45,6 +45,8 @@ int main(void)
 	srunner_add_suite(sr, loader_linux_suite());
 	srunner_add_suite(sr, msr_bitmap_suite());
 	srunner_add_suite(sr, vrtc_suite());
+	srunner_add_suite(sr, vioapic_suite());
+	srunner_add_suite(sr, vdevices_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

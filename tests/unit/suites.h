@@ -24,6 +24,8 @@ Suite *guest_acpi_suite(void);
 Suite *loader_linux_suite(void);
 Suite *msr_bitmap_suite(void);
 Suite *vrtc_suite(void);
+Suite *vioapic_suite(void);
+Suite *vdevices_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

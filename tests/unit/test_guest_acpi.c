@@ -33,11 +33,38 @@ START_TEST(parses_back)
 	ck_assert(ai.cpus[2].x2apic_entry);
 	ck_assert_uint_eq(ai.cpus[2].apic_id, 300);
 	ck_assert(ai.cpus[1].enabled);
-	ck_assert_uint_eq(ai.nioapics, 0);		/* none emulated yet */
-	ck_assert(!(ai.madt_flags & MADT_PCAT_COMPAT));
+	ck_assert_uint_eq(ai.nioapics, 1);
+	ck_assert_uint_eq(ai.ioapics[0].addr, 0xfec00000);
+	ck_assert_uint_eq(ai.ioapics[0].gsi_base, 0);
+	ck_assert_uint_eq(ai.nisos, 2);
+	ck_assert_uint_eq(ai.isos[0].source, 0);	/* the PIT on pin 2 */
+	ck_assert_uint_eq(ai.isos[0].gsi, 2);
+	ck_assert_uint_eq(ai.isos[1].source, 9);	/* SCI: level, high */
+	ck_assert_uint_eq(ai.isos[1].flags, 0xd);
+	ck_assert(ai.madt_flags & MADT_PCAT_COMPAT);
 	ck_assert(ai.has_fadt);
-	ck_assert(ai.fadt_flags & FADT_HW_REDUCED);
-	ck_assert_uint_eq(ai.pm_tmr, 0);
+	ck_assert(!(ai.fadt_flags & FADT_HW_REDUCED));
+	ck_assert_uint_eq(ai.sci_irq, 9);
+	ck_assert_uint_eq(ai.smi_cmd, 0);		/* always in ACPI mode */
+	ck_assert_uint_eq(ai.pm1a_cnt, 0x604);
+	ck_assert_uint_eq(ai.pm_tmr, 0x608);
+	ck_assert(ai.pm_tmr_32bit);
+	ck_assert(ai.has_reset_reg);
+	ck_assert_uint_eq(ai.reset_reg.address, 0xcf9);
+	ck_assert_uint_eq(ai.reset_value, 6);
+	ck_assert_uint_eq(ai.century, 0x32);
+	ck_assert(!(ai.iapc_boot_arch & 2));		/* no 8042 */
+	ck_assert(ai.has_s5);
+	ck_assert_uint_eq(ai.s5_typa, 5);
+	/* The FACS: 64-byte aligned, where the FADT says. */
+	{
+		u32 facs = mem[ai.tables[1].pa + 36] | mem[ai.tables[1].pa + 37] << 8 |
+			   mem[ai.tables[1].pa + 38] << 16;
+
+		ck_assert_str_eq(ai.tables[1].sig, "FACP");
+		ck_assert_uint_eq(facs % 64, 0);
+		ck_assert(!memcmp(mem + facs, "FACS", 4));
+	}
 	ck_assert_str_eq(ai.tables[0].oem_id, "TERN");
 }
 END_TEST

@@ -117,29 +117,117 @@ START_TEST(ipis)
 	ck_assert_int_eq(vlapic_pending(&l), 0x33);
 	vlapic_ack(&l, 0x33);
 	vlapic_write(&l, 0xb0, 0, 0);
-	vlapic_write(&l, 0x300, (0ULL << 32) | 0x44, 0);	/* fixed, to ID 0 */
+	vlapic_write(&l, 0x300, (1 << 18) | 0x44, 0);	/* shorthand self */
 	ck_assert_int_eq(vlapic_pending(&l), 0x44);
-	vlapic_write(&l, 0x300, (5ULL << 32) | 0x45, 0);	/* to another vCPU */
-	ck_assert(l.ipi.valid);
+	ck_assert(!l.ipi.valid);
+	ck_assert_uint_eq(l.self_ipis, 2);
+	vlapic_write(&l, 0x300, (5ULL << 32) | 0x45, 0);	/* to APIC 5 */
+	ck_assert(l.ipi.valid && l.ipi.x2apic && !l.ipi.logical);
 	ck_assert_uint_eq(l.ipi.dest, 5);
 	ck_assert_uint_eq(l.ipi.vector, 0x45);
 	ck_assert_uint_eq(l.ipi.mode, ICR_MODE_FIXED);
-	ck_assert_uint_eq(l.self_ipis, 2);
+	vlapic_write(&l, 0x300, (0x10002ULL << 32) | BIT(11) | 0x46, 0);
+	ck_assert(l.ipi.logical);
+	ck_assert_uint_eq(l.ipi.dest, 0x10002);
 	l.ipi.valid = false;
 	/* xAPIC INIT and start-up to APIC 1, destination from ICR high. */
 	l.x2apic = false;
 	vlapic_write(&l, 0x310, 1 << 24, 0);
 	vlapic_write(&l, 0x300, 0x4500, 0);
 	ck_assert(l.ipi.valid && l.ipi.mode == ICR_MODE_INIT && l.ipi.assert);
+	ck_assert(!l.ipi.x2apic);
 	ck_assert_uint_eq(l.ipi.dest, 1);
 	vlapic_write(&l, 0x300, 0x4607, 0);
 	ck_assert_uint_eq(l.ipi.mode, ICR_MODE_STARTUP);
 	ck_assert_uint_eq(l.ipi.vector, 7);
-	/* All-but-self, and an NMI (not supported: counted). */
+	/* All-but-self; an NMI is sent; an SMI is refused and counted. */
 	vlapic_write(&l, 0x300, (3 << 18) | 0x50, 0);
 	ck_assert_uint_eq(l.ipi.shorthand, 3);
 	vlapic_write(&l, 0x300, 0x400, 0);
+	ck_assert_uint_eq(l.ipi.mode, ICR_MODE_NMI);
+	ck_assert_uint_eq(l.bad_writes, 0);
+	vlapic_write(&l, 0x300, 0x200, 0);
 	ck_assert_uint_eq(l.bad_writes, 1);
+}
+END_TEST
+
+static struct vlapic_ipi xipi(u32 shorthand, bool logical, u32 dest)
+{
+	struct vlapic_ipi i = { .valid = true, .shorthand = (u8)shorthand,
+				.logical = logical, .dest = dest };
+
+	return i;
+}
+
+/* Destinations as SDM 3A 11.6.2 defines them, the way Linux uses them. */
+START_TEST(destinations_xapic)
+{
+	struct vlapic a, b;
+	struct vlapic_ipi i;
+
+	vlapic_reset(&a, 0);
+	vlapic_reset(&b, 1);
+	/* Flat model (DFR reset value), one LDR bit per CPU. */
+	vlapic_write(&a, 0xd0, 0x01u << 24, 0);
+	vlapic_write(&b, 0xd0, 0x02u << 24, 0);
+	i = xipi(0, true, 0x02);
+	ck_assert(!vlapic_accepts(&a, &i, true));
+	ck_assert(vlapic_accepts(&b, &i, false));
+	i = xipi(0, true, 0x03);		/* multicast, sender included */
+	ck_assert(vlapic_accepts(&a, &i, true) && vlapic_accepts(&b, &i, false));
+	i = xipi(0, false, 1);			/* physical */
+	ck_assert(!vlapic_accepts(&a, &i, true) && vlapic_accepts(&b, &i, false));
+	i = xipi(0, false, 2);			/* nobody */
+	ck_assert(!vlapic_accepts(&a, &i, true) && !vlapic_accepts(&b, &i, false));
+	i = xipi(0, false, 0xff);		/* broadcast */
+	ck_assert(vlapic_accepts(&a, &i, true) && vlapic_accepts(&b, &i, false));
+	i = xipi(1, false, 1);			/* shorthands ignore dest */
+	ck_assert(vlapic_accepts(&a, &i, true) && !vlapic_accepts(&b, &i, false));
+	i = xipi(2, false, 0);
+	ck_assert(vlapic_accepts(&a, &i, true) && vlapic_accepts(&b, &i, false));
+	i = xipi(3, false, 0);
+	ck_assert(!vlapic_accepts(&a, &i, true) && vlapic_accepts(&b, &i, false));
+	/* Cluster model: cluster in 7:4, member bits in 3:0. */
+	vlapic_write(&b, 0xe0, 0x0fffffff, 0);
+	vlapic_write(&b, 0xd0, 0x12u << 24, 0);
+	i = xipi(0, true, 0x12);
+	ck_assert(vlapic_accepts(&b, &i, false));
+	i = xipi(0, true, 0x13);
+	ck_assert(vlapic_accepts(&b, &i, false));
+	i = xipi(0, true, 0x22);
+	ck_assert(!vlapic_accepts(&b, &i, false));
+	i = xipi(0, true, 0x11);
+	ck_assert(!vlapic_accepts(&b, &i, false));
+	i = xipi(0, true, 0xff);
+	ck_assert(vlapic_accepts(&b, &i, false));
+}
+END_TEST
+
+START_TEST(destinations_x2apic)
+{
+	struct vlapic c;
+	struct vlapic_ipi i;
+	u64 v;
+
+	vlapic_reset(&c, 17);
+	c.x2apic = true;
+	/* The LDR follows from the ID: cluster 1, bit 1. */
+	ck_assert(vlapic_read(&c, 0xd0, 0, &v));
+	ck_assert_uint_eq(v, 0x10002);
+	i = xipi(0, true, 0x10002);
+	i.x2apic = true;
+	ck_assert(vlapic_accepts(&c, &i, false));
+	i.dest = 0x10006;
+	ck_assert(vlapic_accepts(&c, &i, false));
+	i.dest = 0x00002;			/* same bit, cluster 0 */
+	ck_assert(!vlapic_accepts(&c, &i, false));
+	i.logical = false;
+	i.dest = 17;
+	ck_assert(vlapic_accepts(&c, &i, false));
+	i.dest = 0xff;				/* not broadcast in x2APIC */
+	ck_assert(!vlapic_accepts(&c, &i, false));
+	i.dest = 0xffffffff;
+	ck_assert(vlapic_accepts(&c, &i, false));
 }
 END_TEST
 
@@ -155,6 +243,8 @@ Suite *vlapic_suite(void)
 	tcase_add_test(tc, timer_periodic_and_masked);
 	tcase_add_test(tc, timer_tsc_deadline);
 	tcase_add_test(tc, ipis);
+	tcase_add_test(tc, destinations_xapic);
+	tcase_add_test(tc, destinations_x2apic);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The PC around a VM's vCPUs, laid out like QEMU's q35: the I/O APIC
+ * (0xfec00000), the 8259 pair, the 8254 PIT, COM1 with IRQ 4, and the
+ * ACPI PM registers of the FADT (PM1a event/control, PM timer) at ICH9's
+ * PMBASE 0x600. It routes device lines (ISA IRQ n is I/O APIC pin n, IRQ 0
+ * pin 2 as the MADT says) and delivers APIC messages, IPIs included, to
+ * the VM's own vCPUs. One lock per VM serializes the devices; any core
+ * may raise a line (the shell types into COM1 from core 0).
+ */
+#ifndef TERN_CORE_VPLATFORM_H
+#define TERN_CORE_VPLATFORM_H
+
+#include "core/spinlock.h"
+#include "core/timer.h"
+#include "core/types.h"
+#include "core/vioapic.h"
+#include "core/vlapic.h"
+#include "core/vpic.h"
+#include "core/vpit.h"
+#include "core/vuart.h"
+
+/* ACPI fixed hardware (ACPI 6.5 4.8), at ICH9's PMBASE as q35 has it */
+#define VPM_BASE		0x600
+#define VPM_PM1_STS		(VPM_BASE + 0)
+#define VPM_PM1_EN		(VPM_BASE + 2)
+#define VPM_PM1_CNT		(VPM_BASE + 4)
+#define VPM_TMR			(VPM_BASE + 8)
+#define VPM_LEN			12
+#define VPM_TMR_HZ		3579545ULL
+#define PM1_CNT_SCI_EN		BIT(0)
+#define PM1_CNT_SLP_TYP(v)	(((v) >> 10) & 7)
+#define PM1_CNT_SLP_EN		BIT(13)
+#define VPM_S5_TYP		5	/* the DSDT's \_S5 package */
+
+#define PORT_COM1		0x3f8
+#define VPLAT_SCI_IRQ		9
+#define VPLAT_COM1_IRQ		4
+#define VPLAT_PIT_PIN		2	/* ISA IRQ 0 on I/O APIC pin 2 */
+
+struct vm;
+struct vcpu;
+
+struct vplatform {
+	spinlock_t lock;
+	struct vioapic ioapic;
+	struct vpic pic;
+	struct vpit pit;
+	struct vuart uart;
+	bool uart_line;
+	u16 pm1_en, pm1_cnt;
+	bool powered_off;		/* the guest entered S5 */
+	struct timer pit_timer;		/* on the first vCPU's core */
+	u64 pit_timer_at;		/* the PIT tick it is armed for */
+	u64 pit_irqs;
+};
+
+void vplat_reset(struct vm *vm);
+/* Port I/O and MMIO the platform claims (false: not its). */
+bool vplat_io_in(struct vm *vm, u16 port, u32 size, u32 *val);
+bool vplat_io_out(struct vm *vm, u16 port, u32 size, u32 val);
+bool vplat_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val);
+/*
+ * An APIC message (IPI or I/O APIC) to every vCPU of the VM that accepts
+ * it; from: the sending vCPU, or NULL. level: the vector's EOI must come
+ * back through vplat_lapic_eoi().
+ */
+void vplat_deliver(struct vm *vm, struct vcpu *from, const struct vlapic_ipi *msg, bool level);
+void vplat_lapic_eoi(struct vm *vm, u8 vector);
+/* The first vCPU's core, before each entry and while halted. */
+void vplat_poll(struct vm *vm);
+/* The operator typed c at `vm console`; false: the guest's FIFO is full. */
+bool vplat_console_input(struct vm *vm, u8 c);
+
+#endif
