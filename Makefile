@@ -33,7 +33,7 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
-.PHONY: all deps newlib iso linux-iso esp guests bench run run-linux run-qemu run-bochs test unit system \
+.PHONY: all deps newlib iso linux-iso esp guests bench run run-linux run-guests run-qemu run-bochs test unit system \
 	test-qemu-uefi test-qemu-grub test-bochs test-kvm bench clean help
 
 all: $(BUILD)/tern.elf $(BUILD)/tern.efi $(BUILD)/tern.iso
@@ -41,8 +41,8 @@ all: $(BUILD)/tern.elf $(BUILD)/tern.efi $(BUILD)/tern.iso
 help:
 	@echo "make deps        install build and test packages (apt-get, needs root)"
 	@echo "make             build/tern.elf (multiboot2), build/tern.efi (UEFI), build/tern.iso"
-	@echo "make run         boot tern in Bochs (VT-x) and attach to its serial shell"
-	@echo "make run-linux   tern in Bochs with a Linux VM (Debian's kernel); vm console linux"
+	@echo "make run         tern in Bochs (VT-x) with a Linux VM; attach to tern>, then vm console linux"
+	@echo "make run-guests  tern in Bochs with the test guests (tests/guests/tern.cfg)"
 	@echo "make run-qemu    boot tern.efi in QEMU q35 + OVMF + VT-d and attach"
 	@echo "make test        every test: unit tests, then system tests in QEMU and Bochs"
 	@echo "make unit        host unit tests only (ASan/UBSan)"
@@ -132,13 +132,17 @@ usb: $(BUILD)/tern.iso
 	cp $(BUILD)/tern.iso $(BUILD)/tern-usb.img
 	@echo "write with: dd if=$(BUILD)/tern-usb.img of=/dev/sdX bs=4M conv=fsync"
 
-run: $(BUILD)/tern.iso
+# The default: tern in Bochs with the Linux VM, which starts by itself.
+run: $(BUILD)/tern-linux.iso
+	$(PYTHON) tests/tools/run.py bochs-linux $(BUILD)
+
+run-linux: run
+
+# tern in Bochs with the test guests of tests/guests/tern.cfg.
+run-guests: $(BUILD)/tern.iso
 	$(PYTHON) tests/tools/run.py bochs $(BUILD)
 
-run-bochs: run
-
-run-linux: $(BUILD)/tern-linux.iso
-	$(PYTHON) tests/tools/run.py bochs-linux $(BUILD)
+run-bochs: run-guests
 
 run-qemu: esp
 	$(PYTHON) tests/tools/run.py qemu-uefi $(BUILD)
