@@ -33,7 +33,7 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
-.PHONY: all deps newlib iso linux-iso esp guests bench run run-linux run-guests run-qemu run-bochs test unit system \
+.PHONY: acpi-check all deps newlib iso linux-iso esp guests bench run run-linux run-guests run-qemu run-bochs test unit system \
 	test-qemu-uefi test-qemu-grub test-bochs test-kvm bench clean help
 
 all: $(BUILD)/tern.elf $(BUILD)/tern.efi $(BUILD)/tern.iso
@@ -153,7 +153,7 @@ UNIT_SRCS := core/report.c mm/memmap.c mm/pmm.c mm/paging.c core/acpi.c iommu/dm
 	vmx/controls.c vmx/exit_names.c core/config.c core/loader_mb1.c \
 	vmx/insn.c vmx/guest_walk.c core/vlapic.c core/guest_acpi.c \
 	core/loader_linux.c vmx/msr_bitmap.c core/vrtc.c \
-	core/vioapic.c core/vuart.c core/vpit.c core/vpic.c
+	core/vioapic.c core/vuart.c core/vpit.c core/vpic.c core/vpci.c
 UNIT_TESTS := $(wildcard tests/unit/test_*.c)
 UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -167,8 +167,27 @@ $(BUILD)/unit/run_tests: $(UNIT_TESTS) tests/unit/main.c $(UNIT_SRCS) \
 	$(CC) $(UCFLAGS) -o $@ tests/unit/main.c $(UNIT_TESTS) \
 		$(UNIT_SRCS) $(ULIBS)
 
-unit: $(BUILD)/unit/run_tests
+unit: $(BUILD)/unit/run_tests acpi-check
 	CK_FORK=yes ./$(BUILD)/unit/run_tests
+
+# The guest's ACPI tables through ACPICA's own disassembler: the AML must
+# decode to the devices tern means (the root bridge, \_S5).
+$(BUILD)/unit/dump_guest_acpi: tests/tools/dump_guest_acpi.c core/guest_acpi.c core/acpi.c \
+		core/report.c iommu/dmar.c $(wildcard core/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -o $@ $(filter %.c,$^)
+
+acpi-check: $(BUILD)/unit/dump_guest_acpi
+	rm -rf $(BUILD)/unit/acpi && mkdir -p $(BUILD)/unit/acpi
+	./$(BUILD)/unit/dump_guest_acpi $(BUILD)/unit/acpi
+	cd $(BUILD)/unit/acpi && for t in *.aml; do iasl -d $$t >/dev/null 2>iasl.err || \
+		{ cat iasl.err; echo "acpi-check: iasl cannot disassemble $$t"; exit 1; }; done
+	grep -q 'Device (PCI0)' $(BUILD)/unit/acpi/DSDT.dsl
+	grep -q 'EisaId ("PNP0A08")' $(BUILD)/unit/acpi/DSDT.dsl
+	grep -q 'Name (_S5, Package' $(BUILD)/unit/acpi/DSDT.dsl
+	grep -q 'Base Address : 00000000B0000000' $(BUILD)/unit/acpi/MCFG.dsl
+	grep -q 'PM Timer Block Address : 00000608' $(BUILD)/unit/acpi/FACP.dsl
+	@echo "acpi-check: guest DSDT, FADT, MADT, MCFG, XSDT disassemble as intended"
 
 system: all esp $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD)

@@ -4,10 +4,12 @@
 #include "core/acpi.h"
 #include "core/guest_acpi.h"
 #include "core/vioapic.h"
+#include "core/vpci.h"
 #include "core/vplatform.h"
 
 #define FADT_LEN	276	/* ACPI 6.x */
 #define FACS_LEN	64
+#define MCFG_LEN	(44 + 16)	/* one allocation */
 
 /* FADT flags and IA-PC boot architecture flags (ACPI 6.5 tables 5.10/5.11) */
 #define FADT_WBINVD		BIT(0)
@@ -53,15 +55,166 @@ static void gas_io(u8 *p, u8 bits, u8 access, u16 port)
 }
 
 /*
- * DSDT body (AML, ACPI 6.5 ch. 20): Name (_S5, Package () { 5, 5, 0, 0 }),
- * the PM1 control sleep type for soft-off that tern's PM block honours.
+ * The DSDT's AML (ACPI 6.5 ch. 20), made by a small emitter: \_S5 (the
+ * sleep type tern's PM block honours) and \_SB.PCI0, the PCI root bridge
+ * (PNP0A08) of bus 0 with the resources q35 gives it: bus 0, the 0xcf8
+ * config ports, the I/O space around them and the 32-bit MMIO hole below
+ * the I/O APIC. PkgLengths always take two bytes (legal, and simple).
  */
-static const u8 dsdt_aml[] = {
-	0x08, '_', 'S', '5', '_',		/* NameOp _S5_ */
-	0x12, 0x08, 0x04,			/* PackageOp, PkgLength, 4 elements */
-	0x0a, VPM_S5_TYP, 0x0a, VPM_S5_TYP,	/* BytePrefix 5, BytePrefix 5 */
-	0x00, 0x00,				/* Zero, Zero */
+struct aml {
+	u8 *p;
+	u32 n;
 };
+
+static void aml_bytes(struct aml *a, const void *b, u32 len)
+{
+	memcpy(a->p + a->n, b, len);
+	a->n += len;
+}
+
+static void aml_byte(struct aml *a, u8 b)
+{
+	a->p[a->n++] = b;
+}
+
+static void aml_u16(struct aml *a, u16 v)
+{
+	aml_byte(a, (u8)v);
+	aml_byte(a, (u8)(v >> 8));
+}
+
+static void aml_u32(struct aml *a, u32 v)
+{
+	aml_u16(a, (u16)v);
+	aml_u16(a, (u16)(v >> 16));
+}
+
+static u32 aml_pkg_open(struct aml *a)
+{
+	a->n += 2;
+	return a->n - 2;
+}
+
+static void aml_pkg_close(struct aml *a, u32 at)
+{
+	u32 len = a->n - at;		/* counts the PkgLength itself */
+
+	a->p[at] = (u8)(0x40 | (len & 0xf));
+	a->p[at + 1] = (u8)(len >> 4);
+}
+
+/* Name (NAME, DWord) for an EISA ID such as PNP0A08, or a small integer. */
+static void aml_name_dword(struct aml *a, const char *name, u32 v)
+{
+	aml_byte(a, 0x08);			/* NameOp */
+	aml_bytes(a, name, 4);
+	aml_byte(a, 0x0c);			/* DWordPrefix */
+	aml_u32(a, v);
+}
+
+static void aml_name_zero(struct aml *a, const char *name)
+{
+	aml_byte(a, 0x08);
+	aml_bytes(a, name, 4);
+	aml_byte(a, 0x00);			/* ZeroOp */
+}
+
+/* Word address space descriptor (ACPI 6.5 6.4.3.5.3): producer, fixed. */
+static void res_word(struct aml *a, u8 type, u8 tflags, u16 min, u16 max)
+{
+	aml_byte(a, 0x88);
+	aml_u16(a, 13);
+	aml_byte(a, type);			/* 1 I/O, 2 bus number */
+	aml_byte(a, 0x0c);			/* MinFixed, MaxFixed, producer */
+	aml_byte(a, tflags);
+	aml_u16(a, 0);				/* granularity */
+	aml_u16(a, min);
+	aml_u16(a, max);
+	aml_u16(a, 0);				/* translation */
+	aml_u16(a, (u16)(max - min + 1));
+}
+
+static void res_dword_mem(struct aml *a, u32 min, u32 max)
+{
+	aml_byte(a, 0x87);			/* DWord address space */
+	aml_u16(a, 23);
+	aml_byte(a, 0);				/* memory */
+	aml_byte(a, 0x0c);
+	aml_byte(a, 0x01);			/* read-write, non-cacheable */
+	aml_u32(a, 0);
+	aml_u32(a, min);
+	aml_u32(a, max);
+	aml_u32(a, 0);
+	aml_u32(a, max - min + 1);
+}
+
+#define EISA_PNP0A08	0x080ad041
+#define EISA_PNP0A03	0x030ad041
+
+static u32 dsdt_aml(u8 *out)
+{
+	struct aml a = { out, 0 };
+	u32 scope, dev, buf;
+
+	/* Name (_S5, Package () { 5, 5, 0, 0 }) */
+	aml_byte(&a, 0x08);
+	aml_bytes(&a, "_S5_", 4);
+	aml_byte(&a, 0x12);			/* PackageOp */
+	scope = aml_pkg_open(&a);
+	aml_byte(&a, 4);
+	aml_byte(&a, 0x0a);
+	aml_byte(&a, VPM_S5_TYP);
+	aml_byte(&a, 0x0a);
+	aml_byte(&a, VPM_S5_TYP);
+	aml_byte(&a, 0x00);
+	aml_byte(&a, 0x00);
+	aml_pkg_close(&a, scope);
+
+	/* Scope (\_SB) { Device (PCI0) { ... } } */
+	aml_byte(&a, 0x10);			/* ScopeOp */
+	scope = aml_pkg_open(&a);
+	aml_bytes(&a, "\\_SB_", 5);
+	aml_byte(&a, 0x5b);			/* ExtOpPrefix */
+	aml_byte(&a, 0x82);			/* DeviceOp */
+	dev = aml_pkg_open(&a);
+	aml_bytes(&a, "PCI0", 4);
+	aml_name_dword(&a, "_HID", EISA_PNP0A08);
+	aml_name_dword(&a, "_CID", EISA_PNP0A03);
+	aml_name_zero(&a, "_SEG");
+	aml_name_zero(&a, "_BBN");
+	aml_name_zero(&a, "_UID");
+	aml_byte(&a, 0x08);
+	aml_bytes(&a, "_CRS", 4);
+	aml_byte(&a, 0x11);			/* BufferOp */
+	buf = aml_pkg_open(&a);
+	aml_byte(&a, 0x0b);			/* WordPrefix: the size follows */
+	{
+		u32 size_at = a.n, start;
+
+		aml_u16(&a, 0);
+		start = a.n;
+		res_word(&a, 2, 0, 0, 0);				/* bus 0 */
+		aml_byte(&a, 0x47);		/* I/O port descriptor */
+		aml_byte(&a, 0x01);		/* 16-bit decode */
+		aml_u16(&a, VPCI_PORT_ADDR);
+		aml_u16(&a, VPCI_PORT_ADDR);
+		aml_byte(&a, 1);
+		aml_byte(&a, 8);
+		res_word(&a, 1, 0x03, 0x0000, 0x0cf7);		/* I/O windows */
+		res_word(&a, 1, 0x03, 0x0d00, 0xffff);
+		res_dword_mem(&a, 0xc0000000, (u32)VIOAPIC_BASE - 1);
+		aml_byte(&a, 0x79);		/* end tag, checksum 0 */
+		aml_byte(&a, 0x00);
+		a.p[size_at] = (u8)(a.n - start);
+		a.p[size_at + 1] = (u8)((a.n - start) >> 8);
+	}
+	aml_pkg_close(&a, buf);
+	aml_pkg_close(&a, dev);
+	aml_pkg_close(&a, scope);
+	return a.n;
+}
+
+#define DSDT_AML_MAX	256
 
 static u8 *madt_iso(u8 *p, u8 irq, u32 gsi, u16 flags)
 {
@@ -76,7 +229,7 @@ static u8 *madt_iso(u8 *p, u8 irq, u32 gsi, u16 flags)
 
 u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *ids)
 {
-	u32 off = 0, rsdp, xsdt, madt, fadt, facs, dsdt, dsdt_len, madt_len;
+	u32 off = 0, rsdp, xsdt, madt, mcfg, fadt, facs, dsdt, dsdt_len, madt_len;
 	u8 *t;
 
 	memset(buf, 0, GUEST_ACPI_SIZE);
@@ -85,7 +238,7 @@ u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *ids)
 	facs = off;
 	off += FACS_LEN;
 	dsdt = off;
-	dsdt_len = ACPI_SDT_HEADER_LEN + sizeof(dsdt_aml);
+	dsdt_len = ACPI_SDT_HEADER_LEN + DSDT_AML_MAX;	/* trimmed below */
 	off += dsdt_len;
 	off = ALIGN_UP(off, 8);
 	fadt = off;
@@ -97,8 +250,10 @@ u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *ids)
 		madt_len += ids[i] < 255 ? 8 : 16;
 	off += madt_len;
 	off = ALIGN_UP(off, 8);
+	mcfg = off;
+	off += MCFG_LEN;
 	xsdt = off;
-	off += ACPI_SDT_HEADER_LEN + 2 * 8;
+	off += ACPI_SDT_HEADER_LEN + 3 * 8;
 	if (off > GUEST_ACPI_SIZE)
 		return 0;
 
@@ -109,8 +264,8 @@ u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *ids)
 	t[32] = 2;				/* version */
 
 	t = buf + dsdt;
+	dsdt_len = ACPI_SDT_HEADER_LEN + dsdt_aml(t + ACPI_SDT_HEADER_LEN);
 	header(t, "DSDT", dsdt_len, 2);
-	memcpy(t + ACPI_SDT_HEADER_LEN, dsdt_aml, sizeof(dsdt_aml));
 	seal(t, dsdt_len);
 
 	/*
@@ -188,11 +343,21 @@ u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *ids)
 	}
 	seal(t, madt_len);
 
+	/* MCFG (PCI Firmware 3.2 4.1.2): ECAM for segment 0, bus 0. */
+	t = buf + mcfg;
+	header(t, "MCFG", MCFG_LEN, 1);
+	put64(t + 44, VPCI_ECAM_BASE);
+	put16(t + 52, 0);			/* segment */
+	t[54] = 0;				/* start bus */
+	t[55] = 0;				/* end bus */
+	seal(t, MCFG_LEN);
+
 	t = buf + xsdt;
-	header(t, "XSDT", ACPI_SDT_HEADER_LEN + 16, 1);
+	header(t, "XSDT", ACPI_SDT_HEADER_LEN + 24, 1);
 	put64(t + 36, base + fadt);
 	put64(t + 44, base + madt);
-	seal(t, ACPI_SDT_HEADER_LEN + 16);
+	put64(t + 52, base + mcfg);
+	seal(t, ACPI_SDT_HEADER_LEN + 24);
 
 	t = buf + rsdp;
 	memcpy(t, "RSD PTR ", 8);

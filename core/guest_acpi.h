@@ -3,8 +3,8 @@
  * ACPI tables tern gives a VM (ACPI 6.5 ch. 5): RSDP (rev 2) in the BIOS
  * area where firmware puts it, an XSDT, a MADT (one local APIC per vCPU,
  * the I/O APIC, IRQ 0 on pin 2, PC-AT 8259s), a FADT with the PM1 blocks
- * and PM timer of core/vplatform.h, a FACS, and a DSDT naming \_S5. They
- * list only what tern emulates: no PCI, HPET or 8042 yet.
+ * and PM timer of core/vplatform.h, a FACS, an MCFG for bus 0's ECAM, and
+ * a DSDT naming \_S5. They list only what tern emulates: no HPET or 8042.
  */
 #ifndef TERN_CORE_GUEST_ACPI_H
 #define TERN_CORE_GUEST_ACPI_H

@@ -228,10 +228,12 @@ static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t
 	struct linux_image li;
 	u64 load, initrd = 0, initrd_size = 0, top;
 	char why[128];
-	struct e820_entry e820[3] = {
+	struct e820_entry e820[4] = {
 		{ 0, 0x9fc00, E820_RAM },
 		{ 0xe0000, 0x20000, E820_RESERVED },
 		{ SZ_1M, vm->mem.ram_size - SZ_1M, E820_RAM },
+		/* ECAM, reserved as firmware does, so Linux trusts the MCFG. */
+		{ VPCI_ECAM_BASE, VPCI_ECAM_SIZE, E820_RESERVED },
 	};
 
 	if (!linux_parse(data, size, &li, why, sizeof(why))) {

@@ -21,6 +21,7 @@ void vplat_reset(struct vm *vm)
 	vpic_reset(&p->pic);
 	vpit_reset(&p->pit);
 	vuart_reset(&p->uart);
+	vpci_reset(&p->pci);
 	p->uart_line = false;
 	p->pm1_en = 0;
 	/* ACPI mode from the start: the FADT has no SMI command port. */
@@ -182,7 +183,8 @@ static bool claims(u16 port)
 {
 	return (port >= PORT_COM1 && port < PORT_COM1 + 8) ||
 	       (port >= VPIT_PORT_CH0 && port <= VPIT_PORT_CMD) || port == VPIT_PORT_61 ||
-	       vpic_claims(port) || (port >= VPM_BASE && port < VPM_BASE + VPM_LEN);
+	       vpic_claims(port) || (port >= VPM_BASE && port < VPM_BASE + VPM_LEN) ||
+	       port == VPCI_PORT_ADDR || (port >= VPCI_PORT_DATA && port < VPCI_PORT_DATA + 4);
 }
 
 static bool pm_in(struct vplatform *p, u16 port, u32 size, u32 *val)
@@ -225,6 +227,8 @@ bool vplat_io_in(struct vm *vm, u16 port, u32 size, u32 *val)
 		*val = vpit_read(&p->pit, port, ticks_at(VPIT_HZ));
 	} else if (vpic_claims(port) && size == 1) {
 		*val = vpic_read(&p->pic, port);
+	} else if (vpci_io_read(&p->pci, port, size, val)) {
+		/* PCI configuration mechanism #1 */
 	} else {
 		claimed = false;
 	}
@@ -254,6 +258,8 @@ bool vplat_io_out(struct vm *vm, u16 port, u32 size, u32 val)
 		pit = true;
 	} else if (vpic_claims(port) && size == 1) {
 		vpic_write(&p->pic, port, (u8)val);
+	} else if (vpci_io_write(&p->pci, port, size, val)) {
+		/* PCI configuration mechanism #1 */
 	} else if (port == VPM_PM1_STS) {
 		/* Write-one-to-clear of bits that are never set. */
 	} else if (port == VPM_PM1_EN) {
@@ -285,6 +291,16 @@ bool vplat_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val)
 	u32 off = (u32)(gpa - VIOAPIC_BASE);
 	u64 f;
 
+	if (gpa >= VPCI_ECAM_BASE && gpa < VPCI_ECAM_BASE + VPCI_ECAM_SIZE) {
+		off = (u32)(gpa - VPCI_ECAM_BASE);
+		f = spin_lock_irqsave(&p->lock);
+		if (write)
+			vpci_ecam_write(&p->pci, off, size, (u32)*val);
+		else
+			*val = vpci_ecam_read(&p->pci, off, size);
+		spin_unlock_irqrestore(&p->lock, f);
+		return true;
+	}
 	if (gpa < VIOAPIC_BASE || gpa >= VIOAPIC_BASE + VIOAPIC_SIZE)
 		return false;
 	f = spin_lock_irqsave(&p->lock);

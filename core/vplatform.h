@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The PC around a VM's vCPUs, laid out like QEMU's q35: the I/O APIC
- * (0xfec00000), the 8259 pair, the 8254 PIT, COM1 with IRQ 4, and the
+ * (0xfec00000), the 8259 pair, the 8254 PIT, COM1 with IRQ 4, PCI bus 0
+ * (0xcf8/0xcfc and ECAM at 0xb0000000) with the host bridge, and the
  * ACPI PM registers of the FADT (PM1a event/control, PM timer) at ICH9's
  * PMBASE 0x600. It routes device lines (ISA IRQ n is I/O APIC pin n, IRQ 0
  * pin 2 as the MADT says) and delivers APIC messages, IPIs included, to
@@ -17,6 +18,7 @@
 #include "core/vioapic.h"
 #include "core/vlapic.h"
 #include "core/vpic.h"
+#include "core/vpci.h"
 #include "core/vpit.h"
 #include "core/vuart.h"
 
@@ -47,6 +49,7 @@ struct vplatform {
 	struct vpic pic;
 	struct vpit pit;
 	struct vuart uart;
+	struct vpci pci;
 	bool uart_line;
 	u16 pm1_en, pm1_cnt;
 	bool powered_off;		/* the guest entered S5 */

@@ -3,7 +3,9 @@
  * PC platform test guest: the I/O APIC (version, redirection entries),
  * the 8254 PIT's IRQ 0 on I/O APIC pin 2 in periodic mode, COM1's THRE
  * and received-data interrupts on pin 4 (a key typed at `vm console`),
- * the 8259's mask register, the ACPI PM timer, and finally power-off by
+ * the 8259's mask register, PCI configuration space by 0xcf8/0xcfc and by
+ * ECAM (the host bridge at 00:00.0, nothing at 00:01.0), the ACPI PM
+ * timer, and finally power-off by
  * ACPI S5 through PM1a_CNT. Interrupts arrive through the guest's IDT with
  * EOI by the xAPIC page. Prints what it counted; S5 is the success exit.
  */
@@ -49,6 +51,23 @@ guest_main:
 	inb	$0x21, %al
 	cmpb	$0xfb, %al
 	CHECK(e, m_pic)
+
+	/* PCI: q35's host bridge by mechanism #1 and by ECAM. */
+	movl	$0x80000000, %eax
+	movw	$0xcf8, %dx
+	outl	%eax, %dx
+	movw	$0xcfc, %dx
+	inl	%dx, %eax
+	cmpl	$0x29c08086, %eax
+	CHECK(e, m_pci)
+	movl	0xb0000000, %eax
+	cmpl	$0x29c08086, %eax
+	CHECK(e, m_pci)
+	movl	0xb0008000, %eax		/* 00:01.0: absent */
+	cmpl	$0xffffffff, %eax
+	CHECK(e, m_pci)
+	movl	$m_pci_ok, %esi
+	call	puts
 
 	/* I/O APIC: 24 pins, version 0x20; pin 2 (IRQ 0) -> 0x30, pin 4
 	 * (COM1) -> 0x34, both edge, to APIC 0. */
@@ -160,6 +179,8 @@ com1_isr:
 m_ioapic_ok:	.asciz	"guest: platform: I/O APIC version 0x20, 24 pins, entries programmed\n"
 m_pit:		.asciz	"guest: platform: 5 PIT interrupts through I/O APIC pin 2\n"
 m_pmtmr_ok:	.asciz	"guest: platform: ACPI PM timer runs\n"
+m_pci_ok:	.asciz	"guest: platform: PCI host bridge 8086:29c0 by 0xcf8 and ECAM\n"
+m_pci:		.asciz	"PCI configuration space is wrong"
 m_type:		.asciz	"guest: platform: COM1 THRE interrupt; type a key\n"
 m_rx:		.asciz	"guest: platform: received by interrupt: "
 m_s5:		.asciz	"guest: platform: entering ACPI S5\n"

@@ -55,6 +55,12 @@ def run(build):
               "Linux found tern's CMOS clock broken")
         check(re.search(r"rtc_cmos rtc_cmos: registered as rtc0", m.transcript),
               "rtc_cmos did not register:\n" + m.transcript[-3000:])
+        # PCI: the MCFG's ECAM is used, and bus 0 holds q35's host bridge.
+        check(re.search(r"PCI: MMCONFIG for domain 0000 \[bus 00-00\] at "
+                        r"\[mem 0xb0000000-0xb00fffff\]", m.transcript),
+              "Linux did not take the MCFG:\n" + m.transcript[-3000:])
+        check(re.search(r"pci 0000:00:00\.0: \[8086:29c0\] type 00 class 0x060000",
+                        m.transcript), "no host bridge on bus 0:\n" + m.transcript[-3000:])
         st = m.command("vm stats linux")
         check(re.search(r"^vcpu1 on core 2:", st, re.M), "no second vCPU:\n" + st)
         print("  " + "\n  ".join(l for l in st.splitlines() if l.startswith("vcpu")))

@@ -127,7 +127,8 @@ def run(build):
         out = wait_state(m, "platform", "stopped")
         check("stopped: guest powered off (ACPI S5)" in out, "platform did not power off:\n" + out)
         con = m.command("vm console platform")
-        for line in ("I/O APIC version 0x20, 24 pins, entries programmed",
+        for line in ("PCI host bridge 8086:29c0 by 0xcf8 and ECAM",
+                     "I/O APIC version 0x20, 24 pins, entries programmed",
                      "5 PIT interrupts through I/O APIC pin 2", "ACPI PM timer runs"):
             check("guest: platform: " + line in con, "platform console lacks %r:\n%s" % (line, con))
         st = m.command("vm stats platform")

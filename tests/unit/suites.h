@@ -26,6 +26,7 @@ Suite *msr_bitmap_suite(void);
 Suite *vrtc_suite(void);
 Suite *vioapic_suite(void);
 Suite *vdevices_suite(void);
+Suite *vpci_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

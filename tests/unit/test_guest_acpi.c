@@ -27,7 +27,11 @@ START_TEST(parses_back)
 	ck_assert(acpi_parse(&ai, GUEST_ACPI_RSDP, &ops));
 	ck_assert_int_eq(ai.problems, 0);
 	ck_assert(ai.use_xsdt);
-	ck_assert_uint_eq(ai.ntables, 4);		/* XSDT, FACP, APIC, DSDT */
+	ck_assert_uint_eq(ai.ntables, 5);		/* XSDT, FACP, APIC, MCFG, DSDT */
+	ck_assert_uint_eq(ai.nmcfg, 1);
+	ck_assert_uint_eq(ai.mcfg[0].base, 0xb0000000);
+	ck_assert_uint_eq(ai.mcfg[0].bus_start, 0);
+	ck_assert_uint_eq(ai.mcfg[0].bus_end, 0);
 	ck_assert(ai.has_madt);
 	ck_assert_uint_eq(ai.ncpus, 3);
 	ck_assert(ai.cpus[2].x2apic_entry);
