@@ -15,6 +15,7 @@
 #include "vmx/insn.h"
 #include "vmx/vmx_msr.h"
 #include "vmx/vmx_ops.h"
+#include "vmx/xsave.h"
 
 typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
 
@@ -91,15 +92,24 @@ static int h_cpuid(struct vcpu *v, u64 qual)
 			memcpy(&d, CPUID_HV_SIGNATURE + 8, 4);
 		}
 	} else {
+		u64 xmask = xsave_guest_mask();
+
 		cpuid_count(leaf, sub, &a, &b, &c, &d);
 		switch (leaf) {
 		case 1:
 			/* Hidden: VMX and SMX (not virtualized), MONITOR (no
-			 * MWAIT exits), DS/TM/PDCM (their MSRs), XSAVE and what
-			 * needs it (no XSETBV exit yet), MCE/MCA and MTRR
-			 * (their MSRs #GP). Shown: running under a hypervisor. */
+			 * MWAIT exits), DS/TM/PDCM (their MSRs), MCE/MCA and
+			 * MTRR (their MSRs #GP); XSAVE and AVX where the CPU
+			 * lacks them. OSXSAVE mirrors the guest's CR4. Shown:
+			 * running under a hypervisor. */
 			c &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(2) | BIT(4) | BIT(8) |
-			       BIT(15) | BIT(12) | BIT(26) | BIT(27) | BIT(28) | BIT(29));
+			       BIT(15) | BIT(27));
+			if (!xmask)
+				c &= ~BIT(26);
+			if (!(xmask & XFEATURE_AVX))	/* AVX, FMA, F16C */
+				c &= ~(BIT(28) | BIT(12) | BIT(29));
+			if (vmread(VMCS_GUEST_CR4) & CR4_OSXSAVE)
+				c |= BIT(27);
 			c |= BIT(31);
 			d &= ~(BIT(7) | BIT(12) | BIT(14) | BIT(21) | BIT(22) | BIT(29));
 			b = (b & 0x00ffffff) | (v->id << 24);	/* initial APIC ID */
@@ -110,13 +120,30 @@ static int h_cpuid(struct vcpu *v, u64 qual)
 			break;
 		case 6:		/* thermal and power (APERF/MPERF MSRs) */
 		case 0xa:	/* architectural performance monitoring */
-		case 0xd:	/* XSAVE state (hidden with XSAVE) */
 			a = b = c = d = 0;
 			break;
+		case 0xd:	/* XSAVE: the components tern lets guests use */
+			if (sub == 0) {
+				a &= (u32)xmask;
+				d &= (u32)(xmask >> 32);
+			} else if (sub == 1) {
+				/* No XSAVES: IA32_XSS is not emulated. */
+				a &= ~BIT(3);
+				c = d = 0;
+			} else if (sub >= 64 || !(xmask & BIT(sub))) {
+				a = b = c = d = 0;
+			}
+			break;
 		case 7:
-			if (sub == 0) {	/* AVX2 and AVX-512 need XSAVE */
-				b &= ~(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) |
-				       BIT(27) | BIT(28) | BIT(30) | BIT(31));
+			if (sub == 0) {	/* AVX2, AVX-512 with their XCR0 bits */
+				if (!(xmask & XFEATURE_AVX))
+					b &= ~BIT(5);
+				/* PKU and OSPKE: PKRU is XSAVE state. */
+				if (!(xmask & XFEATURE_PKRU))
+					c &= ~(BIT(3) | BIT(4));
+				if ((xmask & XFEATURE_AVX512) != XFEATURE_AVX512)
+					b &= ~(BIT(16) | BIT(17) | BIT(21) | BIT(26) |
+					       BIT(27) | BIT(28) | BIT(30) | BIT(31));
 				if (!(v->proc2_controls & PROC2_INVPCID))
 					b &= ~BIT(10);
 			}
@@ -131,6 +158,22 @@ static int h_cpuid(struct vcpu *v, u64 qual)
 	v->regs.rbx = b;
 	v->regs.rcx = c;
 	v->regs.rdx = d;
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+/* XSETBV (SDM 2B): XCR0 only, a combination the CPU supports. */
+static int h_xsetbv(struct vcpu *v, u64 qual)
+{
+	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
+
+	(void)qual;
+	if ((u32)v->regs.rcx != 0 || !xcr0_valid(val, xsave_guest_mask())) {
+		inject_gp(v);
+		return EXIT_RESUME;
+	}
+	xsetbv(0, val);
+	v->xcr0 = val;
 	skip_instruction();
 	return EXIT_RESUME;
 }
@@ -567,6 +610,7 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_ENTRY_BAD_MSR] = h_entry_fail,
 	[EXIT_EPT_VIOLATION] = h_ept_violation,
 	[EXIT_WBINVD] = h_skip,
+	[EXIT_XSETBV] = h_xsetbv,
 };
 
 int vmx_handle_exit(struct vcpu *v)

@@ -21,6 +21,7 @@
 #include "vmx/vcpu.h"
 #include "vmx/vmx_msr.h"
 #include "vmx/vmx_ops.h"
+#include "vmx/xsave.h"
 
 extern char vmx_exit[];
 int vmx_enter(struct guest_regs *regs, int launched);
@@ -431,6 +432,10 @@ void vcpu_run(struct vcpu *v)
 		fail(v, "controls", why);
 		return;
 	}
+	/* A clean extended state, XCR0 at its reset value, and CR4.OSXSAVE
+	 * in the host CR4 the VMCS takes, so guest XSETBVs can be executed. */
+	xsave_reset();
+	v->xcr0 = XFEATURE_X87;
 	setup_host();
 	if (v->id > 0)
 		;	/* an AP's state comes with its start-up IPI */
@@ -496,6 +501,9 @@ void vcpu_run(struct vcpu *v)
 		if (!rdmsr_safe(0x48, &old) && old)	/* SPEC_CTRL, where it exists */
 			wrmsr(0x48, 0);
 	}
+	/* Nor the vector registers (vmx/xsave.h). */
+	xsave_reset();
+	write_cr4(read_cr4() & ~CR4_OSXSAVE);
 	vmclear(v->vmcs_pa);
 	vmx_off();
 	irq_enable();

@@ -69,6 +69,7 @@ struct vcpu {
 	u64 lapic_timer_at;		/* the deadline (TSC) it is armed for */
 	u32 proc_controls;		/* as written, to toggle window exiting */
 	u32 proc2_controls;
+	u64 xcr0;			/* the guest's, as it set it (XSETBV) */
 	volatile int sipi_vector;	/* start-up vector received, -1: none */
 	volatile bool nmi_pending;	/* an NMI IPI waits for injection */
 	bool virtual_nmis;		/* the CPU tracks guest NMI blocking:

@@ -10,9 +10,10 @@ from harness import Machine, TestFailure, check
 # Typically 200-250 s here; the bound keeps a hung guest within CI's budget.
 BOOT_TIMEOUT = 900
 # The kernel's own distress: fail at once instead of waiting out the bound.
+# A WARN() means the virtual platform surprised it (e.g. XSAVE layouts).
 DISTRESS = (r"soft lockup|hard LOCKUP|rcu_\w+ (?:self-)?detected stalls?|"
             r"Kernel panic|BUG: |Oops|general protection fault|"
-            r"csd: CSD lock|NMI backtrace")
+            r"csd: CSD lock|NMI backtrace|WARNING: CPU: \d+ PID")
 
 
 def run(build):
@@ -61,6 +62,9 @@ def run(build):
               "Linux did not take the MCFG:\n" + m.transcript[-3000:])
         check(re.search(r"pci 0000:00:00\.0: \[8086:29c0\] type 00 class 0x060000",
                         m.transcript), "no host bridge on bus 0:\n" + m.transcript[-3000:])
+        # XSAVE: the guest enables x87, SSE and AVX state through XSETBV.
+        check(re.search(r"x86/fpu: Enabled xstate features 0x7", m.transcript),
+              "Linux did not enable XSAVE with AVX:\n" + m.transcript[-3000:])
         st = m.command("vm stats linux")
         check(re.search(r"^vcpu1 on core 2:", st, re.M), "no second vCPU:\n" + st)
         print("  " + "\n  ".join(l for l in st.splitlines() if l.startswith("vcpu")))

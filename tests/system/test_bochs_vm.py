@@ -137,6 +137,21 @@ def run(build):
               "platform I/O APIC counters:\n" + st)
         check(re.search(r"PIT interrupts (\d+)", st), "no PIT counter:\n" + st)
 
+        # Extended state: XSETBV/XCR0 checks, and twice on core 2 so the
+        # second run would see the first one's XMM0 if tern leaked it.
+        for run in (1, 2):
+            out = m.command("vm start xsave")
+            check("vm xsave started" in out, "xsave:\n" + out)
+            out = wait_state(m, "xsave", "stopped")
+            con = m.command("vm console xsave")
+            check(re.search(r"^xsave\s+stopped.*\n.*\n\s+exit status 0", out, re.M),
+                  "xsave guest, run %d:\n%s%s" % (run, out, con))
+        for line in ("XSETBV/XGETBV of XCR0, #GP for AVX without SSE", "XMM0 started clean"):
+            check("guest: xsave: " + line in con, "xsave console lacks %r:\n%s" % (line, con))
+        st = m.command("vm stats xsave")
+        check(re.search(r"^  XSETBV\s+2\s", st, re.M), "xsave exits:\n" + st)
+        check(re.search(r"#GP injected\s+1 ", st), "xsave #GP:\n" + st)
+
         # Reset through 0xcf9 or the 8042: tern restarts the VM each time.
         out = m.command("vm start reset")
         check("vm reset started" in out, "reset:\n" + out)

@@ -27,6 +27,7 @@ Suite *vrtc_suite(void);
 Suite *vioapic_suite(void);
 Suite *vdevices_suite(void);
 Suite *vpci_suite(void);
+Suite *xsave_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
