@@ -571,8 +571,8 @@ done:
 
 static int h_intr_window(struct vcpu *v, u64 q)
 {
-	/* The guest can take an interrupt (or NMI) now; the run loop
-	 * injects it. */
+	/* The guest can take an interrupt (or NMI) now, or the preemption
+	 * timer says a deadline came: the run loop polls and injects. */
 	(void)v; (void)q;
 	return EXIT_RESUME;
 }
@@ -611,6 +611,7 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_EPT_VIOLATION] = h_ept_violation,
 	[EXIT_WBINVD] = h_skip,
 	[EXIT_XSETBV] = h_xsetbv,
+	[EXIT_PREEMPTION_TIMER] = h_intr_window,
 };
 
 int vmx_handle_exit(struct vcpu *v)

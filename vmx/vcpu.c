@@ -55,6 +55,9 @@ static void vmx_off(void)
 	write_cr4(read_cr4() & ~CR4_VMXE);
 }
 
+/* The longest a vCPU stays in guest mode before tern looks (vcpu.c). */
+#define PREEMPT_SLICE_NS	10000000ULL
+
 struct dtr {
 	u16 limit;
 	u64 base;
@@ -69,9 +72,15 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	 * and ask for an NMI window; without them a pending NMI waits for
 	 * the next exit. */
 	pin = vmx_ctl_compute(m->pinbased, PIN_EXT_INT_EXITING | PIN_NMI_EXITING,
-			      PIN_VIRTUAL_NMIS, &miss);
+			      PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER, &miss);
 	if (miss)
 		goto missing;
+	/* The preemption timer counts down at the TSC >> rate (SDM 3C 26.5.1). */
+	v->preempt_timer = pin & PIN_PREEMPTION_TIMER;
+	v->preempt_shift = VMX_MISC_PREEMPT_SHIFT(m->misc);
+	v->preempt_slice = MIN((tsc_hz() / (1000000000ULL / PREEMPT_SLICE_NS)) >> v->preempt_shift,
+			       0xffffffffULL);
+	v->preempt_value = ~0ULL;		/* nothing written yet */
 	v->virtual_nmis = (pin & PIN_VIRTUAL_NMIS) &&
 			  (m->procbased >> 32 & PROC_NMI_WINDOW_EXITING);
 	proc = vmx_ctl_compute(m->procbased, PROC_HLT_EXITING | PROC_IO_BITMAPS |
@@ -325,20 +334,50 @@ static void lapic_timer_fn(struct timer *t, void *arg)
 }
 
 /*
- * Raise the virtual timer if due; a host timer follows its next deadline.
- * A deadline moved earlier (a tickless guest's idle timer replaced by a
+ * Raise the virtual timer if due; a host timer follows its next deadline
+ * (only while halted when the VMX-preemption timer bounds guest mode). A
+ * deadline moved earlier (a tickless guest's idle timer replaced by a
  * nearer one) re-arms it, or the guest would sleep until the old one.
  */
-static void poll_lapic_timer(struct vcpu *v)
+static void poll_lapic_timer(struct vcpu *v, bool halted)
 {
 	u64 now = rdtsc(), next = vlapic_poll(&v->lapic, now);
 
+	if (v->preempt_timer && !halted)
+		return;
 	if (!next || (v->lapic_timer.armed && v->lapic_timer_at <= next))
 		return;
 	timer_cancel(&v->lapic_timer);
 	v->lapic_timer_at = next;
 	timer_arm(&v->lapic_timer, tsc_to_ns(next > now ? next - now : 0) + 1,
 		  lapic_timer_fn, v);
+}
+
+/*
+ * The VMX-preemption timer ends guest mode at the virtual APIC's next
+ * deadline, so the timer interrupt is raised on time without a host
+ * interrupt, and at the latest after PREEMPT_SLICE_NS: tern looks at its
+ * vCPU regularly whatever the guest does with its interrupts.
+ */
+static void set_preemption_timer(struct vcpu *v)
+{
+	u64 now, ticks;
+
+	if (!v->preempt_timer)
+		return;
+	ticks = v->preempt_slice;
+	if (v->lapic.deadline) {
+		now = rdtsc();
+		if (v->lapic.deadline <= now)
+			ticks = 0;
+		else if (((v->lapic.deadline - now) >> v->preempt_shift) < ticks)
+			ticks = (v->lapic.deadline - now) >> v->preempt_shift;
+	}
+	/* The field keeps what was written: the hot path writes nothing. */
+	if (ticks != v->preempt_value) {
+		vmwrite(VMCS_PREEMPTION_TIMER, ticks);
+		v->preempt_value = ticks;
+	}
 }
 
 /*
@@ -358,14 +397,16 @@ static void prepare_entry(struct vcpu *v)
 			vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
 		vmwrite(VMCS_ENTRY_INSTR_LEN, vmread(VMCS_EXIT_INSTR_LEN));
 		v->stats.reinjected++;
+		set_preemption_timer(v);
 		return;
 	}
 	/* Hot path: no virtual timer armed, nothing requested. The first
 	 * vCPU keeps the platform's time (the PIT). */
 	if (v->lapic.deadline)
-		poll_lapic_timer(v);
+		poll_lapic_timer(v, false);
 	if (v->id == 0)
 		vplat_poll(v->vm);
+	set_preemption_timer(v);
 	vec = vlapic_pending(&v->lapic);
 	if (v->nmi_pending && inject_nmi(v)) {
 		/* One event per entry: an interrupt waits for its window. */
@@ -391,7 +432,7 @@ static void prepare_entry(struct vcpu *v)
 static void halt_wait(struct vcpu *v)
 {
 	while (v->state == VCPU_HALTED && !v->stop_req) {
-		poll_lapic_timer(v);
+		poll_lapic_timer(v, true);
 		if (v->id == 0)
 			vplat_poll(v->vm);
 		if (v->nmi_pending ||

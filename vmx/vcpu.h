@@ -70,6 +70,10 @@ struct vcpu {
 	u32 proc_controls;		/* as written, to toggle window exiting */
 	u32 proc2_controls;
 	u64 xcr0;			/* the guest's, as it set it (XSETBV) */
+	bool preempt_timer;		/* VMX-preemption timer in use */
+	u32 preempt_shift;		/* it ticks at TSC >> this */
+	u64 preempt_slice;		/* the longest run, in its ticks */
+	u64 preempt_value;		/* last written to the VMCS */
 	volatile int sipi_vector;	/* start-up vector received, -1: none */
 	volatile bool nmi_pending;	/* an NMI IPI waits for injection */
 	bool virtual_nmis;		/* the CPU tracks guest NMI blocking:

@@ -80,6 +80,26 @@ guest_main:
 	movl	$m_deadline, %esi
 	call	puts
 
+	/* TSC-deadline again, but spinning with interrupts on, never
+	 * exiting: only the preemption timer brings tern back in time. */
+	movl	$0x6e0, %ecx
+	rdtsc
+	addl	$30000, %eax
+	adcl	$0, %edx
+	wrmsr
+	sti
+	movl	$10000000, %ecx
+4:	cmpl	$9, ticks
+	jae	5f
+	pause
+	loop	4b
+	cli
+	movl	$m_spin, %esi
+	jmp	guest_fail
+5:	cli
+	movl	$m_spin_ok, %esi
+	call	puts
+
 	/* Self-IPI. */
 	movl	$0x83f, %ecx
 	movl	$VEC_IPI, %eax
@@ -130,6 +150,8 @@ m_oneshot:	.asciz	"guest: apic: one-shot timer fired once\n"
 m_periodic:	.asciz	"guest: apic: periodic timer fired 6 times\n"
 m_deadline:	.asciz	"guest: apic: x2APIC mode, TSC-deadline timer fired\n"
 m_ipi_ok:	.asciz	"guest: apic: self-IPI delivered\n"
+m_spin_ok:	.asciz	"guest: apic: TSC-deadline timer fired while spinning\n"
+m_spin:		.asciz	"the timer never interrupted the spinning guest"
 m_pass:		.asciz	"guest: PASS\n"
 m_cur:		.asciz	"one-shot current count not 0 after firing"
 m_id:		.asciz	"x2APIC ID MSR unreadable"

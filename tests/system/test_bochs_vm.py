@@ -106,11 +106,14 @@ def run(build):
               "apic guest failed:\n" + out + m.command("vm console apic"))
         con = m.command("vm console apic")
         for line in ("one-shot timer fired once", "periodic timer fired 6 times",
-                     "x2APIC mode, TSC-deadline timer fired", "self-IPI delivered"):
+                     "x2APIC mode, TSC-deadline timer fired",
+                     "TSC-deadline timer fired while spinning", "self-IPI delivered"):
             check("guest: apic: " + line in con, "apic console lacks %r:\n%s" % (line, con))
         st = m.command("vm stats apic")
-        check(re.search(r"interrupts injected\s+9, re-injected \d+; local APIC: 8 timer fires, "
-                        r"9 EOIs, 1 self-IPIs", st), "apic counters:\n" + st)
+        check(re.search(r"interrupts injected\s+10, re-injected \d+; local APIC: 9 timer fires, "
+                        r"10 EOIs, 1 self-IPIs", st), "apic counters:\n" + st)
+        # The spinning guest got its timer through a preemption-timer exit.
+        check(exits(st, "preemption-timer") >= 1, "no preemption-timer exit:\n" + st)
 
         # The PC platform: I/O APIC, PIT on pin 2, COM1 interrupts both
         # ways (the key typed here arrives by interrupt), PM timer, S5.
