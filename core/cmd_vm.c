@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* `vm list|start|stop|stats|regs|console`: the operator's view of VMs. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/console.h"
@@ -194,6 +195,54 @@ static void attach(struct vm *vm)
 	console_printf("\n[detached from vm %s, %s]\n", vm->name, vm_state_name(vm->state));
 }
 
+/* The guest-physical map: layout, how it is backed, protections. */
+static void mem(struct vm *vm)
+{
+	struct gpa_map *g = &vm->mem;
+	u64 prot = 0, pinned = 0;
+
+	if (!g->ram_size) {
+		console_printf("vm %s has no memory (not started)\n", vm->name);
+		return;
+	}
+	for (u64 i = 0; i < g->ram_size / PAGE_SIZE; i++) {
+		prot += !!(g->state[i] & GPA_PG_PROTECTION);
+		pinned += !!(g->state[i] & GPA_PG_PINNED);
+	}
+	console_printf("RAM %llu MiB: [0, %#llx)", (unsigned long long)(g->ram_size >> 20),
+		       (unsigned long long)g->low_size);
+	if (g->high_size)
+		console_printf(" and [%#llx, %#llx)", (unsigned long long)GPA_HIGH_BASE,
+			       (unsigned long long)(GPA_HIGH_BASE + g->high_size));
+	console_printf("\nbacked by %llu 2 MiB runs and %llu 4 KiB pages; EPT: %llu table pages, %llu large pages split\n",
+		       (unsigned long long)g->large_runs, (unsigned long long)g->small_pages,
+		       (unsigned long long)g->ept.tables, (unsigned long long)g->ept.splits);
+	console_printf("pages protected %llu, pinned %llu; state changes %llu, EPT flushes %llu; faults %llu (%llu unresolved)\n",
+		       (unsigned long long)prot, (unsigned long long)pinned,
+		       (unsigned long long)g->protect_calls, (unsigned long long)g->flushes,
+		       (unsigned long long)g->faults, (unsigned long long)g->faults_unhandled);
+}
+
+/* `vm watch NAME GPA`: report the next guest write to that page. */
+static int watch(struct vm *vm, const char *arg)
+{
+	char *end;
+	u64 gpa = strtoull(arg, &end, 0);
+
+	if (*end || vm->state != VM_RUNNING) {
+		console_printf("usage: vm watch NAME GPA (a running VM, an address like 0x1000)\n");
+		return 1;
+	}
+	if (vm_watch(vm, gpa)) {
+		console_printf("vm watch: %#llx is not a page of vm %s's RAM\n",
+			       (unsigned long long)gpa, vm->name);
+		return 1;
+	}
+	console_printf("watching writes to vm %s's page %#llx\n", vm->name,
+		       (unsigned long long)(gpa & ~(u64)(PAGE_SIZE - 1)));
+	return 0;
+}
+
 static int cmd_vm(int argc, char **argv)
 {
 	struct vm *vm;
@@ -226,12 +275,16 @@ static int cmd_vm(int argc, char **argv)
 		regs(vm);
 	} else if (!strcmp(argv[1], "console")) {
 		attach(vm);
+	} else if (!strcmp(argv[1], "mem")) {
+		mem(vm);
+	} else if (!strcmp(argv[1], "watch") && argc == 4) {
+		return watch(vm, argv[3]);
 	} else {
-		console_printf("vm: unknown subcommand '%s' (list, start, stop, stats, regs, console)\n",
+		console_printf("vm: unknown subcommand '%s' (list, start, stop, stats, regs, console, mem, watch NAME GPA)\n",
 			       argv[1]);
 		return 1;
 	}
 	return 0;
 }
-SHELL_COMMAND(vm, "vm", "[list|start|stop|stats|regs|console] [NAME]",
+SHELL_COMMAND(vm, "vm", "[list|start|stop|stats|regs|console|mem] [NAME] | watch NAME GPA",
 	      "virtual machines from tern.cfg", cmd_vm);

@@ -19,6 +19,7 @@
 #include "mm/pmm.h"
 #include "vmx/caps.h"
 #include "vmx/msr_bitmap.h"
+#include "vmx/vmx_ops.h"
 
 struct vm *vms[CONFIG_MAX_VMS];
 u32 nvms;
@@ -158,20 +159,71 @@ void vm_init(void)
 	}
 }
 
+/* On a core of the VM: drop its EPT translations (if it is still in VMX
+ * operation; a vCPU that just stopped has none left to drop). */
+static void invept_here(void *arg)
+{
+	struct vm *vm = arg;
+
+	if (read_cr4() & CR4_VMXE)
+		invept(INVEPT_SINGLE, gpa_map_eptp(&vm->mem));
+}
+
+/* gpa_flush(): every core running one of the VM's vCPUs, and wait. */
+static void ept_flush(struct gpa_map *g, void *ctx)
+{
+	struct vm *vm = ctx;
+
+	(void)g;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		u32 st = vm->vcpus[i].state;
+
+		if (st == VCPU_RUNNING || st == VCPU_HALTED || st == VCPU_WAIT_SIPI)
+			smp_call(vm->vcpus[i].cpu, invept_here, vm);
+	}
+}
+
+/* The VM's EPT fault handler: `vm watch` pages (mm/gpa.h). */
+static enum gpa_fault watch_fault(struct gpa_map *g, u64 gpa, u32 access, void *ctx)
+{
+	struct vm *vm = ctx;
+	u64 page = gpa & ~(u64)(PAGE_SIZE - 1);
+
+	if (!(gpa_page_state(g, gpa) & GPA_PG_WP) || !(access & GPA_ACCESS_WRITE))
+		return GPA_FAULT_STOP;
+	pr_info("vm %s: guest write to watched page %#llx (at %#llx); watch lifted",
+		vm->name, (unsigned long long)page, (unsigned long long)gpa);
+	vm->watch_hits++;
+	return gpa_set_state(g, page, PAGE_SIZE, 0, GPA_PG_WP) ? GPA_FAULT_STOP :
+								 GPA_FAULT_RETRY;
+}
+
+int vm_watch(struct vm *vm, u64 gpa)
+{
+	u64 page = gpa & ~(u64)(PAGE_SIZE - 1);
+
+	if (!gpa_is_ram(&vm->mem, page, PAGE_SIZE) ||
+	    gpa_set_state(&vm->mem, page, PAGE_SIZE, GPA_PG_WP, 0))
+		return -1;
+	gpa_flush(&vm->mem);
+	return 0;
+}
+
 /* Write the multiboot information the guest finds through EBX. */
 static bool write_mbi(struct vm *vm)
 {
 	u32 mbi[22] = { 0 };
-	struct __packed { u32 size; u64 base, len; u32 type; } mmap[2] = {
+	struct __packed { u32 size; u64 base, len; u32 type; } mmap[3] = {
 		{ 20, 0, 0x9fc00, 1 },
-		{ 20, SZ_1M, vm->mem.ram_size - SZ_1M, 1 },
+		{ 20, SZ_1M, vm->mem.low_size - SZ_1M, 1 },
+		{ 20, GPA_HIGH_BASE, vm->mem.high_size, 1 },	/* if any */
 	};
 
 	mbi[0] = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP;
 	mbi[1] = 639;				/* mem_lower, KiB */
-	mbi[2] = (u32)((vm->mem.ram_size - SZ_1M) >> 10);
+	mbi[2] = (u32)((vm->mem.low_size - SZ_1M) >> 10);
 	mbi[4] = CMDLINE_GPA;
-	mbi[11] = sizeof(mmap);
+	mbi[11] = vm->mem.high_size ? sizeof(mmap) : 2 * sizeof(mmap[0]);
 	mbi[12] = MMAP_GPA;
 	return gpa_copy_to(&vm->mem, MBI_GPA, mbi, sizeof(mbi)) &&
 	       gpa_copy_to(&vm->mem, CMDLINE_GPA, vm->cfg.cmdline,
@@ -228,19 +280,20 @@ static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t
 	struct linux_image li;
 	u64 load, initrd = 0, initrd_size = 0, top;
 	char why[128];
-	struct e820_entry e820[4] = {
+	struct e820_entry e820[5] = {
 		{ 0, 0x9fc00, E820_RAM },
 		{ 0xe0000, 0x20000, E820_RESERVED },
-		{ SZ_1M, vm->mem.ram_size - SZ_1M, E820_RAM },
+		{ SZ_1M, vm->mem.low_size - SZ_1M, E820_RAM },
 		/* ECAM, reserved as firmware does, so Linux trusts the MCFG. */
 		{ VPCI_ECAM_BASE, VPCI_ECAM_SIZE, E820_RESERVED },
+		{ GPA_HIGH_BASE, vm->mem.high_size, E820_RAM },	/* if any */
 	};
 
 	if (!linux_parse(data, size, &li, why, sizeof(why))) {
 		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
 		return -1;
 	}
-	load = linux_load_address(&li, vm->mem.ram_size);
+	load = linux_load_address(&li, vm->mem.low_size);
 	if (!load) {
 		snprintf(err, n, "kernel '%s' needs %u MiB from its load address; give the VM more memory",
 			 vm->cfg.kernel, li.init_size >> 20);
@@ -256,7 +309,7 @@ static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t
 			snprintf(err, n, "initrd '%s' is not among the boot modules", vm->cfg.initrd);
 			return -1;
 		}
-		top = MIN(vm->mem.ram_size, (u64)li.initrd_max + 1);
+		top = MIN(vm->mem.low_size, (u64)li.initrd_max + 1);
 		initrd_size = rd->size;
 		initrd = ALIGN_DOWN(top - initrd_size, PAGE_SIZE);
 		if (top < initrd_size || initrd < load + li.init_size) {
@@ -269,7 +322,7 @@ static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t
 	gpa_copy_to(&vm->mem, load, data + li.setup_size, li.kernel_size);
 	gpa_copy_to(&vm->mem, LX_CMDLINE_GPA, vm->cfg.cmdline, strlen(vm->cfg.cmdline) + 1);
 	linux_boot_params(params, data, &li, LX_CMDLINE_GPA, initrd, initrd_size,
-			  GUEST_ACPI_RSDP, e820, ARRAY_SIZE(e820));
+			  GUEST_ACPI_RSDP, e820, ARRAY_SIZE(e820) - !vm->mem.high_size);
 	if (!gpa_copy_to(&vm->mem, LX_PARAMS_GPA, params, sizeof(params)) ||
 	    !write_linux_paging(vm) || !write_acpi(vm)) {
 		snprintf(err, n, "VM memory too small for the boot data");
@@ -305,7 +358,7 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 	/* A Linux setup header decides; anything else must be multiboot. */
 	if (k->size > 0x206 && !memcmp(data + LX_HEADER, "HdrS", 4))
 		return load_linux(vm, data, k->size, err, n);
-	if (!mb1_parse(data, k->size, vm->mem.ram_size, &img, why, sizeof(why))) {
+	if (!mb1_parse(data, k->size, vm->mem.low_size, &img, why, sizeof(why))) {
 		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
 		return -1;
 	}
@@ -410,11 +463,14 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	vm->lapic_mmio = 0;
 	vm->ipis_sent = vm->nmis_sent = vm->ipis_unroutable = vm->ipis_dropped = 0;
 
-	rc = gpa_map_create(&vm->mem, vm->cfg.memory);
+	rc = gpa_map_create(&vm->mem, vm->cfg.memory, NULL);
 	if (rc) {
 		snprintf(err, n, "guest memory: %s", pt_strerror(rc));
 		return -1;
 	}
+	gpa_set_flush(&vm->mem, ept_flush, vm);
+	gpa_set_fault_handler(&vm->mem, watch_fault, vm);
+	vm->watch_hits = 0;
 	/* Every port exits; every MSR but the guest's own (below) exits. */
 	vm->io_bitmap_pa = pmm_alloc(2);
 	vm->msr_bitmap_pa = pmm_alloc(1);

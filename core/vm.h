@@ -50,6 +50,7 @@ struct vm {
 	u64 unbacked_reads, unbacked_writes;
 	u64 lapic_mmio;
 	u64 ipis_sent, nmis_sent, ipis_unroutable, ipis_dropped;
+	u64 watch_hits;			/* `vm watch` writes caught */
 	volatile bool reset_requested;	/* restart once stopped */
 	u64 resets;
 };
@@ -70,6 +71,10 @@ const char *vm_state_name(u32 s);
  * when the guest asked to end (the 0xf4 exit port, reset, ACPI S5). */
 u32 vm_io_in(struct vm *vm, u16 port, u32 size);
 bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val);
+
+/* Write-protect the RAM page at gpa; the guest's next write to it is
+ * logged and the protection lifted. -1 if not RAM. */
+int vm_watch(struct vm *vm, u64 gpa);
 
 /* A byte the guest sent through COM1, into the console ring. */
 void vm_console_put(struct vm *vm, char c);

@@ -3,98 +3,173 @@
 #include <string.h>
 
 #include "mm/gpa.h"
+
+#ifndef TERN_HOST_TEST
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 
-#define RUN	SZ_2M
+static u64 kernel_alloc(u64 pages, u64 align)
+{
+	u64 pa = align > PAGE_SIZE ? pmm_alloc_range(pages, align, SZ_1M, ~0ULL)
+				   : pmm_alloc(pages);
+
+	if (pa)
+		memset(phys_to_virt(pa), 0, pages * PAGE_SIZE);
+	return pa;
+}
+
+static void *kernel_p2v(u64 pa)
+{
+	return phys_to_virt(pa);
+}
+
+static const struct gpa_ops kernel_ops = { kernel_alloc, pmm_free, kernel_p2v };
+#endif
+
+#define RUN		SZ_2M
+#define RUN_PAGES	(RUN / PAGE_SIZE)
+#define RAM_PERM	(MAP_W | MAP_X)
+
+void gpa_layout(u64 size, u64 *low, u64 *high)
+{
+	size = ALIGN_UP(size, PAGE_SIZE);
+	*low = MIN(size, GPA_LOW_TOP);
+	*high = size - *low;
+}
+
+bool gpa_is_ram(const struct gpa_map *g, u64 gpa, u64 len)
+{
+	if (gpa < g->low_size)
+		return len <= g->low_size - gpa;
+	if (gpa >= GPA_HIGH_BASE && gpa - GPA_HIGH_BASE < g->high_size)
+		return len <= g->high_size - (gpa - GPA_HIGH_BASE);
+	return false;
+}
+
+/* Index of a RAM page in the state array. */
+static u64 page_index(const struct gpa_map *g, u64 gpa)
+{
+	if (gpa < g->low_size)
+		return gpa / PAGE_SIZE;
+	return (g->low_size + (gpa - GPA_HIGH_BASE)) / PAGE_SIZE;
+}
+
+/* Host physical address of a RAM byte. */
+static u64 ram_hpa(const struct gpa_map *g, u64 gpa)
+{
+	u64 s = gpa / RUN, off = gpa % RUN;
+
+	if (g->run[s])
+		return g->run[s] + off;
+	return g->frag[s][off / PAGE_SIZE] + (gpa & (PAGE_SIZE - 1));
+}
 
 static u64 ept_table(void *ctx)
 {
-	(void)ctx;
-	return pmm_alloc_zeroed_page();
+	const struct gpa_ops *ops = ctx;
+
+	return ops->alloc(1, PAGE_SIZE);
 }
 
-static void free_tables(u64 table_pa, int level)
+static void free_tables(struct gpa_map *g, u64 table_pa, int level)
 {
-	u64 *t = phys_to_virt(table_pa);
+	u64 *t = g->ops->p2v(table_pa);
 
 	for (int i = 0; level > 0 && i < 512; i++)
 		if ((t[i] & EPT_RWX) && !(t[i] & EPT_LARGE))
-			free_tables(t[i] & PTE_ADDR_MASK, level - 1);
-	pmm_free(table_pa, 1);
+			free_tables(g, t[i] & PTE_ADDR_MASK, level - 1);
+	g->ops->free(table_pa, 1);
 }
 
 void gpa_map_destroy(struct gpa_map *g)
 {
-	for (u64 i = 0; g->chunks && i < g->nchunks; i++) {
-		u64 left = g->ram_size - i * RUN;
-		u64 pages = MIN(left, RUN) / PAGE_SIZE;
-
-		if (!g->chunks[i])
-			continue;
-		if (g->chunks[i] & 1) {
-			/* 4 KiB fallback pages: find them through EPT. */
-			for (u64 p = 0; p < pages; p++) {
-				u64 hpa;
-
-				if (pt_lookup(&g->ept, i * RUN + p * PAGE_SIZE, &hpa, NULL, NULL))
-					pmm_free(hpa, 1);
-			}
-		} else {
-			pmm_free(g->chunks[i], pages);
+	for (u64 s = 0; g->run && s < g->nchunks; s++) {
+		if (g->run[s])
+			g->ops->free(g->run[s], RUN_PAGES);
+		if (g->frag && g->frag[s]) {
+			for (u64 p = 0; p < RUN_PAGES; p++)
+				if (g->frag[s][p])
+					g->ops->free(g->frag[s][p], 1);
+			free(g->frag[s]);
 		}
 	}
 	if (g->ept.root)
-		free_tables(g->ept.root, 3);
-	free(g->chunks);
+		free_tables(g, g->ept.root, 3);
+	free(g->run);
+	free(g->frag);
+	free(g->state);
 	memset(g, 0, sizeof(*g));
 }
 
-int gpa_map_create(struct gpa_map *g, u64 size)
+/* Back and map RAM [base, base+len) (2 MiB-aligned base). */
+static int add_ram(struct gpa_map *g, u64 base, u64 len)
 {
-	int err;
+	for (u64 gpa = base; gpa < base + len; gpa += RUN) {
+		u64 s = gpa / RUN, n = MIN(base + len - gpa, RUN), hpa;
+		int err;
 
-	memset(g, 0, sizeof(*g));
-	g->ept.fmt = &pt_format_ept;
-	g->ept.alloc_table = ept_table;
-	g->ept.p2v = phys_to_virt;
-	g->ept.allow_1g = false;	/* runs are 2 MiB: no 1 GiB host pages */
-	g->ram_size = ALIGN_UP(size, PAGE_SIZE);
-	g->nchunks = ALIGN_UP(g->ram_size, RUN) / RUN;
-	g->chunks = calloc(g->nchunks, sizeof(u64));
-	if (!g->chunks || pt_init(&g->ept))
-		goto nomem;
-	for (u64 i = 0; i < g->nchunks; i++) {
-		u64 gpa = i * RUN, len = MIN(g->ram_size - gpa, RUN);
-		u64 hpa = pmm_alloc_range(len / PAGE_SIZE, RUN, SZ_1M, ~0ULL);
-
+		/* Whole runs get a 2 MiB-aligned host run: large EPT pages. */
+		hpa = n == RUN ? g->ops->alloc(RUN_PAGES, RUN) : 0;
 		if (hpa) {
-			memset(phys_to_virt(hpa), 0, len);
-			g->chunks[i] = hpa;
-			err = pt_map(&g->ept, gpa, hpa, len, MAP_W | MAP_X);
+			g->run[s] = hpa;
+			g->large_runs++;
+			err = pt_map(&g->ept, gpa, hpa, RUN, RAM_PERM);
 			if (err)
-				goto fail;
-			g->large_runs += len == RUN;
+				return err;
 			continue;
 		}
-		/* Fragmented host memory: page by page. */
-		g->chunks[i] = 1;
-		for (u64 off = 0; off < len; off += PAGE_SIZE) {
-			u64 p = pmm_alloc_zeroed_page();
+		/* Fragmented host memory (or a partial run): page by page. */
+		g->frag[s] = calloc(RUN_PAGES, sizeof(u64));
+		if (!g->frag[s])
+			return PT_ERR_NOMEM;
+		for (u64 off = 0; off < n; off += PAGE_SIZE) {
+			u64 p = g->ops->alloc(1, PAGE_SIZE);
 
 			if (!p)
-				goto nomem;
-			err = pt_map(&g->ept, gpa + off, p, PAGE_SIZE, MAP_W | MAP_X);
-			if (err) {
-				pmm_free(p, 1);
-				goto fail;
-			}
+				return PT_ERR_NOMEM;
+			g->frag[s][off / PAGE_SIZE] = p;
 			g->small_pages++;
+			err = pt_map(&g->ept, gpa + off, p, PAGE_SIZE, RAM_PERM);
+			if (err)
+				return err;
 		}
 	}
 	return PT_OK;
-nomem:
-	err = PT_ERR_NOMEM;
+}
+
+int gpa_map_create(struct gpa_map *g, u64 size, const struct gpa_ops *ops)
+{
+	u64 top;
+	int err;
+
+	memset(g, 0, sizeof(*g));
+	g->lock = (spinlock_t)SPINLOCK_INIT;
+#ifndef TERN_HOST_TEST
+	if (!ops)
+		ops = &kernel_ops;
+#endif
+	g->ops = ops;
+	g->ept.fmt = &pt_format_ept;
+	g->ept.alloc_table = ept_table;
+	g->ept.p2v = ops->p2v;
+	g->ept.ctx = (void *)ops;
+	g->ept.allow_1g = false;	/* runs are 2 MiB: no 1 GiB host pages */
+	gpa_layout(size, &g->low_size, &g->high_size);
+	g->ram_size = g->low_size + g->high_size;
+	top = g->high_size ? GPA_HIGH_BASE + g->high_size : g->low_size;
+	g->nchunks = ALIGN_UP(top, RUN) / RUN;
+	g->run = calloc(g->nchunks, sizeof(u64));
+	g->frag = calloc(g->nchunks, sizeof(u64 *));
+	g->state = calloc(g->ram_size / PAGE_SIZE, 1);
+	if (!g->run || !g->frag || !g->state || pt_init(&g->ept)) {
+		err = PT_ERR_NOMEM;
+		goto fail;
+	}
+	err = add_ram(g, 0, g->low_size);
+	if (!err && g->high_size)
+		err = add_ram(g, GPA_HIGH_BASE, g->high_size);
+	if (!err)
+		return PT_OK;
 fail:
 	gpa_map_destroy(g);
 	return err;
@@ -105,18 +180,11 @@ u64 gpa_map_eptp(const struct gpa_map *g)
 	return g->ept.root | (EPT_MT_WB) | (3 << 3);	/* WB, walk length 4 */
 }
 
-bool gpa_is_ram(const struct gpa_map *g, u64 gpa, u64 len)
-{
-	return gpa < g->ram_size && len <= g->ram_size - gpa;
-}
-
 void *gpa_to_hva(struct gpa_map *g, u64 gpa)
 {
-	u64 hpa;
-
-	if (!gpa_is_ram(g, gpa, 1) || !pt_lookup(&g->ept, gpa, &hpa, NULL, NULL))
+	if (!gpa_is_ram(g, gpa, 1))
 		return NULL;
-	return phys_to_virt(hpa);
+	return g->ops->p2v(ram_hpa(g, gpa));
 }
 
 bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len)
@@ -134,4 +202,185 @@ bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len)
 		len -= n;
 	}
 	return true;
+}
+
+static bool overlaps_ram(const struct gpa_map *g, u64 gpa, u64 size)
+{
+	u64 end = gpa + size;
+
+	return (gpa < g->low_size) ||
+	       (g->high_size && end > GPA_HIGH_BASE && gpa < GPA_HIGH_BASE + g->high_size);
+}
+
+int gpa_map_mmio(struct gpa_map *g, u64 gpa, u64 hpa, u64 size, bool uncached)
+{
+	if (!size || (gpa | hpa | size) & (PAGE_SIZE - 1) || overlaps_ram(g, gpa, size))
+		return PT_ERR_ALIGN;
+	return pt_map(&g->ept, gpa, hpa, size, MAP_W | (uncached ? MAP_UC : 0));
+}
+
+int gpa_unmap_mmio(struct gpa_map *g, u64 gpa, u64 size)
+{
+	int err;
+
+	if (!size || (gpa | size) & (PAGE_SIZE - 1) || overlaps_ram(g, gpa, size))
+		return PT_ERR_ALIGN;
+	err = pt_unmap(&g->ept, gpa, size);
+	g->stale = true;
+	return err;
+}
+
+static u32 pte_perm(u64 pte)
+{
+	return ((pte & EPT_W) ? MAP_W : 0) | ((pte & EPT_X) ? MAP_X : 0);
+}
+
+bool gpa_lookup(struct gpa_map *g, u64 gpa, u64 *hpa, u32 *perm)
+{
+	u64 pte, pa;
+
+	if (!pt_lookup(&g->ept, gpa, &pa, &pte, NULL))
+		return false;
+	if (hpa)
+		*hpa = pa;
+	if (perm)
+		*perm = pte_perm(pte);
+	return true;
+}
+
+int gpa_walk(struct gpa_map *g, u64 gpa, u64 size,
+	     int (*fn)(u64 gpa, u64 hpa, u64 len, u32 perm, void *ctx), void *ctx)
+{
+	u64 end = gpa + size, run_gpa = 0, run_hpa = 0, run_len = 0;
+	u32 run_perm = 0;
+	int rc;
+
+	gpa &= ~(u64)(PAGE_SIZE - 1);
+	while (gpa < end) {
+		u64 pa, pte, psize, n;
+
+		if (!pt_lookup(&g->ept, gpa, &pa, &pte, &psize)) {
+			gpa += PAGE_SIZE;
+			continue;
+		}
+		/* The rest of this page (large pages: to their end). */
+		n = MIN(psize - (gpa & (psize - 1)), end - gpa);
+		if (run_len && run_gpa + run_len == gpa && run_hpa + run_len == pa &&
+		    run_perm == pte_perm(pte)) {
+			run_len += n;
+		} else {
+			if (run_len && (rc = fn(run_gpa, run_hpa, run_len, run_perm, ctx)))
+				return rc;
+			run_gpa = gpa;
+			run_hpa = pa;
+			run_len = n;
+			run_perm = pte_perm(pte);
+		}
+		gpa += n;
+	}
+	return run_len ? fn(run_gpa, run_hpa, run_len, run_perm, ctx) : 0;
+}
+
+u8 gpa_page_state(const struct gpa_map *g, u64 gpa)
+{
+	return gpa_is_ram(g, gpa, 1) ? g->state[page_index(g, gpa)] : 0;
+}
+
+/* EPT for one RAM page as its state says. */
+static int apply(struct gpa_map *g, u64 gpa, u8 st)
+{
+	if (st & GPA_PG_NOACCESS)
+		return pt_unmap(&g->ept, gpa, PAGE_SIZE);
+	return pt_map(&g->ept, gpa, ram_hpa(g, gpa), PAGE_SIZE,
+		      (st & GPA_PG_WP) ? MAP_X : RAM_PERM);
+}
+
+int gpa_set_state(struct gpa_map *g, u64 gpa, u64 size, u8 set, u8 clear)
+{
+	u64 first, n, f;
+	int err = 0;
+
+	if ((gpa | size) & (PAGE_SIZE - 1) || !gpa_is_ram(g, gpa, size))
+		return -1;
+	first = page_index(g, gpa);
+	n = size / PAGE_SIZE;
+	f = spin_lock_irqsave(&g->lock);
+	/* All or nothing: a pinned page is never taken away. */
+	for (u64 i = 0; i < n; i++) {
+		u8 st = (u8)((g->state[first + i] | set) & ~clear);
+
+		if ((st & GPA_PG_NOACCESS) && (st & GPA_PG_PINNED)) {
+			err = -1;
+			goto out;
+		}
+	}
+	g->protect_calls++;
+	for (u64 i = 0; i < n; i++) {
+		u8 old = g->state[first + i], st = (u8)((old | set) & ~clear);
+
+		g->state[first + i] = st;
+		if ((old & GPA_PG_PROTECTION) == (st & GPA_PG_PROTECTION))
+			continue;
+		err = apply(g, gpa + i * PAGE_SIZE, st);
+		if (err)
+			goto out;
+		/* Rights taken away must leave every vCPU's TLB; rights
+		 * given need nothing (an EPT violation drops the stale
+		 * entry, SDM 3C 29.4.3.1). */
+		if (st & ~old & GPA_PG_PROTECTION)
+			g->stale = true;
+	}
+out:
+	spin_unlock_irqrestore(&g->lock, f);
+	return err;
+}
+
+void gpa_set_fault_handler(struct gpa_map *g, gpa_fault_fn fn, void *ctx)
+{
+	g->fault_fn = fn;
+	g->fault_ctx = ctx;
+}
+
+void gpa_set_flush(struct gpa_map *g, void (*fn)(struct gpa_map *, void *), void *ctx)
+{
+	g->flush_fn = fn;
+	g->flush_ctx = ctx;
+}
+
+enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access)
+{
+	u8 st;
+	enum gpa_fault r;
+
+	if (!gpa_is_ram(g, gpa, 1))
+		return GPA_FAULT_NOT_RAM;
+	st = g->state[page_index(g, gpa)];
+	/* Not protected for this access: a translation from before the
+	 * page was given its rights back; the violation dropped it. */
+	if (!(st & GPA_PG_NOACCESS) && !((st & GPA_PG_WP) && (access & GPA_ACCESS_WRITE)))
+		return GPA_FAULT_RETRY;
+	g->faults++;
+	r = g->fault_fn ? g->fault_fn(g, gpa, access, g->fault_ctx) : GPA_FAULT_STOP;
+	if (r != GPA_FAULT_RETRY) {
+		g->faults_unhandled++;
+		return GPA_FAULT_STOP;
+	}
+	return r;
+}
+
+void gpa_flush(struct gpa_map *g)
+{
+	u64 f = spin_lock_irqsave(&g->lock);
+	bool stale = g->stale;
+
+	g->stale = false;
+	if (stale) {
+		g->generation++;
+		g->flushes++;
+	}
+	spin_unlock_irqrestore(&g->lock, f);
+	if (!stale)
+		return;
+	if (g->flush_fn)
+		g->flush_fn(g, g->flush_ctx);
 }

@@ -1,35 +1,111 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * A VM's guest-physical map: the one owner of its EPT. Guest RAM is
- * allocated in 2 MiB runs where possible so EPT can use large pages; what
- * VT-d, ELI's BAR page, vIOMMU pins and the swapper need (per-page state,
- * protection callbacks) will be added here, not beside it.
+ * A VM's guest-physical map: the one owner of its EPT, and what VT-d,
+ * ELI's BAR page, the vIOMMU's pins and the swapper go through.
+ *
+ * RAM is laid out as on q35: below the 32-bit hole up to GPA_LOW_TOP (the
+ * ECAM, I/O APIC and local APIC live above it) and the rest from 4 GiB. It
+ * is allocated in 2 MiB runs where possible, so EPT can use large pages;
+ * tern keeps each page's host address, so RAM stays reachable by tern
+ * whatever the guest's EPT view of it is.
+ *
+ * Each RAM page has a state byte. Write-protected and no-access pages
+ * lose those EPT permissions; the guest's access exits and goes to the
+ * map's fault handler (registered by the swapper, the vIOMMU, ...), which
+ * fixes the page and retries, or stops the VM. Pinned pages (DMA) cannot
+ * be made no-access. Permission changes are batched: they mark the map
+ * stale, and gpa_flush() makes every vCPU invalidate once (INVEPT).
  */
 #ifndef TERN_MM_GPA_H
 #define TERN_MM_GPA_H
 
+#include "core/spinlock.h"
 #include "mm/paging.h"
 
-struct gpa_map {
-	struct page_table ept;
-	u64 ram_size;
-	u64 *chunks;		/* host address of each 2 MiB run (0: none) */
-	u64 nchunks;
-	u64 large_runs;		/* runs that got a 2 MiB host page */
-	u64 small_pages;	/* 4 KiB fallback pages */
+#define GPA_LOW_TOP		0xb0000000ULL	/* q35's ECAM base */
+#define GPA_HIGH_BASE		0x100000000ULL
+
+/* Page state (one byte per 4 KiB page of RAM) */
+#define GPA_PG_WP		BIT(0)	/* writes fault to the handler */
+#define GPA_PG_NOACCESS		BIT(1)	/* any access faults to the handler */
+#define GPA_PG_PINNED		BIT(2)	/* mapped for DMA: never no-access */
+#define GPA_PG_PROTECTION	(GPA_PG_WP | GPA_PG_NOACCESS)
+
+/* EPT violation qualification access bits (SDM 3C 28.2.1, table 28-7) */
+#define GPA_ACCESS_READ		BIT(0)
+#define GPA_ACCESS_WRITE	BIT(1)
+#define GPA_ACCESS_EXEC		BIT(2)
+
+enum gpa_fault {
+	GPA_FAULT_NOT_RAM = 0,	/* not RAM: MMIO or nothing, the caller's */
+	GPA_FAULT_RETRY,	/* the handler fixed it: run the access again */
+	GPA_FAULT_STOP,		/* no handler, or it refused: stop the VM */
 };
 
-/* Allocate and map zeroed RAM [0, size). Returns 0 or a PT_ERR_*. */
-int gpa_map_create(struct gpa_map *g, u64 size);
+struct gpa_map;
+typedef enum gpa_fault (*gpa_fault_fn)(struct gpa_map *g, u64 gpa, u32 access, void *ctx);
+
+/* Where RAM comes from: tern's page allocator, or a test's. */
+struct gpa_ops {
+	u64 (*alloc)(u64 pages, u64 align);	/* physical; 0: none */
+	void (*free)(u64 pa, u64 pages);
+	void *(*p2v)(u64 pa);
+};
+
+struct gpa_map {
+	spinlock_t lock;		/* EPT and page state changes */
+	const struct gpa_ops *ops;
+	struct page_table ept;
+	u64 ram_size, low_size, high_size;
+	u64 nchunks;			/* 2 MiB slots of [0, top of RAM) */
+	u64 *run;			/* host address of a slot's 2 MiB run, or 0 */
+	u64 **frag;			/* else its pages, one by one */
+	u8 *state;			/* per RAM page, low then high */
+	gpa_fault_fn fault_fn;
+	void *fault_ctx;
+	/* INVEPT batching */
+	volatile u64 generation;	/* vCPUs invalidate when theirs differs */
+	bool stale;			/* changes since the last flush */
+	void (*flush_fn)(struct gpa_map *g, void *ctx);
+	void *flush_ctx;
+	/* Counters */
+	u64 large_runs, small_pages;
+	u64 protect_calls, flushes, faults, faults_unhandled;
+};
+
+/* [0, size) split as GPA_LOW_TOP/GPA_HIGH_BASE say. */
+void gpa_layout(u64 size, u64 *low, u64 *high);
+/* Allocate and map zeroed RAM. ops NULL: tern's allocator. 0 or PT_ERR_*. */
+int gpa_map_create(struct gpa_map *g, u64 size, const struct gpa_ops *ops);
 void gpa_map_destroy(struct gpa_map *g);
 /* EPT pointer for the VMCS: WB, 4-level, root (SDM 3C 25.6.11). */
 u64 gpa_map_eptp(const struct gpa_map *g);
-/* Host virtual address of guest-physical [gpa, gpa+len), or NULL when it
- * is not all RAM. Runs may not be host-contiguous: use within one page,
- * or gpa_copy_to. */
-void *gpa_to_hva(struct gpa_map *g, u64 gpa);
-/* Copy into guest RAM; false if any byte falls outside it. */
-bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len);
 bool gpa_is_ram(const struct gpa_map *g, u64 gpa, u64 len);
+/* tern's address of a RAM byte (whatever the guest's permissions), or
+ * NULL; valid to the end of its 4 KiB page. */
+void *gpa_to_hva(struct gpa_map *g, u64 gpa);
+bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len);
+
+/* Host memory (a device BAR, ELI's page) at a non-RAM range. */
+int gpa_map_mmio(struct gpa_map *g, u64 gpa, u64 hpa, u64 size, bool uncached);
+int gpa_unmap_mmio(struct gpa_map *g, u64 gpa, u64 size);
+/* What the guest reaches at gpa now: host address and MAP_W/MAP_X. */
+bool gpa_lookup(struct gpa_map *g, u64 gpa, u64 *hpa, u32 *perm);
+/* Every mapped extent in [gpa, gpa+size), contiguous ones merged;
+ * fn returning nonzero stops the walk with that value. */
+int gpa_walk(struct gpa_map *g, u64 gpa, u64 size,
+	     int (*fn)(u64 gpa, u64 hpa, u64 len, u32 perm, void *ctx), void *ctx);
+
+/* Page state of RAM pages: set, then clear bits; EPT follows (batched).
+ * -1 if not all RAM, or no-access asked of a pinned page (none changed). */
+int gpa_set_state(struct gpa_map *g, u64 gpa, u64 size, u8 set, u8 clear);
+u8 gpa_page_state(const struct gpa_map *g, u64 gpa);
+void gpa_set_fault_handler(struct gpa_map *g, gpa_fault_fn fn, void *ctx);
+void gpa_set_flush(struct gpa_map *g, void (*fn)(struct gpa_map *, void *), void *ctx);
+/* An EPT violation at gpa with the qualification's access bits. */
+enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access);
+/* Make every vCPU drop stale translations, once for all changes since
+ * the last flush. Call with interrupts enabled (it waits for the cores). */
+void gpa_flush(struct gpa_map *g);
 
 #endif

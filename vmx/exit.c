@@ -506,10 +506,17 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 	u32 n;
 
 	vcpu_save_state(v);
-	if (gpa_is_ram(&vm->mem, gpa, 1)) {
-		vm_note_stop(vm, "EPT violation inside RAM at %#llx (qualification %#llx)",
-			     (unsigned long long)gpa, (unsigned long long)q);
+	/* RAM: a page whose state took rights away (mm/gpa.h). */
+	switch (gpa_fault(&vm->mem, gpa, (u32)q & 7)) {
+	case GPA_FAULT_RETRY:
+		return EXIT_RESUME;
+	case GPA_FAULT_STOP:
+		vm_note_stop(vm, "EPT violation at %#llx (qualification %#llx, page state %#x) nobody resolved",
+			     (unsigned long long)gpa, (unsigned long long)q,
+			     gpa_page_state(&vm->mem, gpa));
 		return EXIT_STOP;
+	case GPA_FAULT_NOT_RAM:
+		break;
 	}
 	if (q & 4) {
 		vm_note_stop(vm, "executing unbacked guest-physical %#llx", (unsigned long long)gpa);

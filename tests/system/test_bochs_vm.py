@@ -10,6 +10,7 @@ missing kernels refused, core ownership, stop, restart, and the exit-cost
 benchmark figures."""
 import os
 import re
+import subprocess
 import time
 
 from harness import Machine, TestFailure, check
@@ -124,11 +125,28 @@ def run(build):
         # The guest may have asked already (replayed before the banner).
         if "type a key" not in m.transcript:
             m.expect(r"guest: platform: COM1 THRE interrupt; type a key", 60)
+        m.send("\x1d")
+        m.expect(r"detached from vm platform, running", 30)
+        # While it waits: watch the page its interrupt handler will write
+        # (the guest-physical map's write protection and fault handler).
+        rx = int(re.search(r"^([0-9a-f]+) \w rx_char$", subprocess.run(
+            ["nm", os.path.join(m.build, "modules", "platform.elf")], check=True,
+            capture_output=True, text=True).stdout, re.M).group(1), 16)
+        out = m.command("vm watch platform %#x" % rx)
+        check("watching writes to vm platform's page %#x" % (rx & ~0xfff) in out, "watch:\n" + out)
+        out = m.command("vm mem platform")
+        check(re.search(r"pages protected 1, pinned 0; state changes 1, EPT flushes 1", out),
+              "vm mem after watch:\n" + out)
+        m.send("vm console platform\r")
+        m.expect(r"attached to vm platform's COM1", 30)
         m.send("k")
         m.expect(r"guest: platform: received by interrupt: k", 30)
         m.expect(r"detached from vm platform, stopped", 30)
         out = wait_state(m, "platform", "stopped")
         check("stopped: guest powered off (ACPI S5)" in out, "platform did not power off:\n" + out)
+        log = m.command("log")
+        check("vm platform: guest write to watched page %#x (at %#x); watch lifted"
+              % (rx & ~0xfff, rx) in log, "no watch hit in the log:\n" + log[-2000:])
         con = m.command("vm console platform")
         for line in ("PCI host bridge 8086:29c0 by 0xcf8 and ECAM",
                      "I/O APIC version 0x20, 24 pins, entries programmed",

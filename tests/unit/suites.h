@@ -28,6 +28,7 @@ Suite *vioapic_suite(void);
 Suite *vdevices_suite(void);
 Suite *vpci_suite(void);
 Suite *xsave_suite(void);
+Suite *gpa_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The guest-physical map on the host: a fake allocator backs "RAM". */
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/gpa.h"
+#include "suites.h"
+
+#define ARENA	(32ULL << 20)
+
+static u8 *arena;
+static u64 used;
+static bool no_large;		/* simulate fragmented host memory */
+static u64 frees;
+
+static u64 fake_alloc(u64 pages, u64 align)
+{
+	u64 off = ALIGN_UP(used, align);
+
+	if ((no_large && align > PAGE_SIZE) || off + pages * PAGE_SIZE > ARENA)
+		return 0;
+	used = off + pages * PAGE_SIZE;
+	memset(arena + off, 0, pages * PAGE_SIZE);
+	return (u64)(uintptr_t)(arena + off);	/* "physical" = host pointer */
+}
+
+static void fake_free(u64 pa, u64 pages)
+{
+	(void)pa;
+	frees += pages;
+}
+
+static void *fake_p2v(u64 pa)
+{
+	return (void *)(uintptr_t)pa;
+}
+
+static const struct gpa_ops ops = { fake_alloc, fake_free, fake_p2v };
+static struct gpa_map g;
+
+static void setup(void)
+{
+	arena = aligned_alloc(SZ_2M, ARENA);
+	used = frees = 0;
+	no_large = false;
+	/* Three whole 2 MiB runs and a partial one of two pages. */
+	ck_assert_int_eq(gpa_map_create(&g, 6 * SZ_2M / 2 + 8192, &ops), 0);
+}
+
+static void teardown(void)
+{
+	gpa_map_destroy(&g);
+	free(arena);
+}
+
+START_TEST(layout)
+{
+	u64 lo, hi;
+
+	gpa_layout(1ULL << 30, &lo, &hi);
+	ck_assert_uint_eq(lo, 1ULL << 30);
+	ck_assert_uint_eq(hi, 0);
+	/* Above 2.75 GiB the rest goes to 4 GiB: the hole keeps the ECAM,
+	 * the I/O APIC and the local APIC clear of RAM. */
+	gpa_layout(4ULL << 30, &lo, &hi);
+	ck_assert_uint_eq(lo, GPA_LOW_TOP);
+	ck_assert_uint_eq(hi, (4ULL << 30) - GPA_LOW_TOP);
+	gpa_layout(100, &lo, &hi);
+	ck_assert_uint_eq(lo, PAGE_SIZE);
+}
+END_TEST
+
+START_TEST(ram)
+{
+	u64 hpa;
+	u32 perm;
+
+	ck_assert_uint_eq(g.large_runs, 3);
+	ck_assert_uint_eq(g.small_pages, 2);
+	ck_assert(gpa_is_ram(&g, 0, 3 * SZ_2M + 8192));
+	ck_assert(!gpa_is_ram(&g, 3 * SZ_2M + 8192, 1));
+	ck_assert(!gpa_is_ram(&g, 0xfee00000, 4));
+	ck_assert(gpa_lookup(&g, SZ_2M + 5, &hpa, &perm));
+	ck_assert_uint_eq(perm, MAP_W | MAP_X);
+	/* tern's view and the guest's are the same bytes. */
+	*(u32 *)gpa_to_hva(&g, SZ_2M + 8) = 0xfeedf00d;
+	ck_assert(gpa_lookup(&g, SZ_2M + 8, &hpa, NULL));
+	ck_assert_uint_eq(*(u32 *)fake_p2v(hpa), 0xfeedf00d);
+	ck_assert(gpa_copy_to(&g, 3 * SZ_2M + 4090, "crosses", 8));
+	ck_assert(!memcmp(gpa_to_hva(&g, 3 * SZ_2M + 4090), "crosse", 6));
+	ck_assert_str_eq(gpa_to_hva(&g, 3 * SZ_2M + 4096), "s");
+	ck_assert(!gpa_copy_to(&g, 3 * SZ_2M + 8190, "x", 3));
+}
+END_TEST
+
+static u64 flushes_seen, fault_gpa;
+static u32 fault_access;
+
+static void on_flush(struct gpa_map *m, void *ctx)
+{
+	(void)m; (void)ctx;
+	flushes_seen++;
+}
+
+/* A handler that gives write access back, as the vIOMMU or swapper would. */
+static enum gpa_fault on_fault(struct gpa_map *m, u64 gpa, u32 access, void *ctx)
+{
+	(void)ctx;
+	fault_gpa = gpa;
+	fault_access = access;
+	gpa_set_state(m, gpa & ~(u64)(PAGE_SIZE - 1), PAGE_SIZE, 0, GPA_PG_WP);
+	return GPA_FAULT_RETRY;
+}
+
+START_TEST(protection_and_faults)
+{
+	u64 page = SZ_2M + PAGE_SIZE;
+	u32 perm;
+
+	flushes_seen = 0;
+	gpa_set_flush(&g, on_flush, NULL);
+	/* Write-protect two pages inside a 2 MiB run: EPT splits it. */
+	ck_assert_int_eq(gpa_set_state(&g, page, 2 * PAGE_SIZE, GPA_PG_WP, 0), 0);
+	ck_assert_uint_gt(g.ept.splits, 0);
+	ck_assert(gpa_lookup(&g, page, NULL, &perm));
+	ck_assert_uint_eq(perm, MAP_X);
+	ck_assert(gpa_lookup(&g, SZ_2M, NULL, &perm));
+	ck_assert_uint_eq(perm, MAP_W | MAP_X);
+	ck_assert_uint_eq(gpa_page_state(&g, page + PAGE_SIZE), GPA_PG_WP);
+	/* Batched: two calls, one flush. */
+	ck_assert_int_eq(gpa_set_state(&g, 0, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	gpa_flush(&g);
+	gpa_flush(&g);
+	ck_assert_uint_eq(flushes_seen, 1);
+	ck_assert_uint_eq(g.generation, 1);
+	/* No handler yet: a write to a protected page stops the VM. */
+	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_WRITE), GPA_FAULT_STOP);
+	ck_assert_uint_eq(g.faults_unhandled, 1);
+	/* A read of a write-protected page is a stale translation: retry. */
+	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_READ), GPA_FAULT_RETRY);
+	/* The handler resolves the write. */
+	gpa_set_fault_handler(&g, on_fault, NULL);
+	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_uint_eq(fault_gpa, page + 12);
+	ck_assert_uint_eq(fault_access, GPA_ACCESS_WRITE);
+	ck_assert(gpa_lookup(&g, page, NULL, &perm));
+	ck_assert_uint_eq(perm, MAP_W | MAP_X);
+	/* Giving rights back needs no flush. */
+	gpa_flush(&g);
+	ck_assert_uint_eq(flushes_seen, 1);
+	/* Not RAM: the MMIO path's. */
+	ck_assert_int_eq(gpa_fault(&g, 0xfec00000, GPA_ACCESS_READ), GPA_FAULT_NOT_RAM);
+}
+END_TEST
+
+START_TEST(noaccess_and_pins)
+{
+	u64 page = 2 * SZ_2M + 7 * PAGE_SIZE;
+
+	/* Pinned (DMA) pages are never taken away; nothing changes. */
+	ck_assert_int_eq(gpa_set_state(&g, page, PAGE_SIZE, GPA_PG_PINNED, 0), 0);
+	ck_assert_int_eq(gpa_set_state(&g, page - PAGE_SIZE, 2 * PAGE_SIZE,
+				       GPA_PG_NOACCESS, 0), -1);
+	ck_assert_uint_eq(gpa_page_state(&g, page - PAGE_SIZE), 0);
+	/* Unpinned: gone from the guest, still tern's. */
+	ck_assert_int_eq(gpa_set_state(&g, page, PAGE_SIZE, GPA_PG_NOACCESS, GPA_PG_PINNED), 0);
+	ck_assert(!gpa_lookup(&g, page, NULL, NULL));
+	ck_assert_ptr_nonnull(gpa_to_hva(&g, page));
+	ck_assert(g.stale);
+	ck_assert_int_eq(gpa_fault(&g, page, GPA_ACCESS_READ), GPA_FAULT_STOP);
+	/* Back. */
+	ck_assert_int_eq(gpa_set_state(&g, page, PAGE_SIZE, 0, GPA_PG_NOACCESS), 0);
+	ck_assert(gpa_lookup(&g, page, NULL, NULL));
+	/* Not RAM, or unaligned: refused. */
+	ck_assert_int_eq(gpa_set_state(&g, 0xfee00000, PAGE_SIZE, GPA_PG_WP, 0), -1);
+	ck_assert_int_eq(gpa_set_state(&g, 100, PAGE_SIZE, GPA_PG_WP, 0), -1);
+}
+END_TEST
+
+struct walk {
+	int n;
+	u64 total, wp_len;
+};
+
+static int count(u64 gpa, u64 hpa, u64 len, u32 perm, void *ctx)
+{
+	struct walk *w = ctx;
+
+	(void)gpa; (void)hpa;
+	w->n++;
+	w->total += len;
+	if (perm == MAP_X)
+		w->wp_len += len;
+	return 0;
+}
+
+START_TEST(walk_and_mmio)
+{
+	struct walk w = { 0 };
+	u32 perm;
+
+	ck_assert_int_eq(gpa_set_state(&g, SZ_2M, 2 * PAGE_SIZE, GPA_PG_WP, 0), 0);
+	ck_assert_int_eq(gpa_set_state(&g, SZ_2M + 5 * PAGE_SIZE, PAGE_SIZE, GPA_PG_NOACCESS, 0), 0);
+	ck_assert_int_eq(gpa_walk(&g, 0, 0x100000000ULL, count, &w), 0);
+	ck_assert_uint_eq(w.total, 3 * SZ_2M + 8192 - PAGE_SIZE);
+	ck_assert_uint_eq(w.wp_len, 2 * PAGE_SIZE);
+	ck_assert_int_ge(w.n, 3);		/* split by permissions and the hole */
+	/* A device page outside RAM, then gone; never over RAM. */
+	ck_assert_int_eq(gpa_map_mmio(&g, 0xfeb00000, 0xfeb00000, PAGE_SIZE, true), 0);
+	ck_assert(gpa_lookup(&g, 0xfeb00000, NULL, &perm));
+	ck_assert_uint_eq(perm, MAP_W);
+	ck_assert_int_ne(gpa_map_mmio(&g, SZ_2M, 0xfeb00000, PAGE_SIZE, true), 0);
+	ck_assert_int_eq(gpa_unmap_mmio(&g, 0xfeb00000, PAGE_SIZE), 0);
+	ck_assert(!gpa_lookup(&g, 0xfeb00000, NULL, NULL));
+}
+END_TEST
+
+START_TEST(fragmented_host)
+{
+	struct gpa_map f;
+
+	no_large = true;
+	ck_assert_int_eq(gpa_map_create(&f, SZ_2M + PAGE_SIZE, &ops), 0);
+	ck_assert_uint_eq(f.large_runs, 0);
+	ck_assert_uint_eq(f.small_pages, 513);
+	ck_assert(gpa_copy_to(&f, SZ_2M - 2, "abcd", 5));
+	ck_assert_str_eq(gpa_to_hva(&f, SZ_2M), "cd");
+	frees = 0;
+	gpa_map_destroy(&f);
+	ck_assert_uint_ge(frees, 513);			/* RAM and tables back */
+}
+END_TEST
+
+Suite *gpa_suite(void)
+{
+	Suite *s = suite_create("gpa");
+	TCase *tc = tcase_create("map");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, layout);
+	tcase_add_test(tc, ram);
+	tcase_add_test(tc, protection_and_faults);
+	tcase_add_test(tc, noaccess_and_pins);
+	tcase_add_test(tc, walk_and_mmio);
+	tcase_add_test(tc, fragmented_host);
+	suite_add_tcase(s, tc);
+	return s;
+}
