@@ -92,6 +92,8 @@ static void stats(struct vm *vm)
 				       (unsigned long long)v->lapic.timer_fires,
 				       (unsigned long long)v->lapic.eois,
 				       (unsigned long long)v->lapic.self_ipis);
+		if (s->inits)
+			console_printf("  INIT resets       %10llu\n", (unsigned long long)s->inits);
 		if (s->nmis_injected)
 			console_printf("  NMIs injected     %10llu\n",
 				       (unsigned long long)s->nmis_injected);
@@ -100,7 +102,7 @@ static void stats(struct vm *vm)
 				       (unsigned long long)s->gp_injected);
 	}
 	if (vm->nvcpus > 1)
-		console_printf("IPIs between vCPUs: %llu delivered, %llu NMIs, %llu to no vCPU, %llu INITs not emulated\n",
+		console_printf("IPIs between vCPUs: %llu delivered, %llu NMIs, %llu to no vCPU, %llu INITs to itself not emulated\n",
 			       (unsigned long long)vm->ipis_sent,
 			       (unsigned long long)vm->nmis_sent,
 			       (unsigned long long)vm->ipis_unroutable,

@@ -490,6 +490,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		v->vpid = (u16)(vm->index * CONFIG_MAX_VCPUS + i + 1);
 		v->sipi_vector = -1;
 		v->nmi_pending = false;
+		v->init_pending = false;
 		v->vmcs_pa = pmm_alloc_zeroed_page();
 		v->vmxon_pa = pmm_alloc_zeroed_page();
 		if (!v->vmcs_pa || !v->vmxon_pa)

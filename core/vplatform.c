@@ -61,13 +61,25 @@ void vplat_deliver(struct vm *vm, struct vcpu *from, const struct vlapic_ipi *ms
 			vcpu_kick(t);
 			break;
 		case ICR_MODE_INIT:
-			/* INIT of an AP that waits for SIPI keeps it waiting;
-			 * re-INIT of a running vCPU is not emulated yet. */
-			if (msg->assert && t->state != VCPU_WAIT_SIPI && t != from)
+			/* A level de-assert does nothing (SDM 3A 11.6.1); a
+			 * vCPU waiting for SIPI keeps waiting; INIT to itself
+			 * is not emulated (counted). Else: reset and wait. */
+			if (!msg->assert || t->state == VCPU_WAIT_SIPI)
+				break;
+			if (t == from) {
 				vm->ipis_dropped++;
+				break;
+			}
+			t->sipi_vector = -1;
+			__atomic_store_n(&t->init_pending, true, __ATOMIC_RELEASE);
+			vm->ipis_sent++;
+			vcpu_kick(t);
 			break;
 		case ICR_MODE_STARTUP:
-			if (t->state == VCPU_WAIT_SIPI && t->sipi_vector < 0) {
+			/* To a vCPU waiting for it, or about to (an INIT it
+			 * has not processed yet). */
+			if ((t->state == VCPU_WAIT_SIPI || t->init_pending) &&
+			    t->sipi_vector < 0) {
 				t->sipi_vector = msg->vector;
 				vm->ipis_sent++;
 				vcpu_kick(t);

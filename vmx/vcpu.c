@@ -388,9 +388,10 @@ static void set_preemption_timer(struct vcpu *v)
  */
 static void prepare_entry(struct vcpu *v)
 {
-	u64 idt = vmread(VMCS_IDT_VECTORING_INFO);
+	u64 idt = v->skip_reinject ? 0 : vmread(VMCS_IDT_VECTORING_INFO);
 	int vec;
 
+	v->skip_reinject = false;
 	if (idt & INTR_INFO_VALID) {
 		vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~BIT(12));
 		if (idt & INTR_INFO_DELIVER_CODE)
@@ -428,6 +429,37 @@ static void prepare_entry(struct vcpu *v)
 	set_window_exiting(v, false);
 }
 
+/* Wait for a start-up IPI, then start in real mode at its vector. */
+static void wait_for_sipi(struct vcpu *v)
+{
+	v->state = VCPU_WAIT_SIPI;
+	while (v->sipi_vector < 0 && !v->stop_req && !v->init_pending)
+		cpu_idle_wait();
+	if (!v->stop_req && v->sipi_vector >= 0)
+		setup_guest_realmode(v, (u32)v->sipi_vector);
+}
+
+/*
+ * INIT of a running vCPU (SDM 3A 9.4, 11.6.1): it drops whatever it was
+ * doing, pending events included, resets its local APIC, and waits for a
+ * start-up IPI like an AP at power-on (the sender cleared sipi_vector).
+ */
+static void handle_init(struct vcpu *v)
+{
+	v->stats.inits++;
+	vlapic_reset(&v->lapic, v->id);
+	v->nmi_pending = false;
+	wait_for_sipi(v);
+	if (v->stop_req || v->sipi_vector < 0)
+		return;
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	set_window_exiting(v, false);
+	set_proc_control(v, PROC_NMI_WINDOW_EXITING, false);
+	v->skip_reinject = true;	/* the last exit's event is void */
+	v->state = VCPU_RUNNING;
+}
+
 /* HLT: sleep until the virtual APIC has something the guest can take. */
 static void halt_wait(struct vcpu *v)
 {
@@ -435,7 +467,8 @@ static void halt_wait(struct vcpu *v)
 		poll_lapic_timer(v, true);
 		if (v->id == 0)
 			vplat_poll(v->vm);
-		if (v->nmi_pending ||
+		/* An INIT ends HLT too (the run loop handles it). */
+		if (v->nmi_pending || v->init_pending ||
 		    (vlapic_pending(&v->lapic) >= 0 &&
 		     (vmread(VMCS_GUEST_RFLAGS) & BIT(9)))) {
 			v->state = VCPU_RUNNING;
@@ -488,14 +521,9 @@ void vcpu_run(struct vcpu *v)
 	invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
 	p->role = ROLE_GUEST;
 	v->launched = false;
-	if (v->id > 0) {
-		/* An AP waits, in tern, for the guest's start-up IPI. */
-		v->state = VCPU_WAIT_SIPI;
-		while (v->sipi_vector < 0 && !v->stop_req)
-			cpu_idle_wait();
-		if (!v->stop_req)
-			setup_guest_realmode(v, (u32)v->sipi_vector);
-	}
+	/* An AP waits, in tern, for the guest's start-up IPI. */
+	if (v->id > 0)
+		wait_for_sipi(v);
 	v->state = VCPU_RUNNING;
 
 	while (!v->stop_req) {
@@ -503,6 +531,10 @@ void vcpu_run(struct vcpu *v)
 		int rc;
 
 		irq_disable();
+		if (__atomic_exchange_n(&v->init_pending, false, __ATOMIC_ACQ_REL)) {
+			handle_init(v);
+			continue;
+		}
 		prepare_entry(v);
 		t0 = rdtsc();
 		rc = vmx_enter(&v->regs, v->launched);

@@ -38,6 +38,7 @@ struct vcpu_stats {
 	u64 gp_injected;
 	u64 interrupts_injected;
 	u64 nmis_injected;
+	u64 inits;			/* INITs that reset the running vCPU */
 	u64 reinjected;			/* events an exit interrupted */
 	u64 host_nmis;			/* NMIs that arrived in guest mode */
 };
@@ -76,6 +77,8 @@ struct vcpu {
 	u64 preempt_value;		/* last written to the VMCS */
 	volatile int sipi_vector;	/* start-up vector received, -1: none */
 	volatile bool nmi_pending;	/* an NMI IPI waits for injection */
+	volatile bool init_pending;	/* an INIT IPI waits to reset it */
+	bool skip_reinject;		/* after INIT: nothing to deliver again */
 	bool virtual_nmis;		/* the CPU tracks guest NMI blocking:
 					 * NMI-window exiting is available */
 };

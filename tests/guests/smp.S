@@ -7,6 +7,7 @@
  * halts until its one arrives), the same by logical destination in the
  * flat model (LDR bit per CPU, as Linux sets it with up to 8 CPUs), an NMI
  * to the AP, and a logical multicast from the AP that names both CPUs.
+ * Last, INIT and a start-up IPI to the running AP: it starts over.
  * Exit status 0 when every one arrived exactly where it was sent.
  */
 #define APIC		0xfee00000
@@ -107,6 +108,15 @@ guest_main:
 	CHECK(e, m_extra)
 	movl	$m_nmi, %esi
 	call	puts
+
+	/* INIT the running AP, then start it again: it counts itself. */
+	movl	$1 << 24, APIC + 0x310
+	movl	$0x4500, APIC + 0x300		/* INIT, level assert */
+	movl	$1 << 24, APIC + 0x310
+	movl	$0x4600 | (TRAMP >> 12), APIC + 0x300
+	WAIT_FOR(ap_alive, 2, m_norestart)
+	movl	$m_restart, %esi
+	call	puts
 	movl	$m_pass, %esi
 	call	puts
 	movb	$0, %al
@@ -137,6 +147,8 @@ ap_pm32:
 	movl	%eax, %gs
 	movl	$ap_stack_top, %esp
 	lidt	idt_ptr
+	cmpl	$0, ap_alive			/* started again after INIT? */
+	jne	7f
 	movl	$0x1ff, APIC + 0xf0		/* the AP's own APIC */
 	movl	$0xffffffff, APIC + 0xe0
 	movl	$0x02 << 24, APIC + 0xd0
@@ -155,6 +167,8 @@ ap_pm32:
 	movl	$ICR_LOGICAL | VEC_MULTI, APIC + 0x300
 6:	cli
 	hlt
+	jmp	6b
+7:	lock incl ap_alive
 	jmp	6b
 
 ap_isr:
@@ -181,6 +195,8 @@ m_started:	.asciz	"guest: smp: AP started by INIT-SIPI-SIPI, in protected mode\n
 m_ipis:		.asciz	"guest: smp: fixed IPIs delivered BSP->AP and AP->BSP\n"
 m_logical:	.asciz	"guest: smp: logical (flat) IPIs delivered BSP->AP and AP->BSP\n"
 m_nmi:		.asciz	"guest: smp: NMI to the AP, its logical multicast reached both CPUs\n"
+m_restart:	.asciz	"guest: smp: the running AP restarted by INIT and a start-up IPI\n"
+m_norestart:	.asciz	"the AP did not restart after INIT-SIPI"
 m_nological:	.asciz	"a logical-destination IPI never arrived"
 m_apipi2:	.asciz	"the AP did not count exactly two IPIs"
 m_nonmi:	.asciz	"the NMI never reached the AP"

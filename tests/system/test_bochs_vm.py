@@ -232,13 +232,16 @@ def run(build):
         for line in ("AP started by INIT-SIPI-SIPI, in protected mode",
                      "fixed IPIs delivered BSP->AP and AP->BSP",
                      "logical (flat) IPIs delivered BSP->AP and AP->BSP",
-                     "NMI to the AP, its logical multicast reached both CPUs"):
+                     "NMI to the AP, its logical multicast reached both CPUs",
+                     "the running AP restarted by INIT and a start-up IPI"):
             check("guest: smp: " + line in con, "smp console lacks %r:\n%s" % (line, con))
         st = m.command("vm stats smp")
         # 1 start-up IPI (the second finds the AP started), 2 physical,
-        # 2 logical, the multicast's remote half (its own half is a self-IPI).
-        check("IPIs between vCPUs: 6 delivered, 1 NMIs, 0 to no vCPU, 0 INITs not emulated"
+        # 2 logical, the multicast's remote half (its own half is a
+        # self-IPI), then INIT and a start-up IPI to the running AP.
+        check("IPIs between vCPUs: 8 delivered, 1 NMIs, 0 to no vCPU, 0 INITs to itself not emulated"
               in st, "smp IPIs:\n" + st)
+        check(re.search(r"^\s+INIT resets\s+1$", st, re.M), "smp INIT:\n" + st)
         check(re.search(r"^\s+NMIs injected\s+1$", st, re.M), "smp NMI:\n" + st)
         check(re.search(r"^vcpu1 on core 3:", st, re.M), "smp: no vcpu1 on core 3:\n" + st)
 
