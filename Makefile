@@ -91,7 +91,7 @@ $(BUILD)/tern.efi: $(BUILD)/efi/tern.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 # Test guests: multiboot v1 ELF32 images, with the tern.cfg that runs them.
-GUESTS := basic triple bench idle apic smp reset platform xsave
+GUESTS := basic triple bench idle apic smp reset platform xsave mb2
 GUEST_ELFS := $(patsubst %,$(BUILD)/modules/%.elf,$(GUESTS))
 
 $(BUILD)/guests/%.o: tests/guests/%.S
@@ -150,7 +150,7 @@ run-qemu: esp
 # ---- tests ----
 UNIT_SRCS := core/report.c mm/memmap.c mm/pmm.c mm/paging.c core/acpi.c iommu/dmar.c \
 	core/cmdline.c core/shell_parse.c core/logring.c vmx/caps.c core/tsc.c \
-	vmx/controls.c vmx/exit_names.c core/config.c core/loader_mb1.c \
+	vmx/controls.c vmx/exit_names.c core/config.c core/loader_multiboot.c \
 	vmx/insn.c vmx/guest_walk.c core/vlapic.c core/guest_acpi.c \
 	core/loader_linux.c vmx/msr_bitmap.c core/vrtc.c \
 	core/vioapic.c core/vuart.c core/vpit.c core/vpic.c core/vpci.c vmx/xsave.c mm/gpa.c

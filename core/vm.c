@@ -7,7 +7,7 @@
 #include "core/cpu.h"
 #include "core/guest_acpi.h"
 #include "core/loader_linux.h"
-#include "core/loader_mb1.h"
+#include "core/loader_multiboot.h"
 #include "core/log.h"
 #include "core/main.h"
 #include "core/percpu.h"
@@ -28,6 +28,9 @@ u32 nvms;
 #define MBI_GPA		0x8000
 #define CMDLINE_GPA	0x8100
 #define MMAP_GPA	0x8400
+#define MODS_GPA	0x8500		/* v1 module list, then its names */
+#define MBI2_GPA	0x9000		/* v2 boot information, up to 4 KiB */
+#define MBI2_MAX	0x1000
 
 /* Ports the guest reaches (all others: reads all-ones, writes dropped). */
 #define PORT_EXIT	0xf4		/* QEMU isa-debug-exit compatible */
@@ -209,10 +212,16 @@ int vm_watch(struct vm *vm, u64 gpa)
 	return 0;
 }
 
-/* Write the multiboot information the guest finds through EBX. */
-static bool write_mbi(struct vm *vm)
+/* The module (the configuration's initrd) as multiboot loaded it. */
+struct mb_module {
+	u64 start, size;
+	const char *name;
+};
+
+/* Write the multiboot v1 information the guest finds through EBX. */
+static bool write_mbi(struct vm *vm, const struct mb_module *mod)
 {
-	u32 mbi[22] = { 0 };
+	u32 mbi[22] = { 0 }, mods[4];
 	struct __packed { u32 size; u64 base, len; u32 type; } mmap[3] = {
 		{ 20, 0, 0x9fc00, 1 },
 		{ 20, SZ_1M, vm->mem.low_size - SZ_1M, 1 },
@@ -225,10 +234,98 @@ static bool write_mbi(struct vm *vm)
 	mbi[4] = CMDLINE_GPA;
 	mbi[11] = vm->mem.high_size ? sizeof(mmap) : 2 * sizeof(mmap[0]);
 	mbi[12] = MMAP_GPA;
+	if (mod->size) {
+		mbi[0] |= MB1_INFO_MODS;
+		mbi[5] = 1;			/* mods_count */
+		mbi[6] = MODS_GPA;
+		mods[0] = (u32)mod->start;
+		mods[1] = (u32)(mod->start + mod->size);
+		mods[2] = MODS_GPA + sizeof(mods);	/* its name */
+		mods[3] = 0;
+		if (!gpa_copy_to(&vm->mem, MODS_GPA, mods, sizeof(mods)) ||
+		    !gpa_copy_to(&vm->mem, MODS_GPA + sizeof(mods), mod->name,
+				 strlen(mod->name) + 1))
+			return false;
+	}
 	return gpa_copy_to(&vm->mem, MBI_GPA, mbi, sizeof(mbi)) &&
 	       gpa_copy_to(&vm->mem, CMDLINE_GPA, vm->cfg.cmdline,
 			   strlen(vm->cfg.cmdline) + 1) &&
 	       gpa_copy_to(&vm->mem, MMAP_GPA, mmap, sizeof(mmap));
+}
+
+/* Multiboot2 boot information (3.6): tags, each 8-byte aligned. */
+struct mbi2 {
+	u8 buf[MBI2_MAX];
+	u32 n;
+	bool overflow;
+};
+
+static u8 *mbi2_tag(struct mbi2 *m, u32 type, u32 size)
+{
+	u8 *t = m->buf + m->n;
+
+	if (m->n + ALIGN_UP(size, 8) > MBI2_MAX) {
+		m->overflow = true;
+		return NULL;
+	}
+	memset(t, 0, ALIGN_UP(size, 8));
+	memcpy(t, &type, 4);
+	memcpy(t + 4, &size, 4);
+	m->n += ALIGN_UP(size, 8);
+	return t;
+}
+
+static void mbi2_string(struct mbi2 *m, u32 type, const char *s, u32 prefix, const void *pre)
+{
+	u32 len = (u32)strlen(s) + 1;
+	u8 *t = mbi2_tag(m, type, 8 + prefix + len);
+
+	if (t) {
+		memcpy(t + 8, pre, prefix);
+		memcpy(t + 8 + prefix, s, len);
+	}
+}
+
+static bool write_mbi2(struct vm *vm, const struct mb_module *mod, const u8 *rsdp)
+{
+	static struct mbi2 m;
+	u32 n_mmap = vm->mem.high_size ? 4 : 3;
+	u64 mmap[4][3] = {
+		/* base, length, type (1 RAM, 2 reserved) | reserved << 32 */
+		{ 0, 0x9fc00, 1 },
+		{ 0xe0000, 0x20000, 2 },
+		{ SZ_1M, vm->mem.low_size - SZ_1M, 1 },
+		{ GPA_HIGH_BASE, vm->mem.high_size, 1 },
+	};
+	u32 meminfo[2] = { 639, (u32)((vm->mem.low_size - SZ_1M) >> 10) };
+	u32 mmap_head[2] = { 24, 0 };		/* entry size, version */
+	u8 *t;
+
+	memset(&m, 0, sizeof(m));
+	m.n = 8;				/* total_size, reserved */
+	mbi2_string(&m, MB2_TAG_CMDLINE, vm->cfg.cmdline, 0, NULL);
+	mbi2_string(&m, MB2_TAG_LOADER, "tern", 0, NULL);
+	if (mod->size) {
+		u32 range[2] = { (u32)mod->start, (u32)(mod->start + mod->size) };
+
+		mbi2_string(&m, MB2_TAG_MODULE, mod->name, sizeof(range), range);
+	}
+	t = mbi2_tag(&m, MB2_TAG_MEMINFO, 16);
+	if (t)
+		memcpy(t + 8, meminfo, sizeof(meminfo));
+	t = mbi2_tag(&m, MB2_TAG_MMAP, 16 + n_mmap * 24);
+	if (t) {
+		memcpy(t + 8, mmap_head, sizeof(mmap_head));
+		memcpy(t + 16, mmap, n_mmap * 24);
+	}
+	t = mbi2_tag(&m, MB2_TAG_ACPI_NEW, 8 + 36);	/* a copy of the RSDP */
+	if (t)
+		memcpy(t + 8, rsdp, 36);
+	mbi2_tag(&m, MB2_TAG_END, 8);
+	if (m.overflow)
+		return false;
+	memcpy(m.buf, &m.n, 4);
+	return gpa_copy_to(&vm->mem, MBI2_GPA, m.buf, m.n);
 }
 
 /* ACPI tables where a PC's firmware leaves them (core/guest_acpi.h). */
@@ -346,7 +443,8 @@ static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t
 static int load_kernel(struct vm *vm, char *err, size_t n)
 {
 	const struct boot_module *k = module_find(vm->cfg.kernel);
-	struct mb1_image img;
+	struct mb_image img;
+	struct mb_module mod = { 0, 0, NULL };
 	const u8 *data;
 	char why[128];
 
@@ -358,22 +456,46 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 	/* A Linux setup header decides; anything else must be multiboot. */
 	if (k->size > 0x206 && !memcmp(data + LX_HEADER, "HdrS", 4))
 		return load_linux(vm, data, k->size, err, n);
-	if (!mb1_parse(data, k->size, vm->mem.low_size, &img, why, sizeof(why))) {
+	if (!mb_parse(data, k->size, vm->mem.low_size, &img, why, sizeof(why))) {
 		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
 		return -1;
 	}
 	for (u32 i = 0; i < img.nsegs; i++)
 		gpa_copy_to(&vm->mem, img.segs[i].gpa, data + img.segs[i].file_off,
 			    img.segs[i].filesz);	/* the rest is already zero */
-	if (!write_mbi(vm) || !write_acpi(vm)) {
+	/* The configuration's initrd is the one module, page-aligned above
+	 * the kernel (multiboot modules are page-aligned, 3.1.2). */
+	if (vm->cfg.initrd[0]) {
+		const struct boot_module *rd = module_find(vm->cfg.initrd);
+
+		if (!rd) {
+			snprintf(err, n, "initrd '%s' is not among the boot modules", vm->cfg.initrd);
+			return -1;
+		}
+		mod.start = ALIGN_UP(img.end, PAGE_SIZE);
+		mod.size = rd->size;
+		mod.name = vm->cfg.initrd;
+		if (!gpa_copy_to(&vm->mem, mod.start, phys_to_virt(rd->phys), rd->size)) {
+			snprintf(err, n, "module '%s' (%llu KiB) does not fit in the VM's RAM above the kernel",
+				 vm->cfg.initrd, (unsigned long long)(rd->size >> 10));
+			return -1;
+		}
+	}
+	/* ACPI first: the v2 information carries a copy of the RSDP. */
+	if (!write_acpi(vm) ||
+	    !(img.version == 2 ? write_mbi2(vm, &mod, gpa_to_hva(&vm->mem, GUEST_ACPI_RSDP))
+			       : write_mbi(vm, &mod))) {
 		snprintf(err, n, "VM memory too small for the boot information");
 		return -1;
 	}
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].entry_rip = img.entry;
-		vm->vcpus[i].boot_eax = MB1_BOOT_MAGIC;
-		vm->vcpus[i].boot_ebx = MBI_GPA;
+		vm->vcpus[i].boot_eax = img.version == 2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC;
+		vm->vcpus[i].boot_ebx = img.version == 2 ? MBI2_GPA : MBI_GPA;
 	}
+	pr_info("vm %s: multiboot%s kernel, entry %#x%s%s", vm->name,
+		img.version == 2 ? "2" : "", img.entry, mod.size ? ", module " : "",
+		mod.size ? mod.name : "");
 	return 0;
 }
 

@@ -173,6 +173,20 @@ def run(build):
         check(re.search(r"^  XSETBV\s+2\s", st, re.M), "xsave exits:\n" + st)
         check(re.search(r"#GP injected\s+1 ", st), "xsave #GP:\n" + st)
 
+        # Multiboot2: the v2 header wins; tags for what tern provides.
+        out = m.command("vm start mb2")
+        check("vm mb2 started" in out, "mb2:\n" + out)
+        out = wait_state(m, "mb2", "stopped")
+        con = m.command("vm console mb2")
+        check(re.search(r"^mb2\s+stopped.*\n.*\n\s+exit status 0", out, re.M),
+              "mb2 guest failed:\n" + out + con)
+        size = os.path.getsize(os.path.join(m.build, "modules", "basic.elf"))
+        for line in ("multiboot2 magic, entered at the entry address tag",
+                     "command line 'multiboot2 says hi'", "boot loader tern",
+                     "module basic.elf, %d bytes" % size, "upper memory 3072 KiB",
+                     "memory map with 3 entries", "ACPI RSDP copy"):
+            check("guest: mb2: " + line in con, "mb2 console lacks %r:\n%s" % (line, con))
+
         # Reset through 0xcf9 or the 8042: tern restarts the VM each time.
         out = m.command("vm start reset")
         check("vm reset started" in out, "reset:\n" + out)

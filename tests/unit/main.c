@@ -37,7 +37,7 @@ int main(void)
 	srunner_add_suite(sr, tsc_suite());
 	srunner_add_suite(sr, vmx_controls_suite());
 	srunner_add_suite(sr, config_suite());
-	srunner_add_suite(sr, loader_mb1_suite());
+	srunner_add_suite(sr, loader_multiboot_suite());
 	srunner_add_suite(sr, insn_suite());
 	srunner_add_suite(sr, guest_walk_suite());
 	srunner_add_suite(sr, vlapic_suite());

@@ -16,7 +16,7 @@ Suite *vmx_caps_suite(void);
 Suite *tsc_suite(void);
 Suite *vmx_controls_suite(void);
 Suite *config_suite(void);
-Suite *loader_mb1_suite(void);
+Suite *loader_multiboot_suite(void);
 Suite *insn_suite(void);
 Suite *guest_walk_suite(void);
 Suite *vlapic_suite(void);
