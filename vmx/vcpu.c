@@ -518,7 +518,13 @@ void vcpu_run(struct vcpu *v)
 	else
 		setup_guest_multiboot(v);
 	vlapic_reset(&v->lapic, v->id);
+	/* A VM started again has the same VPID and may get the same EPT
+	 * root: nothing a previous run left in this core's TLBs survives. */
 	invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
+	if (p->vmx.invvpid_single)
+		invvpid(INVVPID_SINGLE, v->vpid);
+	else if (p->vmx.invvpid_all)
+		invvpid(INVVPID_ALL, 0);
 	p->role = ROLE_GUEST;
 	v->launched = false;
 	/* An AP waits, in tern, for the guest's start-up IPI. */

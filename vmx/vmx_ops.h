@@ -67,4 +67,21 @@ static inline void invept(u64 type, u64 eptp)
 	__asm__ __volatile__("invept %0, %1" :: "m"(d), "r"(type) : "cc", "memory");
 }
 
+/* INVVPID descriptor and types (SDM 3C 31.3, INVVPID) */
+struct invvpid_desc {
+	u64 vpid;			/* bits 15:0 */
+	u64 linear;
+};
+
+#define INVVPID_ADDR		0
+#define INVVPID_SINGLE		1
+#define INVVPID_ALL		2
+
+static inline void invvpid(u64 type, u16 vpid)
+{
+	struct invvpid_desc d = { vpid, 0 };
+
+	__asm__ __volatile__("invvpid %0, %1" :: "m"(d), "r"(type) : "cc", "memory");
+}
+
 #endif

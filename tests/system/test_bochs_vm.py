@@ -215,6 +215,12 @@ def run(build):
         out = m.command("vm start idle")
         check("vm idle started" in out, "idle:\n" + out)
         wait_state(m, "idle", "running")
+        # Its initrd is a multiboot v1 module the guest names.
+        m.send("vm console idle\r")
+        m.expect(r"guest: idle: multiboot module bench\.elf, %d bytes"
+                 % os.path.getsize(os.path.join(m.build, "modules", "bench.elf")), 30)
+        m.send("\x1d")
+        m.expect(r"detached from vm idle", 30)
         out = m.command("vm start bench")
         check("core 3 is in use by running vm 'idle'" in out, "core ownership:\n" + out)
         out = m.command("cpus")
