@@ -39,6 +39,29 @@ int guest_walk(enum guest_paging mode, u64 cr3, bool pse, u64 la,
 		*gpa = (pte & 0xfffff000) | (la & 0xfff);
 		return 0;
 	}
+	case GUEST_PAGING_PAE: {
+		/*
+		 * SDM 3A 4.4: four PDPTEs at CR3 (32-byte aligned), then
+		 * 2 MiB or 4 KiB pages. The CPU caches the PDPTEs when CR3 is
+		 * loaded; tern reads them from memory, which differs only if
+		 * the guest rewrote them without reloading CR3.
+		 */
+		u64 e;
+
+		la &= 0xffffffffULL;
+		if (!read((cr3 & 0xffffffe0) + ((la >> 30) << 3), &e, 8, ctx) || !(e & P))
+			return -1;
+		if (!read((e & ADDR) + (((la >> 21) & 511) << 3), &e, 8, ctx) || !(e & P))
+			return -1;
+		if (e & PS) {
+			*gpa = (e & ADDR & ~(u64)(SZ_2M - 1)) | (la & (SZ_2M - 1));
+			return 0;
+		}
+		if (!read((e & ADDR) + (((la >> 12) & 511) << 3), &e, 8, ctx) || !(e & P))
+			return -1;
+		*gpa = (e & ADDR) | (la & 0xfff);
+		return 0;
+	}
 	case GUEST_PAGING_4LEVEL: {
 		u64 table = cr3 & ADDR, e;
 

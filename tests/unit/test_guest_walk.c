@@ -58,11 +58,33 @@ START_TEST(walks)
 	ck_assert_int_eq(guest_walk(GUEST_PAGING_4LEVEL, 0x1000, false,
 				    0xffffffff80212345ULL, rd, NULL, &gpa), 0);
 	ck_assert_uint_eq(gpa, 0x40012345);
-	/* Not present, a table outside memory, and PAE: refused. */
+	/* Not present, and a table outside memory: refused. */
 	ck_assert_int_eq(guest_walk(GUEST_PAGING_4LEVEL, 0x1000, false, 0x1000, rd, NULL, &gpa), -1);
 	put(0x1000, 0x7fff0000 | 1, 8);
 	ck_assert_int_eq(guest_walk(GUEST_PAGING_4LEVEL, 0x1000, false, 0x1000, rd, NULL, &gpa), -1);
-	ck_assert_int_eq(guest_walk(GUEST_PAGING_PAE, 0x1000, false, 0x1000, rd, NULL, &gpa), -1);
+}
+END_TEST
+
+START_TEST(pae)
+{
+	u64 gpa;
+
+	/* PDPT at 0x1020 (32-byte aligned, not page-aligned), PD 0x3000,
+	 * PT 0x4000. la 0xc0201234: PDPTE 3, PDE 1, PTE 1 -> 0x9234. */
+	memset(mem, 0, sizeof(mem));
+	put(0x1020 + 3 * 8, 0x3000 | 1, 8);
+	put(0x3000 + 1 * 8, 0x4000 | 1, 8);
+	put(0x4000 + 1 * 8, 0x9000 | 1, 8);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_PAE, 0x1020, false, 0xc0201234, rd, NULL, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x9234);
+	/* A 2 MiB page; 64-bit physical addresses (above 4 GiB) kept. */
+	put(0x3000 + 2 * 8, 0x140000000ULL | PS_BIT | 1, 8);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_PAE, 0x1020, false, 0xc0412345, rd, NULL, &gpa), 0);
+	ck_assert_uint_eq(gpa, 0x140012345ULL);
+	/* Not present at each level. */
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_PAE, 0x1020, false, 0x00001000, rd, NULL, &gpa), -1);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_PAE, 0x1020, false, 0xc0601000, rd, NULL, &gpa), -1);
+	ck_assert_int_eq(guest_walk(GUEST_PAGING_PAE, 0x1020, false, 0xc0202000, rd, NULL, &gpa), -1);
 }
 END_TEST
 
@@ -73,6 +95,7 @@ Suite *guest_walk_suite(void)
 
 	tcase_add_test(tc, modes);
 	tcase_add_test(tc, walks);
+	tcase_add_test(tc, pae);
 	suite_add_tcase(s, tc);
 	return s;
 }
