@@ -16,6 +16,7 @@
 #include "core/smp.h"
 #include "core/tsc.h"
 #include "core/vm.h"
+#include "iommu/vtd.h"
 #include "drivers/cmos_rtc.h"
 #include "drivers/pci.h"
 #include "irq/lapic.h"
@@ -109,6 +110,7 @@ void tern_main(struct boot_info *bi)
 	irq_enable();
 	report_vmx();
 	pci_init();
+	vtd_init();
 	vm_init();
 
 	boot_ready_ns = tsc_to_ns(rdtsc() - t0);

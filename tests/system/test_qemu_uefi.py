@@ -29,6 +29,7 @@ def run(build):
             "-nic", "none",
             "-device", "pci-bridge,id=br1,chassis_nr=1",
             "-device", "pci-testdev,bus=br1,addr=3",
+            "-device", "edu,addr=5",
             "-device", "virtio-blk-pci,drive=d0",
             "-drive", "if=none,id=d0,format=raw,file=" + os.path.join(m.tmp, "disk.img"),
         ])
@@ -68,6 +69,30 @@ def run(build):
         check(re.search(r"DRHD 0: registers 0xfed90000", out),
               "acpi: DMAR unit at 0xfed90000 missing:\n" + out)
         check("interrupt remapping yes" in out, "acpi: DMAR INTR_REMAP flag:\n" + out)
+
+        # The VT-d unit is up: empty root table (all DMA blocked), queued
+        # invalidation answered its wait descriptor, translation on.
+        out = m.command("iommu")
+        print("  " + "\n  ".join(out.strip().splitlines()))
+        check(re.search(r"unit 0 at 0xfed90000: VT-d \d+\.\d+", out), "iommu unit:\n" + out)
+        check("queued-invalidation" in out and "interrupt-remapping" in out,
+              "iommu features:\n" + out)
+        check(re.search(r"state: translation on, queued invalidation on; root table 0x[0-9a-f]+ "
+                        r"\(empty: all DMA blocked\); fault events on vector \d+", out),
+              "iommu state:\n" + out)
+        check(re.search(r"invalidations: context 1, IOTLB 1, interrupt entry 1; waits 1 "
+                        r"\(0 timed out\); faults 0", out), "iommu counters:\n" + out)
+        # A device's DMA while no context entry lets it through: blocked,
+        # and the fault names the device (edu at 00:05.0) and the address.
+        out = m.command("iommu selftest")
+        check("00:05.0 read 0x7000 by DMA: blocked, fault reported by the fault-event interrupt"
+              in out, "selftest:\n" + out)
+        log = m.command("log")
+        check(re.search(r"vt-d 0xfed90000: DMA fault: device 00:05\.0 read of 0x7000: "
+                        r"reason 0x1 \(root entry not present\)", log), "fault log:\n" + log[-1500:])
+        out = m.command("iommu")
+        check(re.search(r"faults 1\n\s+fault: 00:05\.0 read 0x7000: root entry not present", out),
+              "iommu after the fault:\n" + out)
 
         out = m.command("mem")
         usable = int(re.search(r"usable (\d+) KiB", out).group(1))

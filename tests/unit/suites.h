@@ -29,6 +29,7 @@ Suite *vdevices_suite(void);
 Suite *vpci_suite(void);
 Suite *xsave_suite(void);
 Suite *gpa_suite(void);
+Suite *vtd_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "core/acpi.h"
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/percpu.h"
+#include "core/tsc.h"
+#include "iommu/vtd.h"
+#include "irq/irq.h"
+#include "mm/kmem.h"
+#include "mm/pmm.h"
+
+#define VTD_TIMEOUT_MS		1000
+#define MSI_ADDR_BASE		0xfee00000U
+
+struct vtd_unit vtd_units[VTD_MAX_UNITS];
+u32 vtd_nunits;
+
+static u32 rd32(struct vtd_unit *u, u32 off)
+{
+	return *(volatile u32 *)(u->regs + off);
+}
+
+static u64 rd64(struct vtd_unit *u, u32 off)
+{
+	return *(volatile u64 *)(u->regs + off);
+}
+
+static void wr32(struct vtd_unit *u, u32 off, u32 v)
+{
+	*(volatile u32 *)(u->regs + off) = v;
+}
+
+static void wr64(struct vtd_unit *u, u32 off, u64 v)
+{
+	*(volatile u64 *)(u->regs + off) = v;
+}
+
+static bool timed_out(u64 start)
+{
+	return rdtsc() - start > tsc_hz() / 1000 * VTD_TIMEOUT_MS;
+}
+
+/*
+ * A global command (11.4.4): the status bits that are states (not
+ * one-shot commands) are written back with the one bit changed, then the
+ * status must follow.
+ */
+static bool gcmd(struct vtd_unit *u, u32 bit, bool on)
+{
+	u32 sts = rd32(u, VTD_GSTS) & ~GCMD_ONESHOT;
+	u64 start = rdtsc();
+
+	wr32(u, VTD_GCMD, on ? sts | bit : sts & ~bit);
+	while (!!(rd32(u, VTD_GSTS) & bit) != on) {
+		if (timed_out(start)) {
+			snprintf(u->problem, sizeof(u->problem),
+				 "global command %#x did not complete (status %#x)",
+				 bit, rd32(u, VTD_GSTS));
+			return false;
+		}
+		cpu_relax();
+	}
+	return true;
+}
+
+/* Queue descriptors and a wait descriptor behind them; wait for it. */
+static bool qi_run(struct vtd_unit *u, const struct vtd_desc *d, u32 n)
+{
+	struct vtd_desc *q = phys_to_virt(u->queue_pa);
+	volatile u32 *status = phys_to_virt(u->status_pa);
+	u32 seq;
+	u64 start, f;
+	bool ok = true;
+
+	f = spin_lock_irqsave(&u->lock);
+	seq = ++u->wait_seq;
+	for (u32 i = 0; i < n; i++) {
+		q[u->qtail] = d[i];
+		u->qtail = (u->qtail + 1) % VTD_QUEUE_ENTRIES;
+	}
+	q[u->qtail] = vtd_desc_wait(seq, u->status_pa);
+	u->qtail = (u->qtail + 1) % VTD_QUEUE_ENTRIES;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	wr64(u, VTD_IQT, (u64)u->qtail << 4);
+	u->waits++;
+	start = rdtsc();
+	while (*status != seq) {
+		if (timed_out(start) || (rd32(u, VTD_FSTS) & (FSTS_IQE | FSTS_ITE))) {
+			u32 fsts = rd32(u, VTD_FSTS);
+
+			u->wait_timeouts++;
+			pr_err("vt-d %#llx: invalidation queue stuck (head %llu, tail %u, fault status %#x): the unit does not answer",
+			       (unsigned long long)u->base,
+			       (unsigned long long)(rd64(u, VTD_IQH) >> 4), u->qtail, fsts);
+			wr32(u, VTD_FSTS, fsts & FSTS_W1C);
+			ok = false;
+			break;
+		}
+		cpu_relax();
+	}
+	spin_unlock_irqrestore(&u->lock, f);
+	return ok;
+}
+
+bool vtd_flush_all(struct vtd_unit *u)
+{
+	struct vtd_desc d[3] = { vtd_desc_cc_global(), vtd_desc_iotlb_global(true),
+				 vtd_desc_iec_global() };
+	u32 n = u->caps.ir ? 3 : 2;
+
+	if (!qi_run(u, d, n))
+		return false;
+	u->cc_invals++;
+	u->iotlb_invals++;
+	if (u->caps.ir)
+		u->iec_invals++;
+	return true;
+}
+
+void vtd_poll_faults(struct vtd_unit *u)
+{
+	u32 fsts = rd32(u, VTD_FSTS), idx;
+
+	if (!(fsts & FSTS_PPF) && !(fsts & FSTS_PFO))
+		return;
+	idx = FSTS_FRI(fsts);
+	for (u32 n = 0; n < u->caps.nfr; n++, idx = (idx + 1) % u->caps.nfr) {
+		u32 off = u->caps.fro + idx * 16;
+		struct vtd_fault flt;
+
+		if (!vtd_fault_decode(rd64(u, off), rd64(u, off + 8), &flt))
+			break;
+		u->faults++;
+		u->recent[u->nrecent++ % VTD_RECENT_FAULTS] = flt;
+		pr_err("vt-d %#llx: DMA fault: device %02x:%02x.%u %s %#llx: reason %#x (%s)",
+		       (unsigned long long)u->base, flt.sid >> 8, (flt.sid >> 3) & 0x1f,
+		       flt.sid & 7, flt.read ? "read of" : "write to",
+		       (unsigned long long)flt.addr, flt.reason, vtd_fault_reason(flt.reason));
+		/* Clear the record: F is write-1-to-clear (bit 127). */
+		wr32(u, off + 12, (u32)(FRCD_HI_F >> 32));
+	}
+	if (fsts & FSTS_PFO)
+		pr_err("vt-d %#llx: fault records overflowed; some faults were lost",
+		       (unsigned long long)u->base);
+	wr32(u, VTD_FSTS, fsts & FSTS_W1C);
+}
+
+static void fault_irq(struct regs *r, void *arg)
+{
+	(void)r;
+	vtd_poll_faults(arg);
+}
+
+/* The fault event interrupt (11.4.9.2): an MSI to core 0. */
+static void setup_fault_irq(struct vtd_unit *u)
+{
+	int vec = irq_alloc_vector(0, fault_irq, u, "vt-d fault");
+
+	if (vec < 0) {
+		pr_warn("vt-d %#llx: no vector for fault events; faults are polled",
+			(unsigned long long)u->base);
+		return;
+	}
+	u->fault_vector = vec;
+	wr32(u, VTD_FEDATA, (u32)vec);
+	wr32(u, VTD_FEADDR, MSI_ADDR_BASE | (cpus[0]->apic_id << 12));
+	wr32(u, VTD_FEUADDR, 0);
+	wr32(u, VTD_FECTL, 0);			/* unmasked */
+}
+
+static bool bring_up(struct vtd_unit *u)
+{
+	u32 ver, span;
+
+	u->regs = ioremap(u->base, PAGE_SIZE, MAP_W | MAP_UC);
+	if (!u->regs) {
+		snprintf(u->problem, sizeof(u->problem), "cannot map its registers");
+		return false;
+	}
+	ver = rd32(u, VTD_VER);
+	u->cap = rd64(u, VTD_CAP);
+	u->ecap = rd64(u, VTD_ECAP);
+	if (ver == 0xffffffff || u->cap == ~0ULL || !u->cap) {
+		snprintf(u->problem, sizeof(u->problem),
+			 "registers do not answer (version %#x, capabilities %#llx)",
+			 ver, (unsigned long long)u->cap);
+		return false;
+	}
+	vtd_caps_decode(ver, u->cap, u->ecap, &u->caps);
+	/* The fault and IOTLB registers may lie beyond the first page. */
+	span = MAX(u->caps.fro + u->caps.nfr * 16, u->caps.iro + 16);
+	if (span > PAGE_SIZE) {
+		u->regs = ioremap(u->base, ALIGN_UP(span, PAGE_SIZE), MAP_W | MAP_UC);
+		if (!u->regs) {
+			snprintf(u->problem, sizeof(u->problem), "cannot map its registers");
+			return false;
+		}
+	}
+	if (!u->caps.qi) {
+		snprintf(u->problem, sizeof(u->problem), "no queued invalidation");
+		return false;
+	}
+	/* Start from a known state: firmware may have left it translating. */
+	if ((rd32(u, VTD_GSTS) & GCMD_TE) && !gcmd(u, GCMD_TE, false))
+		return false;
+	vtd_poll_faults(u);
+
+	/* An empty root table: no device's DMA gets through. */
+	u->root_pa = pmm_alloc_zeroed_page();
+	u->queue_pa = pmm_alloc_zeroed_page();
+	u->status_pa = pmm_alloc_zeroed_page();
+	if (!u->root_pa || !u->queue_pa || !u->status_pa) {
+		snprintf(u->problem, sizeof(u->problem), "out of memory");
+		return false;
+	}
+	wr64(u, VTD_RTADDR, u->root_pa);	/* legacy mode: TTM = 0 */
+	if (!gcmd(u, GCMD_SRTP, true))
+		return false;
+	if (rd32(u, VTD_GSTS) & GCMD_QIE)
+		gcmd(u, GCMD_QIE, false);
+	u->qtail = 0;
+	wr64(u, VTD_IQT, 0);
+	wr64(u, VTD_IQA, u->queue_pa | IQA_QS_4K);	/* 128-bit descriptors */
+	if (!gcmd(u, GCMD_QIE, true))
+		return false;
+	if (!vtd_flush_all(u)) {
+		snprintf(u->problem, sizeof(u->problem), "invalidation queue does not answer");
+		return false;
+	}
+	setup_fault_irq(u);
+	if (!gcmd(u, GCMD_TE, true))
+		return false;
+	return true;
+}
+
+void vtd_init(void)
+{
+	const struct dmar_info *d = &acpi.dmar;
+
+	if (!acpi.has_dmar) {
+		pr_info("vt-d: no DMAR table: no IOMMU (device assignment needs iommu = off-unsafe)");
+		return;
+	}
+	/* Firmware's own DMA (USB keyboards under SMM, integrated graphics)
+	 * uses the RMRRs; tern does not map them yet, so say so. */
+	for (u32 i = 0; i < d->nrmrr; i++)
+		pr_warn("vt-d: RMRR [%#llx, %#llx] is not identity-mapped yet: its devices' firmware DMA is blocked",
+			(unsigned long long)d->rmrr[i].base, (unsigned long long)d->rmrr[i].limit);
+	for (u32 i = 0; i < d->nunits && vtd_nunits < VTD_MAX_UNITS; i++) {
+		struct vtd_unit *u = &vtd_units[vtd_nunits++];
+
+		memset(u, 0, sizeof(*u));
+		u->lock = (spinlock_t)SPINLOCK_INIT;
+		u->base = d->units[i].reg_base;
+		u->fault_vector = -1;
+		u->up = bring_up(u);
+		if (!u->up) {
+			pr_err("vt-d %#llx: not used: %s", (unsigned long long)u->base, u->problem);
+			continue;
+		}
+		pr_info("vt-d %#llx: VT-d %u.%u, %u-bit, %u domains, %s%s%s; translating, all DMA blocked",
+			(unsigned long long)u->base, u->caps.ver_major, u->caps.ver_minor,
+			vtd_agaw(&u->caps), u->caps.domains, u->caps.qi ? "QI" : "",
+			u->caps.ir ? ", IR" : "", u->caps.eim ? ", EIM" : "");
+	}
+}
