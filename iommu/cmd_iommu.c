@@ -9,6 +9,7 @@
 #include "drivers/pci.h"
 #include "iommu/vtd.h"
 #include "mm/kmem.h"
+#include "mm/pmm.h"
 
 /* QEMU's "edu" device (docs/specs/edu.txt): a DMA engine in BAR0. */
 #define EDU_VENDOR		0x1234
@@ -17,63 +18,145 @@
 #define EDU_DMA_DST		0x88
 #define EDU_DMA_COUNT		0x90
 #define EDU_DMA_CMD		0x98
-#define EDU_DMA_START		BIT(0)	/* direction 0: RAM -> device */
+#define EDU_DMA_START		BIT(0)
+#define EDU_DMA_TO_RAM		BIT(1)	/* direction: 0 RAM -> device, 1 back */
 #define EDU_BUFFER		0x40000
 #define SELFTEST_ADDR		0x7000	/* what the device is told to read */
 
+static u64 total_faults(bool poll)
+{
+	u64 n = 0;
+
+	for (u32 i = 0; i < vtd_nunits; i++) {
+		if (poll)
+			vtd_poll_faults(&vtd_units[i]);
+		n += __atomic_load_n(&vtd_units[i].faults, __ATOMIC_RELAXED);
+	}
+	return n;
+}
+
+/* Start one edu DMA and wait for the device to finish it (~100 ms). */
+static bool edu_dma(volatile u64 *regs, u64 src, u64 dst, u64 cmd)
+{
+	u64 start = rdtsc();
+
+	regs[EDU_DMA_SRC / 8] = src;
+	regs[EDU_DMA_DST / 8] = dst;
+	regs[EDU_DMA_COUNT / 8] = 8;
+	regs[EDU_DMA_CMD / 8] = cmd | EDU_DMA_START;
+	while (regs[EDU_DMA_CMD / 8] & EDU_DMA_START) {
+		if (rdtsc() - start > tsc_hz())
+			return false;
+		irq_enable();
+		cpu_relax();
+	}
+	return true;
+}
+
+/* Wait (interrupt first, then polling) for a new fault; true if one came. */
+static bool wait_fault(u64 before, bool *by_irq)
+{
+	u64 start = rdtsc();
+
+	while (rdtsc() - start < tsc_hz() / 2) {
+		bool poll = rdtsc() - start > tsc_hz() / 4;
+
+		if (total_faults(poll) > before) {
+			*by_irq = !poll;
+			return true;
+		}
+		irq_enable();
+		cpu_relax();
+	}
+	return false;
+}
+
 /*
- * `iommu selftest`: have a device read RAM by DMA while no context entry
- * lets it: the unit must block the read and report the fault with the
- * device's requester ID and the address.
+ * `iommu selftest`, with QEMU's edu device (a DMA engine):
+ * 1. no context entry: its DMA read is blocked and the fault reported;
+ * 2. in a domain of tern's: a page read and a page written by DMA through
+ *    the IOMMU, the data checked;
+ * 3. a DMA write to a page the domain maps read-only: blocked. (A page
+ *    the device has not touched: QEMU drops, without a fault, a write
+ *    through a translation it cached for a read.)
  */
 static int selftest(void)
 {
+	static const char pattern[8] = "TERN-DMA";
 	const struct pci_dev *d = NULL;
+	struct vtd_domain dom;
 	volatile u64 *regs;
-	u64 before = 0, after = 0, start;
-	bool by_irq = false;
+	u64 before, src = 0, dst = 0, ro = 0;
+	bool by_irq = false, ok = false, copied = false, ro_blocked = false;
+	int rc = 1;
 
 	for (u32 i = 0; i < pci_count() && !d; i++)
 		if (pci_get(i)->vendor == EDU_VENDOR && pci_get(i)->device == EDU_DEVICE)
 			d = pci_get(i);
-	if (!d || !d->bars[0].base) {
-		console_printf("iommu selftest: needs QEMU's edu device (-device edu)\n");
+	if (!d || !d->bars[0].base || !vtd_nunits) {
+		console_printf("iommu selftest: needs a VT-d unit and QEMU's edu device (-device edu)\n");
 		return 1;
 	}
-	for (u32 i = 0; i < vtd_nunits; i++)
-		before += vtd_units[i].faults;
 	regs = ioremap(d->bars[0].base, PAGE_SIZE, MAP_W | MAP_UC);
 	if (!regs)
 		return 1;
-	/* Memory decoding and bus mastering on, then one 8-byte read. */
+	/* Memory decoding and bus mastering on. */
 	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
 		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) | 0x6);
-	regs[EDU_DMA_SRC / 8] = SELFTEST_ADDR;
-	regs[EDU_DMA_DST / 8] = EDU_BUFFER;
-	regs[EDU_DMA_COUNT / 8] = 8;
-	regs[EDU_DMA_CMD / 8] = EDU_DMA_START;
-	/* First the fault-event interrupt alone, then polling. */
-	start = rdtsc();
-	while (rdtsc() - start < tsc_hz() / 2 && after <= before) {
-		bool poll = rdtsc() - start > tsc_hz() / 4;
 
-		after = 0;
-		for (u32 i = 0; i < vtd_nunits; i++) {
-			if (poll)
-				vtd_poll_faults(&vtd_units[i]);
-			after += __atomic_load_n(&vtd_units[i].faults, __ATOMIC_RELAXED);
-		}
-		by_irq = !poll;
-		irq_enable();
-		cpu_relax();
+	before = total_faults(true);
+	edu_dma(regs, SELFTEST_ADDR, EDU_BUFFER, 0);
+	ok = wait_fault(before, &by_irq);
+	console_printf("iommu selftest: %02x:%02x.%u read %#x by DMA: %s%s\n", d->bus, d->dev,
+		       d->fn, SELFTEST_ADDR, ok ? "blocked, fault reported" :
+		       "NOT blocked (no fault within 500 ms)",
+		       !ok ? "" : by_irq ? " by the fault-event interrupt" : " by polling");
+	if (!ok)
+		goto out;
+
+	/* A domain: IOVA 0x7000 -> src (read-only), 0x8000 -> dst. */
+	src = pmm_alloc_zeroed_page();
+	dst = pmm_alloc_zeroed_page();
+	ro = pmm_alloc_zeroed_page();
+	if (!src || !dst || !ro || vtd_domain_init(&dom, 1)) {
+		console_printf("iommu selftest: no memory or no usable unit for a domain\n");
+		goto out;
 	}
+	memcpy(phys_to_virt(src), pattern, sizeof(pattern));
+	if (vtd_domain_map(&dom, SELFTEST_ADDR, src, PAGE_SIZE, false) ||
+	    vtd_domain_map(&dom, SELFTEST_ADDR + PAGE_SIZE, dst, PAGE_SIZE, true) ||
+	    vtd_domain_map(&dom, SELFTEST_ADDR + 2 * PAGE_SIZE, ro, PAGE_SIZE, false) ||
+	    vtd_attach(&dom, d->bus, (u8)(d->dev << 3 | d->fn))) {
+		console_printf("iommu selftest: cannot build or attach the domain\n");
+		vtd_domain_free(&dom);
+		goto out;
+	}
+	before = total_faults(true);
+	copied = edu_dma(regs, SELFTEST_ADDR, EDU_BUFFER, 0) &&
+		 edu_dma(regs, EDU_BUFFER, SELFTEST_ADDR + PAGE_SIZE, EDU_DMA_TO_RAM) &&
+		 !memcmp(phys_to_virt(dst), pattern, sizeof(pattern)) &&
+		 total_faults(true) == before;
+	console_printf("iommu selftest: %02x:%02x.%u in domain %u (%u-bit): DMA read %#x and write %#x through the IOMMU: %s\n",
+		       d->bus, d->dev, d->fn, dom.id, dom.agaw, SELFTEST_ADDR,
+		       (u32)(SELFTEST_ADDR + PAGE_SIZE), copied ? "data intact" : "FAILED");
+	edu_dma(regs, EDU_BUFFER, SELFTEST_ADDR + 2 * PAGE_SIZE, EDU_DMA_TO_RAM);
+	ro_blocked = wait_fault(before, &by_irq) && !*(u64 *)phys_to_virt(ro);
+	console_printf("iommu selftest: DMA write to the read-only page %#x: %s\n",
+		       (u32)(SELFTEST_ADDR + 2 * PAGE_SIZE),
+		       ro_blocked ? "blocked, fault reported" : "NOT blocked");
+	vtd_detach(d->bus, (u8)(d->dev << 3 | d->fn));
+	vtd_domain_free(&dom);
+	rc = copied && ro_blocked ? 0 : 1;
+out:
 	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
 		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) & ~0x4);
-	console_printf("iommu selftest: %02x:%02x.%u read %#x by DMA: %s%s\n", d->bus, d->dev,
-		       d->fn, SELFTEST_ADDR, after > before ? "blocked, fault reported" :
-		       "NOT blocked (no fault within 500 ms)",
-		       after <= before ? "" : by_irq ? " by the fault-event interrupt" : " by polling");
-	return after > before ? 0 : 1;
+	if (src)
+		pmm_free(src, 1);
+	if (dst)
+		pmm_free(dst, 1);
+	if (ro)
+		pmm_free(ro, 1);
+	return rc;
 }
 
 static int cmd_iommu(int argc, char **argv)
@@ -105,10 +188,10 @@ static int cmd_iommu(int argc, char **argv)
 			       c->sc ? " snoop-control" : "", c->coherent ? " coherent" : "",
 			       c->caching_mode ? " caching-mode" : "", c->scalable ? " scalable-mode" : "",
 			       c->nfr, c->fro);
-		console_printf("  state: translation %s, queued invalidation %s; root table %#llx (empty: all DMA blocked); fault events on vector %d\n",
+		console_printf("  state: translation %s, queued invalidation %s; root table %#llx, %u devices in domains (DMA from all others blocked); fault events on vector %d\n",
 			       (*(volatile u32 *)(u->regs + VTD_GSTS) & GCMD_TE) ? "on" : "off",
 			       (*(volatile u32 *)(u->regs + VTD_GSTS) & GCMD_QIE) ? "on" : "off",
-			       (unsigned long long)u->root_pa, u->fault_vector);
+			       (unsigned long long)u->root_pa, u->attached, u->fault_vector);
 		console_printf("  invalidations: context %llu, IOTLB %llu, interrupt entry %llu; waits %llu (%llu timed out); faults %llu\n",
 			       (unsigned long long)u->cc_invals, (unsigned long long)u->iotlb_invals,
 			       (unsigned long long)u->iec_invals, (unsigned long long)u->waits,

@@ -236,6 +236,173 @@ static bool bring_up(struct vtd_unit *u)
 	return true;
 }
 
+/* Page walks of a unit without ECAP.C do not snoop: write tables back. */
+static void sync_tables(void)
+{
+	for (u32 i = 0; i < vtd_nunits; i++)
+		if (vtd_units[i].up && !vtd_units[i].caps.coherent) {
+			__asm__ __volatile__("wbinvd" ::: "memory");
+			return;
+		}
+}
+
+static u64 sl_table(void *ctx)
+{
+	(void)ctx;
+	return pmm_alloc_zeroed_page();
+}
+
+int vtd_domain_init(struct vtd_domain *d, u16 id)
+{
+	u32 agaw = 48;
+
+	memset(d, 0, sizeof(*d));
+	/* The walk every unit can take: 39 bits if any lacks 48. */
+	for (u32 i = 0; i < vtd_nunits; i++)
+		if (vtd_units[i].up && vtd_agaw(&vtd_units[i].caps) < agaw)
+			agaw = vtd_agaw(&vtd_units[i].caps);
+	if (!agaw || !vtd_nunits)
+		return -1;
+	d->id = id;
+	d->agaw = agaw;
+	d->sl.fmt = &pt_format_vtd;
+	d->sl.alloc_table = sl_table;
+	d->sl.p2v = phys_to_virt;
+	d->sl.allow_1g = false;
+	if (pt_init(&d->sl))
+		return -1;
+	if (agaw == 39) {
+		/* A 3-level walk starts at what PML4[0] points to: the
+		 * builder's 4-level table, limited to the first 512 GiB. */
+		u64 *pml4 = phys_to_virt(d->sl.root);
+
+		d->l3_root = pmm_alloc_zeroed_page();
+		if (!d->l3_root)
+			return -1;
+		pml4[0] = d->l3_root | VTD_SL_R | VTD_SL_W;
+	}
+	return 0;
+}
+
+static void free_sl(u64 table, int level)
+{
+	u64 *t = phys_to_virt(table);
+
+	for (int i = 0; level > 0 && i < 512; i++)
+		if ((t[i] & (VTD_SL_R | VTD_SL_W)) && !(t[i] & PTE_PS))
+			free_sl(t[i] & PTE_ADDR_MASK, level - 1);
+	pmm_free(table, 1);
+}
+
+void vtd_domain_free(struct vtd_domain *d)
+{
+	if (d->sl.root)
+		free_sl(d->sl.root, 3);
+	memset(d, 0, sizeof(*d));
+}
+
+int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
+{
+	int err;
+
+	if (iova + size > (1ULL << d->agaw))
+		return PT_ERR_ALIGN;
+	err = pt_map(&d->sl, iova, pa, size, write ? MAP_W : 0);
+	if (!err) {
+		d->mapped += size;
+		d->maps++;
+		sync_tables();
+	}
+	return err;
+}
+
+int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size)
+{
+	int err = pt_unmap(&d->sl, iova, size);
+
+	d->unmaps++;
+	d->mapped -= MIN(d->mapped, size);
+	sync_tables();
+	/* Whatever a device cached must go before the pages are reused. */
+	for (u32 i = 0; i < vtd_nunits; i++)
+		if (vtd_units[i].up && vtd_units[i].attached)
+			vtd_flush_all(&vtd_units[i]);
+	return err;
+}
+
+/* The unit whose scope names the device, else the segment's catch-all. */
+static struct vtd_unit *unit_for(u8 bus, u8 devfn)
+{
+	const struct dmar_info *di = &acpi.dmar;
+	struct vtd_unit *all = NULL;
+
+	for (u32 i = 0; i < vtd_nunits && i < di->nunits; i++) {
+		const struct dmar_unit *du = &di->units[i];
+
+		if (!vtd_units[i].up || du->segment)
+			continue;
+		if (du->flags & DRHD_FLAG_INCLUDE_ALL)
+			all = &vtd_units[i];
+		for (u32 s = 0; s < du->nscopes; s++)
+			if (du->scopes[s].type == DMAR_SCOPE_ENDPOINT && du->scopes[s].bus == bus &&
+			    du->scopes[s].path_len == 1 &&
+			    ((du->scopes[s].dev << 3) | du->scopes[s].fn) == devfn)
+				return &vtd_units[i];
+	}
+	return all;
+}
+
+/* The device's context entry (allocating its bus's context table). */
+static u64 *context_entry(struct vtd_unit *u, u8 bus, u8 devfn, bool create)
+{
+	u64 *root = phys_to_virt(u->root_pa);
+	u64 ctx;
+
+	if (!(root[bus * 2] & ROOT_P)) {
+		if (!create)
+			return NULL;
+		ctx = pmm_alloc_zeroed_page();
+		if (!ctx)
+			return NULL;
+		root[bus * 2 + 1] = 0;
+		root[bus * 2] = ctx | ROOT_P;
+	}
+	return (u64 *)phys_to_virt(root[bus * 2] & PTE_ADDR_MASK) + devfn * 2;
+}
+
+int vtd_attach(struct vtd_domain *d, u8 bus, u8 devfn)
+{
+	struct vtd_unit *u = unit_for(bus, devfn);
+	u64 *ce;
+
+	if (!u)
+		return -1;
+	ce = context_entry(u, bus, devfn, true);
+	if (!ce || (ce[0] & CTX_P))
+		return -1;		/* no memory, or it has a domain already */
+	/* High half first, present bit last (9.3): AW 1 = 39, 2 = 48 bits. */
+	ce[1] = (d->agaw == 48 ? 2 : 1) | ((u64)d->id << 8);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	ce[0] = (d->agaw == 48 ? d->sl.root : d->l3_root) | CTX_P;	/* TT 0: translate */
+	sync_tables();
+	u->attached++;
+	return vtd_flush_all(u) ? 0 : -1;
+}
+
+void vtd_detach(u8 bus, u8 devfn)
+{
+	struct vtd_unit *u = unit_for(bus, devfn);
+	u64 *ce = u ? context_entry(u, bus, devfn, false) : NULL;
+
+	if (!ce || !(ce[0] & CTX_P))
+		return;
+	ce[0] = 0;
+	ce[1] = 0;
+	sync_tables();
+	u->attached--;
+	vtd_flush_all(u);
+}
+
 void vtd_init(void)
 {
 	const struct dmar_info *d = &acpi.dmar;

@@ -6,14 +6,22 @@
  * and a time-out that reports a hung unit; faults recorded, logged with
  * device, address and reason, and raised by the fault-event interrupt.
  *
- * Not yet: context entries and second-level tables for domains (device
- * assignment), RMRR identity maps, interrupt remapping tables.
+ * A domain is an I/O address space: second-level page tables built by
+ * tern's page-table builder (pt_format_vtd), mirrored from whatever owns
+ * the memory, not shared with EPT: the units under QEMU walk 3 levels
+ * (39-bit) while EPT has 4, and a domain must stay valid while the EPT
+ * view changes (write-protected pages are still DMA targets). Attaching a
+ * device writes its context entry; every change is invalidated through
+ * the queue.
+ *
+ * Not yet: RMRR identity maps, interrupt remapping tables.
  */
 #ifndef TERN_IOMMU_VTD_H
 #define TERN_IOMMU_VTD_H
 
 #include "core/spinlock.h"
 #include "iommu/vtd_hw.h"
+#include "mm/paging.h"
 
 #define VTD_MAX_UNITS		8
 #define VTD_RECENT_FAULTS	8
@@ -32,11 +40,20 @@ struct vtd_unit {
 	u64 status_pa;			/* wait descriptors write here */
 	u32 wait_seq;
 	int fault_vector;
+	u32 attached;			/* devices with a context entry */
 	/* Counters */
 	u64 cc_invals, iotlb_invals, iec_invals, waits, wait_timeouts;
 	u64 faults;
 	u32 nrecent;
 	struct vtd_fault recent[VTD_RECENT_FAULTS];
+};
+
+struct vtd_domain {
+	u16 id;				/* domain ID in context entries */
+	u32 agaw;			/* 39 or 48: the walk every unit takes */
+	struct page_table sl;
+	u64 l3_root;			/* 39-bit: the table under PML4[0] */
+	u64 mapped, maps, unmaps;
 };
 
 extern struct vtd_unit vtd_units[VTD_MAX_UNITS];
@@ -48,5 +65,15 @@ void vtd_init(void);
 void vtd_poll_faults(struct vtd_unit *u);
 /* Global context-cache and IOTLB invalidation; false if the unit hung. */
 bool vtd_flush_all(struct vtd_unit *u);
+
+/* A domain usable on every unit that is up; -1 without one. */
+int vtd_domain_init(struct vtd_domain *d, u16 id);
+void vtd_domain_free(struct vtd_domain *d);
+/* iova -> pa for size bytes (page-aligned), read-only unless write. */
+int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write);
+int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size);
+/* Give the device (segment 0) the domain, or take it away (blocked). */
+int vtd_attach(struct vtd_domain *d, u8 bus, u8 devfn);
+void vtd_detach(u8 bus, u8 devfn);
 
 #endif

@@ -53,11 +53,21 @@ u64 pt_flags_to_ept(const struct page_table *pt, u32 flags)
 	return e;
 }
 
+/* VT-d second-level entries (VT-d spec 9.8): read, write, large (bit 7);
+ * no execute or memory type in legacy mode. */
+u64 pt_flags_to_vtd(const struct page_table *pt, u32 flags)
+{
+	(void)pt;
+	return VTD_SL_R | ((flags & MAP_W) ? VTD_SL_W : 0);
+}
+
 static bool x86_present(u64 e) { return e & PTE_P; }
 static bool ept_present(u64 e) { return e & EPT_RWX; }
+static bool vtd_present(u64 e) { return e & (VTD_SL_R | VTD_SL_W); }
 /* Intermediate entries are permissive; leaves decide. */
 static u64 x86_table(u64 pa) { return pa | PTE_P | PTE_W; }
 static u64 ept_table(u64 pa) { return pa | EPT_RWX; }
+static u64 vtd_table(u64 pa) { return pa | VTD_SL_R | VTD_SL_W; }
 
 const struct pt_format pt_format_x86 = {
 	"x86", x86_present, x86_table, pt_flags_to_pte, true,
@@ -65,6 +75,10 @@ const struct pt_format pt_format_x86 = {
 
 const struct pt_format pt_format_ept = {
 	"ept", ept_present, ept_table, pt_flags_to_ept, false,
+};
+
+const struct pt_format pt_format_vtd = {
+	"vt-d", vtd_present, vtd_table, pt_flags_to_vtd, false,
 };
 
 static const struct pt_format *fmt(const struct page_table *pt)

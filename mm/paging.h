@@ -35,6 +35,10 @@
 #define EPT_IGNORE_PAT	BIT(6)
 #define EPT_LARGE	BIT(7)		/* same bit as PTE_PS */
 
+/* VT-d second-level entries (VT-d spec 9.8): the same walk as EPT */
+#define VTD_SL_R	BIT(0)
+#define VTD_SL_W	BIT(1)
+
 /* Mapping flags */
 #define MAP_R		0		/* present and readable: always */
 #define MAP_W		BIT(0)
@@ -60,6 +64,7 @@ struct pt_format {
 
 extern const struct pt_format pt_format_x86;
 extern const struct pt_format pt_format_ept;
+extern const struct pt_format pt_format_vtd;
 
 enum pt_err {
 	PT_OK = 0,
@@ -88,6 +93,7 @@ int pt_unmap(struct page_table *pt, u64 va, u64 size);
 bool pt_lookup(struct page_table *pt, u64 va, u64 *pa, u64 *pte, u64 *page_size);
 u64 pt_flags_to_pte(const struct page_table *pt, u32 flags);
 u64 pt_flags_to_ept(const struct page_table *pt, u32 flags);
+u64 pt_flags_to_vtd(const struct page_table *pt, u32 flags);
 const char *pt_strerror(int err);
 
 #endif

@@ -77,8 +77,9 @@ def run(build):
         check(re.search(r"unit 0 at 0xfed90000: VT-d \d+\.\d+", out), "iommu unit:\n" + out)
         check("queued-invalidation" in out and "interrupt-remapping" in out,
               "iommu features:\n" + out)
-        check(re.search(r"state: translation on, queued invalidation on; root table 0x[0-9a-f]+ "
-                        r"\(empty: all DMA blocked\); fault events on vector \d+", out),
+        check(re.search(r"state: translation on, queued invalidation on; root table 0x[0-9a-f]+, "
+                        r"0 devices in domains \(DMA from all others blocked\); "
+                        r"fault events on vector \d+", out),
               "iommu state:\n" + out)
         check(re.search(r"invalidations: context 1, IOTLB 1, interrupt entry 1; waits 1 "
                         r"\(0 timed out\); faults 0", out), "iommu counters:\n" + out)
@@ -90,9 +91,17 @@ def run(build):
         log = m.command("log")
         check(re.search(r"vt-d 0xfed90000: DMA fault: device 00:05\.0 read of 0x7000: "
                         r"reason 0x1 \(root entry not present\)", log), "fault log:\n" + log[-1500:])
+        # In a domain: a DMA read and write through the IOMMU, data checked,
+        # then a write to the page mapped read-only, blocked.
+        check("00:05.0 in domain 1 (39-bit): DMA read 0x7000 and write 0x8000 through the "
+              "IOMMU: data intact" in out, "selftest domain:\n" + out)
+        check("DMA write to the read-only page 0x9000: blocked, fault reported" in out,
+              "selftest read-only:\n" + out)
         out = m.command("iommu")
-        check(re.search(r"faults 1\n\s+fault: 00:05\.0 read 0x7000: root entry not present", out),
-              "iommu after the fault:\n" + out)
+        check(re.search(r"faults 2\n\s+fault: 00:05\.0 read 0x7000: root entry not present\n"
+                        r"\s+fault: 00:05\.0 write 0x9000: write to a read-only page", out),
+              "iommu after the faults:\n" + out)
+        print("  " + "\n  ".join(l for l in out.splitlines() if "invalidations" in l))
 
         out = m.command("mem")
         usable = int(re.search(r"usable (\d+) KiB", out).group(1))
