@@ -4,10 +4,12 @@
 
 #include "core/console.h"
 #include "core/cpu.h"
+#include "core/percpu.h"
 #include "core/shell.h"
 #include "core/tsc.h"
 #include "drivers/pci.h"
 #include "iommu/vtd.h"
+#include "irq/irq.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 
@@ -21,7 +23,67 @@
 #define EDU_DMA_START		BIT(0)
 #define EDU_DMA_TO_RAM		BIT(1)	/* direction: 0 RAM -> device, 1 back */
 #define EDU_BUFFER		0x40000
+#define EDU_IRQ_STATUS		0x24
+#define EDU_IRQ_RAISE		0x60
+#define EDU_IRQ_ACK		0x64
 #define SELFTEST_ADDR		0x7000	/* what the device is told to read */
+
+static volatile u32 msi_count;
+static volatile u32 *edu_regs32;
+
+static void edu_msi(struct regs *r, void *arg)
+{
+	(void)r; (void)arg;
+	msi_count++;
+	edu_regs32[EDU_IRQ_ACK / 4] = edu_regs32[EDU_IRQ_STATUS / 4];
+}
+
+/* 4. The device's MSI through an IRTE to core 0 (edu raises one on demand). */
+static bool msi_test(const struct pci_dev *d, volatile u64 *regs)
+{
+	u8 devfn = (u8)(d->dev << 3 | d->fn), cap = d->cap_msi;
+	u32 addr, data, ctrl;
+	int vec, idx;
+	u64 start;
+	bool ok = false;
+
+	if (!cap)
+		return false;
+	vec = irq_alloc_vector(0, edu_msi, NULL, "iommu selftest MSI");
+	if (vec < 0)
+		return false;
+	idx = vtd_msi_remap(d->bus, devfn, cpus[0]->apic_id, (u8)vec, &addr, &data);
+	if (idx < 0) {
+		console_printf("iommu selftest: no interrupt remapping on the device's unit\n");
+		irq_free_vector(0, (u32)vec);
+		return false;
+	}
+	edu_regs32 = (volatile u32 *)regs;
+	ctrl = pci_read16(d->seg, d->bus, d->dev, d->fn, cap + 2);
+	pci_write32(d->seg, d->bus, d->dev, d->fn, cap + 4, addr);
+	if (ctrl & BIT(7)) {			/* 64-bit address */
+		pci_write32(d->seg, d->bus, d->dev, d->fn, cap + 8, 0);
+		pci_write16(d->seg, d->bus, d->dev, d->fn, cap + 12, (u16)data);
+	} else {
+		pci_write16(d->seg, d->bus, d->dev, d->fn, cap + 8, (u16)data);
+	}
+	pci_write16(d->seg, d->bus, d->dev, d->fn, cap + 2, (u16)(ctrl | BIT(0)));
+	msi_count = 0;
+	edu_regs32[EDU_IRQ_RAISE / 4] = 1;
+	start = rdtsc();
+	while (!msi_count && rdtsc() - start < tsc_hz() / 2) {
+		irq_enable();
+		cpu_relax();
+	}
+	ok = msi_count == 1;
+	console_printf("iommu selftest: MSI of %02x:%02x.%u through IRTE %d (%#x) to core 0 vector %d: %s\n",
+		       d->bus, d->dev, d->fn, idx, addr, vec,
+		       ok ? "delivered" : msi_count ? "delivered more than once" : "NOT delivered");
+	pci_write16(d->seg, d->bus, d->dev, d->fn, cap + 2, (u16)(ctrl & ~BIT(0)));
+	vtd_msi_unmap(d->bus, devfn, idx);
+	irq_free_vector(0, (u32)vec);
+	return ok;
+}
 
 static u64 total_faults(bool poll)
 {
@@ -79,6 +141,7 @@ static bool wait_fault(u64 before, bool *by_irq)
  * 3. a DMA write to a page the domain maps read-only: blocked. (A page
  *    the device has not touched: QEMU drops, without a fault, a write
  *    through a translation it cached for a read.)
+ * 4. its MSI, in remappable format, reaches core 0 through an IRTE.
  */
 static int selftest(void)
 {
@@ -146,7 +209,7 @@ static int selftest(void)
 		       ro_blocked ? "blocked, fault reported" : "NOT blocked");
 	vtd_detach(d->bus, (u8)(d->dev << 3 | d->fn));
 	vtd_domain_free(&dom);
-	rc = copied && ro_blocked ? 0 : 1;
+	rc = copied && ro_blocked && msi_test(d, regs) ? 0 : 1;
 out:
 	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
 		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) & ~0x4);
@@ -192,6 +255,11 @@ static int cmd_iommu(int argc, char **argv)
 			       (*(volatile u32 *)(u->regs + VTD_GSTS) & GCMD_TE) ? "on" : "off",
 			       (*(volatile u32 *)(u->regs + VTD_GSTS) & GCMD_QIE) ? "on" : "off",
 			       (unsigned long long)u->root_pa, u->attached, u->fault_vector);
+		if (u->ir_on)
+			console_printf("  interrupt remapping: on, %s destination IDs, compatibility format blocked, %u of %u entries in use\n",
+				       u->ir_x2apic ? "x2APIC" : "xAPIC", u->irtes, VTD_IRT_ENTRIES);
+		else
+			console_printf("  interrupt remapping: off\n");
 		console_printf("  invalidations: context %llu, IOTLB %llu, interrupt entry %llu; waits %llu (%llu timed out); faults %llu\n",
 			       (unsigned long long)u->cc_invals, (unsigned long long)u->iotlb_invals,
 			       (unsigned long long)u->iec_invals, (unsigned long long)u->waits,

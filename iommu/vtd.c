@@ -9,6 +9,7 @@
 #include "core/tsc.h"
 #include "iommu/vtd.h"
 #include "irq/irq.h"
+#include "irq/lapic.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 
@@ -171,6 +172,34 @@ static void setup_fault_irq(struct vtd_unit *u)
 	wr32(u, VTD_FECTL, 0);			/* unmasked */
 }
 
+/*
+ * Interrupt remapping (5.1): an empty table (every remappable interrupt
+ * blocked until an entry is written), IDs in the format tern's local
+ * APICs use, compatibility-format interrupts blocked (CFI stays 0).
+ */
+static bool setup_ir(struct vtd_unit *u)
+{
+	struct vtd_desc iec = vtd_desc_iec_global();
+
+	if (lapic_x2apic() && !u->caps.eim) {
+		pr_warn("vt-d %#llx: x2APIC IDs cannot be remapped by this unit (no EIM): interrupt remapping off",
+			(unsigned long long)u->base);
+		return true;
+	}
+	u->ir_x2apic = lapic_x2apic();
+	u->irt_pa = pmm_alloc_zeroed_page();
+	if (!u->irt_pa) {
+		snprintf(u->problem, sizeof(u->problem), "out of memory");
+		return false;
+	}
+	wr64(u, VTD_IRTA, u->irt_pa | (u->ir_x2apic ? IRTA_EIME : 0) | IRTA_S_256);
+	if (!gcmd(u, GCMD_SIRTP, true) || !qi_run(u, &iec, 1) || !gcmd(u, GCMD_IRE, true))
+		return false;
+	u->iec_invals++;
+	u->ir_on = true;
+	return true;
+}
+
 static bool bring_up(struct vtd_unit *u)
 {
 	u32 ver, span;
@@ -231,6 +260,8 @@ static bool bring_up(struct vtd_unit *u)
 		return false;
 	}
 	setup_fault_irq(u);
+	if (u->caps.ir && !setup_ir(u))
+		return false;
 	if (!gcmd(u, GCMD_TE, true))
 		return false;
 	return true;
@@ -401,6 +432,59 @@ void vtd_detach(u8 bus, u8 devfn)
 	sync_tables();
 	u->attached--;
 	vtd_flush_all(u);
+}
+
+int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data)
+{
+	struct vtd_unit *u = unit_for(bus, devfn);
+	struct vtd_desc *irt, e, inv;
+	int idx = -1;
+	u64 f;
+
+	if (!u || !u->ir_on)
+		return -1;
+	f = spin_lock_irqsave(&u->lock);
+	for (u32 i = 0; i < VTD_IRT_ENTRIES && idx < 0; i++)
+		if (!(u->irte_used[i / 64] & BIT(i % 64))) {
+			u->irte_used[i / 64] |= BIT(i % 64);
+			u->irtes++;
+			idx = (int)i;
+		}
+	spin_unlock_irqrestore(&u->lock, f);
+	if (idx < 0)
+		return -1;
+	irt = phys_to_virt(u->irt_pa);
+	e = vtd_irte(apic_id, vector, u->ir_x2apic, (u16)(bus << 8 | devfn));
+	/* High half first: the entry is live once P is set. */
+	irt[idx].hi = e.hi;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	irt[idx].lo = e.lo;
+	sync_tables();
+	inv = vtd_desc_iec_index((u16)idx);
+	if (!qi_run(u, &inv, 1))
+		return -1;
+	u->iec_invals++;
+	*addr = vtd_msi_addr((u16)idx);
+	*data = 0;
+	return idx;
+}
+
+void vtd_msi_unmap(u8 bus, u8 devfn, int index)
+{
+	struct vtd_unit *u = unit_for(bus, devfn);
+	struct vtd_desc *irt, inv;
+
+	if (!u || !u->ir_on || index < 0 || index >= VTD_IRT_ENTRIES)
+		return;
+	irt = phys_to_virt(u->irt_pa);
+	irt[index].lo = 0;
+	irt[index].hi = 0;
+	sync_tables();
+	inv = vtd_desc_iec_index((u16)index);
+	if (qi_run(u, &inv, 1))
+		u->iec_invals++;
+	u->irte_used[index / 64] &= ~BIT(index % 64);
+	u->irtes--;
 }
 
 void vtd_init(void)

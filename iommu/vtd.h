@@ -14,7 +14,12 @@
  * device writes its context entry; every change is invalidated through
  * the queue.
  *
- * Not yet: RMRR identity maps, interrupt remapping tables.
+ * Interrupt remapping: where the unit has it, a 256-entry table, xAPIC
+ * or x2APIC destination IDs as tern's local APICs use them, and
+ * compatibility-format interrupts blocked; device MSIs are programmed in
+ * remappable format through an IRTE that checks the requester.
+ *
+ * Not yet: RMRR identity maps.
  */
 #ifndef TERN_IOMMU_VTD_H
 #define TERN_IOMMU_VTD_H
@@ -41,6 +46,10 @@ struct vtd_unit {
 	u32 wait_seq;
 	int fault_vector;
 	u32 attached;			/* devices with a context entry */
+	u64 irt_pa;			/* interrupt remapping table, 0: none */
+	bool ir_on, ir_x2apic;
+	u64 irte_used[VTD_IRT_ENTRIES / 64];
+	u32 irtes;			/* entries in use */
 	/* Counters */
 	u64 cc_invals, iotlb_invals, iec_invals, waits, wait_timeouts;
 	u64 faults;
@@ -72,6 +81,14 @@ void vtd_domain_free(struct vtd_domain *d);
 /* iova -> pa for size bytes (page-aligned), read-only unless write. */
 int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write);
 int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size);
+/*
+ * Interrupt remapping for a device's MSI to apic_id/vector: an IRTE on the
+ * device's unit; *addr and *data are what the device's MSI registers get.
+ * Returns the IRTE index, or -1 (no unit with remapping on, table full).
+ */
+int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data);
+void vtd_msi_unmap(u8 bus, u8 devfn, int index);
+
 /* Give the device (segment 0) the domain, or take it away (blocked). */
 int vtd_attach(struct vtd_domain *d, u8 bus, u8 devfn);
 void vtd_detach(u8 bus, u8 devfn);

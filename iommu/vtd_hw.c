@@ -57,6 +57,26 @@ struct vtd_desc vtd_desc_wait(u32 status_data, u64 status_pa)
 				  status_pa & ~3ULL };
 }
 
+struct vtd_desc vtd_desc_iec_index(u16 index)
+{
+	/* Granularity bit 4 = 1: index-selective; IIDX in 47:32, IM 0. */
+	return (struct vtd_desc){ QI_IEC | BIT(4) | (u64)index << 32, 0 };
+}
+
+struct vtd_desc vtd_irte(u32 apic_id, u8 vector, bool x2apic, u16 sid)
+{
+	u64 lo = IRTE_P | IRTE_VECTOR(vector) |
+		 (x2apic ? IRTE_DEST_X2APIC(apic_id) : IRTE_DEST_XAPIC(apic_id));
+
+	return (struct vtd_desc){ lo, IRTE_HI_SID(sid) | IRTE_HI_SVT_VERIFY };
+}
+
+u32 vtd_msi_addr(u16 handle)
+{
+	return 0xfee00000U | (u32)(handle & 0x7fff) << 5 | MSI_ADDR_REMAP |
+	       (u32)(handle >> 15) << 2;
+}
+
 bool vtd_fault_decode(u64 lo, u64 hi, struct vtd_fault *f)
 {
 	if (!(hi & FRCD_HI_F))

@@ -35,6 +35,14 @@ struct vtd_desc vtd_desc_iec_global(void);
 /* Wait: write status_data to status_pa (4-byte aligned) when reached. */
 struct vtd_desc vtd_desc_wait(u32 status_data, u64 status_pa);
 
+/* An interrupt-entry-cache invalidation of one entry. */
+struct vtd_desc vtd_desc_iec_index(u16 index);
+/* A remapped IRTE: fixed, edge, physical destination; only requests
+ * from source-id sid get it. */
+struct vtd_desc vtd_irte(u32 apic_id, u8 vector, bool x2apic, u16 sid);
+/* The MSI address that names IRTE `handle` (data 0, no subhandle). */
+u32 vtd_msi_addr(u16 handle);
+
 struct vtd_fault {
 	u64 addr;			/* page address of the faulting request */
 	u16 sid;			/* requester: bus << 8 | dev << 3 | fn */

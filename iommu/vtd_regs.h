@@ -101,6 +101,27 @@
 #define CTX_FPD			BIT(1)		/* fault processing disable */
 #define CTX_TT_PT		(2ULL << 2)	/* translation type: pass-through */
 
+/* IRTA_REG (11.4.9.13): table base | EIME | size (2^(S+1) entries) */
+#define IRTA_EIME		BIT(11)		/* x2APIC destination IDs */
+#define VTD_IRT_ENTRIES		256
+#define IRTA_S_256		7
+
+/* Interrupt remapping table entry, remapped format (9.10), 128-bit */
+#define IRTE_P			BIT(0)
+#define IRTE_FPD		BIT(1)
+#define IRTE_DM_LOGICAL		BIT(2)
+#define IRTE_RH			BIT(3)
+#define IRTE_TM_LEVEL		BIT(4)
+#define IRTE_VECTOR(v)		((u64)(v) << 16)
+#define IRTE_DEST_X2APIC(d)	((u64)(d) << 32)		/* 32-bit ID */
+#define IRTE_DEST_XAPIC(d)	((u64)((d) & 0xff) << 40)	/* 8-bit ID */
+#define IRTE_HI_SID(s)		((u64)(s))
+#define IRTE_HI_SVT_VERIFY	(1ULL << 18)	/* requester must be SID */
+
+/* An MSI in remappable format (5.1.5.2): handle in address 19:5 and 2 */
+#define MSI_ADDR_REMAP		BIT(4)
+#define MSI_ADDR_SHV		BIT(3)
+
 /* Fault recording register (11.4.14), as two 64-bit halves */
 #define FRCD_HI_F		BIT(63)	/* fault; write 1 to clear */
 #define FRCD_HI_T		BIT(62)	/* 1: read request, 0: write */

@@ -81,7 +81,9 @@ def run(build):
                         r"0 devices in domains \(DMA from all others blocked\); "
                         r"fault events on vector \d+", out),
               "iommu state:\n" + out)
-        check(re.search(r"invalidations: context 1, IOTLB 1, interrupt entry 1; waits 1 "
+        check("interrupt remapping: on, xAPIC destination IDs, compatibility format blocked, "
+              "0 of 256 entries in use" in out, "iommu IR:\n" + out)
+        check(re.search(r"invalidations: context 1, IOTLB 1, interrupt entry 2; waits 2 "
                         r"\(0 timed out\); faults 0", out), "iommu counters:\n" + out)
         # A device's DMA while no context entry lets it through: blocked,
         # and the fault names the device (edu at 00:05.0) and the address.
@@ -97,6 +99,9 @@ def run(build):
               "IOMMU: data intact" in out, "selftest domain:\n" + out)
         check("DMA write to the read-only page 0x9000: blocked, fault reported" in out,
               "selftest read-only:\n" + out)
+        # Its MSI in remappable format, through an IRTE, to core 0.
+        check(re.search(r"MSI of 00:05\.0 through IRTE 0 \(0xfee00010\) to core 0 vector \d+: "
+                        r"delivered", out), "selftest MSI:\n" + out)
         out = m.command("iommu")
         check(re.search(r"faults 2\n\s+fault: 00:05\.0 read 0x7000: root entry not present\n"
                         r"\s+fault: 00:05\.0 write 0x9000: write to a read-only page", out),

@@ -65,6 +65,26 @@ START_TEST(faults)
 }
 END_TEST
 
+START_TEST(interrupt_remapping)
+{
+	struct vtd_desc e;
+
+	/* xAPIC: 8-bit destination in bits 47:40; vector 0x31; SID 00:05.0
+	 * verified (SVT 01). */
+	e = vtd_irte(3, 0x31, false, 0x28);
+	ck_assert_uint_eq(e.lo, 1 | (0x31ULL << 16) | (3ULL << 40));
+	ck_assert_uint_eq(e.hi, 0x28 | (1ULL << 18));
+	/* x2APIC: the full 32-bit ID in 63:32. */
+	e = vtd_irte(0x12345, 0x40, true, 0);
+	ck_assert_uint_eq(e.lo >> 32, 0x12345);
+	/* Remappable MSI address: handle 15:0 split over bits 19:5 and 2. */
+	ck_assert_uint_eq(vtd_msi_addr(1), 0xfee00000 | (1 << 5) | (1 << 4));
+	ck_assert_uint_eq(vtd_msi_addr(0x8001), 0xfee00000 | (1 << 5) | (1 << 4) | (1 << 2));
+	e = vtd_desc_iec_index(7);
+	ck_assert_uint_eq(e.lo, 0x4 | 0x10 | (7ULL << 32));
+}
+END_TEST
+
 Suite *vtd_suite(void)
 {
 	Suite *s = suite_create("vtd");
@@ -73,6 +93,7 @@ Suite *vtd_suite(void)
 	tcase_add_test(tc, caps);
 	tcase_add_test(tc, descriptors);
 	tcase_add_test(tc, faults);
+	tcase_add_test(tc, interrupt_remapping);
 	suite_add_tcase(s, tc);
 	return s;
 }
