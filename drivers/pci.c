@@ -5,6 +5,7 @@
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/spinlock.h"
+#include "core/tsc.h"
 #include "drivers/pci.h"
 #include "mm/kmem.h"
 
@@ -192,8 +193,11 @@ static void find_caps(struct pci_dev *d)
 			d->cap_msi = ptr;
 		else if (id == PCI_CAP_MSIX && !d->cap_msix)
 			d->cap_msix = ptr;
-		else if (id == PCI_CAP_PCIE && !d->cap_pcie)
+		else if (id == PCI_CAP_PCIE && !d->cap_pcie) {
 			d->cap_pcie = ptr;
+			d->flr = pci_read32(d->seg, d->bus, d->dev, d->fn, ptr + PCIE_DEVCAP) &
+				 PCIE_DEVCAP_FLR;
+		}
 		else if (id == PCI_CAP_PM && !d->cap_pm)
 			d->cap_pm = ptr;
 		ptr = pci_read8(d->seg, d->bus, d->dev, d->fn, ptr + 1) & 0xfc;
@@ -295,4 +299,54 @@ u32 pci_count(void)
 struct pci_dev *pci_get(u32 i)
 {
 	return i < ndevs ? &devs[i] : NULL;
+}
+
+struct pci_dev *pci_find(u8 bus, u8 dev, u8 fn)
+{
+	for (u32 i = 0; i < ndevs; i++)
+		if (devs[i].bus == bus && devs[i].dev == dev && devs[i].fn == fn)
+			return &devs[i];
+	return NULL;
+}
+
+int pci_flr(struct pci_dev *d, u16 *cmd_after, const char **why)
+{
+	u32 saved[6];
+	u16 cmd = pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04);
+	u8 cap = d->cap_pcie;
+	u64 start;
+
+	if (!d->flr) {
+		*why = "the function has no function-level reset";
+		return -1;
+	}
+	for (int i = 0; i < 6; i++)
+		saved[i] = pci_read32(d->seg, d->bus, d->dev, d->fn, 0x10 + 4 * i);
+	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04, cmd & ~0x4);
+	start = rdtsc();
+	while (pci_read16(d->seg, d->bus, d->dev, d->fn, cap + PCIE_DEVSTA) & PCIE_DEVSTA_TRPND) {
+		if (rdtsc() - start > tsc_hz() / 10) {
+			pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04, cmd);
+			*why = "transactions still pending after 100 ms";
+			return -1;
+		}
+		cpu_relax();
+	}
+	pci_write16(d->seg, d->bus, d->dev, d->fn, cap + PCIE_DEVCTL,
+		    pci_read16(d->seg, d->bus, d->dev, d->fn, cap + PCIE_DEVCTL) | PCIE_DEVCTL_FLR);
+	tsc_delay_us(100000);
+	start = rdtsc();
+	while (pci_read16(d->seg, d->bus, d->dev, d->fn, 0x00) == 0xffff) {
+		if (rdtsc() - start > tsc_hz()) {
+			*why = "the function did not come back within 1.1 s";
+			return -1;
+		}
+		cpu_relax();
+	}
+	*cmd_after = pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04);
+	for (int i = 0; i < 6; i++)
+		pci_write32(d->seg, d->bus, d->dev, d->fn, 0x10 + 4 * i, saved[i]);
+	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04, cmd);
+	d->flrs++;
+	return 0;
 }

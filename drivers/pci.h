@@ -61,6 +61,8 @@ struct pci_dev {
 	u8 secondary, subordinate;	/* bridges */
 	struct pci_bar bars[6];
 	u8 cap_msi, cap_msix, cap_pcie, cap_pm;	/* offsets, 0 = absent */
+	bool flr;			/* PCIe function-level reset */
+	u32 flrs;			/* resets done */
 	const char *owner;		/* "tern", a VM name, or NULL */
 };
 
@@ -74,5 +76,22 @@ u16 pci_read16(u16 seg, u8 bus, u8 dev, u8 fn, u16 off);
 u8 pci_read8(u16 seg, u8 bus, u8 dev, u8 fn, u16 off);
 void pci_write16(u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 v);
 const char *pci_class_name(u8 class, u8 subclass);
+struct pci_dev *pci_find(u8 bus, u8 dev, u8 fn);
+
+/* PCI Express capability registers (PCIe 4.0 7.5.3) */
+#define PCIE_DEVCAP		0x04
+#define PCIE_DEVCAP_FLR		BIT(28)
+#define PCIE_DEVCTL		0x08
+#define PCIE_DEVCTL_FLR		BIT(15)	/* initiate function-level reset */
+#define PCIE_DEVSTA		0x0a
+#define PCIE_DEVSTA_TRPND	BIT(5)	/* transactions pending */
+
+/*
+ * Function-level reset (PCIe 4.0 6.6.2): bus mastering off, pending
+ * transactions drained, FLR, 100 ms, the function answering again, its
+ * BARs and command register restored. The command register the reset
+ * left (before the restore) goes to *cmd_after. 0, or -1 with why.
+ */
+int pci_flr(struct pci_dev *d, u16 *cmd_after, const char **why);
 
 #endif

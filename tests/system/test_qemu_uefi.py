@@ -30,6 +30,8 @@ def run(build):
             "-device", "pci-bridge,id=br1,chassis_nr=1",
             "-device", "pci-testdev,bus=br1,addr=3",
             "-device", "edu,addr=5",
+            "-device", "pcie-root-port,id=rp1,chassis=2,addr=6",
+            "-device", "virtio-rng-pci,bus=rp1",
             "-device", "virtio-blk-pci,drive=d0",
             "-drive", "if=none,id=d0,format=raw,file=" + os.path.join(m.tmp, "disk.img"),
         ])
@@ -59,6 +61,14 @@ def run(build):
         check(re.search(r"^0000:0[1-9a-f]:03\.0 1b36:0005", out, re.M),
               "pci: pci-testdev behind the bridge not found:\n" + out)
         check("config space via ECAM" in out, "pci: expected ECAM:\n" + out)
+        # Function-level reset of the virtio-rng behind the PCIe root port.
+        rng = re.search(r"^0000:([0-9a-f]{2}:[0-9a-f]{2}\.\d) 1af4:1044 .*\[PCIe FLR\]",
+                        out, re.M)
+        check(rng, "pci: no virtio-rng with FLR behind the root port:\n" + out)
+        flr = m.command("pci flr " + rng.group(1))
+        check(re.search(r"function-level reset done in \d+ ms; command register after the reset "
+                        r"0, restored to 0x[0-9a-f]+", flr), "pci flr:\n" + flr)
+        print("  " + flr.strip())
         check(re.search(r"1af4:1001.*\n(?:.*\n)*?\s+BAR\d mem", out),
               "pci: virtio-blk has no sized memory BAR:\n" + out)
 
