@@ -30,6 +30,7 @@ Suite *vpci_suite(void);
 Suite *xsave_suite(void);
 Suite *gpa_suite(void);
 Suite *vtd_suite(void);
+Suite *vpci_assign_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
