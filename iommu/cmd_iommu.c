@@ -133,6 +133,32 @@ static bool wait_fault(u64 before, bool *by_irq)
 	return false;
 }
 
+/* 5. A 4 MiB guest-physical map mirrored into domain 2. */
+static bool gpa_test(const struct pci_dev *d, volatile u64 *regs)
+{
+	static struct gpa_map g;
+	struct vtd_domain dom = { 0 };
+	u8 devfn = (u8)(d->dev << 3 | d->fn);
+	bool ok = false;
+
+	if (gpa_map_create(&g, 2 * SZ_2M, NULL))
+		return false;
+	if (!vtd_domain_init(&dom, 2) && !vtd_domain_mirror(&dom, &g) &&
+	    !vtd_attach(&dom, d->bus, devfn)) {
+		/* The edu buffer still holds the pattern from step 2. */
+		ok = edu_dma(regs, EDU_BUFFER, SZ_2M + 0x1000, EDU_DMA_TO_RAM) &&
+		     !memcmp(gpa_to_hva(&g, SZ_2M + 0x1000), "TERN-DMA", 8);
+		vtd_detach(d->bus, devfn);
+	}
+	console_printf("iommu selftest: domain 2 mirrors a 4 MiB guest-physical map (%llu KiB mapped, all pinned: %s); DMA write to guest-physical %#x: %s\n",
+		       (unsigned long long)(dom.mapped >> 10),
+		       gpa_page_state(&g, 0) & GPA_PG_PINNED ? "yes" : "no", (u32)(SZ_2M + 0x1000),
+		       ok ? "in the guest's RAM" : "FAILED");
+	vtd_domain_free(&dom);
+	gpa_map_destroy(&g);
+	return ok;
+}
+
 /*
  * `iommu selftest`, with QEMU's edu device (a DMA engine):
  * 1. no context entry: its DMA read is blocked and the fault reported;
@@ -141,7 +167,9 @@ static bool wait_fault(u64 before, bool *by_irq)
  * 3. a DMA write to a page the domain maps read-only: blocked. (A page
  *    the device has not touched: QEMU drops, without a fault, a write
  *    through a translation it cached for a read.)
- * 4. its MSI, in remappable format, reaches core 0 through an IRTE.
+ * 4. its MSI, in remappable format, reaches core 0 through an IRTE;
+ * 5. in a VM-style domain mirrored from a guest-physical map (I/O address
+ *    = guest-physical), a DMA write lands in the guest's RAM.
  */
 static int selftest(void)
 {
@@ -209,7 +237,7 @@ static int selftest(void)
 		       ro_blocked ? "blocked, fault reported" : "NOT blocked");
 	vtd_detach(d->bus, (u8)(d->dev << 3 | d->fn));
 	vtd_domain_free(&dom);
-	rc = copied && ro_blocked && msi_test(d, regs) ? 0 : 1;
+	rc = copied && ro_blocked && msi_test(d, regs) && gpa_test(d, regs) ? 0 : 1;
 out:
 	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
 		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) & ~0x4);

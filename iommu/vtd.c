@@ -288,10 +288,16 @@ int vtd_domain_init(struct vtd_domain *d, u16 id)
 	u32 agaw = 48;
 
 	memset(d, 0, sizeof(*d));
-	/* The walk every unit can take: 39 bits if any lacks 48. */
-	for (u32 i = 0; i < vtd_nunits; i++)
-		if (vtd_units[i].up && vtd_agaw(&vtd_units[i].caps) < agaw)
+	/* The walk every unit can take: 39 bits if any lacks 48; large
+	 * pages only if all have them. */
+	d->large = true;
+	for (u32 i = 0; i < vtd_nunits; i++) {
+		if (!vtd_units[i].up)
+			continue;
+		if (vtd_agaw(&vtd_units[i].caps) < agaw)
 			agaw = vtd_agaw(&vtd_units[i].caps);
+		d->large &= vtd_units[i].caps.large_2m;
+	}
 	if (!agaw || !vtd_nunits)
 		return -1;
 	d->id = id;
@@ -338,12 +344,32 @@ int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
 
 	if (iova + size > (1ULL << d->agaw))
 		return PT_ERR_ALIGN;
-	err = pt_map(&d->sl, iova, pa, size, write ? MAP_W : 0);
+	err = pt_map(&d->sl, iova, pa, size, (write ? MAP_W : 0) | (d->large ? 0 : MAP_NO_LARGE));
 	if (!err) {
 		d->mapped += size;
 		d->maps++;
 		sync_tables();
 	}
+	return err;
+}
+
+static int mirror_extent(u64 gpa, u64 hpa, u64 len, u32 perm, void *ctx)
+{
+	(void)perm;	/* DMA may write what the guest's EPT view protects */
+	return vtd_domain_map(ctx, gpa, hpa, len, true);
+}
+
+int vtd_domain_mirror(struct vtd_domain *d, struct gpa_map *g)
+{
+	int err;
+
+	/* Pin first: from now on no page of RAM can be made no-access. */
+	if (gpa_set_state(g, 0, g->low_size, GPA_PG_PINNED, 0) ||
+	    (g->high_size && gpa_set_state(g, GPA_HIGH_BASE, g->high_size, GPA_PG_PINNED, 0)))
+		return -1;
+	err = gpa_walk(g, 0, g->low_size, mirror_extent, d);
+	if (!err && g->high_size)
+		err = gpa_walk(g, GPA_HIGH_BASE, g->high_size, mirror_extent, d);
 	return err;
 }
 

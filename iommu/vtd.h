@@ -26,6 +26,7 @@
 
 #include "core/spinlock.h"
 #include "iommu/vtd_hw.h"
+#include "mm/gpa.h"
 #include "mm/paging.h"
 
 #define VTD_MAX_UNITS		8
@@ -60,6 +61,7 @@ struct vtd_unit {
 struct vtd_domain {
 	u16 id;				/* domain ID in context entries */
 	u32 agaw;			/* 39 or 48: the walk every unit takes */
+	bool large;			/* every unit takes 2 MiB pages */
 	struct page_table sl;
 	u64 l3_root;			/* 39-bit: the table under PML4[0] */
 	u64 mapped, maps, unmaps;
@@ -88,6 +90,13 @@ int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size);
  */
 int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data);
 void vtd_msi_unmap(u8 bus, u8 devfn, int index);
+
+/*
+ * A VM's domain: its RAM as the GPA map has it, I/O address = guest-
+ * physical, read-write, and every page pinned in the map so it can never
+ * be taken away (made no-access) under a device's DMA.
+ */
+int vtd_domain_mirror(struct vtd_domain *d, struct gpa_map *g);
 
 /* Give the device (segment 0) the domain, or take it away (blocked). */
 int vtd_attach(struct vtd_domain *d, u8 bus, u8 devfn);

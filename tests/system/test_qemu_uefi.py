@@ -112,6 +112,10 @@ def run(build):
         # Its MSI in remappable format, through an IRTE, to core 0.
         check(re.search(r"MSI of 00:05\.0 through IRTE 0 \(0xfee00010\) to core 0 vector \d+: "
                         r"delivered", out), "selftest MSI:\n" + out)
+        # A VM-style domain mirrored from a guest-physical map.
+        check("domain 2 mirrors a 4 MiB guest-physical map (4096 KiB mapped, all pinned: yes); "
+              "DMA write to guest-physical 0x201000: in the guest's RAM" in out,
+              "selftest GPA domain:\n" + out)
         out = m.command("iommu")
         check(re.search(r"faults 2\n\s+fault: 00:05\.0 read 0x7000: root entry not present\n"
                         r"\s+fault: 00:05\.0 write 0x9000: write to a read-only page", out),
