@@ -26,6 +26,21 @@ def wait_state(m, name, state, timeout=60):
     raise TestFailure("vm %s never reached %s:\n%s" % (name, state, out))
 
 
+def run_guest(m, name, lines=()):
+    """Start a test VM, wait for it to stop, check exit status 0 and that its
+    console says each of lines (after "guest: NAME: "). Returns the console."""
+    out = m.command("vm start " + name)
+    check("vm %s started" % name in out, "%s:\n%s" % (name, out))
+    out = wait_state(m, name, "stopped")
+    con = m.command("vm console " + name)
+    check(re.search(r"^%s\s+stopped.*\n.*\n\s+exit status 0" % re.escape(name), out, re.M),
+          "%s guest failed:\n%s%s" % (name, out, con))
+    for line in lines:
+        check("guest: %s: %s" % (name, line) in con,
+              "%s console lacks %r:\n%s" % (name, line, con))
+    return con
+
+
 def exits(stats, kind):
     m = re.search(r"^  %s\s+(\d+)" % re.escape(kind), stats, re.M)
     return int(m.group(1)) if m else 0
@@ -100,16 +115,9 @@ def run(build):
               "no triple-fault dump in the log:\n" + log[-2000:])
 
         # The local APIC: timer modes, x2APIC, self-IPI, injection.
-        out = m.command("vm start apic")
-        check("vm apic started" in out, "apic:\n" + out)
-        out = wait_state(m, "apic", "stopped")
-        check(re.search(r"^apic\s+stopped.*\n.*\n\s+exit status 0", out, re.M),
-              "apic guest failed:\n" + out + m.command("vm console apic"))
-        con = m.command("vm console apic")
-        for line in ("one-shot timer fired once", "periodic timer fired 6 times",
-                     "x2APIC mode, TSC-deadline timer fired",
-                     "TSC-deadline timer fired while spinning", "self-IPI delivered"):
-            check("guest: apic: " + line in con, "apic console lacks %r:\n%s" % (line, con))
+        run_guest(m, "apic", ("one-shot timer fired once", "periodic timer fired 6 times",
+                              "x2APIC mode, TSC-deadline timer fired",
+                              "TSC-deadline timer fired while spinning", "self-IPI delivered"))
         st = m.command("vm stats apic")
         check(re.search(r"interrupts injected\s+10, re-injected \d+; local APIC: 9 timer fires, "
                         r"10 EOIs, 1 self-IPIs", st), "apic counters:\n" + st)
@@ -161,31 +169,18 @@ def run(build):
         # Extended state: XSETBV/XCR0 checks, and twice on core 2 so the
         # second run would see the first one's XMM0 if tern leaked it.
         for run in (1, 2):
-            out = m.command("vm start xsave")
-            check("vm xsave started" in out, "xsave:\n" + out)
-            out = wait_state(m, "xsave", "stopped")
-            con = m.command("vm console xsave")
-            check(re.search(r"^xsave\s+stopped.*\n.*\n\s+exit status 0", out, re.M),
-                  "xsave guest, run %d:\n%s%s" % (run, out, con))
-        for line in ("XSETBV/XGETBV of XCR0, #GP for AVX without SSE", "XMM0 started clean"):
-            check("guest: xsave: " + line in con, "xsave console lacks %r:\n%s" % (line, con))
+            run_guest(m, "xsave", ("XSETBV/XGETBV of XCR0, #GP for AVX without SSE",
+                                   "XMM0 started clean"))
         st = m.command("vm stats xsave")
         check(re.search(r"^  XSETBV\s+2\s", st, re.M), "xsave exits:\n" + st)
         check(re.search(r"#GP injected\s+1 ", st), "xsave #GP:\n" + st)
 
         # Multiboot2: the v2 header wins; tags for what tern provides.
-        out = m.command("vm start mb2")
-        check("vm mb2 started" in out, "mb2:\n" + out)
-        out = wait_state(m, "mb2", "stopped")
-        con = m.command("vm console mb2")
-        check(re.search(r"^mb2\s+stopped.*\n.*\n\s+exit status 0", out, re.M),
-              "mb2 guest failed:\n" + out + con)
         size = os.path.getsize(os.path.join(m.build, "modules", "basic.elf"))
-        for line in ("multiboot2 magic, entered at the entry address tag",
-                     "command line 'multiboot2 says hi'", "boot loader tern",
-                     "module basic.elf, %d bytes" % size, "upper memory 3072 KiB",
-                     "memory map with 3 entries", "ACPI RSDP copy"):
-            check("guest: mb2: " + line in con, "mb2 console lacks %r:\n%s" % (line, con))
+        run_guest(m, "mb2", ("multiboot2 magic, entered at the entry address tag",
+                             "command line 'multiboot2 says hi'", "boot loader tern",
+                             "module basic.elf, %d bytes" % size, "upper memory 3072 KiB",
+                             "memory map with 3 entries", "ACPI RSDP copy"))
 
         # Reset through 0xcf9 or the 8042: tern restarts the VM each time.
         out = m.command("vm start reset")
@@ -243,18 +238,11 @@ def run(build):
             print("  bench: %-6s %s emulated instructions per exit round trip" % (kind, n))
 
         # Two vCPUs: the guest starts its AP by INIT-SIPI-SIPI; IPIs both ways.
-        out = m.command("vm start smp")
-        check("vm smp started" in out, "smp:\n" + out)
-        out = wait_state(m, "smp", "stopped")
-        con = m.command("vm console smp")
-        check(re.search(r"^smp\s+stopped.*\n.*\n\s+exit status 0", out, re.M),
-              "smp guest failed:\n" + out + con)
-        for line in ("AP started by INIT-SIPI-SIPI, in protected mode",
-                     "fixed IPIs delivered BSP->AP and AP->BSP",
-                     "logical (flat) IPIs delivered BSP->AP and AP->BSP",
-                     "NMI to the AP, its logical multicast reached both CPUs",
-                     "the running AP restarted by INIT and a start-up IPI"):
-            check("guest: smp: " + line in con, "smp console lacks %r:\n%s" % (line, con))
+        run_guest(m, "smp", ("AP started by INIT-SIPI-SIPI, in protected mode",
+                             "fixed IPIs delivered BSP->AP and AP->BSP",
+                             "logical (flat) IPIs delivered BSP->AP and AP->BSP",
+                             "NMI to the AP, its logical multicast reached both CPUs",
+                             "the running AP restarted by INIT and a start-up IPI"))
         st = m.command("vm stats smp")
         # 1 start-up IPI (the second finds the AP started), 2 physical,
         # 2 logical, the multicast's remote half (its own half is a
