@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """`make run`: boot tern in an emulator and attach this terminal to its
-serial console. Ctrl-] leaves (and stops the emulator).
+serial console. Ctrl-A then x leaves (and stops the emulator), as in QEMU;
+Ctrl-A Ctrl-A sends one Ctrl-A. Ctrl-] goes through: it is what detaches
+tern's `vm console`.
 
     run.py bochs BUILD        GRUB ISO with the test guests, Bochs, 4 CPUs (VT-x)
     run.py bochs-linux BUILD  the Linux VM ISO, Bochs, 3 CPUs: `vm console linux`
@@ -16,7 +18,7 @@ import tty
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
 from harness import Machine  # noqa: E402
 
-ESCAPE = 0x1d  # Ctrl-]
+PREFIX = 0x01  # Ctrl-A
 
 
 def main():
@@ -31,13 +33,14 @@ def main():
         m.qemu_uefi(os.path.join(build, "esp"), smp=4, mem=512, extra=["-nic", "none"])
     else:
         sys.exit("run.py: unknown emulator '%s' (bochs, bochs-linux, qemu-uefi)" % kind)
-    print("tern: %s started; serial console attached. Ctrl-] quits.\r" % kind)
+    print("tern: %s started; serial console attached. Ctrl-A x quits.\r" % kind)
     interactive = sys.stdin.isatty()
     old = termios.tcgetattr(sys.stdin) if interactive else None
     try:
         if interactive:
             tty.setraw(sys.stdin.fileno())
         m.sock.settimeout(None)
+        prefix = quit_ = False
         while m.proc.poll() is None:
             r, _, _ = select.select([m.sock, sys.stdin], [], [], 0.5)
             if m.sock in r:
@@ -47,9 +50,24 @@ def main():
                 os.write(sys.stdout.fileno(), data)
             if sys.stdin in r:
                 data = os.read(sys.stdin.fileno(), 1024)
-                if not data or ESCAPE in data:
+                if not data:
                     break
-                m.sock.sendall(data)
+                out = bytearray()
+                for b in data:
+                    if prefix:
+                        prefix = False
+                        if b in (ord("x"), ord("X")):
+                            quit_ = True
+                            break
+                        out.append(b)  # Ctrl-A Ctrl-A, or anything else
+                    elif b == PREFIX:
+                        prefix = True
+                    else:
+                        out.append(b)
+                if out:
+                    m.sock.sendall(bytes(out))
+                if quit_:
+                    break
     finally:
         if old:
             termios.tcsetattr(sys.stdin, termios.TCSADRAIN, old)
