@@ -17,6 +17,7 @@
 #include "core/tsc.h"
 #include "core/vm.h"
 #include "iommu/vtd.h"
+#include "irq/ioapic.h"
 #include "drivers/cmos_rtc.h"
 #include "drivers/pci.h"
 #include "irq/lapic.h"
@@ -110,6 +111,7 @@ void tern_main(struct boot_info *bi)
 	irq_enable();
 	report_vmx();
 	pci_init();
+	ioapic_init();
 	vtd_init();
 	vm_init();
 

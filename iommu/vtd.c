@@ -10,6 +10,7 @@
 #include "iommu/vtd.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
+#include "core/vioapic.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 
@@ -501,6 +502,83 @@ void vtd_msi_unmap(u8 bus, u8 devfn, int index)
 	struct vtd_desc *irt, inv;
 
 	if (!u || !u->ir_on || index < 0 || index >= VTD_IRT_ENTRIES)
+		return;
+	irt = phys_to_virt(u->irt_pa);
+	irt[index].lo = 0;
+	irt[index].hi = 0;
+	sync_tables();
+	inv = vtd_desc_iec_index((u16)index);
+	if (qi_run(u, &inv, 1))
+		u->iec_invals++;
+	u->irte_used[index / 64] &= ~BIT(index % 64);
+	u->irtes--;
+}
+
+/* The unit whose scope names the I/O APIC, and the APIC's source-id. */
+static struct vtd_unit *unit_for_ioapic(u8 ioapic_id, u16 *sid)
+{
+	const struct dmar_info *di = &acpi.dmar;
+
+	for (u32 i = 0; i < vtd_nunits && i < di->nunits; i++)
+		for (u32 s = 0; s < di->units[i].nscopes; s++) {
+			const struct dmar_scope *sc = &di->units[i].scopes[s];
+
+			if (sc->type == DMAR_SCOPE_IOAPIC && sc->enum_id == ioapic_id &&
+			    vtd_units[i].ir_on) {
+				*sid = (u16)(sc->bus << 8 | sc->dev << 3 | sc->fn);
+				return &vtd_units[i];
+			}
+		}
+	return NULL;
+}
+
+u64 vtd_ioapic_rte(u8 ioapic_id, u32 apic_id, u8 vector, bool level, bool active_low,
+		   int *index)
+{
+	u64 pol = (active_low ? RTE_ACTIVE_LOW : 0) | (level ? RTE_LEVEL : 0);
+	struct vtd_unit *u;
+	struct vtd_desc *irt, e, inv;
+	u16 sid;
+	int idx = -1;
+	u64 f;
+
+	*index = -1;
+	u = unit_for_ioapic(ioapic_id, &sid);
+	if (!u)		/* compatibility format: physical destination */
+		return vector | pol | (u64)(apic_id & 0xff) << 56;
+	f = spin_lock_irqsave(&u->lock);
+	for (u32 i = 0; i < VTD_IRT_ENTRIES && idx < 0; i++)
+		if (!(u->irte_used[i / 64] & BIT(i % 64))) {
+			u->irte_used[i / 64] |= BIT(i % 64);
+			u->irtes++;
+			idx = (int)i;
+		}
+	spin_unlock_irqrestore(&u->lock, f);
+	if (idx < 0)
+		return RTE_MASKED;
+	irt = phys_to_virt(u->irt_pa);
+	e = vtd_irte(apic_id, vector, u->ir_x2apic, sid);
+	if (level)
+		e.lo |= IRTE_TM_LEVEL;
+	irt[idx].hi = e.hi;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	irt[idx].lo = e.lo;
+	sync_tables();
+	inv = vtd_desc_iec_index((u16)idx);
+	if (qi_run(u, &inv, 1))
+		u->iec_invals++;
+	*index = idx;
+	/* The vector stays in 7:0 so the EOI of a level interrupt finds it. */
+	return vector | pol | BIT(48) | (u64)(idx & 0x7fff) << 49 | (u64)((idx >> 15) & 1) << 11;
+}
+
+void vtd_ioapic_unmap(u8 ioapic_id, int index)
+{
+	u16 sid;
+	struct vtd_unit *u = unit_for_ioapic(ioapic_id, &sid);
+	struct vtd_desc *irt, inv;
+
+	if (!u || index < 0 || index >= VTD_IRT_ENTRIES)
 		return;
 	irt = phys_to_virt(u->irt_pa);
 	irt[index].lo = 0;

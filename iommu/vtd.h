@@ -90,6 +90,14 @@ int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size);
  */
 int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data);
 void vtd_msi_unmap(u8 bus, u8 devfn, int index);
+/*
+ * The same for an I/O APIC pin: the redirection entry to write (VT-d
+ * 5.1.5.1 remappable format; the compatibility format where no unit
+ * remaps interrupts). *index: the IRTE, or -1 if none was used.
+ */
+u64 vtd_ioapic_rte(u8 ioapic_id, u32 apic_id, u8 vector, bool level, bool active_low,
+		   int *index);
+void vtd_ioapic_unmap(u8 ioapic_id, int index);
 
 /*
  * A VM's domain: its RAM as the GPA map has it, I/O address = guest-

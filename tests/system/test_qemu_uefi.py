@@ -112,6 +112,9 @@ def run(build):
         # Its MSI in remappable format, through an IRTE, to core 0.
         check(re.search(r"MSI of 00:05\.0 through IRTE 0 \(0xfee00010\) to core 0 vector \d+: "
                         r"delivered", out), "selftest MSI:\n" + out)
+        # Its INTx through the (remapped) I/O APIC, exactly once.
+        check(re.search(r"INTx of 00:05\.0 through the I/O APIC \(remapped\): delivered once, "
+                        r"on GSI (1[6-9]|2[0-3])", out), "selftest INTx:\n" + out)
         # A VM-style domain mirrored from a guest-physical map.
         check("domain 2 mirrors a 4 MiB guest-physical map (4096 KiB mapped, all pinned: yes); "
               "DMA write to guest-physical 0x201000: in the guest's RAM" in out,
