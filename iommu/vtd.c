@@ -350,6 +350,12 @@ int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
 		d->mapped += size;
 		d->maps++;
 		sync_tables();
+		/* A unit in caching mode (a virtual one, as under KVM) may
+		 * cache not-present entries too (VT-d 6.1): tell it. */
+		for (u32 i = 0; i < vtd_nunits; i++)
+			if (vtd_units[i].up && vtd_units[i].caps.caching_mode &&
+			    vtd_units[i].attached)
+				vtd_flush_all(&vtd_units[i]);
 	}
 	return err;
 }

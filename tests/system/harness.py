@@ -73,12 +73,12 @@ class Machine:
         self.live = open(os.path.join(self.logdir, name + ".serial"), "w")
 
     # -- emulators --
-    def qemu_uefi(self, esp, smp=4, mem=512, extra=()):
+    def qemu_uefi(self, esp, smp=4, mem=512, extra=(), iommu="intel-iommu,intremap=on"):
         vars_fd = os.path.join(self.tmp, "OVMF_VARS.fd")
         shutil.copy("/usr/share/OVMF/OVMF_VARS_4M.fd", vars_fd)
         argv = ["qemu-system-x86_64", "-machine", "q35,kernel-irqchip=split",
                 "-m", str(mem), "-smp", str(smp),
-                "-device", "intel-iommu,intremap=on",
+                "-device", iommu,
                 "-drive", "if=pflash,format=raw,readonly=on,"
                           "file=/usr/share/OVMF/OVMF_CODE_4M.fd",
                 "-drive", "if=pflash,format=raw,file=" + vars_fd,
