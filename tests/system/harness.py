@@ -95,7 +95,7 @@ class Machine:
         self._spawn(argv + list(extra))
 
     def bochs(self, iso, cpus=2, megs=256, model="corei7_icelake_u",
-              ips=10000000):
+              ips=10000000, extra=""):
         rc = os.path.join(self.tmp, "bochsrc")
         with open(rc, "w") as f:
             f.write(f"""megs: {megs}
@@ -116,6 +116,7 @@ mouse: enabled=0
 speaker: enabled=0
 sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 magic_break: enabled=1
+{extra}
 """)
         # Bochs's debugger waits at a prompt: 'c' starts the machine.
         self._spawn(["bochs", "-q", "-f", rc], stdin=b"c\n")
