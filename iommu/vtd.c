@@ -467,16 +467,12 @@ void vtd_detach(u8 bus, u8 devfn)
 	vtd_flush_all(u);
 }
 
-int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data)
+/* An unused IRTE index on the unit, or -1 when the table is full. */
+static int irte_alloc(struct vtd_unit *u)
 {
-	struct vtd_unit *u = unit_for(bus, devfn);
-	struct vtd_desc *irt, e, inv;
 	int idx = -1;
-	u64 f;
+	u64 f = spin_lock_irqsave(&u->lock);
 
-	if (!u || !u->ir_on)
-		return -1;
-	f = spin_lock_irqsave(&u->lock);
 	for (u32 i = 0; i < VTD_IRT_ENTRIES && idx < 0; i++)
 		if (!(u->irte_used[i / 64] & BIT(i % 64))) {
 			u->irte_used[i / 64] |= BIT(i % 64);
@@ -484,19 +480,50 @@ int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data
 			idx = (int)i;
 		}
 	spin_unlock_irqrestore(&u->lock, f);
-	if (idx < 0)
-		return -1;
-	irt = phys_to_virt(u->irt_pa);
-	e = vtd_irte(apic_id, vector, u->ir_x2apic, (u16)(bus << 8 | devfn));
-	/* High half first: the entry is live once P is set. */
-	irt[idx].hi = e.hi;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	irt[idx].lo = e.lo;
+	return idx;
+}
+
+/* Write (or, with e zero, clear) an IRTE and invalidate its cached copy. */
+static void irte_set(struct vtd_unit *u, int idx, struct vtd_desc e)
+{
+	struct vtd_desc *irt = phys_to_virt(u->irt_pa), inv = vtd_desc_iec_index((u16)idx);
+
+	/* Present bit last when writing, first when clearing. */
+	if (e.lo) {
+		irt[idx].hi = e.hi;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		irt[idx].lo = e.lo;
+	} else {
+		irt[idx].lo = 0;
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		irt[idx].hi = 0;
+	}
 	sync_tables();
-	inv = vtd_desc_iec_index((u16)idx);
-	if (!qi_run(u, &inv, 1))
+	if (qi_run(u, &inv, 1))
+		u->iec_invals++;
+}
+
+static void irte_free(struct vtd_unit *u, int idx)
+{
+	u64 f;
+
+	if (idx < 0 || idx >= VTD_IRT_ENTRIES)
+		return;
+	irte_set(u, idx, (struct vtd_desc){ 0, 0 });
+	f = spin_lock_irqsave(&u->lock);
+	u->irte_used[idx / 64] &= ~BIT(idx % 64);
+	u->irtes--;
+	spin_unlock_irqrestore(&u->lock, f);
+}
+
+int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data)
+{
+	struct vtd_unit *u = unit_for(bus, devfn);
+	int idx;
+
+	if (!u || !u->ir_on || (idx = irte_alloc(u)) < 0)
 		return -1;
-	u->iec_invals++;
+	irte_set(u, idx, vtd_irte(apic_id, vector, u->ir_x2apic, (u16)(bus << 8 | devfn)));
 	*addr = vtd_msi_addr((u16)idx);
 	*data = 0;
 	return idx;
@@ -505,19 +532,9 @@ int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data
 void vtd_msi_unmap(u8 bus, u8 devfn, int index)
 {
 	struct vtd_unit *u = unit_for(bus, devfn);
-	struct vtd_desc *irt, inv;
 
-	if (!u || !u->ir_on || index < 0 || index >= VTD_IRT_ENTRIES)
-		return;
-	irt = phys_to_virt(u->irt_pa);
-	irt[index].lo = 0;
-	irt[index].hi = 0;
-	sync_tables();
-	inv = vtd_desc_iec_index((u16)index);
-	if (qi_run(u, &inv, 1))
-		u->iec_invals++;
-	u->irte_used[index / 64] &= ~BIT(index % 64);
-	u->irtes--;
+	if (u && u->ir_on)
+		irte_free(u, index);
 }
 
 /* The unit whose scope names the I/O APIC, and the APIC's source-id. */
@@ -543,36 +560,21 @@ u64 vtd_ioapic_rte(u8 ioapic_id, u32 apic_id, u8 vector, bool level, bool active
 {
 	u64 pol = (active_low ? RTE_ACTIVE_LOW : 0) | (level ? RTE_LEVEL : 0);
 	struct vtd_unit *u;
-	struct vtd_desc *irt, e, inv;
+	struct vtd_desc e;
 	u16 sid;
-	int idx = -1;
-	u64 f;
+	int idx;
 
 	*index = -1;
 	u = unit_for_ioapic(ioapic_id, &sid);
 	if (!u)		/* compatibility format: physical destination */
 		return vector | pol | (u64)(apic_id & 0xff) << 56;
-	f = spin_lock_irqsave(&u->lock);
-	for (u32 i = 0; i < VTD_IRT_ENTRIES && idx < 0; i++)
-		if (!(u->irte_used[i / 64] & BIT(i % 64))) {
-			u->irte_used[i / 64] |= BIT(i % 64);
-			u->irtes++;
-			idx = (int)i;
-		}
-	spin_unlock_irqrestore(&u->lock, f);
+	idx = irte_alloc(u);
 	if (idx < 0)
 		return RTE_MASKED;
-	irt = phys_to_virt(u->irt_pa);
 	e = vtd_irte(apic_id, vector, u->ir_x2apic, sid);
 	if (level)
 		e.lo |= IRTE_TM_LEVEL;
-	irt[idx].hi = e.hi;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	irt[idx].lo = e.lo;
-	sync_tables();
-	inv = vtd_desc_iec_index((u16)idx);
-	if (qi_run(u, &inv, 1))
-		u->iec_invals++;
+	irte_set(u, idx, e);
 	*index = idx;
 	/* The vector stays in 7:0 so the EOI of a level interrupt finds it. */
 	return vector | pol | BIT(48) | (u64)(idx & 0x7fff) << 49 | (u64)((idx >> 15) & 1) << 11;
@@ -582,19 +584,9 @@ void vtd_ioapic_unmap(u8 ioapic_id, int index)
 {
 	u16 sid;
 	struct vtd_unit *u = unit_for_ioapic(ioapic_id, &sid);
-	struct vtd_desc *irt, inv;
 
-	if (!u || index < 0 || index >= VTD_IRT_ENTRIES)
-		return;
-	irt = phys_to_virt(u->irt_pa);
-	irt[index].lo = 0;
-	irt[index].hi = 0;
-	sync_tables();
-	inv = vtd_desc_iec_index((u16)index);
-	if (qi_run(u, &inv, 1))
-		u->iec_invals++;
-	u->irte_used[index / 64] &= ~BIT(index % 64);
-	u->irtes--;
+	if (u)
+		irte_free(u, index);
 }
 
 void vtd_init(void)
