@@ -48,6 +48,12 @@ static void list(void)
 			       (unsigned long long)(vm->cfg.memory >> 20), vm->cfg.kernel);
 		if (vm->state == VM_INVALID)
 			console_printf("    cannot run: %s\n", vm->problem);
+		for (u32 d = 0; d < vm->cfg.ndevices; d++)
+			console_printf("%s%02x:%02x.%u%s", d ? ", " : "    devices: ",
+				       vm->cfg.devices[d] >> 8, (vm->cfg.devices[d] >> 3) & 0x1f,
+				       vm->cfg.devices[d] & 7, d + 1 == vm->cfg.ndevices ? "\n" : "");
+		if (vm->cfg.iommu_off_unsafe)
+			console_printf("    iommu = off-unsafe: DMA NOT CONFINED (devices reach all memory)\n");
 		if (vm->state == VM_STOPPED)
 			console_printf("    stopped: %s\n", vm->stop_reason);
 		if (vm->has_exit_status)

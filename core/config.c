@@ -62,6 +62,44 @@ static bool parse_cores(char *v, struct vm_config *vm)
 	return vm->ncores > 0;
 }
 
+bool config_parse_bdf(const char *s, u16 *out)
+{
+	char *end;
+	unsigned long bus, dev, fn;
+
+	if (!isxdigit((unsigned char)*s))
+		return false;
+	bus = strtoul(s, &end, 16);
+	if (*end != ':' || !isxdigit((unsigned char)end[1]))
+		return false;
+	dev = strtoul(end + 1, &end, 16);
+	if (*end != '.' || !isdigit((unsigned char)end[1]))
+		return false;
+	fn = strtoul(end + 1, &end, 10);
+	if (*end || bus > 255 || dev > 31 || fn > 7)
+		return false;
+	*out = (u16)(bus << 8 | dev << 3 | fn);
+	return true;
+}
+
+static bool parse_devices(char *v, struct vm_config *vm)
+{
+	char *save = NULL;
+
+	vm->ndevices = 0;
+	for (char *t = strtok_r(v, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		u16 bdf;
+
+		if (!config_parse_bdf(t, &bdf) || vm->ndevices >= CONFIG_MAX_DEVICES)
+			return false;
+		for (u32 i = 0; i < vm->ndevices; i++)
+			if (vm->devices[i] == bdf)
+				return false;
+		vm->devices[vm->ndevices++] = bdf;
+	}
+	return vm->ndevices > 0;
+}
+
 struct state {
 	const char *file;
 	report_fn fn;
@@ -228,6 +266,25 @@ int config_parse(const char *file, const char *text, size_t len,
 			} else {
 				strcpy(vm->cmdline, val);
 			}
+		} else if (!strcmp(key, "devices")) {
+			char tmp[128];
+
+			snprintf(tmp, sizeof(tmp), "%s", val);
+			if (!parse_devices(tmp, vm)) {
+				report(fn, arg, &st.problems, "%s:%u: devices '%s': expected distinct PCI functions like '00:02.0' or '00:02.0, 03:00.1' (at most %d)",
+				       file, lineno, val, CONFIG_MAX_DEVICES);
+				vm_bad = true;
+			}
+		} else if (!strcmp(key, "iommu")) {
+			if (!strcmp(val, "on"))
+				vm->iommu_off_unsafe = false;
+			else if (!strcmp(val, "off-unsafe"))
+				vm->iommu_off_unsafe = true;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: iommu '%s': use on or off-unsafe",
+				       file, lineno, val);
+				vm_bad = true;
+			}
 		} else if (!strcmp(key, "autostart")) {
 			if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
 				vm->autostart = true;
@@ -237,7 +294,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu)",
 			       file, lineno, key);
 		}
 	}

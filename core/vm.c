@@ -20,6 +20,8 @@
 #include "vmx/caps.h"
 #include "vmx/msr_bitmap.h"
 #include "vmx/vmx_ops.h"
+#include "drivers/pci.h"
+#include "iommu/vtd.h"
 
 struct vm *vms[CONFIG_MAX_VMS];
 u32 nvms;
@@ -151,6 +153,9 @@ void vm_init(void)
 			pr_warn("tern.cfg:%u: vm '%s' cannot run: %s", vm->cfg.line,
 				vm->name, vm->problem);
 		}
+		if (vm->cfg.iommu_off_unsafe)
+			pr_warn("tern.cfg:%u: vm '%s' has iommu = off-unsafe: its devices' DMA would reach all of memory, tern's included",
+				vm->cfg.line, vm->name);
 		vms[nvms++] = vm;
 	}
 	for (u32 i = 0; i < nvms; i++) {
@@ -547,6 +552,41 @@ static void hand_to_core(void *arg)
 	__atomic_store_n(&this_cpu()->run_vcpu, v, __ATOMIC_RELEASE);
 }
 
+/*
+ * The devices the configuration gives the VM: they must exist, be free,
+ * and sit behind a VT-d unit unless the VM says iommu = off-unsafe. Taking
+ * them (config space, BARs, interrupts) is not implemented yet, so a VM
+ * with devices is refused either way, with what stands in the way first.
+ */
+static int check_devices(struct vm *vm, char *err, size_t n)
+{
+	for (u32 i = 0; i < vm->cfg.ndevices; i++) {
+		u16 bdf = vm->cfg.devices[i];
+		u8 bus = (u8)(bdf >> 8), dev = (bdf >> 3) & 0x1f, fn = bdf & 7;
+		struct pci_dev *d = pci_find(bus, dev, fn);
+
+		if (!d) {
+			snprintf(err, n, "device %02x:%02x.%u does not exist on this machine",
+				 bus, dev, fn);
+			return -1;
+		}
+		if (d->owner) {
+			snprintf(err, n, "device %02x:%02x.%u is taken by %s", bus, dev, fn, d->owner);
+			return -1;
+		}
+		if (!vm->cfg.iommu_off_unsafe && !vtd_covers(bus, (u8)(dev << 3 | fn))) {
+			snprintf(err, n, "device %02x:%02x.%u: no VT-d unit confines its DMA (iommu = off-unsafe would allow it, unconfined)",
+				 bus, dev, fn);
+			return -1;
+		}
+	}
+	if (vm->cfg.ndevices) {
+		snprintf(err, n, "device assignment is not implemented yet (devices are checked, not taken)");
+		return -1;
+	}
+	return 0;
+}
+
 int vm_start(struct vm *vm, char *err, size_t n)
 {
 	int rc;
@@ -559,6 +599,8 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		snprintf(err, n, "already running");
 		return -1;
 	}
+	if (check_devices(vm, err, n))
+		return -1;
 	for (u32 i = 0; i < vm->cfg.ncores; i++) {
 		struct vcpu *busy = cpus[vm->cfg.cores[i]]->run_vcpu;
 

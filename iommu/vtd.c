@@ -416,6 +416,11 @@ static struct vtd_unit *unit_for(u8 bus, u8 devfn)
 	return all;
 }
 
+bool vtd_covers(u8 bus, u8 devfn)
+{
+	return unit_for(bus, devfn) != NULL;
+}
+
 /* The device's context entry (allocating its bus's context table). */
 static u64 *context_entry(struct vtd_unit *u, u8 bus, u8 devfn, bool create)
 {

@@ -106,6 +106,9 @@ void vtd_ioapic_unmap(u8 ioapic_id, int index);
  */
 int vtd_domain_mirror(struct vtd_domain *d, struct gpa_map *g);
 
+/* Whether a unit that is up translates the device's DMA. */
+bool vtd_covers(u8 bus, u8 devfn);
+
 /* Give the device (segment 0) the domain, or take it away (blocked). */
 int vtd_attach(struct vtd_domain *d, u8 bus, u8 devfn);
 void vtd_detach(u8 bus, u8 devfn);

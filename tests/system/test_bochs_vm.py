@@ -182,6 +182,19 @@ def run(build):
                              "module basic.elf, %d bytes" % size, "upper memory 3072 KiB",
                              "memory map with 3 entries", "ACPI RSDP copy"))
 
+        # Device assignment: each obstacle named (Bochs has no VT-d), and
+        # off-unsafe warned about at boot and in `vm list`.
+        for vm, why in (("nodev", "device 00:09.0 does not exist on this machine"),
+                        ("noiommu", "device 00:01.0: no VT-d unit confines its DMA"),
+                        ("unsafe", "device assignment is not implemented yet")):
+            out = m.command("vm start " + vm)
+            check("vm start %s: %s" % (vm, why) in out, "vm start %s:\n%s" % (vm, out))
+        out = m.command("vm list")
+        check(re.search(r"^unsafe .*\n\s+devices: 00:01\.0\n\s+iommu = off-unsafe: DMA NOT CONFINED",
+                        out, re.M), "vm list, unsafe:\n" + out)
+        check(re.search(r"vm 'unsafe' has iommu = off-unsafe: its devices' DMA would reach all of memory",
+                        m.transcript), "no boot warning for off-unsafe")
+
         # Reset through 0xcf9 or the 8042: tern restarts the VM each time.
         out = m.command("vm start reset")
         check("vm reset started" in out, "reset:\n" + out)

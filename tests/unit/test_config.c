@@ -113,6 +113,40 @@ START_TEST(sizes)
 }
 END_TEST
 
+START_TEST(devices)
+{
+	static struct config c;
+	struct reports r;
+	const char *text =
+		"[vm a]\ncores = 1\nmemory = 4M\nkernel = k\n"
+		"devices = 00:02.0, 3a:1f.7\n"		/* 5 */
+		"iommu = off-unsafe\n"			/* 6 */
+		"[vm b]\ncores = 2\nmemory = 4M\nkernel = k\n"
+		"devices = 00:02.0, 00:02.0\n"		/* 11: twice */
+		"[vm c]\ncores = 3\nmemory = 4M\nkernel = k\n"
+		"devices = 00:20.0\n"			/* 16: device 32 */
+		"[vm d]\ncores = 3\nmemory = 4M\nkernel = k\n"
+		"iommu = maybe\n";			/* 21 */
+	u16 bdf;
+
+	memset(&r, 0, sizeof(r));
+	config_parse("tern.cfg", text, strlen(text), &c, collect_report, &r);
+	ck_assert_uint_eq(c.nvms, 1);
+	ck_assert_uint_eq(c.vms[0].ndevices, 2);
+	ck_assert_uint_eq(c.vms[0].devices[0], 0x0010);
+	ck_assert_uint_eq(c.vms[0].devices[1], 0x3aff);
+	ck_assert(c.vms[0].iommu_off_unsafe);
+	ck_assert(reports_find(&r, "tern.cfg:11: devices '00:02.0, 00:02.0': expected distinct PCI functions"));
+	ck_assert(reports_find(&r, "tern.cfg:16: devices '00:20.0'"));
+	ck_assert(reports_find(&r, "tern.cfg:21: iommu 'maybe': use on or off-unsafe"));
+	ck_assert(config_parse_bdf("00:1f.3", &bdf) && bdf == 0xfb);
+	ck_assert(!config_parse_bdf("00:1f", &bdf));
+	ck_assert(!config_parse_bdf("0:1f.8", &bdf));
+	ck_assert(!config_parse_bdf("100:00.0", &bdf));
+	ck_assert(!config_parse_bdf("00:02.0x", &bdf));
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -122,6 +156,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, bad_lines_named_valid_vms_kept);
 	tcase_add_test(tc, structure_errors);
 	tcase_add_test(tc, sizes);
+	tcase_add_test(tc, devices);
 	suite_add_tcase(s, tc);
 	return s;
 }
