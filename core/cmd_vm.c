@@ -98,6 +98,9 @@ static void stats(struct vm *vm)
 				       (unsigned long long)v->lapic.timer_fires,
 				       (unsigned long long)v->lapic.eois,
 				       (unsigned long long)v->lapic.self_ipis);
+		if (s->string_elements)
+			console_printf("  string MMIO elements %7llu (MOVS/STOS/LODS)\n",
+				       (unsigned long long)s->string_elements);
 		if (s->inits)
 			console_printf("  INIT resets       %10llu\n", (unsigned long long)s->inits);
 		if (s->nmis_injected)

@@ -496,10 +496,139 @@ static void load_result(struct vcpu *v, const struct insn *in, enum insn_mode mo
 	vmwrite(VMCS_GUEST_RFLAGS, fl);
 }
 
+/*
+ * One access of size bytes to emulated guest-physical memory: the xAPIC
+ * page, the platform's devices, or nothing (reads all-ones, writes
+ * dropped; counted and logged).
+ */
+static void mmio_rw(struct vcpu *v, u64 gpa, bool write, u32 size, u64 *val)
+{
+	struct vm *vm = v->vm;
+
+	if (gpa >= VLAPIC_BASE && gpa < VLAPIC_BASE + PAGE_SIZE && v->lapic.enabled &&
+	    !v->lapic.x2apic) {
+		u32 off = (u32)(gpa - VLAPIC_BASE) & ~0xfU;
+
+		if (write)
+			vlapic_write(&v->lapic, off, *val, rdtsc());
+		else if (!vlapic_read(&v->lapic, off, rdtsc(), val))
+			*val = 0;
+		if (v->lapic.ipi.valid || v->lapic.level_eoi >= 0)
+			lapic_events(v);
+		vm->lapic_mmio++;
+		return;
+	}
+	if (vplat_mmio(vm, gpa, write, size, val))
+		return;
+	if (write)
+		vm->unbacked_writes++;
+	else
+		vm->unbacked_reads++;
+	if (!write)
+		*val = ~0ULL;
+	if (vm->unbacked_reads + vm->unbacked_writes <= UNBACKED_LOG_LIMIT)
+		pr_warn("vm %s: %s %u bytes at unbacked guest-physical %#llx (RIP %#llx): %s%s",
+			vm->name, write ? "write of" : "read of", size,
+			(unsigned long long)gpa, (unsigned long long)v->rip,
+			write ? "dropped" : "all ones",
+			vm->unbacked_reads + vm->unbacked_writes == UNBACKED_LOG_LIMIT ?
+			" (further ones only counted)" : "");
+}
+
+/*
+ * One element of a string instruction at guest linear address la: RAM
+ * directly (unless the page's state protects it: then not emulated), the
+ * rest as MMIO. false: not translatable, or it crosses a page.
+ */
+static bool string_rw(struct vcpu *v, u64 la, bool write, u32 size, u64 *val)
+{
+	struct gpa_map *g = &v->vm->mem;
+	u64 gpa;
+	u8 *p;
+
+	if ((la & (PAGE_SIZE - 1)) + size > PAGE_SIZE ||
+	    guest_walk(guest_paging_mode(v->cr0, v->cr4, v->efer), v->cr3, v->cr4 & BIT(4),
+		       la, read_guest, g, &gpa))
+		return false;
+	if (!gpa_is_ram(g, gpa, size)) {
+		mmio_rw(v, gpa, write, size, val);
+		return true;
+	}
+	if (gpa_page_state(g, gpa) & GPA_PG_PROTECTION)
+		return false;
+	p = gpa_to_hva(g, gpa);
+	if (write)
+		memcpy(p, val, size);
+	else
+		memcpy(val, p, size);
+	return true;
+}
+
+#define STRING_BATCH	256	/* elements per exit; the rest re-executes */
+
+/*
+ * MOVS/STOS/LODS touching emulated memory (SDM 2B): element by element,
+ * RSI/RDI stepping by DF, RCX counting with REP. A long REP stops after a
+ * batch with RIP unchanged, so the guest re-executes it for the rest (and
+ * can take interrupts in between, as on hardware).
+ */
+static int emulate_string(struct vcpu *v, const struct insn *in)
+{
+	u64 amask = in->addr_size == 8 ? ~0ULL : (1ULL << (8 * in->addr_size)) - 1;
+	u64 count = in->rep ? v->regs.rcx & amask : 1, n = 0;
+	u64 src_base = vmread(VMCS_GUEST_ES_BASE + 2 * in->src_seg);
+	u64 dst_base = vmread(VMCS_GUEST_ES_BASE + 2 * INSN_SEG_ES);
+	s64 step = (vmread(VMCS_GUEST_RFLAGS) & BIT(10)) ? -(s64)in->mem_size : in->mem_size;
+	u64 si = v->regs.rsi & amask, di = v->regs.rdi & amask;
+	u64 vmask = in->mem_size == 8 ? ~0ULL : (1ULL << (8 * in->mem_size)) - 1;
+
+	while (count && n < STRING_BATCH) {
+		u64 val = 0;
+		bool ok = true;
+
+		switch (in->str_op) {
+		case INSN_MOVS:
+			ok = string_rw(v, src_base + si, false, in->mem_size, &val) &&
+			     string_rw(v, dst_base + di, true, in->mem_size, &val);
+			break;
+		case INSN_STOS:
+			val = v->regs.rax & vmask;
+			ok = string_rw(v, dst_base + di, true, in->mem_size, &val);
+			break;
+		case INSN_LODS:
+			ok = string_rw(v, src_base + si, false, in->mem_size, &val);
+			if (ok)
+				v->regs.rax = in->mem_size == 4 ? val & vmask :
+					      (v->regs.rax & ~vmask) | (val & vmask);
+			break;
+		}
+		if (!ok) {
+			vm_note_stop(v->vm, "cannot emulate the string instruction at RIP %#llx (an operand crosses a page, is untranslatable, or protected)",
+				     (unsigned long long)v->rip);
+			return EXIT_STOP;
+		}
+		if (in->str_op != INSN_STOS)
+			si = (si + (u64)step) & amask;
+		if (in->str_op != INSN_LODS)
+			di = (di + (u64)step) & amask;
+		count--;
+		n++;
+	}
+	/* Only the address-size part of each register moves. */
+	v->regs.rsi = (v->regs.rsi & ~amask) | si;
+	v->regs.rdi = (v->regs.rdi & ~amask) | di;
+	if (in->rep)
+		v->regs.rcx = (v->regs.rcx & ~amask) | (count & amask);
+	v->stats.string_elements += n;
+	if (!count)
+		complete_instruction(v->rip + in->len);
+	return EXIT_RESUME;
+}
+
 static int h_ept_violation(struct vcpu *v, u64 q)
 {
 	struct vm *vm = v->vm;
-	u64 gpa = vmread(VMCS_GUEST_PHYS_ADDR);
+	u64 gpa = vmread(VMCS_GUEST_PHYS_ADDR), val = 0;
 	enum insn_mode mode;
 	struct insn in;
 	u8 bytes[15];
@@ -530,48 +659,15 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 			     n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
 		return EXIT_STOP;
 	}
-	if (gpa >= VLAPIC_BASE && gpa < VLAPIC_BASE + PAGE_SIZE && v->lapic.enabled &&
-	    !v->lapic.x2apic) {
-		u32 off = (u32)(gpa - VLAPIC_BASE) & ~0xfU;
-		u64 val = 0;
-
-		if (in.kind == INSN_STORE)
-			vlapic_write(&v->lapic, off, insn_store_value(&in, gpr_get(v, in.reg)),
-				     rdtsc());
-		if (v->lapic.ipi.valid || v->lapic.level_eoi >= 0)
-			lapic_events(v);
-		else if (in.kind == INSN_LOAD && vlapic_read(&v->lapic, off, rdtsc(), &val))
-			gpr_set(v, in.reg, insn_load_result(&in, gpr_get(v, in.reg), val, mode));
-		else if (in.kind == INSN_LOAD)
-			gpr_set(v, in.reg, insn_load_result(&in, gpr_get(v, in.reg), 0, mode));
-		vm->lapic_mmio++;
-		complete_instruction(v->rip + in.len);
-		return EXIT_RESUME;
-	}
+	if (in.kind == INSN_STRING)
+		return emulate_string(v, &in);
 	if (in.kind == INSN_STORE) {
-		u64 val = insn_store_value(&in, gpr_get(v, in.reg));
-
-		if (vplat_mmio(vm, gpa, true, in.mem_size, &val))
-			goto done;
-		vm->unbacked_writes++;
+		val = insn_store_value(&in, gpr_get(v, in.reg));
+		mmio_rw(v, gpa, true, in.mem_size, &val);
 	} else {
-		u64 val = ~0ULL;
-		bool dev = vplat_mmio(vm, gpa, false, in.mem_size, &val);
-
-		if (!dev)
-			vm->unbacked_reads++;
+		mmio_rw(v, gpa, false, in.mem_size, &val);
 		load_result(v, &in, mode, val);
-		if (dev)
-			goto done;
 	}
-	if (vm->unbacked_reads + vm->unbacked_writes <= UNBACKED_LOG_LIMIT)
-		pr_warn("vm %s: %s %u bytes at unbacked guest-physical %#llx (RIP %#llx): %s%s",
-			vm->name, in.kind == INSN_STORE ? "write of" : "read of", in.mem_size,
-			(unsigned long long)gpa, (unsigned long long)v->rip,
-			in.kind == INSN_STORE ? "dropped" : "all ones",
-			vm->unbacked_reads + vm->unbacked_writes == UNBACKED_LOG_LIMIT ?
-			" (further ones only counted)" : "");
-done:
 	complete_instruction(v->rip + in.len);
 	return EXIT_RESUME;
 }

@@ -41,6 +41,8 @@ static int modrm_len(const u8 *b, u32 avail, bool addr16, bool *is_reg)
 int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 {
 	bool opsize = false, addrsize = false, rex_w = false, rex_r = false, rex = false;
+	bool rep = false;
+	u8 seg = INSN_SEG_DS;
 	u32 i = 0, osz, imm_len = 0;
 	bool is_reg;
 	u8 op;
@@ -55,8 +57,21 @@ int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 			opsize = true;
 		else if (p == 0x67)
 			addrsize = true;
-		else if (p == 0xf0 || p == 0x2e || p == 0x36 || p == 0x3e ||
-			 p == 0x26 || p == 0x64 || p == 0x65)
+		else if (p == 0xf3 || p == 0xf2)
+			rep = true;
+		else if (p == 0x26)
+			seg = 0;
+		else if (p == 0x2e)
+			seg = 1;
+		else if (p == 0x36)
+			seg = 2;
+		else if (p == 0x3e)
+			seg = 3;
+		else if (p == 0x64)
+			seg = 4;
+		else if (p == 0x65)
+			seg = 5;
+		else if (p == 0xf0)
 			continue;
 		else
 			break;
@@ -90,7 +105,20 @@ int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 		out->sign_extend = op >= 0xbe;
 		goto modrm;
 	}
+	if (rep && !(op >= 0xa4 && op <= 0xad))
+		return -1;		/* REP only makes sense for strings */
 	switch (op) {
+	case 0xa4: case 0xa5: case 0xaa: case 0xab: case 0xac: case 0xad:
+		out->kind = INSN_STRING;
+		out->str_op = op <= 0xa5 ? INSN_MOVS : op <= 0xab ? INSN_STOS : INSN_LODS;
+		out->mem_size = out->reg_size = (op & 1) ? osz : 1;
+		out->reg = 0;		/* AL/AX/EAX/RAX for STOS and LODS */
+		out->rep = rep;
+		out->addr_size = mode == INSN_MODE_64 ? (addrsize ? 4 : 8) :
+				 (mode == INSN_MODE_16) != addrsize ? 2 : 4;
+		out->src_seg = seg;
+		out->len = (u8)i;
+		return 0;
 	case 0x88: case 0x89: case 0x8a: case 0x8b:
 		out->kind = (op & 2) ? INSN_LOAD : INSN_STORE;
 		out->mem_size = out->reg_size = (op & 1) ? osz : 1;

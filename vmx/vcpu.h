@@ -40,6 +40,7 @@ struct vcpu_stats {
 	u64 nmis_injected;
 	u64 inits;			/* INITs that reset the running vCPU */
 	u64 reinjected;			/* events an exit interrupted */
+	u64 string_elements;		/* MOVS/STOS/LODS elements emulated */
 	u64 host_nmis;			/* NMIs that arrived in guest mode */
 };
 

@@ -69,6 +69,36 @@ guest_main:
 	movl	$m_pci_ok, %esi
 	call	puts
 
+	/* String instructions on MMIO: REP MOVSD from the ECAM into RAM,
+	 * MOVSD from RAM into IOREGSEL, REP STOSD into unbacked memory. */
+	cld
+	movl	$0xb0000000, %esi
+	movl	$strbuf, %edi
+	movl	$4, %ecx
+	rep movsl
+	testl	%ecx, %ecx
+	CHECK(z, m_str)
+	cmpl	$0xb0000010, %esi
+	CHECK(e, m_str)
+	cmpl	$0x29c08086, strbuf
+	CHECK(e, m_str)
+	cmpl	$0x06000000, strbuf + 8		/* class: host bridge */
+	CHECK(e, m_str)
+	movl	$strsel, %esi
+	movl	$IOAPIC, %edi
+	movsl					/* IOREGSEL := 1 (version) */
+	movl	IOAPIC + 0x10, %eax
+	cmpl	$0x170020, %eax
+	CHECK(e, m_str)
+	movl	$0xe0000000, %edi
+	movl	$3, %ecx
+	xorl	%eax, %eax
+	rep stosl
+	cmpl	$0xe000000c, %edi
+	CHECK(e, m_str)
+	movl	$m_str_ok, %esi
+	call	puts
+
 	/* I/O APIC: 24 pins, version 0x20; pin 2 (IRQ 0) -> 0x30, pin 4
 	 * (COM1) -> 0x34, both edge, to APIC 0. */
 	movl	$1, IOAPIC
@@ -181,6 +211,8 @@ m_pit:		.asciz	"guest: platform: 5 PIT interrupts through I/O APIC pin 2\n"
 m_pmtmr_ok:	.asciz	"guest: platform: ACPI PM timer runs\n"
 m_pci_ok:	.asciz	"guest: platform: PCI host bridge 8086:29c0 by 0xcf8 and ECAM\n"
 m_pci:		.asciz	"PCI configuration space is wrong"
+m_str_ok:	.asciz	"guest: platform: string MMIO: REP MOVSD from ECAM, MOVSD to the I/O APIC, REP STOSD unbacked\n"
+m_str:		.asciz	"a string instruction on MMIO went wrong"
 m_type:		.asciz	"guest: platform: COM1 THRE interrupt; type a key\n"
 m_rx:		.asciz	"guest: platform: received by interrupt: "
 m_s5:		.asciz	"guest: platform: entering ACPI S5\n"
@@ -193,3 +225,5 @@ m_nos5:		.asciz	"still running after S5"
 pit_ticks:	.long	0
 thre_irqs:	.long	0
 rx_char:	.long	0
+strsel:		.long	1
+strbuf:		.long	0, 0, 0, 0

@@ -157,6 +157,7 @@ def run(build):
               % (rx & ~0xfff, rx) in log, "no watch hit in the log:\n" + log[-2000:])
         con = m.command("vm console platform")
         for line in ("PCI host bridge 8086:29c0 by 0xcf8 and ECAM",
+                     "string MMIO: REP MOVSD from ECAM, MOVSD to the I/O APIC, REP STOSD unbacked",
                      "I/O APIC version 0x20, 24 pins, entries programmed",
                      "5 PIT interrupts through I/O APIC pin 2", "ACPI PM timer runs"):
             check("guest: platform: " + line in con, "platform console lacks %r:\n%s" % (line, con))
@@ -165,6 +166,8 @@ def run(build):
         check(pins and int(pins.group(1)) >= 5 and int(pins.group(2)) >= 2,
               "platform I/O APIC counters:\n" + st)
         check(re.search(r"PIT interrupts (\d+)", st), "no PIT counter:\n" + st)
+        check(re.search(r"string MMIO elements\s+8 ", st), "string MMIO count:\n" + st)
+        check("unbacked memory: 0 reads, 3 writes" in st, "string STOS unbacked:\n" + st)
 
         # Extended state: XSETBV/XCR0 checks, and twice on core 2 so the
         # second run would see the first one's XMM0 if tern leaked it.

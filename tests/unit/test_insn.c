@@ -80,10 +80,40 @@ START_TEST(refused)
 	ck_assert_int_eq(DEC(INSN_MODE_32, 0x8b, 0xc3), -1);	/* mov eax,ebx: no memory */
 	ck_assert_int_eq(DEC(INSN_MODE_32, 0xc7, 0x0d, 0, 0, 0), -1);	/* /1, and cut */
 	ck_assert_int_eq(DEC(INSN_MODE_32, 0x8b), -1);		/* cut short */
-	ck_assert_int_eq(DEC(INSN_MODE_32, 0xf3, 0xa5), -1);	/* rep movsd */
+	ck_assert_int_eq(DEC(INSN_MODE_32, 0xf3, 0x8b, 0x03), -1);	/* rep mov: no */
+	ck_assert_int_eq(DEC(INSN_MODE_32, 0xf3, 0xa6), -1);	/* repe cmpsb */
 	ck_assert_int_eq(DEC(INSN_MODE_32, 0x0f, 0x0b), -1);	/* ud2 */
 	ck_assert_int_eq(DEC(INSN_MODE_32, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
 			     0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x8b, 0x05, 0, 0, 0, 0), -1);
+}
+END_TEST
+
+START_TEST(strings)
+{
+	ck_assert_int_eq(DEC(INSN_MODE_32, 0xf3, 0xa5), 0);	/* rep movsd */
+	ck_assert_uint_eq(in.kind, INSN_STRING);
+	ck_assert_uint_eq(in.str_op, INSN_MOVS);
+	ck_assert(in.rep);
+	ck_assert_uint_eq(in.mem_size, 4);
+	ck_assert_uint_eq(in.addr_size, 4);
+	ck_assert_uint_eq(in.src_seg, INSN_SEG_DS);
+	ck_assert_uint_eq(in.len, 2);
+	ck_assert_int_eq(DEC(INSN_MODE_64, 0xf3, 0x48, 0xab), 0);	/* rep stosq */
+	ck_assert_uint_eq(in.str_op, INSN_STOS);
+	ck_assert_uint_eq(in.mem_size, 8);
+	ck_assert_uint_eq(in.addr_size, 8);
+	ck_assert_uint_eq(in.len, 3);
+	ck_assert_int_eq(DEC(INSN_MODE_64, 0xac), 0);		/* lodsb */
+	ck_assert_uint_eq(in.str_op, INSN_LODS);
+	ck_assert(!in.rep);
+	ck_assert_uint_eq(in.mem_size, 1);
+	ck_assert_int_eq(DEC(INSN_MODE_64, 0x67, 0xf3, 0xa4), 0);	/* addr32 rep movsb */
+	ck_assert_uint_eq(in.addr_size, 4);
+	ck_assert_int_eq(DEC(INSN_MODE_32, 0x2e, 0x66, 0xa5), 0);	/* movsw cs: */
+	ck_assert_uint_eq(in.src_seg, 1);
+	ck_assert_uint_eq(in.mem_size, 2);
+	ck_assert_int_eq(DEC(INSN_MODE_16, 0xf3, 0xaa), 0);	/* rep stosb, 16-bit */
+	ck_assert_uint_eq(in.addr_size, 2);
 }
 END_TEST
 
@@ -114,6 +144,7 @@ Suite *insn_suite(void)
 	tcase_add_test(tc, movs_64);
 	tcase_add_test(tc, mode_16);
 	tcase_add_test(tc, refused);
+	tcase_add_test(tc, strings);
 	tcase_add_test(tc, results);
 	suite_add_tcase(s, tc);
 	return s;
