@@ -30,6 +30,24 @@
 #define EDU_IRQ_ACK		0x64
 #define SELFTEST_ADDR		0x7000	/* what the device is told to read */
 
+static void show_domains(void)
+{
+	u32 live = 0;
+
+	for (u32 i = 0; i < VTD_MAX_DOMAINS; i++) {
+		const struct vtd_domain *d = vtd_domains[i];
+
+		if (!d)
+			continue;
+		live++;
+		console_printf("  domain %u: %u-bit, %llu KiB mapped in %llu maps (%llu unmaps), %u devices\n",
+			       d->id, d->agaw, (unsigned long long)(d->mapped >> 10),
+			       (unsigned long long)d->maps, (unsigned long long)d->unmaps, d->devices);
+	}
+	console_printf("  domains: %u live, %llu made since boot\n", live,
+		       (unsigned long long)vtd_domains_made);
+}
+
 static volatile u32 msi_count;
 static volatile u32 *edu_regs32;
 
@@ -227,6 +245,7 @@ static bool gpa_test(const struct pci_dev *d, volatile u64 *regs)
 		/* The edu buffer still holds the pattern from step 2. */
 		ok = edu_dma(regs, EDU_BUFFER, SZ_2M + 0x1000, EDU_DMA_TO_RAM) &&
 		     !memcmp(gpa_to_hva(&g, SZ_2M + 0x1000), "TERN-DMA", 8);
+		show_domains();		/* while it is live */
 		vtd_detach(d->bus, devfn);
 	}
 	console_printf("iommu selftest: domain 2 mirrors a 4 MiB guest-physical map (%llu KiB mapped, all pinned: %s); DMA write to guest-physical %#x: %s\n",
@@ -372,6 +391,8 @@ static int cmd_iommu(int argc, char **argv)
 			       (unsigned long long)u->cc_invals, (unsigned long long)u->iotlb_invals,
 			       (unsigned long long)u->iec_invals, (unsigned long long)u->waits,
 			       (unsigned long long)u->wait_timeouts, (unsigned long long)u->faults);
+		if (i == 0)
+			show_domains();
 		for (u32 k = 0; k < MIN(u->nrecent, (u32)VTD_RECENT_FAULTS); k++) {
 			const struct vtd_fault *f = &u->recent[k];
 

@@ -19,6 +19,8 @@
 
 struct vtd_unit vtd_units[VTD_MAX_UNITS];
 u32 vtd_nunits;
+struct vtd_domain *vtd_domains[VTD_MAX_DOMAINS];
+u64 vtd_domains_made;
 
 static u32 rd32(struct vtd_unit *u, u32 off)
 {
@@ -309,6 +311,12 @@ int vtd_domain_init(struct vtd_domain *d, u16 id)
 	d->sl.allow_1g = false;
 	if (pt_init(&d->sl))
 		return -1;
+	for (u32 i = 0; i < VTD_MAX_DOMAINS; i++)
+		if (!vtd_domains[i]) {
+			vtd_domains[i] = d;
+			break;
+		}
+	vtd_domains_made++;
 	if (agaw == 39) {
 		/* A 3-level walk starts at what PML4[0] points to: the
 		 * builder's 4-level table, limited to the first 512 GiB. */
@@ -334,6 +342,9 @@ static void free_sl(u64 table, int level)
 
 void vtd_domain_free(struct vtd_domain *d)
 {
+	for (u32 i = 0; i < VTD_MAX_DOMAINS; i++)
+		if (vtd_domains[i] == d)
+			vtd_domains[i] = NULL;
 	if (d->sl.root)
 		free_sl(d->sl.root, 3);
 	memset(d, 0, sizeof(*d));
@@ -455,6 +466,7 @@ int vtd_attach(struct vtd_domain *d, u8 bus, u8 devfn)
 	ce[0] = (d->agaw == 48 ? d->sl.root : d->l3_root) | CTX_P;	/* TT 0: translate */
 	sync_tables();
 	u->attached++;
+	d->devices++;
 	return vtd_flush_all(u) ? 0 : -1;
 }
 
@@ -462,9 +474,14 @@ void vtd_detach(u8 bus, u8 devfn)
 {
 	struct vtd_unit *u = unit_for(bus, devfn);
 	u64 *ce = u ? context_entry(u, bus, devfn, false) : NULL;
+	u16 did;
 
 	if (!ce || !(ce[0] & CTX_P))
 		return;
+	did = (u16)(ce[1] >> 8);
+	for (u32 i = 0; i < VTD_MAX_DOMAINS; i++)
+		if (vtd_domains[i] && vtd_domains[i]->id == did && vtd_domains[i]->devices)
+			vtd_domains[i]->devices--;
 	ce[0] = 0;
 	ce[1] = 0;
 	sync_tables();

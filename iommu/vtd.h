@@ -65,7 +65,13 @@ struct vtd_domain {
 	struct page_table sl;
 	u64 l3_root;			/* 39-bit: the table under PML4[0] */
 	u64 mapped, maps, unmaps;
+	u32 devices;			/* attached */
 };
+
+#define VTD_MAX_DOMAINS		16
+/* Live domains (for `iommu`), and how many were ever made. */
+extern struct vtd_domain *vtd_domains[VTD_MAX_DOMAINS];
+extern u64 vtd_domains_made;
 
 extern struct vtd_unit vtd_units[VTD_MAX_UNITS];
 extern u32 vtd_nunits;

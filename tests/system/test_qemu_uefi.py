@@ -115,12 +115,16 @@ def run(build):
         # Its INTx through the (remapped) I/O APIC, exactly once.
         check(re.search(r"INTx of 00:05\.0 through the I/O APIC \(remapped\): delivered once, "
                         r"on GSI (1[6-9]|2[0-3])", out), "selftest INTx:\n" + out)
+        # The live domain as `iommu` lists it, and the count afterwards.
+        check(re.search(r"domain 2: 39-bit, 4096 KiB mapped in 2 maps \(0 unmaps\), 1 devices", out),
+              "selftest domain listing:\n" + out)
         # A VM-style domain mirrored from a guest-physical map.
         check("domain 2 mirrors a 4 MiB guest-physical map (4096 KiB mapped, all pinned: yes); "
               "DMA write to guest-physical 0x201000: in the guest's RAM" in out,
               "selftest GPA domain:\n" + out)
         out = m.command("iommu")
-        check(re.search(r"faults 2\n\s+fault: 00:05\.0 read 0x7000: root entry not present\n"
+        check("domains: 0 live, 2 made since boot" in out, "iommu domains:\n" + out)
+        check(re.search(r"faults 2\n\s+domain.*\n\s+fault: 00:05\.0 read 0x7000: root entry not present\n"
                         r"\s+fault: 00:05\.0 write 0x9000: write to a read-only page", out),
               "iommu after the faults:\n" + out)
         print("  " + "\n  ".join(l for l in out.splitlines() if "invalidations" in l))
