@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
+#include "core/le.h"
 #include "core/acpi.h"
 #include "core/report.h"
-
-static u16 rd16(const u8 *p) { return p[0] | (p[1] << 8); }
-static u32 rd32(const u8 *p) { return rd16(p) | ((u32)rd16(p + 2) << 16); }
-static u64 rd64(const u8 *p) { return rd32(p) | ((u64)rd32(p + 4) << 32); }
 
 u8 acpi_checksum(const void *p, u32 len)
 {

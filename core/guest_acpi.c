@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
+#include "core/le.h"
 #include "core/acpi.h"
 #include "core/guest_acpi.h"
 #include "core/vioapic.h"
@@ -22,10 +23,6 @@
 /* MPS INTI flags of an interrupt source override (ACPI 6.5 table 5.26) */
 #define MPS_ACTIVE_HIGH		0x1
 #define MPS_LEVEL		0xc
-
-static void put16(u8 *p, u16 v) { p[0] = v; p[1] = v >> 8; }
-static void put32(u8 *p, u32 v) { put16(p, v); put16(p + 2, v >> 16); }
-static void put64(u8 *p, u64 v) { put32(p, (u32)v); put32(p + 4, v >> 32); }
 
 static void header(u8 *t, const char *sig, u32 len, u8 rev)
 {

@@ -2,11 +2,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/le.h"
 #include "core/loader_linux.h"
 
-static u16 rd16(const u8 *p) { return p[0] | p[1] << 8; }
-static u32 rd32(const u8 *p) { return rd16(p) | (u32)rd16(p + 2) << 16; }
-static u64 rd64(const u8 *p) { return rd32(p) | (u64)rd32(p + 4) << 32; }
 static void wr16(u8 *p, u16 v) { p[0] = v; p[1] = v >> 8; }
 static void wr32(u8 *p, u32 v) { wr16(p, v); wr16(p + 2, v >> 16); }
 static void wr64(u8 *p, u64 v) { wr32(p, (u32)v); wr32(p + 4, v >> 32); }

@@ -2,11 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/le.h"
 #include "core/loader_multiboot.h"
-
-static u32 rd32(const u8 *p) { return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24; }
-static u16 rd16(const u8 *p) { return p[0] | p[1] << 8; }
-static u64 rd64(const u8 *p) { return rd32(p) | (u64)rd32(p + 4) << 32; }
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return false; } while (0)
 

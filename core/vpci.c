@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
+#include "core/le.h"
 #include "core/vpci.h"
-
-static void put16(u8 *p, u16 v) { p[0] = (u8)v; p[1] = (u8)(v >> 8); }
-static void put32(u8 *p, u32 v) { put16(p, (u16)v); put16(p + 2, (u16)(v >> 16)); }
 
 struct vpci_func *vpci_add(struct vpci *b, u8 devfn, u16 vendor, u16 device, u32 class_rev)
 {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
+#include "core/le.h"
 #include "core/vpci_assign.h"
 
 /* Type 0 header registers (PCI 3.0 6.1) and capability IDs */
@@ -15,9 +16,6 @@
 #define CMD_DECODE		0x0003
 #define MSI_CTRL_GUEST		0x0071	/* enable, multiple message enable */
 #define MSIX_CTRL_GUEST		0xc000	/* enable, function mask */
-
-static u32 rd32(const u8 *p) { return p[0] | p[1] << 8 | p[2] << 16 | (u32)p[3] << 24; }
-static u16 rd16(const u8 *p) { return (u16)(p[0] | p[1] << 8); }
 
 void vpa_init(struct vpci_assign *a, const u8 *phys, const u64 *bar_sizes)
 {

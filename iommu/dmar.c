@@ -1,18 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
+#include "core/le.h"
 #include "core/report.h"
 #include "iommu/dmar.h"
-
-static u16 rd16(const u8 *p) { return p[0] | (p[1] << 8); }
-static u64 rd64(const u8 *p)
-{
-	u64 v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 /* Device scopes fill [p, end); each is 6 bytes plus 2 per path element. */
 static void parse_scopes(const u8 *p, const u8 *end, struct dmar_scope *out,
