@@ -350,7 +350,8 @@ void vtd_domain_free(struct vtd_domain *d)
 	memset(d, 0, sizeof(*d));
 }
 
-int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
+/* The tables only; the caller makes the units see them (publish). */
+static int sl_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
 {
 	int err;
 
@@ -360,21 +361,34 @@ int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
 	if (!err) {
 		d->mapped += size;
 		d->maps++;
-		sync_tables();
-		/* A unit in caching mode (a virtual one, as under KVM) may
-		 * cache not-present entries too (VT-d 6.1): tell it. */
-		for (u32 i = 0; i < vtd_nunits; i++)
-			if (vtd_units[i].up && vtd_units[i].caps.caching_mode &&
-			    vtd_units[i].attached)
-				vtd_flush_all(&vtd_units[i]);
 	}
+	return err;
+}
+
+/* New entries written: where walks do not snoop, write them back; a unit
+ * in caching mode (a virtual one, as under KVM) may cache not-present
+ * entries too (VT-d 6.1), so tell it. */
+static void publish(void)
+{
+	sync_tables();
+	for (u32 i = 0; i < vtd_nunits; i++)
+		if (vtd_units[i].up && vtd_units[i].caps.caching_mode && vtd_units[i].attached)
+			vtd_flush_all(&vtd_units[i]);
+}
+
+int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
+{
+	int err = sl_map(d, iova, pa, size, write);
+
+	if (!err)
+		publish();
 	return err;
 }
 
 static int mirror_extent(u64 gpa, u64 hpa, u64 len, u32 perm, void *ctx)
 {
 	(void)perm;	/* DMA may write what the guest's EPT view protects */
-	return vtd_domain_map(ctx, gpa, hpa, len, true);
+	return sl_map(ctx, gpa, hpa, len, true);
 }
 
 int vtd_domain_mirror(struct vtd_domain *d, struct gpa_map *g)
@@ -388,6 +402,7 @@ int vtd_domain_mirror(struct vtd_domain *d, struct gpa_map *g)
 	err = gpa_walk(g, 0, g->low_size, mirror_extent, d);
 	if (!err && g->high_size)
 		err = gpa_walk(g, GPA_HIGH_BASE, g->high_size, mirror_extent, d);
+	publish();		/* once for every extent */
 	return err;
 }
 

@@ -537,7 +537,9 @@ void vcpu_run(struct vcpu *v)
 		int rc;
 
 		irq_disable();
-		if (__atomic_exchange_n(&v->init_pending, false, __ATOMIC_ACQ_REL)) {
+		/* A plain load first: the locked exchange only when set. */
+		if (v->init_pending &&
+		    __atomic_exchange_n(&v->init_pending, false, __ATOMIC_ACQ_REL)) {
 			handle_init(v);
 			continue;
 		}
