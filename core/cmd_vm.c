@@ -223,8 +223,9 @@ static void mem(struct vm *vm)
 	console_printf("RAM %llu MiB: [0, %#llx)", (unsigned long long)(g->ram_size >> 20),
 		       (unsigned long long)g->low_size);
 	if (g->high_size)
-		console_printf(" and [%#llx, %#llx)", (unsigned long long)GPA_HIGH_BASE,
-			       (unsigned long long)(GPA_HIGH_BASE + g->high_size));
+		console_printf(" and [%#llx, %#llx)%s", (unsigned long long)g->high_base,
+			       (unsigned long long)(g->high_base + g->high_size),
+			       g->identity ? " at the same host-physical addresses (iommu = off-unsafe)" : "");
 	console_printf("\nbacked by %llu 2 MiB runs and %llu 4 KiB pages; EPT: %llu table pages, %llu large pages split\n",
 		       (unsigned long long)g->large_runs, (unsigned long long)g->small_pages,
 		       (unsigned long long)g->ept.tables, (unsigned long long)g->ept.splits);

@@ -49,16 +49,16 @@ bool linux_parse(const u8 *img, u64 len, struct linux_image *out, char *err, siz
 	return true;
 }
 
-u64 linux_load_address(const struct linux_image *li, u64 ram)
+u64 linux_load_address(const struct linux_image *li, u64 base, u64 end)
 {
 	u64 a = li->pref_address;
 
-	if (a && a >= SZ_1M && a + li->init_size <= ram)
+	if (a && a >= MAX(base, SZ_1M) && a + li->init_size <= end)
 		return a;
 	if (!li->relocatable)
 		return 0;
-	a = ALIGN_UP(16 * SZ_1M, li->alignment);
-	return a + li->init_size <= ram ? a : 0;
+	a = ALIGN_UP(MAX(base, 16 * SZ_1M), li->alignment);
+	return a + li->init_size <= end ? a : 0;
 }
 
 void linux_boot_params(u8 *bp, const u8 *img, const struct linux_image *li,

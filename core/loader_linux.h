@@ -68,9 +68,10 @@ struct linux_image {
 };
 
 bool linux_parse(const u8 *img, u64 len, struct linux_image *out, char *err, size_t n);
-/* Where to load: the preferred address when it fits in RAM, else the
- * lowest properly aligned address at or above 16 MiB; 0 if nothing fits. */
-u64 linux_load_address(const struct linux_image *li, u64 ram_size);
+/* Where to load in the RAM bank [ram_base, ram_end): the preferred
+ * address when it fits there, else (relocatable kernels) the lowest
+ * properly aligned address in it at or above 16 MiB; 0 if nothing fits. */
+u64 linux_load_address(const struct linux_image *li, u64 ram_base, u64 ram_end);
 /* Fill a 4 KiB boot_params page. */
 void linux_boot_params(u8 *bp, const u8 *img, const struct linux_image *li,
 		       u64 cmdline_gpa, u64 initrd_gpa, u64 initrd_size, u64 rsdp,

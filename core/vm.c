@@ -230,7 +230,7 @@ static bool write_mbi(struct vm *vm, const struct mb_module *mod)
 	struct __packed { u32 size; u64 base, len; u32 type; } mmap[3] = {
 		{ 20, 0, 0x9fc00, 1 },
 		{ 20, SZ_1M, vm->mem.low_size - SZ_1M, 1 },
-		{ 20, GPA_HIGH_BASE, vm->mem.high_size, 1 },	/* if any */
+		{ 20, vm->mem.high_base, vm->mem.high_size, 1 },	/* if any */
 	};
 
 	mbi[0] = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP;
@@ -300,7 +300,7 @@ static bool write_mbi2(struct vm *vm, const struct mb_module *mod, const u8 *rsd
 		{ 0, 0x9fc00, 1 },
 		{ 0xe0000, 0x20000, 2 },
 		{ SZ_1M, vm->mem.low_size - SZ_1M, 1 },
-		{ GPA_HIGH_BASE, vm->mem.high_size, 1 },
+		{ vm->mem.high_base, vm->mem.high_size, 1 },
 	};
 	u32 meminfo[2] = { 639, (u32)((vm->mem.low_size - SZ_1M) >> 10) };
 	u32 mmap_head[2] = { 24, 0 };		/* entry size, version */
@@ -380,25 +380,50 @@ static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t
 	const struct boot_module *rd = NULL;
 	static u8 params[PAGE_SIZE];
 	struct linux_image li;
-	u64 load, initrd = 0, initrd_size = 0, top;
+	u64 load, initrd = 0, initrd_size = 0, top, bank, bank_end;
 	char why[128];
 	struct e820_entry e820[5] = {
 		{ 0, 0x9fc00, E820_RAM },
 		{ 0xe0000, 0x20000, E820_RESERVED },
-		{ SZ_1M, vm->mem.low_size - SZ_1M, E820_RAM },
 		/* ECAM, reserved as firmware does, so Linux trusts the MCFG. */
 		{ VPCI_ECAM_BASE, VPCI_ECAM_SIZE, E820_RESERVED },
-		{ GPA_HIGH_BASE, vm->mem.high_size, E820_RAM },	/* if any */
 	};
+	u32 ne = 3;
 
+	if (vm->mem.low_size > SZ_1M)
+		e820[ne++] = (struct e820_entry){ SZ_1M, vm->mem.low_size - SZ_1M, E820_RAM };
+	if (vm->mem.high_size)
+		e820[ne++] = (struct e820_entry){ vm->mem.high_base, vm->mem.high_size, E820_RAM };
+	for (u32 i = 1; i < ne; i++)		/* in address order, as firmware's */
+		for (u32 j = i; j && e820[j].addr < e820[j - 1].addr; j--) {
+			struct e820_entry t = e820[j];
+
+			e820[j] = e820[j - 1];
+			e820[j - 1] = t;
+		}
+	/* The kernel and initrd go in the main bank: RAM from 1 MiB, or the
+	 * identity-mapped range (iommu = off-unsafe), which is all of it. */
+	bank = vm->mem.identity ? vm->mem.high_base : 0;
+	bank_end = vm->mem.identity ? vm->mem.high_base + vm->mem.high_size : vm->mem.low_size;
 	if (!linux_parse(data, size, &li, why, sizeof(why))) {
 		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
 		return -1;
 	}
-	load = linux_load_address(&li, vm->mem.low_size);
+	load = linux_load_address(&li, bank, bank_end);
+	if (!load && vm->mem.identity && !li.relocatable) {
+		snprintf(err, n, "kernel '%s' is not relocatable; identity-mapped RAM (iommu = off-unsafe) starts at %#llx",
+			 vm->cfg.kernel, (unsigned long long)bank);
+		return -1;
+	}
 	if (!load) {
 		snprintf(err, n, "kernel '%s' needs %u MiB from its load address; give the VM more memory",
 			 vm->cfg.kernel, li.init_size >> 20);
+		return -1;
+	}
+	/* The boot page tables map the first 4 GiB. */
+	if (load + li.init_size > 4ULL << 30) {
+		snprintf(err, n, "kernel '%s' would load above 4 GiB (%#llx)", vm->cfg.kernel,
+			 (unsigned long long)load);
 		return -1;
 	}
 	if (strlen(vm->cfg.cmdline) > li.cmdline_max) {
@@ -411,7 +436,7 @@ static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t
 			snprintf(err, n, "initrd '%s' is not among the boot modules", vm->cfg.initrd);
 			return -1;
 		}
-		top = MIN(vm->mem.low_size, (u64)li.initrd_max + 1);
+		top = MIN(bank_end, (u64)li.initrd_max + 1);
 		initrd_size = rd->size;
 		initrd = ALIGN_DOWN(top - initrd_size, PAGE_SIZE);
 		if (top < initrd_size || initrd < load + li.init_size) {
@@ -424,7 +449,7 @@ static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t
 	gpa_copy_to(&vm->mem, load, data + li.setup_size, li.kernel_size);
 	gpa_copy_to(&vm->mem, LX_CMDLINE_GPA, vm->cfg.cmdline, strlen(vm->cfg.cmdline) + 1);
 	linux_boot_params(params, data, &li, LX_CMDLINE_GPA, initrd, initrd_size,
-			  GUEST_ACPI_RSDP, e820, ARRAY_SIZE(e820) - !vm->mem.high_size);
+			  GUEST_ACPI_RSDP, e820, ne);
 	if (!gpa_copy_to(&vm->mem, LX_PARAMS_GPA, params, sizeof(params)) ||
 	    !write_linux_paging(vm) || !write_acpi(vm)) {
 		snprintf(err, n, "VM memory too small for the boot data");
@@ -461,6 +486,11 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 	/* A Linux setup header decides; anything else must be multiboot. */
 	if (k->size > 0x206 && !memcmp(data + LX_HEADER, "HdrS", 4))
 		return load_linux(vm, data, k->size, err, n);
+	if (vm->mem.identity) {
+		snprintf(err, n, "kernel '%s': multiboot kernels load at fixed addresses, and identity-mapped RAM (iommu = off-unsafe with devices) needs a relocatable Linux kernel",
+			 vm->cfg.kernel);
+		return -1;
+	}
 	if (!mb_parse(data, k->size, vm->mem.low_size, &img, why, sizeof(why))) {
 		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
 		return -1;

@@ -397,11 +397,11 @@ int vtd_domain_mirror(struct vtd_domain *d, struct gpa_map *g)
 
 	/* Pin first: from now on no page of RAM can be made no-access. */
 	if (gpa_set_state(g, 0, g->low_size, GPA_PG_PINNED, 0) ||
-	    (g->high_size && gpa_set_state(g, GPA_HIGH_BASE, g->high_size, GPA_PG_PINNED, 0)))
+	    (g->high_size && gpa_set_state(g, g->high_base, g->high_size, GPA_PG_PINNED, 0)))
 		return -1;
 	err = gpa_walk(g, 0, g->low_size, mirror_extent, d);
 	if (!err && g->high_size)
-		err = gpa_walk(g, GPA_HIGH_BASE, g->high_size, mirror_extent, d);
+		err = gpa_walk(g, g->high_base, g->high_size, mirror_extent, d);
 	publish();		/* once for every extent */
 	return err;
 }

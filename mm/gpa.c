@@ -41,8 +41,8 @@ bool gpa_is_ram(const struct gpa_map *g, u64 gpa, u64 len)
 {
 	if (gpa < g->low_size)
 		return len <= g->low_size - gpa;
-	if (gpa >= GPA_HIGH_BASE && gpa - GPA_HIGH_BASE < g->high_size)
-		return len <= g->high_size - (gpa - GPA_HIGH_BASE);
+	if (gpa >= g->high_base && gpa - g->high_base < g->high_size)
+		return len <= g->high_size - (gpa - g->high_base);
 	return false;
 }
 
@@ -51,13 +51,22 @@ static u64 page_index(const struct gpa_map *g, u64 gpa)
 {
 	if (gpa < g->low_size)
 		return gpa / PAGE_SIZE;
-	return (g->low_size + (gpa - GPA_HIGH_BASE)) / PAGE_SIZE;
+	return (g->low_size + (gpa - g->high_base)) / PAGE_SIZE;
+}
+
+/* The 2 MiB slot of a RAM address: low RAM's, then high RAM's (both
+ * banks start 2 MiB-aligned), so a high base far up costs nothing. */
+static u64 chunk(const struct gpa_map *g, u64 gpa)
+{
+	if (gpa < g->low_size)
+		return gpa / RUN;
+	return ALIGN_UP(g->low_size, RUN) / RUN + (gpa - g->high_base) / RUN;
 }
 
 /* Host physical address of a RAM byte. */
 static u64 ram_hpa(const struct gpa_map *g, u64 gpa)
 {
-	u64 s = gpa / RUN, off = gpa % RUN;
+	u64 s = chunk(g, gpa), off = gpa % RUN;
 
 	if (g->run[s])
 		return g->run[s] + off;
@@ -84,7 +93,8 @@ static void free_tables(struct gpa_map *g, u64 table_pa, int level)
 void gpa_map_destroy(struct gpa_map *g)
 {
 	for (u64 s = 0; g->run && s < g->nchunks; s++) {
-		if (g->run[s])
+		/* The identity range goes back in one piece, below. */
+		if (g->run[s] && !(g->identity && s >= ALIGN_UP(g->low_size, RUN) / RUN))
 			g->ops->free(g->run[s], RUN_PAGES);
 		if (g->frag && g->frag[s]) {
 			for (u64 p = 0; p < RUN_PAGES; p++)
@@ -93,6 +103,8 @@ void gpa_map_destroy(struct gpa_map *g)
 			free(g->frag[s]);
 		}
 	}
+	if (g->identity && g->high_size)
+		g->ops->free(g->high_base, g->high_size / PAGE_SIZE);
 	if (g->ept.root)
 		free_tables(g, g->ept.root, 3);
 	free(g->run);
@@ -105,7 +117,7 @@ void gpa_map_destroy(struct gpa_map *g)
 static int add_ram(struct gpa_map *g, u64 base, u64 len)
 {
 	for (u64 gpa = base; gpa < base + len; gpa += RUN) {
-		u64 s = gpa / RUN, n = MIN(base + len - gpa, RUN), hpa;
+		u64 s = chunk(g, gpa), n = MIN(base + len - gpa, RUN), hpa;
 		int err;
 
 		/* Whole runs get a 2 MiB-aligned host run: large EPT pages. */
@@ -137,11 +149,10 @@ static int add_ram(struct gpa_map *g, u64 base, u64 len)
 	return PT_OK;
 }
 
-int gpa_map_create(struct gpa_map *g, u64 size, const struct gpa_ops *ops)
+/* The map's bookkeeping for RAM [0, low) and [high_base, +high). */
+static int map_init(struct gpa_map *g, const struct gpa_ops *ops, u64 low, u64 high_base,
+		    u64 high)
 {
-	u64 top;
-	int err;
-
 	memset(g, 0, sizeof(*g));
 	g->lock = (spinlock_t)SPINLOCK_INIT;
 #ifndef TERN_HOST_TEST
@@ -154,24 +165,67 @@ int gpa_map_create(struct gpa_map *g, u64 size, const struct gpa_ops *ops)
 	g->ept.p2v = ops->p2v;
 	g->ept.ctx = (void *)ops;
 	g->ept.allow_1g = false;	/* runs are 2 MiB: no 1 GiB host pages */
-	gpa_layout(size, &g->low_size, &g->high_size);
-	g->ram_size = g->low_size + g->high_size;
-	top = g->high_size ? GPA_HIGH_BASE + g->high_size : g->low_size;
-	g->nchunks = ALIGN_UP(top, RUN) / RUN;
+	g->low_size = low;
+	g->high_base = high_base;
+	g->high_size = high;
+	g->ram_size = low + high;
+	g->nchunks = ALIGN_UP(low, RUN) / RUN + ALIGN_UP(high, RUN) / RUN;
 	g->run = calloc(g->nchunks, sizeof(u64));
 	g->frag = calloc(g->nchunks, sizeof(u64 *));
 	g->state = calloc(g->ram_size / PAGE_SIZE, 1);
-	if (!g->run || !g->frag || !g->state || pt_init(&g->ept)) {
-		err = PT_ERR_NOMEM;
-		goto fail;
-	}
-	err = add_ram(g, 0, g->low_size);
+	if (!g->run || !g->frag || !g->state || pt_init(&g->ept))
+		return PT_ERR_NOMEM;
+	return PT_OK;
+}
+
+int gpa_map_create(struct gpa_map *g, u64 size, const struct gpa_ops *ops)
+{
+	u64 low, high;
+	int err;
+
+	gpa_layout(size, &low, &high);
+	err = map_init(g, ops, low, GPA_HIGH_BASE, high);
+	if (!err)
+		err = add_ram(g, 0, g->low_size);
 	if (!err && g->high_size)
 		err = add_ram(g, GPA_HIGH_BASE, g->high_size);
 	if (!err)
 		return PT_OK;
-fail:
 	gpa_map_destroy(g);
+	return err;
+}
+
+int gpa_map_create_identity(struct gpa_map *g, u64 size, const struct gpa_ops *ops)
+{
+	u64 high = ALIGN_UP(size, RUN) - GPA_IDENTITY_LOW, hpa;
+	int err;
+
+	if (size <= GPA_IDENTITY_LOW)
+		return PT_ERR_RANGE;
+#ifndef TERN_HOST_TEST
+	if (!ops)
+		ops = &kernel_ops;
+#endif
+	/* 2 MiB-aligned: EPT maps it with large pages. */
+	hpa = ops->alloc(high / PAGE_SIZE, RUN);
+	if (!hpa)
+		return PT_ERR_NOMEM;
+	if (hpa < GPA_IDENTITY_LOW || (hpa < GPA_HIGH_BASE && hpa + high > GPA_LOW_TOP)) {
+		ops->free(hpa, high / PAGE_SIZE);
+		return PT_ERR_RANGE;
+	}
+	err = map_init(g, ops, GPA_IDENTITY_LOW, hpa, high);
+	g->identity = true;
+	if (!err)
+		err = add_ram(g, 0, g->low_size);
+	for (u64 gpa = hpa; !err && gpa < hpa + high; gpa += RUN) {
+		g->run[chunk(g, gpa)] = gpa;
+		g->large_runs++;
+		err = pt_map(&g->ept, gpa, gpa, RUN, RAM_PERM);
+	}
+	if (!err)
+		return PT_OK;
+	gpa_map_destroy(g);		/* the identity range too */
 	return err;
 }
 
@@ -209,7 +263,7 @@ static bool overlaps_ram(const struct gpa_map *g, u64 gpa, u64 size)
 	u64 end = gpa + size;
 
 	return (gpa < g->low_size) ||
-	       (g->high_size && end > GPA_HIGH_BASE && gpa < GPA_HIGH_BASE + g->high_size);
+	       (g->high_size && end > g->high_base && gpa < g->high_base + g->high_size);
 }
 
 int gpa_map_mmio(struct gpa_map *g, u64 gpa, u64 hpa, u64 size, bool uncached)

@@ -57,6 +57,8 @@ struct gpa_map {
 	const struct gpa_ops *ops;
 	struct page_table ept;
 	u64 ram_size, low_size, high_size;
+	u64 high_base;			/* GPA_HIGH_BASE, or the identity run */
+	bool identity;			/* high RAM at GPA = HPA */
 	u64 nchunks;			/* 2 MiB slots of [0, top of RAM) */
 	u64 *run;			/* host address of a slot's 2 MiB run, or 0 */
 	u64 **frag;			/* else its pages, one by one */
@@ -77,6 +79,16 @@ struct gpa_map {
 void gpa_layout(u64 size, u64 *low, u64 *high);
 /* Allocate and map zeroed RAM. ops NULL: tern's allocator. 0 or PT_ERR_*. */
 int gpa_map_create(struct gpa_map *g, u64 size, const struct gpa_ops *ops);
+/*
+ * RAM a device can DMA into without an IOMMU (iommu = off-unsafe): the
+ * first MiB as usual (real-mode and firmware area, where no DMA buffer
+ * lives), the rest one contiguous host range at the same guest-physical
+ * address (GPA = HPA). The range must miss the 32-bit hole the guest's
+ * devices use, [GPA_LOW_TOP, 4 GiB): PT_ERR_RANGE if the host gave one
+ * that does not.
+ */
+#define GPA_IDENTITY_LOW	SZ_1M
+int gpa_map_create_identity(struct gpa_map *g, u64 size, const struct gpa_ops *ops);
 void gpa_map_destroy(struct gpa_map *g);
 /* EPT pointer for the VMCS: WB, 4-level, root (SDM 3C 25.6.11). */
 u64 gpa_map_eptp(const struct gpa_map *g);

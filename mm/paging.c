@@ -94,6 +94,7 @@ const char *pt_strerror(int err)
 	case PT_ERR_ALIGN:	return "address or size not page aligned";
 	case PT_ERR_NOMEM:	return "out of memory for page tables";
 	case PT_ERR_CANONICAL:	return "non-canonical virtual address";
+	case PT_ERR_RANGE:	return "no contiguous host memory where it must be";
 	}
 	return "?";
 }

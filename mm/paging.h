@@ -72,6 +72,7 @@ enum pt_err {
 	PT_ERR_ALIGN = -2,
 	PT_ERR_NOMEM = -3,
 	PT_ERR_CANONICAL = -4,
+	PT_ERR_RANGE = -5,	/* no physical range where it must be */
 };
 
 struct page_table {

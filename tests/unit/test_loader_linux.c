@@ -44,11 +44,18 @@ START_TEST(good)
 	ck_assert_uint_eq(li.setup_size, 28 * 512);
 	ck_assert_uint_eq(li.kernel_size, sizeof(img) - 28 * 512);
 	ck_assert_uint_eq(li.hdr_end, 0x26c);
-	ck_assert_uint_eq(linux_load_address(&li, 256 << 20), 0x1000000);
+	ck_assert_uint_eq(linux_load_address(&li, 0, 256 << 20), 0x1000000);
 	/* Too little RAM for init_size at the preferred address. */
-	ck_assert_uint_eq(linux_load_address(&li, 40 << 20), 0);
+	ck_assert_uint_eq(linux_load_address(&li, 0, 40 << 20), 0);
 	li.init_size = 0x100000;
-	ck_assert_uint_eq(linux_load_address(&li, 40 << 20), 0x1000000);
+	ck_assert_uint_eq(linux_load_address(&li, 0, 40 << 20), 0x1000000);
+	/* An identity-mapped bank far up (iommu = off-unsafe): relocated to
+	 * its first aligned address; a fixed kernel has nowhere to go. */
+	ck_assert_uint_eq(linux_load_address(&li, 0x0a100000, 0x0c000000),
+			  ALIGN_UP(0x0a100000, li.alignment));
+	ck_assert_uint_eq(linux_load_address(&li, 0x0a100000, 0x0a200000), 0);
+	li.relocatable = false;
+	ck_assert_uint_eq(linux_load_address(&li, 0x0a100000, 0x0c000000), 0);
 }
 END_TEST
 
