@@ -171,7 +171,8 @@ unit: $(BUILD)/unit/run_tests acpi-check
 	CK_FORK=yes ./$(BUILD)/unit/run_tests
 
 # The guest's ACPI tables through ACPICA's own disassembler: the AML must
-# decode to the devices tern means (the root bridge, \_S5).
+# decode to the devices tern means (the root bridge, \_S5, slot 2's INTA on
+# GSI 18 in the _PRT).
 $(BUILD)/unit/dump_guest_acpi: tests/tools/dump_guest_acpi.c core/guest_acpi.c core/acpi.c \
 		core/report.c iommu/dmar.c $(wildcard core/*.h)
 	@mkdir -p $(dir $@)
@@ -185,6 +186,7 @@ acpi-check: $(BUILD)/unit/dump_guest_acpi
 	grep -q 'Device (PCI0)' $(BUILD)/unit/acpi/DSDT.dsl
 	grep -q 'EisaId ("PNP0A08")' $(BUILD)/unit/acpi/DSDT.dsl
 	grep -q 'Name (_S5, Package' $(BUILD)/unit/acpi/DSDT.dsl
+	tr -d ' \n' < $(BUILD)/unit/acpi/DSDT.dsl | grep -q 'Package(0x04){0x0002FFFF,0x00,Zero,0x12}'
 	grep -q 'Base Address : 00000000B0000000' $(BUILD)/unit/acpi/MCFG.dsl
 	grep -q 'PM Timer Block Address : 00000608' $(BUILD)/unit/acpi/FACP.dsl
 	@echo "acpi-check: guest DSDT, FADT, MADT, MCFG, XSDT disassemble as intended"

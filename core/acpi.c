@@ -453,3 +453,20 @@ void acpi_init(const struct boot_info *bi)
 		acpi.dmar.nunits);
 }
 #endif
+
+u32 acpi_irq_to_gsi(const struct acpi_info *ai, u8 irq, bool pci, bool *level, bool *active_low)
+{
+	u32 gsi = irq;
+	u16 flags = 0;
+
+	for (u32 i = 0; i < ai->nisos; i++) {
+		if (ai->isos[i].bus == 0 && ai->isos[i].source == irq) {
+			gsi = ai->isos[i].gsi;
+			flags = ai->isos[i].flags;
+			break;
+		}
+	}
+	*level = MPS_TRIGGER(flags) ? MPS_TRIGGER(flags) == 3 : pci;
+	*active_low = MPS_POLARITY(flags) ? MPS_POLARITY(flags) == 3 : pci;
+	return gsi;
+}

@@ -146,6 +146,16 @@ bool acpi_parse(struct acpi_info *ai, u64 rsdp_pa, const struct acpi_ops *ops);
 /* Find \_S5 in AML (a DSDT body); true when found. */
 bool acpi_aml_find_s5(const u8 *aml, u32 len, u8 *typa, u8 *typb);
 u8 acpi_checksum(const void *p, u32 len);
+/*
+ * Where an ISA IRQ (or a PCI interrupt line firmware wrote as one) enters
+ * the I/O APICs: the MADT's override, else the same GSI. Its MPS INTI
+ * flags (ACPI 6.5 table 5.26) decide the trigger and polarity; where the
+ * MADT says "conforms to the bus" (or has no override), pci picks PCI's
+ * level, active-low over ISA's edge, active-high.
+ */
+#define MPS_POLARITY(f)		((f) & 3)	/* 1 high, 3 low */
+#define MPS_TRIGGER(f)		(((f) >> 2) & 3)	/* 1 edge, 3 level */
+u32 acpi_irq_to_gsi(const struct acpi_info *ai, u8 irq, bool pci, bool *level, bool *active_low);
 
 #ifndef TERN_HOST_TEST
 struct boot_info;

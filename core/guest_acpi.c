@@ -206,12 +206,39 @@ static u32 dsdt_aml(u8 *out)
 		a.p[size_at + 1] = (u8)((a.n - start) >> 8);
 	}
 	aml_pkg_close(&a, buf);
+
+	/* Name (_PRT, Package () { Package () { 0xSSSSFFFF, pin, 0, GSI }, ... })
+	 * Source 0: the GSI is hardwired, no link device. */
+	aml_byte(&a, 0x08);
+	aml_bytes(&a, "_PRT", 4);
+	aml_byte(&a, 0x12);
+	buf = aml_pkg_open(&a);
+	aml_byte(&a, GUEST_PRT_SLOTS * 4);
+	for (u32 slot = GUEST_PRT_FIRST_SLOT; slot < GUEST_PRT_FIRST_SLOT + GUEST_PRT_SLOTS;
+	     slot++) {
+		for (u32 pin = 0; pin < 4; pin++) {
+			u32 e;
+
+			aml_byte(&a, 0x12);
+			e = aml_pkg_open(&a);
+			aml_byte(&a, 4);
+			aml_byte(&a, 0x0c);		/* DWordPrefix */
+			aml_u32(&a, slot << 16 | 0xffff);
+			aml_byte(&a, 0x0a);		/* BytePrefix */
+			aml_byte(&a, (u8)pin);
+			aml_byte(&a, 0x00);		/* Source: Zero */
+			aml_byte(&a, 0x0a);
+			aml_byte(&a, (u8)GUEST_PCI_GSI(slot, pin));
+			aml_pkg_close(&a, e);
+		}
+	}
+	aml_pkg_close(&a, buf);
 	aml_pkg_close(&a, dev);
 	aml_pkg_close(&a, scope);
 	return a.n;
 }
 
-#define DSDT_AML_MAX	256
+#define DSDT_AML_MAX	640
 
 static u8 *madt_iso(u8 *p, u8 irq, u32 gsi, u16 flags)
 {

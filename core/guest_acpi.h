@@ -14,6 +14,16 @@
 #define GUEST_ACPI_RSDP		0xe0000		/* scanned area: 0xe0000-0xfffff */
 #define GUEST_ACPI_SIZE		0x2000
 
+/*
+ * PCI interrupt routing of bus 0 (the DSDT's \_SB.PCI0._PRT, ACPI 6.5
+ * 6.2.13): slots GUEST_PRT_FIRST_SLOT on, INTA-INTD swizzled over I/O APIC
+ * pins 16-19 as q35 firmware does, level-triggered and active-low; where
+ * assigned functions sit (core/passthru.h).
+ */
+#define GUEST_PRT_FIRST_SLOT	2
+#define GUEST_PRT_SLOTS		4
+#define GUEST_PCI_GSI(slot, pin)	(16 + (((slot) + (pin)) & 3))	/* pin 0: INTA */
+
 /* Build into buf (the guest's bytes at base, size GUEST_ACPI_SIZE);
  * returns the bytes used, or 0 when they do not fit. */
 u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *apic_ids);

@@ -10,6 +10,7 @@
 #include "core/loader_multiboot.h"
 #include "core/log.h"
 #include "core/main.h"
+#include "core/passthru.h"
 #include "core/percpu.h"
 #include "core/smp.h"
 #include "core/tsc.h"
@@ -189,6 +190,14 @@ static void ept_flush(struct gpa_map *g, void *ctx)
 		if (st == VCPU_RUNNING || st == VCPU_HALTED || st == VCPU_WAIT_SIPI)
 			smp_call(vm->vcpus[i].cpu, invept_here, vm);
 	}
+}
+
+void vm_ept_changed(struct vm *vm)
+{
+	gpa_flush_async(&vm->mem);
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].state == VCPU_RUNNING)
+			vcpu_kick(&vm->vcpus[i]);
 }
 
 /* The VM's EPT fault handler: `vm watch` pages (mm/gpa.h). */
@@ -536,6 +545,7 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 
 static void release(struct vm *vm)
 {
+	passthru_detach(vm);		/* before the map its DMA lands in */
 	gpa_map_destroy(&vm->mem);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (vm->vcpus[i].vmcs_pa)
@@ -584,12 +594,13 @@ static void hand_to_core(void *arg)
 
 /*
  * The devices the configuration gives the VM: they must exist, be free,
- * and sit behind a VT-d unit unless the VM says iommu = off-unsafe. Taking
- * them (config space, BARs, interrupts) is not implemented yet, so a VM
- * with devices is refused either way, with what stands in the way first.
+ * and sit behind a VT-d unit unless the VM says iommu = off-unsafe.
+ * *unconfined: some device's DMA is not (the VM's RAM must then be
+ * identity-mapped).
  */
-static int check_devices(struct vm *vm, char *err, size_t n)
+static int check_devices(struct vm *vm, bool *unconfined, char *err, size_t n)
 {
+	*unconfined = false;
 	for (u32 i = 0; i < vm->cfg.ndevices; i++) {
 		u16 bdf = vm->cfg.devices[i];
 		u8 bus = (u8)(bdf >> 8), dev = (bdf >> 3) & 0x1f, fn = bdf & 7;
@@ -609,16 +620,19 @@ static int check_devices(struct vm *vm, char *err, size_t n)
 				 bus, dev, fn);
 			return -1;
 		}
-	}
-	if (vm->cfg.ndevices) {
-		snprintf(err, n, "device assignment is not implemented yet (devices are checked, not taken)");
-		return -1;
+		*unconfined |= !vtd_covers(bus, (u8)(dev << 3 | fn));
+		if (d->header_type & 0x7f) {
+			snprintf(err, n, "device %02x:%02x.%u is a bridge; only endpoint functions can be assigned",
+				 bus, dev, fn);
+			return -1;
+		}
 	}
 	return 0;
 }
 
 int vm_start(struct vm *vm, char *err, size_t n)
 {
+	bool unconfined;
 	int rc;
 
 	if (vm->state == VM_INVALID) {
@@ -629,7 +643,8 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		snprintf(err, n, "already running");
 		return -1;
 	}
-	if (check_devices(vm, err, n))
+	release(vm);			/* a stopped VM still holding devices */
+	if (check_devices(vm, &unconfined, err, n))
 		return -1;
 	for (u32 i = 0; i < vm->cfg.ncores; i++) {
 		struct vcpu *busy = cpus[vm->cfg.cores[i]]->run_vcpu;
@@ -657,7 +672,10 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	vm->lapic_mmio = 0;
 	vm->ipis_sent = vm->nmis_sent = vm->ipis_unroutable = vm->ipis_dropped = 0;
 
-	rc = gpa_map_create(&vm->mem, vm->cfg.memory, NULL);
+	/* Without an IOMMU, a device's DMA uses host-physical addresses:
+	 * the guest's must be the same. */
+	rc = unconfined ? gpa_map_create_identity(&vm->mem, vm->cfg.memory, NULL) :
+			  gpa_map_create(&vm->mem, vm->cfg.memory, NULL);
 	if (rc) {
 		snprintf(err, n, "guest memory: %s", pt_strerror(rc));
 		return -1;
@@ -690,7 +708,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		if (!v->vmcs_pa || !v->vmxon_pa)
 			goto nomem;
 	}
-	if (load_kernel(vm, err, n)) {
+	if (load_kernel(vm, err, n) || passthru_attach(vm, err, n)) {
 		release(vm);
 		return -1;
 	}
@@ -735,6 +753,9 @@ void vm_service(void)
 		struct vm *vm = vms[i];
 		char err[160];
 
+		/* A stopped VM's devices go back at once (reset, blocked). */
+		if (vm->state == VM_STOPPED && vm->npt && !vm->reset_requested)
+			passthru_detach(vm);
 		if (vm->state != VM_STOPPED || !vm->reset_requested)
 			continue;
 		if (tsc_to_ns(rdtsc() - vm->stop_tsc) < RESET_RESTART_DELAY_MS * 1000000ULL)
@@ -802,6 +823,8 @@ u32 vm_io_in(struct vm *vm, u16 port, u32 size)
 		return 0xff;
 	if (vplat_io_in(vm, port, size, &val))
 		return val;
+	if (passthru_io(vm, port, false, size, &val))
+		return val;
 	vm->io_unclaimed++;
 	return 0xffffffff;
 }
@@ -829,6 +852,8 @@ bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val)
 		vrtc_write(&vm->rtc, port, (u8)val);
 		return false;
 	}
+	if (passthru_io(vm, port, true, size, &val))
+		return false;
 	vm->io_unclaimed++;
 	return false;
 }

@@ -8,9 +8,11 @@
 #define TERN_CORE_VM_H
 
 #include "core/config.h"
+#include "core/passthru.h"
 #include "core/spinlock.h"
 #include "core/vplatform.h"
 #include "core/vrtc.h"
+#include "iommu/vtd.h"
 #include "mm/gpa.h"
 #include "vmx/vcpu.h"
 
@@ -51,6 +53,11 @@ struct vm {
 	u64 lapic_mmio;
 	u64 ipis_sent, nmis_sent, ipis_unroutable, ipis_dropped;
 	u64 watch_hits;			/* `vm watch` writes caught */
+	/* Assigned PCI functions (core/passthru.h) and their DMA domain */
+	struct passthru *pt[CONFIG_MAX_DEVICES];
+	u32 npt;
+	struct vtd_domain domain;
+	bool domain_live;
 	volatile bool reset_requested;	/* restart once stopped */
 	u64 resets;
 };
@@ -75,6 +82,10 @@ bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val);
 /* Write-protect the RAM page at gpa; the guest's next write to it is
  * logged and the protection lifted. -1 if not RAM. */
 int vm_watch(struct vm *vm, u64 gpa);
+
+/* The VM's EPT lost rights (a BAR moved): every vCPU drops its cached
+ * translations before it next enters the guest. Any core, no waiting. */
+void vm_ept_changed(struct vm *vm);
 
 /* A byte the guest sent through COM1, into the console ring. */
 void vm_console_put(struct vm *vm, char c);

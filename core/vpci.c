@@ -27,6 +27,18 @@ struct vpci_func *vpci_add(struct vpci *b, u8 devfn, u16 vendor, u16 device, u32
 	return f;
 }
 
+struct vpci_func *vpci_add_emulated(struct vpci *b, u8 devfn, const struct vpci_func_ops *ops,
+				    void *ctx)
+{
+	struct vpci_func *f = vpci_add(b, devfn, 0xffff, 0xffff, 0);
+
+	if (f) {
+		f->ops = ops;
+		f->ctx = ctx;
+	}
+	return f;
+}
+
 void vpci_reset(struct vpci *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -54,6 +66,8 @@ static u32 cfg_read(struct vpci *b, u32 bus, u32 devfn, u32 reg, u32 size)
 		b->absent_reads++;
 		return size == 4 ? 0xffffffff : (1U << (8 * size)) - 1;
 	}
+	if (f->ops)
+		return f->ops->read(f->ctx, reg, size);
 	for (u32 i = 0; i < size; i++)
 		v |= (u32)f->cfg[reg + i] << (8 * i);
 	return v;
@@ -65,6 +79,10 @@ static void cfg_write(struct vpci *b, u32 bus, u32 devfn, u32 reg, u32 size, u32
 
 	if (!f)
 		return;			/* nobody answers: dropped */
+	if (f->ops) {
+		f->ops->write(f->ctx, reg, size, val);
+		return;
+	}
 	for (u32 i = 0; i < size; i++) {
 		u8 m = f->wmask[reg + i], nv = (u8)(val >> (8 * i));
 

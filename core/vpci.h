@@ -18,7 +18,7 @@
 #define VPCI_ECAM_BASE		0xb0000000ULL	/* q35's MMCONFIG base */
 #define VPCI_ECAM_SIZE		0x100000ULL	/* bus 0: 32 devices x 8 functions */
 #define VPCI_CFG_SIZE		4096
-#define VPCI_MAX_FUNCS		4
+#define VPCI_MAX_FUNCS		8	/* the host bridge and assigned functions */
 
 #define CF8_ENABLE		BIT(31)
 
@@ -37,8 +37,17 @@
 #define PCI_CMD_MASTER		BIT(2)
 #define PCI_CMD_INTX_DISABLE	BIT(10)
 
+/* A function whose config space someone else emulates (an assigned
+ * device): accesses go to it instead of the byte arrays. */
+struct vpci_func_ops {
+	u32 (*read)(void *ctx, u32 reg, u32 size);
+	void (*write)(void *ctx, u32 reg, u32 size, u32 val);
+};
+
 struct vpci_func {
 	u8 devfn;			/* device << 3 | function */
+	const struct vpci_func_ops *ops;	/* NULL: cfg and wmask */
+	void *ctx;
 	u8 cfg[VPCI_CFG_SIZE];
 	u8 wmask[VPCI_CFG_SIZE];	/* bits the guest may change */
 };
@@ -54,6 +63,9 @@ struct vpci {
 void vpci_reset(struct vpci *b);
 /* A new function at devfn with its IDs and class; NULL if full or taken. */
 struct vpci_func *vpci_add(struct vpci *b, u8 devfn, u16 vendor, u16 device, u32 class_rev);
+/* A function at devfn whose config accesses go to ops; NULL if full or taken. */
+struct vpci_func *vpci_add_emulated(struct vpci *b, u8 devfn, const struct vpci_func_ops *ops,
+				    void *ctx);
 /* Port access at 0xcf8-0xcff; false if the port is not the bus's. */
 bool vpci_io_read(struct vpci *b, u16 port, u32 size, u32 *val);
 bool vpci_io_write(struct vpci *b, u16 port, u32 size, u32 val);

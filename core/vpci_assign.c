@@ -15,6 +15,7 @@
 #define CMD_WRITABLE		0x0547	/* I/O, memory, master, parity, SERR, INTx off */
 #define CMD_DECODE		0x0003
 #define MSI_CTRL_GUEST		0x0071	/* enable, multiple message enable */
+#define MSI_CTRL_HIDDEN		0x010e	/* multiple message capable, per-vector masking */
 #define MSIX_CTRL_GUEST		0xc000	/* enable, function mask */
 
 void vpa_init(struct vpci_assign *a, const u8 *phys, const u64 *bar_sizes)
@@ -101,9 +102,11 @@ static u32 dword(struct vpci_assign *a, u32 off)
 		return 0;		/* no expansion ROM shown */
 	if (off == REG_INTR)
 		return (rd32(a->phys + REG_INTR) & ~0xffU) | a->intr_line;
+	/* One message, no per-vector masking: what tern forwards. */
 	if (m && off == m)
 		return (rd32(a->phys + m) & 0xffff) |
-		       (u32)((rd16(a->phys + m + 2) & ~MSI_CTRL_GUEST) | a->msi.ctrl) << 16;
+		       (u32)((rd16(a->phys + m + 2) & ~(MSI_CTRL_GUEST | MSI_CTRL_HIDDEN)) |
+			     a->msi.ctrl) << 16;
 	if (m && off == m + 4u)
 		return a->msi.addr_lo;
 	if (m && off == m + 8u)

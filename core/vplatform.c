@@ -28,6 +28,7 @@ void vplat_reset(struct vm *vm)
 	p->pm1_cnt = PM1_CNT_SCI_EN;
 	p->pit_irqs = 0;
 	p->powered_off = false;
+	memset(p->eoi_fn, 0, sizeof(p->eoi_fn));
 }
 
 void vplat_deliver(struct vm *vm, struct vcpu *from, const struct vlapic_ipi *msg, bool level)
@@ -139,8 +140,63 @@ void vplat_lapic_eoi(struct vm *vm, u8 vector)
 {
 	struct vplatform *p = &vm->plat;
 	u64 f = spin_lock_irqsave(&p->lock);
+	u32 notify = 0;
 
+	/* Held lines whose interrupt this EOI completes drop first, so the
+	 * I/O APIC does not deliver them again by itself. */
+	for (u32 pin = 0; pin < VIOAPIC_PINS; pin++) {
+		u64 e = p->ioapic.rte[pin];
+
+		if (p->eoi_fn[pin] && (e & RTE_LEVEL) && (e & RTE_REMOTE_IRR) &&
+		    RTE_VECTOR(e) == vector) {
+			vioapic_set_line(&p->ioapic, pin, false);
+			notify |= BIT(pin);
+		}
+	}
 	ioapic_fire(vm, vioapic_eoi(&p->ioapic, vector));
+	spin_unlock_irqrestore(&p->lock, f);
+	while (notify) {
+		u32 pin = (u32)__builtin_ctz(notify);
+
+		notify &= notify - 1;
+		p->eoi_fn[pin](p->eoi_ctx[pin]);
+	}
+}
+
+u64 vplat_lock(struct vm *vm)
+{
+	return spin_lock_irqsave(&vm->plat.lock);
+}
+
+void vplat_unlock(struct vm *vm, u64 flags)
+{
+	spin_unlock_irqrestore(&vm->plat.lock, flags);
+}
+
+void vplat_set_irq_locked(struct vm *vm, u32 irq, bool asserted)
+{
+	if (irq < 16)
+		isa_line(vm, irq, asserted);
+	else if (irq < VIOAPIC_PINS && vioapic_set_line(&vm->plat.ioapic, irq, asserted))
+		ioapic_fire(vm, BIT(irq));
+}
+
+void vplat_set_irq(struct vm *vm, u32 irq, bool asserted)
+{
+	u64 f = vplat_lock(vm);
+
+	vplat_set_irq_locked(vm, irq, asserted);
+	vplat_unlock(vm, f);
+}
+
+void vplat_set_eoi_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx), void *ctx)
+{
+	struct vplatform *p = &vm->plat;
+	u32 pin = irq == 0 ? VPLAT_PIT_PIN : irq;
+	u64 f = spin_lock_irqsave(&p->lock);
+
+	p->eoi_fn[pin] = fn;
+	p->eoi_ctx[pin] = ctx;
 	spin_unlock_irqrestore(&p->lock, f);
 }
 

@@ -56,6 +56,9 @@ struct vplatform {
 	struct timer pit_timer;		/* on the first vCPU's core */
 	u64 pit_timer_at;		/* the PIT tick it is armed for */
 	u64 pit_irqs;
+	/* Lines held until the guest's EOI (assigned INTx) */
+	void (*eoi_fn[VIOAPIC_PINS])(void *ctx);
+	void *eoi_ctx[VIOAPIC_PINS];
 };
 
 void vplat_reset(struct vm *vm);
@@ -70,6 +73,20 @@ bool vplat_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val);
  */
 void vplat_deliver(struct vm *vm, struct vcpu *from, const struct vlapic_ipi *msg, bool level);
 void vplat_lapic_eoi(struct vm *vm, u8 vector);
+/* The platform's lock, for devices that keep state with it (assigned
+ * functions: their config space is reached under it). */
+u64 vplat_lock(struct vm *vm);
+void vplat_unlock(struct vm *vm, u64 flags);
+void vplat_set_irq_locked(struct vm *vm, u32 irq, bool asserted);
+/* A device line: ISA IRQ n (0 is the PIT's; the 8259 sees it too), or
+ * from 16 a PCI GSI (I/O APIC only). Any core, interrupt handlers too. */
+void vplat_set_irq(struct vm *vm, u32 irq, bool asserted);
+/*
+ * A line someone else's device holds (an assigned function's INTx): when
+ * the guest EOIs the level interrupt it delivered, the line drops and
+ * fn(ctx) is told, to raise it again if the device still asserts it.
+ */
+void vplat_set_eoi_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx), void *ctx);
 /* The first vCPU's core, before each entry and while halted. */
 void vplat_poll(struct vm *vm);
 /* The operator typed c at `vm console`; false: the guest's FIFO is full. */

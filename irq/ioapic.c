@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "core/acpi.h"
 #include "core/log.h"
+#include "core/spinlock.h"
 #include "core/vioapic.h"
 #include "irq/ioapic.h"
 #include "mm/kmem.h"
 
 struct host_ioapic host_ioapics[HOST_IOAPIC_MAX];
 u32 host_nioapics;
+
+/* IOREGSEL then IOWIN: one sequence at a time, whichever core (a guest's
+ * core masks its device's pin while another unmasks it at the EOI). */
+static spinlock_t ioapic_lock = SPINLOCK_INIT;
 
 static u32 rd(struct host_ioapic *io, u32 reg)
 {
@@ -69,12 +74,16 @@ int ioapic_write_rte(u32 gsi, u64 rte)
 	u32 pin;
 	struct host_ioapic *io = ioapic_for_gsi(gsi, &pin);
 
+	u64 f;
+
 	if (!io)
 		return -1;
+	f = spin_lock_irqsave(&ioapic_lock);
 	/* Masked while half-written. */
 	wr(io, IOAPIC_REG_REDIR + 2 * pin, RTE_MASKED);
 	wr(io, IOAPIC_REG_REDIR + 2 * pin + 1, (u32)(rte >> 32));
 	wr(io, IOAPIC_REG_REDIR + 2 * pin, (u32)rte);
+	spin_unlock_irqrestore(&ioapic_lock, f);
 	return 0;
 }
 
@@ -83,15 +92,29 @@ u64 ioapic_read_rte(u32 gsi)
 	u32 pin;
 	struct host_ioapic *io = ioapic_for_gsi(gsi, &pin);
 
+	u64 f, rte;
+
 	if (!io)
 		return RTE_MASKED;
-	return rd(io, IOAPIC_REG_REDIR + 2 * pin) |
-	       (u64)rd(io, IOAPIC_REG_REDIR + 2 * pin + 1) << 32;
+	f = spin_lock_irqsave(&ioapic_lock);
+	rte = rd(io, IOAPIC_REG_REDIR + 2 * pin) |
+	      (u64)rd(io, IOAPIC_REG_REDIR + 2 * pin + 1) << 32;
+	spin_unlock_irqrestore(&ioapic_lock, f);
+	return rte;
 }
 
 void ioapic_mask(u32 gsi, bool mask)
 {
-	u64 rte = ioapic_read_rte(gsi);
+	u32 pin, lo;
+	struct host_ioapic *io = ioapic_for_gsi(gsi, &pin);
+	u64 f;
 
-	ioapic_write_rte(gsi, mask ? rte | RTE_MASKED : rte & ~(u64)RTE_MASKED);
+	if (!io)
+		return;
+	/* The low half alone: the mask bit is there, and a pin is never
+	 * half-written this way. */
+	f = spin_lock_irqsave(&ioapic_lock);
+	lo = rd(io, IOAPIC_REG_REDIR + 2 * pin);
+	wr(io, IOAPIC_REG_REDIR + 2 * pin, mask ? lo | RTE_MASKED : lo & ~RTE_MASKED);
+	spin_unlock_irqrestore(&ioapic_lock, f);
 }

@@ -438,3 +438,15 @@ void gpa_flush(struct gpa_map *g)
 	if (g->flush_fn)
 		g->flush_fn(g, g->flush_ctx);
 }
+
+void gpa_flush_async(struct gpa_map *g)
+{
+	u64 f = spin_lock_irqsave(&g->lock);
+
+	if (g->stale) {
+		g->stale = false;
+		g->generation++;
+		g->flushes++;
+	}
+	spin_unlock_irqrestore(&g->lock, f);
+}

@@ -119,5 +119,8 @@ enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access);
 /* Make every vCPU drop stale translations, once for all changes since
  * the last flush. Call with interrupts enabled (it waits for the cores). */
 void gpa_flush(struct gpa_map *g);
+/* The same without waiting: the generation moves on, and each vCPU
+ * compares it with the one it last invalidated for before it enters. */
+void gpa_flush_async(struct gpa_map *g);
 
 #endif

@@ -521,6 +521,7 @@ void vcpu_run(struct vcpu *v)
 	/* A VM started again has the same VPID and may get the same EPT
 	 * root: nothing a previous run left in this core's TLBs survives. */
 	invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
+	v->ept_generation = v->vm->mem.generation;
 	if (p->vmx.invvpid_single)
 		invvpid(INVVPID_SINGLE, v->vpid);
 	else if (p->vmx.invvpid_all)
@@ -542,6 +543,11 @@ void vcpu_run(struct vcpu *v)
 		    __atomic_exchange_n(&v->init_pending, false, __ATOMIC_ACQ_REL)) {
 			handle_init(v);
 			continue;
+		}
+		/* Rights the map took away without waiting (vm_ept_changed). */
+		if (v->ept_generation != v->vm->mem.generation) {
+			v->ept_generation = v->vm->mem.generation;
+			invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
 		}
 		prepare_entry(v);
 		t0 = rdtsc();

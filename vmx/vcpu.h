@@ -52,6 +52,7 @@ struct vcpu {
 	volatile u32 state;		/* enum vcpu_state */
 	volatile bool stop_req;
 	bool launched;
+	u64 ept_generation;		/* of the VM's map, last invalidated for */
 	u64 vmcs_pa;
 	u64 vmxon_pa;
 	struct guest_regs regs;

@@ -3,9 +3,10 @@
 """Build a gzip'ed newc initramfs: busybox-static, a /dev/console node, and
 an /init that reports a marker with the CPU count through /dev/kmsg, then
 runs busybox shells on the console (ttyS0, interrupt-driven through tern's
-I/O APIC) with job control, one after another.
+I/O APIC) with job control, one after another. Kernel modules given
+after OUT.gz are loaded by /init in that order (from /lib/modules).
 
-    mkinitrd.py BUSYBOX OUT.gz
+    mkinitrd.py BUSYBOX OUT.gz [MODULE.ko ...]
 """
 import gzip
 import os
@@ -15,6 +16,10 @@ INIT = r"""#!/bin/busybox sh
 /bin/busybox mkdir -p /proc /dev /sys
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs dev /dev
+/bin/busybox mount -t sysfs sys /sys
+for m in $(/bin/busybox cat /lib/modules/order 2>/dev/null); do
+	/bin/busybox insmod /lib/modules/$m || echo "TERN-LINUX-INIT: insmod $m failed" > /dev/kmsg
+done
 n=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
 echo "TERN-LINUX-INIT: /init running, $n CPU(s) in /proc/cpuinfo" > /dev/kmsg
 /bin/busybox --install -s /bin
@@ -39,10 +44,14 @@ def entry(name, mode, data=b"", rdev=(0, 0), ino=[1]):
 
 
 def main():
-    busybox, out = sys.argv[1], sys.argv[2]
+    busybox, out, modules = sys.argv[1], sys.argv[2], sys.argv[3:]
     cpio = b""
-    for d in ("bin", "dev", "proc", "sys"):
+    for d in ("bin", "dev", "proc", "sys", "lib", "lib/modules"):
         cpio += entry(d, 0o040755)
+    names = [os.path.basename(m) for m in modules]
+    for m, name in zip(modules, names):
+        cpio += entry("lib/modules/" + name, 0o100644, open(m, "rb").read())
+    cpio += entry("lib/modules/order", 0o100644, "".join(n + "\n" for n in names).encode())
     cpio += entry("dev/console", 0o020600, rdev=(5, 1))
     cpio += entry("bin/busybox", 0o100755, open(busybox, "rb").read())
     cpio += entry("init", 0o100755, INIT.encode())

@@ -94,6 +94,11 @@ class Machine:
                 "-serial", "tcp:127.0.0.1:%d,server=on,wait=on" % self.port]
         self._spawn(argv + list(extra))
 
+    # A PCI device for tern to assign: Bochs's e1000 on i440fx slot 1
+    # (00:02.0; BAR0 memory, BAR1 I/O, INTA on the ISA IRQ the BIOS picks).
+    BOCHS_E1000 = ("pci: enabled=1, chipset=i440fx, slot1=e1000\n"
+                   "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null")
+
     def bochs(self, iso, cpus=2, megs=256, model="corei7_icelake_u",
               ips=10000000, extra=""):
         rc = os.path.join(self.tmp, "bochsrc")

@@ -28,7 +28,8 @@ def main():
     if kind == "bochs":
         m.bochs(os.path.join(build, "tern.iso"), cpus=4)
     elif kind == "bochs-linux":
-        m.bochs(os.path.join(build, "tern-linux.iso"), cpus=3, megs=512)
+        m.bochs(os.path.join(build, "tern-linux.iso"), cpus=3, megs=512,
+                extra=Machine.BOCHS_E1000)
     elif kind == "qemu-uefi":
         m.qemu_uefi(os.path.join(build, "esp"), smp=4, mem=512, extra=["-nic", "none"])
     else:

@@ -305,6 +305,27 @@ START_TEST(madt_duplicate_cpu)
 }
 END_TEST
 
+/* Where a PCI device's interrupt line (an ISA IRQ) enters the I/O APIC. */
+START_TEST(irq_to_gsi)
+{
+	struct acpi_info a = { 0 };
+	bool level, low;
+
+	a.nisos = 2;
+	a.isos[0] = (struct acpi_iso){ 0, 0, 2, 0 };		/* IRQ 0 -> GSI 2, conforms */
+	a.isos[1] = (struct acpi_iso){ 0, 9, 9, 0xd };		/* SCI: level, high */
+	ck_assert_uint_eq(acpi_irq_to_gsi(&a, 0, false, &level, &low), 2);
+	ck_assert(!level && !low);				/* ISA's default */
+	ck_assert_uint_eq(acpi_irq_to_gsi(&a, 11, true, &level, &low), 11);
+	ck_assert(level && low);				/* PCI's default */
+	ck_assert_uint_eq(acpi_irq_to_gsi(&a, 9, true, &level, &low), 9);
+	ck_assert(level && !low);				/* the MADT's word */
+	a.isos[1].flags = 0xf;
+	acpi_irq_to_gsi(&a, 9, false, &level, &low);
+	ck_assert(level && low);
+}
+END_TEST
+
 START_TEST(dmar_broken_structures)
 {
 	/* DRHD length reaching past the table end. */
@@ -368,6 +389,7 @@ Suite *acpi_suite(void)
 	tcase_add_test(tc, table_pointer_to_nowhere);
 	tcase_add_test(tc, madt_entry_bad_length);
 	tcase_add_test(tc, madt_duplicate_cpu);
+	tcase_add_test(tc, irq_to_gsi);
 	tcase_add_test(tc, dmar_broken_structures);
 	tcase_add_test(tc, dmar_bad_scope_and_register_base);
 	tcase_add_test(tc, s5_variants);

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdlib.h>
 #include "core/vpci.h"
 #include "suites.h"
 
@@ -67,6 +68,49 @@ START_TEST(write_masks)
 }
 END_TEST
 
+/* An assigned function: its config space is someone else's to answer. */
+static u32 seen_reg, seen_size, seen_val;
+
+static u32 fake_read(void *ctx, u32 reg, u32 size)
+{
+	seen_reg = reg;
+	seen_size = size;
+	return *(u32 *)ctx;
+}
+
+static void fake_write(void *ctx, u32 reg, u32 size, u32 val)
+{
+	seen_reg = reg;
+	seen_size = size;
+	seen_val = val;
+	*(u32 *)ctx = val;
+}
+
+START_TEST(emulated_function)
+{
+	static const struct vpci_func_ops ops = { fake_read, fake_write };
+	struct vpci *b = malloc(sizeof(*b));
+	u32 word = 0x100e8086;
+
+	vpci_reset(b);
+	ck_assert_ptr_nonnull(vpci_add_emulated(b, 2 << 3, &ops, &word));
+	ck_assert_ptr_null(vpci_add_emulated(b, 2 << 3, &ops, &word));	/* taken */
+	/* Through 0xcf8/0xcfc: bus 0, device 2, register 0x3c, byte 1. */
+	vpci_io_write(b, VPCI_PORT_ADDR, 4, CF8_ENABLE | (2 << 11) | 0x3c);
+	vpci_io_write(b, VPCI_PORT_DATA + 1, 1, 0x5a);
+	ck_assert_uint_eq(seen_reg, 0x3d);
+	ck_assert_uint_eq(seen_size, 1);
+	ck_assert_uint_eq(seen_val, 0x5a);
+	/* Through ECAM. */
+	word = 0x100e8086;
+	ck_assert_uint_eq(vpci_ecam_read(b, (2 << 15) | 0, 4), 0x100e8086);
+	ck_assert_uint_eq(seen_reg, 0);
+	/* Device 3 is nobody. */
+	ck_assert_uint_eq(vpci_ecam_read(b, 3 << 15, 4), 0xffffffff);
+	free(b);
+}
+END_TEST
+
 Suite *vpci_suite(void)
 {
 	Suite *s = suite_create("vpci");
@@ -74,6 +118,7 @@ Suite *vpci_suite(void)
 
 	tcase_add_test(tc, host_bridge);
 	tcase_add_test(tc, write_masks);
+	tcase_add_test(tc, emulated_function);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,551 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/acpi.h"
+#include "core/cpu.h"
+#include "core/guest_acpi.h"
+#include "core/le.h"
+#include "core/log.h"
+#include "core/passthru.h"
+#include "core/percpu.h"
+#include "core/vm.h"
+#include "drivers/pci.h"
+#include "iommu/vtd.h"
+#include "irq/ioapic.h"
+#include "irq/irq.h"
+
+
+/* MSI capability registers (PCI 3.0 6.8.1) */
+#define MSI_CTRL		2
+#define MSI_CTRL_ENABLE		BIT(0)
+#define MSI_CTRL_64		BIT(7)
+#define MSI_ADDR_LO		4
+#define MSI_DATA_32		8
+#define MSI_DATA_64		12
+/* MSI address and data (SDM 3A 11.11.1, 11.11.2) */
+#define MSI_ADDR_BASE		0xfee00000U
+#define MSI_ADDR_DEST(a)	(((a) >> 12) & 0xff)
+#define MSI_ADDR_LOGICAL	BIT(2)
+#define MSI_DATA_VECTOR(d)	((d) & 0xff)
+#define MSI_DATA_MODE(d)	(((d) >> 8) & 7)
+#define MSI_DATA_LEVEL		BIT(15)
+
+#define CMD_PASSED		0x0547	/* what the guest's command may set */
+
+static void cfg_host_w16(struct passthru *p, u32 reg, u16 v)
+{
+	struct pci_dev *d = p->pdev;
+
+	pci_write16(d->seg, d->bus, d->dev, d->fn, (u16)reg, v);
+}
+
+static void cfg_host_w32(struct passthru *p, u32 reg, u32 v)
+{
+	struct pci_dev *d = p->pdev;
+
+	pci_write32(d->seg, d->bus, d->dev, d->fn, (u16)reg, v);
+}
+
+static u8 devfn_of(const struct pci_dev *d)
+{
+	return (u8)(d->dev << 3 | d->fn);
+}
+
+static void refuse(struct passthru *p, const char *why)
+{
+	p->refused++;
+	snprintf(p->last_refusal, sizeof(p->last_refusal), "%s", why);
+	pr_warn("vm %s: %02x:%02x.%u: %s", p->vm->name, p->pdev->bus, p->pdev->dev,
+		p->pdev->fn, why);
+}
+
+/* --- BARs --- */
+
+/* Overlaps the guest's RAM: a BAR there would hide RAM from the guest. */
+static bool over_ram(u64 gpa, u64 len, void *ctx)
+{
+	const struct gpa_map *g = ctx;
+	u64 end = gpa + len;
+
+	return gpa < g->low_size ||
+	       (g->high_size && end > g->high_base && gpa < g->high_base + g->high_size);
+}
+
+/* Bring the guest-physical map (memory BARs) and the port forwarding
+ * (I/O BARs) in line with what the guest programmed. */
+static void sync_bars(struct passthru *p)
+{
+	struct gpa_map *g = &p->vm->mem;
+	bool changed = false;
+
+	for (int i = 0; i < VPA_BARS; i++) {
+		const struct vpa_bar *b = &p->cfg.bars[i];
+		bool io = b->type == VPA_BAR_IO;
+		bool want = b->type != VPA_BAR_NONE && b->guest &&
+			    (p->cfg.command & (io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY));
+		u64 host = p->pdev->bars[i].base;
+
+		if (p->bar_live[i] && (!want || p->bar_gpa[i] != b->guest)) {
+			if (!io)
+				gpa_unmap_mmio(g, p->bar_gpa[i], ALIGN_UP(b->size, PAGE_SIZE));
+			p->bar_live[i] = false;
+			changed = true;
+		}
+		if (!want || p->bar_live[i])
+			continue;
+		if (!io && ((host | b->guest) & (PAGE_SIZE - 1) || b->size < PAGE_SIZE)) {
+			/* A BAR under a page would share the page with
+			 * whatever follows it on the host. */
+			refuse(p, "memory BAR smaller than a page is not mapped");
+			continue;
+		}
+		if (!io && gpa_map_mmio(g, b->guest, host, b->size, true)) {
+			refuse(p, "BAR cannot be mapped at the address the guest chose");
+			continue;
+		}
+		p->bar_live[i] = true;
+		p->bar_gpa[i] = b->guest;
+		p->bar_maps++;
+	}
+	if (changed)
+		vm_ept_changed(p->vm);
+}
+
+bool passthru_io(struct vm *vm, u16 port, bool write, u32 size, u32 *val)
+{
+	for (u32 k = 0; k < vm->npt; k++) {
+		struct passthru *p = vm->pt[k];
+
+		for (int i = 0; i < VPA_BARS; i++) {
+			const struct vpa_bar *b = &p->cfg.bars[i];
+			u16 hport;
+
+			if (!p->bar_live[i] || b->type != VPA_BAR_IO || port < p->bar_gpa[i] ||
+			    port + size > p->bar_gpa[i] + b->size)
+				continue;
+			hport = (u16)(p->pdev->bars[i].base + (port - p->bar_gpa[i]));
+			p->io_forwarded++;
+			if (write) {
+				if (size == 1)
+					outb(hport, (u8)*val);
+				else if (size == 2)
+					outw(hport, (u16)*val);
+				else
+					outl(hport, *val);
+			} else {
+				*val = size == 1 ? inb(hport) : size == 2 ? inw(hport) : inl(hport);
+			}
+			return true;
+		}
+	}
+	return false;
+}
+
+/* --- INTx --- */
+
+/*
+ * INTx as the guest sees it. tern, not the device, decides what reaches
+ * the guest, so the function's INTx Disable (command bit 10) and Interrupt
+ * Status (status bit 3) are tern's: with INTx disabled the host pin stays
+ * masked and the guest's line low, and the status shows an interrupt the
+ * device raised and nobody has serviced. A device that ignores its own
+ * INTx Disable (Bochs's e1000 does) thus still obeys the guest, and a
+ * guest driver that masks by INTx Disable (uio_pci_generic, vfio) sees it
+ * work. The pin is level-triggered: masked from its interrupt until the
+ * guest is done with it.
+ */
+static bool intx_guest_disabled(const struct passthru *p)
+{
+	return p->cfg.command & BIT(10);
+}
+
+/* On the first vCPU's core: the device raised its line. */
+static void intx_irq(struct regs *r, void *arg)
+{
+	struct passthru *p = arg;
+	u64 f;
+
+	(void)r;
+	ioapic_mask(p->host_gsi, true);
+	f = vplat_lock(p->vm);
+	p->intx_host++;
+	p->intx_pending = true;
+	if (!intx_guest_disabled(p))
+		vplat_set_irq_locked(p->vm, p->guest_irq, true);
+	vplat_unlock(p->vm, f);
+}
+
+/* The guest EOI'd the line's vector (the platform dropped the line): the
+ * device gets its pin back and raises it again if it still wants to;
+ * unless the guest disabled INTx meanwhile, which keeps it pending. */
+static void intx_eoi(void *arg)
+{
+	struct passthru *p = arg;
+	u64 f = vplat_lock(p->vm);
+
+	p->intx_eois++;
+	if (!intx_guest_disabled(p)) {
+		p->intx_pending = false;
+		ioapic_mask(p->host_gsi, false);
+	}
+	vplat_unlock(p->vm, f);
+}
+
+/* The guest flipped INTx Disable (a config write: platform lock held). */
+static void intx_command(struct passthru *p)
+{
+	if (p->host_vector < 0)
+		return;
+	if (intx_guest_disabled(p)) {
+		vplat_set_irq_locked(p->vm, p->guest_irq, false);
+	} else if (p->intx_pending) {
+		/* Enabled again: the pin decides afresh. */
+		p->intx_pending = false;
+		ioapic_mask(p->host_gsi, false);
+	}
+}
+
+static int intx_route(struct passthru *p, char *err, size_t n)
+{
+	struct pci_dev *d = p->pdev;
+	struct host_ioapic *io;
+	bool level, low;
+	u32 pin;
+
+	p->host_vector = -1;
+	p->host_irte = -1;
+	if (!d->irq_pin)
+		return 0;			/* no INTx */
+	if (!d->irq_line || d->irq_line >= 16 || d->irq_line == 2) {
+		/* No _PRT interpreter yet: the line firmware wrote is all
+		 * tern knows of the function's INTx routing. */
+		pr_warn("vm %s: %02x:%02x.%u has no interrupt line from firmware (%u): INTx not routed",
+			p->vm->name, d->bus, d->dev, d->fn, d->irq_line);
+		return 0;
+	}
+	p->host_gsi = acpi_irq_to_gsi(&acpi, d->irq_line, true, &level, &low);
+	io = ioapic_for_gsi(p->host_gsi, &pin);
+	if (!io) {
+		snprintf(err, n, "%02x:%02x.%u: no I/O APIC has GSI %u", d->bus, d->dev, d->fn,
+			 p->host_gsi);
+		return -1;
+	}
+	for (u32 k = 0; k < p->vm->npt; k++) {
+		if (p->vm->pt[k] != p && p->vm->pt[k]->host_vector >= 0 &&
+		    p->vm->pt[k]->host_gsi == p->host_gsi) {
+			snprintf(err, n, "%02x:%02x.%u shares GSI %u with another assigned function (not supported)",
+				 d->bus, d->dev, d->fn, p->host_gsi);
+			return -1;
+		}
+	}
+	p->host_cpu = p->vm->vcpus[0].cpu;
+	p->host_vector = irq_alloc_vector(p->host_cpu, intx_irq, p, p->vm->name);
+	if (p->host_vector < 0) {
+		snprintf(err, n, "no free vector on core %u", p->host_cpu);
+		return -1;
+	}
+	/* Where the guest's _PRT says the slot's pin goes. */
+	p->guest_irq = (u8)GUEST_PCI_GSI(p->guest_devfn >> 3, d->irq_pin - 1);
+	p->cfg.intr_line = p->guest_irq;
+	p->host_ioapic_id = io->id;
+	vplat_set_eoi_notify(p->vm, p->guest_irq, intx_eoi, p);
+	ioapic_write_rte(p->host_gsi, vtd_ioapic_rte(io->id, cpus[p->host_cpu]->apic_id,
+						     (u8)p->host_vector, level, low,
+						     &p->host_irte));
+	pr_info("vm %s: %02x:%02x.%u INTx: host GSI %u (%s, %s%s) -> guest IRQ %u", p->vm->name,
+		d->bus, d->dev, d->fn, p->host_gsi, level ? "level" : "edge",
+		low ? "active low" : "active high", p->host_irte >= 0 ? ", remapped" : "",
+		p->guest_irq);
+	return 0;
+}
+
+static void intx_unroute(struct passthru *p)
+{
+	if (p->host_vector < 0)
+		return;
+	ioapic_write_rte(p->host_gsi, RTE_MASKED);
+	if (p->host_irte >= 0)
+		vtd_ioapic_unmap(p->host_ioapic_id, p->host_irte);
+	irq_free_vector(p->host_cpu, (u32)p->host_vector);
+	vplat_set_eoi_notify(p->vm, p->guest_irq, NULL, NULL);
+	p->host_vector = -1;
+}
+
+/* --- MSI --- */
+
+/* The guest's message, as an APIC message to its vCPUs. */
+static bool guest_msi(const struct vpa_msi *m, struct vlapic_ipi *msg)
+{
+	if ((m->addr_lo & 0xfff00000) != MSI_ADDR_BASE || m->addr_hi)
+		return false;
+	memset(msg, 0, sizeof(*msg));
+	msg->valid = true;
+	msg->mode = (u8)MSI_DATA_MODE(m->data);
+	msg->vector = (u8)MSI_DATA_VECTOR(m->data);
+	msg->logical = m->addr_lo & MSI_ADDR_LOGICAL;
+	msg->dest = MSI_ADDR_DEST(m->addr_lo);
+	msg->assert = true;
+	return msg->mode == ICR_MODE_FIXED || msg->mode == ICR_MODE_LOWEST ||
+	       msg->mode == ICR_MODE_NMI;
+}
+
+static void msi_irq(struct regs *r, void *arg)
+{
+	struct passthru *p = arg;
+	struct vlapic_ipi msg;
+
+	(void)r;
+	p->msi_host++;
+	if (guest_msi(&p->cfg.msi, &msg))
+		vplat_deliver(p->vm, NULL, &msg, false);
+}
+
+static void msi_off(struct passthru *p)
+{
+	u8 cap = p->cfg.msi.cap;
+	struct pci_dev *d = p->pdev;
+
+	if (p->msi_vector < 0)
+		return;
+	cfg_host_w16(p, cap + MSI_CTRL,
+		     pci_read16(d->seg, d->bus, d->dev, d->fn, cap + MSI_CTRL) & ~MSI_CTRL_ENABLE);
+	if (p->msi_irte >= 0)
+		vtd_msi_unmap(d->bus, devfn_of(d), p->msi_irte);
+	irq_free_vector(p->msi_cpu, (u32)p->msi_vector);
+	p->msi_vector = -1;
+	p->msi_irte = -1;
+}
+
+/* The core of the vCPU a physical-mode message names; else the first's
+ * (the handler delivers to whoever accepts, and kicks them). */
+static u32 msi_target_core(struct passthru *p, const struct vlapic_ipi *msg)
+{
+	struct vm *vm = p->vm;
+
+	if (!msg->logical)
+		for (u32 i = 0; i < vm->nvcpus; i++)
+			if (vm->vcpus[i].lapic.id == msg->dest)
+				return vm->vcpus[i].cpu;
+	return vm->vcpus[0].cpu;
+}
+
+/* The guest changed its MSI registers: follow it on the device. */
+static void msi_sync(struct passthru *p)
+{
+	const struct vpa_msi *m = &p->cfg.msi;
+	struct pci_dev *d = p->pdev;
+	struct vlapic_ipi msg;
+	u32 addr, data, apic;
+
+	msi_off(p);
+	if (!(m->ctrl & MSI_CTRL_ENABLE))
+		return;
+	if (!guest_msi(m, &msg)) {
+		refuse(p, "MSI with an address or delivery mode tern does not deliver; left off");
+		return;
+	}
+	p->msi_cpu = msi_target_core(p, &msg);
+	p->msi_vector = irq_alloc_vector(p->msi_cpu, msi_irq, p, p->vm->name);
+	if (p->msi_vector < 0) {
+		refuse(p, "no free host vector for the MSI");
+		return;
+	}
+	apic = cpus[p->msi_cpu]->apic_id;
+	p->msi_irte = p->confined ? vtd_msi_remap(d->bus, devfn_of(d), apic, (u8)p->msi_vector,
+						  &addr, &data) : -1;
+	if (p->confined && p->msi_irte < 0) {
+		refuse(p, "no interrupt-remapping entry for the MSI");
+		irq_free_vector(p->msi_cpu, (u32)p->msi_vector);
+		p->msi_vector = -1;
+		return;
+	}
+	if (p->msi_irte < 0) {			/* iommu = off-unsafe */
+		addr = MSI_ADDR_BASE | apic << 12;
+		data = (u32)p->msi_vector;	/* fixed, edge */
+	}
+	cfg_host_w32(p, m->cap + MSI_ADDR_LO, addr);
+	if (m->is64) {
+		cfg_host_w32(p, m->cap + MSI_ADDR_LO + 4, 0);
+		cfg_host_w16(p, m->cap + MSI_DATA_64, (u16)data);
+	} else {
+		cfg_host_w16(p, m->cap + MSI_DATA_32, (u16)data);
+	}
+	/* One message: multiple-message enable stays 0 on the device. */
+	cfg_host_w16(p, m->cap + MSI_CTRL,
+		     (pci_read16(d->seg, d->bus, d->dev, d->fn, m->cap + MSI_CTRL) & ~0x70) |
+		     MSI_CTRL_ENABLE);
+}
+
+/* --- config space --- */
+
+static u32 cfg_read(void *ctx, u32 reg, u32 size)
+{
+	struct passthru *p = ctx;
+	struct pci_dev *d = p->pdev;
+
+	/* The status register is the device's, live (interrupt status,
+	 * errors); the rest of the snapshot does not change. */
+	if ((reg & ~3U) == PCI_COMMAND)
+		put16(p->cfg.phys + PCI_STATUS,
+		      (pci_read16(d->seg, d->bus, d->dev, d->fn, PCI_STATUS) & ~BIT(3)) |
+		      (p->intx_pending ? BIT(3) : 0));
+	return vpa_read(&p->cfg, reg, size);
+}
+
+static void cfg_write(void *ctx, u32 reg, u32 size, u32 val)
+{
+	struct passthru *p = ctx;
+	const char *why;
+	u32 ch = vpa_write(&p->cfg, reg, size, val, over_ram, &p->vm->mem, &why);
+
+	if (ch & VPA_REFUSED) {
+		refuse(p, why);
+		return;
+	}
+	if (ch & VPA_CHANGED_COMMAND) {
+		u16 host = pci_read16(p->pdev->seg, p->pdev->bus, p->pdev->dev, p->pdev->fn,
+				      PCI_COMMAND);
+
+		cfg_host_w16(p, PCI_COMMAND, (u16)((host & ~CMD_PASSED) |
+						   (p->cfg.command & CMD_PASSED)));
+		intx_command(p);
+	}
+	if (ch & (VPA_CHANGED_COMMAND | VPA_CHANGED_BAR))
+		sync_bars(p);
+	if (ch & VPA_CHANGED_MSI)
+		msi_sync(p);
+	if ((ch & VPA_CHANGED_MSIX) && (p->cfg.msix_ctrl & BIT(15)))
+		refuse(p, "MSI-X is not emulated yet; the function stays on INTx or MSI");
+}
+
+static const struct vpci_func_ops cfg_ops = { cfg_read, cfg_write };
+
+/* --- taking and giving back --- */
+
+static void reset_function(struct passthru *p, const char *when)
+{
+	const char *why;
+	u16 cmd;
+
+	if (!p->pdev->flr)
+		return;
+	if (pci_flr(p->pdev, &cmd, &why))
+		pr_warn("vm %s: %02x:%02x.%u: function-level reset %s failed: %s", p->vm->name,
+			p->pdev->bus, p->pdev->dev, p->pdev->fn, when, why);
+}
+
+/* Decoding, bus mastering and interrupts off: the state a function is in
+ * between owners. */
+static void quiesce(struct passthru *p)
+{
+	struct pci_dev *d = p->pdev;
+	u16 cmd = pci_read16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND);
+
+	cfg_host_w16(p, PCI_COMMAND, (cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY |
+					     PCI_COMMAND_MASTER)) | BIT(10));
+}
+
+static void give_back(struct passthru *p)
+{
+	msi_off(p);
+	intx_unroute(p);
+	quiesce(p);
+	if (p->confined)
+		vtd_detach(p->pdev->bus, devfn_of(p->pdev));
+	reset_function(p, "on the way out");
+	p->pdev->owner = NULL;
+}
+
+static int take(struct vm *vm, struct pci_dev *d, u32 index, char *err, size_t n)
+{
+	struct passthru *p = calloc(1, sizeof(*p));
+	u8 phys[256];
+	u64 sizes[VPA_BARS];
+
+	if (!p) {
+		snprintf(err, n, "out of memory");
+		return -1;
+	}
+	p->vm = vm;
+	p->pdev = d;
+	p->msi_vector = p->msi_irte = p->host_vector = p->host_irte = -1;
+	p->guest_devfn = (u8)((PASSTHRU_FIRST_SLOT + index) << 3);
+	d->owner = vm->name;
+	vm->pt[vm->npt++] = p;
+	quiesce(p);
+	reset_function(p, "on the way in");
+	quiesce(p);			/* the reset restored the old command */
+	for (u32 off = 0; off < sizeof(phys); off += 4)
+		put32(phys + off, pci_read32(d->seg, d->bus, d->dev, d->fn, (u16)off));
+	for (int i = 0; i < VPA_BARS; i++)
+		sizes[i] = d->bars[i].type == PCI_BAR_NONE ? 0 : d->bars[i].size;
+	vpa_init(&p->cfg, phys, sizes);
+	if (vm->domain_live) {
+		if (vtd_attach(&vm->domain, d->bus, devfn_of(d))) {
+			snprintf(err, n, "%02x:%02x.%u: VT-d would not take the device", d->bus,
+				 d->dev, d->fn);
+			return -1;
+		}
+		p->confined = true;
+	}
+	if (intx_route(p, err, n))
+		return -1;
+	if (!vpci_add_emulated(&vm->plat.pci, p->guest_devfn, &cfg_ops, p)) {
+		snprintf(err, n, "no room on the guest's PCI bus");
+		return -1;
+	}
+	pr_info("vm %s: %02x:%02x.%u (%04x:%04x) assigned as guest 00:%02x.0, DMA %s", vm->name,
+		d->bus, d->dev, d->fn, d->vendor, d->device, p->guest_devfn >> 3,
+		p->confined ? "confined by VT-d" : "UNCONFINED (iommu = off-unsafe, RAM identity-mapped)");
+	return 0;
+}
+
+int passthru_attach(struct vm *vm, char *err, size_t n)
+{
+	bool need_domain = false;
+
+	vm->npt = 0;
+	vm->domain_live = false;
+	for (u32 i = 0; i < vm->cfg.ndevices; i++) {
+		u16 bdf = vm->cfg.devices[i];
+
+		need_domain |= vtd_covers((u8)(bdf >> 8), (u8)bdf);
+	}
+	if (need_domain) {
+		if (vtd_domain_init(&vm->domain, (u16)(16 + vm->index)) ||
+		    vtd_domain_mirror(&vm->domain, &vm->mem)) {
+			snprintf(err, n, "cannot build the VM's VT-d domain");
+			vtd_domain_free(&vm->domain);
+			return -1;
+		}
+		vm->domain_live = true;
+	}
+	for (u32 i = 0; i < vm->cfg.ndevices; i++) {
+		u16 bdf = vm->cfg.devices[i];
+		struct pci_dev *d = pci_find((u8)(bdf >> 8), (bdf >> 3) & 0x1f, bdf & 7);
+
+		if (!d || take(vm, d, i, err, n)) {
+			if (!d)
+				snprintf(err, n, "device vanished");
+			passthru_detach(vm);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void passthru_detach(struct vm *vm)
+{
+	for (u32 k = 0; k < vm->npt; k++) {
+		give_back(vm->pt[k]);
+		free(vm->pt[k]);
+		vm->pt[k] = NULL;
+	}
+	vm->npt = 0;
+	if (vm->domain_live) {
+		vtd_domain_free(&vm->domain);
+		vm->domain_live = false;
+	}
+}
