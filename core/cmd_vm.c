@@ -54,6 +54,7 @@ static void list(void)
 				       vm->cfg.devices[d] & 7, d + 1 == vm->cfg.ndevices ? "\n" : "");
 		if (vm->cfg.iommu_off_unsafe)
 			console_printf("    iommu = off-unsafe: DMA NOT CONFINED (devices reach all memory)\n");
+		passthru_show(vm, false);
 		if (vm->state == VM_STOPPED)
 			console_printf("    stopped: %s\n", vm->stop_reason);
 		if (vm->has_exit_status)
@@ -132,6 +133,10 @@ static void stats(struct vm *vm)
 			       (unsigned long long)p->pit_irqs,
 			       (unsigned long long)p->pic.undelivered,
 			       (unsigned long long)p->uart.rx_dropped);
+	}
+	if (vm->npt) {
+		console_printf("assigned PCI functions:\n");
+		passthru_show(vm, true);
 	}
 	console_printf("unclaimed port I/O: %llu; unbacked memory: %llu reads, %llu writes; console bytes: %llu\n",
 		       (unsigned long long)vm->io_unclaimed,

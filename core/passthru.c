@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/acpi.h"
+#include "core/console.h"
 #include "core/cpu.h"
 #include "core/guest_acpi.h"
 #include "core/le.h"
@@ -547,5 +548,43 @@ void passthru_detach(struct vm *vm)
 	if (vm->domain_live) {
 		vtd_domain_free(&vm->domain);
 		vm->domain_live = false;
+	}
+}
+
+void passthru_show(struct vm *vm, bool detail)
+{
+	for (u32 k = 0; k < vm->npt; k++) {
+		const struct passthru *p = vm->pt[k];
+		const struct pci_dev *d = p->pdev;
+
+		console_printf("    %02x:%02x.%u (%04x:%04x) is guest 00:%02x.0: DMA %s", d->bus, d->dev,
+			       d->fn, d->vendor, d->device, p->guest_devfn >> 3,
+			       p->confined ? "confined (VT-d domain)" : "UNCONFINED (identity-mapped RAM)");
+		if (p->host_vector >= 0)
+			console_printf(", INTx host GSI %u -> guest GSI %u", p->host_gsi, p->guest_irq);
+		console_printf("\n");
+		if (!detail)
+			continue;
+		for (int i = 0; i < VPA_BARS; i++) {
+			const struct vpa_bar *b = &p->cfg.bars[i];
+
+			if (b->type == VPA_BAR_NONE)
+				continue;
+			console_printf("      BAR%d %s %#llx+%#llx: guest %#llx%s\n", i,
+				       b->type == VPA_BAR_IO ? "I/O" : "memory",
+				       (unsigned long long)d->bars[i].base,
+				       (unsigned long long)b->size, (unsigned long long)b->guest,
+				       !p->bar_live[i] ? " (off)" :
+				       b->type == VPA_BAR_IO ? " (ports forwarded)" : " (mapped)");
+		}
+		console_printf("      INTx: %llu interrupts, %llu guest EOIs%s%s; MSI: %llu interrupts%s\n",
+			       (unsigned long long)p->intx_host, (unsigned long long)p->intx_eois,
+			       p->intx_pending ? ", one pending" : "",
+			       p->cfg.command & BIT(10) ? ", disabled by the guest" : "",
+			       (unsigned long long)p->msi_host, p->msi_vector >= 0 ? " (on)" : "");
+		console_printf("      BAR mappings %llu, ports forwarded %llu, refused %llu%s%s\n",
+			       (unsigned long long)p->bar_maps, (unsigned long long)p->io_forwarded,
+			       (unsigned long long)p->refused, p->refused ? ": last " : "",
+			       p->refused ? p->last_refusal : "");
 	}
 }

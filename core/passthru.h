@@ -74,6 +74,8 @@ struct passthru {
 int passthru_attach(struct vm *vm, char *err, size_t n);
 /* Give them back (reset, blocked, routes torn down); VM not running. */
 void passthru_detach(struct vm *vm);
+/* `vm list` (one line a function) and `vm stats` (routes and counters). */
+void passthru_show(struct vm *vm, bool detail);
 /* Guest port I/O and MMIO that may be an assigned function's (false: not). */
 bool passthru_io(struct vm *vm, u16 port, bool write, u32 size, u32 *val);
 

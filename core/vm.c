@@ -621,9 +621,11 @@ static int check_devices(struct vm *vm, bool *unconfined, char *err, size_t n)
 			return -1;
 		}
 		*unconfined |= !vtd_covers(bus, (u8)(dev << 3 | fn));
-		if (d->header_type & 0x7f) {
-			snprintf(err, n, "device %02x:%02x.%u is a bridge; only endpoint functions can be assigned",
-				 bus, dev, fn);
+		/* Host, ISA and PCI bridges route the machine's own buses
+		 * and interrupts: never a guest's. */
+		if (d->class == 0x06 || (d->header_type & 0x7f)) {
+			snprintf(err, n, "device %02x:%02x.%u is a bridge (class %02x.%02x); only endpoint functions can be assigned",
+				 bus, dev, fn, d->class, d->subclass);
 			return -1;
 		}
 	}

@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Bochs, 3 cores: Debian's stock kernel, unmodified, boots inside tern on
-two dedicated cores to its busybox /init, which reports the CPUs it sees."""
+two dedicated cores to its busybox /init, which reports the CPUs it sees;
+Bochs's e1000 is assigned to it (iommu = off-unsafe: RAM identity-mapped),
+and a guest driver takes the device and its interrupts."""
 import os
 import re
 import time
@@ -16,12 +18,78 @@ DISTRESS = (r"soft lockup|hard LOCKUP|rcu_\w+ (?:self-)?detected stalls?|"
             r"csd: CSD lock|NMI backtrace|WARNING: CPU: \d+ PID")
 
 
+# busybox devmem on the e1000's BAR0 (Intel 8254x SDM 13.4): STATUS,
+# interrupt cause read/set, mask set.
+E1000_STATUS, E1000_ICR, E1000_ICS, E1000_IMS = 0x8, 0xc0, 0xc8, 0xd0
+E1000_LSC = 0x4
+
+
+def guest(m, cmd, timeout=120):
+    m.send(cmd + "\r")
+    return m.expect(r"tern-guest# ", timeout, fail=DISTRESS)
+
+
+def assigned_device(m):
+    """The e1000 as the guest sees it: enumerated on its bus, BARs placed by
+    Linux and mapped by tern, taken by the kernel's uio_pci_generic (the
+    cloud kernel has no e1000 driver), its INTx delivered through the
+    guest's _PRT on GSI 18, masked by the driver through INTx Disable, and
+    delivered again once the guest serviced the device and unmasked it."""
+    def reg(off, val=None):
+        return "devmem $(printf 0x%%x $((b+%#x))) 32%s" % (off, "" if val is None else " %d" % val)
+
+    def count():
+        guest(m, "grep uio_pci_generic /proc/interrupts")
+        mk = re.findall(r"^\s*18:\s+(\d+)\s+(\d+)\s+IO-APIC\s+18-fasteoi\s+uio_pci_generic",
+                        m.transcript[-600:], re.M)
+        check(mk, "no uio_pci_generic on GSI 18 (level):\n" + m.transcript[-1500:])
+        return int(mk[-1][0]) + int(mk[-1][1])
+
+    check(re.search(r"pci 0000:00:02\.0: \[8086:100e\] type 00 class 0x020000", m.transcript),
+          "the guest did not find the e1000:\n" + m.transcript[-3000:])
+    check(re.search(r"pci 0000:00:02\.0: BAR 0 \[mem 0xc0000000-0xc001ffff\]: assigned",
+                    m.transcript), "Linux did not place BAR0:\n" + m.transcript[-3000:])
+    guest(m, "echo 8086 100e > /sys/bus/pci/drivers/uio_pci_generic/new_id; ls /sys/class/uio")
+    check(re.search(r"uio_pci_generic 0000:00:02\.0: enabling device \(0000 -> 0003\)",
+                    m.transcript), "uio_pci_generic did not take the e1000:\n" + m.transcript[-2000:])
+    check(count() == 0, "interrupts before the device raised any")
+    guest(m, "b=$(head -1 /sys/bus/pci/devices/0000:00:02.0/resource | cut -d' ' -f1); " +
+          reg(E1000_STATUS))
+    # Link up, full duplex: the device's own register through tern's EPT.
+    check(re.search(r"\n0x8008078[0-9A-F]\r?\n", m.transcript[-300:], re.I),
+          "e1000 STATUS through BAR0:\n" + m.transcript[-600:])
+    guest(m, "%s; %s; sleep 1" % (reg(E1000_IMS, E1000_LSC), reg(E1000_ICS, E1000_LSC)))
+    check(count() == 1, "the link-status interrupt did not arrive once:\n" + m.transcript[-1500:])
+    # The driver disabled INTx, and the status shows it pending.
+    guest(m, "hexdump -C -s 4 -n 4 /sys/bus/pci/devices/0000:00:02.0/config")
+    check(re.search(r"00000004  0[37] 04 08 00", m.transcript[-400:]),
+          "INTx Disable and Interrupt Status not as the guest left them:\n" + m.transcript[-400:])
+    # Serviced (ICR read clears the cause) and unmasked: nothing more.
+    guest(m, "%s; printf '\\003\\000' | dd of=/sys/bus/pci/devices/0000:00:02.0/config "
+          "bs=1 seek=4 count=2 conv=notrunc 2>/dev/null; sleep 1" % reg(E1000_ICR))
+    check(count() == 1, "an interrupt after the device was serviced")
+    guest(m, "%s; sleep 1" % reg(E1000_ICS, E1000_LSC))
+    check(count() == 2, "the second interrupt did not arrive:\n" + m.transcript[-1500:])
+    # The I/O BAR (IOADDR at its start) through sysfs (an inl): forwarded.
+    guest(m, "dd if=/sys/bus/pci/devices/0000:00:02.0/resource1 bs=4 count=1 2>/dev/null | "
+          "hexdump -C")
+    check(re.search(r"00000000  [0-9a-f]{2} [0-9a-f]{2} [0-9a-f]{2} [0-9a-f]{2}", m.transcript[-300:]),
+          "no bytes from the I/O BAR:\n" + m.transcript[-300:])
+    print("  linux: e1000 assigned; uio_pci_generic took it; 2 link-status interrupts "
+          "through GSI 18, each masked and unmasked by the guest")
+
+
 def run(build):
     iso = os.path.join(os.path.abspath(build), "tern-linux.iso")
     m = Machine("bochs-linux", build)
     try:
-        m.bochs(iso, cpus=3, megs=512)
-        m.expect(r"vm linux: Linux boot protocol 2\.\d+, kernel at 0x1000000", 240)
+        m.bochs(iso, cpus=3, megs=512, extra=Machine.BOCHS_E1000)
+        m.expect(r"vm 'linux' has iommu = off-unsafe: its devices' DMA would reach all of memory",
+                 240)
+        # Identity-mapped RAM: the kernel goes into the range tern got.
+        m.expect(r"vm linux: Linux boot protocol 2\.\d+, kernel at (0x[0-9a-f]+)", 240)
+        m.expect(r"vm linux: 00:02\.0 INTx: host GSI (\d+) \(level, [^)]*\) -> guest IRQ 18", 60)
+        m.expect(r"vm linux: 00:02\.0 \(8086:100e\) assigned as guest 00:02\.0, DMA UNCONFINED", 60)
         m.boot_to_prompt(timeout=120)
         t0 = time.monotonic()
         m.send("vm console linux\r")
@@ -48,6 +116,7 @@ def run(build):
         for l in seen.splitlines():
             if "IO-APIC" in l and ("ttyS0" in l or "timer" in l):
                 print("    " + l.strip())
+        assigned_device(m)
         m.send("\x1d")
         m.expect(r"detached from vm linux", 60)
         check(cpus == 2, "the guest's /proc/cpuinfo lists %d CPUs, expected 2" % cpus)
@@ -74,8 +143,30 @@ def run(build):
         check(ipi and int(ipi.group(1)) >= 10 and ipi.group(3) == "0",
               "IPIs between the guest's vCPUs:\n" + st)
         print("  " + ipi.group(0))
+        check(re.search(r"00:02\.0 \(8086:100e\) is guest 00:02\.0: DMA UNCONFINED .*"
+                        r"INTx host GSI \d+ -> guest GSI 18\n.*BAR0 memory 0x[0-9a-f]+\+0x20000: "
+                        r"guest 0xc0000000 \(mapped\)\n.*BAR1 I/O 0x[0-9a-f]+\+0x40: guest 0x1000 "
+                        r"\(ports forwarded\)\n\s+INTx: 2 interrupts, 2 guest EOIs[^;\n]*; MSI: 0 "
+                        r"interrupts\n\s+BAR mappings 2, ports forwarded [1-9]\d*, refused 0", st),
+              "assigned e1000 in vm stats:\n" + st)
+        print("  " + "\n  ".join(l.strip() for l in st.splitlines()
+                                 if "00:02.0" in l or "BAR" in l or "INTx:" in l))
+        out = m.command("pci")
+        check(re.search(r"^0000:00:02\.0 8086:100e .* owner=linux$", out, re.M),
+              "pci does not show the e1000 as the VM's:\n" + out)
+        mem = m.command("vm mem linux")
+        check(re.search(r"and \[0x[0-9a-f]+, 0x[0-9a-f]+\) at the same host-physical addresses", mem),
+              "vm mem: no identity-mapped RAM:\n" + mem)
         out = m.command("vm stop linux")
         check("vm linux stopped" in out, "stop:\n" + out)
+        # Stopped: the device goes back (blocked for nobody's use).
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            out = m.command("pci")
+            if "owner=linux" not in out:
+                break
+            time.sleep(1)
+        check("owner=linux" not in out, "the e1000 stayed the stopped VM's:\n" + out)
     except TestFailure:
         log = os.path.join(m.logdir, m.name + ".serial")
         print("  (serial transcript: %s)" % log)

@@ -49,7 +49,8 @@ def exits(stats, kind):
 def run(build):
     m = Machine("bochs-vm", build)
     try:
-        m.bochs(os.path.join(os.path.abspath(build), "tern.iso"), cpus=4)
+        m.bochs(os.path.join(os.path.abspath(build), "tern.iso"), cpus=4,
+                extra=Machine.BOCHS_E1000)
         m.expect(r"tern.cfg:23: memory 'lots'", 240)
         m.expect(r"tern.cfg:21: vm 'broken' dropped", 30)
         m.expect(r"tern.cfg:26: vm 'nocore' cannot run: core 9 does not exist", 30)
@@ -185,15 +186,22 @@ def run(build):
                              "module basic.elf, %d bytes" % size, "upper memory 3072 KiB",
                              "memory map with 3 entries", "ACPI RSDP copy"))
 
-        # Device assignment: each obstacle named (Bochs has no VT-d), and
-        # off-unsafe warned about at boot and in `vm list`.
+        # Device assignment: each obstacle named (Bochs has no VT-d; a
+        # multiboot kernel cannot follow RAM moved to identity addresses),
+        # the device left free, and off-unsafe warned about at boot and in
+        # `vm list`.
         for vm, why in (("nodev", "device 00:09.0 does not exist on this machine"),
-                        ("noiommu", "device 00:01.0: no VT-d unit confines its DMA"),
-                        ("unsafe", "device assignment is not implemented yet")):
+                        ("noiommu", "device 00:02.0: no VT-d unit confines its DMA"),
+                        ("bridge", "device 00:01.0 is a bridge (class 06.01)"),
+                        ("unsafe", "kernel 'idle.elf': multiboot kernels load at fixed addresses")):
             out = m.command("vm start " + vm)
             check("vm start %s: %s" % (vm, why) in out, "vm start %s:\n%s" % (vm, out))
+        out = m.command("pci")
+        check(re.search(r"^0000:00:02\.0 8086:100e class 020000 [^\n]*$", out, re.M) and
+              "owner=" not in out,
+              "the e1000 is not free after the refusals:\n" + out)
         out = m.command("vm list")
-        check(re.search(r"^unsafe .*\n\s+devices: 00:01\.0\n\s+iommu = off-unsafe: DMA NOT CONFINED",
+        check(re.search(r"^unsafe .*\n\s+devices: 00:02\.0\n\s+iommu = off-unsafe: DMA NOT CONFINED",
                         out, re.M), "vm list, unsafe:\n" + out)
         check(re.search(r"vm 'unsafe' has iommu = off-unsafe: its devices' DMA would reach all of memory",
                         m.transcript), "no boot warning for off-unsafe")

@@ -26,7 +26,7 @@ def main():
     build = os.path.abspath(sys.argv[2] if len(sys.argv) > 2 else "build")
     m = Machine("run-" + kind, build)
     if kind == "bochs":
-        m.bochs(os.path.join(build, "tern.iso"), cpus=4)
+        m.bochs(os.path.join(build, "tern.iso"), cpus=4, extra=Machine.BOCHS_E1000)
     elif kind == "bochs-linux":
         m.bochs(os.path.join(build, "tern-linux.iso"), cpus=3, megs=512,
                 extra=Machine.BOCHS_E1000)
