@@ -31,6 +31,7 @@ Suite *xsave_suite(void);
 Suite *gpa_suite(void);
 Suite *vtd_suite(void);
 Suite *vpci_assign_suite(void);
+Suite *nvme_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
