@@ -153,7 +153,7 @@ UNIT_SRCS := core/report.c mm/memmap.c mm/pmm.c mm/paging.c core/acpi.c iommu/dm
 	vmx/controls.c vmx/exit_names.c core/config.c core/loader_multiboot.c \
 	vmx/insn.c vmx/guest_walk.c core/vlapic.c core/guest_acpi.c \
 	core/loader_linux.c vmx/msr_bitmap.c core/vrtc.c \
-	core/vioapic.c core/vuart.c core/vpit.c core/vpic.c core/vpci.c vmx/xsave.c mm/gpa.c iommu/vtd_hw.c core/vpci_assign.c drivers/nvme_cmd.c
+	core/vioapic.c core/vuart.c core/vpit.c core/vpic.c core/vpci.c vmx/xsave.c mm/gpa.c iommu/vtd_hw.c core/vpci_assign.c drivers/nvme_cmd.c core/vmsix.c
 UNIT_TESTS := $(wildcard tests/unit/test_*.c)
 UCFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-fsanitize=address,undefined -fno-sanitize-recover=all \

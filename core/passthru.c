@@ -12,6 +12,8 @@
 #include "core/passthru.h"
 #include "core/percpu.h"
 #include "core/vm.h"
+#include "core/vmsix.h"
+#include "mm/kmem.h"
 #include "drivers/pci.h"
 #include "iommu/vtd.h"
 #include "irq/ioapic.h"
@@ -74,6 +76,26 @@ static bool over_ram(u64 gpa, u64 len, void *ctx)
 	       (g->high_size && end > g->high_base && gpa < g->high_base + g->high_size);
 }
 
+/* A memory BAR into the guest-physical map, but for the pages of the
+ * MSI-X table: those trap (passthru_mmio). */
+static int map_bar(struct passthru *p, int i)
+{
+	struct gpa_map *g = &p->vm->mem;
+	const struct vpa_bar *b = &p->cfg.bars[i];
+	u64 host = p->pdev->bars[i].base, start = 0, end = 0;
+	int err = 0;
+
+	if (p->msix_vec && p->msix.table_bar == i)
+		vmsix_table_pages(&p->msix, &start, &end);
+	if (start == end)
+		return gpa_map_mmio(g, b->guest, host, b->size, true);
+	if (start)
+		err = gpa_map_mmio(g, b->guest, host, start, true);
+	if (!err && end < b->size)
+		err = gpa_map_mmio(g, b->guest + end, host + end, b->size - end, true);
+	return err;
+}
+
 /* Bring the guest-physical map (memory BARs) and the port forwarding
  * (I/O BARs) in line with what the guest programmed. */
 static void sync_bars(struct passthru *p)
@@ -102,7 +124,7 @@ static void sync_bars(struct passthru *p)
 			refuse(p, "memory BAR smaller than a page is not mapped");
 			continue;
 		}
-		if (!io && gpa_map_mmio(g, b->guest, host, b->size, true)) {
+		if (!io && map_bar(p, i)) {
 			refuse(p, "BAR cannot be mapped at the address the guest chose");
 			continue;
 		}
@@ -276,20 +298,26 @@ static void intx_unroute(struct passthru *p)
 
 /* --- MSI --- */
 
-/* The guest's message, as an APIC message to its vCPUs. */
-static bool guest_msi(const struct vpa_msi *m, struct vlapic_ipi *msg)
+/* A guest's MSI or MSI-X message, as an APIC message to its vCPUs;
+ * false for what tern does not deliver (SMI, INIT, ExtINT, not 0xfeexxxxx). */
+static bool guest_message(u32 addr_lo, u32 addr_hi, u32 data, struct vlapic_ipi *msg)
 {
-	if ((m->addr_lo & 0xfff00000) != MSI_ADDR_BASE || m->addr_hi)
+	if ((addr_lo & 0xfff00000) != MSI_ADDR_BASE || addr_hi)
 		return false;
 	memset(msg, 0, sizeof(*msg));
 	msg->valid = true;
-	msg->mode = (u8)MSI_DATA_MODE(m->data);
-	msg->vector = (u8)MSI_DATA_VECTOR(m->data);
-	msg->logical = m->addr_lo & MSI_ADDR_LOGICAL;
-	msg->dest = MSI_ADDR_DEST(m->addr_lo);
+	msg->mode = (u8)MSI_DATA_MODE(data);
+	msg->vector = (u8)MSI_DATA_VECTOR(data);
+	msg->logical = addr_lo & MSI_ADDR_LOGICAL;
+	msg->dest = MSI_ADDR_DEST(addr_lo);
 	msg->assert = true;
 	return msg->mode == ICR_MODE_FIXED || msg->mode == ICR_MODE_LOWEST ||
 	       msg->mode == ICR_MODE_NMI;
+}
+
+static bool guest_msi(const struct vpa_msi *m, struct vlapic_ipi *msg)
+{
+	return guest_message(m->addr_lo, m->addr_hi, m->data, msg);
 }
 
 static void msi_irq(struct regs *r, void *arg)
@@ -332,13 +360,42 @@ static u32 msi_target_core(struct passthru *p, const struct vlapic_ipi *msg)
 	return vm->vcpus[0].cpu;
 }
 
+/* A host vector for a guest message on the core of the vCPU it names, and
+ * the address/data the device must send for it: an IRTE where VT-d
+ * confines the device, the plain message with iommu = off-unsafe. */
+static int host_message(struct passthru *p, const struct vlapic_ipi *msg, irq_handler_t fn,
+			void *arg, u32 *cpu, int *irte, u32 *addr, u32 *data)
+{
+	struct pci_dev *d = p->pdev;
+	int vec;
+	u32 apic;
+
+	*cpu = msi_target_core(p, msg);
+	vec = irq_alloc_vector(*cpu, fn, arg, p->vm->name);
+	if (vec < 0)
+		return -1;
+	apic = cpus[*cpu]->apic_id;
+	*irte = -1;
+	if (p->confined) {
+		*irte = vtd_msi_remap(d->bus, devfn_of(d), apic, (u8)vec, addr, data);
+		if (*irte < 0) {
+			irq_free_vector(*cpu, (u32)vec);
+			return -1;
+		}
+	} else {
+		*addr = MSI_ADDR_BASE | apic << 12;
+		*data = (u32)vec;		/* fixed, edge */
+	}
+	return vec;
+}
+
 /* The guest changed its MSI registers: follow it on the device. */
 static void msi_sync(struct passthru *p)
 {
 	const struct vpa_msi *m = &p->cfg.msi;
 	struct pci_dev *d = p->pdev;
 	struct vlapic_ipi msg;
-	u32 addr, data, apic;
+	u32 addr, data;
 
 	msi_off(p);
 	if (!(m->ctrl & MSI_CTRL_ENABLE))
@@ -347,24 +404,10 @@ static void msi_sync(struct passthru *p)
 		refuse(p, "MSI with an address or delivery mode tern does not deliver; left off");
 		return;
 	}
-	p->msi_cpu = msi_target_core(p, &msg);
-	p->msi_vector = irq_alloc_vector(p->msi_cpu, msi_irq, p, p->vm->name);
+	p->msi_vector = host_message(p, &msg, msi_irq, p, &p->msi_cpu, &p->msi_irte, &addr, &data);
 	if (p->msi_vector < 0) {
-		refuse(p, "no free host vector for the MSI");
+		refuse(p, "no free host vector or interrupt-remapping entry for the MSI");
 		return;
-	}
-	apic = cpus[p->msi_cpu]->apic_id;
-	p->msi_irte = p->confined ? vtd_msi_remap(d->bus, devfn_of(d), apic, (u8)p->msi_vector,
-						  &addr, &data) : -1;
-	if (p->confined && p->msi_irte < 0) {
-		refuse(p, "no interrupt-remapping entry for the MSI");
-		irq_free_vector(p->msi_cpu, (u32)p->msi_vector);
-		p->msi_vector = -1;
-		return;
-	}
-	if (p->msi_irte < 0) {			/* iommu = off-unsafe */
-		addr = MSI_ADDR_BASE | apic << 12;
-		data = (u32)p->msi_vector;	/* fixed, edge */
 	}
 	cfg_host_w32(p, m->cap + MSI_ADDR_LO, addr);
 	if (m->is64) {
@@ -377,6 +420,189 @@ static void msi_sync(struct passthru *p)
 	cfg_host_w16(p, m->cap + MSI_CTRL,
 		     (pci_read16(d->seg, d->bus, d->dev, d->fn, m->cap + MSI_CTRL) & ~0x70) |
 		     MSI_CTRL_ENABLE);
+}
+
+/* --- MSI-X --- */
+
+static volatile u32 *host_entry(struct passthru *p, u32 i)
+{
+	u64 start, end;
+
+	vmsix_table_pages(&p->msix, &start, &end);
+	return (volatile u32 *)(p->msix_host + p->msix.table_off - start + i * MSIX_ENTRY_SIZE);
+}
+
+static void msix_irq(struct regs *r, void *arg)
+{
+	struct passthru_vec *v = arg;
+	struct passthru *p = v->p;
+	const struct vmsix_entry *e = &p->msix.e[v->index];
+	struct vlapic_ipi msg;
+
+	(void)r;
+	p->msix_irqs++;
+	if (guest_message(e->addr_lo, e->addr_hi, e->data, &msg))
+		vplat_deliver(p->vm, NULL, &msg, false);
+}
+
+static void msix_vec_free(struct passthru *p, u32 i)
+{
+	struct passthru_vec *v = &p->msix_vec[i];
+
+	host_entry(p, i)[MSIX_ENTRY_CTRL / 4] = MSIX_ENTRY_MASKED;
+	if (v->vector < 0)
+		return;
+	if (v->irte >= 0)
+		vtd_msi_unmap(p->pdev->bus, devfn_of(p->pdev), v->irte);
+	irq_free_vector(v->cpu, (u32)v->vector);
+	v->vector = -1;
+	v->irte = -1;
+}
+
+/* Entry i as the guest has it now: a host vector behind it while the
+ * guest has it enabled and unmasked, masked on the device otherwise. */
+static void msix_sync_entry(struct passthru *p, u32 i)
+{
+	const struct vmsix_entry *e = &p->msix.e[i];
+	struct passthru_vec *v = &p->msix_vec[i];
+	volatile u32 *h = host_entry(p, i);
+	struct vlapic_ipi msg;
+	u32 addr, data;
+
+	msix_vec_free(p, i);		/* the guest's message may have moved */
+	if (!(p->cfg.msix_ctrl & MSIX_CTRL_ENABLE) || (e->ctrl & MSIX_ENTRY_MASKED))
+		return;
+	if (!guest_message(e->addr_lo, e->addr_hi, e->data, &msg)) {
+		refuse(p, "MSI-X entry with an address or delivery mode tern does not deliver; kept masked");
+		return;
+	}
+	v->vector = host_message(p, &msg, msix_irq, v, &v->cpu, &v->irte, &addr, &data);
+	if (v->vector < 0) {
+		refuse(p, "no free host vector or interrupt-remapping entry for an MSI-X entry");
+		return;
+	}
+	h[MSIX_ENTRY_ADDR_LO / 4] = addr;
+	h[MSIX_ENTRY_ADDR_HI / 4] = 0;
+	h[MSIX_ENTRY_DATA / 4] = data;
+	h[MSIX_ENTRY_CTRL / 4] = 0;	/* unmasked */
+}
+
+/* The guest's MSI-X enable and function mask, onto the device. */
+static void msix_sync(struct passthru *p)
+{
+	struct pci_dev *d = p->pdev;
+	u8 cap = p->cfg.msix_cap;
+	u16 ctrl;
+
+	if (!p->msix_vec) {
+		if (p->cfg.msix_ctrl & MSIX_CTRL_ENABLE)
+			refuse(p, "MSI-X table not usable; the function stays on INTx or MSI");
+		return;
+	}
+	ctrl = pci_read16(d->seg, d->bus, d->dev, d->fn, cap + MSIX_CTRL) &
+	       ~(MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL);
+	cfg_host_w16(p, cap + MSIX_CTRL, (u16)(ctrl | (p->cfg.msix_ctrl &
+						       (MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL))));
+	for (u32 i = 0; i < p->msix.nvec; i++)
+		msix_sync_entry(p, i);
+}
+
+static void msix_off(struct passthru *p)
+{
+	struct pci_dev *d = p->pdev;
+	u8 cap = p->cfg.msix_cap;
+
+	if (!p->msix_vec)
+		return;
+	for (u32 i = 0; i < p->msix.nvec; i++)
+		msix_vec_free(p, i);
+	cfg_host_w16(p, cap + MSIX_CTRL, pci_read16(d->seg, d->bus, d->dev, d->fn,
+						    cap + MSIX_CTRL) & ~MSIX_CTRL_ENABLE);
+}
+
+/* The MSI-X table's pages of the device, mapped for tern, every entry
+ * masked; the guest's copy, all masked too. */
+static void msix_take(struct passthru *p)
+{
+	struct pci_dev *d = p->pdev;
+	u64 sizes[VPA_BARS], start, end;
+
+	if (!p->cfg.msix_cap)
+		return;
+	for (int i = 0; i < VPA_BARS; i++)
+		sizes[i] = p->cfg.bars[i].type == VPA_BAR_MEM32 ||
+			   p->cfg.bars[i].type == VPA_BAR_MEM64 ? p->cfg.bars[i].size : 0;
+	p->msix_entries = calloc(VMSIX_MAX_VECTORS, sizeof(struct vmsix_entry));
+	if (!p->msix_entries ||
+	    !vmsix_init(&p->msix, p->cfg.phys, p->cfg.msix_cap, p->msix_entries, sizes)) {
+		pr_warn("vm %s: %02x:%02x.%u: MSI-X table outside its BAR; MSI-X not offered",
+			p->vm->name, d->bus, d->dev, d->fn);
+		return;
+	}
+	vmsix_table_pages(&p->msix, &start, &end);
+	p->msix_host = ioremap(d->bars[p->msix.table_bar].base + start, end - start,
+			       MAP_W | MAP_UC);
+	p->msix_vec = calloc(p->msix.nvec, sizeof(*p->msix_vec));
+	if (!p->msix_host || !p->msix_vec) {
+		free(p->msix_vec);
+		p->msix_vec = NULL;
+		return;
+	}
+	for (u32 i = 0; i < p->msix.nvec; i++) {
+		p->msix_vec[i] = (struct passthru_vec){ p, (u16)i, -1, 0, -1 };
+		host_entry(p, i)[MSIX_ENTRY_CTRL / 4] = MSIX_ENTRY_MASKED;
+	}
+}
+
+bool passthru_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val)
+{
+	for (u32 k = 0; k < vm->npt; k++) {
+		struct passthru *p = vm->pt[k];
+		int b = p->msix.table_bar;
+		u64 off, start, end, f;
+		volatile u8 *h;
+		int changed;
+
+		if (!p->msix_vec || !p->bar_live[b] || gpa < p->bar_gpa[b] ||
+		    gpa - p->bar_gpa[b] >= p->cfg.bars[b].size)
+			continue;
+		off = gpa - p->bar_gpa[b];
+		vmsix_table_pages(&p->msix, &start, &end);
+		if (off < start || off + size > end)
+			continue;		/* mapped, not trapped */
+		f = vplat_lock(vm);
+		if (vmsix_in_table(&p->msix, b, off, size)) {
+			if (!write) {
+				*val = vmsix_read(&p->msix, off - p->msix.table_off, size);
+			} else {
+				changed = vmsix_write(&p->msix, off - p->msix.table_off, size, *val);
+				if (changed >= 0)
+					msix_sync_entry(p, (u32)changed);
+			}
+			p->msix_table_accesses++;
+			vplat_unlock(vm, f);
+			return true;
+		}
+		/* Another register in the table's pages: the device's. */
+		h = p->msix_host + (off - start);
+		if (write) {
+			if (size == 1)
+				*h = (u8)*val;
+			else if (size == 2)
+				*(volatile u16 *)h = (u16)*val;
+			else if (size == 4)
+				*(volatile u32 *)h = (u32)*val;
+			else
+				*(volatile u64 *)h = *val;
+		} else {
+			*val = size == 1 ? *h : size == 2 ? *(volatile u16 *)h :
+			       size == 4 ? *(volatile u32 *)h : *(volatile u64 *)h;
+		}
+		p->msix_forwarded++;
+		vplat_unlock(vm, f);
+		return true;
+	}
+	return false;
 }
 
 /* --- config space --- */
@@ -417,8 +643,8 @@ static void cfg_write(void *ctx, u32 reg, u32 size, u32 val)
 		sync_bars(p);
 	if (ch & VPA_CHANGED_MSI)
 		msi_sync(p);
-	if ((ch & VPA_CHANGED_MSIX) && (p->cfg.msix_ctrl & BIT(15)))
-		refuse(p, "MSI-X is not emulated yet; the function stays on INTx or MSI");
+	if (ch & VPA_CHANGED_MSIX)
+		msix_sync(p);
 }
 
 static const struct vpci_func_ops cfg_ops = { cfg_read, cfg_write };
@@ -451,6 +677,7 @@ static void quiesce(struct passthru *p)
 static void give_back(struct passthru *p)
 {
 	msi_off(p);
+	msix_off(p);
 	intx_unroute(p);
 	quiesce(p);
 	if (p->confined)
@@ -483,6 +710,7 @@ static int take(struct vm *vm, struct pci_dev *d, u32 index, char *err, size_t n
 	for (int i = 0; i < VPA_BARS; i++)
 		sizes[i] = d->bars[i].type == PCI_BAR_NONE ? 0 : d->bars[i].size;
 	vpa_init(&p->cfg, phys, sizes);
+	msix_take(p);
 	if (vm->domain_live) {
 		if (vtd_attach(&vm->domain, d->bus, devfn_of(d))) {
 			snprintf(err, n, "%02x:%02x.%u: VT-d would not take the device", d->bus,
@@ -541,6 +769,8 @@ void passthru_detach(struct vm *vm)
 {
 	for (u32 k = 0; k < vm->npt; k++) {
 		give_back(vm->pt[k]);
+		free(vm->pt[k]->msix_vec);
+		free(vm->pt[k]->msix_entries);
 		free(vm->pt[k]);
 		vm->pt[k] = NULL;
 	}
@@ -582,6 +812,13 @@ void passthru_show(struct vm *vm, bool detail)
 			       p->intx_pending ? ", one pending" : "",
 			       p->cfg.command & BIT(10) ? ", disabled by the guest" : "",
 			       (unsigned long long)p->msi_host, p->msi_vector >= 0 ? " (on)" : "");
+		if (p->msix_vec)
+			console_printf("      MSI-X: %u entries in BAR%u at %#x (trapped), %llu interrupts%s; table accesses %llu, other registers in its pages forwarded %llu\n",
+				       p->msix.nvec, p->msix.table_bar, p->msix.table_off,
+				       (unsigned long long)p->msix_irqs,
+				       p->cfg.msix_ctrl & MSIX_CTRL_ENABLE ? " (on)" : "",
+				       (unsigned long long)p->msix_table_accesses,
+				       (unsigned long long)p->msix_forwarded);
 		console_printf("      BAR mappings %llu, ports forwarded %llu, refused %llu%s%s\n",
 			       (unsigned long long)p->bar_maps, (unsigned long long)p->io_forwarded,
 			       (unsigned long long)p->refused, p->refused ? ": last " : "",

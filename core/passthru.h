@@ -31,12 +31,24 @@
 
 #include "core/guest_acpi.h"
 #include "core/types.h"
+#include "core/vmsix.h"
 #include "core/vpci_assign.h"
 
 struct vm;
 struct pci_dev;
 
 #define PASSTHRU_FIRST_SLOT	GUEST_PRT_FIRST_SLOT	/* 00:02.0, 00:03.0, ... */
+
+struct passthru;
+
+/* A host vector behind one MSI-X entry. */
+struct passthru_vec {
+	struct passthru *p;
+	u16 index;
+	int vector;			/* -1: entry off */
+	u32 cpu;
+	int irte;
+};
 
 struct passthru {
 	struct vm *vm;
@@ -59,9 +71,16 @@ struct passthru {
 	int msi_vector;			/* on msi_cpu; -1: off */
 	u32 msi_cpu;
 	int msi_irte;
+	/* MSI-X: the guest's table (core/vmsix.h), the device's table pages
+	 * mapped for tern, a host vector per entry in use */
+	struct vmsix msix;
+	struct vmsix_entry *msix_entries;
+	struct passthru_vec *msix_vec;	/* NULL: MSI-X not offered */
+	volatile u8 *msix_host;
 	/* Counters */
 	u64 intx_host, intx_eois;
-	u64 msi_host;
+	u64 msi_host, msix_irqs;
+	u64 msix_table_accesses, msix_forwarded;
 	u64 bar_maps, io_forwarded, refused;
 	char last_refusal[96];
 };
@@ -76,7 +95,9 @@ int passthru_attach(struct vm *vm, char *err, size_t n);
 void passthru_detach(struct vm *vm);
 /* `vm list` (one line a function) and `vm stats` (routes and counters). */
 void passthru_show(struct vm *vm, bool detail);
-/* Guest port I/O and MMIO that may be an assigned function's (false: not). */
+/* Guest port I/O and MMIO that may be an assigned function's (false: not):
+ * I/O BARs, and the trapped pages of an MSI-X table. */
 bool passthru_io(struct vm *vm, u16 port, bool write, u32 size, u32 *val);
+bool passthru_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val);
 
 #endif

@@ -520,6 +520,8 @@ static void mmio_rw(struct vcpu *v, u64 gpa, bool write, u32 size, u64 *val)
 	}
 	if (vplat_mmio(vm, gpa, write, size, val))
 		return;
+	if (passthru_mmio(vm, gpa, write, size, val))
+		return;
 	if (write)
 		vm->unbacked_writes++;
 	else

@@ -32,6 +32,7 @@ Suite *gpa_suite(void);
 Suite *vtd_suite(void);
 Suite *vpci_assign_suite(void);
 Suite *nvme_suite(void);
+Suite *vmsix_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
