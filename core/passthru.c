@@ -389,26 +389,41 @@ static int host_message(struct passthru *p, const struct vlapic_ipi *msg, irq_ha
 	return vec;
 }
 
+/* The guest's message (what: "the MSI", "an MSI-X entry") as a host vector
+ * and the address/data the device sends for it; -1 (refused, named) when
+ * tern does not deliver it or has no vector or IRTE left. */
+static int route_message(struct passthru *p, const char *what, u32 g_lo, u32 g_hi, u32 g_data,
+			 irq_handler_t fn, void *arg, u32 *cpu, int *irte, u32 *addr, u32 *data)
+{
+	struct vlapic_ipi msg;
+	char why[96];
+	int vec = -1;
+
+	if (!guest_message(g_lo, g_hi, g_data, &msg))
+		snprintf(why, sizeof(why), "%s: an address or delivery mode tern does not deliver; kept off",
+			 what);
+	else if ((vec = host_message(p, &msg, fn, arg, cpu, irte, addr, data)) < 0)
+		snprintf(why, sizeof(why), "%s: no free host vector or interrupt-remapping entry",
+			 what);
+	if (vec < 0)
+		refuse(p, why);
+	return vec;
+}
+
 /* The guest changed its MSI registers: follow it on the device. */
 static void msi_sync(struct passthru *p)
 {
 	const struct vpa_msi *m = &p->cfg.msi;
 	struct pci_dev *d = p->pdev;
-	struct vlapic_ipi msg;
 	u32 addr, data;
 
 	msi_off(p);
 	if (!(m->ctrl & MSI_CTRL_ENABLE))
 		return;
-	if (!guest_msi(m, &msg)) {
-		refuse(p, "MSI with an address or delivery mode tern does not deliver; left off");
+	p->msi_vector = route_message(p, "the MSI", m->addr_lo, m->addr_hi, m->data, msi_irq, p,
+				      &p->msi_cpu, &p->msi_irte, &addr, &data);
+	if (p->msi_vector < 0)
 		return;
-	}
-	p->msi_vector = host_message(p, &msg, msi_irq, p, &p->msi_cpu, &p->msi_irte, &addr, &data);
-	if (p->msi_vector < 0) {
-		refuse(p, "no free host vector or interrupt-remapping entry for the MSI");
-		return;
-	}
 	cfg_host_w32(p, m->cap + MSI_ADDR_LO, addr);
 	if (m->is64) {
 		cfg_host_w32(p, m->cap + MSI_ADDR_LO + 4, 0);
@@ -466,21 +481,15 @@ static void msix_sync_entry(struct passthru *p, u32 i)
 	const struct vmsix_entry *e = &p->msix.e[i];
 	struct passthru_vec *v = &p->msix_vec[i];
 	volatile u32 *h = host_entry(p, i);
-	struct vlapic_ipi msg;
 	u32 addr, data;
 
 	msix_vec_free(p, i);		/* the guest's message may have moved */
 	if (!(p->cfg.msix_ctrl & MSIX_CTRL_ENABLE) || (e->ctrl & MSIX_ENTRY_MASKED))
 		return;
-	if (!guest_message(e->addr_lo, e->addr_hi, e->data, &msg)) {
-		refuse(p, "MSI-X entry with an address or delivery mode tern does not deliver; kept masked");
+	v->vector = route_message(p, "an MSI-X entry", e->addr_lo, e->addr_hi, e->data, msix_irq,
+				  v, &v->cpu, &v->irte, &addr, &data);
+	if (v->vector < 0)
 		return;
-	}
-	v->vector = host_message(p, &msg, msix_irq, v, &v->cpu, &v->irte, &addr, &data);
-	if (v->vector < 0) {
-		refuse(p, "no free host vector or interrupt-remapping entry for an MSI-X entry");
-		return;
-	}
 	h[MSIX_ENTRY_ADDR_LO / 4] = addr;
 	h[MSIX_ENTRY_ADDR_HI / 4] = 0;
 	h[MSIX_ENTRY_DATA / 4] = data;
