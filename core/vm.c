@@ -621,6 +621,11 @@ static int check_devices(struct vm *vm, bool *unconfined, char *err, size_t n)
 			return -1;
 		}
 		*unconfined |= !vtd_covers(bus, (u8)(dev << 3 | fn));
+		if (vtd_has_rmrr(bus, (u8)(dev << 3 | fn))) {
+			snprintf(err, n, "device %02x:%02x.%u has firmware-reserved DMA ranges (RMRR): not assignable",
+				 bus, dev, fn);
+			return -1;
+		}
 		/* Host, ISA and PCI bridges route the machine's own buses
 		 * and interrupts: never a guest's. */
 		if (d->class == 0x06 || (d->header_type & 0x7f)) {

@@ -121,3 +121,25 @@ int dmar_parse(struct dmar_info *d, const u8 *t, u32 len,
 	}
 	return n;
 }
+
+bool dmar_scopes_name(const struct dmar_scope *s, u32 n, u8 bus, u8 devfn)
+{
+	for (u32 i = 0; i < n; i++)
+		if (s[i].type == DMAR_SCOPE_ENDPOINT && s[i].path_len == 1 && s[i].bus == bus &&
+		    ((s[i].dev << 3) | s[i].fn) == devfn)
+			return true;
+	return false;
+}
+
+const struct dmar_rmrr *dmar_rmrr_next(const struct dmar_info *d, u8 bus, u8 devfn, u32 *i)
+{
+	for (; *i < d->nrmrr; (*i)++) {
+		const struct dmar_rmrr *r = &d->rmrr[*i];
+
+		if (r->segment == 0 && dmar_scopes_name(r->scopes, r->nscopes, bus, devfn)) {
+			(*i)++;
+			return r;
+		}
+	}
+	return NULL;
+}

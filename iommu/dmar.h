@@ -68,6 +68,15 @@ struct dmar_info {
 	u32 nother;		/* RHSA, ANDD, SATC: counted, not used yet */
 };
 
+/*
+ * Whether a scope list names the PCI function bus:devfn as an endpoint.
+ * Single-element paths only: a deeper path needs the bus numbers firmware
+ * gave the bridges on it (not resolved yet; such scopes match nothing).
+ */
+bool dmar_scopes_name(const struct dmar_scope *s, u32 n, u8 bus, u8 devfn);
+/* The next RMRR from *i on whose scope names the function, or NULL. */
+const struct dmar_rmrr *dmar_rmrr_next(const struct dmar_info *d, u8 bus, u8 devfn, u32 *i);
+
 /* table/len: the whole DMAR (checksum already verified). Returns problems. */
 int dmar_parse(struct dmar_info *d, const u8 *table, u32 len,
 	       report_fn rep, void *arg);

@@ -433,11 +433,8 @@ static struct vtd_unit *unit_for(u8 bus, u8 devfn)
 			continue;
 		if (du->flags & DRHD_FLAG_INCLUDE_ALL)
 			all = &vtd_units[i];
-		for (u32 s = 0; s < du->nscopes; s++)
-			if (du->scopes[s].type == DMAR_SCOPE_ENDPOINT && du->scopes[s].bus == bus &&
-			    du->scopes[s].path_len == 1 &&
-			    ((du->scopes[s].dev << 3) | du->scopes[s].fn) == devfn)
-				return &vtd_units[i];
+		if (dmar_scopes_name(du->scopes, du->nscopes, bus, devfn))
+			return &vtd_units[i];
 	}
 	return all;
 }
@@ -445,6 +442,32 @@ static struct vtd_unit *unit_for(u8 bus, u8 devfn)
 bool vtd_covers(u8 bus, u8 devfn)
 {
 	return unit_for(bus, devfn) != NULL;
+}
+
+bool vtd_has_rmrr(u8 bus, u8 devfn)
+{
+	u32 i = 0;
+
+	return dmar_rmrr_next(&acpi.dmar, bus, devfn, &i) != NULL;
+}
+
+/* Firmware's DMA ranges for the device (RMRRs, VT-d 8.4), identity-mapped
+ * in its domain before the device gets it, so that DMA never sees a gap. */
+static int map_rmrrs(struct vtd_domain *d, u8 bus, u8 devfn)
+{
+	const struct dmar_rmrr *r;
+	u32 i = 0;
+
+	while ((r = dmar_rmrr_next(&acpi.dmar, bus, devfn, &i))) {
+		u64 base = ALIGN_DOWN(r->base, PAGE_SIZE), end = ALIGN_UP(r->limit + 1, PAGE_SIZE);
+
+		if (vtd_domain_map(d, base, base, end - base, true))
+			return -1;
+		pr_info("vt-d: RMRR [%#llx, %#llx] identity-mapped in domain %u for %02x:%02x.%u",
+			(unsigned long long)r->base, (unsigned long long)r->limit, d->id, bus,
+			devfn >> 3, devfn & 7);
+	}
+	return 0;
 }
 
 /* The device's context entry (allocating its bus's context table). */
@@ -475,6 +498,8 @@ int vtd_attach(struct vtd_domain *d, u8 bus, u8 devfn)
 	ce = context_entry(u, bus, devfn, true);
 	if (!ce || (ce[0] & CTX_P))
 		return -1;		/* no memory, or it has a domain already */
+	if (map_rmrrs(d, bus, devfn))
+		return -1;
 	/* High half first, present bit last (9.3): AW 1 = 39, 2 = 48 bits. */
 	ce[1] = (d->agaw == 48 ? 2 : 1) | ((u64)d->id << 8);
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
@@ -635,10 +660,13 @@ void vtd_init(void)
 		return;
 	}
 	/* Firmware's own DMA (USB keyboards under SMM, integrated graphics)
-	 * uses the RMRRs; tern does not map them yet, so say so. */
+	 * uses the RMRRs: identity-mapped in a domain of tern's when one of
+	 * their devices gets one; no VM gets such a device (its GPAs would
+	 * collide with the ranges). Until then their DMA is blocked too. */
 	for (u32 i = 0; i < d->nrmrr; i++)
-		pr_warn("vt-d: RMRR [%#llx, %#llx] is not identity-mapped yet: its devices' firmware DMA is blocked",
-			(unsigned long long)d->rmrr[i].base, (unsigned long long)d->rmrr[i].limit);
+		pr_info("vt-d: RMRR [%#llx, %#llx] for %u device(s): identity-mapped when they get a domain of tern's; not assignable to VMs",
+			(unsigned long long)d->rmrr[i].base, (unsigned long long)d->rmrr[i].limit,
+			d->rmrr[i].nscopes);
 	for (u32 i = 0; i < d->nunits && vtd_nunits < VTD_MAX_UNITS; i++) {
 		struct vtd_unit *u = &vtd_units[vtd_nunits++];
 

@@ -19,7 +19,6 @@
  * compatibility-format interrupts blocked; device MSIs are programmed in
  * remappable format through an IRTE that checks the requester.
  *
- * Not yet: RMRR identity maps.
  */
 #ifndef TERN_IOMMU_VTD_H
 #define TERN_IOMMU_VTD_H
@@ -114,6 +113,9 @@ int vtd_domain_mirror(struct vtd_domain *d, struct gpa_map *g);
 
 /* Whether a unit that is up translates the device's DMA. */
 bool vtd_covers(u8 bus, u8 devfn);
+/* Whether firmware reserved DMA ranges for the device (an RMRR names it):
+ * vtd_attach identity-maps them; VMs cannot have such a device. */
+bool vtd_has_rmrr(u8 bus, u8 devfn);
 
 /* Give the device (segment 0) the domain, or take it away (blocked). */
 int vtd_attach(struct vtd_domain *d, u8 bus, u8 devfn);

@@ -326,6 +326,37 @@ START_TEST(irq_to_gsi)
 }
 END_TEST
 
+/* Which RMRRs name a device (identity-mapped in its domain by VT-d). */
+START_TEST(rmrr_lookup)
+{
+	static struct dmar_info d;
+	const struct dmar_rmrr *r;
+	u32 i = 0;
+
+	memset(&d, 0, sizeof(d));
+	d.nrmrr = 3;
+	d.rmrr[0] = (struct dmar_rmrr){ 0x7b800000, 0x7b8fffff, 0, 1,
+		{ { DMAR_SCOPE_ENDPOINT, 0, 0, 0x1d, 0, 1 } } };	/* 00:1d.0 */
+	d.rmrr[1] = (struct dmar_rmrr){ 0x7c000000, 0x7c7fffff, 0, 2,
+		{ { DMAR_SCOPE_ENDPOINT, 0, 0, 0x02, 0, 1 },	/* 00:02.0 */
+		  { DMAR_SCOPE_ENDPOINT, 0, 0, 0x1d, 0, 1 } } };
+	d.rmrr[2] = (struct dmar_rmrr){ 0x7d000000, 0x7d0fffff, 0, 1,
+		{ { DMAR_SCOPE_ENDPOINT, 0, 0, 0x1d, 0, 2 } } };	/* behind a bridge */
+	r = dmar_rmrr_next(&d, 0, 0x1d << 3, &i);
+	ck_assert_ptr_eq(r, &d.rmrr[0]);
+	r = dmar_rmrr_next(&d, 0, 0x1d << 3, &i);
+	ck_assert_ptr_eq(r, &d.rmrr[1]);
+	/* A deeper path is not resolved: it names nothing yet. */
+	ck_assert_ptr_null(dmar_rmrr_next(&d, 0, 0x1d << 3, &i));
+	i = 0;
+	ck_assert_ptr_eq(dmar_rmrr_next(&d, 0, 0x02 << 3, &i), &d.rmrr[1]);
+	i = 0;
+	ck_assert_ptr_null(dmar_rmrr_next(&d, 0, 0x03 << 3, &i));
+	i = 0;
+	ck_assert_ptr_null(dmar_rmrr_next(&d, 1, 0x1d << 3, &i));	/* other bus */
+}
+END_TEST
+
 START_TEST(dmar_broken_structures)
 {
 	/* DRHD length reaching past the table end. */
@@ -390,6 +421,7 @@ Suite *acpi_suite(void)
 	tcase_add_test(tc, madt_entry_bad_length);
 	tcase_add_test(tc, madt_duplicate_cpu);
 	tcase_add_test(tc, irq_to_gsi);
+	tcase_add_test(tc, rmrr_lookup);
 	tcase_add_test(tc, dmar_broken_structures);
 	tcase_add_test(tc, dmar_bad_scope_and_register_base);
 	tcase_add_test(tc, s5_variants);
