@@ -277,8 +277,11 @@ static int intx_route(struct passthru *p, char *err, size_t n)
 	ioapic_write_rte(p->host_gsi, vtd_ioapic_rte(io->id, cpus[p->host_cpu]->apic_id,
 						     (u8)p->host_vector, level, low,
 						     &p->host_irte));
-	pr_info("vm %s: %02x:%02x.%u INTx: host GSI %u (%s, %s%s) -> guest IRQ %u", p->vm->name,
-		d->bus, d->dev, d->fn, p->host_gsi, level ? "level" : "edge",
+	/* Right where firmware's interrupt line is the I/O APIC input (PIC-
+	 * routed chipsets such as i440fx); q35 in APIC mode routes PCI INTx
+	 * to GSIs 16-23 as only its _PRT says. */
+	pr_info("vm %s: %02x:%02x.%u INTx: host GSI %u (%s, %s%s) -> guest IRQ %u (host pin from the interrupt line firmware wrote; tern does not read the _PRT yet)",
+		p->vm->name, d->bus, d->dev, d->fn, p->host_gsi, level ? "level" : "edge",
 		low ? "active low" : "active high", p->host_irte >= 0 ? ", remapped" : "",
 		p->guest_irq);
 	return 0;

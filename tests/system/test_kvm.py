@@ -58,7 +58,10 @@ def linux_assigned(build):
         m.send("vm console linux\r")
         m.expect(r"TERN-LINUX-INIT: /init running, 2 CPU", 600, fail=DISTRESS)
         m.expect(r"tern-guest# ", 120, fail=DISTRESS)
-        assigned_device(m)
+        # INTx: tern takes the host pin from the interrupt line firmware
+        # wrote (no _PRT interpreter yet), which on q35 in APIC mode is not
+        # where the line arrives (GSIs 16-23): BARs and DMA confinement only.
+        assigned_device(m, interrupts=False)
         m.send("\x1d")
         m.expect(r"detached from vm linux", 60)
         out = m.command("iommu")
