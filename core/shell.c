@@ -84,9 +84,13 @@ void shell_run(void)
 		int c = console_getc();
 
 		/* The UART is polled; between polls the core sleeps, so it
-		 * does not compete for the machine (or for an emulator). */
+		 * does not compete for the machine (or for an emulator).
+		 * Interrupts stay off from arming the tick to the HLT: a tick
+		 * taken in between (a preempted emulator makes that window
+		 * long) would leave the core asleep with nothing to wake it. */
 		if (c < 0) {
 			vm_service();
+			irq_disable();
 			timer_arm(&tick, SHELL_POLL_NS, poll_tick, NULL);
 			cpu_idle_wait();
 			irq_enable();

@@ -795,7 +795,12 @@ void vm_core_idle(void)
 	struct percpu *p = this_cpu();
 
 	for (;;) {
-		struct vcpu *v = __atomic_exchange_n(&p->run_vcpu, NULL, __ATOMIC_ACQ_REL);
+		struct vcpu *v;
+
+		/* Off from the check to the HLT (cpu_idle_wait: sti; hlt), so a
+		 * hand-over IPI in between still wakes the core. */
+		irq_disable();
+		v = __atomic_exchange_n(&p->run_vcpu, NULL, __ATOMIC_ACQ_REL);
 
 		if (v) {
 			if (!v->stop_req)

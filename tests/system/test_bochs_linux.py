@@ -81,6 +81,13 @@ def assigned_device(m, interrupts=True):
           "hexdump -C")
     check(re.search(r"00000000  [0-9a-f]{2} [0-9a-f]{2} [0-9a-f]{2} [0-9a-f]{2}", m.transcript[-300:]),
           "no bytes from the I/O BAR:\n" + m.transcript[-300:])
+    # A BAR moved over the guest's own RAM (0x80000, in its first MiB):
+    # refused, and the BAR stays where it was.
+    guest(m, "printf '\\000\\000\\010\\000' | dd of=/sys/bus/pci/devices/0000:00:02.0/config "
+          "bs=4 seek=4 count=1 conv=notrunc 2>/dev/null; "
+          "hexdump -C -s 16 -n 4 /sys/bus/pci/devices/0000:00:02.0/config")
+    check(re.search(r"00000010  00 00 00 c0", m.transcript[-300:]),
+          "BAR0 over RAM was not refused:\n" + m.transcript[-400:])
     print("  linux: e1000 assigned; uio_pci_generic took it; 2 link-status interrupts "
           "through GSI 18, each masked and unmasked by the guest")
 
@@ -153,11 +160,14 @@ def run(build):
                         r"INTx host GSI \d+ -> guest GSI 18\n.*BAR0 memory 0x[0-9a-f]+\+0x20000: "
                         r"guest 0xc0000000 \(mapped\)\n.*BAR1 I/O 0x[0-9a-f]+\+0x40: guest 0x1000 "
                         r"\(ports forwarded\)\n\s+INTx: 2 interrupts, 2 guest EOIs[^;\n]*; MSI: 0 "
-                        r"interrupts\n\s+BAR mappings 2, ports forwarded [1-9]\d*, refused 0", st),
+                        r"interrupts\n\s+BAR mappings 2, ports forwarded [1-9]\d*, refused 1: last BAR over "
+                        r"the guest's RAM refused", st),
               "assigned e1000 in vm stats:\n" + st)
         print("  " + "\n  ".join(l.strip() for l in st.splitlines()
                                  if "00:02.0" in l or "BAR" in l or "INTx:" in l))
         out = m.command("pci")
+        check(re.search(r"vm linux: 00:02\.0: BAR over the guest's RAM refused", m.transcript),
+              "no log line for the refused BAR")
         check(re.search(r"^0000:00:02\.0 8086:100e .* owner=linux$", out, re.M),
               "pci does not show the e1000 as the VM's:\n" + out)
         mem = m.command("vm mem linux")
