@@ -467,7 +467,7 @@ static void msix_vec_free(struct passthru *p, u32 i)
 {
 	struct passthru_vec *v = &p->msix_vec[i];
 
-	host_entry(p, i)[MSIX_ENTRY_CTRL / 4] = MSIX_ENTRY_MASKED;
+	pci_msix_entry(host_entry(p, i), 0, 0, 0, true);
 	if (v->vector < 0)
 		return;
 	if (v->irte >= 0)
@@ -493,10 +493,7 @@ static void msix_sync_entry(struct passthru *p, u32 i)
 				  v, &v->cpu, &v->irte, &addr, &data);
 	if (v->vector < 0)
 		return;
-	h[MSIX_ENTRY_ADDR_LO / 4] = addr;
-	h[MSIX_ENTRY_ADDR_HI / 4] = 0;
-	h[MSIX_ENTRY_DATA / 4] = data;
-	h[MSIX_ENTRY_CTRL / 4] = 0;	/* unmasked */
+	pci_msix_entry(h, 0, addr, data, false);
 }
 
 /* The guest's MSI-X enable and function mask, onto the device. */
@@ -562,7 +559,7 @@ static void msix_take(struct passthru *p)
 	}
 	for (u32 i = 0; i < p->msix.nvec; i++) {
 		p->msix_vec[i] = (struct passthru_vec){ p, (u16)i, -1, 0, -1 };
-		host_entry(p, i)[MSIX_ENTRY_CTRL / 4] = MSIX_ENTRY_MASKED;
+		pci_msix_entry(host_entry(p, i), 0, 0, 0, true);
 	}
 }
 

@@ -15,24 +15,7 @@
 #define TERN_CORE_VMSIX_H
 
 #include "core/types.h"
-
-/* MSI-X capability registers (6.8.2.1-6.8.2.5) */
-#define MSIX_CTRL		2
-#define  MSIX_CTRL_SIZE(c)	(((c) & 0x7ff) + 1)
-#define  MSIX_CTRL_MASKALL	BIT(14)
-#define  MSIX_CTRL_ENABLE	BIT(15)
-#define MSIX_TABLE		4	/* BIR 2:0, offset 31:3 */
-#define MSIX_PBA		8
-#define MSIX_BIR(v)		((v) & 7)
-#define MSIX_OFFSET(v)		((v) & ~7U)
-
-/* Table entry (6.8.2.6-6.8.2.9) */
-#define MSIX_ENTRY_SIZE		16
-#define MSIX_ENTRY_ADDR_LO	0
-#define MSIX_ENTRY_ADDR_HI	4
-#define MSIX_ENTRY_DATA		8
-#define MSIX_ENTRY_CTRL		12
-#define  MSIX_ENTRY_MASKED	BIT(0)
+#include "drivers/pci.h"
 
 #define VMSIX_MAX_VECTORS	2048
 

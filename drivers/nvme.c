@@ -85,7 +85,7 @@ static int submit(struct nvme *n, int q, struct nvme_sqe *c)
 	return nvme_cqe_status((const struct nvme_cqe *)e);
 }
 
-int nvme_init(struct nvme *n, struct pci_dev *d, const struct nvme_queue_mem *m,
+int nvme_init(struct nvme *n, struct pci_dev *d, const struct nvme_queue_mem *m, int io_vector,
 	      const char **why)
 {
 	struct nvme_sqe c;
@@ -136,7 +136,7 @@ int nvme_init(struct nvme *n, struct pci_dev *d, const struct nvme_queue_mem *m,
 		       "controller did not become ready";
 		return -1;
 	}
-	nvme_cmd_create_cq(&c, ++n->cid, 1, NVME_QUEUE_ENTRIES, m->dma[3]);
+	nvme_cmd_create_cq(&c, ++n->cid, 1, NVME_QUEUE_ENTRIES, m->dma[3], io_vector);
 	if (submit(n, ADMIN, &c)) {
 		*why = "Create I/O Completion Queue failed";
 		return -1;

@@ -65,7 +65,8 @@ struct nvme_cqe {
 };
 
 /* Pure encoders (4.2, 5.3, 5.4, 6.9) and the completion's meaning (4.6). */
-void nvme_cmd_create_cq(struct nvme_sqe *c, u16 cid, u16 qid, u16 entries, u64 base);
+/* iv: the MSI-X entry its completions interrupt through, -1: polled. */
+void nvme_cmd_create_cq(struct nvme_sqe *c, u16 cid, u16 qid, u16 entries, u64 base, int iv);
 void nvme_cmd_create_sq(struct nvme_sqe *c, u16 cid, u16 qid, u16 entries, u64 base, u16 cqid);
 void nvme_cmd_read(struct nvme_sqe *c, u16 cid, u32 nsid, u64 lba, u16 blocks, u64 prp1);
 /* Status code type 10:8, status code 7:0 of a completion; 0 is success. */
@@ -95,8 +96,10 @@ struct nvme {
 	u64 commands, errors;
 };
 
-/* Reset the controller and bring up both queue pairs. 0, or -1 and why. */
-int nvme_init(struct nvme *n, struct pci_dev *d, const struct nvme_queue_mem *m,
+/* Reset the controller and bring up both queue pairs, the I/O queue's
+ * completions interrupting through MSI-X entry io_vector (the caller set
+ * it up), or polled only (-1). 0, or -1 and why. */
+int nvme_init(struct nvme *n, struct pci_dev *d, const struct nvme_queue_mem *m, int io_vector,
 	      const char **why);
 /* Read blocks into dma (one page at most); the completion's status (0:
  * success), or -1 when none came in time. */

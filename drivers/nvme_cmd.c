@@ -10,14 +10,16 @@ static void head(struct nvme_sqe *c, u8 opcode, u16 cid)
 	c->cdw0 = opcode | (u32)cid << 16;	/* no fusing, PRPs (PSDT 0) */
 }
 
-/* Create I/O Completion Queue (5.3): physically contiguous, polled (no
- * interrupt enabled). */
-void nvme_cmd_create_cq(struct nvme_sqe *c, u16 cid, u16 qid, u16 entries, u64 base)
+/* Create I/O Completion Queue (5.3): physically contiguous; interrupts
+ * enabled on vector iv (IEN, IV 31:16), or none. */
+void nvme_cmd_create_cq(struct nvme_sqe *c, u16 cid, u16 qid, u16 entries, u64 base, int iv)
 {
 	head(c, NVME_ADMIN_CREATE_CQ, cid);
 	c->prp1 = base;
 	c->cdw10 = (u32)(entries - 1) << 16 | qid;
 	c->cdw11 = BIT(0);			/* PC */
+	if (iv >= 0)
+		c->cdw11 |= (u32)iv << 16 | BIT(1);
 }
 
 /* Create I/O Submission Queue (5.4): contiguous, medium priority. */

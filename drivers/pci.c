@@ -350,3 +350,51 @@ int pci_flr(struct pci_dev *d, u16 *cmd_after, const char **why)
 	d->flrs++;
 	return 0;
 }
+
+volatile u32 *pci_msix_map(struct pci_dev *d, u32 *nvec)
+{
+	u8 cap = d->cap_msix;
+	u32 table, bir, n;
+	volatile u32 *t;
+
+	if (!cap)
+		return NULL;
+	n = MSIX_CTRL_SIZE(pci_read16(d->seg, d->bus, d->dev, d->fn, cap + MSIX_CTRL));
+	table = pci_read32(d->seg, d->bus, d->dev, d->fn, cap + MSIX_TABLE);
+	bir = MSIX_BIR(table);
+	if (bir > 5 || d->bars[bir].type == PCI_BAR_NONE || d->bars[bir].type == PCI_BAR_IO_SPACE ||
+	    MSIX_OFFSET(table) + (u64)n * MSIX_ENTRY_SIZE > d->bars[bir].size)
+		return NULL;
+	t = ioremap(d->bars[bir].base + MSIX_OFFSET(table), (u64)n * MSIX_ENTRY_SIZE,
+		    MAP_W | MAP_UC);
+	if (!t)
+		return NULL;
+	for (u32 i = 0; i < n; i++)
+		t[i * MSIX_ENTRY_SIZE / 4 + MSIX_ENTRY_CTRL / 4] = MSIX_ENTRY_MASKED;
+	*nvec = n;
+	return t;
+}
+
+void pci_msix_entry(volatile u32 *table, u32 i, u32 addr, u32 data, bool masked)
+{
+	volatile u32 *e = table + i * MSIX_ENTRY_SIZE / 4;
+
+	/* Masked while it changes (6.8.3.5). */
+	e[MSIX_ENTRY_CTRL / 4] = MSIX_ENTRY_MASKED;
+	if (masked)
+		return;
+	e[MSIX_ENTRY_ADDR_LO / 4] = addr;
+	e[MSIX_ENTRY_ADDR_HI / 4] = 0;
+	e[MSIX_ENTRY_DATA / 4] = data;
+	e[MSIX_ENTRY_CTRL / 4] = 0;
+}
+
+void pci_msix_enable(struct pci_dev *d, bool on)
+{
+	u8 cap = d->cap_msix;
+	u16 ctrl = pci_read16(d->seg, d->bus, d->dev, d->fn, cap + MSIX_CTRL) &
+		   ~(MSIX_CTRL_ENABLE | MSIX_CTRL_MASKALL);
+
+	pci_write16(d->seg, d->bus, d->dev, d->fn, cap + MSIX_CTRL,
+		    (u16)(ctrl | (on ? MSIX_CTRL_ENABLE : 0)));
+}

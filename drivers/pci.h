@@ -78,6 +78,33 @@ void pci_write16(u16 seg, u8 bus, u8 dev, u8 fn, u16 off, u16 v);
 const char *pci_class_name(u8 class, u8 subclass);
 struct pci_dev *pci_find(u8 bus, u8 dev, u8 fn);
 
+/* MSI-X capability registers (6.8.2.1-6.8.2.5) */
+#define MSIX_CTRL		2
+#define  MSIX_CTRL_SIZE(c)	(((c) & 0x7ff) + 1)
+#define  MSIX_CTRL_MASKALL	BIT(14)
+#define  MSIX_CTRL_ENABLE	BIT(15)
+#define MSIX_TABLE		4	/* BIR 2:0, offset 31:3 */
+#define MSIX_PBA		8
+#define MSIX_BIR(v)		((v) & 7)
+#define MSIX_OFFSET(v)		((v) & ~7U)
+
+/* Table entry (6.8.2.6-6.8.2.9) */
+#define MSIX_ENTRY_SIZE		16
+#define MSIX_ENTRY_ADDR_LO	0
+#define MSIX_ENTRY_ADDR_HI	4
+#define MSIX_ENTRY_DATA		8
+#define MSIX_ENTRY_CTRL		12
+#define  MSIX_ENTRY_MASKED	BIT(0)
+
+/*
+ * MSI-X for tern's own use of a function: its table mapped (every entry
+ * masked), one entry written, the function's enable. NULL: no MSI-X, or
+ * the table is not in a memory BAR.
+ */
+volatile u32 *pci_msix_map(struct pci_dev *d, u32 *nvec);
+void pci_msix_entry(volatile u32 *table, u32 i, u32 addr, u32 data, bool masked);
+void pci_msix_enable(struct pci_dev *d, bool on);
+
 /* PCI Express capability registers (PCIe 4.0 7.5.3) */
 #define PCIE_DEVCAP		0x04
 #define PCIE_DEVCAP_FLR		BIT(28)

@@ -281,6 +281,14 @@ static bool gpa_test(const struct pci_dev *d, volatile u64 *regs)
 #define NVME_IOVA_UNMAPPED	0x200000
 #define NVME_MARKER		"TERN-NVME-LBA0"
 
+static volatile u32 nvme_irqs;
+
+static void nvme_msix(struct regs *r, void *arg)
+{
+	(void)r; (void)arg;
+	nvme_irqs++;
+}
+
 static bool nvme_test(void)
 {
 	struct vtd_domain dom = { 0 };
@@ -291,7 +299,11 @@ static bool nvme_test(void)
 	u64 pages[5] = { 0 }, before;
 	bool ok = false, blocked = false, by_irq = false;
 	char got[sizeof(NVME_MARKER)] = "";
-	int st = -1, st2 = -1;
+	int st = -1, st2 = -1, vec = -1, irte = -1;
+	volatile u32 *table = NULL;
+	u32 nvec = 0, addr = 0, data = 0;
+	bool irq_ok = false;
+	u64 t0;
 	u8 devfn;
 
 	for (u32 i = 0; i < pci_count() && !d; i++) {
@@ -319,7 +331,17 @@ static bool nvme_test(void)
 		qm.pa[i] = pages[i];
 		qm.dma[i] = NVME_IOVA + (u64)i * PAGE_SIZE;
 	}
-	if (nvme_init(&n, d, &qm, &why)) {
+	/* The I/O queue's completions by MSI-X entry 1, through an IRTE. */
+	table = pci_msix_map(d, &nvec);
+	vec = table && nvec > 1 ? irq_alloc_vector(0, nvme_msix, NULL, "iommu selftest NVMe") : -1;
+	if (vec >= 0)
+		irte = vtd_msi_remap(d->bus, devfn, cpus[0]->apic_id, (u8)vec, &addr, &data);
+	if (irte >= 0) {
+		pci_msix_entry(table, 1, addr, data, false);
+		pci_msix_enable(d, true);
+	}
+	nvme_irqs = 0;
+	if (nvme_init(&n, d, &qm, irte >= 0 ? 1 : -1, &why)) {
 		console_printf("iommu selftest: NVMe %02x:%02x.%u: %s\n", d->bus, d->dev, d->fn, why);
 		goto detach;
 	}
@@ -330,6 +352,18 @@ static bool nvme_test(void)
 		       d->bus, d->dev, d->fn, dom.id, (u32)(NVME_IOVA + 4 * PAGE_SIZE),
 		       ok ? "data intact," : "FAILED,", got,
 		       st < 0 ? "no completion" : nvme_status_name((u16)st));
+	t0 = rdtsc();
+	while (irte >= 0 && !nvme_irqs && rdtsc() - t0 < tsc_hz() / 2) {
+		irq_enable();
+		cpu_relax();
+	}
+	irq_ok = nvme_irqs == 1;
+	if (irte >= 0)
+		console_printf("iommu selftest: NVMe completion interrupt by MSI-X entry 1 through IRTE %d (%#x) to core 0 vector %d: %s\n",
+			       irte, addr, vec, irq_ok ? "delivered" :
+			       nvme_irqs ? "delivered more than once" : "NOT delivered");
+	else
+		console_printf("iommu selftest: NVMe without MSI-X or interrupt remapping: completion interrupt not checked\n");
 	before = total_faults(true);
 	st2 = nvme_read(&n, 1, 0, 1, NVME_IOVA_UNMAPPED);
 	/* The fault record is the proof: QEMU 7.2's controller completes the
@@ -340,6 +374,13 @@ static bool nvme_test(void)
 		       st2 < 0 ? "none" : nvme_status_name((u16)st2));
 	nvme_shutdown(&n);
 detach:
+	if (irte >= 0) {
+		pci_msix_entry(table, 1, 0, 0, true);
+		pci_msix_enable(d, false);
+		vtd_msi_unmap(d->bus, devfn, irte);
+	}
+	if (vec >= 0)
+		irq_free_vector(0, (u32)vec);
 	vtd_detach(d->bus, devfn);
 free_dom:
 	vtd_domain_free(&dom);
@@ -347,7 +388,7 @@ out:
 	for (int i = 0; i < 5; i++)
 		if (pages[i])
 			pmm_free(pages[i], 1);
-	return ok && blocked;
+	return ok && blocked && (irte < 0 || irq_ok);
 }
 
 static int selftest(void)

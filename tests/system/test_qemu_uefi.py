@@ -133,6 +133,9 @@ def run(build):
         nv = re.search(r"NVMe (\S+) in domain 3: read LBA 0 by DMA into I/O address 0x104000: "
                        r"data intact, 'TERN-NVME-LBA0' \(success\)", out)
         check(nv, "selftest NVMe read:\n" + out)
+        # Its completion interrupt: MSI-X, remapped through an IRTE.
+        check(re.search(r"NVMe completion interrupt by MSI-X entry 1 through IRTE \d+ \(0xfee[0-9a-f]+\) "
+                        r"to core 0 vector \d+: delivered\n", out), "selftest NVMe MSI-X:\n" + out)
         check("NVMe read into unmapped I/O address 0x200000: blocked, fault reported" in out,
               "selftest NVMe blocked:\n" + out)
         log = m.command("log")

@@ -20,11 +20,13 @@ START_TEST(admin_commands)
 	struct nvme_sqe c;
 
 	memset(&c, 0xa5, sizeof(c));
-	nvme_cmd_create_cq(&c, 7, 1, 8, 0x103000);
+	nvme_cmd_create_cq(&c, 7, 1, 8, 0x103000, -1);
 	ck_assert_uint_eq(c.cdw0, 0x00070005);		/* CID 7, opcode 05h */
 	ck_assert_uint_eq(c.prp1, 0x103000);
 	ck_assert_uint_eq(c.cdw10, 0x00070001);		/* 8 entries (zero-based), QID 1 */
 	ck_assert_uint_eq(c.cdw11, 1);			/* contiguous, no interrupts */
+	nvme_cmd_create_cq(&c, 7, 1, 8, 0x103000, 1);
+	ck_assert_uint_eq(c.cdw11, 0x00010003);		/* IV 1, IEN, contiguous */
 	ck_assert_uint_eq(c.nsid, 0);
 	ck_assert_uint_eq(c.prp2, 0);
 	nvme_cmd_create_sq(&c, 8, 1, 8, 0x102000, 1);
