@@ -36,6 +36,8 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 .PHONY: acpi-check all deps newlib iso linux-iso esp guests bench run run-linux run-guests run-qemu run-bochs test unit system \
 	test-qemu-uefi test-qemu-grub test-bochs test-kvm bench clean help
 
+HOSTCC_LINUX ?= gcc
+
 all: $(BUILD)/tern.elf $(BUILD)/tern.efi $(BUILD)/tern.iso
 
 help:
@@ -115,9 +117,15 @@ $(BUILD)/tern.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh $(GUEST_ELFS) $
 iso: $(BUILD)/tern.iso
 
 # Linux VM image: Debian's stock kernel and a busybox initramfs as modules.
+# A static Linux program in the guest's initramfs: the assigned e1000 DMAs
+# to and from the guest's RAM (tests/linux/e1000dma.c).
+$(BUILD)/linux/e1000dma: tests/linux/e1000dma.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC_LINUX) -static -O2 -Wall -Wextra -o $@ $<
+
 $(BUILD)/tern-linux.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh tests/linux/tern.cfg \
-		tests/linux/mkinitrd.py tests/linux/fetch.sh
-	sh tests/linux/fetch.sh $(BUILD)
+		tests/linux/mkinitrd.py tests/linux/fetch.sh $(BUILD)/linux/e1000dma
+	sh tests/linux/fetch.sh $(BUILD) $(BUILD)/linux/e1000dma
 	sh boot/mkiso.sh $(BUILD) $@ $(BUILD)/linux/modules
 
 linux-iso: $(BUILD)/tern-linux.iso

@@ -7,7 +7,7 @@
 # kernel has no driver for Bochs's e1000).
 # The packages are downloaded once (BUILD/linux/pkg); the initramfs and
 # tern.cfg are made again every time, since they are cheap and ours.
-# Usage: fetch.sh BUILD
+# Usage: fetch.sh BUILD [PROGRAM ...]   (programs go to the initramfs's /bin)
 set -eu
 out=$(realpath -m "$1")/linux
 mods=$out/modules
@@ -36,6 +36,7 @@ if [ ! -f "$pkg/vmlinuz" ] || [ ! -f "$pkg/busybox" ] || [ ! -f "$pkg/uio_pci_ge
 	rm -rf "$out/deb"
 fi
 cp "$pkg/vmlinuz" "$mods/vmlinuz"
-python3 tests/linux/mkinitrd.py "$pkg/busybox" "$mods/initrd.gz" "$pkg/uio.ko" "$pkg/uio_pci_generic.ko"
+shift
+python3 tests/linux/mkinitrd.py "$pkg/busybox" "$mods/initrd.gz" "$pkg/uio.ko" "$pkg/uio_pci_generic.ko" "$@"
 cp tests/linux/tern.cfg "$mods/tern.cfg"
 echo "fetch.sh: $(cat "$pkg/kernel-package") and busybox-static ready in $mods"

@@ -4,9 +4,10 @@
 an /init that reports a marker with the CPU count through /dev/kmsg, then
 runs busybox shells on the console (ttyS0, interrupt-driven through tern's
 I/O APIC) with job control, one after another. Kernel modules given
-after OUT.gz are loaded by /init in that order (from /lib/modules).
+after OUT.gz are loaded by /init in that order (from /lib/modules); other
+files given there are programs, put in /bin.
 
-    mkinitrd.py BUSYBOX OUT.gz [MODULE.ko ...]
+    mkinitrd.py BUSYBOX OUT.gz [MODULE.ko | PROGRAM ...]
 """
 import gzip
 import os
@@ -44,13 +45,17 @@ def entry(name, mode, data=b"", rdev=(0, 0), ino=[1]):
 
 
 def main():
-    busybox, out, modules = sys.argv[1], sys.argv[2], sys.argv[3:]
+    busybox, out = sys.argv[1], sys.argv[2]
+    modules = [f for f in sys.argv[3:] if f.endswith(".ko")]
+    programs = [f for f in sys.argv[3:] if not f.endswith(".ko")]
     cpio = b""
     for d in ("bin", "dev", "proc", "sys", "lib", "lib/modules"):
         cpio += entry(d, 0o040755)
     names = [os.path.basename(m) for m in modules]
     for m, name in zip(modules, names):
         cpio += entry("lib/modules/" + name, 0o100644, open(m, "rb").read())
+    for p in programs:
+        cpio += entry("bin/" + os.path.basename(p), 0o100755, open(p, "rb").read())
     cpio += entry("lib/modules/order", 0o100644, "".join(n + "\n" for n in names).encode())
     cpio += entry("dev/console", 0o020600, rdev=(5, 1))
     cpio += entry("bin/busybox", 0o100755, open(busybox, "rb").read())
