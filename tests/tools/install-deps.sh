@@ -2,7 +2,7 @@
 # Install every Debian 12 package tern's build, runs and tests need.
 # Idempotent: does nothing when all are present. Needs root (or sudo).
 set -eu
-pkgs="gcc make binutils python3 pkg-config git
+pkgs="gcc libc6-dev make binutils python3 pkg-config git
 	gnu-efi newlib-source
 	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
 	qemu-system-x86 ovmf bochs bochsbios vgabios
