@@ -143,3 +143,30 @@ const struct dmar_rmrr *dmar_rmrr_next(const struct dmar_info *d, u8 bus, u8 dev
 	}
 	return NULL;
 }
+
+static int check_list(const struct dmar_scope *s, u32 n, const char *what, u64 addr,
+		      bool (*exists)(u8, u8), report_fn rep, void *arg)
+{
+	int bad = 0;
+
+	for (u32 i = 0; i < n; i++)
+		if (s[i].type == DMAR_SCOPE_ENDPOINT && s[i].path_len == 1 &&
+		    !exists(s[i].bus, (u8)(s[i].dev << 3 | s[i].fn)))
+			report(rep, arg, &bad, "dmar: %s %#llx names device %02x:%02x.%u, which is not on the bus; ignored",
+			       what, (unsigned long long)addr, s[i].bus, s[i].dev, s[i].fn);
+	return bad;
+}
+
+int dmar_check_scopes(const struct dmar_info *d, bool (*exists)(u8 bus, u8 devfn),
+		      report_fn rep, void *arg)
+{
+	int bad = 0;
+
+	for (u32 i = 0; i < d->nunits; i++)
+		bad += check_list(d->units[i].scopes, d->units[i].nscopes, "unit",
+				  d->units[i].reg_base, exists, rep, arg);
+	for (u32 i = 0; i < d->nrmrr; i++)
+		bad += check_list(d->rmrr[i].scopes, d->rmrr[i].nscopes, "RMRR", d->rmrr[i].base,
+				  exists, rep, arg);
+	return bad;
+}

@@ -77,6 +77,14 @@ bool dmar_scopes_name(const struct dmar_scope *s, u32 n, u8 bus, u8 devfn);
 /* The next RMRR from *i on whose scope names the function, or NULL. */
 const struct dmar_rmrr *dmar_rmrr_next(const struct dmar_info *d, u8 bus, u8 devfn, u32 *i);
 
+/*
+ * Endpoint scopes (of units and RMRRs) naming a function that is not on
+ * the bus: each reported; they match nothing. exists(bus, devfn) answers
+ * for the machine. Returns how many.
+ */
+int dmar_check_scopes(const struct dmar_info *d, bool (*exists)(u8 bus, u8 devfn),
+		      report_fn rep, void *arg);
+
 /* table/len: the whole DMAR (checksum already verified). Returns problems. */
 int dmar_parse(struct dmar_info *d, const u8 *table, u32 len,
 	       report_fn rep, void *arg);

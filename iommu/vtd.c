@@ -7,6 +7,7 @@
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/tsc.h"
+#include "drivers/pci.h"
 #include "iommu/vtd.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
@@ -651,6 +652,17 @@ void vtd_ioapic_unmap(u8 ioapic_id, int index)
 		irte_free(u, index);
 }
 
+static bool on_bus(u8 bus, u8 devfn)
+{
+	return pci_find(bus, devfn >> 3, devfn & 7) != NULL;
+}
+
+static void warn_report(const char *msg, void *arg)
+{
+	(void)arg;
+	pr_warn("%s", msg);
+}
+
 void vtd_init(void)
 {
 	const struct dmar_info *d = &acpi.dmar;
@@ -659,6 +671,7 @@ void vtd_init(void)
 		pr_info("vt-d: no DMAR table: no IOMMU (device assignment needs iommu = off-unsafe)");
 		return;
 	}
+	dmar_check_scopes(d, on_bus, warn_report, NULL);
 	/* Firmware's own DMA (USB keyboards under SMM, integrated graphics)
 	 * uses the RMRRs: identity-mapped in a domain of tern's when one of
 	 * their devices gets one; no VM gets such a device (its GPAs would

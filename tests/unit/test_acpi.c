@@ -357,6 +357,31 @@ START_TEST(rmrr_lookup)
 }
 END_TEST
 
+static bool only_1d(u8 bus, u8 devfn)
+{
+	return bus == 0 && devfn == 0x1d << 3;
+}
+
+/* Scopes naming functions that are not on the bus: reported, not trusted. */
+START_TEST(scopes_of_missing_devices)
+{
+	static struct dmar_info d;
+
+	memset(&d, 0, sizeof(d));
+	memset(&rep, 0, sizeof(rep));
+	d.nunits = 1;
+	d.units[0] = (struct dmar_unit){ 0xfed90000, 0, 0, 2,
+		{ { DMAR_SCOPE_ENDPOINT, 0, 0, 0x1d, 0, 1 },	/* present */
+		  { DMAR_SCOPE_ENDPOINT, 0, 0, 0x03, 1, 1 } } };	/* missing */
+	d.nrmrr = 1;
+	d.rmrr[0] = (struct dmar_rmrr){ 0x7b800000, 0x7b8fffff, 0, 1,
+		{ { DMAR_SCOPE_ENDPOINT, 0, 2, 0x00, 0, 1 } } };	/* missing */
+	ck_assert_int_eq(dmar_check_scopes(&d, only_1d, collect_report, &rep), 2);
+	ck_assert(reports_find(&rep, "unit 0xfed90000 names device 00:03.1, which is not on the bus"));
+	ck_assert(reports_find(&rep, "RMRR 0x7b800000 names device 02:00.0"));
+}
+END_TEST
+
 START_TEST(dmar_broken_structures)
 {
 	/* DRHD length reaching past the table end. */
@@ -422,6 +447,7 @@ Suite *acpi_suite(void)
 	tcase_add_test(tc, madt_duplicate_cpu);
 	tcase_add_test(tc, irq_to_gsi);
 	tcase_add_test(tc, rmrr_lookup);
+	tcase_add_test(tc, scopes_of_missing_devices);
 	tcase_add_test(tc, dmar_broken_structures);
 	tcase_add_test(tc, dmar_bad_scope_and_register_base);
 	tcase_add_test(tc, s5_variants);
