@@ -15,13 +15,14 @@
  *   forwarded port by port (every guest port exits anyway);
  * - INTx: the host pin (the line firmware gave the function, through the
  *   MADT) is routed to the first vCPU's core, remapped where VT-d remaps
- *   interrupts; its interrupt masks the pin and raises a guest I/O APIC
- *   line, and the guest's EOI drops the line and unmasks the pin, so a
- *   level interrupt is neither lost nor a storm;
- * - MSI: the guest's address and data never reach the device; the device
- *   gets a host vector on the core of the vCPU the guest chose (an IRTE
- *   where VT-d remaps), and its interrupt is delivered as the guest's
- *   message.
+ *   interrupts; its interrupt masks the pin and raises the guest I/O APIC
+ *   pin the guest's _PRT names, and the guest's EOI drops the line and
+ *   unmasks the pin, so a level interrupt is neither lost nor a storm; the
+ *   function's INTx Disable and Interrupt Status are tern's;
+ * - MSI and MSI-X: the guest's addresses and data never reach the device;
+ *   the device gets a host vector on the core of the vCPU the guest chose
+ *   (an IRTE where VT-d remaps), and its interrupt is delivered as the
+ *   guest's message; the MSI-X table's pages trap (core/vmsix.h).
  * Config accesses and INTx state changes run under the VM's platform lock.
  * Interrupts reach the guest by injection through vplat_deliver() and the
  * I/O APIC model: the one seam ELI will replace.
