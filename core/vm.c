@@ -650,7 +650,9 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		snprintf(err, n, "already running");
 		return -1;
 	}
-	release(vm);			/* a stopped VM still holding devices */
+	/* A stopped VM may still hold its devices: give them back before
+	 * checking whether they are free. */
+	passthru_detach(vm);
 	if (check_devices(vm, &unconfined, err, n))
 		return -1;
 	for (u32 i = 0; i < vm->cfg.ncores; i++) {
