@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "boot/bootinfo.h"
-#include "core/acpi.h"
+#include "core/acpi/acpi.h"
 #include "core/cmdline.h"
 #include "core/console.h"
 #include "core/cpu.h"
@@ -12,10 +12,10 @@
 #include "core/main.h"
 #include "core/panic.h"
 #include "core/percpu.h"
-#include "core/shell.h"
+#include "core/shell/shell.h"
 #include "core/smp.h"
 #include "core/tsc.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "iommu/vtd.h"
 #include "irq/ioapic.h"
 #include "drivers/cmos_rtc.h"

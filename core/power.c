@@ -5,7 +5,7 @@
  * last resort. Power off: SLP_TYPa/b from \_S5 with SLP_EN in PM1a/b_CNT
  * (ACPI 6.5 4.8.3.2.1, 16.1.7).
  */
-#include "core/acpi.h"
+#include "core/acpi/acpi.h"
 #include "core/console.h"
 #include "core/cpu.h"
 #include "core/log.h"

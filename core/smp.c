@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
-#include "core/acpi.h"
+#include "core/acpi/acpi.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/smp.h"
 #include "core/timer.h"
 #include "core/tsc.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
 #include "mm/kmem.h"

@@ -5,7 +5,7 @@
 
 #include "core/console.h"
 #include "core/tsc.h"
-#include "core/shell.h"
+#include "core/shell/shell.h"
 #include "drivers/pci.h"
 
 /* `pci flr BB:DD.F` */

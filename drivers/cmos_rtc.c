@@ -2,7 +2,7 @@
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/tsc.h"
-#include "core/vrtc.h"
+#include "core/vdev/vrtc.h"
 #include "drivers/cmos_rtc.h"
 
 static u64 boot_unix, boot_tsc;

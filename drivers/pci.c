@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
-#include "core/acpi.h"
+#include "core/acpi/acpi.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/spinlock.h"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/acpi.h"
+#include "core/acpi/acpi.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/percpu.h"
@@ -11,7 +11,7 @@
 #include "iommu/vtd.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
-#include "core/vioapic.h"
+#include "core/vdev/vioapic.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+// Host-tested: pure logic, also built into the unit tests (tests/unit).
 #include "iommu/vtd_hw.h"
 
 void vtd_caps_decode(u32 ver, u64 cap, u64 ecap, struct vtd_caps *c)

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "core/acpi.h"
+#include "core/acpi/acpi.h"
 #include "core/log.h"
 #include "core/spinlock.h"
-#include "core/vioapic.h"
+#include "core/vdev/vioapic.h"
 #include "irq/ioapic.h"
 #include "mm/kmem.h"
 

@@ -2,7 +2,7 @@
 /* `mem`: the normalized memory map, the allocator and tern's mappings. */
 #include "core/console.h"
 #include "core/main.h"
-#include "core/shell.h"
+#include "core/shell/shell.h"
 #include "mm/kmem.h"
 #include "mm/memmap.h"
 #include "mm/pmm.h"

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+// Host-tested: pure logic, also built into the unit tests (tests/unit).
 /*
  * VT-x capability discovery (SDM 3C ch. 24-25, 3D appendix A). A control is
  * available when its allowed-1 bit (bits 63:32 of the capability MSR) is set.

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+// Host-tested: pure logic, also built into the unit tests (tests/unit).
 #include "vmx/controls.h"
 
 u32 vmx_ctl_compute(u64 cap, u32 required, u32 optional, u32 *missing)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+// Host-tested: pure logic, also built into the unit tests (tests/unit).
 #include "vmx/vmcs.h"
 
 static const char *const names[EXIT_REASON_MAX] = {

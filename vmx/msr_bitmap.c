@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+// Host-tested: pure logic, also built into the unit tests (tests/unit).
 #include <string.h>
 
 #include "vmx/msr_bitmap.h"

@@ -11,7 +11,7 @@
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/tsc.h"
-#include "core/vm.h"
+#include "core/vm/vm.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
 #include "mm/kmem.h"

@@ -5,7 +5,7 @@
 
 #include "core/timer.h"
 #include "core/types.h"
-#include "core/vlapic.h"
+#include "core/vdev/vlapic.h"
 #include "vmx/vmcs.h"
 
 struct vm;

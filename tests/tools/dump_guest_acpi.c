@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/acpi.h"
-#include "core/guest_acpi.h"
+#include "core/acpi/acpi.h"
+#include "core/loader/guest_acpi.h"
 
 static unsigned char mem[GUEST_ACPI_SIZE];
 

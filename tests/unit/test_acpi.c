@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/acpi.h"
+#include "core/acpi/acpi.h"
 #include "tests/unit/suites.h"
 
 #define MEM_SIZE	0x200000

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
-#include "core/config.h"
+#include "core/vm/config.h"
 #include "tests/unit/suites.h"
 
 static struct config c;

@@ -2,8 +2,8 @@
 /* The guest tables must satisfy tern's own strict ACPI parser. */
 #include <string.h>
 
-#include "core/acpi.h"
-#include "core/guest_acpi.h"
+#include "core/acpi/acpi.h"
+#include "core/loader/guest_acpi.h"
 #include "tests/unit/suites.h"
 
 static u8 mem[0x100000];

@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "tests/unit/suites.h"
-#include "vmx/guest_walk.h"
+#include "vmx/emul/guest_walk.h"
 
 #define PS_BIT 0x80
 

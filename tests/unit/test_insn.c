@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "tests/unit/suites.h"
-#include "vmx/insn.h"
+#include "vmx/emul/insn.h"
 
 static struct insn in;
 

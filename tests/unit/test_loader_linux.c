@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
-#include "core/loader_linux.h"
+#include "core/loader/linux.h"
 #include "tests/unit/suites.h"
 
 static u8 img[0x8000];

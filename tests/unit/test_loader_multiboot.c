@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
-#include "core/loader_multiboot.h"
+#include "core/loader/multiboot.h"
 #include "tests/unit/suites.h"
 
 /* A minimal valid image: ELF32 header, one PT_LOAD at 1 MiB, mb1 header. */

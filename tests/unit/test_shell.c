@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <string.h>
 
-#include "core/shell.h"
+#include "core/shell/shell.h"
 #include "tests/unit/suites.h"
 
 static int nop(int argc, char **argv) { (void)argc; (void)argv; return 0; }

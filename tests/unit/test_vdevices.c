@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The guest's legacy devices: 16550 COM1, 8254 PIT, 8259 PICs. */
-#include "core/vpic.h"
-#include "core/vpit.h"
-#include "core/vuart.h"
+#include "core/vdev/vpic.h"
+#include "core/vdev/vpit.h"
+#include "core/vdev/vuart.h"
 #include "suites.h"
 
 START_TEST(uart_interrupts)

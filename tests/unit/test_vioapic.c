@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "core/vioapic.h"
+#include "core/vdev/vioapic.h"
 #include "suites.h"
 
 static struct vioapic io;

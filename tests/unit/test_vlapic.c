@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "core/vlapic.h"
+#include "core/vdev/vlapic.h"
 #include "tests/unit/suites.h"
 
 static struct vlapic l;

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "core/le.h"
-#include "core/vmsix.h"
+#include "core/vdev/pci/vmsix.h"
 #include "suites.h"
 
 static u8 cfg[256];

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <stdlib.h>
-#include "core/vpci.h"
+#include "core/vdev/pci/vpci.h"
 #include "suites.h"
 
 static struct vpci b;

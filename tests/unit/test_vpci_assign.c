@@ -2,7 +2,7 @@
 /* Config-space virtualization of an assigned function: the rules. */
 #include <string.h>
 
-#include "core/vpci_assign.h"
+#include "core/vdev/pci/vpci_assign.h"
 #include "suites.h"
 
 static u8 phys[256];

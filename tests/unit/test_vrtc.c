@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "core/vrtc.h"
+#include "core/vdev/vrtc.h"
 #include "tests/unit/suites.h"
 
 static u8 rd(struct vrtc *r, u8 reg, u64 now)

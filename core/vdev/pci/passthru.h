@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * PCI functions assigned to a VM (its `devices =`). While the VM runs, a
+ * function is its own: tern's `owner` mark keeps everyone else off it, a
+ * function-level reset (where the function has one) wipes it on the way in
+ * and out, and its DMA is confined by a VT-d domain mirroring the VM's RAM
+ * or, with `iommu = off-unsafe` and no unit, lands at guest-physical =
+ * host-physical because the VM's RAM is identity-mapped (mm/gpa.h).
+ *
+ * The guest sees each function on its bus 0 from slot 2 on, with the
+ * config space core/vpci_assign.c emulates. What the guest programs is
+ * acted on here:
+ * - memory BARs: the host BAR is mapped into the guest-physical map at the
+ *   address the guest chose, while it has memory decoding on; I/O BARs are
+ *   forwarded port by port (every guest port exits anyway);
+ * - INTx: the host pin (the line firmware gave the function, through the
+ *   MADT) is routed to the first vCPU's core, remapped where VT-d remaps
+ *   interrupts; its interrupt masks the pin and raises the guest I/O APIC
+ *   pin the guest's _PRT names, and the guest's EOI drops the line and
+ *   unmasks the pin, so a level interrupt is neither lost nor a storm; the
+ *   function's INTx Disable and Interrupt Status are tern's;
+ * - MSI and MSI-X: the guest's addresses and data never reach the device;
+ *   the device gets a host vector on the core of the vCPU the guest chose
+ *   (an IRTE where VT-d remaps), and its interrupt is delivered as the
+ *   guest's message; the MSI-X table's pages trap (core/vmsix.h).
+ * Config accesses and INTx state changes run under the VM's platform lock.
+ * Interrupts reach the guest by injection through vplat_deliver() and the
+ * I/O APIC model: the one seam ELI will replace.
+ */
+#ifndef TERN_CORE_VDEV_PCI_PASSTHRU_H
+#define TERN_CORE_VDEV_PCI_PASSTHRU_H
+
+#include "core/loader/guest_acpi.h"
+#include "core/types.h"
+#include "core/vdev/pci/vmsix.h"
+#include "core/vdev/pci/vpci_assign.h"
+
+struct vm;
+struct pci_dev;
+
+#define PASSTHRU_FIRST_SLOT	GUEST_PRT_FIRST_SLOT	/* 00:02.0, 00:03.0, ... */
+
+struct passthru;
+
+/* A host vector behind one MSI-X entry. */
+struct passthru_vec {
+	struct passthru *p;
+	u16 index;
+	int vector;			/* -1: entry off */
+	u32 cpu;
+	int irte;
+};
+
+struct passthru {
+	struct vm *vm;
+	struct pci_dev *pdev;
+	u8 guest_devfn;
+	struct vpci_assign cfg;
+	bool confined;			/* DMA through the VM's VT-d domain */
+	/* Memory BARs as mapped into the guest, I/O BARs as forwarded */
+	bool bar_live[VPA_BARS];
+	u64 bar_gpa[VPA_BARS];
+	/* INTx */
+	u8 guest_irq;			/* guest GSI (I/O APIC pin) by its _PRT */
+	u32 host_gsi;
+	int host_vector;		/* on host_cpu; -1: not routed */
+	u32 host_cpu;
+	int host_irte;			/* -1: compatibility format */
+	u8 host_ioapic_id;
+	bool intx_pending;		/* raised, not yet serviced (status bit 3) */
+	/* MSI */
+	int msi_vector;			/* on msi_cpu; -1: off */
+	u32 msi_cpu;
+	int msi_irte;
+	/* MSI-X: the guest's table (core/vmsix.h), the device's table pages
+	 * mapped for tern, a host vector per entry in use */
+	struct vmsix msix;
+	struct vmsix_entry *msix_entries;
+	struct passthru_vec *msix_vec;	/* NULL: MSI-X not offered */
+	volatile u8 *msix_host;
+	/* Counters */
+	u64 intx_host, intx_eois;
+	u64 msi_host, msix_irqs;
+	u64 msix_table_accesses, msix_forwarded;
+	u64 bar_maps, io_forwarded, refused;
+	char last_refusal[96];
+};
+
+/*
+ * Take the VM's configured devices: checks done by the caller (exist,
+ * free, confined or allowed unconfined). After the VM's map exists, before
+ * its vCPUs run. 0, or -1 with err (and nothing held).
+ */
+int passthru_attach(struct vm *vm, char *err, size_t n);
+/* Give them back (reset, blocked, routes torn down); VM not running. */
+void passthru_detach(struct vm *vm);
+/* `vm list` (one line a function) and `vm stats` (routes and counters). */
+void passthru_show(struct vm *vm, bool detail);
+/* Guest port I/O and MMIO that may be an assigned function's (false: not):
+ * I/O BARs, and the trapped pages of an MSI-X table. */
+bool passthru_io(struct vm *vm, u16 port, bool write, u32 size, u32 *val);
+bool passthru_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val);
+
+#endif

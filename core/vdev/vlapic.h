@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A guest's local APIC (SDM 3A ch. 11), one per vCPU: registers through the
+ * x2APIC MSRs (0x800-0x8ff) or the xAPIC page at 0xfee00000, IRR/ISR with
+ * priorities, EOI, TPR/PPR, self-IPIs, and the timer in one-shot, periodic
+ * and TSC-deadline modes. Time is passed in (TSC ticks), so this is pure
+ * and unit-tested; the vCPU loop polls it and injects what it delivers.
+ * The timer's input clock is the TSC divided by the divide configuration.
+ */
+#ifndef TERN_CORE_VDEV_VLAPIC_H
+#define TERN_CORE_VDEV_VLAPIC_H
+
+#include "core/types.h"
+
+#define VLAPIC_BASE		0xfee00000ULL
+#define VLAPIC_VERSION		0x00050014	/* 6 LVT entries, version 0x14 */
+#define MSR_X2APIC_FIRST	0x800
+#define MSR_X2APIC_LAST		0x8ff
+#define MSR_TSC_DEADLINE	0x6e0
+#define X2APIC_SELF_IPI		0x3f0		/* register offset of MSR 0x83f */
+
+#define LVT_TIMER_MODE(v)	(((v) >> 17) & 3)
+#define LVT_MODE_ONESHOT	0
+#define LVT_MODE_PERIODIC	1
+#define LVT_MODE_TSC_DEADLINE	2
+
+/*
+ * An IPI, left by an ICR write for the vCPU code to deliver to the VM's
+ * vCPUs that vlapic_accepts() (the sender's own APIC included).
+ */
+struct vlapic_ipi {
+	bool valid;
+	u8 mode;		/* ICR delivery mode, ICR_MODE_* */
+	u8 vector;
+	u8 shorthand;		/* 0 none, 1 self, 2 all, 3 all but self */
+	bool assert;		/* INIT: level assert (de-assert is ignored) */
+	bool logical;		/* destination mode: logical (ICR bit 11) */
+	bool x2apic;		/* sent in x2APIC mode: 32-bit destination */
+	u32 dest;		/* ICR destination field */
+};
+
+/* ICR delivery modes (SDM 3A 11.6.1) */
+#define ICR_MODE_FIXED		0
+#define ICR_MODE_LOWEST		1
+#define ICR_MODE_NMI		4
+#define ICR_MODE_INIT		5
+#define ICR_MODE_STARTUP	6
+
+/* xAPIC DFR model (bits 31:28): flat or cluster (SDM 3A 11.6.2.2) */
+#define DFR_MODEL_FLAT		0xf
+#define DFR_MODEL_CLUSTER	0x0
+
+struct vlapic {
+	u32 id;
+	bool x2apic;			/* IA32_APIC_BASE.EXTD */
+	bool enabled;			/* IA32_APIC_BASE.EN */
+	u32 tpr, svr, ldr, dfr, esr;
+	u32 lvt[7];			/* CMCI(0x2f0), timer..error (0x320-0x370) */
+	u32 icr_hi;
+	u32 irr[8], isr[8], tmr[8];
+	/* Timer */
+	u32 initial, divide_cfg;
+	u64 start;			/* TSC when the count was loaded */
+	u64 deadline;			/* next expiry in TSC, 0 = not armed */
+	u64 tsc_deadline;		/* IA32_TSC_DEADLINE */
+	struct vlapic_ipi ipi;		/* taken (and cleared) by the caller */
+	int level_eoi;			/* EOI of a level vector, for the
+					 * caller to tell the I/O APIC; -1 */
+	/* Counters */
+	u64 timer_fires, injected, eois, self_ipis, bad_writes;
+};
+
+void vlapic_reset(struct vlapic *l, u32 id);
+/* Register read/write by xAPIC offset (0x20, 0x80, ...). false: #GP for
+ * MSR access / ignored for MMIO (reserved or read-only register). */
+bool vlapic_read(struct vlapic *l, u32 off, u64 now, u64 *val);
+bool vlapic_write(struct vlapic *l, u32 off, u64 val, u64 now);
+void vlapic_write_tsc_deadline(struct vlapic *l, u64 val, u64 now);
+/* Raise the timer if due; returns the next deadline (TSC) or 0. */
+u64 vlapic_poll(struct vlapic *l, u64 now);
+/* Highest pending vector above the processor priority, or -1. */
+int vlapic_pending(const struct vlapic *l);
+/* The vector was injected: IRR -> ISR. */
+void vlapic_ack(struct vlapic *l, int vector);
+/*
+ * Whether this APIC is a destination of the IPI (shorthand, physical or
+ * logical flat/cluster destination, broadcast; SDM 3A 11.6.2-11.6.3 and
+ * 11.12.10 for x2APIC). is_sender: this APIC sent it.
+ */
+bool vlapic_accepts(const struct vlapic *l, const struct vlapic_ipi *ipi, bool is_sender);
+/* Any core may raise a vector in another vCPU's APIC. */
+void vlapic_set_irr(struct vlapic *l, int vector);
+/* The same for an I/O APIC message: level sets the vector's TMR bit. */
+void vlapic_accept(struct vlapic *l, int vector, bool level);
+
+#endif

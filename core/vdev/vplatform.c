@@ -1,0 +1,382 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "core/log.h"
+#include "core/tsc.h"
+#include "core/vm/vm.h"
+#include "core/vdev/vplatform.h"
+
+/* Guest time for the PIT and the PM timer: tern's clock, in their ticks. */
+static u64 ticks_at(u64 hz)
+{
+	return (u64)((unsigned __int128)tsc_ns() * hz / 1000000000ULL);
+}
+
+void vplat_reset(struct vm *vm)
+{
+	struct vplatform *p = &vm->plat;
+
+	p->lock = (spinlock_t)SPINLOCK_INIT;
+	vioapic_reset(&p->ioapic);
+	vpic_reset(&p->pic);
+	vpit_reset(&p->pit);
+	vuart_reset(&p->uart);
+	vpci_reset(&p->pci);
+	p->uart_line = false;
+	p->pm1_en = 0;
+	/* ACPI mode from the start: the FADT has no SMI command port. */
+	p->pm1_cnt = PM1_CNT_SCI_EN;
+	p->pit_irqs = 0;
+	p->powered_off = false;
+	memset(p->eoi_fn, 0, sizeof(p->eoi_fn));
+}
+
+void vplat_deliver(struct vm *vm, struct vcpu *from, const struct vlapic_ipi *msg, bool level)
+{
+	bool hit = false;
+
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *t = &vm->vcpus[i];
+
+		if (!vlapic_accepts(&t->lapic, msg, t == from))
+			continue;
+		hit = true;
+		switch (msg->mode) {
+		case ICR_MODE_FIXED:
+		case ICR_MODE_LOWEST:
+			vlapic_accept(&t->lapic, msg->vector, level);
+			if (t == from) {
+				t->lapic.self_ipis++;
+				break;
+			}
+			if (from)
+				vm->ipis_sent++;
+			vcpu_kick(t);
+			break;
+		case ICR_MODE_NMI:
+			/* A CPU waiting for start-up ignores NMIs. */
+			if (t->state == VCPU_WAIT_SIPI)
+				break;
+			__atomic_store_n(&t->nmi_pending, true, __ATOMIC_RELEASE);
+			vm->nmis_sent++;
+			vcpu_kick(t);
+			break;
+		case ICR_MODE_INIT:
+			/* A level de-assert does nothing (SDM 3A 11.6.1); a
+			 * vCPU waiting for SIPI keeps waiting; INIT to itself
+			 * is not emulated (counted). Else: reset and wait. */
+			if (!msg->assert || t->state == VCPU_WAIT_SIPI)
+				break;
+			if (t == from) {
+				vm->ipis_dropped++;
+				break;
+			}
+			t->sipi_vector = -1;
+			__atomic_store_n(&t->init_pending, true, __ATOMIC_RELEASE);
+			vm->ipis_sent++;
+			vcpu_kick(t);
+			break;
+		case ICR_MODE_STARTUP:
+			/* To a vCPU waiting for it, or about to (an INIT it
+			 * has not processed yet). */
+			if ((t->state == VCPU_WAIT_SIPI || t->init_pending) &&
+			    t->sipi_vector < 0) {
+				t->sipi_vector = msg->vector;
+				vm->ipis_sent++;
+				vcpu_kick(t);
+			}
+			break;
+		}
+		/* Lowest priority: the first that accepts (SDM 3A 11.6.2.4
+		 * leaves the arbitration to the model). */
+		if (msg->mode == ICR_MODE_LOWEST)
+			break;
+	}
+	/* Real APICs drop a message nobody accepts; counted. */
+	if (!hit)
+		vm->ipis_unroutable++;
+}
+
+/* Deliver every pin in the mask (lock held). */
+static void ioapic_fire(struct vm *vm, u32 pins)
+{
+	struct vplatform *p = &vm->plat;
+
+	while (pins) {
+		u32 pin = (u32)__builtin_ctz(pins);
+		struct vlapic_ipi msg;
+		bool level;
+
+		pins &= pins - 1;
+		if (vioapic_message(&p->ioapic, pin, &msg, &level))
+			vplat_deliver(vm, NULL, &msg, level);
+	}
+}
+
+/* An ISA line: the 8259 sees it, and the I/O APIC on its pin (lock held). */
+static void isa_line(struct vm *vm, u32 irq, bool asserted)
+{
+	struct vplatform *p = &vm->plat;
+	u32 pin = irq == 0 ? VPLAT_PIT_PIN : irq;
+
+	vpic_set_line(&p->pic, irq, asserted);
+	if (vioapic_set_line(&p->ioapic, pin, asserted))
+		ioapic_fire(vm, BIT(pin));
+}
+
+/* COM1's line follows its interrupt state after every access (lock held). */
+static void uart_sync(struct vm *vm)
+{
+	struct vplatform *p = &vm->plat;
+	bool line = vuart_irq(&p->uart);
+
+	if (line != p->uart_line) {
+		p->uart_line = line;
+		isa_line(vm, VPLAT_COM1_IRQ, line);
+	}
+}
+
+void vplat_lapic_eoi(struct vm *vm, u8 vector)
+{
+	struct vplatform *p = &vm->plat;
+	u64 f = spin_lock_irqsave(&p->lock);
+	u32 notify = 0;
+
+	/* Held lines whose interrupt this EOI completes drop first, so the
+	 * I/O APIC does not deliver them again by itself. */
+	for (u32 pin = 0; pin < VIOAPIC_PINS; pin++) {
+		u64 e = p->ioapic.rte[pin];
+
+		if (p->eoi_fn[pin] && (e & RTE_LEVEL) && (e & RTE_REMOTE_IRR) &&
+		    RTE_VECTOR(e) == vector) {
+			vioapic_set_line(&p->ioapic, pin, false);
+			notify |= BIT(pin);
+		}
+	}
+	ioapic_fire(vm, vioapic_eoi(&p->ioapic, vector));
+	spin_unlock_irqrestore(&p->lock, f);
+	while (notify) {
+		u32 pin = (u32)__builtin_ctz(notify);
+
+		notify &= notify - 1;
+		p->eoi_fn[pin](p->eoi_ctx[pin]);
+	}
+}
+
+u64 vplat_lock(struct vm *vm)
+{
+	return spin_lock_irqsave(&vm->plat.lock);
+}
+
+void vplat_unlock(struct vm *vm, u64 flags)
+{
+	spin_unlock_irqrestore(&vm->plat.lock, flags);
+}
+
+void vplat_set_irq_locked(struct vm *vm, u32 irq, bool asserted)
+{
+	if (irq < 16)
+		isa_line(vm, irq, asserted);
+	else if (irq < VIOAPIC_PINS && vioapic_set_line(&vm->plat.ioapic, irq, asserted))
+		ioapic_fire(vm, BIT(irq));
+}
+
+void vplat_set_irq(struct vm *vm, u32 irq, bool asserted)
+{
+	u64 f = vplat_lock(vm);
+
+	vplat_set_irq_locked(vm, irq, asserted);
+	vplat_unlock(vm, f);
+}
+
+void vplat_set_eoi_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx), void *ctx)
+{
+	struct vplatform *p = &vm->plat;
+	u32 pin = irq == 0 ? VPLAT_PIT_PIN : irq;
+	u64 f = spin_lock_irqsave(&p->lock);
+
+	p->eoi_fn[pin] = fn;
+	p->eoi_ctx[pin] = ctx;
+	spin_unlock_irqrestore(&p->lock, f);
+}
+
+bool vplat_console_input(struct vm *vm, u8 c)
+{
+	struct vplatform *p = &vm->plat;
+	u64 f = spin_lock_irqsave(&p->lock);
+	bool ok = vuart_receive(&p->uart, c);
+
+	uart_sync(vm);
+	spin_unlock_irqrestore(&p->lock, f);
+	return ok;
+}
+
+static void pit_timer_fn(struct timer *t, void *arg)
+{
+	/* Waking the core is the point: the run loop polls the PIT. */
+	(void)t; (void)arg;
+}
+
+void vplat_poll(struct vm *vm)
+{
+	struct vplatform *p = &vm->plat;
+	u64 f, next, now;
+	u32 n;
+
+	if (!vpit_armed(&p->pit))
+		return;
+	f = spin_lock_irqsave(&p->lock);
+	now = ticks_at(VPIT_HZ);
+	n = vpit_poll(&p->pit, now, &next);
+	if (n) {
+		/* One edge for any number of periods (they coalesce). */
+		isa_line(vm, 0, true);
+		isa_line(vm, 0, false);
+		p->pit_irqs++;
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	/* Re-armed when the PIT was reprogrammed to fire sooner. */
+	if (!next || (p->pit_timer.armed && p->pit_timer_at <= next))
+		return;
+	timer_cancel(&p->pit_timer);
+	p->pit_timer_at = next;
+	timer_arm(&p->pit_timer,
+		  (u64)((unsigned __int128)(next - now) * 1000000000ULL / VPIT_HZ) + 1,
+		  pit_timer_fn, vm);
+}
+
+/* --- ports --- */
+
+static bool claims(u16 port)
+{
+	return (port >= PORT_COM1 && port < PORT_COM1 + 8) ||
+	       (port >= VPIT_PORT_CH0 && port <= VPIT_PORT_CMD) || port == VPIT_PORT_61 ||
+	       vpic_claims(port) || (port >= VPM_BASE && port < VPM_BASE + VPM_LEN) ||
+	       port == VPCI_PORT_ADDR || (port >= VPCI_PORT_DATA && port < VPCI_PORT_DATA + 4);
+}
+
+static bool pm_in(struct vplatform *p, u16 port, u32 size, u32 *val)
+{
+	switch (port) {
+	case VPM_PM1_STS:
+		*val = 0;		/* no fixed events are generated */
+		return true;
+	case VPM_PM1_EN:
+		*val = p->pm1_en;
+		return true;
+	case VPM_PM1_CNT:
+		*val = p->pm1_cnt;
+		return true;
+	case VPM_TMR:
+		/* 32-bit (FADT TMR_VAL_EXT), 3.579545 MHz. */
+		*val = (u32)ticks_at(VPM_TMR_HZ);
+		return true;
+	}
+	*val = 0;			/* the block's other bytes */
+	return port >= VPM_BASE && port < VPM_BASE + VPM_LEN;
+}
+
+bool vplat_io_in(struct vm *vm, u16 port, u32 size, u32 *val)
+{
+	struct vplatform *p = &vm->plat;
+	bool claimed = true;
+	u64 f;
+
+	if (!claims(port))
+		return false;
+	if (port >= VPM_BASE && port < VPM_BASE + VPM_LEN)
+		return pm_in(p, port, size, val);
+	f = spin_lock_irqsave(&p->lock);
+	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1) {
+		*val = vuart_read(&p->uart, port - PORT_COM1);
+		uart_sync(vm);
+	} else if ((port >= VPIT_PORT_CH0 && port <= VPIT_PORT_CMD) ||
+		   port == VPIT_PORT_61) {
+		*val = vpit_read(&p->pit, port, ticks_at(VPIT_HZ));
+	} else if (vpic_claims(port) && size == 1) {
+		*val = vpic_read(&p->pic, port);
+	} else if (vpci_io_read(&p->pci, port, size, val)) {
+		/* PCI configuration mechanism #1 */
+	} else {
+		claimed = false;
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	return claimed;
+}
+
+bool vplat_io_out(struct vm *vm, u16 port, u32 size, u32 val)
+{
+	struct vplatform *p = &vm->plat;
+	bool claimed = true, pit = false;
+	u64 f;
+
+	if (!claims(port))
+		return false;
+	f = spin_lock_irqsave(&p->lock);
+
+	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1) {
+		u8 tx;
+
+		if (vuart_write(&p->uart, port - PORT_COM1, (u8)val, &tx))
+			vm_console_put(vm, (char)tx);
+		uart_sync(vm);
+	} else if ((port >= VPIT_PORT_CH0 && port <= VPIT_PORT_CMD) ||
+		   port == VPIT_PORT_61) {
+		vpit_write(&p->pit, port, (u8)val, ticks_at(VPIT_HZ));
+		pit = true;
+	} else if (vpic_claims(port) && size == 1) {
+		vpic_write(&p->pic, port, (u8)val);
+	} else if (vpci_io_write(&p->pci, port, size, val)) {
+		/* PCI configuration mechanism #1 */
+	} else if (port == VPM_PM1_STS) {
+		/* Write-one-to-clear of bits that are never set. */
+	} else if (port == VPM_PM1_EN) {
+		p->pm1_en = (u16)val;
+	} else if (port == VPM_PM1_CNT) {
+		p->pm1_cnt = ((u16)val & ~PM1_CNT_SLP_EN) | PM1_CNT_SCI_EN;
+		if ((val & PM1_CNT_SLP_EN) && PM1_CNT_SLP_TYP(val) == VPM_S5_TYP) {
+			p->powered_off = true;
+			vm_note_stop(vm, "guest powered off (ACPI S5)");
+		}
+		else if (val & PM1_CNT_SLP_EN)
+			pr_warn("vm %s: sleep state type %u requested; only S5 is emulated",
+				vm->name, PM1_CNT_SLP_TYP(val));
+	} else if (port >= VPM_BASE && port < VPM_BASE + VPM_LEN) {
+		/* the PM timer and reserved bytes are read-only */
+	} else {
+		claimed = false;
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	/* The first vCPU keeps the PIT's time: have it look again. */
+	if (pit)
+		vcpu_kick(&vm->vcpus[0]);
+	return claimed;
+}
+
+bool vplat_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val)
+{
+	struct vplatform *p = &vm->plat;
+	u32 off = (u32)(gpa - VIOAPIC_BASE);
+	u64 f;
+
+	if (gpa >= VPCI_ECAM_BASE && gpa < VPCI_ECAM_BASE + VPCI_ECAM_SIZE) {
+		off = (u32)(gpa - VPCI_ECAM_BASE);
+		f = spin_lock_irqsave(&p->lock);
+		if (write)
+			vpci_ecam_write(&p->pci, off, size, (u32)*val);
+		else
+			*val = vpci_ecam_read(&p->pci, off, size);
+		spin_unlock_irqrestore(&p->lock, f);
+		return true;
+	}
+	if (gpa < VIOAPIC_BASE || gpa >= VIOAPIC_BASE + VIOAPIC_SIZE)
+		return false;
+	f = spin_lock_irqsave(&p->lock);
+	/* Registers are 32 bits wide at 16-byte strides. */
+	if (write)
+		ioapic_fire(vm, vioapic_write(&p->ioapic, off & ~3U, (u32)*val));
+	else
+		*val = vioapic_read(&p->ioapic, off & ~3U);
+	spin_unlock_irqrestore(&p->lock, f);
+	return true;
+}

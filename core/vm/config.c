@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+// Host-tested: pure logic, also built into the unit tests (tests/unit).
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/vm/config.h"
+
+bool config_parse_size(const char *s, u64 *out)
+{
+	char *end;
+	unsigned long long v;
+	u64 mul = 1;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	v = strtoull(s, &end, 10);
+	switch (toupper((unsigned char)*end)) {
+	case 'K': mul = 1ULL << 10; end++; break;
+	case 'M': mul = 1ULL << 20; end++; break;
+	case 'G': mul = 1ULL << 30; end++; break;
+	case 0: break;
+	default: return false;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || v > (~0ULL) / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+static bool parse_cores(char *v, struct vm_config *vm)
+{
+	char *save = NULL;
+
+	vm->ncores = 0;
+	for (char *t = strtok_r(v, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		char *end;
+		unsigned long c = strtoul(t, &end, 10);
+
+		if (*end || !isdigit((unsigned char)*t) || c > 255 ||
+		    vm->ncores >= CONFIG_MAX_VCPUS)
+			return false;
+		for (u32 i = 0; i < vm->ncores; i++)
+			if (vm->cores[i] == c)
+				return false;
+		vm->cores[vm->ncores++] = (u32)c;
+	}
+	return vm->ncores > 0;
+}
+
+bool config_parse_bdf(const char *s, u16 *out)
+{
+	char *end;
+	unsigned long bus, dev, fn;
+
+	if (!isxdigit((unsigned char)*s))
+		return false;
+	bus = strtoul(s, &end, 16);
+	if (*end != ':' || !isxdigit((unsigned char)end[1]))
+		return false;
+	dev = strtoul(end + 1, &end, 16);
+	if (*end != '.' || !isdigit((unsigned char)end[1]))
+		return false;
+	fn = strtoul(end + 1, &end, 10);
+	if (*end || bus > 255 || dev > 31 || fn > 7)
+		return false;
+	*out = (u16)(bus << 8 | dev << 3 | fn);
+	return true;
+}
+
+static bool parse_devices(char *v, struct vm_config *vm)
+{
+	char *save = NULL;
+
+	vm->ndevices = 0;
+	for (char *t = strtok_r(v, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
+		u16 bdf;
+
+		if (!config_parse_bdf(t, &bdf) || vm->ndevices >= CONFIG_MAX_DEVICES)
+			return false;
+		for (u32 i = 0; i < vm->ndevices; i++)
+			if (vm->devices[i] == bdf)
+				return false;
+		vm->devices[vm->ndevices++] = bdf;
+	}
+	return vm->ndevices > 0;
+}
+
+struct state {
+	const char *file;
+	report_fn fn;
+	void *arg;
+	int problems;
+};
+
+/* Close the VM being read: keep it only if it has what it needs. */
+static void finish(struct state *st, struct config *c, struct vm_config *vm, bool bad)
+{
+	const char *why = NULL;
+
+	if (!vm)
+		return;
+	if (bad)
+		why = "it has errors above";
+	else if (!vm->ncores)
+		why = "no 'cores'";
+	else if (!vm->memory)
+		why = "no 'memory'";
+	else if (!vm->kernel[0])
+		why = "no 'kernel'";
+	if (why) {
+		report(st->fn, st->arg, &st->problems, "%s:%u: vm '%s' dropped: %s",
+		       st->file, vm->line, vm->name, why);
+		return;
+	}
+	c->nvms++;
+}
+
+int config_parse(const char *file, const char *text, size_t len,
+		 struct config *c, report_fn fn, void *arg)
+{
+	struct state st = { file, fn, arg, 0 };
+	struct vm_config *vm = NULL;
+	bool vm_bad = false;
+	size_t pos = 0;
+	u32 lineno = 0;
+
+	memset(c, 0, sizeof(*c));
+	while (pos < len) {
+		char line[512], *l, *eq, *key, *val;
+		size_t n = 0;
+
+		lineno++;
+		while (pos < len && text[pos] != '\n') {
+			if (n + 1 < sizeof(line))
+				line[n++] = text[pos];
+			pos++;
+		}
+		pos++;
+		line[n] = 0;
+		if (memchr(line, 0, n)) {
+			report(fn, arg, &st.problems, "%s:%u: binary data; is this a text file?",
+			       file, lineno);
+			break;
+		}
+		/* '#' starts a comment, except inside a cmdline value. */
+		l = trim(line);
+		if (!*l || *l == '#')
+			continue;
+		if (*l == '[') {
+			char *close = strchr(l, ']');
+			char name[CONFIG_NAME_MAX + 8];
+
+			finish(&st, c, vm, vm_bad);
+			vm = NULL;
+			vm_bad = false;
+			if (!close || trim(close + 1)[0]) {
+				report(fn, arg, &st.problems, "%s:%u: section header needs a closing ']'",
+				       file, lineno);
+				continue;
+			}
+			*close = 0;
+			l = trim(l + 1);
+			if (strncmp(l, "vm", 2) || (l[2] && !isspace((unsigned char)l[2]))) {
+				report(fn, arg, &st.problems, "%s:%u: unknown section '[%s]' (expected '[vm NAME]')",
+				       file, lineno, l);
+				continue;
+			}
+			snprintf(name, sizeof(name), "%s", trim(l + 2));
+			if (!name[0] || strlen(name) >= CONFIG_NAME_MAX || strpbrk(name, " \t\"")) {
+				report(fn, arg, &st.problems, "%s:%u: VM name '%s' must be 1-%d characters without spaces",
+				       file, lineno, name, CONFIG_NAME_MAX - 1);
+				continue;
+			}
+			for (u32 i = 0; i < c->nvms; i++) {
+				if (!strcmp(c->vms[i].name, name)) {
+					report(fn, arg, &st.problems, "%s:%u: a second vm '%s'; this one is ignored",
+					       file, lineno, name);
+					name[0] = 0;
+				}
+			}
+			if (!name[0])
+				continue;
+			if (c->nvms >= CONFIG_MAX_VMS) {
+				report(fn, arg, &st.problems, "%s:%u: more than %d VMs; '%s' ignored",
+				       file, lineno, CONFIG_MAX_VMS, name);
+				continue;
+			}
+			vm = &c->vms[c->nvms];
+			memset(vm, 0, sizeof(*vm));
+			strcpy(vm->name, name);
+			vm->line = lineno;
+			continue;
+		}
+		eq = strchr(l, '=');
+		if (!eq) {
+			report(fn, arg, &st.problems, "%s:%u: expected 'key = value'", file, lineno);
+			vm_bad |= vm != NULL;
+			continue;
+		}
+		*eq = 0;
+		key = trim(l);
+		val = trim(eq + 1);
+		if (!vm) {
+			report(fn, arg, &st.problems, "%s:%u: '%s' outside any [vm NAME] section",
+			       file, lineno, key);
+			continue;
+		}
+		if (strcmp(key, "cmdline")) {
+			char *hash = strchr(val, '#');
+
+			if (hash) {
+				*hash = 0;
+				val = trim(val);
+			}
+		}
+		if (!strcmp(key, "cores")) {
+			char tmp[128];
+
+			snprintf(tmp, sizeof(tmp), "%s", val);	/* strtok cuts it */
+			if (!parse_cores(tmp, vm)) {
+				report(fn, arg, &st.problems, "%s:%u: cores '%s': expected distinct core numbers like '1' or '1,2' (at most %d)",
+				       file, lineno, val, CONFIG_MAX_VCPUS);
+				vm_bad = true;
+			}
+		} else if (!strcmp(key, "memory")) {
+			u64 m;
+
+			if (!config_parse_size(val, &m) || m < CONFIG_MIN_MEMORY ||
+			    m > CONFIG_MAX_MEMORY || (m & 0xfff)) {
+				report(fn, arg, &st.problems, "%s:%u: memory '%s': expected a size from 1M to 1T, like 64M",
+				       file, lineno, val);
+				vm_bad = true;
+			} else {
+				vm->memory = m;
+			}
+		} else if (!strcmp(key, "kernel") || !strcmp(key, "initrd")) {
+			char *dst = key[0] == 'k' ? vm->kernel : vm->initrd;
+
+			if (!*val || strlen(val) >= CONFIG_FILE_MAX) {
+				report(fn, arg, &st.problems, "%s:%u: %s: a file name of 1-%d characters is needed",
+				       file, lineno, key, CONFIG_FILE_MAX - 1);
+				vm_bad = true;
+			} else {
+				strcpy(dst, val);
+			}
+		} else if (!strcmp(key, "cmdline")) {
+			if (strlen(val) >= CONFIG_CMDLINE_MAX) {
+				report(fn, arg, &st.problems, "%s:%u: cmdline longer than %d characters",
+				       file, lineno, CONFIG_CMDLINE_MAX - 1);
+				vm_bad = true;
+			} else {
+				strcpy(vm->cmdline, val);
+			}
+		} else if (!strcmp(key, "devices")) {
+			char tmp[128];
+
+			snprintf(tmp, sizeof(tmp), "%s", val);
+			if (!parse_devices(tmp, vm)) {
+				report(fn, arg, &st.problems, "%s:%u: devices '%s': expected distinct PCI functions like '00:02.0' or '00:02.0, 03:00.1' (at most %d)",
+				       file, lineno, val, CONFIG_MAX_DEVICES);
+				vm_bad = true;
+			}
+		} else if (!strcmp(key, "iommu")) {
+			if (!strcmp(val, "on"))
+				vm->iommu_off_unsafe = false;
+			else if (!strcmp(val, "off-unsafe"))
+				vm->iommu_off_unsafe = true;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: iommu '%s': use on or off-unsafe",
+				       file, lineno, val);
+				vm_bad = true;
+			}
+		} else if (!strcmp(key, "autostart")) {
+			if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
+				vm->autostart = true;
+			else if (!strcmp(val, "no") || !strcmp(val, "false") || !strcmp(val, "0"))
+				vm->autostart = false;
+			else
+				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
+				       file, lineno, val);
+		} else {
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu)",
+			       file, lineno, key);
+		}
+	}
+	finish(&st, c, vm, vm_bad);
+	return st.problems;
+}

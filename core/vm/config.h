@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tern.cfg: the VMs tern runs. Format (README, "Configuration"):
+ *
+ *   # comment
+ *   [vm NAME]
+ *   cores = 1          # physical cores, one per vCPU: "1" or "1,2"
+ *   memory = 64M       # K, M or G suffix
+ *   kernel = FILE      # a boot module / ESP file name
+ *   initrd = FILE      # optional
+ *   cmdline = TEXT     # optional, the rest of the line
+ *   autostart = yes    # optional, default no
+ *   devices = 00:02.0  # optional: PCI functions (bus:dev.fn, hex) to assign
+ *   iommu = off-unsafe # optional: assign without VT-d (DMA not confined)
+ *
+ * A bad line is reported with its number and ignored; a VM missing what it
+ * needs is reported and dropped; the other VMs stand.
+ */
+#ifndef TERN_CORE_VM_CONFIG_H
+#define TERN_CORE_VM_CONFIG_H
+
+#include "core/report.h"
+
+#define CONFIG_MAX_VMS		32
+#define CONFIG_MAX_VCPUS	8
+#define CONFIG_NAME_MAX		32
+#define CONFIG_FILE_MAX		64
+#define CONFIG_CMDLINE_MAX	256
+#define CONFIG_MIN_MEMORY	(1ULL << 20)
+#define CONFIG_MAX_MEMORY	(1ULL << 40)
+#define CONFIG_MAX_DEVICES	4
+
+struct vm_config {
+	char name[CONFIG_NAME_MAX];
+	u32 ncores;
+	u32 cores[CONFIG_MAX_VCPUS];
+	u64 memory;
+	char kernel[CONFIG_FILE_MAX];
+	char initrd[CONFIG_FILE_MAX];
+	char cmdline[CONFIG_CMDLINE_MAX];
+	bool autostart;
+	u32 ndevices;
+	u16 devices[CONFIG_MAX_DEVICES];	/* bus << 8 | dev << 3 | fn */
+	bool iommu_off_unsafe;
+	u32 line;		/* where its [vm] header is */
+};
+
+struct config {
+	u32 nvms;
+	struct vm_config vms[CONFIG_MAX_VMS];
+};
+
+/* Returns the number of problems reported (as "FILE:LINE: reason"). */
+int config_parse(const char *file, const char *text, size_t len,
+		 struct config *c, report_fn fn, void *arg);
+/* "00:1f.3" -> bus << 8 | dev << 3 | fn; false when not one. */
+bool config_parse_bdf(const char *s, u16 *out);
+/* "64M" -> bytes; false when not a size. */
+bool config_parse_size(const char *s, u64 *out);
+
+#endif

@@ -1,0 +1,873 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cpu.h"
+#include "core/loader/guest_acpi.h"
+#include "core/loader/linux.h"
+#include "core/loader/multiboot.h"
+#include "core/log.h"
+#include "core/main.h"
+#include "core/vdev/pci/passthru.h"
+#include "core/percpu.h"
+#include "core/smp.h"
+#include "core/tsc.h"
+#include "core/vm/vm.h"
+#include "drivers/cmos_rtc.h"
+#include "mm/kmem.h"
+#include "mm/pmm.h"
+#include "vmx/caps.h"
+#include "vmx/msr_bitmap.h"
+#include "vmx/vmx_ops.h"
+#include "drivers/pci.h"
+#include "iommu/vtd.h"
+
+struct vm *vms[CONFIG_MAX_VMS];
+u32 nvms;
+
+/* Guest-physical layout of what tern writes for a multiboot kernel. */
+#define MBI_GPA		0x8000
+#define CMDLINE_GPA	0x8100
+#define MMAP_GPA	0x8400
+#define MODS_GPA	0x8500		/* v1 module list, then its names */
+#define MBI2_GPA	0x9000		/* v2 boot information, up to 4 KiB */
+#define MBI2_MAX	0x1000
+
+/* Ports the guest reaches (all others: reads all-ones, writes dropped). */
+#define PORT_EXIT	0xf4		/* QEMU isa-debug-exit compatible */
+#define PORT_KBC_CMD	0x64		/* 8042: command 0xfe pulses reset */
+#define PORT_RST_CNT	0xcf9		/* reset control: bit 2 resets */
+#define PORT_POST	0x80		/* POST codes; Linux's I/O delay */
+#define PORT_DELAY	0xed		/* the alternative I/O delay port */
+
+const char *vm_state_name(u32 s)
+{
+	switch (s) {
+	case VM_DEFINED:	return "defined";
+	case VM_RUNNING:	return "running";
+	case VM_STOPPED:	return "stopped";
+	case VM_INVALID:	return "invalid";
+	}
+	return "?";
+}
+
+struct vm *vm_find(const char *name)
+{
+	for (u32 i = 0; i < nvms; i++)
+		if (!strcmp(vms[i]->name, name))
+			return vms[i];
+	return NULL;
+}
+
+static const struct boot_module *module_find(const char *name)
+{
+	for (u32 i = 0; i < boot_info->module_count; i++) {
+		const char *m = boot_info->modules[i].name;
+		const char *base = strrchr(m, '/');
+
+		/* GRUB passes the module's string; match its last word too. */
+		if (!strcmp(m, name) || (base && !strcmp(base + 1, name)))
+			return &boot_info->modules[i];
+	}
+	return NULL;
+}
+
+void vm_note_stop(struct vm *vm, const char *fmt, ...)
+{
+	char buf[sizeof(vm->stop_reason)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (!vm->stop_reason[0])
+		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s", buf);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].stop_req = true;
+		if (vm->vcpus[i].state != VCPU_IDLE)
+			vcpu_kick(&vm->vcpus[i]);
+	}
+}
+
+/* A configuration must fit this machine: its cores exist, are online, are
+ * not the management core and have VT-x. Who owns a core is decided when a
+ * VM starts (vm_start): several VMs may name a core, one at a time runs. */
+static bool check_cores(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->cfg.ncores; i++) {
+		u32 c = vm->cfg.cores[i];
+
+		if (c == 0) {
+			snprintf(vm->problem, sizeof(vm->problem),
+				 "core 0 is tern's management core; give the VM other cores");
+			return false;
+		}
+		if (c >= cpu_count || cpus[c]->state != CPU_ONLINE) {
+			snprintf(vm->problem, sizeof(vm->problem), "core %u %s", c,
+				 c >= cpu_count ? "does not exist on this machine" :
+				 "is not online");
+			return false;
+		}
+		if (!vmx_caps_usable(&cpus[c]->vmx, NULL, 0)) {
+			snprintf(vm->problem, sizeof(vm->problem),
+				 "core %u has no usable VT-x (see `vmx`)", c);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void config_report(const char *msg, void *arg)
+{
+	(void)arg;
+	pr_warn("%s", msg);
+}
+
+void vm_init(void)
+{
+	const struct boot_module *m = module_find("tern.cfg");
+	static struct config cfg;
+	int problems;
+
+	if (!m) {
+		pr_info("vm: no tern.cfg among the boot modules; no VMs defined");
+		return;
+	}
+	problems = config_parse("tern.cfg", phys_to_virt(m->phys), m->size, &cfg,
+				config_report, NULL);
+	pr_info("vm: tern.cfg defines %u VM(s), %d problem(s)", cfg.nvms, problems);
+	for (u32 i = 0; i < cfg.nvms; i++) {
+		struct vm *vm = calloc(1, sizeof(*vm));
+
+		if (!vm) {
+			pr_err("vm: out of memory for vm '%s'", cfg.vms[i].name);
+			break;
+		}
+		vm->index = nvms;
+		vm->cfg = cfg.vms[i];
+		snprintf(vm->name, sizeof(vm->name), "%s", cfg.vms[i].name);
+		vm->nvcpus = cfg.vms[i].ncores;
+		if (!check_cores(vm)) {
+			vm->state = VM_INVALID;
+			pr_warn("tern.cfg:%u: vm '%s' cannot run: %s", vm->cfg.line,
+				vm->name, vm->problem);
+		}
+		if (vm->cfg.iommu_off_unsafe)
+			pr_warn("tern.cfg:%u: vm '%s' has iommu = off-unsafe: its devices' DMA would reach all of memory, tern's included",
+				vm->cfg.line, vm->name);
+		vms[nvms++] = vm;
+	}
+	for (u32 i = 0; i < nvms; i++) {
+		char err[160];
+
+		if (vms[i]->cfg.autostart && vms[i]->state == VM_DEFINED &&
+		    vm_start(vms[i], err, sizeof(err)))
+			pr_err("vm %s: autostart failed: %s", vms[i]->name, err);
+	}
+}
+
+/* On a core of the VM: drop its EPT translations (if it is still in VMX
+ * operation; a vCPU that just stopped has none left to drop). */
+static void invept_here(void *arg)
+{
+	struct vm *vm = arg;
+
+	if (read_cr4() & CR4_VMXE)
+		invept(INVEPT_SINGLE, gpa_map_eptp(&vm->mem));
+}
+
+/* gpa_flush(): every core running one of the VM's vCPUs, and wait. */
+static void ept_flush(struct gpa_map *g, void *ctx)
+{
+	struct vm *vm = ctx;
+
+	(void)g;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		u32 st = vm->vcpus[i].state;
+
+		if (st == VCPU_RUNNING || st == VCPU_HALTED || st == VCPU_WAIT_SIPI)
+			smp_call(vm->vcpus[i].cpu, invept_here, vm);
+	}
+}
+
+void vm_ept_changed(struct vm *vm)
+{
+	gpa_flush_async(&vm->mem);
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].state == VCPU_RUNNING)
+			vcpu_kick(&vm->vcpus[i]);
+}
+
+/* The VM's EPT fault handler: `vm watch` pages (mm/gpa.h). */
+static enum gpa_fault watch_fault(struct gpa_map *g, u64 gpa, u32 access, void *ctx)
+{
+	struct vm *vm = ctx;
+	u64 page = gpa & ~(u64)(PAGE_SIZE - 1);
+
+	if (!(gpa_page_state(g, gpa) & GPA_PG_WP) || !(access & GPA_ACCESS_WRITE))
+		return GPA_FAULT_STOP;
+	pr_info("vm %s: guest write to watched page %#llx (at %#llx); watch lifted",
+		vm->name, (unsigned long long)page, (unsigned long long)gpa);
+	vm->watch_hits++;
+	return gpa_set_state(g, page, PAGE_SIZE, 0, GPA_PG_WP) ? GPA_FAULT_STOP :
+								 GPA_FAULT_RETRY;
+}
+
+int vm_watch(struct vm *vm, u64 gpa)
+{
+	u64 page = gpa & ~(u64)(PAGE_SIZE - 1);
+
+	if (!gpa_is_ram(&vm->mem, page, PAGE_SIZE) ||
+	    gpa_set_state(&vm->mem, page, PAGE_SIZE, GPA_PG_WP, 0))
+		return -1;
+	gpa_flush(&vm->mem);
+	return 0;
+}
+
+/* The module (the configuration's initrd) as multiboot loaded it. */
+struct mb_module {
+	u64 start, size;
+	const char *name;
+};
+
+/* Write the multiboot v1 information the guest finds through EBX. */
+static bool write_mbi(struct vm *vm, const struct mb_module *mod)
+{
+	u32 mbi[22] = { 0 }, mods[4];
+	struct __packed { u32 size; u64 base, len; u32 type; } mmap[3] = {
+		{ 20, 0, 0x9fc00, 1 },
+		{ 20, SZ_1M, vm->mem.low_size - SZ_1M, 1 },
+		{ 20, vm->mem.high_base, vm->mem.high_size, 1 },	/* if any */
+	};
+
+	mbi[0] = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP;
+	mbi[1] = 639;				/* mem_lower, KiB */
+	mbi[2] = (u32)((vm->mem.low_size - SZ_1M) >> 10);
+	mbi[4] = CMDLINE_GPA;
+	mbi[11] = vm->mem.high_size ? sizeof(mmap) : 2 * sizeof(mmap[0]);
+	mbi[12] = MMAP_GPA;
+	if (mod->size) {
+		mbi[0] |= MB1_INFO_MODS;
+		mbi[5] = 1;			/* mods_count */
+		mbi[6] = MODS_GPA;
+		mods[0] = (u32)mod->start;
+		mods[1] = (u32)(mod->start + mod->size);
+		mods[2] = MODS_GPA + sizeof(mods);	/* its name */
+		mods[3] = 0;
+		if (!gpa_copy_to(&vm->mem, MODS_GPA, mods, sizeof(mods)) ||
+		    !gpa_copy_to(&vm->mem, MODS_GPA + sizeof(mods), mod->name,
+				 strlen(mod->name) + 1))
+			return false;
+	}
+	return gpa_copy_to(&vm->mem, MBI_GPA, mbi, sizeof(mbi)) &&
+	       gpa_copy_to(&vm->mem, CMDLINE_GPA, vm->cfg.cmdline,
+			   strlen(vm->cfg.cmdline) + 1) &&
+	       gpa_copy_to(&vm->mem, MMAP_GPA, mmap, sizeof(mmap));
+}
+
+/* Multiboot2 boot information (3.6): tags, each 8-byte aligned. */
+struct mbi2 {
+	u8 buf[MBI2_MAX];
+	u32 n;
+	bool overflow;
+};
+
+static u8 *mbi2_tag(struct mbi2 *m, u32 type, u32 size)
+{
+	u8 *t = m->buf + m->n;
+
+	if (m->n + ALIGN_UP(size, 8) > MBI2_MAX) {
+		m->overflow = true;
+		return NULL;
+	}
+	memset(t, 0, ALIGN_UP(size, 8));
+	memcpy(t, &type, 4);
+	memcpy(t + 4, &size, 4);
+	m->n += ALIGN_UP(size, 8);
+	return t;
+}
+
+static void mbi2_string(struct mbi2 *m, u32 type, const char *s, u32 prefix, const void *pre)
+{
+	u32 len = (u32)strlen(s) + 1;
+	u8 *t = mbi2_tag(m, type, 8 + prefix + len);
+
+	if (t) {
+		memcpy(t + 8, pre, prefix);
+		memcpy(t + 8 + prefix, s, len);
+	}
+}
+
+static bool write_mbi2(struct vm *vm, const struct mb_module *mod, const u8 *rsdp)
+{
+	static struct mbi2 m;
+	u32 n_mmap = vm->mem.high_size ? 4 : 3;
+	u64 mmap[4][3] = {
+		/* base, length, type (1 RAM, 2 reserved) | reserved << 32 */
+		{ 0, 0x9fc00, 1 },
+		{ 0xe0000, 0x20000, 2 },
+		{ SZ_1M, vm->mem.low_size - SZ_1M, 1 },
+		{ vm->mem.high_base, vm->mem.high_size, 1 },
+	};
+	u32 meminfo[2] = { 639, (u32)((vm->mem.low_size - SZ_1M) >> 10) };
+	u32 mmap_head[2] = { 24, 0 };		/* entry size, version */
+	u8 *t;
+
+	memset(&m, 0, sizeof(m));
+	m.n = 8;				/* total_size, reserved */
+	mbi2_string(&m, MB2_TAG_CMDLINE, vm->cfg.cmdline, 0, NULL);
+	mbi2_string(&m, MB2_TAG_LOADER, "tern", 0, NULL);
+	if (mod->size) {
+		u32 range[2] = { (u32)mod->start, (u32)(mod->start + mod->size) };
+
+		mbi2_string(&m, MB2_TAG_MODULE, mod->name, sizeof(range), range);
+	}
+	t = mbi2_tag(&m, MB2_TAG_MEMINFO, 16);
+	if (t)
+		memcpy(t + 8, meminfo, sizeof(meminfo));
+	t = mbi2_tag(&m, MB2_TAG_MMAP, 16 + n_mmap * 24);
+	if (t) {
+		memcpy(t + 8, mmap_head, sizeof(mmap_head));
+		memcpy(t + 16, mmap, n_mmap * 24);
+	}
+	t = mbi2_tag(&m, MB2_TAG_ACPI_NEW, 8 + 36);	/* a copy of the RSDP */
+	if (t)
+		memcpy(t + 8, rsdp, 36);
+	mbi2_tag(&m, MB2_TAG_END, 8);
+	if (m.overflow)
+		return false;
+	memcpy(m.buf, &m.n, 4);
+	return gpa_copy_to(&vm->mem, MBI2_GPA, m.buf, m.n);
+}
+
+/* ACPI tables where a PC's firmware leaves them (core/guest_acpi.h). */
+static bool write_acpi(struct vm *vm)
+{
+	static u8 buf[GUEST_ACPI_SIZE];
+	u32 ids[CONFIG_MAX_VCPUS], len;
+
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		ids[i] = i;	/* vCPU i has local APIC ID i */
+	len = guest_acpi_build(buf, GUEST_ACPI_RSDP, vm->nvcpus, ids);
+	return len && gpa_copy_to(&vm->mem, GUEST_ACPI_RSDP, buf, len);
+}
+
+/* Guest-physical layout for a Linux kernel (all below 1 MiB, as RAM). */
+#define LX_PML4_GPA	0x10000
+#define LX_PDPT_GPA	0x11000
+#define LX_PD_GPA	0x12000		/* four: identity map of [0, 4 GiB) */
+#define LX_GDT_GPA	0x16000
+#define LX_PARAMS_GPA	0x17000
+#define LX_CMDLINE_GPA	0x18000
+
+static bool write_linux_paging(struct vm *vm)
+{
+	static u64 pml4[512], pdpt[512], pd[4 * 512];
+	static const u64 gdt[4] = {
+		0, 0,
+		0x00af9b000000ffffULL,	/* 0x10: __BOOT_CS, 64-bit */
+		0x00cf93000000ffffULL,	/* 0x18: __BOOT_DS */
+	};
+
+	memset(pml4, 0, sizeof(pml4));
+	memset(pdpt, 0, sizeof(pdpt));
+	pml4[0] = LX_PDPT_GPA | 0x3;
+	for (int i = 0; i < 4; i++)
+		pdpt[i] = (LX_PD_GPA + i * PAGE_SIZE) | 0x3;
+	for (int i = 0; i < 4 * 512; i++)
+		pd[i] = ((u64)i << 21) | 0x83;	/* present, writable, 2 MiB */
+	return gpa_copy_to(&vm->mem, LX_PML4_GPA, pml4, sizeof(pml4)) &&
+	       gpa_copy_to(&vm->mem, LX_PDPT_GPA, pdpt, sizeof(pdpt)) &&
+	       gpa_copy_to(&vm->mem, LX_PD_GPA, pd, sizeof(pd)) &&
+	       gpa_copy_to(&vm->mem, LX_GDT_GPA, gdt, sizeof(gdt));
+}
+
+static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t n)
+{
+	const struct boot_module *rd = NULL;
+	static u8 params[PAGE_SIZE];
+	struct linux_image li;
+	u64 load, initrd = 0, initrd_size = 0, top, bank, bank_end;
+	char why[128];
+	struct e820_entry e820[5] = {
+		{ 0, 0x9fc00, E820_RAM },
+		{ 0xe0000, 0x20000, E820_RESERVED },
+		/* ECAM, reserved as firmware does, so Linux trusts the MCFG. */
+		{ VPCI_ECAM_BASE, VPCI_ECAM_SIZE, E820_RESERVED },
+	};
+	u32 ne = 3;
+
+	if (vm->mem.low_size > SZ_1M)
+		e820[ne++] = (struct e820_entry){ SZ_1M, vm->mem.low_size - SZ_1M, E820_RAM };
+	if (vm->mem.high_size)
+		e820[ne++] = (struct e820_entry){ vm->mem.high_base, vm->mem.high_size, E820_RAM };
+	for (u32 i = 1; i < ne; i++)		/* in address order, as firmware's */
+		for (u32 j = i; j && e820[j].addr < e820[j - 1].addr; j--) {
+			struct e820_entry t = e820[j];
+
+			e820[j] = e820[j - 1];
+			e820[j - 1] = t;
+		}
+	/* The kernel and initrd go in the main bank: RAM from 1 MiB, or the
+	 * identity-mapped range (iommu = off-unsafe), which is all of it. */
+	bank = vm->mem.identity ? vm->mem.high_base : 0;
+	bank_end = vm->mem.identity ? vm->mem.high_base + vm->mem.high_size : vm->mem.low_size;
+	if (!linux_parse(data, size, &li, why, sizeof(why))) {
+		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
+		return -1;
+	}
+	load = linux_load_address(&li, bank, bank_end);
+	if (!load && vm->mem.identity && !li.relocatable) {
+		snprintf(err, n, "kernel '%s' is not relocatable; identity-mapped RAM (iommu = off-unsafe) starts at %#llx",
+			 vm->cfg.kernel, (unsigned long long)bank);
+		return -1;
+	}
+	if (!load) {
+		snprintf(err, n, "kernel '%s' needs %u MiB from its load address; give the VM more memory",
+			 vm->cfg.kernel, li.init_size >> 20);
+		return -1;
+	}
+	/* The boot page tables map the first 4 GiB. */
+	if (load + li.init_size > 4ULL << 30) {
+		snprintf(err, n, "kernel '%s' would load above 4 GiB (%#llx)", vm->cfg.kernel,
+			 (unsigned long long)load);
+		return -1;
+	}
+	if (strlen(vm->cfg.cmdline) > li.cmdline_max) {
+		snprintf(err, n, "command line longer than the kernel's %u bytes", li.cmdline_max);
+		return -1;
+	}
+	if (vm->cfg.initrd[0]) {
+		rd = module_find(vm->cfg.initrd);
+		if (!rd) {
+			snprintf(err, n, "initrd '%s' is not among the boot modules", vm->cfg.initrd);
+			return -1;
+		}
+		top = MIN(bank_end, (u64)li.initrd_max + 1);
+		initrd_size = rd->size;
+		initrd = ALIGN_DOWN(top - initrd_size, PAGE_SIZE);
+		if (top < initrd_size || initrd < load + li.init_size) {
+			snprintf(err, n, "no room for the initrd (%llu KiB) above the kernel",
+				 (unsigned long long)(initrd_size >> 10));
+			return -1;
+		}
+		gpa_copy_to(&vm->mem, initrd, phys_to_virt(rd->phys), initrd_size);
+	}
+	gpa_copy_to(&vm->mem, load, data + li.setup_size, li.kernel_size);
+	gpa_copy_to(&vm->mem, LX_CMDLINE_GPA, vm->cfg.cmdline, strlen(vm->cfg.cmdline) + 1);
+	linux_boot_params(params, data, &li, LX_CMDLINE_GPA, initrd, initrd_size,
+			  GUEST_ACPI_RSDP, e820, ne);
+	if (!gpa_copy_to(&vm->mem, LX_PARAMS_GPA, params, sizeof(params)) ||
+	    !write_linux_paging(vm) || !write_acpi(vm)) {
+		snprintf(err, n, "VM memory too small for the boot data");
+		return -1;
+	}
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->boot_kind = VCPU_BOOT_LINUX64;
+		v->entry_rip = load + LX_ENTRY64_OFFSET;
+		v->boot_rsi = LX_PARAMS_GPA;
+		v->boot_cr3 = LX_PML4_GPA;
+		v->boot_gdt = LX_GDT_GPA;
+	}
+	pr_info("vm %s: Linux boot protocol %u.%02u, kernel at %#llx, initrd %llu KiB at %#llx",
+		vm->name, li.version >> 8, li.version & 0xff, (unsigned long long)load,
+		(unsigned long long)(initrd_size >> 10), (unsigned long long)initrd);
+	return 0;
+}
+
+static int load_kernel(struct vm *vm, char *err, size_t n)
+{
+	const struct boot_module *k = module_find(vm->cfg.kernel);
+	struct mb_image img;
+	struct mb_module mod = { 0, 0, NULL };
+	const u8 *data;
+	char why[128];
+
+	if (!k) {
+		snprintf(err, n, "kernel '%s' is not among the boot modules", vm->cfg.kernel);
+		return -1;
+	}
+	data = phys_to_virt(k->phys);
+	/* A Linux setup header decides; anything else must be multiboot. */
+	if (k->size > 0x206 && !memcmp(data + LX_HEADER, "HdrS", 4))
+		return load_linux(vm, data, k->size, err, n);
+	if (vm->mem.identity) {
+		snprintf(err, n, "kernel '%s': multiboot kernels load at fixed addresses, and identity-mapped RAM (iommu = off-unsafe with devices) needs a relocatable Linux kernel",
+			 vm->cfg.kernel);
+		return -1;
+	}
+	if (!mb_parse(data, k->size, vm->mem.low_size, &img, why, sizeof(why))) {
+		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
+		return -1;
+	}
+	for (u32 i = 0; i < img.nsegs; i++)
+		gpa_copy_to(&vm->mem, img.segs[i].gpa, data + img.segs[i].file_off,
+			    img.segs[i].filesz);	/* the rest is already zero */
+	/* The configuration's initrd is the one module, page-aligned above
+	 * the kernel (multiboot modules are page-aligned, 3.1.2). */
+	if (vm->cfg.initrd[0]) {
+		const struct boot_module *rd = module_find(vm->cfg.initrd);
+
+		if (!rd) {
+			snprintf(err, n, "initrd '%s' is not among the boot modules", vm->cfg.initrd);
+			return -1;
+		}
+		mod.start = ALIGN_UP(img.end, PAGE_SIZE);
+		mod.size = rd->size;
+		mod.name = vm->cfg.initrd;
+		if (!gpa_copy_to(&vm->mem, mod.start, phys_to_virt(rd->phys), rd->size)) {
+			snprintf(err, n, "module '%s' (%llu KiB) does not fit in the VM's RAM above the kernel",
+				 vm->cfg.initrd, (unsigned long long)(rd->size >> 10));
+			return -1;
+		}
+	}
+	/* ACPI first: the v2 information carries a copy of the RSDP. */
+	if (!write_acpi(vm) ||
+	    !(img.version == 2 ? write_mbi2(vm, &mod, gpa_to_hva(&vm->mem, GUEST_ACPI_RSDP))
+			       : write_mbi(vm, &mod))) {
+		snprintf(err, n, "VM memory too small for the boot information");
+		return -1;
+	}
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		vm->vcpus[i].entry_rip = img.entry;
+		vm->vcpus[i].boot_eax = img.version == 2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC;
+		vm->vcpus[i].boot_ebx = img.version == 2 ? MBI2_GPA : MBI_GPA;
+	}
+	pr_info("vm %s: multiboot%s kernel, entry %#x%s%s", vm->name,
+		img.version == 2 ? "2" : "", img.entry, mod.size ? ", module " : "",
+		mod.size ? mod.name : "");
+	return 0;
+}
+
+static void release(struct vm *vm)
+{
+	passthru_detach(vm);		/* before the map its DMA lands in */
+	gpa_map_destroy(&vm->mem);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (vm->vcpus[i].vmcs_pa)
+			pmm_free(vm->vcpus[i].vmcs_pa, 1);
+		if (vm->vcpus[i].vmxon_pa)
+			pmm_free(vm->vcpus[i].vmxon_pa, 1);
+		vm->vcpus[i].vmcs_pa = vm->vcpus[i].vmxon_pa = 0;
+	}
+	if (vm->io_bitmap_pa)
+		pmm_free(vm->io_bitmap_pa, 2);
+	if (vm->msr_bitmap_pa)
+		pmm_free(vm->msr_bitmap_pa, 1);
+	vm->io_bitmap_pa = vm->msr_bitmap_pa = 0;
+}
+
+/*
+ * MSRs the guest owns outright (no exit): FS/GS base are guest state in the
+ * VMCS; KERNEL_GS_BASE, the SYSCALL MSRs, TSC_AUX and SPEC_CTRL are ones
+ * tern never uses itself (no SWAPGS, no SYSCALL, a core per vCPU), and
+ * vcpu_run scrubs them when the vCPU stops; PRED_CMD and FLUSH_CMD are
+ * write-only barriers.
+ */
+static const u32 passthrough_msrs[] = {
+	0x48, 0x49, 0x10b,		/* SPEC_CTRL, PRED_CMD, FLUSH_CMD */
+	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,	/* STAR LSTAR CSTAR SFMASK */
+	0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103,	/* FS GS KERNEL_GS TSC_AUX */
+};
+
+/* A guest that resets in a loop must not flood the operator's console or
+ * keep the management core busy: a pause before each restart, and after a
+ * few, its start/stop lines only at debug level (`vm list` counts them). */
+#define RESET_RESTART_DELAY_MS	100
+#define RESET_LOUD_COUNT	3
+
+static int lifecycle_level(const struct vm *vm)
+{
+	return vm->resets > RESET_LOUD_COUNT ? LOG_DEBUG : LOG_INFO;
+}
+
+static void hand_to_core(void *arg)
+{
+	struct vcpu *v = arg;
+
+	__atomic_store_n(&this_cpu()->run_vcpu, v, __ATOMIC_RELEASE);
+}
+
+/*
+ * The devices the configuration gives the VM: they must exist, be free,
+ * and sit behind a VT-d unit unless the VM says iommu = off-unsafe.
+ * *unconfined: some device's DMA is not (the VM's RAM must then be
+ * identity-mapped).
+ */
+static int check_devices(struct vm *vm, bool *unconfined, char *err, size_t n)
+{
+	*unconfined = false;
+	for (u32 i = 0; i < vm->cfg.ndevices; i++) {
+		u16 bdf = vm->cfg.devices[i];
+		u8 bus = (u8)(bdf >> 8), dev = (bdf >> 3) & 0x1f, fn = bdf & 7;
+		struct pci_dev *d = pci_find(bus, dev, fn);
+
+		if (!d) {
+			snprintf(err, n, "device %02x:%02x.%u does not exist on this machine",
+				 bus, dev, fn);
+			return -1;
+		}
+		if (d->owner) {
+			snprintf(err, n, "device %02x:%02x.%u is taken by %s", bus, dev, fn, d->owner);
+			return -1;
+		}
+		if (!vm->cfg.iommu_off_unsafe && !vtd_covers(bus, (u8)(dev << 3 | fn))) {
+			snprintf(err, n, "device %02x:%02x.%u: no VT-d unit confines its DMA (iommu = off-unsafe would allow it, unconfined)",
+				 bus, dev, fn);
+			return -1;
+		}
+		*unconfined |= !vtd_covers(bus, (u8)(dev << 3 | fn));
+		if (vtd_has_rmrr(bus, (u8)(dev << 3 | fn))) {
+			snprintf(err, n, "device %02x:%02x.%u has firmware-reserved DMA ranges (RMRR): not assignable",
+				 bus, dev, fn);
+			return -1;
+		}
+		/* Host, ISA and PCI bridges route the machine's own buses
+		 * and interrupts: never a guest's. */
+		if (d->class == 0x06 || (d->header_type & 0x7f)) {
+			snprintf(err, n, "device %02x:%02x.%u is a bridge (class %02x.%02x); only endpoint functions can be assigned",
+				 bus, dev, fn, d->class, d->subclass);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int vm_start(struct vm *vm, char *err, size_t n)
+{
+	bool unconfined;
+	int rc;
+
+	if (vm->state == VM_INVALID) {
+		snprintf(err, n, "cannot run: %s", vm->problem);
+		return -1;
+	}
+	if (vm->state == VM_RUNNING) {
+		snprintf(err, n, "already running");
+		return -1;
+	}
+	/* A stopped VM may still hold its devices: give them back before
+	 * checking whether they are free. */
+	passthru_detach(vm);
+	if (check_devices(vm, &unconfined, err, n))
+		return -1;
+	for (u32 i = 0; i < vm->cfg.ncores; i++) {
+		struct vcpu *busy = cpus[vm->cfg.cores[i]]->run_vcpu;
+
+		for (u32 j = 0; !busy && j < nvms; j++)
+			for (u32 k = 0; k < vms[j]->nvcpus; k++)
+				if (vms[j] != vm && vms[j]->state == VM_RUNNING &&
+				    vms[j]->vcpus[k].cpu == vm->cfg.cores[i])
+					busy = &vms[j]->vcpus[k];
+		if (busy) {
+			snprintf(err, n, "core %u is in use by running vm '%s'",
+				 vm->cfg.cores[i], busy->vm->name);
+			return -1;
+		}
+	}
+	release(vm);
+	memset(vm->vcpus, 0, sizeof(vm->vcpus));
+	vm->stop_reason[0] = 0;
+	vm->has_exit_status = false;
+	vm->con_written = 0;
+	vplat_reset(vm);
+	vrtc_reset(&vm->rtc);
+	vm->io_unclaimed = 0;
+	vm->unbacked_reads = vm->unbacked_writes = 0;
+	vm->lapic_mmio = 0;
+	vm->ipis_sent = vm->nmis_sent = vm->ipis_unroutable = vm->ipis_dropped = 0;
+
+	/* Without an IOMMU, a device's DMA uses host-physical addresses:
+	 * the guest's must be the same. */
+	rc = unconfined ? gpa_map_create_identity(&vm->mem, vm->cfg.memory, NULL) :
+			  gpa_map_create(&vm->mem, vm->cfg.memory, NULL);
+	if (rc) {
+		snprintf(err, n, "guest memory: %s", pt_strerror(rc));
+		return -1;
+	}
+	gpa_set_flush(&vm->mem, ept_flush, vm);
+	gpa_set_fault_handler(&vm->mem, watch_fault, vm);
+	vm->watch_hits = 0;
+	/* Every port exits; every MSR but the guest's own (below) exits. */
+	vm->io_bitmap_pa = pmm_alloc(2);
+	vm->msr_bitmap_pa = pmm_alloc(1);
+	if (!vm->io_bitmap_pa || !vm->msr_bitmap_pa)
+		goto nomem;
+	memset(phys_to_virt(vm->io_bitmap_pa), 0xff, 2 * PAGE_SIZE);
+	msr_bitmap_exit_all(phys_to_virt(vm->msr_bitmap_pa));
+	for (u32 i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
+		msr_bitmap_allow(phys_to_virt(vm->msr_bitmap_pa), passthrough_msrs[i],
+				 true, true);
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		v->vm = vm;
+		v->id = i;
+		v->cpu = vm->cfg.cores[i];
+		v->vpid = (u16)(vm->index * CONFIG_MAX_VCPUS + i + 1);
+		v->sipi_vector = -1;
+		v->nmi_pending = false;
+		v->init_pending = false;
+		v->vmcs_pa = pmm_alloc_zeroed_page();
+		v->vmxon_pa = pmm_alloc_zeroed_page();
+		if (!v->vmcs_pa || !v->vmxon_pa)
+			goto nomem;
+	}
+	if (load_kernel(vm, err, n) || passthru_attach(vm, err, n)) {
+		release(vm);
+		return -1;
+	}
+	vm->start_tsc = rdtsc();
+	vm->state = VM_RUNNING;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (smp_call(vm->vcpus[i].cpu, hand_to_core, &vm->vcpus[i])) {
+			vm_note_stop(vm, "core %u did not answer", vm->vcpus[i].cpu);
+			break;
+		}
+	}
+	log_printf(lifecycle_level(vm), "vm %s: started on core(s) %u%s, %llu MiB (%llu 2 MiB runs)",
+		vm->name, vm->cfg.cores[0], vm->nvcpus > 1 ? "+" : "",
+		(unsigned long long)(vm->cfg.memory >> 20),
+		(unsigned long long)vm->mem.large_runs);
+	return 0;
+nomem:
+	release(vm);
+	snprintf(err, n, "out of host memory");
+	return -1;
+}
+
+static void kick(void *arg)
+{
+	(void)arg;	/* the IPI itself made the guest exit */
+}
+
+int vm_stop(struct vm *vm)
+{
+	vm->reset_requested = false;	/* an operator's stop wins */
+	if (vm->state != VM_RUNNING)
+		return -1;
+	vm_note_stop(vm, "stopped by the operator");
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		smp_call(vm->vcpus[i].cpu, kick, NULL);
+	return 0;
+}
+
+void vm_service(void)
+{
+	for (u32 i = 0; i < nvms; i++) {
+		struct vm *vm = vms[i];
+		char err[160];
+
+		/* A stopped VM's devices go back at once (reset, blocked). */
+		if (vm->state == VM_STOPPED && vm->npt && !vm->reset_requested)
+			passthru_detach(vm);
+		if (vm->state != VM_STOPPED || !vm->reset_requested)
+			continue;
+		if (tsc_to_ns(rdtsc() - vm->stop_tsc) < RESET_RESTART_DELAY_MS * 1000000ULL)
+			continue;
+		vm->reset_requested = false;
+		vm->resets++;
+		if (vm_start(vm, err, sizeof(err)))
+			pr_err("vm %s: restart after the guest's reset failed: %s", vm->name, err);
+	}
+}
+
+/* On each vCPU's core: run what was handed over, then account the stop. */
+static void vcpu_done(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	bool all = true;
+
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		all &= vm->vcpus[i].state == VCPU_STOPPED ||
+		       vm->vcpus[i].state == VCPU_FAILED;
+	if (all && __sync_bool_compare_and_swap(&vm->state, VM_RUNNING, VM_STOPPED)) {
+		vm->stop_tsc = rdtsc();
+		log_printf(lifecycle_level(vm), "vm %s: stopped: %s", vm->name,
+			   vm->stop_reason[0] ? vm->stop_reason : "?");
+	}
+}
+
+void vm_core_idle(void)
+{
+	struct percpu *p = this_cpu();
+
+	for (;;) {
+		struct vcpu *v;
+
+		/* Off from the check to the HLT (cpu_idle_wait: sti; hlt), so a
+		 * hand-over IPI in between still wakes the core. */
+		irq_disable();
+		v = __atomic_exchange_n(&p->run_vcpu, NULL, __ATOMIC_ACQ_REL);
+
+		if (v) {
+			if (!v->stop_req)
+				vcpu_run(v);
+			else
+				v->state = VCPU_STOPPED;
+			vcpu_done(v);
+			continue;
+		}
+		cpu_idle_wait();
+	}
+}
+
+/* --- the guest's ports --- */
+
+void vm_console_put(struct vm *vm, char c)
+{
+	u64 f = spin_lock_irqsave(&vm->con_lock);
+
+	vm->con[vm->con_written % VM_CONSOLE_SIZE] = c;
+	vm->con_written++;
+	spin_unlock_irqrestore(&vm->con_lock, f);
+}
+
+u32 vm_io_in(struct vm *vm, u16 port, u32 size)
+{
+	u32 val;
+
+	if ((port == VRTC_PORT_INDEX || port == VRTC_PORT_DATA) && size == 1)
+		return vrtc_read(&vm->rtc, port, rtc_now());
+	if (port == PORT_POST || port == PORT_DELAY)
+		return 0xff;
+	if (vplat_io_in(vm, port, size, &val))
+		return val;
+	if (passthru_io(vm, port, false, size, &val))
+		return val;
+	vm->io_unclaimed++;
+	return 0xffffffff;
+}
+
+bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val)
+{
+	if ((port == PORT_RST_CNT && size == 1 && (val & 4)) ||
+	    (port == PORT_KBC_CMD && size == 1 && (val & 0xff) == 0xfe)) {
+		vm->reset_requested = true;
+		vm_note_stop(vm, "guest reset through port %#x", port);
+		return true;
+	}
+	if (port == PORT_EXIT) {
+		vm->has_exit_status = true;
+		vm->exit_status = val;
+		vm_note_stop(vm, "guest wrote %#x to the exit port", val);
+		return true;
+	}
+	/* POST codes and the I/O delay port: written, never read back. */
+	if (port == PORT_POST || port == PORT_DELAY)
+		return false;
+	if (vplat_io_out(vm, port, size, val))
+		return vm->plat.powered_off;
+	if ((port == VRTC_PORT_INDEX || port == VRTC_PORT_DATA) && size == 1) {
+		vrtc_write(&vm->rtc, port, (u8)val);
+		return false;
+	}
+	if (passthru_io(vm, port, true, size, &val))
+		return false;
+	vm->io_unclaimed++;
+	return false;
+}

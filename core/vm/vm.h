@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Virtual machines: made from tern.cfg at boot, started and stopped from
+ * the shell. Each vCPU owns one physical core; tern's own work stays on
+ * cores no VM owns (core 0 by default).
+ */
+#ifndef TERN_CORE_VM_VM_H
+#define TERN_CORE_VM_VM_H
+
+#include "core/vm/config.h"
+#include "core/vdev/pci/passthru.h"
+#include "core/spinlock.h"
+#include "core/vdev/vplatform.h"
+#include "core/vdev/vrtc.h"
+#include "iommu/vtd.h"
+#include "mm/gpa.h"
+#include "vmx/vcpu.h"
+
+#define VM_CONSOLE_SIZE		8192
+
+enum vm_state {
+	VM_DEFINED = 0,		/* configured, not started */
+	VM_RUNNING,
+	VM_STOPPED,		/* ran and stopped (see stop_reason) */
+	VM_INVALID,		/* its configuration cannot run here */
+};
+
+struct vm {
+	u32 index;
+	char name[CONFIG_NAME_MAX];
+	struct vm_config cfg;
+	volatile u32 state;
+	char problem[160];		/* why it cannot run (VM_INVALID) */
+	char stop_reason[160];
+	bool has_exit_status;
+	u32 exit_status;
+
+	struct gpa_map mem;
+	u64 io_bitmap_pa;		/* two pages: ports 0-0x7fff, 0x8000-0xffff */
+	u64 msr_bitmap_pa;
+	u32 nvcpus;
+	struct vcpu vcpus[CONFIG_MAX_VCPUS];
+	u64 start_tsc, stop_tsc;
+
+	/* COM1's output ring (vm console); the devices. */
+	spinlock_t con_lock;
+	char con[VM_CONSOLE_SIZE];
+	u64 con_written;
+	struct vplatform plat;
+	struct vrtc rtc;
+	u64 io_unclaimed;
+	u64 unbacked_reads, unbacked_writes;
+	u64 lapic_mmio;
+	u64 ipis_sent, nmis_sent, ipis_unroutable, ipis_dropped;
+	u64 watch_hits;			/* `vm watch` writes caught */
+	/* Assigned PCI functions (core/passthru.h) and their DMA domain */
+	struct passthru *pt[CONFIG_MAX_DEVICES];
+	u32 npt;
+	struct vtd_domain domain;
+	bool domain_live;
+	volatile bool reset_requested;	/* restart once stopped */
+	u64 resets;
+};
+
+extern struct vm *vms[CONFIG_MAX_VMS];
+extern u32 nvms;
+
+/* From the tern.cfg module, if any; starts the autostart VMs. */
+void vm_init(void);
+struct vm *vm_find(const char *name);
+int vm_start(struct vm *vm, char *err, size_t n);
+int vm_stop(struct vm *vm);
+/* First reason wins; asks every vCPU to stop. Any core. */
+void vm_note_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
+const char *vm_state_name(u32 s);
+
+/* Port I/O from the guest (on its vCPU's core). vm_io_out returns true
+ * when the guest asked to end (the 0xf4 exit port, reset, ACPI S5). */
+u32 vm_io_in(struct vm *vm, u16 port, u32 size);
+bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val);
+
+/* Write-protect the RAM page at gpa; the guest's next write to it is
+ * logged and the protection lifted. -1 if not RAM. */
+int vm_watch(struct vm *vm, u64 gpa);
+
+/* The VM's EPT lost rights (a BAR moved): every vCPU drops its cached
+ * translations before it next enters the guest. Any core, no waiting. */
+void vm_ept_changed(struct vm *vm);
+
+/* A byte the guest sent through COM1, into the console ring. */
+void vm_console_put(struct vm *vm, char c);
+
+/* On the management core, often: restarts VMs that asked for a reset. */
+void vm_service(void);
+
+/* The idle loop of a spare core runs what vm_start hands it. */
+void vm_core_idle(void) __noreturn;
+
+#endif

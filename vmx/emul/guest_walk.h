@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Translating a guest linear address with the guest's own page tables
+ * (SDM 3A 4.3 32-bit paging, 4.4 PAE paging, 4.5 4-level paging), to
+ * fetch the instruction
+ * behind an exit. Guest memory is read through a callback, so the walk runs
+ * in unit tests over fake memory.
+ */
+#ifndef TERN_VMX_EMUL_GUEST_WALK_H
+#define TERN_VMX_EMUL_GUEST_WALK_H
+
+#include "core/types.h"
+
+enum guest_paging {
+	GUEST_PAGING_NONE,	/* CR0.PG = 0: linear = physical */
+	GUEST_PAGING_32,	/* 2-level, 4 KiB and 4 MiB (CR4.PSE) pages */
+	GUEST_PAGING_PAE,	/* 3-level: PDPTEs, 2 MiB and 4 KiB pages */
+	GUEST_PAGING_4LEVEL,	/* IA-32e */
+};
+
+typedef bool (*guest_read_t)(u64 gpa, void *buf, u32 len, void *ctx);
+
+enum guest_paging guest_paging_mode(u64 cr0, u64 cr4, u64 efer);
+/* 0, or -1 (not present). */
+int guest_walk(enum guest_paging mode, u64 cr3, bool pse, u64 la,
+	       guest_read_t read, void *ctx, u64 *gpa);
+
+#endif
