@@ -9,6 +9,7 @@
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/vdev/vlapic.h"
+#include "core/vdev/vdev.h"
 #include "core/vm/vm.h"
 #include "vmx/exit.h"
 #include "vmx/emul/guest_walk.h"
@@ -205,15 +206,15 @@ static int h_io(struct vcpu *v, u64 q)
 		return EXIT_STOP;
 	}
 	if (q & IO_IN) {
-		u32 val = vm_io_in(v->vm, port, size) & mask;
+		u32 val = vdev_io_in(v->vm, port, size) & mask;
 
 		v->regs.rax = (v->regs.rax & ~(u64)mask) | val;
-	} else if (vm_io_out(v->vm, port, size, (u32)v->regs.rax & mask)) {
-		skip_instruction();
-		return EXIT_STOP;	/* the exit port */
+	} else {
+		vdev_io_out(v->vm, port, size, (u32)v->regs.rax & mask);
 	}
 	skip_instruction();
-	return EXIT_RESUME;
+	/* The exit port, a reset, S5: the device stopped the VM. */
+	return v->stop_req ? EXIT_STOP : EXIT_RESUME;
 }
 
 static int h_hlt(struct vcpu *v, u64 qual)
@@ -469,13 +470,6 @@ static u32 fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
 	return n;
 }
 
-#define UNBACKED_LOG_LIMIT	8
-
-/*
- * An access to guest-physical memory that is neither RAM nor an emulated
- * device: reads return all-ones, writes are dropped (as on a PC bus with
- * nothing there), counted and logged.
- */
 /* A load (or TEST) from emulated memory produced val. */
 static void load_result(struct vcpu *v, const struct insn *in, enum insn_mode mode, u64 val)
 {
@@ -498,8 +492,7 @@ static void load_result(struct vcpu *v, const struct insn *in, enum insn_mode mo
 
 /*
  * One access of size bytes to emulated guest-physical memory: the xAPIC
- * page, the platform's devices, or nothing (reads all-ones, writes
- * dropped; counted and logged).
+ * page (a fast path: the guest's most frequent MMIO), or the device bus.
  */
 static void mmio_rw(struct vcpu *v, u64 gpa, bool write, u32 size, u64 *val)
 {
@@ -518,23 +511,7 @@ static void mmio_rw(struct vcpu *v, u64 gpa, bool write, u32 size, u64 *val)
 		vm->lapic_mmio++;
 		return;
 	}
-	if (vplat_mmio(vm, gpa, write, size, val))
-		return;
-	if (passthru_mmio(vm, gpa, write, size, val))
-		return;
-	if (write)
-		vm->unbacked_writes++;
-	else
-		vm->unbacked_reads++;
-	if (!write)
-		*val = ~0ULL;
-	if (vm->unbacked_reads + vm->unbacked_writes <= UNBACKED_LOG_LIMIT)
-		pr_warn("vm %s: %s %u bytes at unbacked guest-physical %#llx (RIP %#llx): %s%s",
-			vm->name, write ? "write of" : "read of", size,
-			(unsigned long long)gpa, (unsigned long long)v->rip,
-			write ? "dropped" : "all ones",
-			vm->unbacked_reads + vm->unbacked_writes == UNBACKED_LOG_LIMIT ?
-			" (further ones only counted)" : "");
+	vdev_mmio(vm, gpa, write, size, val, v->rip);
 }
 
 /*

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "core/tsc.h"
 #include "core/vm/vm.h"
+#include "core/vdev/vdev.h"
 #include "core/vdev/vplatform.h"
+#include "drivers/cmos_rtc.h"
 
 /* Guest time for the PIT and the PM timer: tern's clock, in their ticks. */
 static u64 ticks_at(u64 hz)
@@ -22,12 +25,10 @@ void vplat_reset(struct vm *vm)
 	vpit_reset(&p->pit);
 	vuart_reset(&p->uart);
 	vpci_reset(&p->pci);
+	vpm_reset(&p->pm);
+	vrtc_reset(&vm->rtc);
 	p->uart_line = false;
-	p->pm1_en = 0;
-	/* ACPI mode from the start: the FADT has no SMI command port. */
-	p->pm1_cnt = PM1_CNT_SCI_EN;
 	p->pit_irqs = 0;
-	p->powered_off = false;
 	memset(p->eoi_fn, 0, sizeof(p->eoi_fn));
 }
 
@@ -245,138 +246,172 @@ void vplat_poll(struct vm *vm)
 		  pit_timer_fn, vm);
 }
 
-/* --- ports --- */
+/* --- the devices on the bus (core/vdev/bus.h); ctx is the VM --- */
 
-static bool claims(u16 port)
+static bool com1_rw(const struct vdev_region *r, u64 port, u32 size, bool write, u64 *val)
 {
-	return (port >= PORT_COM1 && port < PORT_COM1 + 8) ||
-	       (port >= VPIT_PORT_CH0 && port <= VPIT_PORT_CMD) || port == VPIT_PORT_61 ||
-	       vpic_claims(port) || (port >= VPM_BASE && port < VPM_BASE + VPM_LEN) ||
-	       port == VPCI_PORT_ADDR || (port >= VPCI_PORT_DATA && port < VPCI_PORT_DATA + 4);
-}
-
-static bool pm_in(struct vplatform *p, u16 port, u32 size, u32 *val)
-{
-	switch (port) {
-	case VPM_PM1_STS:
-		*val = 0;		/* no fixed events are generated */
-		return true;
-	case VPM_PM1_EN:
-		*val = p->pm1_en;
-		return true;
-	case VPM_PM1_CNT:
-		*val = p->pm1_cnt;
-		return true;
-	case VPM_TMR:
-		/* 32-bit (FADT TMR_VAL_EXT), 3.579545 MHz. */
-		*val = (u32)ticks_at(VPM_TMR_HZ);
-		return true;
-	}
-	*val = 0;			/* the block's other bytes */
-	return port >= VPM_BASE && port < VPM_BASE + VPM_LEN;
-}
-
-bool vplat_io_in(struct vm *vm, u16 port, u32 size, u32 *val)
-{
+	struct vm *vm = r->ctx;
 	struct vplatform *p = &vm->plat;
-	bool claimed = true;
 	u64 f;
+	u8 tx;
 
-	if (!claims(port))
-		return false;
-	if (port >= VPM_BASE && port < VPM_BASE + VPM_LEN)
-		return pm_in(p, port, size, val);
-	f = spin_lock_irqsave(&p->lock);
-	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1) {
-		*val = vuart_read(&p->uart, port - PORT_COM1);
-		uart_sync(vm);
-	} else if ((port >= VPIT_PORT_CH0 && port <= VPIT_PORT_CMD) ||
-		   port == VPIT_PORT_61) {
-		*val = vpit_read(&p->pit, port, ticks_at(VPIT_HZ));
-	} else if (vpic_claims(port) && size == 1) {
-		*val = vpic_read(&p->pic, port);
-	} else if (vpci_io_read(&p->pci, port, size, val)) {
-		/* PCI configuration mechanism #1 */
-	} else {
-		claimed = false;
-	}
-	spin_unlock_irqrestore(&p->lock, f);
-	return claimed;
-}
-
-bool vplat_io_out(struct vm *vm, u16 port, u32 size, u32 val)
-{
-	struct vplatform *p = &vm->plat;
-	bool claimed = true, pit = false;
-	u64 f;
-
-	if (!claims(port))
+	if (size != 1)
 		return false;
 	f = spin_lock_irqsave(&p->lock);
-
-	if (port >= PORT_COM1 && port < PORT_COM1 + 8 && size == 1) {
-		u8 tx;
-
-		if (vuart_write(&p->uart, port - PORT_COM1, (u8)val, &tx))
-			vm_console_put(vm, (char)tx);
-		uart_sync(vm);
-	} else if ((port >= VPIT_PORT_CH0 && port <= VPIT_PORT_CMD) ||
-		   port == VPIT_PORT_61) {
-		vpit_write(&p->pit, port, (u8)val, ticks_at(VPIT_HZ));
-		pit = true;
-	} else if (vpic_claims(port) && size == 1) {
-		vpic_write(&p->pic, port, (u8)val);
-	} else if (vpci_io_write(&p->pci, port, size, val)) {
-		/* PCI configuration mechanism #1 */
-	} else if (port == VPM_PM1_STS) {
-		/* Write-one-to-clear of bits that are never set. */
-	} else if (port == VPM_PM1_EN) {
-		p->pm1_en = (u16)val;
-	} else if (port == VPM_PM1_CNT) {
-		p->pm1_cnt = ((u16)val & ~PM1_CNT_SLP_EN) | PM1_CNT_SCI_EN;
-		if ((val & PM1_CNT_SLP_EN) && PM1_CNT_SLP_TYP(val) == VPM_S5_TYP) {
-			p->powered_off = true;
-			vm_note_stop(vm, "guest powered off (ACPI S5)");
-		}
-		else if (val & PM1_CNT_SLP_EN)
-			pr_warn("vm %s: sleep state type %u requested; only S5 is emulated",
-				vm->name, PM1_CNT_SLP_TYP(val));
-	} else if (port >= VPM_BASE && port < VPM_BASE + VPM_LEN) {
-		/* the PM timer and reserved bytes are read-only */
-	} else {
-		claimed = false;
-	}
-	spin_unlock_irqrestore(&p->lock, f);
-	/* The first vCPU keeps the PIT's time: have it look again. */
-	if (pit)
-		vcpu_kick(&vm->vcpus[0]);
-	return claimed;
-}
-
-bool vplat_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val)
-{
-	struct vplatform *p = &vm->plat;
-	u32 off = (u32)(gpa - VIOAPIC_BASE);
-	u64 f;
-
-	if (gpa >= VPCI_ECAM_BASE && gpa < VPCI_ECAM_BASE + VPCI_ECAM_SIZE) {
-		off = (u32)(gpa - VPCI_ECAM_BASE);
-		f = spin_lock_irqsave(&p->lock);
-		if (write)
-			vpci_ecam_write(&p->pci, off, size, (u32)*val);
-		else
-			*val = vpci_ecam_read(&p->pci, off, size);
-		spin_unlock_irqrestore(&p->lock, f);
-		return true;
-	}
-	if (gpa < VIOAPIC_BASE || gpa >= VIOAPIC_BASE + VIOAPIC_SIZE)
-		return false;
-	f = spin_lock_irqsave(&p->lock);
-	/* Registers are 32 bits wide at 16-byte strides. */
-	if (write)
-		ioapic_fire(vm, vioapic_write(&p->ioapic, off & ~3U, (u32)*val));
-	else
-		*val = vioapic_read(&p->ioapic, off & ~3U);
+	if (!write)
+		*val = vuart_read(&p->uart, (u32)(port - PORT_COM1));
+	else if (vuart_write(&p->uart, (u32)(port - PORT_COM1), (u8)*val, &tx))
+		vm_console_put(vm, (char)tx);
+	uart_sync(vm);
 	spin_unlock_irqrestore(&p->lock, f);
 	return true;
 }
+
+static bool pit_rw(const struct vdev_region *r, u64 port, u32 size, bool write, u64 *val)
+{
+	struct vm *vm = r->ctx;
+	struct vplatform *p = &vm->plat;
+	u64 f = spin_lock_irqsave(&p->lock);
+
+	if (write)
+		vpit_write(&p->pit, (u16)port, (u8)*val, ticks_at(VPIT_HZ));
+	else
+		*val = vpit_read(&p->pit, (u16)port, ticks_at(VPIT_HZ));
+	spin_unlock_irqrestore(&p->lock, f);
+	/* The first vCPU keeps the PIT's time: have it look again. */
+	if (write)
+		vcpu_kick(&vm->vcpus[0]);
+	return true;
+}
+
+static bool pic_rw(const struct vdev_region *r, u64 port, u32 size, bool write, u64 *val)
+{
+	struct vplatform *p = &((struct vm *)r->ctx)->plat;
+	u64 f;
+
+	if (size != 1)
+		return false;
+	f = spin_lock_irqsave(&p->lock);
+	if (write)
+		vpic_write(&p->pic, (u16)port, (u8)*val);
+	else
+		*val = vpic_read(&p->pic, (u16)port);
+	spin_unlock_irqrestore(&p->lock, f);
+	return true;
+}
+
+/* PCI configuration mechanism #1: the address port and the data ports. */
+static bool pci_cfg_rw(const struct vdev_region *r, u64 port, u32 size, bool write, u64 *val)
+{
+	struct vplatform *p = &((struct vm *)r->ctx)->plat;
+	u64 f = spin_lock_irqsave(&p->lock);
+	u32 v = (u32)*val;
+	bool claimed;
+
+	if (write) {
+		claimed = vpci_io_write(&p->pci, (u16)port, size, v);
+	} else {
+		claimed = vpci_io_read(&p->pci, (u16)port, size, &v);
+		*val = v;
+	}
+	spin_unlock_irqrestore(&p->lock, f);
+	return claimed;
+}
+
+static bool pm_rw(const struct vdev_region *r, u64 port, u32 size, bool write, u64 *val)
+{
+	struct vm *vm = r->ctx;
+	struct vplatform *p = &vm->plat;
+	enum vpm_event ev;
+	u64 f;
+
+	if (!write) {
+		*val = vpm_read(&p->pm, (u16)port, ticks_at(VPM_TMR_HZ));
+		return true;
+	}
+	f = spin_lock_irqsave(&p->lock);
+	ev = vpm_write(&p->pm, (u16)port, (u32)*val);
+	spin_unlock_irqrestore(&p->lock, f);
+	if (ev == VPM_POWER_OFF)
+		vm_note_stop(vm, "guest powered off (ACPI S5)");
+	else if (ev == VPM_SLEEP_UNSUPPORTED)
+		pr_warn("vm %s: sleep state type %u requested; only S5 is emulated",
+			vm->name, PM1_CNT_SLP_TYP((u32)*val));
+	return true;
+}
+
+static bool rtc_rw(const struct vdev_region *r, u64 port, u32 size, bool write, u64 *val)
+{
+	struct vm *vm = r->ctx;
+
+	if (size != 1)
+		return false;
+	if (write)
+		vrtc_write(&vm->rtc, (u16)port, (u8)*val);
+	else
+		*val = vrtc_read(&vm->rtc, (u16)port, rtc_now());
+	return true;
+}
+
+static bool ecam_rw(const struct vdev_region *r, u64 gpa, u32 size, bool write, u64 *val)
+{
+	struct vplatform *p = &((struct vm *)r->ctx)->plat;
+	u32 off = (u32)(gpa - VPCI_ECAM_BASE);
+	u64 f = spin_lock_irqsave(&p->lock);
+
+	if (write)
+		vpci_ecam_write(&p->pci, off, size, (u32)*val);
+	else
+		*val = vpci_ecam_read(&p->pci, off, size);
+	spin_unlock_irqrestore(&p->lock, f);
+	return true;
+}
+
+static bool ioapic_rw(const struct vdev_region *r, u64 gpa, u32 size, bool write, u64 *val)
+{
+	struct vm *vm = r->ctx;
+	struct vplatform *p = &vm->plat;
+	/* Registers are 32 bits wide at 16-byte strides. */
+	u32 off = (u32)(gpa - VIOAPIC_BASE) & ~3U;
+	u64 f = spin_lock_irqsave(&p->lock);
+
+	if (write)
+		ioapic_fire(vm, vioapic_write(&p->ioapic, off, (u32)*val));
+	else
+		*val = vioapic_read(&p->ioapic, off);
+	spin_unlock_irqrestore(&p->lock, f);
+	return true;
+}
+
+static const struct {
+	enum vdev_space space;
+	u64 base, len;
+	vdev_rw_fn rw;
+	const char *name;
+} plat_ranges[] = {
+	{ VDEV_PIO, VPIC_MASTER, 2, pic_rw, "8259 master" },
+	{ VDEV_PIO, VPIT_PORT_CH0, VPIT_PORT_CMD - VPIT_PORT_CH0 + 1, pit_rw, "8254 PIT" },
+	{ VDEV_PIO, VPIT_PORT_61, 1, pit_rw, "port 0x61 (PIT gate 2)" },
+	{ VDEV_PIO, VRTC_PORT_INDEX, 2, rtc_rw, "CMOS clock" },
+	{ VDEV_PIO, VPIC_SLAVE, 2, pic_rw, "8259 slave" },
+	{ VDEV_PIO, PORT_COM1, 8, com1_rw, "COM1" },
+	{ VDEV_PIO, VPIC_ELCR, 2, pic_rw, "8259 ELCR" },
+	{ VDEV_PIO, VPM_BASE, VPM_LEN, pm_rw, "ACPI PM block" },
+	{ VDEV_PIO, VPCI_PORT_ADDR, 1, pci_cfg_rw, "PCI config address" },
+	{ VDEV_PIO, VPCI_PORT_DATA, 4, pci_cfg_rw, "PCI config data" },
+	{ VDEV_MMIO, VPCI_ECAM_BASE, VPCI_ECAM_SIZE, ecam_rw, "PCI ECAM" },
+	{ VDEV_MMIO, VIOAPIC_BASE, VIOAPIC_SIZE, ioapic_rw, "I/O APIC" },
+};
+
+static int vplat_init(struct vm *vm, char *err, size_t n)
+{
+	for (u32 i = 0; i < ARRAY_SIZE(plat_ranges); i++)
+		if (vdev_add(vm, plat_ranges[i].space, plat_ranges[i].base, plat_ranges[i].len,
+			     plat_ranges[i].rw, vm, 0, plat_ranges[i].name)) {
+			snprintf(err, n, "the platform's %s cannot be placed", plat_ranges[i].name);
+			return -1;
+		}
+	return 0;
+}
+
+DEFINE_VDEV(platform, 0, .reset = vplat_reset, .init = vplat_init);

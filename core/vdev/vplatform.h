@@ -20,20 +20,8 @@
 #include "core/vdev/vpic.h"
 #include "core/vdev/pci/vpci.h"
 #include "core/vdev/vpit.h"
+#include "core/vdev/vpm.h"
 #include "core/vdev/vuart.h"
-
-/* ACPI fixed hardware (ACPI 6.5 4.8), at ICH9's PMBASE as q35 has it */
-#define VPM_BASE		0x600
-#define VPM_PM1_STS		(VPM_BASE + 0)
-#define VPM_PM1_EN		(VPM_BASE + 2)
-#define VPM_PM1_CNT		(VPM_BASE + 4)
-#define VPM_TMR			(VPM_BASE + 8)
-#define VPM_LEN			12
-#define VPM_TMR_HZ		3579545ULL
-#define PM1_CNT_SCI_EN		BIT(0)
-#define PM1_CNT_SLP_TYP(v)	(((v) >> 10) & 7)
-#define PM1_CNT_SLP_EN		BIT(13)
-#define VPM_S5_TYP		5	/* the DSDT's \_S5 package */
 
 #define PORT_COM1		0x3f8
 #define VPLAT_SCI_IRQ		9
@@ -50,9 +38,8 @@ struct vplatform {
 	struct vpit pit;
 	struct vuart uart;
 	struct vpci pci;
+	struct vpm pm;
 	bool uart_line;
-	u16 pm1_en, pm1_cnt;
-	bool powered_off;		/* the guest entered S5 */
 	struct timer pit_timer;		/* on the first vCPU's core */
 	u64 pit_timer_at;		/* the PIT tick it is armed for */
 	u64 pit_irqs;
@@ -61,11 +48,9 @@ struct vplatform {
 	void *eoi_ctx[VIOAPIC_PINS];
 };
 
+/* A device unit (core/vdev/vdev.h): its ports and MMIO ranges on the
+ * VM's bus, the CMOS clock's and the PM block's included. */
 void vplat_reset(struct vm *vm);
-/* Port I/O and MMIO the platform claims (false: not its). */
-bool vplat_io_in(struct vm *vm, u16 port, u32 size, u32 *val);
-bool vplat_io_out(struct vm *vm, u16 port, u32 size, u32 val);
-bool vplat_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val);
 /*
  * An APIC message (IPI or I/O APIC) to every vCPU of the VM that accepts
  * it; from: the sending vCPU, or NULL. level: the vector's EOI must come

@@ -14,6 +14,7 @@
 #include "core/percpu.h"
 #include "core/smp.h"
 #include "core/tsc.h"
+#include "core/vdev/vdev.h"
 #include "core/vm/vm.h"
 #include "drivers/cmos_rtc.h"
 #include "mm/kmem.h"
@@ -36,11 +37,6 @@ u32 nvms;
 #define MBI2_MAX	0x1000
 
 /* Ports the guest reaches (all others: reads all-ones, writes dropped). */
-#define PORT_EXIT	0xf4		/* QEMU isa-debug-exit compatible */
-#define PORT_KBC_CMD	0x64		/* 8042: command 0xfe pulses reset */
-#define PORT_RST_CNT	0xcf9		/* reset control: bit 2 resets */
-#define PORT_POST	0x80		/* POST codes; Linux's I/O delay */
-#define PORT_DELAY	0xed		/* the alternative I/O delay port */
 
 const char *vm_state_name(u32 s)
 {
@@ -545,7 +541,7 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 
 static void release(struct vm *vm)
 {
-	passthru_detach(vm);		/* before the map its DMA lands in */
+	vdev_units_stop(vm);		/* before the map their DMA lands in */
 	gpa_map_destroy(&vm->mem);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (vm->vcpus[i].vmcs_pa)
@@ -652,7 +648,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	}
 	/* A stopped VM may still hold its devices: give them back before
 	 * checking whether they are free. */
-	passthru_detach(vm);
+	vdev_units_stop(vm);
 	if (check_devices(vm, &unconfined, err, n))
 		return -1;
 	for (u32 i = 0; i < vm->cfg.ncores; i++) {
@@ -674,8 +670,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	vm->stop_reason[0] = 0;
 	vm->has_exit_status = false;
 	vm->con_written = 0;
-	vplat_reset(vm);
-	vrtc_reset(&vm->rtc);
+	vdev_units_reset(vm);
 	vm->io_unclaimed = 0;
 	vm->unbacked_reads = vm->unbacked_writes = 0;
 	vm->lapic_mmio = 0;
@@ -717,7 +712,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		if (!v->vmcs_pa || !v->vmxon_pa)
 			goto nomem;
 	}
-	if (load_kernel(vm, err, n) || passthru_attach(vm, err, n)) {
+	if (load_kernel(vm, err, n) || vdev_units_init(vm, err, n)) {
 		release(vm);
 		return -1;
 	}
@@ -763,8 +758,8 @@ void vm_service(void)
 		char err[160];
 
 		/* A stopped VM's devices go back at once (reset, blocked). */
-		if (vm->state == VM_STOPPED && vm->npt && !vm->reset_requested)
-			passthru_detach(vm);
+		if (vm->state == VM_STOPPED && !vm->reset_requested)
+			vdev_units_stop(vm);
 		if (vm->state != VM_STOPPED || !vm->reset_requested)
 			continue;
 		if (tsc_to_ns(rdtsc() - vm->stop_tsc) < RESET_RESTART_DELAY_MS * 1000000ULL)
@@ -825,49 +820,4 @@ void vm_console_put(struct vm *vm, char c)
 	vm->con[vm->con_written % VM_CONSOLE_SIZE] = c;
 	vm->con_written++;
 	spin_unlock_irqrestore(&vm->con_lock, f);
-}
-
-u32 vm_io_in(struct vm *vm, u16 port, u32 size)
-{
-	u32 val;
-
-	if ((port == VRTC_PORT_INDEX || port == VRTC_PORT_DATA) && size == 1)
-		return vrtc_read(&vm->rtc, port, rtc_now());
-	if (port == PORT_POST || port == PORT_DELAY)
-		return 0xff;
-	if (vplat_io_in(vm, port, size, &val))
-		return val;
-	if (passthru_io(vm, port, false, size, &val))
-		return val;
-	vm->io_unclaimed++;
-	return 0xffffffff;
-}
-
-bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val)
-{
-	if ((port == PORT_RST_CNT && size == 1 && (val & 4)) ||
-	    (port == PORT_KBC_CMD && size == 1 && (val & 0xff) == 0xfe)) {
-		vm->reset_requested = true;
-		vm_note_stop(vm, "guest reset through port %#x", port);
-		return true;
-	}
-	if (port == PORT_EXIT) {
-		vm->has_exit_status = true;
-		vm->exit_status = val;
-		vm_note_stop(vm, "guest wrote %#x to the exit port", val);
-		return true;
-	}
-	/* POST codes and the I/O delay port: written, never read back. */
-	if (port == PORT_POST || port == PORT_DELAY)
-		return false;
-	if (vplat_io_out(vm, port, size, val))
-		return vm->plat.powered_off;
-	if ((port == VRTC_PORT_INDEX || port == VRTC_PORT_DATA) && size == 1) {
-		vrtc_write(&vm->rtc, port, (u8)val);
-		return false;
-	}
-	if (passthru_io(vm, port, true, size, &val))
-		return false;
-	vm->io_unclaimed++;
-	return false;
 }

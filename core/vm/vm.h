@@ -8,6 +8,7 @@
 #define TERN_CORE_VM_VM_H
 
 #include "core/vm/config.h"
+#include "core/vdev/bus.h"
 #include "core/vdev/pci/passthru.h"
 #include "core/spinlock.h"
 #include "core/vdev/vplatform.h"
@@ -46,6 +47,8 @@ struct vm {
 	spinlock_t con_lock;
 	char con[VM_CONSOLE_SIZE];
 	u64 con_written;
+	struct vdev_bus bus;		/* ports and MMIO to the devices */
+	bool units_live;		/* the device units' init ran */
 	struct vplatform plat;
 	struct vrtc rtc;
 	u64 io_unclaimed;
@@ -73,11 +76,6 @@ int vm_stop(struct vm *vm);
 /* First reason wins; asks every vCPU to stop. Any core. */
 void vm_note_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 const char *vm_state_name(u32 s);
-
-/* Port I/O from the guest (on its vCPU's core). vm_io_out returns true
- * when the guest asked to end (the 0xf4 exit port, reset, ACPI S5). */
-u32 vm_io_in(struct vm *vm, u16 port, u32 size);
-bool vm_io_out(struct vm *vm, u16 port, u32 size, u32 val);
 
 /* Write-protect the RAM page at gpa; the guest's next write to it is
  * logged and the protection lifted. -1 if not RAM. */

@@ -2,6 +2,7 @@
 /* The guest's legacy devices: 16550 COM1, 8254 PIT, 8259 PICs. */
 #include "core/vdev/vpic.h"
 #include "core/vdev/vpit.h"
+#include "core/vdev/vpm.h"
 #include "core/vdev/vuart.h"
 #include "suites.h"
 
@@ -179,6 +180,32 @@ START_TEST(pic_registers)
 }
 END_TEST
 
+START_TEST(pm_block)
+{
+	struct vpm pm;
+
+	vpm_reset(&pm);
+	/* ACPI mode from power-on; timer 32 bits wide. */
+	ck_assert_uint_eq(vpm_read(&pm, VPM_PM1_CNT, 0) & PM1_CNT_SCI_EN, PM1_CNT_SCI_EN);
+	ck_assert_uint_eq(vpm_read(&pm, VPM_TMR, 0x123456789ULL), 0x23456789);
+	ck_assert_uint_eq(vpm_write(&pm, VPM_PM1_EN, 0x121), VPM_NONE);
+	ck_assert_uint_eq(vpm_read(&pm, VPM_PM1_EN, 0), 0x121);
+	ck_assert_uint_eq(vpm_read(&pm, VPM_PM1_STS, 0), 0);
+	/* SCI_EN cannot be cleared; SLP_EN reads back 0. */
+	ck_assert_uint_eq(vpm_write(&pm, VPM_PM1_CNT, 5 << 10), VPM_NONE);
+	ck_assert_uint_eq(vpm_read(&pm, VPM_PM1_CNT, 0), (5 << 10) | PM1_CNT_SCI_EN);
+	/* S3: not emulated, reported, the VM stays on. */
+	ck_assert_uint_eq(vpm_write(&pm, VPM_PM1_CNT, 3 << 10 | PM1_CNT_SLP_EN),
+			  VPM_SLEEP_UNSUPPORTED);
+	ck_assert(!pm.powered_off);
+	ck_assert_uint_eq(vpm_write(&pm, VPM_TMR, 0), VPM_NONE);
+	ck_assert_uint_eq(vpm_write(&pm, VPM_PM1_CNT, VPM_S5_TYP << 10 | PM1_CNT_SLP_EN),
+			  VPM_POWER_OFF);
+	ck_assert(pm.powered_off);
+	ck_assert_uint_eq(vpm_read(&pm, VPM_PM1_CNT, 0) & PM1_CNT_SLP_EN, 0);
+}
+END_TEST
+
 Suite *vdevices_suite(void)
 {
 	Suite *s = suite_create("vdevices");
@@ -189,6 +216,7 @@ Suite *vdevices_suite(void)
 	tcase_add_test(tc, pit_periodic);
 	tcase_add_test(tc, pit_oneshot_and_gate);
 	tcase_add_test(tc, pic_registers);
+	tcase_add_test(tc, pm_block);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -10,6 +10,7 @@
 #include "core/le.h"
 #include "core/log.h"
 #include "core/vdev/pci/passthru.h"
+#include "core/vdev/vdev.h"
 #include "core/percpu.h"
 #include "core/vm/vm.h"
 #include "core/vdev/pci/vmsix.h"
@@ -77,7 +78,7 @@ static bool over_ram(u64 gpa, u64 len, void *ctx)
 }
 
 /* A memory BAR into the guest-physical map, but for the pages of the
- * MSI-X table: those trap (passthru_mmio). */
+ * MSI-X table: those trap (msix_page_rw). */
 static int map_bar(struct passthru *p, int i)
 {
 	struct gpa_map *g = &p->vm->mem;
@@ -96,11 +97,84 @@ static int map_bar(struct passthru *p, int i)
 	return err;
 }
 
-/* Bring the guest-physical map (memory BARs) and the port forwarding
- * (I/O BARs) in line with what the guest programmed. */
+static bool bar_io_rw(const struct vdev_region *r, u64 port, u32 size, bool write, u64 *val);
+static bool msix_page_rw(const struct vdev_region *r, u64 gpa, u32 size, bool write, u64 *val);
+
+/* The range of BAR i that traps (the device bus): an I/O BAR whole, or
+ * the MSI-X table's pages of a memory BAR. false: none. */
+static bool trapped_range(struct passthru *p, int i, u64 *base, u64 *len, enum vdev_space *s)
+{
+	const struct vpa_bar *b = &p->cfg.bars[i];
+	u64 start = 0, end = 0;
+
+	if (b->type == VPA_BAR_IO) {
+		*s = VDEV_PIO;
+		*base = p->bar_gpa[i];
+		*len = b->size;
+		return true;
+	}
+	if (p->msix_vec && p->msix.table_bar == i)
+		vmsix_table_pages(&p->msix, &start, &end);
+	*s = VDEV_MMIO;
+	*base = p->bar_gpa[i] + start;
+	*len = end - start;
+	return start != end;
+}
+
+/* BAR i leaves the guest's address space (moved, or decoding off). */
+static void bar_down(struct passthru *p, int i)
+{
+	enum vdev_space s;
+	u64 base, len;
+
+	if (trapped_range(p, i, &base, &len, &s))
+		vdev_unregister(&p->vm->bus, s, base);
+	if (p->cfg.bars[i].type != VPA_BAR_IO)
+		gpa_unmap_mmio(&p->vm->mem, p->bar_gpa[i], ALIGN_UP(p->cfg.bars[i].size, PAGE_SIZE));
+	p->bar_live[i] = false;
+}
+
+/* BAR i at the guest's address: mapped, and its trapped part on the bus. */
+static int bar_up(struct passthru *p, int i)
+{
+	const struct vpa_bar *b = &p->cfg.bars[i];
+	bool io = b->type == VPA_BAR_IO;
+	u64 host = p->pdev->bars[i].base, base, len;
+	const char *clash;
+	enum vdev_space s;
+
+	if (!io && ((host | b->guest) & (PAGE_SIZE - 1) || b->size < PAGE_SIZE)) {
+		/* A BAR under a page would share the page with whatever
+		 * follows it on the host. */
+		refuse(p, "memory BAR smaller than a page is not mapped");
+		return -1;
+	}
+	if (!io && map_bar(p, i)) {
+		refuse(p, "BAR cannot be mapped at the address the guest chose");
+		return -1;
+	}
+	p->bar_gpa[i] = b->guest;
+	if (trapped_range(p, i, &base, &len, &s) &&
+	    vdev_register(&p->vm->bus, s, base, len, io ? bar_io_rw : msix_page_rw, p,
+			  (u32)i, io ? "assigned I/O BAR" : "assigned MSI-X table", &clash)) {
+		char why[96];
+
+		if (!io)
+			gpa_unmap_mmio(&p->vm->mem, b->guest, ALIGN_UP(b->size, PAGE_SIZE));
+		snprintf(why, sizeof(why), "BAR %d at %#llx overlaps %s", i,
+			 (unsigned long long)b->guest, clash ? clash : "(bus full)");
+		refuse(p, why);
+		return -1;
+	}
+	p->bar_live[i] = true;
+	p->bar_maps++;
+	return 0;
+}
+
+/* Bring the guest-physical map (memory BARs) and the device bus (I/O
+ * BARs, MSI-X table pages) in line with what the guest programmed. */
 static void sync_bars(struct passthru *p)
 {
-	struct gpa_map *g = &p->vm->mem;
 	bool changed = false;
 
 	for (int i = 0; i < VPA_BARS; i++) {
@@ -108,62 +182,38 @@ static void sync_bars(struct passthru *p)
 		bool io = b->type == VPA_BAR_IO;
 		bool want = b->type != VPA_BAR_NONE && b->guest &&
 			    (p->cfg.command & (io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY));
-		u64 host = p->pdev->bars[i].base;
 
 		if (p->bar_live[i] && (!want || p->bar_gpa[i] != b->guest)) {
-			if (!io)
-				gpa_unmap_mmio(g, p->bar_gpa[i], ALIGN_UP(b->size, PAGE_SIZE));
-			p->bar_live[i] = false;
+			bar_down(p, i);
 			changed = true;
 		}
-		if (!want || p->bar_live[i])
-			continue;
-		if (!io && ((host | b->guest) & (PAGE_SIZE - 1) || b->size < PAGE_SIZE)) {
-			/* A BAR under a page would share the page with
-			 * whatever follows it on the host. */
-			refuse(p, "memory BAR smaller than a page is not mapped");
-			continue;
-		}
-		if (!io && map_bar(p, i)) {
-			refuse(p, "BAR cannot be mapped at the address the guest chose");
-			continue;
-		}
-		p->bar_live[i] = true;
-		p->bar_gpa[i] = b->guest;
-		p->bar_maps++;
+		if (want && !p->bar_live[i])
+			bar_up(p, i);
 	}
 	if (changed)
 		vm_ept_changed(p->vm);
 }
 
-bool passthru_io(struct vm *vm, u16 port, bool write, u32 size, u32 *val)
+/* An I/O BAR's port: forwarded to the device's port at the same offset. */
+static bool bar_io_rw(const struct vdev_region *r, u64 port, u32 size, bool write, u64 *val)
 {
-	for (u32 k = 0; k < vm->npt; k++) {
-		struct passthru *p = vm->pt[k];
+	struct passthru *p = r->ctx;
+	u16 hport = (u16)(p->pdev->bars[r->arg].base + (port - r->base));
 
-		for (int i = 0; i < VPA_BARS; i++) {
-			const struct vpa_bar *b = &p->cfg.bars[i];
-			u16 hport;
-
-			if (!p->bar_live[i] || b->type != VPA_BAR_IO || port < p->bar_gpa[i] ||
-			    port + size > p->bar_gpa[i] + b->size)
-				continue;
-			hport = (u16)(p->pdev->bars[i].base + (port - p->bar_gpa[i]));
-			p->io_forwarded++;
-			if (write) {
-				if (size == 1)
-					outb(hport, (u8)*val);
-				else if (size == 2)
-					outw(hport, (u16)*val);
-				else
-					outl(hport, *val);
-			} else {
-				*val = size == 1 ? inb(hport) : size == 2 ? inw(hport) : inl(hport);
-			}
-			return true;
-		}
+	if (port + size > r->end)
+		return false;
+	p->io_forwarded++;
+	if (write) {
+		if (size == 1)
+			outb(hport, (u8)*val);
+		else if (size == 2)
+			outw(hport, (u16)*val);
+		else
+			outl(hport, (u32)*val);
+	} else {
+		*val = size == 1 ? inb(hport) : size == 2 ? inw(hport) : inl(hport);
 	}
-	return false;
+	return true;
 }
 
 /* --- INTx --- */
@@ -563,55 +613,52 @@ static void msix_take(struct passthru *p)
 	}
 }
 
-bool passthru_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val)
+/*
+ * The MSI-X table's pages of a memory BAR: the table is the guest's
+ * (core/vdev/pci/vmsix.h), any other register there the device's.
+ */
+static bool msix_page_rw(const struct vdev_region *r, u64 gpa, u32 size, bool write, u64 *val)
 {
-	for (u32 k = 0; k < vm->npt; k++) {
-		struct passthru *p = vm->pt[k];
-		int b = p->msix.table_bar;
-		u64 off, start, end, f;
-		volatile u8 *h;
-		int changed;
+	struct passthru *p = r->ctx;
+	struct vm *vm = p->vm;
+	int b = p->msix.table_bar;
+	u64 off = gpa - p->bar_gpa[b], start, end, f;
+	volatile u8 *h;
+	int changed;
 
-		if (!p->msix_vec || !p->bar_live[b] || gpa < p->bar_gpa[b] ||
-		    gpa - p->bar_gpa[b] >= p->cfg.bars[b].size)
-			continue;
-		off = gpa - p->bar_gpa[b];
-		vmsix_table_pages(&p->msix, &start, &end);
-		if (off < start || off + size > end)
-			continue;		/* mapped, not trapped */
-		f = vplat_lock(vm);
-		if (vmsix_in_table(&p->msix, b, off, size)) {
-			if (!write) {
-				*val = vmsix_read(&p->msix, off - p->msix.table_off, size);
-			} else {
-				changed = vmsix_write(&p->msix, off - p->msix.table_off, size, *val);
-				if (changed >= 0)
-					msix_sync_entry(p, (u32)changed);
-			}
-			p->msix_table_accesses++;
-			vplat_unlock(vm, f);
-			return true;
-		}
-		/* Another register in the table's pages: the device's. */
-		h = p->msix_host + (off - start);
-		if (write) {
-			if (size == 1)
-				*h = (u8)*val;
-			else if (size == 2)
-				*(volatile u16 *)h = (u16)*val;
-			else if (size == 4)
-				*(volatile u32 *)h = (u32)*val;
-			else
-				*(volatile u64 *)h = *val;
+	vmsix_table_pages(&p->msix, &start, &end);
+	if (gpa + size > r->end)
+		return false;
+	f = vplat_lock(vm);
+	if (vmsix_in_table(&p->msix, b, off, size)) {
+		if (!write) {
+			*val = vmsix_read(&p->msix, off - p->msix.table_off, size);
 		} else {
-			*val = size == 1 ? *h : size == 2 ? *(volatile u16 *)h :
-			       size == 4 ? *(volatile u32 *)h : *(volatile u64 *)h;
+			changed = vmsix_write(&p->msix, off - p->msix.table_off, size, *val);
+			if (changed >= 0)
+				msix_sync_entry(p, (u32)changed);
 		}
-		p->msix_forwarded++;
+		p->msix_table_accesses++;
 		vplat_unlock(vm, f);
 		return true;
 	}
-	return false;
+	h = p->msix_host + (off - start);
+	if (write) {
+		if (size == 1)
+			*h = (u8)*val;
+		else if (size == 2)
+			*(volatile u16 *)h = (u16)*val;
+		else if (size == 4)
+			*(volatile u32 *)h = (u32)*val;
+		else
+			*(volatile u64 *)h = *val;
+	} else {
+		*val = size == 1 ? *h : size == 2 ? *(volatile u16 *)h :
+		       size == 4 ? *(volatile u32 *)h : *(volatile u64 *)h;
+	}
+	p->msix_forwarded++;
+	vplat_unlock(vm, f);
+	return true;
 }
 
 /* --- config space --- */
@@ -740,7 +787,9 @@ static int take(struct vm *vm, struct pci_dev *d, u32 index, char *err, size_t n
 	return 0;
 }
 
-int passthru_attach(struct vm *vm, char *err, size_t n)
+static void passthru_detach(struct vm *vm);
+
+static int passthru_attach(struct vm *vm, char *err, size_t n)
 {
 	bool need_domain = false;
 
@@ -774,9 +823,12 @@ int passthru_attach(struct vm *vm, char *err, size_t n)
 	return 0;
 }
 
-void passthru_detach(struct vm *vm)
+static void passthru_detach(struct vm *vm)
 {
 	for (u32 k = 0; k < vm->npt; k++) {
+		for (int i = 0; i < VPA_BARS; i++)
+			if (vm->pt[k]->bar_live[i])
+				bar_down(vm->pt[k], i);
 		give_back(vm->pt[k]);
 		free(vm->pt[k]->msix_vec);
 		free(vm->pt[k]->msix_entries);
@@ -834,3 +886,6 @@ void passthru_show(struct vm *vm, bool detail)
 			       p->refused ? p->last_refusal : "");
 	}
 }
+
+/* After the platform, whose PCI bus the functions join. */
+DEFINE_VDEV(passthru, 2, .init = passthru_attach, .stop = passthru_detach);

@@ -87,18 +87,12 @@ struct passthru {
 };
 
 /*
- * Take the VM's configured devices: checks done by the caller (exist,
- * free, confined or allowed unconfined). After the VM's map exists, before
- * its vCPUs run. 0, or -1 with err (and nothing held).
+ * A device unit (core/vdev/vdev.h): its init takes the VM's configured
+ * devices (checks done by vm_start: exist, free, confined or allowed
+ * unconfined), after the VM's map exists and before its vCPUs run; its
+ * stop gives them back (reset, blocked, routes torn down).
  */
-int passthru_attach(struct vm *vm, char *err, size_t n);
-/* Give them back (reset, blocked, routes torn down); VM not running. */
-void passthru_detach(struct vm *vm);
 /* `vm list` (one line a function) and `vm stats` (routes and counters). */
 void passthru_show(struct vm *vm, bool detail);
-/* Guest port I/O and MMIO that may be an assigned function's (false: not):
- * I/O BARs, and the trapped pages of an MSI-X table. */
-bool passthru_io(struct vm *vm, u16 port, bool write, u32 size, u32 *val);
-bool passthru_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val);
 
 #endif
