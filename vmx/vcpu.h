@@ -5,6 +5,7 @@
 
 #include "core/timer.h"
 #include "core/types.h"
+#include "core/vdev/bus.h"
 #include "core/vdev/vlapic.h"
 #include "vmx/vmcs.h"
 
@@ -67,6 +68,7 @@ struct vcpu {
 	u64 exit_qual;
 	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
 	struct vcpu_stats stats;
+	struct vdev_hit io_hit, mmio_hit;	/* last device reached (bus.h) */
 	struct vlapic lapic;
 	struct timer lapic_timer;	/* host timer for the guest's next deadline */
 	u64 lapic_timer_at;		/* the deadline (TSC) it is armed for */

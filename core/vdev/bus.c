@@ -84,7 +84,9 @@ int vdev_unregister(struct vdev_bus *b, enum vdev_space s, u64 base)
 	return rc;
 }
 
-bool vdev_lookup(struct vdev_bus *b, enum vdev_space s, u64 addr, struct vdev_region *out)
+/* The lookup; *gen_out: the generation the copy is valid for. */
+static bool lookup(struct vdev_bus *b, enum vdev_space s, u64 addr, struct vdev_region *out,
+		   u64 *gen_out)
 {
 	const struct vdev_table *t = &b->space[s];
 	bool found;
@@ -103,15 +105,38 @@ bool vdev_lookup(struct vdev_bus *b, enum vdev_space s, u64 addr, struct vdev_re
 		if (found)
 			*out = t->r[i];
 		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&b->generation, __ATOMIC_RELAXED) == gen)
+		if (__atomic_load_n(&b->generation, __ATOMIC_RELAXED) == gen) {
+			*gen_out = gen;
 			return found;
+		}
 	}
 }
 
-bool vdev_access(struct vdev_bus *b, enum vdev_space s, u64 addr, u32 size, bool write,
-		 u64 *val)
+bool vdev_lookup(struct vdev_bus *b, enum vdev_space s, u64 addr, struct vdev_region *out)
+{
+	u64 gen;
+
+	return lookup(b, s, addr, out, &gen);
+}
+
+bool vdev_access(struct vdev_bus *b, struct vdev_hit *hit, enum vdev_space s, u64 addr,
+		 u32 size, bool write, u64 *val)
 {
 	struct vdev_region r;
+	u64 gen;
 
-	return vdev_lookup(b, s, addr, &r) && r.rw(&r, addr, size, write, val);
+	if (!hit) {
+		if (!lookup(b, s, addr, &r, &gen))
+			return false;
+		return r.rw(&r, addr, size, write, val);
+	}
+	/* The region copy stays valid while the generation has not moved. */
+	if (hit->gen == __atomic_load_n(&b->generation, __ATOMIC_ACQUIRE) &&
+	    addr >= hit->r.base && addr < hit->r.end)
+		return hit->r.rw(&hit->r, addr, size, write, val);
+	if (!lookup(b, s, addr, &hit->r, &hit->gen)) {
+		hit->r.end = 0;			/* nothing to hit */
+		return false;
+	}
+	return hit->r.rw(&hit->r, addr, size, write, val);
 }

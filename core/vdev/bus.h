@@ -55,6 +55,17 @@ struct vdev_bus {
 	struct vdev_table space[VDEV_SPACES];
 };
 
+/*
+ * The region an accessor (a vCPU) last reached, and the bus generation it
+ * was valid for: a guest tends to talk to one device several times in a
+ * row (a UART's data and status ports, a timer it polls), and a hit costs
+ * two compares instead of a search. Any change to the bus invalidates it.
+ */
+struct vdev_hit {
+	u64 gen;
+	struct vdev_region r;
+};
+
 /* Empty, as at VM start. Nobody may be looking it up. */
 void vdev_bus_clear(struct vdev_bus *b);
 /*
@@ -67,8 +78,9 @@ int vdev_register(struct vdev_bus *b, enum vdev_space s, u64 base, u64 len, vdev
 int vdev_unregister(struct vdev_bus *b, enum vdev_space s, u64 base);
 /* The region holding addr, copied to *out; false: none. Any core. */
 bool vdev_lookup(struct vdev_bus *b, enum vdev_space s, u64 addr, struct vdev_region *out);
-/* Look up and call; false: nobody answers (no region, or it declined). */
-bool vdev_access(struct vdev_bus *b, enum vdev_space s, u64 addr, u32 size, bool write,
-		 u64 *val);
+/* Look up (through hit, if not NULL) and call; false: nobody answers (no
+ * region, or it declined). */
+bool vdev_access(struct vdev_bus *b, struct vdev_hit *hit, enum vdev_space s, u64 addr,
+		 u32 size, bool write, u64 *val);
 
 #endif

@@ -55,21 +55,21 @@ int vdev_add(struct vm *vm, enum vdev_space s, u64 base, u64 len, vdev_rw_fn rw,
 	return -1;
 }
 
-u32 vdev_io_in(struct vm *vm, u16 port, u32 size)
+u32 vdev_io_in(struct vm *vm, struct vdev_hit *hit, u16 port, u32 size)
 {
 	u64 val;
 
-	if (vdev_access(&vm->bus, VDEV_PIO, port, size, false, &val))
+	if (vdev_access(&vm->bus, hit, VDEV_PIO, port, size, false, &val))
 		return (u32)val;
 	vm->io_unclaimed++;
 	return 0xffffffff;
 }
 
-void vdev_io_out(struct vm *vm, u16 port, u32 size, u32 val)
+void vdev_io_out(struct vm *vm, struct vdev_hit *hit, u16 port, u32 size, u32 val)
 {
 	u64 v = val;
 
-	if (!vdev_access(&vm->bus, VDEV_PIO, port, size, true, &v))
+	if (!vdev_access(&vm->bus, hit, VDEV_PIO, port, size, true, &v))
 		vm->io_unclaimed++;
 }
 
@@ -79,9 +79,10 @@ void vdev_io_out(struct vm *vm, u16 port, u32 size, u32 val)
  * Guest-physical memory that is neither RAM nor a device: as on a PC bus
  * with nothing there, reads return all-ones and writes are dropped.
  */
-void vdev_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val, u64 rip)
+void vdev_mmio(struct vm *vm, struct vdev_hit *hit, u64 gpa, bool write, u32 size, u64 *val,
+	       u64 rip)
 {
-	if (vdev_access(&vm->bus, VDEV_MMIO, gpa, size, write, val))
+	if (vdev_access(&vm->bus, hit, VDEV_MMIO, gpa, size, write, val))
 		return;
 	if (write)
 		vm->unbacked_writes++;

@@ -50,12 +50,13 @@ void vdev_units_stop(struct vm *vm);
 int vdev_add(struct vm *vm, enum vdev_space s, u64 base, u64 len, vdev_rw_fn rw, void *ctx,
 	     u32 arg, const char *name);
 
-/* A guest's port access; unclaimed ports read all-ones, writes dropped
+/* A guest's port access (hit: the vCPU's cache, core/vdev/bus.h); unclaimed ports read all-ones, writes dropped
  * (counted). */
-u32 vdev_io_in(struct vm *vm, u16 port, u32 size);
-void vdev_io_out(struct vm *vm, u16 port, u32 size, u32 val);
+u32 vdev_io_in(struct vm *vm, struct vdev_hit *hit, u16 port, u32 size);
+void vdev_io_out(struct vm *vm, struct vdev_hit *hit, u16 port, u32 size, u32 val);
 /* A guest's MMIO access off the xAPIC page; unbacked addresses read
  * all-ones, writes dropped (counted, the first few logged with rip). */
-void vdev_mmio(struct vm *vm, u64 gpa, bool write, u32 size, u64 *val, u64 rip);
+void vdev_mmio(struct vm *vm, struct vdev_hit *hit, u64 gpa, bool write, u32 size, u64 *val,
+	       u64 rip);
 
 #endif

@@ -57,11 +57,11 @@ START_TEST(lookup_edges)
 	/* The spaces are apart. */
 	ck_assert(!vdev_lookup(&b, VDEV_MMIO, 0x3f8, &r));
 	calls = 0;
-	ck_assert(vdev_access(&b, VDEV_PIO, 0x43, 1, false, &val));
+	ck_assert(vdev_access(&b, NULL, VDEV_PIO, 0x43, 1, false, &val));
 	ck_assert_uint_eq(calls, 1);
 	ck_assert_uint_eq(last_addr, 0x43);	/* absolute, not an offset */
 	ck_assert_uint_eq(val, 0x40 + 0x4000);
-	ck_assert(!vdev_access(&b, VDEV_PIO, 0x44, 1, false, &val));
+	ck_assert(!vdev_access(&b, NULL, VDEV_PIO, 0x44, 1, false, &val));
 	ck_assert_uint_eq(calls, 1);
 }
 END_TEST
@@ -128,9 +128,38 @@ START_TEST(declined_access)
 
 	vdev_bus_clear(&b);
 	ck_assert_int_eq(vdev_register(&b, VDEV_PIO, 0x70, 2, bytes_only, NULL, 0, "rtc", &clash), 0);
-	ck_assert(vdev_access(&b, VDEV_PIO, 0x71, 1, false, &val));
+	ck_assert(vdev_access(&b, NULL, VDEV_PIO, 0x71, 1, false, &val));
 	ck_assert_uint_eq(val, 0x5a);
-	ck_assert(!vdev_access(&b, VDEV_PIO, 0x70, 2, false, &val));
+	ck_assert(!vdev_access(&b, NULL, VDEV_PIO, 0x70, 2, false, &val));
+}
+END_TEST
+
+START_TEST(hit_cache)
+{
+	struct vdev_bus b;
+	struct vdev_hit hit = { 0 };
+	u64 val = 0;
+
+	vdev_bus_clear(&b);
+	/* A zeroed cache on a fresh bus (generation 0) hits nothing. */
+	ck_assert(!vdev_access(&b, &hit, VDEV_PIO, 0, 1, false, &val));
+	add(&b, VDEV_PIO, 0x3f8, 8, 1);
+	add(&b, VDEV_PIO, 0x80, 1, 2);
+	ck_assert(vdev_access(&b, &hit, VDEV_PIO, 0x3fd, 1, false, &val));
+	ck_assert_uint_eq(hit.r.arg, 1);
+	ck_assert_uint_eq(hit.gen, b.generation);
+	/* The same device again: served from the copy. */
+	hit.r.arg = 7;
+	ck_assert(vdev_access(&b, &hit, VDEV_PIO, 0x3f8, 1, false, &val));
+	ck_assert_uint_eq(last_arg, 7);
+	/* Another device: looked up. */
+	ck_assert(vdev_access(&b, &hit, VDEV_PIO, 0x80, 1, true, &val));
+	ck_assert_uint_eq(last_arg, 2);
+	/* Gone from the bus: the cached copy must not answer. */
+	ck_assert_int_eq(vdev_unregister(&b, VDEV_PIO, 0x80), 0);
+	ck_assert(!vdev_access(&b, &hit, VDEV_PIO, 0x80, 1, true, &val));
+	ck_assert_uint_eq(hit.r.end, 0);
+	ck_assert(!vdev_access(&b, &hit, VDEV_PIO, 0x80, 1, true, &val));
 }
 END_TEST
 
@@ -143,6 +172,7 @@ Suite *vdev_bus_suite(void)
 	tcase_add_test(tc, overlaps_refused);
 	tcase_add_test(tc, unregister_and_full);
 	tcase_add_test(tc, declined_access);
+	tcase_add_test(tc, hit_cache);
 	suite_add_tcase(s, tc);
 	return s;
 }
