@@ -23,8 +23,9 @@ enum cpu_state {
 };
 
 /*
- * What a core is for (ROADMAP "Roles of cores"). Today every core but the
- * management core is spare; VMs and the vIOMMU will claim them.
+ * What a core is for: the management core runs the shell, the log and
+ * I/O; a guest core runs one vCPU and nothing else; a sidecore runs a
+ * polling job for VMs (the vIOMMU); the rest are spare (core/cores.h).
  */
 enum cpu_role {
 	ROLE_MANAGEMENT = 0,	/* shell, logging, I/O */
@@ -53,7 +54,7 @@ struct tss64 {
 #define IST_MC		3
 
 struct smp_call;
-struct vcpu;
+struct core_job;
 
 struct percpu {
 	struct percpu *self;		/* must stay first: this_cpu() */
@@ -72,7 +73,8 @@ struct percpu {
 	struct irq_slot vectors[256];	/* who owns each vector here */
 
 	struct vmx_caps vmx;
-	struct vcpu *run_vcpu;		/* handed over by vm_start */
+	struct core_job *holder;	/* who owns the core (core/cores.h) */
+	struct core_job *run_job;	/* handed over, not yet taken */
 
 	/* Cross-CPU calls queued for this core (core/smp.c). */
 	spinlock_t call_lock;

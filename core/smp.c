@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "core/acpi/acpi.h"
+#include "core/cores.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/percpu.h"
@@ -92,7 +93,7 @@ void ap_entry(struct percpu *p)
 	p->online_tsc = rdtsc();
 	__atomic_store_n(&p->state, CPU_ONLINE, __ATOMIC_RELEASE);
 	/* A spare core waits for work: cross-CPU calls, timers, a vCPU. */
-	vm_core_idle();
+	core_idle();
 }
 
 static void tramp_setup(void)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/console.h"
+#include "core/cores.h"
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/main.h"
@@ -189,6 +190,68 @@ static int selftest_alloc(void)
 	return bad || a.free_pages != b.free_pages;
 }
 
+/*
+ * A sidecore job on a spare core: it must run there, hold the core
+ * against another claim (the rule vCPUs follow too), stop when asked and
+ * leave the core free.
+ */
+struct spin_job {
+	struct core_job job;
+	volatile u64 polls;
+	volatile u32 ran_on;
+};
+
+static void spin_run(struct core_job *j)
+{
+	struct spin_job *s = j->ctx;
+
+	s->ran_on = this_cpu_index();
+	while (!j->stop_req) {
+		s->polls++;
+		cpu_relax();
+	}
+}
+
+static int selftest_sidecore(void)
+{
+	static struct spin_job s;
+	struct core_job other = { .kind = "selftest", .name = "second claim" };
+	char err[96], refusal[96];
+	u32 cpu;
+	u64 end;
+	bool refused, ok;
+
+	for (cpu = 1; cpu < cpu_count; cpu++)
+		if (cpus[cpu]->state == CPU_ONLINE && !core_holder(cpu))
+			break;
+	if (cpu >= cpu_count) {
+		console_printf("selftest sidecore: skipped, no free application core\n");
+		return 0;
+	}
+	s = (struct spin_job){ .ran_on = ~0U };
+	s.job = (struct core_job){ .kind = "sidecore", .name = "selftest", .role = ROLE_SIDECORE,
+				   .run = spin_run, .ctx = &s };
+	if (core_claim(cpu, &s.job, err, sizeof(err)) || core_hand(&s.job)) {
+		console_printf("selftest sidecore: CPU%u: %s\n", cpu, err);
+		return 1;
+	}
+	end = rdtsc() + tsc_hz() / 2;
+	while (s.polls < 1000 && rdtsc() < end)
+		cpu_relax();
+	refused = core_claim(cpu, &other, refusal, sizeof(refusal)) != 0;
+	if (!refused)
+		core_unclaim(&other);
+	ok = cpus[cpu]->role == ROLE_SIDECORE;
+	core_job_stop(&s.job);
+	ok = ok && refused && s.ran_on == cpu && s.polls >= 1000 && !core_holder(cpu) &&
+	     cpus[cpu]->role == ROLE_SPARE;
+	console_printf("selftest sidecore: CPU%u ran a job (%llu polls, on CPU%d); a second claim %s%s%s; core %s\n",
+		       cpu, (unsigned long long)s.polls, (int)s.ran_on,
+		       refused ? "was refused (" : "was NOT refused", refused ? refusal : "",
+		       refused ? ")" : "", core_holder(cpu) ? "still held" : "given back");
+	return ok ? 0 : 1;
+}
+
 static void fault_ud(void *arg)
 {
 	(void)arg;
@@ -226,13 +289,16 @@ static int cmd_selftest(int argc, char **argv)
 		fails += selftest_timer();
 	if (!strcmp(what, "all") || !strcmp(what, "alloc"))
 		fails += selftest_alloc();
+	if (!strcmp(what, "all") || !strcmp(what, "sidecore"))
+		fails += selftest_sidecore();
 	if (strcmp(what, "all") && strcmp(what, "smp") && strcmp(what, "timer") &&
-	    strcmp(what, "alloc")) {
-		console_printf("selftest: unknown test '%s' (all, smp, timer, alloc, fault CPU)\n", what);
+	    strcmp(what, "alloc") && strcmp(what, "sidecore")) {
+		console_printf("selftest: unknown test '%s' (all, smp, timer, alloc, sidecore, fault CPU)\n", what);
 		return 1;
 	}
 	console_printf("selftest: %s\n", fails ? "FAIL" : "PASS");
 	return fails ? 1 : 0;
 }
-SHELL_COMMAND(selftest, "selftest", "[all|smp|timer|alloc|fault CPU]",
-	      "check cross-CPU calls, timers and allocators on the running machine", cmd_selftest);
+SHELL_COMMAND(selftest, "selftest", "[all|smp|timer|alloc|sidecore|fault CPU]",
+	      "check cross-CPU calls, timers, allocators and sidecore jobs on the running machine",
+	      cmd_selftest);

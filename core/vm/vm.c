@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/cores.h"
 #include "core/cpu.h"
 #include "core/loader/guest_acpi.h"
 #include "core/loader/linux.h"
@@ -581,11 +582,30 @@ static int lifecycle_level(const struct vm *vm)
 	return vm->resets > RESET_LOUD_COUNT ? LOG_DEBUG : LOG_INFO;
 }
 
-static void hand_to_core(void *arg)
-{
-	struct vcpu *v = arg;
+static void vcpu_job(struct core_job *j);
+static void vcpu_job_done(struct core_job *j);
 
-	__atomic_store_n(&this_cpu()->run_vcpu, v, __ATOMIC_RELEASE);
+/* Each vCPU's core, by the rules every core owner follows (core/cores.h). */
+static int claim_cores(struct vm *vm, char *err, size_t n)
+{
+	for (u32 i = 0; i < vm->cfg.ncores; i++) {
+		vm->jobs[i] = (struct core_job){
+			.kind = "running vm", .name = vm->name, .role = ROLE_GUEST,
+			.run = vcpu_job, .done = vcpu_job_done, .ctx = &vm->vcpus[i],
+		};
+		if (core_claim(vm->cfg.cores[i], &vm->jobs[i], err, n)) {
+			while (i--)
+				core_unclaim(&vm->jobs[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void unclaim_cores(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->cfg.ncores; i++)
+		core_unclaim(&vm->jobs[i]);
 }
 
 /*
@@ -651,20 +671,8 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	vdev_units_stop(vm);
 	if (check_devices(vm, &unconfined, err, n))
 		return -1;
-	for (u32 i = 0; i < vm->cfg.ncores; i++) {
-		struct vcpu *busy = cpus[vm->cfg.cores[i]]->run_vcpu;
-
-		for (u32 j = 0; !busy && j < nvms; j++)
-			for (u32 k = 0; k < vms[j]->nvcpus; k++)
-				if (vms[j] != vm && vms[j]->state == VM_RUNNING &&
-				    vms[j]->vcpus[k].cpu == vm->cfg.cores[i])
-					busy = &vms[j]->vcpus[k];
-		if (busy) {
-			snprintf(err, n, "core %u is in use by running vm '%s'",
-				 vm->cfg.cores[i], busy->vm->name);
-			return -1;
-		}
-	}
+	if (claim_cores(vm, err, n))
+		return -1;
 	release(vm);
 	memset(vm->vcpus, 0, sizeof(vm->vcpus));
 	vm->stop_reason[0] = 0;
@@ -681,6 +689,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	rc = unconfined ? gpa_map_create_identity(&vm->mem, vm->cfg.memory, NULL) :
 			  gpa_map_create(&vm->mem, vm->cfg.memory, NULL);
 	if (rc) {
+		unclaim_cores(vm);
 		snprintf(err, n, "guest memory: %s", pt_strerror(rc));
 		return -1;
 	}
@@ -714,12 +723,13 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	}
 	if (load_kernel(vm, err, n) || vdev_units_init(vm, err, n)) {
 		release(vm);
+		unclaim_cores(vm);
 		return -1;
 	}
 	vm->start_tsc = rdtsc();
 	vm->state = VM_RUNNING;
 	for (u32 i = 0; i < vm->nvcpus; i++) {
-		if (smp_call(vm->vcpus[i].cpu, hand_to_core, &vm->vcpus[i])) {
+		if (core_hand(&vm->jobs[i])) {
 			vm_note_stop(vm, "core %u did not answer", vm->vcpus[i].cpu);
 			break;
 		}
@@ -731,6 +741,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	return 0;
 nomem:
 	release(vm);
+	unclaim_cores(vm);
 	snprintf(err, n, "out of host memory");
 	return -1;
 }
@@ -771,9 +782,21 @@ void vm_service(void)
 	}
 }
 
-/* On each vCPU's core: run what was handed over, then account the stop. */
-static void vcpu_done(struct vcpu *v)
+/* On the vCPU's core (core/cores.c runs it from the idle loop). */
+static void vcpu_job(struct core_job *j)
 {
+	struct vcpu *v = j->ctx;
+
+	if (!v->stop_req)
+		vcpu_run(v);
+	else
+		v->state = VCPU_STOPPED;
+}
+
+/* The core is free again: the VM has stopped when all its vCPUs have. */
+static void vcpu_job_done(struct core_job *j)
+{
+	struct vcpu *v = j->ctx;
 	struct vm *vm = v->vm;
 	bool all = true;
 
@@ -784,30 +807,6 @@ static void vcpu_done(struct vcpu *v)
 		vm->stop_tsc = rdtsc();
 		log_printf(lifecycle_level(vm), "vm %s: stopped: %s", vm->name,
 			   vm->stop_reason[0] ? vm->stop_reason : "?");
-	}
-}
-
-void vm_core_idle(void)
-{
-	struct percpu *p = this_cpu();
-
-	for (;;) {
-		struct vcpu *v;
-
-		/* Off from the check to the HLT (cpu_idle_wait: sti; hlt), so a
-		 * hand-over IPI in between still wakes the core. */
-		irq_disable();
-		v = __atomic_exchange_n(&p->run_vcpu, NULL, __ATOMIC_ACQ_REL);
-
-		if (v) {
-			if (!v->stop_req)
-				vcpu_run(v);
-			else
-				v->state = VCPU_STOPPED;
-			vcpu_done(v);
-			continue;
-		}
-		cpu_idle_wait();
 	}
 }
 

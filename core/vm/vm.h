@@ -7,6 +7,7 @@
 #ifndef TERN_CORE_VM_VM_H
 #define TERN_CORE_VM_VM_H
 
+#include "core/cores.h"
 #include "core/vm/config.h"
 #include "core/vdev/bus.h"
 #include "core/vdev/pci/passthru.h"
@@ -41,6 +42,7 @@ struct vm {
 	u64 msr_bitmap_pa;
 	u32 nvcpus;
 	struct vcpu vcpus[CONFIG_MAX_VCPUS];
+	struct core_job jobs[CONFIG_MAX_VCPUS];	/* each vCPU's hold on its core */
 	u64 start_tsc, stop_tsc;
 
 	/* COM1's output ring (vm console); the devices. */
@@ -91,7 +93,5 @@ void vm_console_put(struct vm *vm, char c);
 /* On the management core, often: restarts VMs that asked for a reset. */
 void vm_service(void);
 
-/* The idle loop of a spare core runs what vm_start hands it. */
-void vm_core_idle(void) __noreturn;
 
 #endif
