@@ -103,9 +103,9 @@ static void on_flush(struct gpa_map *m, void *ctx)
 }
 
 /* A handler that gives write access back, as the vIOMMU or swapper would. */
-static enum gpa_fault on_fault(struct gpa_map *m, u64 gpa, u32 access, void *ctx)
+static enum gpa_fault on_fault(struct gpa_map *m, u64 gpa, u32 access, u32 waiter, void *ctx)
 {
-	(void)ctx;
+	(void)ctx; (void)waiter;
 	fault_gpa = gpa;
 	fault_access = access;
 	gpa_set_state(m, gpa & ~(u64)(PAGE_SIZE - 1), PAGE_SIZE, 0, GPA_PG_WP);
@@ -114,6 +114,7 @@ static enum gpa_fault on_fault(struct gpa_map *m, u64 gpa, u32 access, void *ctx
 
 START_TEST(protection_and_faults)
 {
+	struct gpa_fault_handler h = { .fn = on_fault, .state_bit = GPA_PG_WP };
 	u64 page = SZ_2M + PAGE_SIZE;
 	u32 perm;
 
@@ -139,7 +140,7 @@ START_TEST(protection_and_faults)
 	/* A read of a write-protected page is a stale translation: retry. */
 	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_READ), GPA_FAULT_RETRY);
 	/* The handler resolves the write. */
-	gpa_set_fault_handler(&g, on_fault, NULL);
+	ck_assert_int_eq(gpa_add_fault_handler(&g, &h), 0);
 	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
 	ck_assert_uint_eq(fault_gpa, page + 12);
 	ck_assert_uint_eq(fault_access, GPA_ACCESS_WRITE);
