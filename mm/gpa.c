@@ -156,6 +156,7 @@ static int map_init(struct gpa_map *g, const struct gpa_ops *ops, u64 low, u64 h
 {
 	memset(g, 0, sizeof(*g));
 	g->lock = (spinlock_t)SPINLOCK_INIT;
+	g->handlers_lock = (spinlock_t)SPINLOCK_INIT;
 #ifndef TERN_HOST_TEST
 	if (!ops)
 		ops = &kernel_ops;
@@ -390,37 +391,106 @@ out:
 	return err;
 }
 
-void gpa_set_fault_handler(struct gpa_map *g, gpa_fault_fn fn, void *ctx)
-{
-	g->fault_fn = fn;
-	g->fault_ctx = ctx;
-}
-
 void gpa_set_flush(struct gpa_map *g, void (*fn)(struct gpa_map *, void *), void *ctx)
 {
 	g->flush_fn = fn;
 	g->flush_ctx = ctx;
 }
 
-enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access)
+int gpa_add_fault_handler(struct gpa_map *g, struct gpa_fault_handler *h)
 {
-	u8 st;
-	enum gpa_fault r;
+	struct gpa_fault_handler **p;
+	u64 f;
+	int err = 0;
+
+	/* One bit each: a fault asks a handler about the bit it owns. */
+	if (!h->fn || (h->state_bit != GPA_PG_WP && h->state_bit != GPA_PG_NOACCESS))
+		return -1;
+	f = spin_lock_irqsave(&g->handlers_lock);
+	for (p = &g->handlers; *p; p = &(*p)->next)
+		if (*p == h)
+			err = -1;		/* twice would make a loop */
+	if (!err) {
+		h->next = NULL;
+		*p = h;
+	}
+	spin_unlock_irqrestore(&g->handlers_lock, f);
+	return err;
+}
+
+void gpa_remove_fault_handler(struct gpa_map *g, struct gpa_fault_handler *h)
+{
+	u64 f = spin_lock_irqsave(&g->handlers_lock);
+
+	for (struct gpa_fault_handler **p = &g->handlers; *p; p = &(*p)->next) {
+		if (*p == h) {
+			*p = h->next;
+			h->next = NULL;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&g->handlers_lock, f);
+}
+
+void gpa_set_waker(struct gpa_map *g, void (*fn)(struct gpa_map *g, u32 waiter, void *ctx),
+		   void *ctx)
+{
+	g->wake_fn = fn;
+	g->wake_ctx = ctx;
+}
+
+void gpa_wake(struct gpa_map *g, u32 waiter)
+{
+	__atomic_fetch_add(&g->wakes, 1, __ATOMIC_RELAXED);
+	if (g->wake_fn)
+		g->wake_fn(g, waiter, g->wake_ctx);
+}
+
+enum gpa_fault gpa_fault_at(struct gpa_map *g, u64 gpa, u32 access, u32 waiter)
+{
+	enum gpa_fault r = GPA_FAULT_STOP;
+	u8 st, violated;
+	u64 f;
 
 	if (!gpa_is_ram(g, gpa, 1))
 		return GPA_FAULT_NOT_RAM;
+	/* The state under the handlers' lock: a vCPU that faulted on the
+	 * same page as another sees what that one's handler left. */
+	f = spin_lock_irqsave(&g->handlers_lock);
 	st = g->state[page_index(g, gpa)];
+	violated = st & GPA_PG_NOACCESS;
+	if ((st & GPA_PG_WP) && (access & GPA_ACCESS_WRITE))
+		violated |= GPA_PG_WP;
 	/* Not protected for this access: a translation from before the
 	 * page was given its rights back; the violation dropped it. */
-	if (!(st & GPA_PG_NOACCESS) && !((st & GPA_PG_WP) && (access & GPA_ACCESS_WRITE)))
+	if (!violated) {
+		spin_unlock_irqrestore(&g->handlers_lock, f);
 		return GPA_FAULT_RETRY;
-	g->faults++;
-	r = g->fault_fn ? g->fault_fn(g, gpa, access, g->fault_ctx) : GPA_FAULT_STOP;
-	if (r != GPA_FAULT_RETRY) {
-		g->faults_unhandled++;
-		return GPA_FAULT_STOP;
 	}
+	g->faults++;
+	for (struct gpa_fault_handler *h = g->handlers; h; h = h->next) {
+		if (!(h->state_bit & violated))
+			continue;
+		r = h->fn(g, gpa, access, waiter, h->ctx);
+		if (r != GPA_FAULT_PASS)
+			break;
+	}
+	if (r == GPA_FAULT_WAIT)
+		g->waits++;
+	/* Nobody's, refused, or an answer a handler may not give. */
+	if (r != GPA_FAULT_RETRY && r != GPA_FAULT_WAIT) {
+		g->faults_unhandled++;
+		r = GPA_FAULT_STOP;
+	}
+	spin_unlock_irqrestore(&g->handlers_lock, f);
 	return r;
+}
+
+int gpa_fault(struct gpa_map *g, u64 gpa, u32 access)
+{
+	enum gpa_fault r = gpa_fault_at(g, gpa, access, 0);
+
+	return r == GPA_FAULT_WAIT ? GPA_FAULT_RETRY : r;
 }
 
 void gpa_flush(struct gpa_map *g)

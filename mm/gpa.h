@@ -11,10 +11,12 @@
  *
  * Each RAM page has a state byte. Write-protected and no-access pages
  * lose those EPT permissions; the guest's access exits and goes to the
- * map's fault handler (registered by the swapper, the vIOMMU, ...), which
- * fixes the page and retries, or stops the VM. Pinned pages (DMA) cannot
- * be made no-access. Permission changes are batched: they mark the map
- * stale, and gpa_flush() makes every vCPU invalidate once (INVEPT).
+ * fault handlers registered for the state bit it violates (`vm watch` and
+ * ELI on WP, the swapper on NOACCESS, the vIOMMU), which fix the page and
+ * retry, pass it on, make the vCPU wait, or stop the VM. Pinned pages
+ * (DMA) cannot be made no-access. Permission changes are batched: they
+ * mark the map stale, and gpa_flush() makes every vCPU invalidate once
+ * (INVEPT).
  */
 #ifndef TERN_MM_GPA_H
 #define TERN_MM_GPA_H
@@ -40,10 +42,26 @@ enum gpa_fault {
 	GPA_FAULT_NOT_RAM = 0,	/* not RAM: MMIO or nothing, the caller's */
 	GPA_FAULT_RETRY,	/* the handler fixed it: run the access again */
 	GPA_FAULT_STOP,		/* no handler, or it refused: stop the VM */
+	GPA_FAULT_WAIT,		/* work under way: the vCPU sleeps until gpa_wake(), then retries */
+	GPA_FAULT_PASS,		/* a handler's only: not mine, ask the next */
 };
 
 struct gpa_map;
-typedef enum gpa_fault (*gpa_fault_fn)(struct gpa_map *g, u64 gpa, u32 access, void *ctx);
+/* waiter: the faulting vCPU's index, for gpa_wake() after a WAIT. */
+typedef enum gpa_fault (*gpa_fault_fn)(struct gpa_map *g, u64 gpa, u32 access, u32 waiter,
+				       void *ctx);
+
+/*
+ * One user's fault handler for one protection bit (GPA_PG_WP or
+ * GPA_PG_NOACCESS), owned by the user and linked into the map while
+ * registered. Several users share a bit: each passes on pages not its own.
+ */
+struct gpa_fault_handler {
+	gpa_fault_fn fn;
+	void *ctx;
+	u8 state_bit;
+	struct gpa_fault_handler *next;
+};
 
 /* Where RAM comes from: tern's page allocator, or a test's. */
 struct gpa_ops {
@@ -63,8 +81,10 @@ struct gpa_map {
 	u64 *run;			/* host address of a slot's 2 MiB run, or 0 */
 	u64 **frag;			/* else its pages, one by one */
 	u8 *state;			/* per RAM page, low then high */
-	gpa_fault_fn fault_fn;
-	void *fault_ctx;
+	spinlock_t handlers_lock;	/* the list, and the handlers' runs */
+	struct gpa_fault_handler *handlers;	/* in registration order */
+	void (*wake_fn)(struct gpa_map *g, u32 waiter, void *ctx);
+	void *wake_ctx;
 	/* INVEPT batching */
 	volatile u64 generation;	/* vCPUs invalidate when theirs differs */
 	bool stale;			/* changes since the last flush */
@@ -72,7 +92,7 @@ struct gpa_map {
 	void *flush_ctx;
 	/* Counters */
 	u64 large_runs, small_pages;
-	u64 protect_calls, flushes, faults, faults_unhandled;
+	u64 protect_calls, flushes, faults, faults_unhandled, waits, wakes;
 };
 
 /* [0, size) split as GPA_LOW_TOP/GPA_HIGH_BASE say. */
@@ -112,10 +132,37 @@ int gpa_walk(struct gpa_map *g, u64 gpa, u64 size,
  * -1 if not all RAM, or no-access asked of a pinned page (none changed). */
 int gpa_set_state(struct gpa_map *g, u64 gpa, u64 size, u8 set, u8 clear);
 u8 gpa_page_state(const struct gpa_map *g, u64 gpa);
-void gpa_set_fault_handler(struct gpa_map *g, gpa_fault_fn fn, void *ctx);
 void gpa_set_flush(struct gpa_map *g, void (*fn)(struct gpa_map *, void *), void *ctx);
-/* An EPT violation at gpa with the qualification's access bits. */
-enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access);
+
+/*
+ * Fault handlers: a fault asks, in registration order, those whose bit
+ * the page has and the access violates (WP: writes; NOACCESS: any). The
+ * first answer other than PASS is the fault's; none: STOP. They run one
+ * at a time under handlers_lock, so once gpa_remove_fault_handler()
+ * returns its handler is not running; they may change page state but not
+ * register or remove handlers. -1: no single protection bit, or already in.
+ */
+int gpa_add_fault_handler(struct gpa_map *g, struct gpa_fault_handler *h);
+void gpa_remove_fault_handler(struct gpa_map *g, struct gpa_fault_handler *h);
+/*
+ * A handler that answered WAIT calls gpa_wake() with the waiter it was
+ * given once its work is done; the map hands it to the VM's waker (which
+ * makes that vCPU retry). A wake is only a hint to retry: a vCPU woken
+ * early faults again and waits again.
+ */
+void gpa_set_waker(struct gpa_map *g, void (*fn)(struct gpa_map *g, u32 waiter, void *ctx),
+		   void *ctx);
+void gpa_wake(struct gpa_map *g, u32 waiter);
+/* An EPT violation at gpa with the qualification's access bits, taken
+ * by vCPU waiter. Never PASS. */
+enum gpa_fault gpa_fault_at(struct gpa_map *g, u64 gpa, u32 access, u32 waiter);
+/*
+ * The same for the call site written before WAIT existed, until it moves
+ * to gpa_fault_at(): waiter 0, and WAIT answered as RETRY (the vCPU spins
+ * through the fault until the work is done). int, not the enum, because
+ * that site's switch has no case for the new outcomes.
+ */
+int gpa_fault(struct gpa_map *g, u64 gpa, u32 access);
 /* Make every vCPU drop stale translations, once for all changes since
  * the last flush. Call with interrupts enabled (it waits for the cores). */
 void gpa_flush(struct gpa_map *g);

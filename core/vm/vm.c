@@ -197,28 +197,52 @@ void vm_ept_changed(struct vm *vm)
 			vcpu_kick(&vm->vcpus[i]);
 }
 
-/* The VM's EPT fault handler: `vm watch` pages (mm/gpa.h). */
-static enum gpa_fault watch_fault(struct gpa_map *g, u64 gpa, u32 access, void *ctx)
+/* The slot of a watched page, or -1. */
+static int watch_slot(struct vm *vm, u64 page)
+{
+	for (int i = 0; i < VM_WATCHES; i++)
+		if (__atomic_load_n(&vm->watched[i], __ATOMIC_ACQUIRE) == (page | VM_WATCH_USED))
+			return i;
+	return -1;
+}
+
+/* The WP fault handler of `vm watch` (mm/gpa.h): only its own pages. */
+static enum gpa_fault watch_fault(struct gpa_map *g, u64 gpa, u32 access, u32 waiter,
+				  void *ctx)
 {
 	struct vm *vm = ctx;
 	u64 page = gpa & ~(u64)(PAGE_SIZE - 1);
+	int slot = watch_slot(vm, page);
 
-	if (!(gpa_page_state(g, gpa) & GPA_PG_WP) || !(access & GPA_ACCESS_WRITE))
-		return GPA_FAULT_STOP;
+	if (slot < 0)
+		return GPA_FAULT_PASS;
 	pr_info("vm %s: guest write to watched page %#llx (at %#llx); watch lifted",
 		vm->name, (unsigned long long)page, (unsigned long long)gpa);
 	vm->watch_hits++;
-	return gpa_set_state(g, page, PAGE_SIZE, 0, GPA_PG_WP) ? GPA_FAULT_STOP :
-								 GPA_FAULT_RETRY;
+	if (gpa_set_state(g, page, PAGE_SIZE, 0, GPA_PG_WP))
+		return GPA_FAULT_STOP;
+	__atomic_store_n(&vm->watched[slot], 0, __ATOMIC_RELEASE);
+	return GPA_FAULT_RETRY;
 }
 
 int vm_watch(struct vm *vm, u64 gpa)
 {
 	u64 page = gpa & ~(u64)(PAGE_SIZE - 1);
+	int slot = watch_slot(vm, page);
 
-	if (!gpa_is_ram(&vm->mem, page, PAGE_SIZE) ||
-	    gpa_set_state(&vm->mem, page, PAGE_SIZE, GPA_PG_WP, 0))
+	if (!gpa_is_ram(&vm->mem, page, PAGE_SIZE))
 		return -1;
+	for (int i = 0; slot < 0 && i < VM_WATCHES; i++)
+		if (!__atomic_load_n(&vm->watched[i], __ATOMIC_ACQUIRE))
+			slot = i;
+	if (slot < 0)
+		return -1;
+	/* Recorded before protected: the first write must find it. */
+	__atomic_store_n(&vm->watched[slot], page | VM_WATCH_USED, __ATOMIC_RELEASE);
+	if (gpa_set_state(&vm->mem, page, PAGE_SIZE, GPA_PG_WP, 0)) {
+		__atomic_store_n(&vm->watched[slot], 0, __ATOMIC_RELEASE);
+		return -1;
+	}
 	gpa_flush(&vm->mem);
 	return 0;
 }
@@ -694,7 +718,11 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		return -1;
 	}
 	gpa_set_flush(&vm->mem, ept_flush, vm);
-	gpa_set_fault_handler(&vm->mem, watch_fault, vm);
+	vm->watch_handler = (struct gpa_fault_handler){
+		.fn = watch_fault, .ctx = vm, .state_bit = GPA_PG_WP,
+	};
+	gpa_add_fault_handler(&vm->mem, &vm->watch_handler);
+	memset(vm->watched, 0, sizeof(vm->watched));
 	vm->watch_hits = 0;
 	/* Every port exits; every MSR but the guest's own (below) exits. */
 	vm->io_bitmap_pa = pmm_alloc(2);

@@ -19,6 +19,8 @@
 #include "vmx/vcpu.h"
 
 #define VM_CONSOLE_SIZE		8192
+#define VM_WATCHES		16	/* pages `vm watch` protects at once */
+#define VM_WATCH_USED		1	/* pages are aligned: bit 0 is free */
 
 enum vm_state {
 	VM_DEFINED = 0,		/* configured, not started */
@@ -58,6 +60,10 @@ struct vm {
 	u64 lapic_mmio;
 	u64 ipis_sent, nmis_sent, ipis_unroutable, ipis_dropped;
 	u64 watch_hits;			/* `vm watch` writes caught */
+	/* The pages `vm watch` protected (others may be WP for ELI...):
+	 * page | VM_WATCH_USED, 0 for a free slot. */
+	u64 watched[VM_WATCHES];
+	struct gpa_fault_handler watch_handler;
 	/* Assigned PCI functions (core/passthru.h) and their DMA domain */
 	struct passthru *pt[CONFIG_MAX_DEVICES];
 	u32 npt;
@@ -80,7 +86,8 @@ void vm_note_stop(struct vm *vm, const char *fmt, ...) __printf(2, 3);
 const char *vm_state_name(u32 s);
 
 /* Write-protect the RAM page at gpa; the guest's next write to it is
- * logged and the protection lifted. -1 if not RAM. */
+ * logged and the protection lifted. -1 if not RAM, or VM_WATCHES pages are
+ * watched already. */
 int vm_watch(struct vm *vm, u64 gpa);
 
 /* The VM's EPT lost rights (a BAR moved): every vCPU drops its cached

@@ -103,9 +103,9 @@ static void on_flush(struct gpa_map *m, void *ctx)
 }
 
 /* A handler that gives write access back, as the vIOMMU or swapper would. */
-static enum gpa_fault on_fault(struct gpa_map *m, u64 gpa, u32 access, void *ctx)
+static enum gpa_fault on_fault(struct gpa_map *m, u64 gpa, u32 access, u32 waiter, void *ctx)
 {
-	(void)ctx;
+	(void)ctx; (void)waiter;
 	fault_gpa = gpa;
 	fault_access = access;
 	gpa_set_state(m, gpa & ~(u64)(PAGE_SIZE - 1), PAGE_SIZE, 0, GPA_PG_WP);
@@ -114,6 +114,7 @@ static enum gpa_fault on_fault(struct gpa_map *m, u64 gpa, u32 access, void *ctx
 
 START_TEST(protection_and_faults)
 {
+	struct gpa_fault_handler h = { .fn = on_fault, .state_bit = GPA_PG_WP };
 	u64 page = SZ_2M + PAGE_SIZE;
 	u32 perm;
 
@@ -139,7 +140,7 @@ START_TEST(protection_and_faults)
 	/* A read of a write-protected page is a stale translation: retry. */
 	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_READ), GPA_FAULT_RETRY);
 	/* The handler resolves the write. */
-	gpa_set_fault_handler(&g, on_fault, NULL);
+	ck_assert_int_eq(gpa_add_fault_handler(&g, &h), 0);
 	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
 	ck_assert_uint_eq(fault_gpa, page + 12);
 	ck_assert_uint_eq(fault_access, GPA_ACCESS_WRITE);
@@ -280,6 +281,231 @@ START_TEST(identity)
 }
 END_TEST
 
+/* Handlers that log their calls, for the chains below. */
+struct probe {
+	struct gpa_fault_handler h;
+	char name;
+	enum gpa_fault answer;
+	u32 waiter;
+};
+
+static char calls[16];
+
+static enum gpa_fault probe_fault(struct gpa_map *m, u64 gpa, u32 access, u32 waiter, void *ctx)
+{
+	struct probe *p = ctx;
+	size_t n = strlen(calls);
+
+	(void)m; (void)gpa; (void)access;
+	if (n + 1 < sizeof(calls))
+		calls[n] = p->name;
+	p->waiter = waiter;
+	return p->answer;
+}
+
+static void probe_init(struct probe *p, char name, u8 bit, enum gpa_fault answer)
+{
+	*p = (struct probe){ .h = { .fn = probe_fault, .ctx = p, .state_bit = bit },
+			     .name = name, .answer = answer, .waiter = ~0u };
+	ck_assert_int_eq(gpa_add_fault_handler(&g, &p->h), 0);
+}
+
+static enum gpa_fault fault(u64 gpa, u32 access)
+{
+	memset(calls, 0, sizeof(calls));
+	return gpa_fault_at(&g, gpa, access, 1);
+}
+
+#define WP_PAGE		(SZ_2M + 3 * PAGE_SIZE)
+#define NA_PAGE		(SZ_2M + 4 * PAGE_SIZE)
+
+START_TEST(handlers_by_bit)
+{
+	struct probe w, n;
+
+	ck_assert_int_eq(gpa_set_state(&g, WP_PAGE, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	ck_assert_int_eq(gpa_set_state(&g, NA_PAGE, PAGE_SIZE, GPA_PG_NOACCESS, 0), 0);
+	probe_init(&n, 'n', GPA_PG_NOACCESS, GPA_FAULT_RETRY);
+	probe_init(&w, 'w', GPA_PG_WP, GPA_FAULT_RETRY);
+	/* Each bit's fault goes to its own handler only. */
+	ck_assert_int_eq(fault(WP_PAGE + 8, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "w");
+	ck_assert_int_eq(fault(NA_PAGE, GPA_ACCESS_READ), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "n");
+	ck_assert_int_eq(fault(NA_PAGE, GPA_ACCESS_EXEC), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "n");
+	/* A read or fetch does not violate WP: stale, nobody asked. */
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_READ | GPA_ACCESS_EXEC), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "");
+	ck_assert_uint_eq(g.faults, 3);
+	ck_assert_uint_eq(g.faults_unhandled, 0);
+	/* Only the protection bits; and never twice (a loop). */
+	w.h.state_bit = GPA_PG_PINNED;
+	ck_assert_int_eq(gpa_add_fault_handler(&g, &w.h), -1);
+	w.h.state_bit = GPA_PG_WP;
+	ck_assert_int_eq(gpa_add_fault_handler(&g, &w.h), -1);
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "w");
+}
+END_TEST
+
+START_TEST(pass_falls_through)
+{
+	struct probe a, b, c;
+
+	ck_assert_int_eq(gpa_set_state(&g, WP_PAGE, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	probe_init(&a, 'a', GPA_PG_WP, GPA_FAULT_PASS);
+	probe_init(&b, 'b', GPA_PG_NOACCESS, GPA_FAULT_RETRY);
+	probe_init(&c, 'c', GPA_PG_WP, GPA_FAULT_RETRY);
+	/* Registration order; the NOACCESS one skipped. */
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "ac");
+	ck_assert_uint_eq(g.faults_unhandled, 0);
+	/* The first answer other than PASS is the fault's. */
+	a.answer = GPA_FAULT_STOP;
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_STOP);
+	ck_assert_str_eq(calls, "a");
+	ck_assert_uint_eq(g.faults_unhandled, 1);
+	/* Everyone passes: nobody's, the VM stops. */
+	a.answer = c.answer = GPA_FAULT_PASS;
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_STOP);
+	ck_assert_str_eq(calls, "ac");
+	ck_assert_uint_eq(g.faults_unhandled, 2);
+	ck_assert_uint_eq(g.faults, 3);
+}
+END_TEST
+
+START_TEST(no_handler_stops)
+{
+	struct probe w;
+
+	ck_assert_int_eq(gpa_set_state(&g, NA_PAGE, PAGE_SIZE, GPA_PG_NOACCESS, 0), 0);
+	ck_assert_int_eq(fault(NA_PAGE, GPA_ACCESS_READ), GPA_FAULT_STOP);
+	ck_assert_uint_eq(g.faults, 1);
+	ck_assert_uint_eq(g.faults_unhandled, 1);
+	/* A handler of the other bit does not take it either. */
+	probe_init(&w, 'w', GPA_PG_WP, GPA_FAULT_RETRY);
+	ck_assert_int_eq(fault(NA_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_STOP);
+	ck_assert_str_eq(calls, "");
+	ck_assert_uint_eq(g.faults_unhandled, 2);
+	/* An outcome only the map gives is a refusal. */
+	ck_assert_int_eq(gpa_set_state(&g, WP_PAGE, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	w.answer = GPA_FAULT_NOT_RAM;
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_STOP);
+	ck_assert_uint_eq(g.faults_unhandled, 3);
+}
+END_TEST
+
+START_TEST(removed_handler)
+{
+	struct probe a, b, c;
+
+	ck_assert_int_eq(gpa_set_state(&g, WP_PAGE, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	probe_init(&a, 'a', GPA_PG_WP, GPA_FAULT_PASS);
+	probe_init(&b, 'b', GPA_PG_WP, GPA_FAULT_PASS);
+	probe_init(&c, 'c', GPA_PG_WP, GPA_FAULT_RETRY);
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "abc");
+	gpa_remove_fault_handler(&g, &b.h);
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "ac");
+	/* Again: nothing (it is not in). Then the last, then the first. */
+	gpa_remove_fault_handler(&g, &b.h);
+	gpa_remove_fault_handler(&g, &c.h);
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_STOP);
+	ck_assert_str_eq(calls, "a");
+	gpa_remove_fault_handler(&g, &a.h);
+	ck_assert_ptr_null(g.handlers);
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_STOP);
+	ck_assert_str_eq(calls, "");
+	/* Back in, at the end. */
+	ck_assert_int_eq(gpa_add_fault_handler(&g, &c.h), 0);
+	ck_assert_int_eq(gpa_add_fault_handler(&g, &b.h), 0);
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "c");
+}
+END_TEST
+
+static u32 woken[4], nwoken;
+static void *wake_ctx_seen;
+
+static void on_wake(struct gpa_map *m, u32 waiter, void *ctx)
+{
+	ck_assert_ptr_eq(m, &g);
+	wake_ctx_seen = ctx;
+	if (nwoken < 4)
+		woken[nwoken++] = waiter;
+}
+
+/* The swapper's case: a disk read under way, the vCPU sleeps. */
+START_TEST(wait_and_wake)
+{
+	struct probe s;
+	int ctx;
+
+	nwoken = 0;
+	gpa_set_waker(&g, on_wake, &ctx);
+	ck_assert_int_eq(gpa_set_state(&g, NA_PAGE, PAGE_SIZE, GPA_PG_NOACCESS, 0), 0);
+	probe_init(&s, 's', GPA_PG_NOACCESS, GPA_FAULT_WAIT);
+	memset(calls, 0, sizeof(calls));
+	ck_assert_int_eq(gpa_fault_at(&g, NA_PAGE + 4, GPA_ACCESS_READ, 3), GPA_FAULT_WAIT);
+	ck_assert_str_eq(calls, "s");
+	ck_assert_uint_eq(s.waiter, 3);
+	ck_assert_uint_eq(g.waits, 1);
+	ck_assert_uint_eq(g.faults_unhandled, 0);
+	ck_assert_uint_eq(nwoken, 0);		/* nobody woken before the work is done */
+	/* The read completes: the page back, the vCPU that waited woken. */
+	ck_assert_int_eq(gpa_set_state(&g, NA_PAGE, PAGE_SIZE, 0, GPA_PG_NOACCESS), 0);
+	gpa_wake(&g, s.waiter);
+	ck_assert_uint_eq(nwoken, 1);
+	ck_assert_uint_eq(woken[0], 3);
+	ck_assert_ptr_eq(wake_ctx_seen, &ctx);
+	ck_assert_uint_eq(g.wakes, 1);
+	ck_assert_int_eq(gpa_fault_at(&g, NA_PAGE + 4, GPA_ACCESS_READ, 3), GPA_FAULT_RETRY);
+	/* The old entry point cannot wait: vCPU 0, and it spins (RETRY). */
+	ck_assert_int_eq(gpa_set_state(&g, NA_PAGE, PAGE_SIZE, GPA_PG_NOACCESS, 0), 0);
+	ck_assert_int_eq(gpa_fault(&g, NA_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_uint_eq(s.waiter, 0);
+	ck_assert_uint_eq(g.waits, 2);
+	/* No waker yet (a VM still starting): counted, nothing called. */
+	gpa_set_waker(&g, NULL, NULL);
+	gpa_wake(&g, 1);
+	ck_assert_uint_eq(nwoken, 1);
+	ck_assert_uint_eq(g.wakes, 2);
+}
+END_TEST
+
+START_TEST(pinned_and_wp)
+{
+	struct probe w, n;
+	u64 page = NA_PAGE;
+
+	probe_init(&w, 'w', GPA_PG_WP, GPA_FAULT_PASS);
+	probe_init(&n, 'n', GPA_PG_NOACCESS, GPA_FAULT_RETRY);
+	/* Pinned alone takes no right away: never a handler's. */
+	ck_assert_int_eq(gpa_set_state(&g, page, PAGE_SIZE, GPA_PG_PINNED, 0), 0);
+	ck_assert_int_eq(fault(page, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "");
+	ck_assert_uint_eq(g.faults, 0);
+	/* Pinned and write-protected (DMA reads it, the guest's writes are
+	 * watched): WP handlers only, and no-access still refused. */
+	ck_assert_int_eq(gpa_set_state(&g, page, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	ck_assert_int_eq(gpa_set_state(&g, page, PAGE_SIZE, GPA_PG_NOACCESS, 0), -1);
+	ck_assert_uint_eq(gpa_page_state(&g, page), GPA_PG_PINNED | GPA_PG_WP);
+	ck_assert_int_eq(fault(page, GPA_ACCESS_WRITE), GPA_FAULT_STOP);
+	ck_assert_str_eq(calls, "w");
+	ck_assert_int_eq(fault(page, GPA_ACCESS_READ), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "");
+	/* Unpinned, WP and no-access: a read is NOACCESS's only, a write
+	 * violates both, asked in registration order. */
+	ck_assert_int_eq(gpa_set_state(&g, page, PAGE_SIZE, GPA_PG_NOACCESS, GPA_PG_PINNED), 0);
+	ck_assert_int_eq(fault(page, GPA_ACCESS_READ), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "n");
+	ck_assert_int_eq(fault(page, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_str_eq(calls, "wn");
+}
+END_TEST
+
 Suite *gpa_suite(void)
 {
 	Suite *s = suite_create("gpa");
@@ -293,6 +519,12 @@ Suite *gpa_suite(void)
 	tcase_add_test(tc, walk_and_mmio);
 	tcase_add_test(tc, fragmented_host);
 	tcase_add_test(tc, identity);
+	tcase_add_test(tc, handlers_by_bit);
+	tcase_add_test(tc, pass_falls_through);
+	tcase_add_test(tc, no_handler_stops);
+	tcase_add_test(tc, removed_handler);
+	tcase_add_test(tc, wait_and_wake);
+	tcase_add_test(tc, pinned_and_wp);
 	suite_add_tcase(s, tc);
 	return s;
 }
