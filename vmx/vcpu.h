@@ -36,6 +36,8 @@ struct vcpu_stats {
 	u64 exits_total;
 	u64 tsc_guest;			/* ticks spent in guest mode */
 	u64 tsc_tern;			/* ticks handling exits */
+	u64 tsc_halted;			/* ticks in HLT with nothing to deliver,
+					 * or waiting for a start-up IPI */
 	u64 gp_injected;
 	u64 interrupts_injected;
 	u64 nmis_injected;

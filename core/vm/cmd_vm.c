@@ -70,7 +70,8 @@ static void stats(struct vm *vm)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		const struct vcpu *v = &vm->vcpus[i];
 		const struct vcpu_stats *s = &v->stats;
-		u64 busy = s->tsc_guest + s->tsc_tern;
+		/* Halted time is the guest's idling, not tern's overhead. */
+		u64 busy = s->tsc_guest + s->tsc_tern + s->tsc_halted;
 		u64 end = vm->state == VM_RUNNING ? rdtsc() : vm->stop_tsc;
 		u64 secs_ms = tsc_to_ns(end - vm->start_tsc) / 1000000;
 
@@ -79,9 +80,10 @@ static void stats(struct vm *vm)
 		if (secs_ms)
 			console_printf(" (%llu/s)", (unsigned long long)(s->exits_total * 1000 / secs_ms));
 		if (busy)
-			console_printf("; guest %llu%% of run time, tern %llu%%",
+			console_printf("; guest %llu%% of run time, tern %llu%%, halted %llu%%",
 				       (unsigned long long)(s->tsc_guest * 100 / busy),
-				       (unsigned long long)(s->tsc_tern * 100 / busy));
+				       (unsigned long long)(s->tsc_tern * 100 / busy),
+				       (unsigned long long)(s->tsc_halted * 100 / busy));
 		console_printf("\n");
 		for (u32 r = 0; r <= EXIT_REASON_MAX; r++) {
 			if (!s->exits[r])

@@ -6,11 +6,12 @@ named by line, the basic guest's own checks (CPUID, VMCALL, I/O, MSRs),
 `vm stats` counting exactly the exits the guest caused, triple-fault
 containment, the local APIC (timer modes, x2APIC, injection), a 2-vCPU guest
 started by INIT-SIPI-SIPI with IPIs between its vCPUs, malformed and
-missing kernels refused, core ownership, stop, restart, and the exit-cost
-benchmark figures."""
+missing kernels refused, core ownership, stop, restart, the exit-cost
+benchmark figures, and `metrics` parsed as Prometheus text."""
 import os
 import re
 import subprocess
+import sys
 import time
 
 from harness import Machine, TestFailure, check
@@ -44,6 +45,79 @@ def run_guest(m, name, lines=()):
 def exits(stats, kind):
     m = re.search(r"^  %s\s+(\d+)" % re.escape(kind), stats, re.M)
     return int(m.group(1)) if m else 0
+
+
+def prom_parse(text):
+    """`metrics` output through prometheus_client's parser (Debian's
+    python3-prometheus-client; a pyenv python finds it in dist-packages).
+    Log lines other cores printed meanwhile are dropped. Returns
+    {family name: family}, checking each family came once, with HELP and a
+    TYPE (a sample outside its declared family parses as untyped)."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        sys.path.append("/usr/lib/python3/dist-packages")
+        from prometheus_client.parser import text_string_to_metric_families
+    lines = [l for l in text.replace("\r", "").split("\n")
+             if l and not re.match(r"\[\s*\d+\.\d+\] cpu\d+: ", l)]
+    fams = {}
+    for f in text_string_to_metric_families("\n".join(lines) + "\n"):
+        check(f.name not in fams, "metrics: family %s twice" % f.name)
+        check(f.type in ("counter", "gauge") and f.documentation,
+              "metrics: family %s without TYPE or HELP" % f.name)
+        fams[f.name] = f
+    return fams
+
+
+def prom_value(fams, family, suffix="", **labels):
+    """The value of the sample of `family` with exactly these labels, or None."""
+    for s in fams[family].samples:
+        if s.name == family + suffix and s.labels == labels:
+            return s.value
+    return None
+
+
+def check_metrics(m):
+    """`metrics` parses, and agrees with `vm stats` for the basic guest."""
+    out = m.command("metrics")
+    fams = prom_parse(out)
+    for name, typ in (("tern_vm_exits", "counter"), ("tern_vcpu_seconds", "counter"),
+                      ("tern_vm_interrupts_injected", "counter"),
+                      ("tern_cpu_interrupts", "counter"), ("tern_iommu_invalidations", "counter"),
+                      ("tern_iommu_faults", "counter"), ("tern_vm_state", "gauge"),
+                      ("tern_memory_used_bytes", "gauge")):
+        check(name in fams and fams[name].type == typ,
+              "metrics: no %s family %s:\n%s" % (typ, name, out))
+    # Every exit reason `vm stats basic` lists, with the same count; the
+    # guest's own exact numbers hold here too.
+    st = m.command("vm stats basic")
+    reasons = dict((r, int(n)) for r, n in
+                   re.findall(r"^  (\S+)\s+(\d+)(?:\s+\d+/s)?$", st, re.M))
+    check(reasons, "no exit reasons in vm stats basic:\n" + st)
+    got = dict((s.labels["reason"], int(s.value)) for s in fams["tern_vm_exits"].samples
+               if s.labels["vm"] == "basic" and s.labels["vcpu"] == "0")
+    check(got == reasons, "metrics exits %r, vm stats %r" % (got, reasons))
+    check(got.get("CPUID") == 3 and got.get("VMCALL") == 101 and got.get("RDMSR") == 2,
+          "metrics: basic's exits %r" % got)
+    check(prom_value(fams, "tern_vm_gp_injected", "_total", vm="basic", vcpu="0") == 1,
+          "metrics: basic's #GP:\n" + out)
+    check(prom_value(fams, "tern_vm_unclaimed_io", "_total", vm="basic") == 65 and
+          prom_value(fams, "tern_vm_unbacked_accesses", "_total", vm="basic", access="read") == 2,
+          "metrics: basic's unclaimed/unbacked:\n" + out)
+    check(prom_value(fams, "tern_vm_state", vm="basic", state="stopped") == 1,
+          "metrics: basic's state:\n" + out)
+    # idle sat in HLT until stopped; smp's AP waited for its start-up IPI.
+    for vm, vcpu in (("idle", "0"), ("smp", "1")):
+        secs = dict((st, prom_value(fams, "tern_vcpu_seconds", "_total", vm=vm, vcpu=vcpu, state=st))
+                    for st in ("guest", "tern", "halted"))
+        check(all(v is not None for v in secs.values()) and secs["halted"] > 0,
+              "metrics: %s vcpu%s seconds %r" % (vm, vcpu, secs))
+        print("  metrics: %s vcpu%s seconds: guest %.4f, tern %.4f, halted %.4f"
+              % (vm, vcpu, secs["guest"], secs["tern"], secs["halted"]))
+    for cpu in range(4):
+        check(prom_value(fams, "tern_cpu_interrupts", "_total", cpu=str(cpu)) is not None,
+              "metrics: no interrupt counter of cpu%d:\n%s" % (cpu, out))
+    print("  metrics: %d families, %d samples" % (len(fams), sum(len(f.samples) for f in fams.values())))
 
 
 def run(build):
@@ -281,5 +355,8 @@ def run(build):
         m.command("vm start basic")
         out = wait_state(m, "basic", "stopped")
         check("exit status 0" in out, "basic again:\n" + out)
+
+        # Every counter in the Prometheus text format.
+        check_metrics(m)
     finally:
         m.stop()

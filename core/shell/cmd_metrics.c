@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * `metrics`: every counter tern keeps, in the Prometheus text format, for
+ * a scraper reading the serial console (or an operator with a parser).
+ *
+ * Each family is printed once, with all its series: per VM and vCPU, per
+ * core, per VT-d unit. Every VM that can run appears in the per-VM
+ * families, with zeros if it never started (its counters restart at zero
+ * on each start, a counter reset to Prometheus); an invalid VM appears only
+ * in tern_vm_state. Exit reasons, I/O APIC pins and assigned functions
+ * appear only with something to count.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/console.h"
+#include "core/metrics.h"
+#include "core/percpu.h"
+#include "core/shell/shell.h"
+#include "core/tsc.h"
+#include "core/vm/vm.h"
+#include "iommu/vtd.h"
+#include "mm/pmm.h"
+
+/*
+ * Whole lines to the console: one console_write per line, so a log line
+ * from another core lands between samples, never inside one.
+ */
+struct line_buf {
+	char buf[256];
+	size_t len;
+};
+
+static void line_flush(struct line_buf *l)
+{
+	console_write(l->buf, l->len);
+	l->len = 0;
+}
+
+static void line_out(const char *s, size_t n, void *arg)
+{
+	struct line_buf *l = arg;
+
+	for (size_t i = 0; i < n; i++) {
+		if (l->len == sizeof(l->buf))
+			line_flush(l);
+		l->buf[l->len++] = s[i];
+		if (s[i] == '\n')
+			line_flush(l);
+	}
+}
+
+static bool vm_listed(const struct vm *vm)
+{
+	return vm->state != VM_INVALID;
+}
+
+/* Labels vm, vcpu and one more (filled by the caller). */
+struct vcpu_labels {
+	char id[12];
+	struct prom_label l[3];
+};
+
+static void vcpu_labels(struct vcpu_labels *vl, const struct vm *vm, u32 i)
+{
+	snprintf(vl->id, sizeof(vl->id), "%u", i);
+	vl->l[0] = (struct prom_label){ "vm", vm->name };
+	vl->l[1] = (struct prom_label){ "vcpu", vl->id };
+}
+
+static void vm_state(struct prom *p)
+{
+	static const u32 states[] = { VM_DEFINED, VM_RUNNING, VM_STOPPED, VM_INVALID };
+
+	prom_family(p, "tern_vm_state", "1 for the state each VM is in (defined, running, stopped, invalid), 0 for the others",
+		    PROM_GAUGE);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vm *vm = vms[i];
+		u32 now = vm->state;
+
+		for (u32 s = 0; s < ARRAY_SIZE(states); s++) {
+			struct prom_label l[2] = {
+				{ "vm", vm->name }, { "state", vm_state_name(states[s]) },
+			};
+
+			prom_u64(p, l, 2, now == states[s]);
+		}
+	}
+}
+
+static void vm_exits(struct prom *p)
+{
+	prom_family(p, "tern_vm_exits_total", "VM exits by vCPU and exit reason (reasons with exits only)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vm *vm = vms[i];
+
+		for (u32 c = 0; vm_listed(vm) && c < vm->nvcpus; c++) {
+			const struct vcpu_stats *s = &vm->vcpus[c].stats;
+			struct vcpu_labels vl;
+
+			vcpu_labels(&vl, vm, c);
+			for (u32 r = 0; r <= EXIT_REASON_MAX; r++) {
+				if (!s->exits[r])
+					continue;
+				vl.l[2] = (struct prom_label){ "reason",
+					r == EXIT_REASON_MAX ? "other" : vmx_exit_name(r) };
+				prom_u64(p, vl.l, 3, s->exits[r]);
+			}
+		}
+	}
+}
+
+static void vcpu_seconds(struct prom *p)
+{
+	u64 hz = tsc_hz();
+
+	prom_family(p, "tern_vcpu_seconds_total",
+		    "vCPU time: in the guest, in tern handling its exits, halted (HLT or waiting for a start-up IPI)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vm *vm = vms[i];
+
+		for (u32 c = 0; vm_listed(vm) && c < vm->nvcpus; c++) {
+			const struct vcpu_stats *s = &vm->vcpus[c].stats;
+			struct vcpu_labels vl;
+
+			vcpu_labels(&vl, vm, c);
+			vl.l[2] = (struct prom_label){ "state", "guest" };
+			prom_seconds(p, vl.l, 3, s->tsc_guest, hz);
+			vl.l[2].value = "tern";
+			prom_seconds(p, vl.l, 3, s->tsc_tern, hz);
+			vl.l[2].value = "halted";
+			prom_seconds(p, vl.l, 3, s->tsc_halted, hz);
+		}
+	}
+}
+
+/* A per-vCPU counter: the u64 at `off` in struct vcpu_stats. */
+static void vcpu_counter(struct prom *p, const char *name, const char *help, size_t off)
+{
+	prom_family(p, name, help, PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vm *vm = vms[i];
+
+		for (u32 c = 0; vm_listed(vm) && c < vm->nvcpus; c++) {
+			const u8 *s = (const u8 *)&vm->vcpus[c].stats;
+			struct vcpu_labels vl;
+
+			vcpu_labels(&vl, vm, c);
+			prom_u64(p, vl.l, 2, *(const u64 *)(s + off));
+		}
+	}
+}
+
+static void vcpu_counters(struct prom *p)
+{
+	vcpu_counter(p, "tern_vm_interrupts_injected_total", "Interrupts injected into the vCPU",
+		     offsetof(struct vcpu_stats, interrupts_injected));
+	vcpu_counter(p, "tern_vm_interrupts_reinjected_total",
+		     "Events delivered again because an exit interrupted their delivery",
+		     offsetof(struct vcpu_stats, reinjected));
+	vcpu_counter(p, "tern_vm_nmis_injected_total", "NMIs injected into the vCPU",
+		     offsetof(struct vcpu_stats, nmis_injected));
+	vcpu_counter(p, "tern_vm_gp_injected_total", "#GP injected (MSRs tern does not emulate)",
+		     offsetof(struct vcpu_stats, gp_injected));
+	vcpu_counter(p, "tern_vm_init_resets_total", "INITs that reset the running vCPU",
+		     offsetof(struct vcpu_stats, inits));
+	vcpu_counter(p, "tern_vm_string_mmio_elements_total", "MOVS/STOS/LODS elements emulated on MMIO",
+		     offsetof(struct vcpu_stats, string_elements));
+}
+
+/* A per-VM counter: the u64 at `off` in struct vm, labelled vm and maybe one more. */
+static void vm_counter(struct prom *p, const struct vm *vm, size_t off, const char *lname,
+		       const char *lvalue)
+{
+	struct prom_label l[2] = { { "vm", vm->name }, { lname, lvalue } };
+
+	prom_u64(p, l, lname ? 2 : 1, *(const u64 *)((const u8 *)vm + off));
+}
+
+static void vm_counters(struct prom *p)
+{
+	static const struct {
+		const char *name, *help, *lname, *lvalue;
+		size_t off;
+		bool first;		/* starts a family */
+	} c[] = {
+		{ "tern_vm_ipis_total", "IPIs between a VM's vCPUs, by result", "result", "delivered",
+		  offsetof(struct vm, ipis_sent), true },
+		{ NULL, NULL, "result", "nmi", offsetof(struct vm, nmis_sent), false },
+		{ NULL, NULL, "result", "no_vcpu", offsetof(struct vm, ipis_unroutable), false },
+		{ NULL, NULL, "result", "init_to_self_dropped", offsetof(struct vm, ipis_dropped), false },
+		{ "tern_vm_unclaimed_io_total", "Guest port I/O no device claims (reads all ones, writes dropped)",
+		  NULL, NULL, offsetof(struct vm, io_unclaimed), true },
+		{ "tern_vm_unbacked_accesses_total", "Guest accesses to unbacked memory, by kind",
+		  "access", "read", offsetof(struct vm, unbacked_reads), true },
+		{ NULL, NULL, "access", "write", offsetof(struct vm, unbacked_writes), false },
+		{ "tern_vm_pit_interrupts_total", "Interrupts raised by the VM's 8254 PIT", NULL, NULL,
+		  offsetof(struct vm, plat.pit_irqs), true },
+		{ "tern_vm_ept_faults_total", "EPT violations the guest-physical map handled", NULL, NULL,
+		  offsetof(struct vm, mem.faults), true },
+		{ "tern_vm_ept_flushes_total", "Batched EPT invalidations of the guest-physical map", NULL,
+		  NULL, offsetof(struct vm, mem.flushes), true },
+		{ "tern_vm_console_bytes_total", "Bytes the guest wrote to its COM1", NULL, NULL,
+		  offsetof(struct vm, con_written), true },
+		{ "tern_vm_resets_total", "Resets the guest asked for (tern restarted the VM)", NULL, NULL,
+		  offsetof(struct vm, resets), true },
+	};
+
+	/* Families in order, each with all VMs before the next starts. */
+	for (u32 f = 0; f < ARRAY_SIZE(c); f++) {
+		u32 last = f;
+
+		if (!c[f].first)
+			continue;
+		while (last + 1 < ARRAY_SIZE(c) && !c[last + 1].first)
+			last++;
+		prom_family(p, c[f].name, c[f].help, PROM_COUNTER);
+		for (u32 i = 0; i < nvms; i++)
+			for (u32 k = f; vm_listed(vms[i]) && k <= last; k++)
+				vm_counter(p, vms[i], c[k].off, c[k].lname, c[k].lvalue);
+	}
+}
+
+static void vm_devices(struct prom *p)
+{
+	prom_family(p, "tern_vm_ioapic_deliveries_total",
+		    "Interrupts the VM's I/O APIC delivered, by pin (pins with deliveries only)", PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vm *vm = vms[i];
+
+		for (u32 pin = 0; vm_listed(vm) && pin < VIOAPIC_PINS; pin++) {
+			char n[8];
+			struct prom_label l[2] = { { "vm", vm->name }, { "pin", n } };
+
+			if (!vm->plat.ioapic.delivered[pin])
+				continue;
+			snprintf(n, sizeof(n), "%u", pin);
+			prom_u64(p, l, 2, vm->plat.ioapic.delivered[pin]);
+		}
+	}
+	prom_family(p, "tern_vm_assigned_interrupts_total",
+		    "Host interrupts of the VM's assigned PCI functions, by kind (while assigned)", PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vm *vm = vms[i];
+
+		for (u32 k = 0; vm_listed(vm) && k < vm->npt; k++) {
+			const struct passthru *pt = vm->pt[k];
+			char bdf[16];
+			struct prom_label l[3] = { { "vm", vm->name }, { "device", bdf }, { "kind", "intx" } };
+
+			snprintf(bdf, sizeof(bdf), "%02x:%02x.%u", pt->pdev->bus, pt->pdev->dev,
+				 pt->pdev->fn);
+			prom_u64(p, l, 3, pt->intx_host);
+			l[2].value = "msi";
+			prom_u64(p, l, 3, pt->msi_host);
+			l[2].value = "msix";
+			prom_u64(p, l, 3, pt->msix_irqs);
+		}
+	}
+	prom_family(p, "tern_vm_memory_bytes", "Guest RAM of the VM, as configured", PROM_GAUGE);
+	for (u32 i = 0; i < nvms; i++) {
+		struct prom_label l = { "vm", vms[i]->name };
+
+		if (vm_listed(vms[i]))
+			prom_u64(p, &l, 1, vms[i]->cfg.memory);
+	}
+}
+
+/* A per-core counter: the u64 at `off` in struct percpu. */
+static void cpu_counter(struct prom *p, const char *name, const char *help, size_t off)
+{
+	prom_family(p, name, help, PROM_COUNTER);
+	for (u32 i = 0; i < cpu_count; i++) {
+		char n[8];
+		struct prom_label l = { "cpu", n };
+
+		if (!cpus[i] || cpus[i]->state == CPU_ABSENT)
+			continue;
+		snprintf(n, sizeof(n), "%u", i);
+		prom_u64(p, &l, 1, *(const u64 *)((const u8 *)cpus[i] + off));
+	}
+}
+
+static void cpu_counters(struct prom *p)
+{
+	cpu_counter(p, "tern_cpu_interrupts_total", "Interrupts taken by the core (exceptions and spurious excluded)",
+		    offsetof(struct percpu, irq_count));
+	cpu_counter(p, "tern_cpu_ipis_total", "Cross-CPU call IPIs the core handled",
+		    offsetof(struct percpu, ipi_count));
+	cpu_counter(p, "tern_cpu_timer_interrupts_total", "Local APIC timer interrupts of the core",
+		    offsetof(struct percpu, timer_irqs));
+	cpu_counter(p, "tern_cpu_nmis_total", "NMIs the core took in tern",
+		    offsetof(struct percpu, nmi_count));
+	cpu_counter(p, "tern_cpu_exceptions_total", "Exceptions the core took in tern",
+		    offsetof(struct percpu, exception_count));
+}
+
+static void iommu_counters(struct prom *p)
+{
+	static const struct {
+		const char *type;
+		size_t off;
+	} inv[] = {
+		{ "context", offsetof(struct vtd_unit, cc_invals) },
+		{ "iotlb", offsetof(struct vtd_unit, iotlb_invals) },
+		{ "interrupt_entry", offsetof(struct vtd_unit, iec_invals) },
+		{ "wait", offsetof(struct vtd_unit, waits) },
+	};
+
+	prom_family(p, "tern_iommu_invalidations_total",
+		    "Queued invalidation descriptors by VT-d unit and type", PROM_COUNTER);
+	for (u32 i = 0; i < vtd_nunits; i++) {
+		char n[8];
+		struct prom_label l[2] = { { "unit", n }, { "type", NULL } };
+
+		snprintf(n, sizeof(n), "%u", i);
+		for (u32 k = 0; k < ARRAY_SIZE(inv); k++) {
+			l[1].value = inv[k].type;
+			prom_u64(p, l, 2, __atomic_load_n((const u64 *)((const u8 *)&vtd_units[i] +
+									inv[k].off), __ATOMIC_RELAXED));
+		}
+	}
+	prom_family(p, "tern_iommu_wait_timeouts_total", "Invalidation waits that timed out (a hung unit)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < vtd_nunits; i++) {
+		char n[8];
+		struct prom_label l = { "unit", n };
+
+		snprintf(n, sizeof(n), "%u", i);
+		prom_u64(p, &l, 1, __atomic_load_n(&vtd_units[i].wait_timeouts, __ATOMIC_RELAXED));
+	}
+	prom_family(p, "tern_iommu_faults_total", "DMA and interrupt-remapping faults recorded by VT-d unit",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < vtd_nunits; i++) {
+		char n[8];
+		struct prom_label l = { "unit", n };
+
+		snprintf(n, sizeof(n), "%u", i);
+		prom_u64(p, &l, 1, __atomic_load_n(&vtd_units[i].faults, __ATOMIC_RELAXED));
+	}
+}
+
+static void memory(struct prom *p)
+{
+	struct pmm_stats s;
+
+	pmm_get_stats(&s);
+	prom_family(p, "tern_memory_managed_bytes", "Memory under tern's page allocator", PROM_GAUGE);
+	prom_u64(p, NULL, 0, s.total_pages * PAGE_SIZE);
+	prom_family(p, "tern_memory_used_bytes", "Memory allocated (tern's own and the VMs')", PROM_GAUGE);
+	prom_u64(p, NULL, 0, (s.total_pages - s.free_pages) * PAGE_SIZE);
+}
+
+static int cmd_metrics(int argc, char **argv)
+{
+	struct line_buf lb = { .len = 0 };
+	struct prom p;
+
+	(void)argc; (void)argv;
+	prom_init(&p, line_out, &lb);
+	vm_state(&p);
+	vm_exits(&p);
+	vcpu_seconds(&p);
+	vcpu_counters(&p);
+	vm_counters(&p);
+	vm_devices(&p);
+	cpu_counters(&p);
+	iommu_counters(&p);
+	memory(&p);
+	if (lb.len)
+		line_flush(&lb);
+	/* Only a tern bug gets here: the writer refused a name or label. */
+	if (p.errors)
+		console_printf("# metrics: %u samples or families refused\n", p.errors);
+	return p.errors ? 1 : 0;
+}
+SHELL_COMMAND(metrics, "metrics", "",
+	      "every counter tern keeps, in the Prometheus text format", cmd_metrics);
