@@ -10,6 +10,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -241,3 +242,33 @@ magic_break: enabled=1
 def check(cond, what):
     if not cond:
         raise TestFailure(what)
+
+
+def prom_parse(text):
+    """`metrics` output through prometheus_client's parser (Debian's
+    python3-prometheus-client; a pyenv python finds it in dist-packages).
+    Log lines other cores printed meanwhile are dropped. Returns
+    {family name: family}, checking each family came once, with HELP and a
+    TYPE (a sample outside its declared family parses as untyped)."""
+    try:
+        from prometheus_client.parser import text_string_to_metric_families
+    except ImportError:
+        sys.path.append("/usr/lib/python3/dist-packages")
+        from prometheus_client.parser import text_string_to_metric_families
+    lines = [l for l in text.replace("\r", "").split("\n")
+             if l and not re.match(r"\[\s*\d+\.\d+\] cpu\d+: ", l)]
+    fams = {}
+    for f in text_string_to_metric_families("\n".join(lines) + "\n"):
+        check(f.name not in fams, "metrics: family %s twice" % f.name)
+        check(f.type in ("counter", "gauge") and f.documentation,
+              "metrics: family %s without TYPE or HELP" % f.name)
+        fams[f.name] = f
+    return fams
+
+
+def prom_value(fams, family, suffix="", **labels):
+    """The value of the sample of `family` with exactly these labels, or None."""
+    for s in fams[family].samples:
+        if s.name == family + suffix and s.labels == labels:
+            return s.value
+    return None

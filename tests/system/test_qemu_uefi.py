@@ -9,7 +9,7 @@ import os
 import re
 import shutil
 
-from harness import Machine, check
+from harness import Machine, check, prom_parse, prom_value
 
 MEM_MB = 512
 
@@ -149,6 +149,14 @@ def run(build):
                         r"\s+fault: 00:05\.0 write 0x9000: write to a read-only page", out),
               "iommu after the faults:\n" + out)
         print("  " + "\n  ".join(l for l in out.splitlines() if "invalidations" in l))
+        # The same counters in `metrics`, as Prometheus reads them.
+        fams = prom_parse(m.command("metrics"))
+        unit = "0"
+        for typ in ("context", "iotlb", "interrupt_entry", "wait"):
+            v = prom_value(fams, "tern_iommu_invalidations", "_total", unit=unit, type=typ)
+            check(v is not None and v >= 7, "metrics: %s invalidations %r" % (typ, v))
+        v = prom_value(fams, "tern_iommu_faults", "_total", unit=unit)
+        check(v in (3, 4), "metrics: iommu faults %r" % v)
 
         out = m.command("mem")
         usable = int(re.search(r"usable (\d+) KiB", out).group(1))
