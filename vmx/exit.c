@@ -206,11 +206,11 @@ static int h_io(struct vcpu *v, u64 q)
 		return EXIT_STOP;
 	}
 	if (q & IO_IN) {
-		u32 val = vdev_io_in(v->vm, &v->io_hit, port, size) & mask;
+		u32 val = vdev_io_in(&v->vm->bus, &v->io_hit, &v->vm->io_unclaimed, port, size) & mask;
 
 		v->regs.rax = (v->regs.rax & ~(u64)mask) | val;
 	} else {
-		vdev_io_out(v->vm, &v->io_hit, port, size, (u32)v->regs.rax & mask);
+		vdev_io_out(&v->vm->bus, &v->io_hit, &v->vm->io_unclaimed, port, size, (u32)v->regs.rax & mask);
 	}
 	skip_instruction();
 	/* The exit port, a reset, S5: the device stopped the VM. */

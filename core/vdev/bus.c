@@ -119,8 +119,8 @@ bool vdev_lookup(struct vdev_bus *b, enum vdev_space s, u64 addr, struct vdev_re
 	return lookup(b, s, addr, out, &gen);
 }
 
-bool vdev_access(struct vdev_bus *b, struct vdev_hit *hit, enum vdev_space s, u64 addr,
-		 u32 size, bool write, u64 *val)
+bool vdev_access_slow(struct vdev_bus *b, struct vdev_hit *hit, enum vdev_space s, u64 addr,
+		      u32 size, bool write, u64 *val)
 {
 	struct vdev_region r;
 	u64 gen;
@@ -130,12 +130,8 @@ bool vdev_access(struct vdev_bus *b, struct vdev_hit *hit, enum vdev_space s, u6
 			return false;
 		return r.rw(&r, addr, size, write, val);
 	}
-	/* The region copy stays valid while the generation has not moved. */
-	if (hit->gen == __atomic_load_n(&b->generation, __ATOMIC_ACQUIRE) &&
-	    addr >= hit->r.base && addr < hit->r.end)
-		return hit->r.rw(&hit->r, addr, size, write, val);
 	if (!lookup(b, s, addr, &hit->r, &hit->gen)) {
-		hit->r.end = 0;			/* nothing to hit */
+		hit->r.base = hit->r.end = 0;	/* nothing to hit */
 		return false;
 	}
 	return hit->r.rw(&hit->r, addr, size, write, val);

@@ -78,9 +78,23 @@ int vdev_register(struct vdev_bus *b, enum vdev_space s, u64 base, u64 len, vdev
 int vdev_unregister(struct vdev_bus *b, enum vdev_space s, u64 base);
 /* The region holding addr, copied to *out; false: none. Any core. */
 bool vdev_lookup(struct vdev_bus *b, enum vdev_space s, u64 addr, struct vdev_region *out);
-/* Look up (through hit, if not NULL) and call; false: nobody answers (no
- * region, or it declined). */
-bool vdev_access(struct vdev_bus *b, struct vdev_hit *hit, enum vdev_space s, u64 addr,
-		 u32 size, bool write, u64 *val);
+/* The search and call behind vdev_access when the cache misses. */
+bool vdev_access_slow(struct vdev_bus *b, struct vdev_hit *hit, enum vdev_space s, u64 addr,
+		      u32 size, bool write, u64 *val);
+
+/*
+ * Look up (through hit, if not NULL) and call; false: nobody answers (no
+ * region, or it declined). Inline: a cache hit is the exit path's common
+ * case and costs a load and two compares before the device's callback.
+ */
+static inline bool vdev_access(struct vdev_bus *b, struct vdev_hit *hit, enum vdev_space s,
+			       u64 addr, u32 size, bool write, u64 *val)
+{
+	/* The region copy stays valid while the generation has not moved. */
+	if (hit && hit->gen == __atomic_load_n(&b->generation, __ATOMIC_ACQUIRE) &&
+	    addr - hit->r.base < hit->r.end - hit->r.base)
+		return hit->r.rw(&hit->r, addr, size, write, val);
+	return vdev_access_slow(b, hit, s, addr, size, write, val);
+}
 
 #endif

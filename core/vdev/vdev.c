@@ -55,24 +55,6 @@ int vdev_add(struct vm *vm, enum vdev_space s, u64 base, u64 len, vdev_rw_fn rw,
 	return -1;
 }
 
-u32 vdev_io_in(struct vm *vm, struct vdev_hit *hit, u16 port, u32 size)
-{
-	u64 val;
-
-	if (vdev_access(&vm->bus, hit, VDEV_PIO, port, size, false, &val))
-		return (u32)val;
-	vm->io_unclaimed++;
-	return 0xffffffff;
-}
-
-void vdev_io_out(struct vm *vm, struct vdev_hit *hit, u16 port, u32 size, u32 val)
-{
-	u64 v = val;
-
-	if (!vdev_access(&vm->bus, hit, VDEV_PIO, port, size, true, &v))
-		vm->io_unclaimed++;
-}
-
 #define UNBACKED_LOG_LIMIT	8
 
 /*

@@ -50,10 +50,27 @@ void vdev_units_stop(struct vm *vm);
 int vdev_add(struct vm *vm, enum vdev_space s, u64 base, u64 len, vdev_rw_fn rw, void *ctx,
 	     u32 arg, const char *name);
 
-/* A guest's port access (hit: the vCPU's cache, core/vdev/bus.h); unclaimed ports read all-ones, writes dropped
- * (counted). */
-u32 vdev_io_in(struct vm *vm, struct vdev_hit *hit, u16 port, u32 size);
-void vdev_io_out(struct vm *vm, struct vdev_hit *hit, u16 port, u32 size, u32 val);
+/* A guest's port access (hit: the vCPU's cache, core/vdev/bus.h);
+ * unclaimed ports read all-ones, writes dropped (counted). */
+static inline u32 vdev_io_in(struct vdev_bus *bus, struct vdev_hit *hit, u64 *unclaimed,
+			     u16 port, u32 size)
+{
+	u64 val;
+
+	if (vdev_access(bus, hit, VDEV_PIO, port, size, false, &val))
+		return (u32)val;
+	(*unclaimed)++;
+	return 0xffffffff;
+}
+
+static inline void vdev_io_out(struct vdev_bus *bus, struct vdev_hit *hit, u64 *unclaimed,
+			       u16 port, u32 size, u32 val)
+{
+	u64 v = val;
+
+	if (!vdev_access(bus, hit, VDEV_PIO, port, size, true, &v))
+		(*unclaimed)++;
+}
 /* A guest's MMIO access off the xAPIC page; unbacked addresses read
  * all-ones, writes dropped (counted, the first few logged with rip). */
 void vdev_mmio(struct vm *vm, struct vdev_hit *hit, u64 gpa, bool write, u32 size, u64 *val,
