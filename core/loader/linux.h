@@ -10,6 +10,7 @@
 #ifndef TERN_CORE_LOADER_LINUX_H
 #define TERN_CORE_LOADER_LINUX_H
 
+#include "core/loader/guest_memmap.h"
 #include "core/types.h"
 
 /* Setup header and boot_params offsets (asm/bootparam.h). */
@@ -44,15 +45,6 @@
 #define XLF_KERNEL_64		BIT(0)
 #define LX_MIN_VERSION		0x020c	/* 2.12: xloadflags, 64-bit entry */
 #define LX_ENTRY64_OFFSET	0x200
-
-#define E820_RAM		1
-#define E820_RESERVED		2
-#define E820_ACPI		3
-
-struct e820_entry {
-	u64 addr, size;
-	u32 type;
-};
 
 struct linux_image {
 	u32 setup_size;		/* bytes before the protected-mode kernel */

@@ -253,21 +253,40 @@ struct mb_module {
 	const char *name;
 };
 
+/*
+ * The guest's memory map (core/loader/guest_memmap.h) in a multiboot
+ * layout: entries of stride bytes, each from byte skip on (v1 has a size
+ * field first) base, length (64 bits each) and type (32). Returns the count.
+ */
+static u32 mb_memmap(struct vm *vm, void *out, u32 stride, u32 skip)
+{
+	struct e820_entry e[GUEST_MEMMAP_MAX];
+	u32 n = guest_memmap(vm->mem.low_size, vm->mem.high_base, vm->mem.high_size, e);
+	u8 *p = out;
+
+	for (u32 i = 0; i < n; i++, p += stride) {
+		memset(p, 0, stride);
+		if (skip)
+			memcpy(p, &(u32){ stride - skip }, 4);
+		memcpy(p + skip, &e[i].addr, 8);
+		memcpy(p + skip + 8, &e[i].size, 8);
+		memcpy(p + skip + 16, &e[i].type, 4);
+	}
+	return n;
+}
+
 /* Write the multiboot v1 information the guest finds through EBX. */
 static bool write_mbi(struct vm *vm, const struct mb_module *mod)
 {
 	u32 mbi[22] = { 0 }, mods[4];
-	struct __packed { u32 size; u64 base, len; u32 type; } mmap[3] = {
-		{ 20, 0, 0x9fc00, 1 },
-		{ 20, SZ_1M, vm->mem.low_size - SZ_1M, 1 },
-		{ 20, vm->mem.high_base, vm->mem.high_size, 1 },	/* if any */
-	};
+	struct __packed { u32 size; u64 base, len; u32 type; } mmap[GUEST_MEMMAP_MAX];
+	u32 n_mmap = mb_memmap(vm, mmap, sizeof(mmap[0]), 4);
 
 	mbi[0] = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP;
 	mbi[1] = 639;				/* mem_lower, KiB */
 	mbi[2] = (u32)((vm->mem.low_size - SZ_1M) >> 10);
 	mbi[4] = CMDLINE_GPA;
-	mbi[11] = vm->mem.high_size ? sizeof(mmap) : 2 * sizeof(mmap[0]);
+	mbi[11] = n_mmap * sizeof(mmap[0]);
 	mbi[12] = MMAP_GPA;
 	if (mod->size) {
 		mbi[0] |= MB1_INFO_MODS;
@@ -285,7 +304,7 @@ static bool write_mbi(struct vm *vm, const struct mb_module *mod)
 	return gpa_copy_to(&vm->mem, MBI_GPA, mbi, sizeof(mbi)) &&
 	       gpa_copy_to(&vm->mem, CMDLINE_GPA, vm->cfg.cmdline,
 			   strlen(vm->cfg.cmdline) + 1) &&
-	       gpa_copy_to(&vm->mem, MMAP_GPA, mmap, sizeof(mmap));
+	       gpa_copy_to(&vm->mem, MMAP_GPA, mmap, mbi[11]);
 }
 
 /* Multiboot2 boot information (3.6): tags, each 8-byte aligned. */
@@ -324,14 +343,9 @@ static void mbi2_string(struct mbi2 *m, u32 type, const char *s, u32 prefix, con
 static bool write_mbi2(struct vm *vm, const struct mb_module *mod, const u8 *rsdp)
 {
 	static struct mbi2 m;
-	u32 n_mmap = vm->mem.high_size ? 4 : 3;
-	u64 mmap[4][3] = {
-		/* base, length, type (1 RAM, 2 reserved) | reserved << 32 */
-		{ 0, 0x9fc00, 1 },
-		{ 0xe0000, 0x20000, 2 },
-		{ SZ_1M, vm->mem.low_size - SZ_1M, 1 },
-		{ vm->mem.high_base, vm->mem.high_size, 1 },
-	};
+	/* base, length, type | reserved << 32 (multiboot2 3.6.8) */
+	u64 mmap[GUEST_MEMMAP_MAX][3];
+	u32 n_mmap = mb_memmap(vm, mmap, sizeof(mmap[0]), 0);
 	u32 meminfo[2] = { 639, (u32)((vm->mem.low_size - SZ_1M) >> 10) };
 	u32 mmap_head[2] = { 24, 0 };		/* entry size, version */
 	u8 *t;
@@ -412,25 +426,8 @@ static int load_linux(struct vm *vm, const u8 *data, u64 size, char *err, size_t
 	struct linux_image li;
 	u64 load, initrd = 0, initrd_size = 0, top, bank, bank_end;
 	char why[128];
-	struct e820_entry e820[5] = {
-		{ 0, 0x9fc00, E820_RAM },
-		{ 0xe0000, 0x20000, E820_RESERVED },
-		/* ECAM, reserved as firmware does, so Linux trusts the MCFG. */
-		{ VPCI_ECAM_BASE, VPCI_ECAM_SIZE, E820_RESERVED },
-	};
-	u32 ne = 3;
-
-	if (vm->mem.low_size > SZ_1M)
-		e820[ne++] = (struct e820_entry){ SZ_1M, vm->mem.low_size - SZ_1M, E820_RAM };
-	if (vm->mem.high_size)
-		e820[ne++] = (struct e820_entry){ vm->mem.high_base, vm->mem.high_size, E820_RAM };
-	for (u32 i = 1; i < ne; i++)		/* in address order, as firmware's */
-		for (u32 j = i; j && e820[j].addr < e820[j - 1].addr; j--) {
-			struct e820_entry t = e820[j];
-
-			e820[j] = e820[j - 1];
-			e820[j - 1] = t;
-		}
+	struct e820_entry e820[GUEST_MEMMAP_MAX];
+	u32 ne = guest_memmap(vm->mem.low_size, vm->mem.high_base, vm->mem.high_size, e820);
 	/* The kernel and initrd go in the main bank: RAM from 1 MiB, or the
 	 * identity-mapped range (iommu = off-unsafe), which is all of it. */
 	bank = vm->mem.identity ? vm->mem.high_base : 0;

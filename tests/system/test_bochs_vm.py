@@ -228,7 +228,7 @@ def run(build):
         run_guest(m, "mb2", ("multiboot2 magic, entered at the entry address tag",
                              "command line 'multiboot2 says hi'", "boot loader tern",
                              "module basic.elf, %d bytes" % size, "upper memory 3072 KiB",
-                             "memory map with 3 entries", "ACPI RSDP copy"))
+                             "memory map with 4 entries", "ACPI RSDP copy"))
 
         # Device assignment: each obstacle named (Bochs has no VT-d; a
         # multiboot kernel cannot follow RAM moved to identity addresses),

@@ -56,6 +56,7 @@ int main(void)
 	srunner_add_suite(sr, vmsix_suite());
 	srunner_add_suite(sr, vdev_bus_suite());
 	srunner_add_suite(sr, vpci_emul_suite());
+	srunner_add_suite(sr, guest_memmap_suite());
 	srunner_add_suite(sr, metrics_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -35,6 +35,7 @@ Suite *nvme_suite(void);
 Suite *vmsix_suite(void);
 Suite *vdev_bus_suite(void);
 Suite *vpci_emul_suite(void);
+Suite *guest_memmap_suite(void);
 Suite *metrics_suite(void);
 
 /* Collects report-callback messages for the assertions. */
