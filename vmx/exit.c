@@ -31,8 +31,9 @@ static void complete_instruction(u64 next_rip)
 	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
 
 	vmwrite(VMCS_GUEST_RIP, next_rip);
-	if (intr & 3)
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ULL);
+	if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+			intr & ~(u64)(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
 }
 
 static void skip_instruction(void)
@@ -43,7 +44,7 @@ static void skip_instruction(void)
 static void inject_gp(struct vcpu *v)
 {
 	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXC |
-		INTR_INFO_DELIVER_CODE | 13);
+		INTR_INFO_DELIVER_CODE | X86_VEC_GP);
 	vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, 0);
 	v->stats.gp_injected++;
 }
@@ -247,7 +248,7 @@ static int h_msr(struct vcpu *v, bool write)
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
 		if (write) {
-			if ((val & ~0xfffULL) != VLAPIC_BASE) {
+			if ((val & APIC_BASE_ADDR_MASK) != VLAPIC_BASE) {
 				ok = false;	/* relocating the APIC: not supported */
 				break;
 			}
@@ -277,25 +278,25 @@ static int h_msr(struct vcpu *v, bool write)
 		else
 			val = vmread(VMCS_GUEST_IA32_PAT);
 		break;
-	case 0x10:	/* IA32_TSC */
+	case MSR_IA32_TSC:
 		if (write)
 			ok = false;
 		else
 			val = rdtsc();
 		break;
-	case 0x8b:	/* IA32_BIOS_SIGN_ID: no microcode revision to report */
+	case MSR_IA32_BIOS_SIGN_ID:	/* no microcode revision to report */
 		if (!write)
 			val = 0;
 		break;
-	case 0x1a0:	/* IA32_MISC_ENABLE: fast strings on (LINUX-IN-BOCHS.md) */
+	case MSR_IA32_MISC_ENABLE:	/* fast strings on (LINUX-IN-BOCHS.md) */
 		if (!write)
-			val = 1;
+			val = MISC_ENABLE_FAST_STRINGS;
 		break;
 	case MSR_IA32_FEATURE_CONTROL:	/* locked, VMX not offered */
 		if (write)
 			ok = false;
 		else
-			val = 1;
+			val = FEATURE_CONTROL_LOCK;
 		break;
 	default:
 		ok = false;
@@ -319,10 +320,10 @@ static int h_wrmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, true); }
 /* MOV to/from CR0, CR3, CR4 (qualification: table 28-3). */
 static int h_cr(struct vcpu *v, u64 q)
 {
-	u32 cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
+	u32 cr = CR_QUAL_CR(q), type = CR_QUAL_TYPE(q), reg = CR_QUAL_REG(q);
 	u64 val;
 
-	if (type == 0) {		/* MOV to CR */
+	if (type == CR_ACCESS_MOV_TO) {
 		val = gpr_get(v, reg);
 		switch (cr) {
 		case 0:
@@ -339,7 +340,7 @@ static int h_cr(struct vcpu *v, u64 q)
 		default:
 			goto unsupported;
 		}
-	} else if (type == 1) {		/* MOV from CR */
+	} else if (type == CR_ACCESS_MOV_FROM) {
 		if (cr == 3)
 			gpr_set(v, reg, vmread(VMCS_GUEST_CR3));
 		else
@@ -365,7 +366,7 @@ static int h_exception_nmi(struct vcpu *v, u64 q)
 	u32 info = (u32)vmread(VMCS_EXIT_INTR_INFO);
 
 	(void)q;
-	if ((info & INTR_INFO_VALID) && (info & (7 << 8)) == INTR_TYPE_NMI) {
+	if ((info & INTR_INFO_VALID) && (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		v->stats.host_nmis++;
 		return EXIT_RESUME;
 	}
@@ -451,7 +452,7 @@ static u32 fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
 	enum guest_paging pg = guest_paging_mode(v->cr0, v->cr4, v->efer);
 	u32 n = 0;
 
-	*mode = (cs_ar & AR_L) && (v->efer & BIT(10)) ? INSN_MODE_64 :
+	*mode = (cs_ar & AR_L) && (v->efer & EFER_LMA) ? INSN_MODE_64 :
 		(cs_ar & AR_DB) ? INSN_MODE_32 : INSN_MODE_16;
 	/* One guest page walk per page the 15 bytes touch, not per byte. */
 	while (n < 15) {
@@ -460,7 +461,7 @@ static u32 fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
 
 		if (chunk > 15 - n)
 			chunk = 15 - n;
-		if (guest_walk(pg, v->cr3, v->cr4 & BIT(4), la + n, read_guest,
+		if (guest_walk(pg, v->cr3, v->cr4 & CR4_PSE, la + n, read_guest,
 			       &v->vm->mem, &gpa) ||
 		    !read_guest(gpa, buf + n, chunk, &v->vm->mem))
 			break;
@@ -489,10 +490,11 @@ static void load_result(struct vcpu *v, const struct insn *in, enum insn_mode mo
 	res = insn_store_value(in, gpr_get(v, in->reg)) & val;
 	if (in->mem_size < 8)
 		res &= (1ULL << (8 * in->mem_size)) - 1;
-	fl = vmread(VMCS_GUEST_RFLAGS) & ~0x8c5ULL;
-	fl |= res ? 0 : BIT(6);
-	fl |= (res >> (8 * in->mem_size - 1)) & 1 ? BIT(7) : 0;
-	fl |= __builtin_parity((u32)(res & 0xff)) ? 0 : BIT(2);
+	fl = vmread(VMCS_GUEST_RFLAGS) &
+	     ~(u64)(RFLAGS_CF | RFLAGS_PF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF);
+	fl |= res ? 0 : RFLAGS_ZF;
+	fl |= (res >> (8 * in->mem_size - 1)) & 1 ? RFLAGS_SF : 0;
+	fl |= __builtin_parity((u32)(res & 0xff)) ? 0 : RFLAGS_PF;
 	vmwrite(VMCS_GUEST_RFLAGS, fl);
 }
 
@@ -549,7 +551,7 @@ static bool string_rw(struct vcpu *v, u64 la, bool write, u32 size, u64 *val)
 	u8 *p;
 
 	if ((la & (PAGE_SIZE - 1)) + size > PAGE_SIZE ||
-	    guest_walk(guest_paging_mode(v->cr0, v->cr4, v->efer), v->cr3, v->cr4 & BIT(4),
+	    guest_walk(guest_paging_mode(v->cr0, v->cr4, v->efer), v->cr3, v->cr4 & CR4_PSE,
 		       la, read_guest, g, &gpa))
 		return false;
 	if (!gpa_is_ram(g, gpa, size)) {
@@ -580,7 +582,7 @@ static int emulate_string(struct vcpu *v, const struct insn *in)
 	u64 count = in->rep ? v->regs.rcx & amask : 1, n = 0;
 	u64 src_base = vmread(VMCS_GUEST_ES_BASE + 2 * in->src_seg);
 	u64 dst_base = vmread(VMCS_GUEST_ES_BASE + 2 * INSN_SEG_ES);
-	s64 step = (vmread(VMCS_GUEST_RFLAGS) & BIT(10)) ? -(s64)in->mem_size : in->mem_size;
+	s64 step = (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_DF) ? -(s64)in->mem_size : in->mem_size;
 	u64 si = v->regs.rsi & amask, di = v->regs.rdi & amask;
 	u64 vmask = in->mem_size == 8 ? ~0ULL : (1ULL << (8 * in->mem_size)) - 1;
 
@@ -638,7 +640,8 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 
 	vcpu_save_state(v);
 	/* RAM: a page whose state took rights away (mm/gpa.h). */
-	switch (gpa_fault(&vm->mem, gpa, (u32)q & 7)) {
+	switch (gpa_fault(&vm->mem, gpa,
+			  (u32)q & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC))) {
 	case GPA_FAULT_RETRY:
 		return EXIT_RESUME;
 	case GPA_FAULT_STOP:
@@ -649,7 +652,7 @@ static int h_ept_violation(struct vcpu *v, u64 q)
 	case GPA_FAULT_NOT_RAM:
 		break;
 	}
-	if (q & 4) {
+	if (q & GPA_ACCESS_EXEC) {
 		vm_note_stop(vm, "executing unbacked guest-physical %#llx", (unsigned long long)gpa);
 		return EXIT_STOP;
 	}
@@ -722,7 +725,7 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 int vmx_handle_exit(struct vcpu *v)
 {
 	u32 reason = (u32)vmread(VMCS_EXIT_REASON);
-	u32 basic = reason & 0xffff;
+	u32 basic = EXIT_REASON_BASIC(reason);
 	u64 qual = vmread(VMCS_EXIT_QUALIFICATION);
 	exit_handler_t h = basic < EXIT_REASON_MAX ? handlers[basic] : NULL;
 

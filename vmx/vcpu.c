@@ -198,15 +198,15 @@ static void setup_guest_multiboot(struct vcpu *v)
 	vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
 	vmwrite(VMCS_GUEST_IDTR_BASE, 0);
 	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
-	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | BIT(4));	/* ET */
-	vmwrite(VMCS_CR0_SHADOW, CR0_PE | BIT(4));
+	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | CR0_ET);
+	vmwrite(VMCS_CR0_SHADOW, CR0_PE | CR0_ET);
 	vmwrite(VMCS_GUEST_CR3, 0);
 	vmwrite(VMCS_GUEST_CR4, CR4_VMXE);
 	vmwrite(VMCS_CR4_SHADOW, 0);
-	vmwrite(VMCS_GUEST_DR7, 0x400);
+	vmwrite(VMCS_GUEST_DR7, DR7_RESET);
 	vmwrite(VMCS_GUEST_RSP, 0);
 	vmwrite(VMCS_GUEST_RIP, v->entry_rip);
-	vmwrite(VMCS_GUEST_RFLAGS, 0x2);
+	vmwrite(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
 	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
 	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
 	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
@@ -236,8 +236,8 @@ static void setup_guest_realmode(struct vcpu *v, u32 vector)
 
 	flat_segments(0, 0, 0xffff, code, data);
 	guest_seg(SEG_CS, (u16)(vector << 8), (u64)vector << 12, 0xffff, code);
-	vmwrite(VMCS_GUEST_CR0, CR0_NE | BIT(4));
-	vmwrite(VMCS_CR0_SHADOW, BIT(4));
+	vmwrite(VMCS_GUEST_CR0, CR0_NE | CR0_ET);
+	vmwrite(VMCS_CR0_SHADOW, CR0_ET);
 	vmwrite(VMCS_GUEST_RIP, 0);
 	vmwrite(VMCS_GUEST_RSP, 0);
 	memset(&v->regs, 0, sizeof(v->regs));
@@ -261,12 +261,12 @@ static void setup_guest_linux64(struct vcpu *v)
 	flat_segments(0x10, 0x18, 0xffffffff, code, data);
 	vmwrite(VMCS_GUEST_GDTR_BASE, v->boot_gdt);
 	vmwrite(VMCS_GUEST_GDTR_LIMIT, 4 * 8 - 1);
-	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | BIT(4) | CR0_PG);
-	vmwrite(VMCS_CR0_SHADOW, CR0_PE | CR0_NE | BIT(4) | CR0_PG);
+	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | CR0_ET | CR0_PG);
+	vmwrite(VMCS_CR0_SHADOW, CR0_PE | CR0_NE | CR0_ET | CR0_PG);
 	vmwrite(VMCS_GUEST_CR3, v->boot_cr3);
 	vmwrite(VMCS_GUEST_CR4, CR4_PAE | CR4_VMXE);
 	vmwrite(VMCS_CR4_SHADOW, CR4_PAE);
-	vmwrite(VMCS_GUEST_IA32_EFER, EFER_LME | BIT(10) /* LMA */);
+	vmwrite(VMCS_GUEST_IA32_EFER, EFER_LME | EFER_LMA);
 	vmwrite(VMCS_ENTRY_CONTROLS, entry | ENTRY_IA32E_MODE_GUEST);
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.rsi = v->boot_rsi;
@@ -313,7 +313,7 @@ static bool inject_nmi(struct vcpu *v)
 		return false;
 	}
 	__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELAXED);
-	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | X86_VEC_NMI);
 	set_proc_control(v, PROC_NMI_WINDOW_EXITING, false);
 	v->stats.nmis_injected++;
 	return true;
@@ -322,8 +322,9 @@ static bool inject_nmi(struct vcpu *v)
 /* The guest takes an external interrupt now: IF set, no STI/MOV-SS shadow. */
 static bool interruptible(void)
 {
-	return (vmread(VMCS_GUEST_RFLAGS) & BIT(9)) &&
-	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3);
+	return (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) &
+		 (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
 }
 
 static void lapic_timer_fn(struct timer *t, void *arg)
@@ -393,7 +394,7 @@ static void prepare_entry(struct vcpu *v)
 
 	v->skip_reinject = false;
 	if (idt & INTR_INFO_VALID) {
-		vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~BIT(12));
+		vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~INTR_INFO_UNDEFINED_12);
 		if (idt & INTR_INFO_DELIVER_CODE)
 			vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
 		vmwrite(VMCS_ENTRY_INSTR_LEN, vmread(VMCS_EXIT_INSTR_LEN));
@@ -470,7 +471,7 @@ static void halt_wait(struct vcpu *v)
 		/* An INIT ends HLT too (the run loop handles it). */
 		if (v->nmi_pending || v->init_pending ||
 		    (vlapic_pending(&v->lapic) >= 0 &&
-		     (vmread(VMCS_GUEST_RFLAGS) & BIT(9)))) {
+		     (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF))) {
 			v->state = VCPU_RUNNING;
 			break;
 		}
