@@ -6,15 +6,10 @@
 #include "core/timer.h"
 #include "core/types.h"
 #include "core/vdev/vlapic.h"
+#include "vmx/guest_regs.h"
 #include "vmx/vmcs.h"
 
 struct vm;
-
-/* Layout known to vmx/entry.S. */
-struct guest_regs {
-	u64 rax, rcx, rdx, rbx, rbp, rsi, rdi;
-	u64 r8, r9, r10, r11, r12, r13, r14, r15;
-};
 
 enum vcpu_boot {
 	VCPU_BOOT_MULTIBOOT = 0,
