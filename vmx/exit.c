@@ -11,6 +11,7 @@
 #include "core/vdev/vlapic.h"
 #include "core/vm/vm.h"
 #include "vmx/exit.h"
+#include "vmx/guest_state.h"
 #include "vmx/emul/guest_walk.h"
 #include "vmx/emul/insn.h"
 #include "vmx/vmx_msr.h"
@@ -20,64 +21,6 @@
 typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
 
 static void lapic_events(struct vcpu *v);
-
-/*
- * Finish an instruction tern emulated. Like the CPU completing it, this
- * ends blocking by STI or MOV SS (SDM 3C 25.4.2): after "sti; hlt" an
- * interrupt must be taken right after the HLT, not one instruction later.
- */
-static void complete_instruction(u64 next_rip)
-{
-	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-
-	vmwrite(VMCS_GUEST_RIP, next_rip);
-	if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
-			intr & ~(u64)(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
-}
-
-static void skip_instruction(void)
-{
-	complete_instruction(vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTR_LEN));
-}
-
-static void inject_gp(struct vcpu *v)
-{
-	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXC |
-		INTR_INFO_DELIVER_CODE | X86_VEC_GP);
-	vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, 0);
-	v->stats.gp_injected++;
-}
-
-/* General registers by instruction-encoding number; RSP lives in the VMCS. */
-static u64 *gpr_slot(struct vcpu *v, u32 n)
-{
-	u64 *map[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
-		NULL, &v->regs.rbp, &v->regs.rsi, &v->regs.rdi,
-		&v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
-		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
-	};
-
-	return map[n & 15];
-}
-
-static u64 gpr_get(struct vcpu *v, u32 n)
-{
-	u64 *r = gpr_slot(v, n);
-
-	return r ? *r : vmread(VMCS_GUEST_RSP);
-}
-
-static void gpr_set(struct vcpu *v, u32 n, u64 val)
-{
-	u64 *r = gpr_slot(v, n);
-
-	if (r)
-		*r = val;
-	else
-		vmwrite(VMCS_GUEST_RSP, val);
-}
 
 static int h_cpuid(struct vcpu *v, u64 qual)
 {
@@ -316,45 +259,6 @@ done:
 
 static int h_rdmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, false); }
 static int h_wrmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, true); }
-
-/* MOV to/from CR0, CR3, CR4 (qualification: table 28-3). */
-static int h_cr(struct vcpu *v, u64 q)
-{
-	u32 cr = CR_QUAL_CR(q), type = CR_QUAL_TYPE(q), reg = CR_QUAL_REG(q);
-	u64 val;
-
-	if (type == CR_ACCESS_MOV_TO) {
-		val = gpr_get(v, reg);
-		switch (cr) {
-		case 0:
-			vmwrite(VMCS_CR0_SHADOW, val);
-			vmwrite(VMCS_GUEST_CR0, val | CR0_NE);
-			break;
-		case 3:
-			vmwrite(VMCS_GUEST_CR3, val);
-			break;
-		case 4:
-			vmwrite(VMCS_CR4_SHADOW, val);
-			vmwrite(VMCS_GUEST_CR4, val | CR4_VMXE);
-			break;
-		default:
-			goto unsupported;
-		}
-	} else if (type == CR_ACCESS_MOV_FROM) {
-		if (cr == 3)
-			gpr_set(v, reg, vmread(VMCS_GUEST_CR3));
-		else
-			goto unsupported;
-	} else {
-		goto unsupported;
-	}
-	skip_instruction();
-	return EXIT_RESUME;
-unsupported:
-	vm_note_stop(v->vm, "CR access (qualification %#llx) is not emulated",
-		     (unsigned long long)q);
-	return EXIT_STOP;
-}
 
 /*
  * Exception or NMI exit. The exception bitmap is empty, so only an NMI
@@ -710,7 +614,7 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_HLT] = h_hlt,
 	[EXIT_INVD] = h_skip,
 	[EXIT_VMCALL] = h_vmcall,
-	[EXIT_CR_ACCESS] = h_cr,
+	[EXIT_CR_ACCESS] = vmx_exit_cr,
 	[EXIT_IO] = h_io,
 	[EXIT_RDMSR] = h_rdmsr,
 	[EXIT_WRMSR] = h_wrmsr,

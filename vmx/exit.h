@@ -13,6 +13,9 @@ enum exit_action {
 /* Read the exit, count it, run its handler. On the vCPU's core. */
 int vmx_handle_exit(struct vcpu *v);
 
+/* Handlers that live with their mechanism; qual: the exit qualification. */
+int vmx_exit_cr(struct vcpu *v, u64 qual);		/* vmx/cr.c */
+
 /* Hypervisor CPUID leaves (0x40000000: max leaf and signature). */
 #define CPUID_HV_BASE		0x40000000
 #define CPUID_HV_SIGNATURE	"TernTernTern"

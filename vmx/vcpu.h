@@ -31,6 +31,7 @@ struct vcpu_stats {
 	u64 tsc_guest;			/* ticks spent in guest mode */
 	u64 tsc_tern;			/* ticks handling exits */
 	u64 gp_injected;
+	u64 ud_injected;		/* #UD for VMX instructions (no VMX shown) */
 	u64 interrupts_injected;
 	u64 nmis_injected;
 	u64 inits;			/* INITs that reset the running vCPU */
