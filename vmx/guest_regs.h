@@ -30,6 +30,8 @@
 
 #include "core/types.h"
 
+/* Encoding order (RAX, RCX, RDX, RBX, [RSP], RBP, RSI, RDI, R8-R15): gpr_slot()
+ * in vmx/guest_state.h indexes it so. */
 struct guest_regs {
 	u64 rax, rcx, rdx, rbx, rbp, rsi, rdi;
 	u64 r8, r9, r10, r11, r12, r13, r14, r15;

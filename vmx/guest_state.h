@@ -50,17 +50,18 @@ static inline void inject_ud(struct vcpu *v)
 	v->stats.ud_injected++;
 }
 
-/* General registers by instruction-encoding number; RSP lives in the VMCS. */
+/*
+ * General registers by instruction-encoding number (SDM 2A 2.1.5, table
+ * 2-2); RSP (4) lives in the VMCS. struct guest_regs keeps encoding order
+ * without RSP (vmx/guest_regs.h checks the offsets), so this is arithmetic,
+ * not a table built on every call.
+ */
 static inline u64 *gpr_slot(struct vcpu *v, u32 n)
 {
-	u64 *map[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
-		NULL, &v->regs.rbp, &v->regs.rsi, &v->regs.rdi,
-		&v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
-		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
-	};
-
-	return map[n & 15];
+	n &= 15;
+	if (n == 4)
+		return NULL;
+	return &v->regs.rax + (n < 4 ? n : n - 1);
 }
 
 static inline u64 gpr_get(struct vcpu *v, u32 n)
