@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "core/vdev/vlapic.h"
 #include "core/vm/vm.h"
+#include "vmx/cpuid.h"
 #include "vmx/exit.h"
 #include "vmx/guest_state.h"
 #include "vmx/emul/guest_walk.h"
@@ -22,86 +23,25 @@ typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
 
 static void lapic_events(struct vcpu *v);
 
+/*
+ * CPUID: the host's answer through tern's policy (vmx/cpuid.c). Guest CR4
+ * is read only for leaf 1, the one leaf that mirrors it.
+ */
 static int h_cpuid(struct vcpu *v, u64 qual)
 {
-	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx, a, b, c, d;
+	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
+	struct cpuid_regs r;
+	bool osxsave;
 
 	(void)qual;
-	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
-		a = b = c = d = 0;
-		if (leaf == CPUID_HV_BASE) {
-			a = CPUID_HV_BASE + 1;
-			memcpy(&b, CPUID_HV_SIGNATURE, 4);
-			memcpy(&c, CPUID_HV_SIGNATURE + 4, 4);
-			memcpy(&d, CPUID_HV_SIGNATURE + 8, 4);
-		}
-	} else {
-		u64 xmask = xsave_guest_mask();
-
-		cpuid_count(leaf, sub, &a, &b, &c, &d);
-		switch (leaf) {
-		case 1:
-			/* Hidden: VMX and SMX (not virtualized), MONITOR (no
-			 * MWAIT exits), DS/TM/PDCM (their MSRs), MCE/MCA and
-			 * MTRR (their MSRs #GP); XSAVE and AVX where the CPU
-			 * lacks them. OSXSAVE mirrors the guest's CR4. Shown:
-			 * running under a hypervisor. */
-			c &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(2) | BIT(4) | BIT(8) |
-			       BIT(15) | BIT(27));
-			if (!xmask)
-				c &= ~BIT(26);
-			if (!(xmask & XFEATURE_AVX))	/* AVX, FMA, F16C */
-				c &= ~(BIT(28) | BIT(12) | BIT(29));
-			if (vmread(VMCS_GUEST_CR4) & CR4_OSXSAVE)
-				c |= BIT(27);
-			c |= BIT(31);
-			d &= ~(BIT(7) | BIT(12) | BIT(14) | BIT(21) | BIT(22) | BIT(29));
-			b = (b & 0x00ffffff) | (v->id << 24);	/* initial APIC ID */
-			break;
-		case 0xb:
-		case 0x1f:	/* x2APIC ID: the virtual one */
-			d = v->id;
-			break;
-		case 6:		/* thermal and power (APERF/MPERF MSRs) */
-		case 0xa:	/* architectural performance monitoring */
-			a = b = c = d = 0;
-			break;
-		case 0xd:	/* XSAVE: the components tern lets guests use */
-			if (sub == 0) {
-				a &= (u32)xmask;
-				d &= (u32)(xmask >> 32);
-			} else if (sub == 1) {
-				/* No XSAVES: IA32_XSS is not emulated. */
-				a &= ~BIT(3);
-				c = d = 0;
-			} else if (sub >= 64 || !(xmask & BIT(sub))) {
-				a = b = c = d = 0;
-			}
-			break;
-		case 7:
-			if (sub == 0) {	/* AVX2, AVX-512 with their XCR0 bits */
-				if (!(xmask & XFEATURE_AVX))
-					b &= ~BIT(5);
-				/* PKU and OSPKE: PKRU is XSAVE state. */
-				if (!(xmask & XFEATURE_PKRU))
-					c &= ~(BIT(3) | BIT(4));
-				if ((xmask & XFEATURE_AVX512) != XFEATURE_AVX512)
-					b &= ~(BIT(16) | BIT(17) | BIT(21) | BIT(26) |
-					       BIT(27) | BIT(28) | BIT(30) | BIT(31));
-				if (!(v->proc2_controls & PROC2_INVPCID))
-					b &= ~BIT(10);
-			}
-			break;
-		case 0x80000001:
-			if (!(v->proc2_controls & PROC2_RDTSCP))
-				d &= ~BIT(27);
-			break;
-		}
-	}
-	v->regs.rax = a;
-	v->regs.rbx = b;
-	v->regs.rcx = c;
-	v->regs.rdx = d;
+	if (!cpuid_leaf_is_tern(leaf))
+		cpuid_count(leaf, sub, &r.a, &r.b, &r.c, &r.d);
+	osxsave = leaf == 1 && (vmread(VMCS_GUEST_CR4) & CR4_OSXSAVE);
+	cpuid_filter(leaf, sub, &v->cpuid, osxsave, &r);
+	v->regs.rax = r.a;
+	v->regs.rbx = r.b;
+	v->regs.rcx = r.c;
+	v->regs.rdx = r.d;
 	skip_instruction();
 	return EXIT_RESUME;
 }

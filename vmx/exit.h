@@ -16,10 +16,6 @@ int vmx_handle_exit(struct vcpu *v);
 /* Handlers that live with their mechanism; qual: the exit qualification. */
 int vmx_exit_cr(struct vcpu *v, u64 qual);		/* vmx/cr.c */
 
-/* Hypervisor CPUID leaves (0x40000000: max leaf and signature). */
-#define CPUID_HV_BASE		0x40000000
-#define CPUID_HV_SIGNATURE	"TernTernTern"
-
 /* VMCALL numbers (RAX) for test guests; the result goes to RAX. */
 #define HC_NOP		0	/* returns 0: for exit-cost benchmarks */
 #define HC_VCPU_ID	1	/* returns the vCPU number */

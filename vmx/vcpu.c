@@ -94,7 +94,7 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	if (miss)
 		goto missing;
 	/* Without these two, RDTSCP and INVPCID are #UD in the guest; where
-	 * the CPU lacks them, CPUID hides them (vmx/exit.c). */
+	 * the CPU lacks them, CPUID hides them (vmx/cpuid.c). */
 	proc2 = vmx_ctl_compute(m->procbased2, PROC2_EPT | PROC2_VPID |
 				PROC2_UNRESTRICTED_GUEST, PROC2_RDTSCP | PROC2_INVPCID, &miss);
 	if (miss)
@@ -113,6 +113,12 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	v->proc_controls = proc;
 	vmwrite(VMCS_PROC2_CONTROLS, proc2);
 	v->proc2_controls = proc2;
+	v->cpuid = (struct cpuid_facts){
+		.vcpu_id = v->id,
+		.xsave_mask = xsave_guest_mask(),
+		.rdtscp = proc2 & PROC2_RDTSCP,
+		.invpcid = proc2 & PROC2_INVPCID,
+	};
 	vmwrite(VMCS_EXIT_CONTROLS, exit);
 	vmwrite(VMCS_ENTRY_CONTROLS, entry);
 	vmwrite(VMCS_EXCEPTION_BITMAP, 0);

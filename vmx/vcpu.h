@@ -6,6 +6,7 @@
 #include "core/timer.h"
 #include "core/types.h"
 #include "core/vdev/vlapic.h"
+#include "vmx/cpuid.h"
 #include "vmx/guest_regs.h"
 #include "vmx/vmcs.h"
 
@@ -68,6 +69,7 @@ struct vcpu {
 	u64 lapic_timer_at;		/* the deadline (TSC) it is armed for */
 	u32 proc_controls;		/* as written, to toggle window exiting */
 	u32 proc2_controls;
+	struct cpuid_facts cpuid;	/* for its CPUID exits (vmx/cpuid.h) */
 	u64 xcr0;			/* the guest's, as it set it (XSETBV) */
 	bool preempt_timer;		/* VMX-preemption timer in use */
 	u32 preempt_shift;		/* it ticks at TSC >> this */

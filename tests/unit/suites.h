@@ -33,6 +33,7 @@ Suite *vtd_suite(void);
 Suite *vpci_assign_suite(void);
 Suite *nvme_suite(void);
 Suite *vmsix_suite(void);
+Suite *cpuid_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
