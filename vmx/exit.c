@@ -12,6 +12,7 @@
 #include "core/vm/vm.h"
 #include "vmx/cpuid.h"
 #include "vmx/exit.h"
+#include "vmx/msr.h"
 #include "vmx/guest_state.h"
 #include "vmx/emul/guest_walk.h"
 #include "vmx/emul/insn.h"
@@ -20,8 +21,6 @@
 #include "vmx/xsave.h"
 
 typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
-
-static void lapic_events(struct vcpu *v);
 
 /*
  * CPUID: the host's answer through tern's policy (vmx/cpuid.c). Guest CR4
@@ -110,96 +109,6 @@ static int h_hlt(struct vcpu *v, u64 qual)
 	return EXIT_RESUME;
 }
 
-static int h_msr(struct vcpu *v, bool write)
-{
-	u32 msr = (u32)v->regs.rcx;
-	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
-	bool ok = true;
-
-	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
-		u32 off = (msr - MSR_X2APIC_FIRST) << 4;
-
-		if (!v->lapic.x2apic)
-			ok = false;
-		else if (write)
-			ok = vlapic_write(&v->lapic, off, val, rdtsc());
-		else
-			ok = vlapic_read(&v->lapic, off, rdtsc(), &val);
-		lapic_events(v);
-		goto done;
-	}
-	switch (msr) {
-	case MSR_IA32_APIC_BASE:
-		if (write) {
-			if ((val & APIC_BASE_ADDR_MASK) != VLAPIC_BASE) {
-				ok = false;	/* relocating the APIC: not supported */
-				break;
-			}
-			v->lapic.enabled = val & APIC_BASE_EN;
-			v->lapic.x2apic = val & APIC_BASE_EXTD;
-		} else {
-			val = VLAPIC_BASE | (v->lapic.enabled ? APIC_BASE_EN : 0) |
-			      (v->lapic.x2apic ? APIC_BASE_EXTD : 0) |
-			      (v->id == 0 ? APIC_BASE_BSP : 0);
-		}
-		break;
-	case MSR_TSC_DEADLINE:
-		if (write)
-			vlapic_write_tsc_deadline(&v->lapic, val, rdtsc());
-		else
-			val = v->lapic.tsc_deadline;
-		break;
-	case MSR_EFER:
-		if (write)
-			vmwrite(VMCS_GUEST_IA32_EFER, val);
-		else
-			val = vmread(VMCS_GUEST_IA32_EFER);
-		break;
-	case MSR_IA32_PAT:
-		if (write)
-			vmwrite(VMCS_GUEST_IA32_PAT, val);
-		else
-			val = vmread(VMCS_GUEST_IA32_PAT);
-		break;
-	case MSR_IA32_TSC:
-		if (write)
-			ok = false;
-		else
-			val = rdtsc();
-		break;
-	case MSR_IA32_BIOS_SIGN_ID:	/* no microcode revision to report */
-		if (!write)
-			val = 0;
-		break;
-	case MSR_IA32_MISC_ENABLE:	/* fast strings on (LINUX-IN-BOCHS.md) */
-		if (!write)
-			val = MISC_ENABLE_FAST_STRINGS;
-		break;
-	case MSR_IA32_FEATURE_CONTROL:	/* locked, VMX not offered */
-		if (write)
-			ok = false;
-		else
-			val = FEATURE_CONTROL_LOCK;
-		break;
-	default:
-		ok = false;
-	}
-done:
-	if (!ok) {
-		inject_gp(v);
-		return EXIT_RESUME;
-	}
-	if (!write) {
-		v->regs.rax = (u32)val;
-		v->regs.rdx = val >> 32;
-	}
-	skip_instruction();
-	return EXIT_RESUME;
-}
-
-static int h_rdmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, false); }
-static int h_wrmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, true); }
-
 /*
  * Exception or NMI exit. The exception bitmap is empty, so only an NMI
  * that arrived in guest mode lands here (NMI exiting is on): tern sends no
@@ -251,7 +160,7 @@ static int h_triple_fault(struct vcpu *v, u64 q)
  * deliver (APIC IDs are vCPU numbers, so nothing reaches another VM's
  * cores), or a level-triggered EOI for the I/O APIC.
  */
-static void lapic_events(struct vcpu *v)
+void lapic_events(struct vcpu *v)
 {
 	if (v->lapic.ipi.valid) {
 		struct vlapic_ipi ipi = v->lapic.ipi;
@@ -556,8 +465,8 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_VMCALL] = h_vmcall,
 	[EXIT_CR_ACCESS] = vmx_exit_cr,
 	[EXIT_IO] = h_io,
-	[EXIT_RDMSR] = h_rdmsr,
-	[EXIT_WRMSR] = h_wrmsr,
+	[EXIT_RDMSR] = vmx_exit_rdmsr,
+	[EXIT_WRMSR] = vmx_exit_wrmsr,
 	[EXIT_ENTRY_BAD_GUEST] = h_entry_fail,
 	[EXIT_ENTRY_BAD_MSR] = h_entry_fail,
 	[EXIT_EPT_VIOLATION] = h_ept_violation,

@@ -16,6 +16,10 @@ int vmx_handle_exit(struct vcpu *v);
 /* Handlers that live with their mechanism; qual: the exit qualification. */
 int vmx_exit_cr(struct vcpu *v, u64 qual);		/* vmx/cr.c */
 
+/* Pass what a local APIC register access left (an IPI, a level EOI) to the
+ * rest of the VM (vmx/exit.c). */
+void lapic_events(struct vcpu *v);
+
 /* VMCALL numbers (RAX) for test guests; the result goes to RAX. */
 #define HC_NOP		0	/* returns 0: for exit-cost benchmarks */
 #define HC_VCPU_ID	1	/* returns the vCPU number */

@@ -18,6 +18,7 @@
 #include "mm/pmm.h"
 #include "vmx/controls.h"
 #include "vmx/exit.h"
+#include "vmx/msr.h"
 #include "vmx/vcpu.h"
 #include "vmx/vmx_msr.h"
 #include "vmx/vmx_ops.h"
@@ -583,18 +584,9 @@ void vcpu_run(struct vcpu *v)
 	timer_cancel(&v->lapic_timer);
 	if (v->id == 0)
 		timer_cancel(&v->vm->plat.pit_timer);
-	/* The pass-through MSRs must not carry this guest's values to the
-	 * next VM on this core (see core/vm.c). */
-	for (u32 m = 0xc0000081; m <= 0xc0000084; m++)
-		wrmsr(m, 0);
-	wrmsr(MSR_KERNEL_GS_BASE, 0);
-	wrmsr(0xc0000103, 0);
-	{
-		u64 old;
-
-		if (!rdmsr_safe(0x48, &old) && old)	/* SPEC_CTRL, where it exists */
-			wrmsr(0x48, 0);
-	}
+	/* The MSRs the guest owned must not carry its values to the next
+	 * VM on this core (vmx/msr.h). */
+	msr_policy_clear_on_stop();
 	/* Nor the vector registers (vmx/xsave.h). */
 	xsave_reset();
 	write_cr4(read_cr4() & ~CR4_OSXSAVE);

@@ -34,6 +34,7 @@ Suite *vpci_assign_suite(void);
 Suite *nvme_suite(void);
 Suite *vmsix_suite(void);
 Suite *cpuid_suite(void);
+Suite *msr_policy_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
