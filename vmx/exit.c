@@ -190,6 +190,18 @@ static int h_skip(struct vcpu *v, u64 q)
 	return EXIT_RESUME;
 }
 
+/*
+ * A VMX instruction (or GETSEC) from the guest: CPUID hides VMX and SMX,
+ * so it gets #UD, as on a CPU without them; RIP stays on the instruction.
+ * VMCALL is not one of them here: it is tern's hypercall.
+ */
+static int h_ud(struct vcpu *v, u64 q)
+{
+	(void)q;
+	inject_ud(v);
+	return EXIT_RESUME;
+}
+
 static int h_entry_fail(struct vcpu *v, u64 q)
 {
 	vcpu_save_state(v);
@@ -205,9 +217,19 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_INTR_WINDOW] = h_intr_window,
 	[EXIT_NMI_WINDOW] = h_intr_window,
 	[EXIT_CPUID] = h_cpuid,
+	[EXIT_GETSEC] = h_ud,
 	[EXIT_HLT] = h_hlt,
 	[EXIT_INVD] = h_skip,
 	[EXIT_VMCALL] = h_vmcall,
+	[EXIT_VMCLEAR] = h_ud,
+	[EXIT_VMLAUNCH] = h_ud,
+	[EXIT_VMPTRLD] = h_ud,
+	[EXIT_VMPTRST] = h_ud,
+	[EXIT_VMREAD] = h_ud,
+	[EXIT_VMRESUME] = h_ud,
+	[EXIT_VMWRITE] = h_ud,
+	[EXIT_VMXOFF] = h_ud,
+	[EXIT_VMXON] = h_ud,
 	[EXIT_CR_ACCESS] = vmx_exit_cr,
 	[EXIT_IO] = h_io,
 	[EXIT_RDMSR] = vmx_exit_rdmsr,
@@ -215,6 +237,9 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_ENTRY_BAD_GUEST] = h_entry_fail,
 	[EXIT_ENTRY_BAD_MSR] = h_entry_fail,
 	[EXIT_EPT_VIOLATION] = vmx_exit_ept_violation,
+	[EXIT_INVEPT] = h_ud,
+	[EXIT_INVVPID] = h_ud,
+	[EXIT_VMFUNC] = h_ud,
 	[EXIT_WBINVD] = h_skip,
 	[EXIT_XSETBV] = h_xsetbv,
 	[EXIT_PREEMPTION_TIMER] = h_intr_window,
