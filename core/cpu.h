@@ -10,9 +10,11 @@
 #define CR0_MP		BIT(1)
 #define CR0_EM		BIT(2)
 #define CR0_TS		BIT(3)
+#define CR0_ET		BIT(4)	/* reads as 1 on every CPU since the 486 */
 #define CR0_NE		BIT(5)
 #define CR0_WP		BIT(16)
 #define CR0_PG		BIT(31)
+#define CR4_PSE		BIT(4)
 #define CR4_PAE		BIT(5)
 #define CR4_PGE		BIT(7)
 #define CR4_OSFXSR	BIT(9)
@@ -20,22 +22,51 @@
 #define CR4_VMXE	BIT(13)
 #define CR4_OSXSAVE	BIT(18)
 
-/* MSRs (SDM vol. 4) */
+/* MSRs (SDM vol. 4, table 2-2: architectural MSRs) */
+#define MSR_IA32_TSC			0x10
 #define MSR_IA32_APIC_BASE		0x1b
 #define  APIC_BASE_BSP			BIT(8)
 #define  APIC_BASE_EXTD			BIT(10)
 #define  APIC_BASE_EN			BIT(11)
+#define  APIC_BASE_ADDR_MASK		(~0xfffULL)
 #define MSR_IA32_FEATURE_CONTROL	0x3a
+#define MSR_SPEC_CTRL			0x48	/* IA32_SPEC_CTRL */
+#define MSR_PRED_CMD			0x49	/* IA32_PRED_CMD: write-only */
+#define MSR_IA32_BIOS_SIGN_ID		0x8b	/* microcode revision */
+#define MSR_FLUSH_CMD			0x10b	/* IA32_FLUSH_CMD: write-only */
+#define MSR_IA32_MISC_ENABLE		0x1a0
+#define  MISC_ENABLE_FAST_STRINGS	BIT(0)
 #define MSR_IA32_PAT			0x277
 #define MSR_EFER			0xc0000080
 #define  EFER_LME			BIT(8)
+#define  EFER_LMA			BIT(10)
 #define  EFER_NXE			BIT(11)
+#define MSR_STAR			0xc0000081	/* SYSCALL segments */
+#define MSR_LSTAR			0xc0000082	/* SYSCALL RIP, 64-bit */
+#define MSR_CSTAR			0xc0000083	/* SYSCALL RIP, compat */
+#define MSR_SFMASK			0xc0000084	/* SYSCALL RFLAGS mask */
 #define MSR_FS_BASE			0xc0000100
 #define MSR_GS_BASE			0xc0000101
 #define MSR_KERNEL_GS_BASE		0xc0000102
+#define MSR_TSC_AUX			0xc0000103	/* RDTSCP's ECX */
 
-/* RFLAGS */
+/* RFLAGS (SDM 1 3.4.3) */
+#define RFLAGS_CF	BIT(0)
+#define RFLAGS_FIXED	BIT(1)	/* always 1 */
+#define RFLAGS_PF	BIT(2)
+#define RFLAGS_ZF	BIT(6)
+#define RFLAGS_SF	BIT(7)
 #define RFLAGS_IF	BIT(9)
+#define RFLAGS_DF	BIT(10)
+#define RFLAGS_OF	BIT(11)
+
+/* DR7 at reset: bit 10 always reads 1 (SDM 3B 18.2.4) */
+#define DR7_RESET	0x400
+
+/* Exception vectors (SDM 3A 6.3.1, table 6-1) */
+#define X86_VEC_NMI	2
+#define X86_VEC_UD	6	/* invalid opcode */
+#define X86_VEC_GP	13	/* general protection: pushes an error code */
 
 static inline void cpuid_count(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {

@@ -11,24 +11,9 @@
  * fails (VMfail), it returns 1 and the VM-instruction error field says why.
  * RSP and RIP of the guest live in the VMCS, not in struct guest_regs.
  */
-#define VMCS_HOST_RSP	0x6c14
+#include "vmx/guest_regs.h"
 
-/* struct guest_regs offsets (vmx/vcpu.h) */
-#define R_RAX	0
-#define R_RCX	8
-#define R_RDX	16
-#define R_RBX	24
-#define R_RBP	32
-#define R_RSI	40
-#define R_RDI	48
-#define R_R8	56
-#define R_R9	64
-#define R_R10	72
-#define R_R11	80
-#define R_R12	88
-#define R_R13	96
-#define R_R14	104
-#define R_R15	112
+#define VMCS_HOST_RSP	0x6c14	/* vmx/vmcs.h */
 
 	.text
 	.globl vmx_enter
@@ -45,21 +30,21 @@ vmx_enter:
 	jbe	.Lfail_early
 	movl	%esi, %eax		/* launched? decided before regs load */
 	testl	%eax, %eax
-	movq	R_RCX(%rdi), %rcx
-	movq	R_RDX(%rdi), %rdx
-	movq	R_RBX(%rdi), %rbx
-	movq	R_RBP(%rdi), %rbp
-	movq	R_RSI(%rdi), %rsi
-	movq	R_R8(%rdi), %r8
-	movq	R_R9(%rdi), %r9
-	movq	R_R10(%rdi), %r10
-	movq	R_R11(%rdi), %r11
-	movq	R_R12(%rdi), %r12
-	movq	R_R13(%rdi), %r13
-	movq	R_R14(%rdi), %r14
-	movq	R_R15(%rdi), %r15
-	movq	R_RAX(%rdi), %rax	/* MOV leaves ZF from TEST alone */
-	movq	R_RDI(%rdi), %rdi
+	movq	GUEST_REGS_RCX(%rdi), %rcx
+	movq	GUEST_REGS_RDX(%rdi), %rdx
+	movq	GUEST_REGS_RBX(%rdi), %rbx
+	movq	GUEST_REGS_RBP(%rdi), %rbp
+	movq	GUEST_REGS_RSI(%rdi), %rsi
+	movq	GUEST_REGS_R8(%rdi), %r8
+	movq	GUEST_REGS_R9(%rdi), %r9
+	movq	GUEST_REGS_R10(%rdi), %r10
+	movq	GUEST_REGS_R11(%rdi), %r11
+	movq	GUEST_REGS_R12(%rdi), %r12
+	movq	GUEST_REGS_R13(%rdi), %r13
+	movq	GUEST_REGS_R14(%rdi), %r14
+	movq	GUEST_REGS_R15(%rdi), %r15
+	movq	GUEST_REGS_RAX(%rdi), %rax	/* MOV leaves ZF from TEST alone */
+	movq	GUEST_REGS_RDI(%rdi), %rdi
 	jnz	1f
 	vmlaunch
 	jmp	.Lfail
@@ -84,22 +69,22 @@ vmx_enter:
 vmx_exit:
 	pushq	%rdi			/* guest RDI */
 	movq	8(%rsp), %rdi		/* regs */
-	movq	%rax, R_RAX(%rdi)
-	movq	%rcx, R_RCX(%rdi)
-	movq	%rdx, R_RDX(%rdi)
-	movq	%rbx, R_RBX(%rdi)
-	movq	%rbp, R_RBP(%rdi)
-	movq	%rsi, R_RSI(%rdi)
-	movq	%r8, R_R8(%rdi)
-	movq	%r9, R_R9(%rdi)
-	movq	%r10, R_R10(%rdi)
-	movq	%r11, R_R11(%rdi)
-	movq	%r12, R_R12(%rdi)
-	movq	%r13, R_R13(%rdi)
-	movq	%r14, R_R14(%rdi)
-	movq	%r15, R_R15(%rdi)
+	movq	%rax, GUEST_REGS_RAX(%rdi)
+	movq	%rcx, GUEST_REGS_RCX(%rdi)
+	movq	%rdx, GUEST_REGS_RDX(%rdi)
+	movq	%rbx, GUEST_REGS_RBX(%rdi)
+	movq	%rbp, GUEST_REGS_RBP(%rdi)
+	movq	%rsi, GUEST_REGS_RSI(%rdi)
+	movq	%r8, GUEST_REGS_R8(%rdi)
+	movq	%r9, GUEST_REGS_R9(%rdi)
+	movq	%r10, GUEST_REGS_R10(%rdi)
+	movq	%r11, GUEST_REGS_R11(%rdi)
+	movq	%r12, GUEST_REGS_R12(%rdi)
+	movq	%r13, GUEST_REGS_R13(%rdi)
+	movq	%r14, GUEST_REGS_R14(%rdi)
+	movq	%r15, GUEST_REGS_R15(%rdi)
 	popq	%rax
-	movq	%rax, R_RDI(%rdi)
+	movq	%rax, GUEST_REGS_RDI(%rdi)
 	popq	%rdi
 	popq	%r15
 	popq	%r14

@@ -1,164 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Exit handlers. Each either finishes the guest instruction (advancing RIP
- * by the exit's instruction length), injects an exception, or stops the VM
- * with a reason the operator sees in `vm list`.
+ * The exit table and its dispatch, with the handlers too small to deserve
+ * a file. Each handler either finishes the guest instruction (advancing
+ * RIP by the exit's instruction length), injects an exception, or stops
+ * the VM with a reason the operator sees in `vm list`. The policies live
+ * with their mechanisms: CPUID (vmx/cpuid.h), MSRs (vmx/msr.c), control
+ * registers (vmx/cr.c), MMIO emulation (vmx/emul/mmio.c).
  */
-#include <string.h>
-
 #include "core/cpu.h"
 #include "core/log.h"
-#include "core/vdev/vlapic.h"
 #include "core/vdev/vdev.h"
+#include "core/vdev/vlapic.h"
 #include "core/vm/vm.h"
+#include "vmx/cpuid.h"
+#include "vmx/emul/mmio.h"
 #include "vmx/exit.h"
-#include "vmx/emul/guest_walk.h"
-#include "vmx/emul/insn.h"
+#include "vmx/guest_state.h"
+#include "vmx/msr.h"
 #include "vmx/vmx_msr.h"
 #include "vmx/vmx_ops.h"
 #include "vmx/xsave.h"
 
 typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
 
-static void lapic_events(struct vcpu *v);
-
 /*
- * Finish an instruction tern emulated. Like the CPU completing it, this
- * ends blocking by STI or MOV SS (SDM 3C 25.4.2): after "sti; hlt" an
- * interrupt must be taken right after the HLT, not one instruction later.
+ * CPUID: the host's answer through tern's policy (vmx/cpuid.h). Guest CR4
+ * is read only for leaf 1, the one leaf that mirrors it.
  */
-static void complete_instruction(u64 next_rip)
-{
-	u64 intr = vmread(VMCS_GUEST_INTERRUPTIBILITY);
-
-	vmwrite(VMCS_GUEST_RIP, next_rip);
-	if (intr & 3)
-		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ULL);
-}
-
-static void skip_instruction(void)
-{
-	complete_instruction(vmread(VMCS_GUEST_RIP) + vmread(VMCS_EXIT_INSTR_LEN));
-}
-
-static void inject_gp(struct vcpu *v)
-{
-	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_HW_EXC |
-		INTR_INFO_DELIVER_CODE | 13);
-	vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, 0);
-	v->stats.gp_injected++;
-}
-
-/* General registers by instruction-encoding number; RSP lives in the VMCS. */
-static u64 *gpr_slot(struct vcpu *v, u32 n)
-{
-	u64 *map[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx,
-		NULL, &v->regs.rbp, &v->regs.rsi, &v->regs.rdi,
-		&v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
-		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
-	};
-
-	return map[n & 15];
-}
-
-static u64 gpr_get(struct vcpu *v, u32 n)
-{
-	u64 *r = gpr_slot(v, n);
-
-	return r ? *r : vmread(VMCS_GUEST_RSP);
-}
-
-static void gpr_set(struct vcpu *v, u32 n, u64 val)
-{
-	u64 *r = gpr_slot(v, n);
-
-	if (r)
-		*r = val;
-	else
-		vmwrite(VMCS_GUEST_RSP, val);
-}
-
 static int h_cpuid(struct vcpu *v, u64 qual)
 {
-	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx, a, b, c, d;
+	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
+	struct cpuid_regs r;
+	bool osxsave;
 
 	(void)qual;
-	if (leaf >= CPUID_HV_BASE && leaf < CPUID_HV_BASE + 0x100) {
-		a = b = c = d = 0;
-		if (leaf == CPUID_HV_BASE) {
-			a = CPUID_HV_BASE + 1;
-			memcpy(&b, CPUID_HV_SIGNATURE, 4);
-			memcpy(&c, CPUID_HV_SIGNATURE + 4, 4);
-			memcpy(&d, CPUID_HV_SIGNATURE + 8, 4);
-		}
-	} else {
-		u64 xmask = xsave_guest_mask();
-
-		cpuid_count(leaf, sub, &a, &b, &c, &d);
-		switch (leaf) {
-		case 1:
-			/* Hidden: VMX and SMX (not virtualized), MONITOR (no
-			 * MWAIT exits), DS/TM/PDCM (their MSRs), MCE/MCA and
-			 * MTRR (their MSRs #GP); XSAVE and AVX where the CPU
-			 * lacks them. OSXSAVE mirrors the guest's CR4. Shown:
-			 * running under a hypervisor. */
-			c &= ~(BIT(3) | BIT(5) | BIT(6) | BIT(2) | BIT(4) | BIT(8) |
-			       BIT(15) | BIT(27));
-			if (!xmask)
-				c &= ~BIT(26);
-			if (!(xmask & XFEATURE_AVX))	/* AVX, FMA, F16C */
-				c &= ~(BIT(28) | BIT(12) | BIT(29));
-			if (vmread(VMCS_GUEST_CR4) & CR4_OSXSAVE)
-				c |= BIT(27);
-			c |= BIT(31);
-			d &= ~(BIT(7) | BIT(12) | BIT(14) | BIT(21) | BIT(22) | BIT(29));
-			b = (b & 0x00ffffff) | (v->id << 24);	/* initial APIC ID */
-			break;
-		case 0xb:
-		case 0x1f:	/* x2APIC ID: the virtual one */
-			d = v->id;
-			break;
-		case 6:		/* thermal and power (APERF/MPERF MSRs) */
-		case 0xa:	/* architectural performance monitoring */
-			a = b = c = d = 0;
-			break;
-		case 0xd:	/* XSAVE: the components tern lets guests use */
-			if (sub == 0) {
-				a &= (u32)xmask;
-				d &= (u32)(xmask >> 32);
-			} else if (sub == 1) {
-				/* No XSAVES: IA32_XSS is not emulated. */
-				a &= ~BIT(3);
-				c = d = 0;
-			} else if (sub >= 64 || !(xmask & BIT(sub))) {
-				a = b = c = d = 0;
-			}
-			break;
-		case 7:
-			if (sub == 0) {	/* AVX2, AVX-512 with their XCR0 bits */
-				if (!(xmask & XFEATURE_AVX))
-					b &= ~BIT(5);
-				/* PKU and OSPKE: PKRU is XSAVE state. */
-				if (!(xmask & XFEATURE_PKRU))
-					c &= ~(BIT(3) | BIT(4));
-				if ((xmask & XFEATURE_AVX512) != XFEATURE_AVX512)
-					b &= ~(BIT(16) | BIT(17) | BIT(21) | BIT(26) |
-					       BIT(27) | BIT(28) | BIT(30) | BIT(31));
-				if (!(v->proc2_controls & PROC2_INVPCID))
-					b &= ~BIT(10);
-			}
-			break;
-		case 0x80000001:
-			if (!(v->proc2_controls & PROC2_RDTSCP))
-				d &= ~BIT(27);
-			break;
-		}
-	}
-	v->regs.rax = a;
-	v->regs.rbx = b;
-	v->regs.rcx = c;
-	v->regs.rdx = d;
+	if (!cpuid_leaf_is_tern(leaf))
+		cpuid_count(leaf, sub, &r.a, &r.b, &r.c, &r.d);
+	osxsave = leaf == 1 && (vmread(VMCS_GUEST_CR4) & CR4_OSXSAVE);
+	cpuid_filter(leaf, sub, &v->cpuid, osxsave, &r);
+	v->regs.rax = r.a;
+	v->regs.rbx = r.b;
+	v->regs.rcx = r.c;
+	v->regs.rdx = r.d;
 	skip_instruction();
 	return EXIT_RESUME;
 }
@@ -198,19 +81,21 @@ static int h_vmcall(struct vcpu *v, u64 qual)
 
 static int h_io(struct vcpu *v, u64 q)
 {
+	struct vm *vm = v->vm;
 	u32 size = IO_SIZE(q), port = IO_PORT(q);
 	u32 mask = size == 4 ? 0xffffffff : (1U << (8 * size)) - 1;
 
 	if (q & IO_STRING) {
-		vm_note_stop(v->vm, "string I/O (INS/OUTS) on port %#x is not emulated yet", port);
+		vm_note_stop(vm, "string I/O (INS/OUTS) on port %#x is not emulated yet", port);
 		return EXIT_STOP;
 	}
 	if (q & IO_IN) {
-		u32 val = vdev_io_in(&v->vm->bus, &v->io_hit, &v->vm->io_unclaimed, port, size) & mask;
+		u32 val = vdev_io_in(&vm->bus, &v->io_hit, &vm->io_unclaimed, port, size) & mask;
 
 		v->regs.rax = (v->regs.rax & ~(u64)mask) | val;
 	} else {
-		vdev_io_out(&v->vm->bus, &v->io_hit, &v->vm->io_unclaimed, port, size, (u32)v->regs.rax & mask);
+		vdev_io_out(&vm->bus, &v->io_hit, &vm->io_unclaimed, port, size,
+			    (u32)v->regs.rax & mask);
 	}
 	skip_instruction();
 	/* The exit port, a reset, S5: the device stopped the VM. */
@@ -227,135 +112,6 @@ static int h_hlt(struct vcpu *v, u64 qual)
 	return EXIT_RESUME;
 }
 
-static int h_msr(struct vcpu *v, bool write)
-{
-	u32 msr = (u32)v->regs.rcx;
-	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
-	bool ok = true;
-
-	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
-		u32 off = (msr - MSR_X2APIC_FIRST) << 4;
-
-		if (!v->lapic.x2apic)
-			ok = false;
-		else if (write)
-			ok = vlapic_write(&v->lapic, off, val, rdtsc());
-		else
-			ok = vlapic_read(&v->lapic, off, rdtsc(), &val);
-		lapic_events(v);
-		goto done;
-	}
-	switch (msr) {
-	case MSR_IA32_APIC_BASE:
-		if (write) {
-			if ((val & ~0xfffULL) != VLAPIC_BASE) {
-				ok = false;	/* relocating the APIC: not supported */
-				break;
-			}
-			v->lapic.enabled = val & APIC_BASE_EN;
-			v->lapic.x2apic = val & APIC_BASE_EXTD;
-		} else {
-			val = VLAPIC_BASE | (v->lapic.enabled ? APIC_BASE_EN : 0) |
-			      (v->lapic.x2apic ? APIC_BASE_EXTD : 0) |
-			      (v->id == 0 ? APIC_BASE_BSP : 0);
-		}
-		break;
-	case MSR_TSC_DEADLINE:
-		if (write)
-			vlapic_write_tsc_deadline(&v->lapic, val, rdtsc());
-		else
-			val = v->lapic.tsc_deadline;
-		break;
-	case MSR_EFER:
-		if (write)
-			vmwrite(VMCS_GUEST_IA32_EFER, val);
-		else
-			val = vmread(VMCS_GUEST_IA32_EFER);
-		break;
-	case MSR_IA32_PAT:
-		if (write)
-			vmwrite(VMCS_GUEST_IA32_PAT, val);
-		else
-			val = vmread(VMCS_GUEST_IA32_PAT);
-		break;
-	case 0x10:	/* IA32_TSC */
-		if (write)
-			ok = false;
-		else
-			val = rdtsc();
-		break;
-	case 0x8b:	/* IA32_BIOS_SIGN_ID: no microcode revision to report */
-		if (!write)
-			val = 0;
-		break;
-	case 0x1a0:	/* IA32_MISC_ENABLE: fast strings on (LINUX-IN-BOCHS.md) */
-		if (!write)
-			val = 1;
-		break;
-	case MSR_IA32_FEATURE_CONTROL:	/* locked, VMX not offered */
-		if (write)
-			ok = false;
-		else
-			val = 1;
-		break;
-	default:
-		ok = false;
-	}
-done:
-	if (!ok) {
-		inject_gp(v);
-		return EXIT_RESUME;
-	}
-	if (!write) {
-		v->regs.rax = (u32)val;
-		v->regs.rdx = val >> 32;
-	}
-	skip_instruction();
-	return EXIT_RESUME;
-}
-
-static int h_rdmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, false); }
-static int h_wrmsr(struct vcpu *v, u64 q) { (void)q; return h_msr(v, true); }
-
-/* MOV to/from CR0, CR3, CR4 (qualification: table 28-3). */
-static int h_cr(struct vcpu *v, u64 q)
-{
-	u32 cr = q & 15, type = (q >> 4) & 3, reg = (q >> 8) & 15;
-	u64 val;
-
-	if (type == 0) {		/* MOV to CR */
-		val = gpr_get(v, reg);
-		switch (cr) {
-		case 0:
-			vmwrite(VMCS_CR0_SHADOW, val);
-			vmwrite(VMCS_GUEST_CR0, val | CR0_NE);
-			break;
-		case 3:
-			vmwrite(VMCS_GUEST_CR3, val);
-			break;
-		case 4:
-			vmwrite(VMCS_CR4_SHADOW, val);
-			vmwrite(VMCS_GUEST_CR4, val | CR4_VMXE);
-			break;
-		default:
-			goto unsupported;
-		}
-	} else if (type == 1) {		/* MOV from CR */
-		if (cr == 3)
-			gpr_set(v, reg, vmread(VMCS_GUEST_CR3));
-		else
-			goto unsupported;
-	} else {
-		goto unsupported;
-	}
-	skip_instruction();
-	return EXIT_RESUME;
-unsupported:
-	vm_note_stop(v->vm, "CR access (qualification %#llx) is not emulated",
-		     (unsigned long long)q);
-	return EXIT_STOP;
-}
-
 /*
  * Exception or NMI exit. The exception bitmap is empty, so only an NMI
  * that arrived in guest mode lands here (NMI exiting is on): tern sends no
@@ -366,7 +122,7 @@ static int h_exception_nmi(struct vcpu *v, u64 q)
 	u32 info = (u32)vmread(VMCS_EXIT_INTR_INFO);
 
 	(void)q;
-	if ((info & INTR_INFO_VALID) && (info & (7 << 8)) == INTR_TYPE_NMI) {
+	if ((info & INTR_INFO_VALID) && (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		v->stats.host_nmis++;
 		return EXIT_RESUME;
 	}
@@ -407,7 +163,7 @@ static int h_triple_fault(struct vcpu *v, u64 q)
  * deliver (APIC IDs are vCPU numbers, so nothing reaches another VM's
  * cores), or a level-triggered EOI for the I/O APIC.
  */
-static void lapic_events(struct vcpu *v)
+void lapic_events(struct vcpu *v)
 {
 	if (v->lapic.ipi.valid) {
 		struct vlapic_ipi ipi = v->lapic.ipi;
@@ -423,234 +179,6 @@ static void lapic_events(struct vcpu *v)
 	}
 }
 
-static bool read_guest(u64 gpa, void *buf, u32 len, void *ctx)
-{
-	struct gpa_map *g = ctx;
-	u8 *d = buf;
-
-	if (!gpa_is_ram(g, gpa, len))
-		return false;
-	/* Guest RAM is contiguous in tern's mapping within a page. */
-	while (len) {
-		u32 chunk = PAGE_SIZE - (u32)(gpa & (PAGE_SIZE - 1));
-
-		if (chunk > len)
-			chunk = len;
-		memcpy(d, gpa_to_hva(g, gpa), chunk);
-		d += chunk;
-		gpa += chunk;
-		len -= chunk;
-	}
-	return true;
-}
-
-/* Fetch up to 15 instruction bytes at CS:RIP through the guest's paging. */
-static u32 fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
-{
-	u64 cs_ar = vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
-	u64 la = vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS) + v->rip;
-	enum guest_paging pg = guest_paging_mode(v->cr0, v->cr4, v->efer);
-	u32 n = 0;
-
-	*mode = (cs_ar & AR_L) && (v->efer & BIT(10)) ? INSN_MODE_64 :
-		(cs_ar & AR_DB) ? INSN_MODE_32 : INSN_MODE_16;
-	/* One guest page walk per page the 15 bytes touch, not per byte. */
-	while (n < 15) {
-		u32 chunk = PAGE_SIZE - (u32)((la + n) & (PAGE_SIZE - 1));
-		u64 gpa;
-
-		if (chunk > 15 - n)
-			chunk = 15 - n;
-		if (guest_walk(pg, v->cr3, v->cr4 & BIT(4), la + n, read_guest,
-			       &v->vm->mem, &gpa) ||
-		    !read_guest(gpa, buf + n, chunk, &v->vm->mem))
-			break;
-		n += chunk;
-	}
-	return n;
-}
-
-/* A load (or TEST) from emulated memory produced val. */
-static void load_result(struct vcpu *v, const struct insn *in, enum insn_mode mode, u64 val)
-{
-	u64 res, fl;
-
-	if (in->kind == INSN_LOAD) {
-		gpr_set(v, in->reg, insn_load_result(in, gpr_get(v, in->reg), val, mode));
-		return;
-	}
-	/* TEST: flags of (val AND reg): CF = OF = 0, ZF, SF, PF. */
-	res = insn_store_value(in, gpr_get(v, in->reg)) & val;
-	if (in->mem_size < 8)
-		res &= (1ULL << (8 * in->mem_size)) - 1;
-	fl = vmread(VMCS_GUEST_RFLAGS) & ~0x8c5ULL;
-	fl |= res ? 0 : BIT(6);
-	fl |= (res >> (8 * in->mem_size - 1)) & 1 ? BIT(7) : 0;
-	fl |= __builtin_parity((u32)(res & 0xff)) ? 0 : BIT(2);
-	vmwrite(VMCS_GUEST_RFLAGS, fl);
-}
-
-/*
- * One access of size bytes to emulated guest-physical memory: the xAPIC
- * page (a fast path: the guest's most frequent MMIO), or the device bus.
- */
-static void mmio_rw(struct vcpu *v, u64 gpa, bool write, u32 size, u64 *val)
-{
-	struct vm *vm = v->vm;
-
-	if (gpa >= VLAPIC_BASE && gpa < VLAPIC_BASE + PAGE_SIZE && v->lapic.enabled &&
-	    !v->lapic.x2apic) {
-		u32 off = (u32)(gpa - VLAPIC_BASE) & ~0xfU;
-
-		if (write)
-			vlapic_write(&v->lapic, off, *val, rdtsc());
-		else if (!vlapic_read(&v->lapic, off, rdtsc(), val))
-			*val = 0;
-		if (v->lapic.ipi.valid || v->lapic.level_eoi >= 0)
-			lapic_events(v);
-		vm->lapic_mmio++;
-		return;
-	}
-	vdev_mmio(vm, &v->mmio_hit, gpa, write, size, val, v->rip);
-}
-
-/*
- * One element of a string instruction at guest linear address la: RAM
- * directly (unless the page's state protects it: then not emulated), the
- * rest as MMIO. false: not translatable, or it crosses a page.
- */
-static bool string_rw(struct vcpu *v, u64 la, bool write, u32 size, u64 *val)
-{
-	struct gpa_map *g = &v->vm->mem;
-	u64 gpa;
-	u8 *p;
-
-	if ((la & (PAGE_SIZE - 1)) + size > PAGE_SIZE ||
-	    guest_walk(guest_paging_mode(v->cr0, v->cr4, v->efer), v->cr3, v->cr4 & BIT(4),
-		       la, read_guest, g, &gpa))
-		return false;
-	if (!gpa_is_ram(g, gpa, size)) {
-		mmio_rw(v, gpa, write, size, val);
-		return true;
-	}
-	if (gpa_page_state(g, gpa) & GPA_PG_PROTECTION)
-		return false;
-	p = gpa_to_hva(g, gpa);
-	if (write)
-		memcpy(p, val, size);
-	else
-		memcpy(val, p, size);
-	return true;
-}
-
-#define STRING_BATCH	256	/* elements per exit; the rest re-executes */
-
-/*
- * MOVS/STOS/LODS touching emulated memory (SDM 2B): element by element,
- * RSI/RDI stepping by DF, RCX counting with REP. A long REP stops after a
- * batch with RIP unchanged, so the guest re-executes it for the rest (and
- * can take interrupts in between, as on hardware).
- */
-static int emulate_string(struct vcpu *v, const struct insn *in)
-{
-	u64 amask = in->addr_size == 8 ? ~0ULL : (1ULL << (8 * in->addr_size)) - 1;
-	u64 count = in->rep ? v->regs.rcx & amask : 1, n = 0;
-	u64 src_base = vmread(VMCS_GUEST_ES_BASE + 2 * in->src_seg);
-	u64 dst_base = vmread(VMCS_GUEST_ES_BASE + 2 * INSN_SEG_ES);
-	s64 step = (vmread(VMCS_GUEST_RFLAGS) & BIT(10)) ? -(s64)in->mem_size : in->mem_size;
-	u64 si = v->regs.rsi & amask, di = v->regs.rdi & amask;
-	u64 vmask = in->mem_size == 8 ? ~0ULL : (1ULL << (8 * in->mem_size)) - 1;
-
-	while (count && n < STRING_BATCH) {
-		u64 val = 0;
-		bool ok = true;
-
-		switch (in->str_op) {
-		case INSN_MOVS:
-			ok = string_rw(v, src_base + si, false, in->mem_size, &val) &&
-			     string_rw(v, dst_base + di, true, in->mem_size, &val);
-			break;
-		case INSN_STOS:
-			val = v->regs.rax & vmask;
-			ok = string_rw(v, dst_base + di, true, in->mem_size, &val);
-			break;
-		case INSN_LODS:
-			ok = string_rw(v, src_base + si, false, in->mem_size, &val);
-			if (ok)
-				v->regs.rax = in->mem_size == 4 ? val & vmask :
-					      (v->regs.rax & ~vmask) | (val & vmask);
-			break;
-		}
-		if (!ok) {
-			vm_note_stop(v->vm, "cannot emulate the string instruction at RIP %#llx (an operand crosses a page, is untranslatable, or protected)",
-				     (unsigned long long)v->rip);
-			return EXIT_STOP;
-		}
-		if (in->str_op != INSN_STOS)
-			si = (si + (u64)step) & amask;
-		if (in->str_op != INSN_LODS)
-			di = (di + (u64)step) & amask;
-		count--;
-		n++;
-	}
-	/* Only the address-size part of each register moves. */
-	v->regs.rsi = (v->regs.rsi & ~amask) | si;
-	v->regs.rdi = (v->regs.rdi & ~amask) | di;
-	if (in->rep)
-		v->regs.rcx = (v->regs.rcx & ~amask) | (count & amask);
-	v->stats.string_elements += n;
-	if (!count)
-		complete_instruction(v->rip + in->len);
-	return EXIT_RESUME;
-}
-
-static int h_ept_violation(struct vcpu *v, u64 q)
-{
-	struct vm *vm = v->vm;
-	u64 gpa = vmread(VMCS_GUEST_PHYS_ADDR), val = 0;
-	enum insn_mode mode;
-	struct insn in;
-	u8 bytes[15];
-	u32 n;
-
-	vcpu_save_state(v);
-	/* RAM: a page whose state took rights away (mm/gpa.h). */
-	switch (gpa_fault(&vm->mem, gpa, (u32)q & 7)) {
-	case GPA_FAULT_RETRY:
-		return EXIT_RESUME;
-	case GPA_FAULT_STOP:
-		vm_note_stop(vm, "EPT violation at %#llx (qualification %#llx, page state %#x) nobody resolved",
-			     (unsigned long long)gpa, (unsigned long long)q,
-			     gpa_page_state(&vm->mem, gpa));
-		return EXIT_STOP;
-	case GPA_FAULT_NOT_RAM:
-		break;
-	}
-	if (q & 4) {
-		vm_note_stop(vm, "executing unbacked guest-physical %#llx", (unsigned long long)gpa);
-		return EXIT_STOP;
-	}
-	n = fetch_insn(v, bytes, &mode);
-	if (insn_decode(bytes, n, mode, &in)) {
-		vm_note_stop(vm, "cannot emulate the access to %#llx at RIP %#llx (bytes %02x %02x %02x %02x)",
-			     (unsigned long long)gpa, (unsigned long long)v->rip,
-			     n > 0 ? bytes[0] : 0, n > 1 ? bytes[1] : 0,
-			     n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
-		return EXIT_STOP;
-	}
-	if (in.kind == INSN_STRING)
-		return emulate_string(v, &in);
-	if (in.kind == INSN_STORE) {
-		val = insn_store_value(&in, gpr_get(v, in.reg));
-		mmio_rw(v, gpa, true, in.mem_size, &val);
-	} else {
-		mmio_rw(v, gpa, false, in.mem_size, &val);
-		load_result(v, &in, mode, val);
-	}
-	complete_instruction(v->rip + in.len);
-	return EXIT_RESUME;
-}
-
 static int h_intr_window(struct vcpu *v, u64 q)
 {
 	/* The guest can take an interrupt (or NMI) now, or the preemption
@@ -663,6 +191,18 @@ static int h_skip(struct vcpu *v, u64 q)
 {
 	(void)v; (void)q;
 	skip_instruction();	/* WBINVD, INVD: nothing to do for tern */
+	return EXIT_RESUME;
+}
+
+/*
+ * A VMX instruction (or GETSEC) from the guest: CPUID hides VMX and SMX,
+ * so it gets #UD, as on a CPU without them; RIP stays on the instruction.
+ * VMCALL is not one of them here: it is tern's hypercall.
+ */
+static int h_ud(struct vcpu *v, u64 q)
+{
+	(void)q;
+	inject_ud(v);
 	return EXIT_RESUME;
 }
 
@@ -681,16 +221,29 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_INTR_WINDOW] = h_intr_window,
 	[EXIT_NMI_WINDOW] = h_intr_window,
 	[EXIT_CPUID] = h_cpuid,
+	[EXIT_GETSEC] = h_ud,
 	[EXIT_HLT] = h_hlt,
 	[EXIT_INVD] = h_skip,
 	[EXIT_VMCALL] = h_vmcall,
-	[EXIT_CR_ACCESS] = h_cr,
+	[EXIT_VMCLEAR] = h_ud,
+	[EXIT_VMLAUNCH] = h_ud,
+	[EXIT_VMPTRLD] = h_ud,
+	[EXIT_VMPTRST] = h_ud,
+	[EXIT_VMREAD] = h_ud,
+	[EXIT_VMRESUME] = h_ud,
+	[EXIT_VMWRITE] = h_ud,
+	[EXIT_VMXOFF] = h_ud,
+	[EXIT_VMXON] = h_ud,
+	[EXIT_CR_ACCESS] = vmx_exit_cr,
 	[EXIT_IO] = h_io,
-	[EXIT_RDMSR] = h_rdmsr,
-	[EXIT_WRMSR] = h_wrmsr,
+	[EXIT_RDMSR] = vmx_exit_rdmsr,
+	[EXIT_WRMSR] = vmx_exit_wrmsr,
 	[EXIT_ENTRY_BAD_GUEST] = h_entry_fail,
 	[EXIT_ENTRY_BAD_MSR] = h_entry_fail,
-	[EXIT_EPT_VIOLATION] = h_ept_violation,
+	[EXIT_EPT_VIOLATION] = vmx_exit_ept_violation,
+	[EXIT_INVEPT] = h_ud,
+	[EXIT_INVVPID] = h_ud,
+	[EXIT_VMFUNC] = h_ud,
 	[EXIT_WBINVD] = h_skip,
 	[EXIT_XSETBV] = h_xsetbv,
 	[EXIT_PREEMPTION_TIMER] = h_intr_window,
@@ -699,7 +252,7 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 int vmx_handle_exit(struct vcpu *v)
 {
 	u32 reason = (u32)vmread(VMCS_EXIT_REASON);
-	u32 basic = reason & 0xffff;
+	u32 basic = EXIT_REASON_BASIC(reason);
 	u64 qual = vmread(VMCS_EXIT_QUALIFICATION);
 	exit_handler_t h = basic < EXIT_REASON_MAX ? handlers[basic] : NULL;
 

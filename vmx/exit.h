@@ -13,9 +13,12 @@ enum exit_action {
 /* Read the exit, count it, run its handler. On the vCPU's core. */
 int vmx_handle_exit(struct vcpu *v);
 
-/* Hypervisor CPUID leaves (0x40000000: max leaf and signature). */
-#define CPUID_HV_BASE		0x40000000
-#define CPUID_HV_SIGNATURE	"TernTernTern"
+/* Handlers that live with their mechanism; qual: the exit qualification. */
+int vmx_exit_cr(struct vcpu *v, u64 qual);		/* vmx/cr.c */
+
+/* Pass what a local APIC register access left (an IPI, a level EOI) to the
+ * rest of the VM (vmx/exit.c). */
+void lapic_events(struct vcpu *v);
 
 /* VMCALL numbers (RAX) for test guests; the result goes to RAX. */
 #define HC_NOP		0	/* returns 0: for exit-cost benchmarks */

@@ -11,6 +11,11 @@ static const char *const names[EXIT_REASON_MAX] = {
 	[EXIT_HLT] = "HLT",			[EXIT_INVD] = "INVD",
 	[EXIT_INVLPG] = "INVLPG",		[EXIT_RDPMC] = "RDPMC",
 	[EXIT_RDTSC] = "RDTSC",			[EXIT_VMCALL] = "VMCALL",
+	[EXIT_VMCLEAR] = "VMCLEAR",		[EXIT_VMLAUNCH] = "VMLAUNCH",
+	[EXIT_VMPTRLD] = "VMPTRLD",		[EXIT_VMPTRST] = "VMPTRST",
+	[EXIT_VMREAD] = "VMREAD",		[EXIT_VMRESUME] = "VMRESUME",
+	[EXIT_VMWRITE] = "VMWRITE",		[EXIT_VMXOFF] = "VMXOFF",
+	[EXIT_VMXON] = "VMXON",
 	[EXIT_CR_ACCESS] = "CR-access",		[EXIT_DR_ACCESS] = "DR-access",
 	[EXIT_IO] = "I/O",			[EXIT_RDMSR] = "RDMSR",
 	[EXIT_WRMSR] = "WRMSR",			[EXIT_ENTRY_BAD_GUEST] = "entry-bad-guest",
@@ -22,7 +27,7 @@ static const char *const names[EXIT_REASON_MAX] = {
 	[EXIT_EPT_MISCONFIG] = "EPT-misconfig",	[EXIT_INVEPT] = "INVEPT",
 	[EXIT_RDTSCP] = "RDTSCP",		[EXIT_PREEMPTION_TIMER] = "preemption-timer",
 	[EXIT_INVVPID] = "INVVPID",		[EXIT_WBINVD] = "WBINVD",
-	[EXIT_XSETBV] = "XSETBV",
+	[EXIT_XSETBV] = "XSETBV",		[EXIT_VMFUNC] = "VMFUNC",
 };
 
 const char *vmx_exit_name(u32 reason)

@@ -18,6 +18,7 @@
 #include "mm/pmm.h"
 #include "vmx/controls.h"
 #include "vmx/exit.h"
+#include "vmx/msr.h"
 #include "vmx/vcpu.h"
 #include "vmx/vmx_msr.h"
 #include "vmx/vmx_ops.h"
@@ -94,7 +95,7 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	if (miss)
 		goto missing;
 	/* Without these two, RDTSCP and INVPCID are #UD in the guest; where
-	 * the CPU lacks them, CPUID hides them (vmx/exit.c). */
+	 * the CPU lacks them, CPUID hides them (vmx/cpuid.c). */
 	proc2 = vmx_ctl_compute(m->procbased2, PROC2_EPT | PROC2_VPID |
 				PROC2_UNRESTRICTED_GUEST, PROC2_RDTSCP | PROC2_INVPCID, &miss);
 	if (miss)
@@ -113,6 +114,12 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	v->proc_controls = proc;
 	vmwrite(VMCS_PROC2_CONTROLS, proc2);
 	v->proc2_controls = proc2;
+	v->cpuid = (struct cpuid_facts){
+		.vcpu_id = v->id,
+		.xsave_mask = xsave_guest_mask(),
+		.rdtscp = proc2 & PROC2_RDTSCP,
+		.invpcid = proc2 & PROC2_INVPCID,
+	};
 	vmwrite(VMCS_EXIT_CONTROLS, exit);
 	vmwrite(VMCS_ENTRY_CONTROLS, entry);
 	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
@@ -198,15 +205,15 @@ static void setup_guest_multiboot(struct vcpu *v)
 	vmwrite(VMCS_GUEST_GDTR_LIMIT, 0xffff);
 	vmwrite(VMCS_GUEST_IDTR_BASE, 0);
 	vmwrite(VMCS_GUEST_IDTR_LIMIT, 0xffff);
-	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | BIT(4));	/* ET */
-	vmwrite(VMCS_CR0_SHADOW, CR0_PE | BIT(4));
+	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | CR0_ET);
+	vmwrite(VMCS_CR0_SHADOW, CR0_PE | CR0_ET);
 	vmwrite(VMCS_GUEST_CR3, 0);
 	vmwrite(VMCS_GUEST_CR4, CR4_VMXE);
 	vmwrite(VMCS_CR4_SHADOW, 0);
-	vmwrite(VMCS_GUEST_DR7, 0x400);
+	vmwrite(VMCS_GUEST_DR7, DR7_RESET);
 	vmwrite(VMCS_GUEST_RSP, 0);
 	vmwrite(VMCS_GUEST_RIP, v->entry_rip);
-	vmwrite(VMCS_GUEST_RFLAGS, 0x2);
+	vmwrite(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
 	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
 	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
 	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
@@ -236,8 +243,8 @@ static void setup_guest_realmode(struct vcpu *v, u32 vector)
 
 	flat_segments(0, 0, 0xffff, code, data);
 	guest_seg(SEG_CS, (u16)(vector << 8), (u64)vector << 12, 0xffff, code);
-	vmwrite(VMCS_GUEST_CR0, CR0_NE | BIT(4));
-	vmwrite(VMCS_CR0_SHADOW, BIT(4));
+	vmwrite(VMCS_GUEST_CR0, CR0_NE | CR0_ET);
+	vmwrite(VMCS_CR0_SHADOW, CR0_ET);
 	vmwrite(VMCS_GUEST_RIP, 0);
 	vmwrite(VMCS_GUEST_RSP, 0);
 	memset(&v->regs, 0, sizeof(v->regs));
@@ -261,12 +268,12 @@ static void setup_guest_linux64(struct vcpu *v)
 	flat_segments(0x10, 0x18, 0xffffffff, code, data);
 	vmwrite(VMCS_GUEST_GDTR_BASE, v->boot_gdt);
 	vmwrite(VMCS_GUEST_GDTR_LIMIT, 4 * 8 - 1);
-	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | BIT(4) | CR0_PG);
-	vmwrite(VMCS_CR0_SHADOW, CR0_PE | CR0_NE | BIT(4) | CR0_PG);
+	vmwrite(VMCS_GUEST_CR0, CR0_PE | CR0_NE | CR0_ET | CR0_PG);
+	vmwrite(VMCS_CR0_SHADOW, CR0_PE | CR0_NE | CR0_ET | CR0_PG);
 	vmwrite(VMCS_GUEST_CR3, v->boot_cr3);
 	vmwrite(VMCS_GUEST_CR4, CR4_PAE | CR4_VMXE);
 	vmwrite(VMCS_CR4_SHADOW, CR4_PAE);
-	vmwrite(VMCS_GUEST_IA32_EFER, EFER_LME | BIT(10) /* LMA */);
+	vmwrite(VMCS_GUEST_IA32_EFER, EFER_LME | EFER_LMA);
 	vmwrite(VMCS_ENTRY_CONTROLS, entry | ENTRY_IA32E_MODE_GUEST);
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.rsi = v->boot_rsi;
@@ -313,7 +320,7 @@ static bool inject_nmi(struct vcpu *v)
 		return false;
 	}
 	__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELAXED);
-	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | 2);
+	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | X86_VEC_NMI);
 	set_proc_control(v, PROC_NMI_WINDOW_EXITING, false);
 	v->stats.nmis_injected++;
 	return true;
@@ -322,8 +329,9 @@ static bool inject_nmi(struct vcpu *v)
 /* The guest takes an external interrupt now: IF set, no STI/MOV-SS shadow. */
 static bool interruptible(void)
 {
-	return (vmread(VMCS_GUEST_RFLAGS) & BIT(9)) &&
-	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & 3);
+	return (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
+	       !(vmread(VMCS_GUEST_INTERRUPTIBILITY) &
+		 (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
 }
 
 static void lapic_timer_fn(struct timer *t, void *arg)
@@ -393,7 +401,7 @@ static void prepare_entry(struct vcpu *v)
 
 	v->skip_reinject = false;
 	if (idt & INTR_INFO_VALID) {
-		vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~BIT(12));
+		vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~INTR_INFO_UNDEFINED_12);
 		if (idt & INTR_INFO_DELIVER_CODE)
 			vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
 		vmwrite(VMCS_ENTRY_INSTR_LEN, vmread(VMCS_EXIT_INSTR_LEN));
@@ -477,7 +485,7 @@ static void halt_wait(struct vcpu *v)
 		/* An INIT ends HLT too (the run loop handles it). */
 		if (v->nmi_pending || v->init_pending ||
 		    (vlapic_pending(&v->lapic) >= 0 &&
-		     (vmread(VMCS_GUEST_RFLAGS) & BIT(9)))) {
+		     (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF))) {
 			v->state = VCPU_RUNNING;
 			break;
 		}
@@ -593,18 +601,9 @@ void vcpu_run(struct vcpu *v)
 	timer_cancel(&v->lapic_timer);
 	if (v->id == 0)
 		timer_cancel(&v->vm->plat.pit_timer);
-	/* The pass-through MSRs must not carry this guest's values to the
-	 * next VM on this core (see core/vm.c). */
-	for (u32 m = 0xc0000081; m <= 0xc0000084; m++)
-		wrmsr(m, 0);
-	wrmsr(MSR_KERNEL_GS_BASE, 0);
-	wrmsr(0xc0000103, 0);
-	{
-		u64 old;
-
-		if (!rdmsr_safe(0x48, &old) && old)	/* SPEC_CTRL, where it exists */
-			wrmsr(0x48, 0);
-	}
+	/* The MSRs the guest owned must not carry its values to the next
+	 * VM on this core (vmx/msr.h). */
+	msr_policy_clear_on_stop();
 	/* Nor the vector registers (vmx/xsave.h). */
 	xsave_reset();
 	write_cr4(read_cr4() & ~CR4_OSXSAVE);

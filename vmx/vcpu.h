@@ -7,15 +7,11 @@
 #include "core/types.h"
 #include "core/vdev/bus.h"
 #include "core/vdev/vlapic.h"
+#include "vmx/cpuid.h"
+#include "vmx/guest_regs.h"
 #include "vmx/vmcs.h"
 
 struct vm;
-
-/* Layout known to vmx/entry.S. */
-struct guest_regs {
-	u64 rax, rcx, rdx, rbx, rbp, rsi, rdi;
-	u64 r8, r9, r10, r11, r12, r13, r14, r15;
-};
 
 enum vcpu_boot {
 	VCPU_BOOT_MULTIBOOT = 0,
@@ -39,6 +35,7 @@ struct vcpu_stats {
 	u64 tsc_halted;			/* ticks in HLT with nothing to deliver,
 					 * or waiting for a start-up IPI */
 	u64 gp_injected;
+	u64 ud_injected;		/* #UD for VMX instructions (no VMX shown) */
 	u64 interrupts_injected;
 	u64 nmis_injected;
 	u64 inits;			/* INITs that reset the running vCPU */
@@ -76,6 +73,7 @@ struct vcpu {
 	u64 lapic_timer_at;		/* the deadline (TSC) it is armed for */
 	u32 proc_controls;		/* as written, to toggle window exiting */
 	u32 proc2_controls;
+	struct cpuid_facts cpuid;	/* for its CPUID exits (vmx/cpuid.h) */
 	u64 xcr0;			/* the guest's, as it set it (XSETBV) */
 	bool preempt_timer;		/* VMX-preemption timer in use */
 	u32 preempt_shift;		/* it ticks at TSC >> this */

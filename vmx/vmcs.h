@@ -141,6 +141,15 @@ enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR
 #define EXIT_RDPMC		15
 #define EXIT_RDTSC		16
 #define EXIT_VMCALL		18
+#define EXIT_VMCLEAR		19
+#define EXIT_VMLAUNCH		20
+#define EXIT_VMPTRLD		21
+#define EXIT_VMPTRST		22
+#define EXIT_VMREAD		23
+#define EXIT_VMRESUME		24
+#define EXIT_VMWRITE		25
+#define EXIT_VMXOFF		26
+#define EXIT_VMXON		27
 #define EXIT_CR_ACCESS		28
 #define EXIT_DR_ACCESS		29
 #define EXIT_IO			30
@@ -164,8 +173,19 @@ enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR
 #define EXIT_INVVPID		53
 #define EXIT_WBINVD		54
 #define EXIT_XSETBV		55
+#define EXIT_VMFUNC		59
 #define EXIT_REASON_MAX		70
+#define EXIT_REASON_BASIC(r)	((r) & 0xffff)	/* basic reason: bits 15:0 */
 #define EXIT_REASON_ENTRY_FAIL	BIT(31)
+
+/* Control-register access qualification (table 28-3) */
+#define CR_QUAL_CR(q)		((u32)(q) & 15)		/* bits 3:0: CR number */
+#define CR_QUAL_TYPE(q)		(((u32)(q) >> 4) & 3)	/* bits 5:4: access type */
+#define CR_QUAL_REG(q)		(((u32)(q) >> 8) & 15)	/* bits 11:8: the GPR */
+#define CR_ACCESS_MOV_TO	0
+#define CR_ACCESS_MOV_FROM	1
+#define CR_ACCESS_CLTS		2
+#define CR_ACCESS_LMSW		3
 
 /* I/O exit qualification (table 28-5) */
 #define IO_SIZE(q)		(((q) & 7) + 1)
@@ -177,6 +197,10 @@ enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR
 /* Interruption information (VM entry and exit, table 25-17) */
 #define INTR_INFO_VALID		BIT(31)
 #define INTR_INFO_DELIVER_CODE	BIT(11)
+#define INTR_INFO_TYPE_MASK	(7 << 8)
+/* IDT-vectoring information bit 12 is undefined (28.2.4) and reserved in
+ * the entry field: cleared when an event is delivered again. */
+#define INTR_INFO_UNDEFINED_12	BIT(12)
 #define INTR_TYPE_EXT		(0 << 8)
 #define INTR_TYPE_NMI		(2 << 8)
 #define INTR_TYPE_HW_EXC	(3 << 8)

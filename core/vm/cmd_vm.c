@@ -112,6 +112,9 @@ static void stats(struct vm *vm)
 		if (s->gp_injected)
 			console_printf("  #GP injected      %10llu (MSRs tern does not emulate)\n",
 				       (unsigned long long)s->gp_injected);
+		if (s->ud_injected)
+			console_printf("  #UD injected      %10llu (VMX instructions: no VMX in guests)\n",
+				       (unsigned long long)s->ud_injected);
 	}
 	if (vm->nvcpus > 1)
 		console_printf("IPIs between vCPUs: %llu delivered, %llu NMIs, %llu to no vCPU, %llu INITs to itself not emulated\n",

@@ -21,7 +21,7 @@
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 #include "vmx/caps.h"
-#include "vmx/msr_bitmap.h"
+#include "vmx/msr.h"
 #include "vmx/vmx_ops.h"
 #include "drivers/pci.h"
 #include "iommu/vtd.h"
@@ -579,19 +579,6 @@ static void release(struct vm *vm)
 	vm->io_bitmap_pa = vm->msr_bitmap_pa = 0;
 }
 
-/*
- * MSRs the guest owns outright (no exit): FS/GS base are guest state in the
- * VMCS; KERNEL_GS_BASE, the SYSCALL MSRs, TSC_AUX and SPEC_CTRL are ones
- * tern never uses itself (no SWAPGS, no SYSCALL, a core per vCPU), and
- * vcpu_run scrubs them when the vCPU stops; PRED_CMD and FLUSH_CMD are
- * write-only barriers.
- */
-static const u32 passthrough_msrs[] = {
-	0x48, 0x49, 0x10b,		/* SPEC_CTRL, PRED_CMD, FLUSH_CMD */
-	0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,	/* STAR LSTAR CSTAR SFMASK */
-	0xc0000100, 0xc0000101, 0xc0000102, 0xc0000103,	/* FS GS KERNEL_GS TSC_AUX */
-};
-
 /* A guest that resets in a loop must not flood the operator's console or
  * keep the management core busy: a pause before each restart, and after a
  * few, its start/stop lines only at debug level (`vm list` counts them). */
@@ -727,10 +714,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	if (!vm->io_bitmap_pa || !vm->msr_bitmap_pa)
 		goto nomem;
 	memset(phys_to_virt(vm->io_bitmap_pa), 0xff, 2 * PAGE_SIZE);
-	msr_bitmap_exit_all(phys_to_virt(vm->msr_bitmap_pa));
-	for (u32 i = 0; i < ARRAY_SIZE(passthrough_msrs); i++)
-		msr_bitmap_allow(phys_to_virt(vm->msr_bitmap_pa), passthrough_msrs[i],
-				 true, true);
+	msr_policy_build_bitmap(phys_to_virt(vm->msr_bitmap_pa));
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 

@@ -58,6 +58,8 @@ int main(void)
 	srunner_add_suite(sr, vpci_emul_suite());
 	srunner_add_suite(sr, guest_memmap_suite());
 	srunner_add_suite(sr, metrics_suite());
+	srunner_add_suite(sr, cpuid_suite());
+	srunner_add_suite(sr, msr_policy_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

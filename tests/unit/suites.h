@@ -37,6 +37,8 @@ Suite *vdev_bus_suite(void);
 Suite *vpci_emul_suite(void);
 Suite *guest_memmap_suite(void);
 Suite *metrics_suite(void);
+Suite *cpuid_suite(void);
+Suite *msr_policy_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

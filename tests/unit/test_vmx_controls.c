@@ -36,6 +36,14 @@ START_TEST(exit_names)
 	ck_assert_str_eq(vmx_exit_name(EXIT_REASON_ENTRY_FAIL | EXIT_ENTRY_BAD_GUEST),
 			 "entry-bad-guest");
 	ck_assert_str_eq(vmx_exit_name(69), "other");
+	/* The VMX instructions a guest gets #UD for are named in `vm stats`. */
+	for (u32 r = EXIT_VMCLEAR; r <= EXIT_VMXON; r++)
+		ck_assert_str_ne(vmx_exit_name(r), "other");
+	ck_assert_str_eq(vmx_exit_name(EXIT_VMPTRST), "VMPTRST");
+	ck_assert_str_eq(vmx_exit_name(EXIT_VMRESUME), "VMRESUME");
+	ck_assert_str_eq(vmx_exit_name(EXIT_VMWRITE), "VMWRITE");
+	ck_assert_str_eq(vmx_exit_name(EXIT_VMXON), "VMXON");
+	ck_assert_str_eq(vmx_exit_name(EXIT_VMFUNC), "VMFUNC");
 	ck_assert_str_eq(vmx_exit_name(9999), "other");
 }
 END_TEST

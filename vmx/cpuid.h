@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest's CPUID: the host's values filtered by what tern virtualizes.
+ * A feature is hidden when tern does not emulate what it implies (VMX, the
+ * MSRs of MCA, MTRRs, thermal and performance monitoring) or the guest
+ * could not enable it (XSAVE state beyond XFEATURE_GUEST), so CPUID and
+ * the MSRs agree and a guest never finds a feature that then #GPs.
+ */
+#ifndef TERN_VMX_CPUID_H
+#define TERN_VMX_CPUID_H
+
+#include "core/types.h"
+#include "vmx/xsave.h"
+
+/* Hypervisor leaves (0x40000000: max leaf and signature). */
+#define CPUID_HV_BASE		0x40000000
+#define CPUID_HV_LAST		(CPUID_HV_BASE + 0xff)
+#define CPUID_HV_SIGNATURE	"TernTernTern"
+
+/* Leaf 1 EBX (SDM 2A, CPUID, table 3-8) */
+#define CPUID_1_EBX_APIC_ID_SHIFT	24	/* initial APIC ID: bits 31:24 */
+
+/* Leaf 1 ECX (SDM 2A, CPUID, table 3-10) */
+#define CPUID_1_ECX_DTES64	BIT(2)	/* 64-bit debug store */
+#define CPUID_1_ECX_MONITOR	BIT(3)	/* MONITOR/MWAIT */
+#define CPUID_1_ECX_DS_CPL	BIT(4)	/* CPL-qualified debug store */
+#define CPUID_1_ECX_VMX		BIT(5)
+#define CPUID_1_ECX_SMX		BIT(6)
+#define CPUID_1_ECX_TM2		BIT(8)	/* thermal monitor 2 */
+#define CPUID_1_ECX_FMA		BIT(12)
+#define CPUID_1_ECX_PDCM	BIT(15)	/* IA32_PERF_CAPABILITIES */
+#define CPUID_1_ECX_XSAVE	BIT(26)
+#define CPUID_1_ECX_OSXSAVE	BIT(27)	/* mirrors CR4.OSXSAVE */
+#define CPUID_1_ECX_AVX		BIT(28)
+#define CPUID_1_ECX_F16C	BIT(29)
+/* Bit 31 is unused by Intel and reserved for hypervisors to say they run. */
+#define CPUID_1_ECX_HYPERVISOR	BIT(31)
+
+/* Leaf 1 EDX (SDM 2A, CPUID, table 3-11) */
+#define CPUID_1_EDX_MCE		BIT(7)
+#define CPUID_1_EDX_MTRR	BIT(12)
+#define CPUID_1_EDX_MCA		BIT(14)
+#define CPUID_1_EDX_DS		BIT(21)	/* debug store */
+#define CPUID_1_EDX_ACPI	BIT(22)	/* thermal monitor, clock control MSRs */
+#define CPUID_1_EDX_TM		BIT(29)	/* thermal monitor */
+
+/* Leaf 7 subleaf 0 EBX and ECX (SDM 2A, CPUID, table 3-8) */
+#define CPUID_7_EBX_AVX2	BIT(5)
+#define CPUID_7_EBX_INVPCID	BIT(10)
+#define CPUID_7_EBX_AVX512F	BIT(16)
+#define CPUID_7_EBX_AVX512DQ	BIT(17)
+#define CPUID_7_EBX_AVX512_IFMA	BIT(21)
+#define CPUID_7_EBX_AVX512PF	BIT(26)
+#define CPUID_7_EBX_AVX512ER	BIT(27)
+#define CPUID_7_EBX_AVX512CD	BIT(28)
+#define CPUID_7_EBX_AVX512BW	BIT(30)
+#define CPUID_7_EBX_AVX512VL	BIT(31)
+#define CPUID_7_ECX_PKU		BIT(3)
+#define CPUID_7_ECX_OSPKE	BIT(4)
+
+/* Leaf 0xD subleaf 1 EAX (SDM 2A, CPUID, table 3-8; SDM 1 13.2) */
+#define CPUID_D_1_EAX_XSAVES	BIT(3)
+
+/* Leaf 0x80000001 EDX (SDM 2A, CPUID, table 3-8) */
+#define CPUID_80000001_EDX_RDTSCP	BIT(27)
+
+struct cpuid_regs {
+	u32 a, b, c, d;
+};
+
+/* What the filter needs to know about the vCPU asking: fixed while it
+ * runs, so gathered once when it starts (vmx/vcpu.c), not on every exit. */
+struct cpuid_facts {
+	u32 vcpu_id;		/* its APIC ID */
+	u64 xsave_mask;		/* XCR0 bits it may set; 0: no XSAVE */
+	bool rdtscp;		/* the "enable RDTSCP" control is on */
+	bool invpcid;		/* the "enable INVPCID" control is on */
+};
+
+static inline bool cpuid_leaf_is_tern(u32 leaf)
+{
+	return leaf >= CPUID_HV_BASE && leaf <= CPUID_HV_LAST;
+}
+
+/* tern's own leaves (vmx/cpuid.c): max leaf and signature. By value, so
+ * the caller's registers need not go through memory. */
+struct cpuid_regs cpuid_tern_leaf(u32 leaf);
+
+/* Hidden in leaf 1: VMX and SMX (not virtualized), MONITOR (no MWAIT
+ * exits), DS/TM/PDCM (their MSRs), MCE/MCA and MTRR (their MSRs #GP). */
+#define CPUID_1_ECX_HIDDEN	(CPUID_1_ECX_DTES64 | CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL | \
+			  CPUID_1_ECX_VMX | CPUID_1_ECX_SMX | CPUID_1_ECX_TM2 | \
+			  CPUID_1_ECX_PDCM | CPUID_1_ECX_OSXSAVE)
+#define CPUID_1_EDX_HIDDEN	(CPUID_1_EDX_MCE | CPUID_1_EDX_MTRR | CPUID_1_EDX_MCA | \
+			  CPUID_1_EDX_DS | CPUID_1_EDX_ACPI | CPUID_1_EDX_TM)
+/* Features whose registers are AVX state (YMM). */
+#define CPUID_1_ECX_AVX_STATE	(CPUID_1_ECX_AVX | CPUID_1_ECX_FMA | CPUID_1_ECX_F16C)
+#define CPUID_7_EBX_AVX512_ALL	(CPUID_7_EBX_AVX512F | CPUID_7_EBX_AVX512DQ | \
+			  CPUID_7_EBX_AVX512_IFMA | CPUID_7_EBX_AVX512PF | \
+			  CPUID_7_EBX_AVX512ER | CPUID_7_EBX_AVX512CD | \
+			  CPUID_7_EBX_AVX512BW | CPUID_7_EBX_AVX512VL)
+
+/*
+ * r holds the host's values for (leaf, sub) on entry (ignored for tern's
+ * own leaves) and the guest's on return; osxsave is the guest's
+ * CR4.OSXSAVE, looked at for leaf 1 only. Pure: no CPUID, no VMREAD.
+ * Inline: it runs on every CPUID exit.
+ */
+static inline void cpuid_filter(u32 leaf, u32 sub, const struct cpuid_facts *f,
+				bool osxsave, struct cpuid_regs *r)
+{
+	u64 xmask = f->xsave_mask;
+
+	if (cpuid_leaf_is_tern(leaf)) {
+		*r = cpuid_tern_leaf(leaf);
+		return;
+	}
+	switch (leaf) {
+	case 1:
+		/* XSAVE and AVX where the CPU lacks them; OSXSAVE mirrors the
+		 * guest's CR4. Shown: running under a hypervisor. */
+		r->c &= ~CPUID_1_ECX_HIDDEN;
+		if (!xmask)
+			r->c &= ~CPUID_1_ECX_XSAVE;
+		if (!(xmask & XFEATURE_AVX))
+			r->c &= ~CPUID_1_ECX_AVX_STATE;
+		if (osxsave)
+			r->c |= CPUID_1_ECX_OSXSAVE;
+		r->c |= CPUID_1_ECX_HYPERVISOR;
+		r->d &= ~CPUID_1_EDX_HIDDEN;
+		r->b = (r->b & ((1U << CPUID_1_EBX_APIC_ID_SHIFT) - 1)) |
+		       (f->vcpu_id << CPUID_1_EBX_APIC_ID_SHIFT);
+		break;
+	case 0xb:
+	case 0x1f:	/* x2APIC ID: the virtual one */
+		r->d = f->vcpu_id;
+		break;
+	case 6:		/* thermal and power (APERF/MPERF MSRs) */
+	case 0xa:	/* architectural performance monitoring */
+		r->a = r->b = r->c = r->d = 0;
+		break;
+	case 0xd:	/* XSAVE: the components tern lets guests use */
+		if (sub == 0) {
+			r->a &= (u32)xmask;
+			r->d &= (u32)(xmask >> 32);
+		} else if (sub == 1) {
+			/* No XSAVES: IA32_XSS is not emulated. */
+			r->a &= ~CPUID_D_1_EAX_XSAVES;
+			r->c = r->d = 0;
+		} else if (sub >= 64 || !(xmask & BIT(sub))) {
+			r->a = r->b = r->c = r->d = 0;
+		}
+		break;
+	case 7:
+		if (sub != 0)
+			break;
+		/* AVX2, AVX-512 with their XCR0 bits */
+		if (!(xmask & XFEATURE_AVX))
+			r->b &= ~CPUID_7_EBX_AVX2;
+		/* PKU and OSPKE: PKRU is XSAVE state. */
+		if (!(xmask & XFEATURE_PKRU))
+			r->c &= ~(CPUID_7_ECX_PKU | CPUID_7_ECX_OSPKE);
+		if ((xmask & XFEATURE_AVX512) != XFEATURE_AVX512)
+			r->b &= ~CPUID_7_EBX_AVX512_ALL;
+		/* Without the control INVPCID is #UD in the guest. */
+		if (!f->invpcid)
+			r->b &= ~CPUID_7_EBX_INVPCID;
+		break;
+	case 0x80000001:
+		if (!f->rdtscp)
+			r->d &= ~CPUID_80000001_EDX_RDTSCP;
+		break;
+	}
+}
+
+#endif

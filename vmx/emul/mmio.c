@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MMIO instruction emulation: an access EPT does not map (the xAPIC page,
+ * the platform's devices, assigned BARs' trapped pages, nothing) is decoded
+ * from the guest's instruction bytes (vmx/emul/insn.c), performed one
+ * access at a time by mmio_rw(), and completed as the CPU would have.
+ */
+#include <string.h>
+
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/vdev/vdev.h"
+#include "core/vdev/vlapic.h"
+#include "core/vm/vm.h"
+#include "vmx/emul/guest_walk.h"
+#include "vmx/emul/insn.h"
+#include "vmx/emul/mmio.h"
+#include "vmx/exit.h"
+#include "vmx/guest_state.h"
+
+static bool read_guest(u64 gpa, void *buf, u32 len, void *ctx)
+{
+	struct gpa_map *g = ctx;
+	u8 *d = buf;
+
+	if (!gpa_is_ram(g, gpa, len))
+		return false;
+	/* Guest RAM is contiguous in tern's mapping within a page. */
+	while (len) {
+		u32 chunk = PAGE_SIZE - (u32)(gpa & (PAGE_SIZE - 1));
+
+		if (chunk > len)
+			chunk = len;
+		memcpy(d, gpa_to_hva(g, gpa), chunk);
+		d += chunk;
+		gpa += chunk;
+		len -= chunk;
+	}
+	return true;
+}
+
+/* Fetch up to 15 instruction bytes at CS:RIP through the guest's paging. */
+static u32 fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
+{
+	u64 cs_ar = vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
+	u64 la = vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS) + v->rip;
+	enum guest_paging pg = guest_paging_mode(v->cr0, v->cr4, v->efer);
+	u32 n = 0;
+
+	*mode = (cs_ar & AR_L) && (v->efer & EFER_LMA) ? INSN_MODE_64 :
+		(cs_ar & AR_DB) ? INSN_MODE_32 : INSN_MODE_16;
+	/* One guest page walk per page the 15 bytes touch, not per byte. */
+	while (n < 15) {
+		u32 chunk = PAGE_SIZE - (u32)((la + n) & (PAGE_SIZE - 1));
+		u64 gpa;
+
+		if (chunk > 15 - n)
+			chunk = 15 - n;
+		if (guest_walk(pg, v->cr3, v->cr4 & CR4_PSE, la + n, read_guest,
+			       &v->vm->mem, &gpa) ||
+		    !read_guest(gpa, buf + n, chunk, &v->vm->mem))
+			break;
+		n += chunk;
+	}
+	return n;
+}
+
+/* A load (or TEST) from emulated memory produced val. */
+static void load_result(struct vcpu *v, const struct insn *in, enum insn_mode mode, u64 val)
+{
+	u64 res, fl;
+
+	if (in->kind == INSN_LOAD) {
+		gpr_set(v, in->reg, insn_load_result(in, gpr_get(v, in->reg), val, mode));
+		return;
+	}
+	/* TEST: flags of (val AND reg): CF = OF = 0, ZF, SF, PF. */
+	res = insn_store_value(in, gpr_get(v, in->reg)) & val;
+	if (in->mem_size < 8)
+		res &= (1ULL << (8 * in->mem_size)) - 1;
+	fl = vmread(VMCS_GUEST_RFLAGS) &
+	     ~(u64)(RFLAGS_CF | RFLAGS_PF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF);
+	fl |= res ? 0 : RFLAGS_ZF;
+	fl |= (res >> (8 * in->mem_size - 1)) & 1 ? RFLAGS_SF : 0;
+	fl |= __builtin_parity((u32)(res & 0xff)) ? 0 : RFLAGS_PF;
+	vmwrite(VMCS_GUEST_RFLAGS, fl);
+}
+
+/*
+ * One access of size bytes to emulated guest-physical memory: the xAPIC
+ * page (a fast path: the guest's most frequent MMIO), or the device bus.
+ */
+static void mmio_rw(struct vcpu *v, u64 gpa, bool write, u32 size, u64 *val)
+{
+	struct vm *vm = v->vm;
+
+	if (gpa >= VLAPIC_BASE && gpa < VLAPIC_BASE + PAGE_SIZE && v->lapic.enabled &&
+	    !v->lapic.x2apic) {
+		u32 off = (u32)(gpa - VLAPIC_BASE) & ~0xfU;
+
+		if (write)
+			vlapic_write(&v->lapic, off, *val, rdtsc());
+		else if (!vlapic_read(&v->lapic, off, rdtsc(), val))
+			*val = 0;
+		if (v->lapic.ipi.valid || v->lapic.level_eoi >= 0)
+			lapic_events(v);
+		vm->lapic_mmio++;
+		return;
+	}
+	vdev_mmio(vm, &v->mmio_hit, gpa, write, size, val, v->rip);
+}
+
+/*
+ * One element of a string instruction at guest linear address la: RAM
+ * directly (unless the page's state protects it: then not emulated), the
+ * rest as MMIO. false: not translatable, or it crosses a page.
+ */
+static bool string_rw(struct vcpu *v, u64 la, bool write, u32 size, u64 *val)
+{
+	struct gpa_map *g = &v->vm->mem;
+	u64 gpa;
+	u8 *p;
+
+	if ((la & (PAGE_SIZE - 1)) + size > PAGE_SIZE ||
+	    guest_walk(guest_paging_mode(v->cr0, v->cr4, v->efer), v->cr3, v->cr4 & CR4_PSE,
+		       la, read_guest, g, &gpa))
+		return false;
+	if (!gpa_is_ram(g, gpa, size)) {
+		mmio_rw(v, gpa, write, size, val);
+		return true;
+	}
+	if (gpa_page_state(g, gpa) & GPA_PG_PROTECTION)
+		return false;
+	p = gpa_to_hva(g, gpa);
+	if (write)
+		memcpy(p, val, size);
+	else
+		memcpy(val, p, size);
+	return true;
+}
+
+#define STRING_BATCH	256	/* elements per exit; the rest re-executes */
+
+/*
+ * MOVS/STOS/LODS touching emulated memory (SDM 2B): element by element,
+ * RSI/RDI stepping by DF, RCX counting with REP. A long REP stops after a
+ * batch with RIP unchanged, so the guest re-executes it for the rest (and
+ * can take interrupts in between, as on hardware).
+ */
+static int emulate_string(struct vcpu *v, const struct insn *in)
+{
+	u64 amask = in->addr_size == 8 ? ~0ULL : (1ULL << (8 * in->addr_size)) - 1;
+	u64 count = in->rep ? v->regs.rcx & amask : 1, n = 0;
+	u64 src_base = vmread(VMCS_GUEST_ES_BASE + 2 * in->src_seg);
+	u64 dst_base = vmread(VMCS_GUEST_ES_BASE + 2 * INSN_SEG_ES);
+	s64 step = (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_DF) ? -(s64)in->mem_size : in->mem_size;
+	u64 si = v->regs.rsi & amask, di = v->regs.rdi & amask;
+	u64 vmask = in->mem_size == 8 ? ~0ULL : (1ULL << (8 * in->mem_size)) - 1;
+
+	while (count && n < STRING_BATCH) {
+		u64 val = 0;
+		bool ok = true;
+
+		switch (in->str_op) {
+		case INSN_MOVS:
+			ok = string_rw(v, src_base + si, false, in->mem_size, &val) &&
+			     string_rw(v, dst_base + di, true, in->mem_size, &val);
+			break;
+		case INSN_STOS:
+			val = v->regs.rax & vmask;
+			ok = string_rw(v, dst_base + di, true, in->mem_size, &val);
+			break;
+		case INSN_LODS:
+			ok = string_rw(v, src_base + si, false, in->mem_size, &val);
+			if (ok)
+				v->regs.rax = in->mem_size == 4 ? val & vmask :
+					      (v->regs.rax & ~vmask) | (val & vmask);
+			break;
+		}
+		if (!ok) {
+			vm_note_stop(v->vm, "cannot emulate the string instruction at RIP %#llx (an operand crosses a page, is untranslatable, or protected)",
+				     (unsigned long long)v->rip);
+			return EXIT_STOP;
+		}
+		if (in->str_op != INSN_STOS)
+			si = (si + (u64)step) & amask;
+		if (in->str_op != INSN_LODS)
+			di = (di + (u64)step) & amask;
+		count--;
+		n++;
+	}
+	/* Only the address-size part of each register moves. */
+	v->regs.rsi = (v->regs.rsi & ~amask) | si;
+	v->regs.rdi = (v->regs.rdi & ~amask) | di;
+	if (in->rep)
+		v->regs.rcx = (v->regs.rcx & ~amask) | (count & amask);
+	v->stats.string_elements += n;
+	if (!count)
+		complete_instruction(v->rip + in->len);
+	return EXIT_RESUME;
+}
+
+/*
+ * EPT violation: a RAM page whose state took rights away (mm/gpa.h), or an
+ * access to guest-physical space that is not RAM, decoded and emulated.
+ */
+int vmx_exit_ept_violation(struct vcpu *v, u64 q)
+{
+	struct vm *vm = v->vm;
+	u64 gpa = vmread(VMCS_GUEST_PHYS_ADDR), val = 0;
+	enum insn_mode mode;
+	struct insn in;
+	u8 bytes[15];
+	u32 n;
+
+	vcpu_save_state(v);
+	/* RAM: a page whose state took rights away (mm/gpa.h). */
+	switch (gpa_fault(&vm->mem, gpa,
+			  (u32)q & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC))) {
+	case GPA_FAULT_RETRY:
+		return EXIT_RESUME;
+	case GPA_FAULT_STOP:
+		vm_note_stop(vm, "EPT violation at %#llx (qualification %#llx, page state %#x) nobody resolved",
+			     (unsigned long long)gpa, (unsigned long long)q,
+			     gpa_page_state(&vm->mem, gpa));
+		return EXIT_STOP;
+	case GPA_FAULT_NOT_RAM:
+		break;
+	}
+	if (q & GPA_ACCESS_EXEC) {
+		vm_note_stop(vm, "executing unbacked guest-physical %#llx", (unsigned long long)gpa);
+		return EXIT_STOP;
+	}
+	n = fetch_insn(v, bytes, &mode);
+	if (insn_decode(bytes, n, mode, &in)) {
+		vm_note_stop(vm, "cannot emulate the access to %#llx at RIP %#llx (bytes %02x %02x %02x %02x)",
+			     (unsigned long long)gpa, (unsigned long long)v->rip,
+			     n > 0 ? bytes[0] : 0, n > 1 ? bytes[1] : 0,
+			     n > 2 ? bytes[2] : 0, n > 3 ? bytes[3] : 0);
+		return EXIT_STOP;
+	}
+	if (in.kind == INSN_STRING)
+		return emulate_string(v, &in);
+	if (in.kind == INSN_STORE) {
+		val = insn_store_value(&in, gpr_get(v, in.reg));
+		mmio_rw(v, gpa, true, in.mem_size, &val);
+	} else {
+		mmio_rw(v, gpa, false, in.mem_size, &val);
+		load_result(v, &in, mode, val);
+	}
+	complete_instruction(v->rip + in.len);
+	return EXIT_RESUME;
+}

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * MMIO emulation (vmx/emul/mmio.c): the EPT-violation exit for guest
+ * accesses to what is not RAM, decoded and performed in tern.
+ */
+#ifndef TERN_VMX_EMUL_MMIO_H
+#define TERN_VMX_EMUL_MMIO_H
+
+#include "core/types.h"
+
+struct vcpu;
+
+/* The EPT-violation exit; qual: its exit qualification (SDM 3C 28.2.1). */
+int vmx_exit_ept_violation(struct vcpu *v, u64 qual);
+
+#endif

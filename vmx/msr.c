@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * MSR emulation and the clean-up when a vCPU stops, by the table of
+ * vmx/msr_policy.c: what the guest may see of tern's MSRs, and nothing of
+ * one guest's for the next on the same core.
+ */
+#include "core/cpu.h"
+#include "core/vdev/vlapic.h"
+#include "core/vm/vm.h"
+#include "vmx/exit.h"
+#include "vmx/guest_state.h"
+#include "vmx/msr.h"
+#include "vmx/vmx_msr.h"
+
+/*
+ * RDMSR/WRMSR of an MSR the bitmap traps: the MSRP_EMULATED ones of the
+ * table (vmx/msr_policy.c); any other gets #GP, as on a CPU without it.
+ */
+static int h_msr(struct vcpu *v, bool write)
+{
+	u32 msr = (u32)v->regs.rcx;
+	u64 val = (v->regs.rdx << 32) | (u32)v->regs.rax;
+	bool ok = true;
+
+	if (msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_LAST) {
+		u32 off = (msr - MSR_X2APIC_FIRST) << 4;
+
+		if (!v->lapic.x2apic)
+			ok = false;
+		else if (write)
+			ok = vlapic_write(&v->lapic, off, val, rdtsc());
+		else
+			ok = vlapic_read(&v->lapic, off, rdtsc(), &val);
+		lapic_events(v);
+		goto done;
+	}
+	switch (msr) {
+	case MSR_IA32_APIC_BASE:
+		if (write) {
+			if ((val & APIC_BASE_ADDR_MASK) != VLAPIC_BASE) {
+				ok = false;	/* relocating the APIC: not supported */
+				break;
+			}
+			v->lapic.enabled = val & APIC_BASE_EN;
+			v->lapic.x2apic = val & APIC_BASE_EXTD;
+		} else {
+			val = VLAPIC_BASE | (v->lapic.enabled ? APIC_BASE_EN : 0) |
+			      (v->lapic.x2apic ? APIC_BASE_EXTD : 0) |
+			      (v->id == 0 ? APIC_BASE_BSP : 0);
+		}
+		break;
+	case MSR_TSC_DEADLINE:
+		if (write)
+			vlapic_write_tsc_deadline(&v->lapic, val, rdtsc());
+		else
+			val = v->lapic.tsc_deadline;
+		break;
+	case MSR_EFER:
+		if (write)
+			vmwrite(VMCS_GUEST_IA32_EFER, val);
+		else
+			val = vmread(VMCS_GUEST_IA32_EFER);
+		break;
+	case MSR_IA32_PAT:
+		if (write)
+			vmwrite(VMCS_GUEST_IA32_PAT, val);
+		else
+			val = vmread(VMCS_GUEST_IA32_PAT);
+		break;
+	case MSR_IA32_TSC:
+		if (write)
+			ok = false;
+		else
+			val = rdtsc();
+		break;
+	case MSR_IA32_BIOS_SIGN_ID:	/* no microcode revision to report */
+		if (!write)
+			val = 0;
+		break;
+	case MSR_IA32_MISC_ENABLE:	/* fast strings on (LINUX-IN-BOCHS.md) */
+		if (!write)
+			val = MISC_ENABLE_FAST_STRINGS;
+		break;
+	case MSR_IA32_FEATURE_CONTROL:	/* locked, VMX not offered */
+		if (write)
+			ok = false;
+		else
+			val = FEATURE_CONTROL_LOCK;
+		break;
+	default:
+		ok = false;
+	}
+done:
+	if (!ok) {
+		inject_gp(v);
+		return EXIT_RESUME;
+	}
+	if (!write) {
+		v->regs.rax = (u32)val;
+		v->regs.rdx = val >> 32;
+	}
+	skip_instruction();
+	return EXIT_RESUME;
+}
+
+int vmx_exit_rdmsr(struct vcpu *v, u64 q)
+{
+	(void)q;
+	return h_msr(v, false);
+}
+
+int vmx_exit_wrmsr(struct vcpu *v, u64 q)
+{
+	(void)q;
+	return h_msr(v, true);
+}
+
+/*
+ * The guest's values of the MSRs it owned must not reach the next VM on
+ * this core. One that may be absent is read first (a #GP there is caught)
+ * and written only where it exists and is set.
+ */
+void msr_policy_clear_on_stop(void)
+{
+	for (u32 i = 0; i < msr_policy_count; i++) {
+		const struct msr_policy *p = &msr_policy[i];
+
+		if (!(p->flags & MSRP_CLEAR_ON_STOP))
+			continue;
+		for (u32 m = p->first; m <= p->last; m++) {
+			u64 old;
+
+			if ((p->flags & MSRP_MAY_BE_ABSENT) && (rdmsr_safe(m, &old) || !old))
+				continue;
+			wrmsr(m, 0);
+		}
+	}
+}
