@@ -166,6 +166,17 @@ guest_main:
 	xorb	%al, %al
 	outb	%al, %dx
 
+	/* VMX instructions: #UD, as on a CPU without VMX (CPUID hides it). */
+	movl	$ud_handler, %eax
+	movl	$6, %ebx
+	call	set_gate
+	vmxoff				/* 0f 01 c4 */
+	vmptrst	ud_scratch		/* 0f c7 /7 with a 32-bit address: 7 bytes */
+	cmpl	$2, ud_count
+	CHECK(e, m_noud)
+	movl	$m_ud, %esi
+	call	puts
+
 	/* Power off: SLP_TYP 5 (the DSDT's \_S5) with SLP_EN. */
 	movl	$m_s5, %esi
 	call	puts
@@ -174,6 +185,16 @@ guest_main:
 	outw	%ax, %dx
 	movl	$m_nos5, %esi
 	jmp	guest_fail
+
+/* #UD: skip the VMX instruction (3 bytes, then 7), count it. */
+ud_handler:
+	cmpl	$0, ud_count
+	jne	1f
+	addl	$3, (%esp)
+	jmp	2f
+1:	addl	$7, (%esp)
+2:	incl	ud_count
+	iret
 
 pit_isr:
 	incl	pit_ticks
@@ -216,12 +237,16 @@ m_str:		.asciz	"a string instruction on MMIO went wrong"
 m_type:		.asciz	"guest: platform: COM1 THRE interrupt; type a key\n"
 m_rx:		.asciz	"guest: platform: received by interrupt: "
 m_s5:		.asciz	"guest: platform: entering ACPI S5\n"
+m_ud:		.asciz	"guest: platform: VMXOFF and VMPTRST raised #UD\n"
+m_noud:		.asciz	"VMX instructions did not raise #UD"
 m_pic:		.asciz	"the 8259 mask did not read back"
 m_ioapic:	.asciz	"the I/O APIC version or entry is wrong"
 m_pmtmr:	.asciz	"the PM timer does not move"
 m_nos5:		.asciz	"still running after S5"
 
 	.data
+ud_count:	.long	0
+ud_scratch:	.quad	0
 pit_ticks:	.long	0
 thre_irqs:	.long	0
 rx_char:	.long	0

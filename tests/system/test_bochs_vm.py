@@ -204,7 +204,8 @@ def run(build):
         for line in ("PCI host bridge 8086:29c0 by 0xcf8 and ECAM",
                      "string MMIO: REP MOVSD from ECAM, MOVSD to the I/O APIC, REP STOSD unbacked",
                      "I/O APIC version 0x20, 24 pins, entries programmed",
-                     "5 PIT interrupts through I/O APIC pin 2", "ACPI PM timer runs"):
+                     "5 PIT interrupts through I/O APIC pin 2", "ACPI PM timer runs",
+                     "VMXOFF and VMPTRST raised #UD"):
             check("guest: platform: " + line in con, "platform console lacks %r:\n%s" % (line, con))
         st = m.command("vm stats platform")
         pins = re.search(r"I/O APIC deliveries by pin: 2:(\d+) 4:(\d+);", st)
@@ -213,6 +214,9 @@ def run(build):
         check(re.search(r"PIT interrupts (\d+)", st), "no PIT counter:\n" + st)
         check(re.search(r"string MMIO elements\s+8 ", st), "string MMIO count:\n" + st)
         check("unbacked memory: 0 reads, 3 writes" in st, "string STOS unbacked:\n" + st)
+        check(re.search(r"#UD injected\s+2 ", st), "VMX instructions #UD:\n" + st)
+        check(re.search(r"^  VMXOFF\s+1\s", st, re.M) and re.search(r"^  VMPTRST\s+1\s", st, re.M),
+              "VMX instruction exits:\n" + st)
 
         # Extended state: XSETBV/XCR0 checks, and twice on core 2 so the
         # second run would see the first one's XMM0 if tern leaked it.
