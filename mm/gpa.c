@@ -446,7 +446,7 @@ void gpa_wake(struct gpa_map *g, u32 waiter)
 		g->wake_fn(g, waiter, g->wake_ctx);
 }
 
-enum gpa_fault gpa_fault_at(struct gpa_map *g, u64 gpa, u32 access, u32 waiter)
+enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access, u32 waiter)
 {
 	enum gpa_fault r = GPA_FAULT_STOP;
 	u8 st, violated;
@@ -484,13 +484,6 @@ enum gpa_fault gpa_fault_at(struct gpa_map *g, u64 gpa, u32 access, u32 waiter)
 	}
 	spin_unlock_irqrestore(&g->handlers_lock, f);
 	return r;
-}
-
-int gpa_fault(struct gpa_map *g, u64 gpa, u32 access)
-{
-	enum gpa_fault r = gpa_fault_at(g, gpa, access, 0);
-
-	return r == GPA_FAULT_WAIT ? GPA_FAULT_RETRY : r;
 }
 
 void gpa_flush(struct gpa_map *g)

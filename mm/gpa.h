@@ -155,19 +155,12 @@ void gpa_set_waker(struct gpa_map *g, void (*fn)(struct gpa_map *g, u32 waiter, 
 void gpa_wake(struct gpa_map *g, u32 waiter);
 /* An EPT violation at gpa with the qualification's access bits, taken
  * by vCPU waiter. Never PASS. */
-enum gpa_fault gpa_fault_at(struct gpa_map *g, u64 gpa, u32 access, u32 waiter);
-/*
- * The same for the call site written before WAIT existed, until it moves
- * to gpa_fault_at(): waiter 0, and WAIT answered as RETRY (the vCPU spins
- * through the fault until the work is done). int, not the enum, because
- * that site's switch has no case for the new outcomes.
- */
-int gpa_fault(struct gpa_map *g, u64 gpa, u32 access);
+enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access, u32 waiter);
 /* Make every vCPU drop stale translations, once for all changes since
  * the last flush. Call with interrupts enabled (it waits for the cores). */
 void gpa_flush(struct gpa_map *g);
-/* The same without waiting: the generation moves on, and each vCPU
- * compares it with the one it last invalidated for before it enters. */
+/* The same without waiting: the generation moves on, and the map's
+ * owner has each vCPU invalidate before it next enters (vm_ept_changed). */
 void gpa_flush_async(struct gpa_map *g);
 
 #endif

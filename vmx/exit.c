@@ -17,6 +17,7 @@
 #include "vmx/exit.h"
 #include "vmx/guest_state.h"
 #include "vmx/msr.h"
+#include "vmx/vcpu_request.h"
 #include "vmx/vmx_msr.h"
 #include "vmx/vmx_ops.h"
 #include "vmx/xsave.h"
@@ -99,7 +100,7 @@ static int h_io(struct vcpu *v, u64 q)
 	}
 	skip_instruction();
 	/* The exit port, a reset, S5: the device stopped the VM. */
-	return v->stop_req ? EXIT_STOP : EXIT_RESUME;
+	return vcpu_stopping(v) ? EXIT_STOP : EXIT_RESUME;
 }
 
 static int h_hlt(struct vcpu *v, u64 qual)

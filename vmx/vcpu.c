@@ -20,6 +20,7 @@
 #include "vmx/exit.h"
 #include "vmx/msr.h"
 #include "vmx/vcpu.h"
+#include "vmx/vcpu_request.h"
 #include "vmx/vmx_msr.h"
 #include "vmx/vmx_ops.h"
 #include "vmx/xsave.h"
@@ -319,7 +320,7 @@ static bool inject_nmi(struct vcpu *v)
 			set_proc_control(v, PROC_NMI_WINDOW_EXITING, true);
 		return false;
 	}
-	__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELAXED);
+	vcpu_take(v, VCPU_REQ_NMI);
 	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | X86_VEC_NMI);
 	set_proc_control(v, PROC_NMI_WINDOW_EXITING, false);
 	v->stats.nmis_injected++;
@@ -417,7 +418,7 @@ static void prepare_entry(struct vcpu *v)
 		vplat_poll(v->vm);
 	set_preemption_timer(v);
 	vec = vlapic_pending(&v->lapic);
-	if (v->nmi_pending && inject_nmi(v)) {
+	if (vcpu_requested(v, VCPU_REQ_NMI) && inject_nmi(v)) {
 		/* One event per entry: an interrupt waits for its window. */
 		set_window_exiting(v, vec >= 0);
 		return;
@@ -439,30 +440,33 @@ static void prepare_entry(struct vcpu *v)
 
 /* Wait for a start-up IPI, then start in real mode at its vector. The
  * wait counts as halted: the guest has nothing for this core to do. */
-static void wait_for_sipi(struct vcpu *v)
+static bool wait_for_sipi(struct vcpu *v)
 {
+	const u64 ends = BIT(VCPU_REQ_SIPI) | BIT(VCPU_REQ_STOP) | BIT(VCPU_REQ_INIT);
 	u64 t0 = rdtsc();
 
 	v->state = VCPU_WAIT_SIPI;
-	while (v->sipi_vector < 0 && !v->stop_req && !v->init_pending)
+	while (!(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & ends))
 		cpu_idle_wait();
 	v->stats.tsc_halted += rdtsc() - t0;
-	if (!v->stop_req && v->sipi_vector >= 0)
-		setup_guest_realmode(v, (u32)v->sipi_vector);
+	if (vcpu_stopping(v) || !vcpu_take(v, VCPU_REQ_SIPI))
+		return false;
+	setup_guest_realmode(v, v->req_sipi_vector);
+	return true;
 }
 
 /*
  * INIT of a running vCPU (SDM 3A 9.4, 11.6.1): it drops whatever it was
  * doing, pending events included, resets its local APIC, and waits for a
- * start-up IPI like an AP at power-on (the sender cleared sipi_vector).
+ * start-up IPI like an AP at power-on (a start-up IPI posted before the
+ * INIT was voided with it).
  */
 static void handle_init(struct vcpu *v)
 {
 	v->stats.inits++;
 	vlapic_reset(&v->lapic, v->id);
-	v->nmi_pending = false;
-	wait_for_sipi(v);
-	if (v->stop_req || v->sipi_vector < 0)
+	vcpu_take(v, VCPU_REQ_NMI);
+	if (!wait_for_sipi(v))
 		return;
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
@@ -473,24 +477,53 @@ static void handle_init(struct vcpu *v)
 }
 
 /*
- * HLT: sleep until the virtual APIC has something the guest can take. Only
- * called when halted; the caller does the time accounting.
+ * HLT: sleep until the virtual APIC has something the guest can take.
+ * PARKED (an EPT fault waits for asynchronous work, mm/gpa.h): sleep until
+ * the work's completion posts VCPU_REQ_WAKE, then run the access again.
+ * Only called in either state; the caller does the time accounting.
  */
 static void halt_wait(struct vcpu *v)
 {
-	while (v->state == VCPU_HALTED && !v->stop_req) {
+	while (!vcpu_stopping(v)) {
+		/* The clocks go on, and the first vCPU keeps the PIT's. */
 		poll_lapic_timer(v, true);
 		if (v->id == 0)
 			vplat_poll(v->vm);
-		/* An INIT ends HLT too (the run loop handles it). */
-		if (v->nmi_pending || v->init_pending ||
-		    (vlapic_pending(&v->lapic) >= 0 &&
-		     (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF))) {
-			v->state = VCPU_RUNNING;
+		vcpu_take(v, VCPU_REQ_EVENT);
+		/* An INIT ends either wait (the run loop handles it). */
+		if (vcpu_requested(v, VCPU_REQ_INIT))
 			break;
-		}
+		if (v->state == VCPU_PARKED ? vcpu_take(v, VCPU_REQ_WAKE) :
+		    vcpu_requested(v, VCPU_REQ_NMI) ||
+		    (vlapic_pending(&v->lapic) >= 0 &&
+		     (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF)))
+			break;
 		cpu_idle_wait();
 	}
+	v->state = VCPU_RUNNING;
+}
+
+/*
+ * Requests other cores posted (vmx/vcpu_request.h), before an entry. false:
+ * do not enter now (the vCPU stops, or an INIT reset it and it must look
+ * again).
+ */
+static bool take_requests(struct vcpu *v)
+{
+	if (vcpu_stopping(v))
+		return false;
+	if (vcpu_take(v, VCPU_REQ_INIT)) {
+		handle_init(v);
+		return false;
+	}
+	/* Rights the map took away without waiting (vm_ept_changed). */
+	if (vcpu_take(v, VCPU_REQ_FLUSH))
+		invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
+	/* News for prepare_entry, which looks anyway; a wake-up for a fault
+	 * the vCPU no longer waits for is stale. NMIs stay until injected. */
+	vcpu_take(v, VCPU_REQ_EVENT);
+	vcpu_take(v, VCPU_REQ_WAKE);
+	return true;
 }
 
 static void fail(struct vcpu *v, const char *what, const char *why)
@@ -536,7 +569,7 @@ void vcpu_run(struct vcpu *v)
 	/* A VM started again has the same VPID and may get the same EPT
 	 * root: nothing a previous run left in this core's TLBs survives. */
 	invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
-	v->ept_generation = v->vm->mem.generation;
+	vcpu_take(v, VCPU_REQ_FLUSH);
 	if (p->vmx.invvpid_single)
 		invvpid(INVVPID_SINGLE, v->vpid);
 	else if (p->vmx.invvpid_all)
@@ -548,22 +581,15 @@ void vcpu_run(struct vcpu *v)
 		wait_for_sipi(v);
 	v->state = VCPU_RUNNING;
 
-	while (!v->stop_req) {
+	while (!vcpu_stopping(v)) {
 		u64 t0, t1;
 		int rc;
 
 		irq_disable();
-		/* A plain load first: the locked exchange only when set. */
-		if (v->init_pending &&
-		    __atomic_exchange_n(&v->init_pending, false, __ATOMIC_ACQ_REL)) {
-			handle_init(v);
+		/* One load for every request on the hot path. */
+		if (unlikely(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE)) &&
+		    !take_requests(v))
 			continue;
-		}
-		/* Rights the map took away without waiting (vm_ept_changed). */
-		if (v->ept_generation != v->vm->mem.generation) {
-			v->ept_generation = v->vm->mem.generation;
-			invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
-		}
 		prepare_entry(v);
 		t0 = rdtsc();
 		rc = vmx_enter(&v->regs, v->launched);
@@ -587,7 +613,7 @@ void vcpu_run(struct vcpu *v)
 		/* The hot path reads the TSC once more, as before; a vCPU
 		 * that halted pays one read extra to split the halt off, so
 		 * tsc_tern is exit handling only. */
-		if (unlikely(v->state == VCPU_HALTED)) {
+		if (unlikely(v->state == VCPU_HALTED || v->state == VCPU_PARKED)) {
 			u64 t2 = rdtsc();
 
 			v->stats.tsc_tern += t2 - t1;

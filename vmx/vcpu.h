@@ -22,6 +22,7 @@ enum vcpu_state {
 	VCPU_IDLE = 0,
 	VCPU_RUNNING,
 	VCPU_HALTED,		/* HLT with nothing to wake it yet */
+	VCPU_PARKED,		/* an EPT fault waits for asynchronous work */
 	VCPU_WAIT_SIPI,		/* an AP before its start-up IPI */
 	VCPU_STOPPED,
 	VCPU_FAILED,
@@ -50,9 +51,10 @@ struct vcpu {
 	u32 cpu;			/* the physical core it owns */
 	u16 vpid;
 	volatile u32 state;		/* enum vcpu_state */
-	volatile bool stop_req;
+	/* Posted by any core (vmx/vcpu_request.h), taken by the vCPU's own. */
+	volatile u64 requests;
+	volatile u8 req_sipi_vector;	/* VCPU_REQ_SIPI's vector */
 	bool launched;
-	u64 ept_generation;		/* of the VM's map, last invalidated for */
 	u64 vmcs_pa;
 	u64 vmxon_pa;
 	struct guest_regs regs;
@@ -79,9 +81,6 @@ struct vcpu {
 	u32 preempt_shift;		/* it ticks at TSC >> this */
 	u64 preempt_slice;		/* the longest run, in its ticks */
 	u64 preempt_value;		/* last written to the VMCS */
-	volatile int sipi_vector;	/* start-up vector received, -1: none */
-	volatile bool nmi_pending;	/* an NMI IPI waits for injection */
-	volatile bool init_pending;	/* an INIT IPI waits to reset it */
 	bool skip_reinject;		/* after INIT: nothing to deliver again */
 	bool virtual_nmis;		/* the CPU tracks guest NMI blocking:
 					 * NMI-window exiting is available */

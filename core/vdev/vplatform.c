@@ -7,6 +7,7 @@
 #include "core/vm/vm.h"
 #include "core/vdev/vdev.h"
 #include "core/vdev/vplatform.h"
+#include "vmx/vcpu_request.h"
 #include "drivers/cmos_rtc.h"
 
 /* Guest time for the PIT and the PM timer: tern's clock, in their ticks. */
@@ -52,15 +53,14 @@ void vplat_deliver(struct vm *vm, struct vcpu *from, const struct vlapic_ipi *ms
 			}
 			if (from)
 				vm->ipis_sent++;
-			vcpu_kick(t);
+			vcpu_post(t, VCPU_REQ_EVENT);
 			break;
 		case ICR_MODE_NMI:
 			/* A CPU waiting for start-up ignores NMIs. */
 			if (t->state == VCPU_WAIT_SIPI)
 				break;
-			__atomic_store_n(&t->nmi_pending, true, __ATOMIC_RELEASE);
 			vm->nmis_sent++;
-			vcpu_kick(t);
+			vcpu_post(t, VCPU_REQ_NMI);
 			break;
 		case ICR_MODE_INIT:
 			/* A level de-assert does nothing (SDM 3A 11.6.1); a
@@ -72,19 +72,16 @@ void vplat_deliver(struct vm *vm, struct vcpu *from, const struct vlapic_ipi *ms
 				vm->ipis_dropped++;
 				break;
 			}
-			t->sipi_vector = -1;
-			__atomic_store_n(&t->init_pending, true, __ATOMIC_RELEASE);
 			vm->ipis_sent++;
-			vcpu_kick(t);
+			vcpu_post_init(t);
 			break;
 		case ICR_MODE_STARTUP:
 			/* To a vCPU waiting for it, or about to (an INIT it
-			 * has not processed yet). */
-			if ((t->state == VCPU_WAIT_SIPI || t->init_pending) &&
-			    t->sipi_vector < 0) {
-				t->sipi_vector = msg->vector;
+			 * has not taken yet); the first one counts. */
+			if ((t->state == VCPU_WAIT_SIPI || vcpu_requested(t, VCPU_REQ_INIT)) &&
+			    !vcpu_requested(t, VCPU_REQ_SIPI)) {
 				vm->ipis_sent++;
-				vcpu_kick(t);
+				vcpu_post_sipi(t, (u8)msg->vector);
 			}
 			break;
 		}
@@ -280,7 +277,7 @@ static bool pit_rw(const struct vdev_region *r, u64 port, u32 size, bool write, 
 	spin_unlock_irqrestore(&p->lock, f);
 	/* The first vCPU keeps the PIT's time: have it look again. */
 	if (write)
-		vcpu_kick(&vm->vcpus[0]);
+		vcpu_post(&vm->vcpus[0], VCPU_REQ_EVENT);
 	return true;
 }
 

@@ -17,6 +17,7 @@
 #include "core/tsc.h"
 #include "core/vdev/vdev.h"
 #include "core/vm/vm.h"
+#include "vmx/vcpu_request.h"
 #include "drivers/cmos_rtc.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
@@ -81,11 +82,8 @@ void vm_note_stop(struct vm *vm, const char *fmt, ...)
 	va_end(ap);
 	if (!vm->stop_reason[0])
 		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s", buf);
-	for (u32 i = 0; i < vm->nvcpus; i++) {
-		vm->vcpus[i].stop_req = true;
-		if (vm->vcpus[i].state != VCPU_IDLE)
-			vcpu_kick(&vm->vcpus[i]);
-	}
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		vcpu_post_stop(&vm->vcpus[i]);
 }
 
 /* A configuration must fit this machine: its cores exist, are online, are
@@ -189,12 +187,21 @@ static void ept_flush(struct gpa_map *g, void *ctx)
 	}
 }
 
+/* An EPT fault a vCPU parked on (GPA_FAULT_WAIT) is resolved. */
+static void wake_vcpu(struct gpa_map *g, u32 waiter, void *ctx)
+{
+	struct vm *vm = ctx;
+
+	(void)g;
+	if (waiter < vm->nvcpus)
+		vcpu_post(&vm->vcpus[waiter], VCPU_REQ_WAKE);
+}
+
 void vm_ept_changed(struct vm *vm)
 {
 	gpa_flush_async(&vm->mem);
 	for (u32 i = 0; i < vm->nvcpus; i++)
-		if (vm->vcpus[i].state == VCPU_RUNNING)
-			vcpu_kick(&vm->vcpus[i]);
+		vcpu_post(&vm->vcpus[i], VCPU_REQ_FLUSH);
 }
 
 /* The slot of a watched page, or -1. */
@@ -702,6 +709,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		return -1;
 	}
 	gpa_set_flush(&vm->mem, ept_flush, vm);
+	gpa_set_waker(&vm->mem, wake_vcpu, vm);
 	vm->watch_handler = (struct gpa_fault_handler){
 		.fn = watch_fault, .ctx = vm, .state_bit = GPA_PG_WP,
 	};
@@ -722,9 +730,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		v->id = i;
 		v->cpu = vm->cfg.cores[i];
 		v->vpid = (u16)(vm->index * CONFIG_MAX_VCPUS + i + 1);
-		v->sipi_vector = -1;
-		v->nmi_pending = false;
-		v->init_pending = false;
+		v->requests = 0;
 		v->vmcs_pa = pmm_alloc_zeroed_page();
 		v->vmxon_pa = pmm_alloc_zeroed_page();
 		if (!v->vmcs_pa || !v->vmxon_pa)
@@ -796,7 +802,7 @@ static void vcpu_job(struct core_job *j)
 {
 	struct vcpu *v = j->ctx;
 
-	if (!v->stop_req)
+	if (!vcpu_stopping(v))
 		vcpu_run(v);
 	else
 		v->state = VCPU_STOPPED;

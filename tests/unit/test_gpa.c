@@ -135,13 +135,13 @@ START_TEST(protection_and_faults)
 	ck_assert_uint_eq(flushes_seen, 1);
 	ck_assert_uint_eq(g.generation, 1);
 	/* No handler yet: a write to a protected page stops the VM. */
-	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_WRITE), GPA_FAULT_STOP);
+	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_WRITE, 0), GPA_FAULT_STOP);
 	ck_assert_uint_eq(g.faults_unhandled, 1);
 	/* A read of a write-protected page is a stale translation: retry. */
-	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_READ), GPA_FAULT_RETRY);
+	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_READ, 0), GPA_FAULT_RETRY);
 	/* The handler resolves the write. */
 	ck_assert_int_eq(gpa_add_fault_handler(&g, &h), 0);
-	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_WRITE, 0), GPA_FAULT_RETRY);
 	ck_assert_uint_eq(fault_gpa, page + 12);
 	ck_assert_uint_eq(fault_access, GPA_ACCESS_WRITE);
 	ck_assert(gpa_lookup(&g, page, NULL, &perm));
@@ -150,7 +150,7 @@ START_TEST(protection_and_faults)
 	gpa_flush(&g);
 	ck_assert_uint_eq(flushes_seen, 1);
 	/* Not RAM: the MMIO path's. */
-	ck_assert_int_eq(gpa_fault(&g, 0xfec00000, GPA_ACCESS_READ), GPA_FAULT_NOT_RAM);
+	ck_assert_int_eq(gpa_fault(&g, 0xfec00000, GPA_ACCESS_READ, 0), GPA_FAULT_NOT_RAM);
 }
 END_TEST
 
@@ -168,7 +168,7 @@ START_TEST(noaccess_and_pins)
 	ck_assert(!gpa_lookup(&g, page, NULL, NULL));
 	ck_assert_ptr_nonnull(gpa_to_hva(&g, page));
 	ck_assert(g.stale);
-	ck_assert_int_eq(gpa_fault(&g, page, GPA_ACCESS_READ), GPA_FAULT_STOP);
+	ck_assert_int_eq(gpa_fault(&g, page, GPA_ACCESS_READ, 0), GPA_FAULT_STOP);
 	/* Back. */
 	ck_assert_int_eq(gpa_set_state(&g, page, PAGE_SIZE, 0, GPA_PG_NOACCESS), 0);
 	ck_assert(gpa_lookup(&g, page, NULL, NULL));
@@ -313,7 +313,7 @@ static void probe_init(struct probe *p, char name, u8 bit, enum gpa_fault answer
 static enum gpa_fault fault(u64 gpa, u32 access)
 {
 	memset(calls, 0, sizeof(calls));
-	return gpa_fault_at(&g, gpa, access, 1);
+	return gpa_fault(&g, gpa, access, 1);
 }
 
 #define WP_PAGE		(SZ_2M + 3 * PAGE_SIZE)
@@ -448,7 +448,7 @@ START_TEST(wait_and_wake)
 	ck_assert_int_eq(gpa_set_state(&g, NA_PAGE, PAGE_SIZE, GPA_PG_NOACCESS, 0), 0);
 	probe_init(&s, 's', GPA_PG_NOACCESS, GPA_FAULT_WAIT);
 	memset(calls, 0, sizeof(calls));
-	ck_assert_int_eq(gpa_fault_at(&g, NA_PAGE + 4, GPA_ACCESS_READ, 3), GPA_FAULT_WAIT);
+	ck_assert_int_eq(gpa_fault(&g, NA_PAGE + 4, GPA_ACCESS_READ, 3), GPA_FAULT_WAIT);
 	ck_assert_str_eq(calls, "s");
 	ck_assert_uint_eq(s.waiter, 3);
 	ck_assert_uint_eq(g.waits, 1);
@@ -461,10 +461,10 @@ START_TEST(wait_and_wake)
 	ck_assert_uint_eq(woken[0], 3);
 	ck_assert_ptr_eq(wake_ctx_seen, &ctx);
 	ck_assert_uint_eq(g.wakes, 1);
-	ck_assert_int_eq(gpa_fault_at(&g, NA_PAGE + 4, GPA_ACCESS_READ, 3), GPA_FAULT_RETRY);
-	/* The old entry point cannot wait: vCPU 0, and it spins (RETRY). */
+	ck_assert_int_eq(gpa_fault(&g, NA_PAGE + 4, GPA_ACCESS_READ, 3), GPA_FAULT_RETRY);
+	/* Another vCPU's fault: its own index reaches the handler. */
 	ck_assert_int_eq(gpa_set_state(&g, NA_PAGE, PAGE_SIZE, GPA_PG_NOACCESS, 0), 0);
-	ck_assert_int_eq(gpa_fault(&g, NA_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_int_eq(gpa_fault(&g, NA_PAGE, GPA_ACCESS_WRITE, 0), GPA_FAULT_WAIT);
 	ck_assert_uint_eq(s.waiter, 0);
 	ck_assert_uint_eq(g.waits, 2);
 	/* No waker yet (a VM still starting): counted, nothing called. */

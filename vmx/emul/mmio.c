@@ -216,9 +216,15 @@ int vmx_exit_ept_violation(struct vcpu *v, u64 q)
 	vcpu_save_state(v);
 	/* RAM: a page whose state took rights away (mm/gpa.h). */
 	switch (gpa_fault(&vm->mem, gpa,
-			  (u32)q & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC))) {
+			  (u32)q & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC), v->id)) {
 	case GPA_FAULT_RETRY:
 		return EXIT_RESUME;
+	case GPA_FAULT_WAIT:
+		/* The access runs again once the handler's work is done and
+		 * gpa_wake() posts VCPU_REQ_WAKE; till then the core sleeps. */
+		v->state = VCPU_PARKED;
+		return EXIT_RESUME;
+	case GPA_FAULT_PASS:		/* handlers' only: never returned */
 	case GPA_FAULT_STOP:
 		vm_note_stop(vm, "EPT violation at %#llx (qualification %#llx, page state %#x) nobody resolved",
 			     (unsigned long long)gpa, (unsigned long long)q,
