@@ -8,6 +8,34 @@
 #define TERN_VMX_CONTROLS_H
 
 #include "core/types.h"
+#include "vmx/caps.h"
+
+/*
+ * What a VM asks of its vCPUs' controls beyond tern's baseline. All off is
+ * today's VM: every external interrupt exits, no exception does. ELI runs
+ * a VM with external-interrupt exiting off (its device's interrupts go
+ * through the guest's shadow IDT), #NP and #GP in the exception bitmap,
+ * and LIDT/SIDT exiting.
+ */
+struct vm_features {
+	bool no_ext_int_exiting;
+	bool desc_table_exiting;
+	u32 exception_bitmap;		/* BIT(vector) for each that exits */
+};
+
+/* The control fields of a vCPU's VMCS. */
+struct vmx_controls {
+	u32 pin, proc, proc2, exit, entry;
+	u32 exception_bitmap;
+};
+
+/*
+ * tern's baseline with f, as the capability MSRs m allow. 0, or -1 with
+ * *missing the required bits of the control set *which the CPU will not
+ * allow.
+ */
+int vmx_controls_compute(const struct vmx_msrs *m, const struct vm_features *f,
+			 struct vmx_controls *c, u32 *missing, const char **which);
 
 /*
  * required: bits tern cannot work without; optional: bits it uses when

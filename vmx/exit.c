@@ -114,17 +114,30 @@ static int h_hlt(struct vcpu *v, u64 qual)
 }
 
 /*
- * Exception or NMI exit. The exception bitmap is empty, so only an NMI
- * that arrived in guest mode lands here (NMI exiting is on): tern sends no
- * NMIs yet, so it is counted and the guest resumes.
+ * Exception or NMI exit. An NMI that arrived in guest mode (NMI exiting is
+ * on) is counted and the guest resumes. An exception exits only when the
+ * VM's features put its vector in the exception bitmap (vmx/controls.h):
+ * unless a feature's handler takes it, it goes back to the guest as the
+ * CPU would have delivered it. One raised while delivering another event
+ * would need the double-fault rules: the VM is stopped instead, named.
  */
 static int h_exception_nmi(struct vcpu *v, u64 q)
 {
 	u32 info = (u32)vmread(VMCS_EXIT_INTR_INFO);
+	u32 vec = info & 0xff;
 
 	(void)q;
 	if ((info & INTR_INFO_VALID) && (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
 		v->stats.host_nmis++;
+		return EXIT_RESUME;
+	}
+	if ((info & INTR_INFO_VALID) && (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_HW_EXC &&
+	    (v->vm->features.exception_bitmap & BIT(vec)) &&
+	    !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID)) {
+		vmwrite(VMCS_ENTRY_INTR_INFO, info & ~INTR_INFO_UNDEFINED_12);
+		if (info & INTR_INFO_DELIVER_CODE)
+			vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_EXIT_INTR_ERROR));
+		v->stats.exceptions_reflected++;
 		return EXIT_RESUME;
 	}
 	vcpu_save_state(v);

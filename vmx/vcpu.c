@@ -68,62 +68,37 @@ struct dtr {
 static bool setup_controls(struct vcpu *v, char *why, size_t n)
 {
 	const struct vmx_msrs *m = &this_cpu()->vmx.raw;
-	u32 miss, pin, proc, proc2, exit, entry;
+	struct vmx_controls c;
+	const char *which;
+	u32 miss;
 
-	/* Virtual NMIs let tern see when the guest's NMI handler is done
-	 * and ask for an NMI window; without them a pending NMI waits for
-	 * the next exit. */
-	pin = vmx_ctl_compute(m->pinbased, PIN_EXT_INT_EXITING | PIN_NMI_EXITING,
-			      PIN_VIRTUAL_NMIS | PIN_PREEMPTION_TIMER, &miss);
-	if (miss)
-		goto missing;
+	if (vmx_controls_compute(m, &v->vm->features, &c, &miss, &which)) {
+		snprintf(why, n, "a required %s VM-execution control (%#x) is not allowed",
+			 which, miss);
+		return false;
+	}
 	/* The preemption timer counts down at the TSC >> rate (SDM 3C 26.5.1). */
-	v->preempt_timer = pin & PIN_PREEMPTION_TIMER;
+	v->preempt_timer = c.pin & PIN_PREEMPTION_TIMER;
 	v->preempt_shift = VMX_MISC_PREEMPT_SHIFT(m->misc);
 	v->preempt_slice = MIN((tsc_hz() / (1000000000ULL / PREEMPT_SLICE_NS)) >> v->preempt_shift,
 			       0xffffffffULL);
 	v->preempt_value = ~0ULL;		/* nothing written yet */
-	v->virtual_nmis = (pin & PIN_VIRTUAL_NMIS) &&
+	v->virtual_nmis = (c.pin & PIN_VIRTUAL_NMIS) &&
 			  (m->procbased >> 32 & PROC_NMI_WINDOW_EXITING);
-	proc = vmx_ctl_compute(m->procbased, PROC_HLT_EXITING | PROC_IO_BITMAPS |
-			       PROC_MSR_BITMAPS | PROC_SECONDARY_CONTROLS, 0, &miss);
-	/* Interrupt-window (and NMI-window) exiting is switched on when an
-	 * injection waits. */
-	if (!(m->procbased >> 32 & PROC_INTR_WINDOW_EXITING)) {
-		miss = PROC_INTR_WINDOW_EXITING;
-		goto missing;
-	}
-	if (miss)
-		goto missing;
-	/* Without these two, RDTSCP and INVPCID are #UD in the guest; where
-	 * the CPU lacks them, CPUID hides them (vmx/cpuid.c). */
-	proc2 = vmx_ctl_compute(m->procbased2, PROC2_EPT | PROC2_VPID |
-				PROC2_UNRESTRICTED_GUEST, PROC2_RDTSCP | PROC2_INVPCID, &miss);
-	if (miss)
-		goto missing;
-	/* No acknowledge-on-exit: a host interrupt stays pending in the local
-	 * APIC and is taken through tern's IDT right after the exit. */
-	exit = vmx_ctl_compute(m->exit, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_PAT |
-			       EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER, 0, &miss);
-	if (miss)
-		goto missing;
-	entry = vmx_ctl_compute(m->entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, 0, &miss);
-	if (miss)
-		goto missing;
-	vmwrite(VMCS_PIN_CONTROLS, pin);
-	vmwrite(VMCS_PROC_CONTROLS, proc);
-	v->proc_controls = proc;
-	vmwrite(VMCS_PROC2_CONTROLS, proc2);
-	v->proc2_controls = proc2;
+	vmwrite(VMCS_PIN_CONTROLS, c.pin);
+	vmwrite(VMCS_PROC_CONTROLS, c.proc);
+	v->proc_controls = c.proc;
+	vmwrite(VMCS_PROC2_CONTROLS, c.proc2);
+	v->proc2_controls = c.proc2;
 	v->cpuid = (struct cpuid_facts){
 		.vcpu_id = v->id,
 		.xsave_mask = xsave_guest_mask(),
-		.rdtscp = proc2 & PROC2_RDTSCP,
-		.invpcid = proc2 & PROC2_INVPCID,
+		.rdtscp = c.proc2 & PROC2_RDTSCP,
+		.invpcid = c.proc2 & PROC2_INVPCID,
 	};
-	vmwrite(VMCS_EXIT_CONTROLS, exit);
-	vmwrite(VMCS_ENTRY_CONTROLS, entry);
-	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
+	vmwrite(VMCS_EXIT_CONTROLS, c.exit);
+	vmwrite(VMCS_ENTRY_CONTROLS, c.entry);
+	vmwrite(VMCS_EXCEPTION_BITMAP, c.exception_bitmap);
 	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
 	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
 	vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
@@ -139,9 +114,6 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	vmwrite(VMCS_CR0_MASK, CR0_NE);
 	vmwrite(VMCS_CR4_MASK, CR4_VMXE);
 	return true;
-missing:
-	snprintf(why, n, "a required VM-execution control (%#x) is not allowed", miss);
-	return false;
 }
 
 static void setup_host(void)

@@ -52,6 +52,7 @@
 /* Secondary processor-based controls (25.6.2, table 25-7) */
 #define PROC2_VIRT_APIC_ACCESSES	BIT(0)
 #define PROC2_EPT			BIT(1)
+#define PROC2_DESC_TABLE_EXITING	BIT(2)	/* LGDT/LIDT/SGDT/SIDT... exit */
 #define PROC2_RDTSCP			BIT(3)
 #define PROC2_VIRT_X2APIC		BIT(4)
 #define PROC2_VPID			BIT(5)

@@ -164,6 +164,9 @@ static void vcpu_counters(struct prom *p)
 		     offsetof(struct vcpu_stats, nmis_injected));
 	vcpu_counter(p, "tern_vm_gp_injected_total", "#GP injected (MSRs tern does not emulate)",
 		     offsetof(struct vcpu_stats, gp_injected));
+	vcpu_counter(p, "tern_vm_exceptions_reflected_total",
+		     "Exception exits (the VM's exception bitmap) given back to the guest",
+		     offsetof(struct vcpu_stats, exceptions_reflected));
 	vcpu_counter(p, "tern_vm_ud_injected_total",
 		     "#UD injected (VMX instructions: guests have no VMX)",
 		     offsetof(struct vcpu_stats, ud_injected));

@@ -112,6 +112,9 @@ static void stats(struct vm *vm)
 		if (s->gp_injected)
 			console_printf("  #GP injected      %10llu (MSRs tern does not emulate)\n",
 				       (unsigned long long)s->gp_injected);
+		if (s->exceptions_reflected)
+			console_printf("  exceptions given back %6llu (exits by the VM's exception bitmap)\n",
+				       (unsigned long long)s->exceptions_reflected);
 		if (s->ud_injected)
 			console_printf("  #UD injected      %10llu (VMX instructions: no VMX in guests)\n",
 				       (unsigned long long)s->ud_injected);

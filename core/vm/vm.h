@@ -16,6 +16,7 @@
 #include "core/vdev/vrtc.h"
 #include "iommu/vtd.h"
 #include "mm/gpa.h"
+#include "vmx/controls.h"
 #include "vmx/vcpu.h"
 
 #define VM_CONSOLE_SIZE		8192
@@ -39,6 +40,7 @@ struct vm {
 	bool has_exit_status;
 	u32 exit_status;
 
+	struct vm_features features;	/* what its vCPUs' controls add (ELI) */
 	struct gpa_map mem;
 	u64 io_bitmap_pa;		/* two pages: ports 0-0x7fff, 0x8000-0xffff */
 	u64 msr_bitmap_pa;
