@@ -24,8 +24,9 @@ struct irq_slot {
 
 /*
  * Fixed vectors, the same on every core. Device vectors are allocated per
- * core from [VEC_DYN_FIRST, VEC_DYN_LAST] (ROADMAP: ELI will move tern's own
- * users of a vector a guest asks for, so ownership is tracked per core).
+ * core from [VEC_DYN_FIRST, VEC_DYN_LAST]. ELI gives a guest the vector it
+ * programmed for its device on the guest's own core, moving tern's user of
+ * that vector if there is one; so ownership is tracked per core.
  */
 #define VEC_EXCEPTIONS_END	32
 #define VEC_DYN_FIRST		0x30

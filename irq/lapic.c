@@ -59,7 +59,9 @@ void lapic_init_cpu(void)
 
 	lapic_write(LAPIC_TPR, 0);
 	lapic_write(LAPIC_SVR, LAPIC_SVR_ENABLE | VEC_SPURIOUS);
-	/* Nothing legacy may reach tern through LINT0/LINT1 (EMULATORS.md). */
+	/* Nothing legacy may reach tern through LINT0/LINT1: an unmasked
+	 * LINT0 in ExtINT mode lets the 8259's stray interrupts in (seen in
+	 * Bochs), and a guest core would take them through the guest's IDT. */
 	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED);

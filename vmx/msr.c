@@ -77,7 +77,12 @@ static int h_msr(struct vcpu *v, bool write)
 		if (!write)
 			val = 0;
 		break;
-	case MSR_IA32_MISC_ENABLE:	/* fast strings on (LINUX-IN-BOCHS.md) */
+	/*
+	 * Fast strings on. Bochs has no IA32_MISC_ENABLE (it would read 0):
+	 * Linux then clears ERMS but keeps FSRM, and warns. CPUID passes both
+	 * through, so this MSR must agree with them.
+	 */
+	case MSR_IA32_MISC_ENABLE:
 		if (!write)
 			val = MISC_ENABLE_FAST_STRINGS;
 		break;

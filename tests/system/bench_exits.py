@@ -35,7 +35,7 @@ def main():
     print("exit round trip, Bochs corei7_icelake_u, emulated instructions:")
     for kind, n in figs:
         print("  %-7s %5s" % (kind, n))
-    print("  (EMULATORS.md: a bare minimal exit loop costs about 198)")
+    print("  (for scale: a bare minimal VM exit loop in Bochs costs about 198)")
     print(stats.strip())
 
 
