@@ -88,25 +88,27 @@ static void vm_state(struct prom *p)
 	}
 }
 
+/* Every vCPU of every VM the families list (vm_listed). */
+#define for_each_listed_vcpu(vm, c)						\
+	for (u32 i_ = 0; i_ < nvms; i_++)					\
+		for (const struct vm *vm = vms[i_]; vm; vm = NULL)		\
+			for (u32 c = 0; vm_listed(vm) && c < vm->nvcpus; c++)
+
 static void vm_exits(struct prom *p)
 {
 	prom_family(p, "tern_vm_exits_total", "VM exits by vCPU and exit reason (reasons with exits only)",
 		    PROM_COUNTER);
-	for (u32 i = 0; i < nvms; i++) {
-		const struct vm *vm = vms[i];
+	for_each_listed_vcpu(vm, c) {
+		const struct vcpu_stats *s = &vm->vcpus[c].stats;
+		struct vcpu_labels vl;
 
-		for (u32 c = 0; vm_listed(vm) && c < vm->nvcpus; c++) {
-			const struct vcpu_stats *s = &vm->vcpus[c].stats;
-			struct vcpu_labels vl;
-
-			vcpu_labels(&vl, vm, c);
-			for (u32 r = 0; r <= EXIT_REASON_MAX; r++) {
-				if (!s->exits[r])
-					continue;
-				vl.l[2] = (struct prom_label){ "reason",
-					r == EXIT_REASON_MAX ? "other" : vmx_exit_name(r) };
-				prom_u64(p, vl.l, 3, s->exits[r]);
-			}
+		vcpu_labels(&vl, vm, c);
+		for (u32 r = 0; r <= EXIT_REASON_MAX; r++) {
+			if (!s->exits[r])
+				continue;
+			vl.l[2] = (struct prom_label){ "reason",
+				r == EXIT_REASON_MAX ? "other" : vmx_exit_name(r) };
+			prom_u64(p, vl.l, 3, s->exits[r]);
 		}
 	}
 }
@@ -118,21 +120,17 @@ static void vcpu_seconds(struct prom *p)
 	prom_family(p, "tern_vcpu_seconds_total",
 		    "vCPU time: in the guest, in tern handling its exits, halted (HLT or waiting for a start-up IPI)",
 		    PROM_COUNTER);
-	for (u32 i = 0; i < nvms; i++) {
-		const struct vm *vm = vms[i];
+	for_each_listed_vcpu(vm, c) {
+		const struct vcpu_stats *s = &vm->vcpus[c].stats;
+		struct vcpu_labels vl;
 
-		for (u32 c = 0; vm_listed(vm) && c < vm->nvcpus; c++) {
-			const struct vcpu_stats *s = &vm->vcpus[c].stats;
-			struct vcpu_labels vl;
-
-			vcpu_labels(&vl, vm, c);
-			vl.l[2] = (struct prom_label){ "state", "guest" };
-			prom_seconds(p, vl.l, 3, s->tsc_guest, hz);
-			vl.l[2].value = "tern";
-			prom_seconds(p, vl.l, 3, s->tsc_tern, hz);
-			vl.l[2].value = "halted";
-			prom_seconds(p, vl.l, 3, s->tsc_halted, hz);
-		}
+		vcpu_labels(&vl, vm, c);
+		vl.l[2] = (struct prom_label){ "state", "guest" };
+		prom_seconds(p, vl.l, 3, s->tsc_guest, hz);
+		vl.l[2].value = "tern";
+		prom_seconds(p, vl.l, 3, s->tsc_tern, hz);
+		vl.l[2].value = "halted";
+		prom_seconds(p, vl.l, 3, s->tsc_halted, hz);
 	}
 }
 
@@ -140,16 +138,12 @@ static void vcpu_seconds(struct prom *p)
 static void vcpu_counter(struct prom *p, const char *name, const char *help, size_t off)
 {
 	prom_family(p, name, help, PROM_COUNTER);
-	for (u32 i = 0; i < nvms; i++) {
-		const struct vm *vm = vms[i];
+	for_each_listed_vcpu(vm, c) {
+		const u8 *s = (const u8 *)&vm->vcpus[c].stats;
+		struct vcpu_labels vl;
 
-		for (u32 c = 0; vm_listed(vm) && c < vm->nvcpus; c++) {
-			const u8 *s = (const u8 *)&vm->vcpus[c].stats;
-			struct vcpu_labels vl;
-
-			vcpu_labels(&vl, vm, c);
-			prom_u64(p, vl.l, 2, *(const u64 *)(s + off));
-		}
+		vcpu_labels(&vl, vm, c);
+		prom_u64(p, vl.l, 2, *(const u64 *)(s + off));
 	}
 }
 

@@ -11,13 +11,6 @@ void vpic_reset(struct vpic *p)
 	p->chip[0].imr = p->chip[1].imr = 0xff;
 }
 
-bool vpic_claims(u16 port)
-{
-	return port == VPIC_MASTER || port == VPIC_MASTER + 1 ||
-	       port == VPIC_SLAVE || port == VPIC_SLAVE + 1 ||
-	       port == VPIC_ELCR || port == VPIC_ELCR + 1;
-}
-
 static struct vpic_chip *chip_of(struct vpic *p, u16 port)
 {
 	return &p->chip[(port & 0xfe) == VPIC_SLAVE ? 1 : 0];

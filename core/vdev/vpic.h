@@ -29,7 +29,6 @@ struct vpic {
 };
 
 void vpic_reset(struct vpic *p);
-bool vpic_claims(u16 port);
 u8 vpic_read(struct vpic *p, u16 port);
 void vpic_write(struct vpic *p, u16 port, u8 val);
 /* ISA line 0-15 changes level. */
