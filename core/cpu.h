@@ -13,13 +13,24 @@
 #define CR0_ET		BIT(4)	/* reads as 1 on every CPU since the 486 */
 #define CR0_NE		BIT(5)
 #define CR0_WP		BIT(16)
+#define CR0_AM		BIT(18)
+#define CR0_NW		BIT(29)
+#define CR0_CD		BIT(30)
 #define CR0_PG		BIT(31)
+/* The bits of CR0 that mean something (SDM 3A 2.5); writes to the others
+ * are ignored, and any of 63:32 is #GP. */
+#define CR0_DEFINED	(CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | \
+			 CR0_AM | CR0_NW | CR0_CD | CR0_PG)
 #define CR4_PSE		BIT(4)
 #define CR4_PAE		BIT(5)
 #define CR4_PGE		BIT(7)
 #define CR4_OSFXSR	BIT(9)
 #define CR4_OSXMMEXCPT	BIT(10)
 #define CR4_VMXE	BIT(13)
+#define CR4_SMXE	BIT(14)
+#define CR4_PCIDE	BIT(17)
+#define CR4_LA57	BIT(12)
+#define CR4_PKE		BIT(22)
 #define CR4_OSXSAVE	BIT(18)
 
 /* MSRs (SDM vol. 4, table 2-2: architectural MSRs) */
@@ -29,6 +40,9 @@
 #define  APIC_BASE_EXTD			BIT(10)
 #define  APIC_BASE_EN			BIT(11)
 #define  APIC_BASE_ADDR_MASK		(~0xfffULL)
+#define MSR_IA32_SYSENTER_CS		0x174
+#define MSR_IA32_SYSENTER_ESP		0x175
+#define MSR_IA32_SYSENTER_EIP		0x176
 #define MSR_IA32_FEATURE_CONTROL	0x3a
 #define MSR_SPEC_CTRL			0x48	/* IA32_SPEC_CTRL */
 #define MSR_PRED_CMD			0x49	/* IA32_PRED_CMD: write-only */
@@ -38,6 +52,7 @@
 #define  MISC_ENABLE_FAST_STRINGS	BIT(0)
 #define MSR_IA32_PAT			0x277
 #define MSR_EFER			0xc0000080
+#define  EFER_SCE			BIT(0)
 #define  EFER_LME			BIT(8)
 #define  EFER_LMA			BIT(10)
 #define  EFER_NXE			BIT(11)

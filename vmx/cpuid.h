@@ -38,6 +38,7 @@
 
 /* Leaf 1 EDX (SDM 2A, CPUID, table 3-11) */
 #define CPUID_1_EDX_MCE		BIT(7)
+#define CPUID_1_EDX_APIC	BIT(9)	/* follows IA32_APIC_BASE.EN (SDM 3A 11.4.3) */
 #define CPUID_1_EDX_MTRR	BIT(12)
 #define CPUID_1_EDX_MCA		BIT(14)
 #define CPUID_1_EDX_DS		BIT(21)	/* debug store */
@@ -101,13 +102,18 @@ struct cpuid_regs cpuid_tern_leaf(u32 leaf);
 			  CPUID_7_EBX_AVX512BW | CPUID_7_EBX_AVX512VL)
 
 /*
+ * The vCPU's state leaf 1 mirrors (gathered for leaf 1 only).
+ */
+#define CPUID_STATE_OSXSAVE	BIT(0)	/* the guest's CR4.OSXSAVE */
+#define CPUID_STATE_APIC_ON	BIT(1)	/* its local APIC is enabled */
+
+/*
  * r holds the host's values for (leaf, sub) on entry (ignored for tern's
- * own leaves) and the guest's on return; osxsave is the guest's
- * CR4.OSXSAVE, looked at for leaf 1 only. Pure: no CPUID, no VMREAD.
- * Inline: it runs on every CPUID exit.
+ * own leaves) and the guest's on return; state: CPUID_STATE_* bits.
+ * Pure: no CPUID, no VMREAD. Inline: it runs on every CPUID exit.
  */
 static inline void cpuid_filter(u32 leaf, u32 sub, const struct cpuid_facts *f,
-				bool osxsave, struct cpuid_regs *r)
+				u32 state, struct cpuid_regs *r)
 {
 	u64 xmask = f->xsave_mask;
 
@@ -124,8 +130,10 @@ static inline void cpuid_filter(u32 leaf, u32 sub, const struct cpuid_facts *f,
 			r->c &= ~CPUID_1_ECX_XSAVE;
 		if (!(xmask & XFEATURE_AVX))
 			r->c &= ~CPUID_1_ECX_AVX_STATE;
-		if (osxsave)
+		if (state & CPUID_STATE_OSXSAVE)
 			r->c |= CPUID_1_ECX_OSXSAVE;
+		if (!(state & CPUID_STATE_APIC_ON))
+			r->d &= ~CPUID_1_EDX_APIC;
 		r->c |= CPUID_1_ECX_HYPERVISOR;
 		r->d &= ~CPUID_1_EDX_HIDDEN;
 		r->b = (r->b & ((1U << CPUID_1_EBX_APIC_ID_SHIFT) - 1)) |

@@ -26,19 +26,20 @@ typedef int (*exit_handler_t)(struct vcpu *v, u64 qual);
 
 /*
  * CPUID: the host's answer through tern's policy (vmx/cpuid.h). Guest CR4
- * is read only for leaf 1, the one leaf that mirrors it.
+ * and the APIC's state are looked at only for leaf 1, which mirrors them.
  */
 static int h_cpuid(struct vcpu *v, u64 qual)
 {
-	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx;
+	u32 leaf = (u32)v->regs.rax, sub = (u32)v->regs.rcx, state = 0;
 	struct cpuid_regs r;
-	bool osxsave;
 
 	(void)qual;
 	if (!cpuid_leaf_is_tern(leaf))
 		cpuid_count(leaf, sub, &r.a, &r.b, &r.c, &r.d);
-	osxsave = leaf == 1 && (vmread(VMCS_GUEST_CR4) & CR4_OSXSAVE);
-	cpuid_filter(leaf, sub, &v->cpuid, osxsave, &r);
+	if (leaf == 1)
+		state = (vmread(VMCS_GUEST_CR4) & CR4_OSXSAVE ? CPUID_STATE_OSXSAVE : 0) |
+			(v->lapic.enabled ? CPUID_STATE_APIC_ON : 0);
+	cpuid_filter(leaf, sub, &v->cpuid, state, &r);
 	v->regs.rax = r.a;
 	v->regs.rbx = r.b;
 	v->regs.rcx = r.c;

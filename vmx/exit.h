@@ -15,6 +15,9 @@ int vmx_handle_exit(struct vcpu *v);
 
 /* Handlers that live with their mechanism; qual: the exit qualification. */
 int vmx_exit_cr(struct vcpu *v, u64 qual);		/* vmx/cr.c */
+struct cr_ctx;
+/* The guest's control-register state for vmx/arch_rules.h. */
+void vmx_cr_context(struct vcpu *v, struct cr_ctx *c);		/* vmx/cr.c */
 
 /* Pass what a local APIC register access left (an IPI, a level EOI) to the
  * rest of the VM (vmx/exit.c). */

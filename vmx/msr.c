@@ -7,10 +7,36 @@
 #include "core/cpu.h"
 #include "core/vdev/vlapic.h"
 #include "core/vm/vm.h"
+#include "vmx/arch_rules.h"
 #include "vmx/exit.h"
 #include "vmx/guest_state.h"
 #include "vmx/msr.h"
 #include "vmx/vmx_msr.h"
+
+/*
+ * IA32_APIC_BASE (SDM 3A 11.4.4, 11.12.5): reserved bits, and the mode
+ * changes figure 11-27 forbids (x2APIC back to xAPIC, disabled straight
+ * to x2APIC, x2APIC without enable), are #GP; BSP is read-only. Moving
+ * the APIC away from 0xfee00000 is not emulated: refused with #GP.
+ */
+static bool apic_base_write(struct vcpu *v, u64 val)
+{
+	u64 reserved = ~(APIC_BASE_BSP | APIC_BASE_EXTD | APIC_BASE_EN |
+			 (APIC_BASE_ADDR_MASK & ((1ULL << v->maxphyaddr) - 1)));
+	bool en = val & APIC_BASE_EN, x2 = val & APIC_BASE_EXTD;
+
+	if ((val & reserved) || (x2 && !en))
+		return false;
+	if (en && v->lapic.enabled && v->lapic.x2apic && !x2)
+		return false;
+	if (en && x2 && !v->lapic.enabled)
+		return false;
+	if ((val & APIC_BASE_ADDR_MASK) != VLAPIC_BASE)
+		return false;
+	v->lapic.enabled = en;
+	v->lapic.x2apic = x2;
+	return true;
+}
 
 /*
  * RDMSR/WRMSR of an MSR the bitmap traps: the MSRP_EMULATED ones of the
@@ -37,12 +63,7 @@ static int h_msr(struct vcpu *v, bool write)
 	switch (msr) {
 	case MSR_IA32_APIC_BASE:
 		if (write) {
-			if ((val & APIC_BASE_ADDR_MASK) != VLAPIC_BASE) {
-				ok = false;	/* relocating the APIC: not supported */
-				break;
-			}
-			v->lapic.enabled = val & APIC_BASE_EN;
-			v->lapic.x2apic = val & APIC_BASE_EXTD;
+			ok = apic_base_write(v, val);
 		} else {
 			val = VLAPIC_BASE | (v->lapic.enabled ? APIC_BASE_EN : 0) |
 			      (v->lapic.x2apic ? APIC_BASE_EXTD : 0) |
@@ -56,16 +77,22 @@ static int h_msr(struct vcpu *v, bool write)
 			val = v->lapic.tsc_deadline;
 		break;
 	case MSR_EFER:
-		if (write)
-			vmwrite(VMCS_GUEST_IA32_EFER, val);
-		else
+		if (write) {
+			struct cr_ctx c;
+
+			vmx_cr_context(v, &c);
+			ok = efer_write_ok(&c, val, v->nx, &val);
+			if (ok)
+				vmwrite(VMCS_GUEST_IA32_EFER, val);
+		} else {
 			val = vmread(VMCS_GUEST_IA32_EFER);
+		}
 		break;
 	case MSR_IA32_PAT:
-		if (write)
-			vmwrite(VMCS_GUEST_IA32_PAT, val);
-		else
+		if (!write)
 			val = vmread(VMCS_GUEST_IA32_PAT);
+		else if ((ok = pat_write_ok(val)))
+			vmwrite(VMCS_GUEST_IA32_PAT, val);
 		break;
 	case MSR_IA32_TSC:
 		if (write)

@@ -15,8 +15,8 @@
 #define OWNED			(MSRP_PASSTHROUGH | MSRP_CLEAR_ON_STOP)
 
 /*
- * Pass-through: FS/GS base are guest state in the VMCS (loaded on every
- * entry and exit); KERNEL_GS_BASE, the SYSCALL MSRs, TSC_AUX and SPEC_CTRL
+ * Pass-through: FS/GS base and the SYSENTER MSRs are guest state in the
+ * VMCS (loaded on every entry, saved on every exit, SDM 3C 27.3.1); KERNEL_GS_BASE, the SYSCALL MSRs, TSC_AUX and SPEC_CTRL
  * are ones tern never uses itself (no SWAPGS, no SYSCALL, a core per
  * vCPU), so the guest keeps them in the core, and they are cleared when
  * the vCPU stops; PRED_CMD and FLUSH_CMD are write-only barriers.
@@ -28,6 +28,9 @@ const struct msr_policy msr_policy[] = {
 	ONE(MSR_SPEC_CTRL, OWNED | MSRP_MAY_BE_ABSENT),
 	ONE(MSR_PRED_CMD, MSRP_PASSTHROUGH),
 	ONE(MSR_IA32_BIOS_SIGN_ID, EMUL),
+	ONE(MSR_IA32_SYSENTER_CS, MSRP_PASSTHROUGH),
+	ONE(MSR_IA32_SYSENTER_ESP, MSRP_PASSTHROUGH),
+	ONE(MSR_IA32_SYSENTER_EIP, MSRP_PASSTHROUGH),
 	ONE(MSR_FLUSH_CMD, MSRP_PASSTHROUGH),
 	ONE(MSR_IA32_MISC_ENABLE, EMUL),
 	ONE(MSR_IA32_PAT, EMUL),

@@ -65,6 +65,34 @@ struct dtr {
 	u64 base;
 } __packed;
 
+/*
+ * What a guest may write to CR4 and EFER (vmx/arch_rules.h): what the CPU
+ * supports in VMX operation (CR4 fixed-1), less what guests do not get
+ * (VMX, SMX) and what CPUID hides (XSAVE, PKU without their state).
+ */
+static void arch_limits(struct vcpu *v)
+{
+	u32 a, b, c, d;
+
+	v->cr4_allowed = rdmsr(MSR_IA32_VMX_CR4_FIXED1) & ~(u64)(CR4_VMXE | CR4_SMXE);
+	if (!v->cpuid.xsave_mask)
+		v->cr4_allowed &= ~(u64)CR4_OSXSAVE;
+	if (!(v->cpuid.xsave_mask & XFEATURE_PKRU))
+		v->cr4_allowed &= ~(u64)CR4_PKE;
+	cpuid(0x80000000, &a, &b, &c, &d);
+	v->maxphyaddr = 36;		/* SDM 2A CPUID: when leaf 0x80000008 is absent */
+	v->nx = false;
+	if (a >= 0x80000001) {
+		cpuid(0x80000001, &a, &b, &c, &d);
+		v->nx = d & BIT(20);
+		cpuid(0x80000000, &a, &b, &c, &d);
+	}
+	if (a >= 0x80000008) {
+		cpuid(0x80000008, &a, &b, &c, &d);
+		v->maxphyaddr = a & 0xff;
+	}
+}
+
 static bool setup_controls(struct vcpu *v, char *why, size_t n)
 {
 	const struct vmx_msrs *m = &this_cpu()->vmx.raw;
@@ -96,6 +124,7 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 		.rdtscp = c.proc2 & PROC2_RDTSCP,
 		.invpcid = c.proc2 & PROC2_INVPCID,
 	};
+	arch_limits(v);
 	vmwrite(VMCS_EXIT_CONTROLS, c.exit);
 	vmwrite(VMCS_ENTRY_CONTROLS, c.entry);
 	vmwrite(VMCS_EXCEPTION_BITMAP, c.exception_bitmap);

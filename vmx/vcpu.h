@@ -77,6 +77,9 @@ struct vcpu {
 	u32 proc_controls;		/* as written, to toggle window exiting */
 	u32 proc2_controls;
 	struct cpuid_facts cpuid;	/* for its CPUID exits (vmx/cpuid.h) */
+	u64 cr4_allowed;		/* CR4 bits it may set (vmx/arch_rules.h) */
+	u32 maxphyaddr;
+	bool nx;			/* EFER.NXE allowed */
 	u64 xcr0;			/* the guest's, as it set it (XSETBV) */
 	bool preempt_timer;		/* VMX-preemption timer in use */
 	u32 preempt_shift;		/* it ticks at TSC >> this */

@@ -227,6 +227,14 @@ def run(build):
         check(re.search(r"^  XSETBV\s+2\s", st, re.M), "xsave exits:\n" + st)
         check(re.search(r"#GP injected\s+1 ", st), "xsave #GP:\n" + st)
 
+        # Architectural checks: refused CR/MSR writes get #GP and the VM
+        # runs on; accepted ones stick (vmx/arch_rules.c).
+        run_guest(m, "archcheck", ("CR0 and CR4 writes checked", "EFER and PAT writes checked",
+                                   "APIC base transitions checked",
+                                   "SYSENTER MSRs hold their values", "10 #GP taken"))
+        st = m.command("vm stats archcheck")
+        check(re.search(r"#GP injected\s+10 ", st), "archcheck #GP:\n" + st)
+
         # Multiboot2: the v2 header wins; tags for what tern provides.
         size = os.path.getsize(os.path.join(m.build, "modules", "basic.elf"))
         run_guest(m, "mb2", ("multiboot2 magic, entered at the entry address tag",

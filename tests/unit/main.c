@@ -57,6 +57,7 @@ int main(void)
 	srunner_add_suite(sr, vdev_bus_suite());
 	srunner_add_suite(sr, vpci_emul_suite());
 	srunner_add_suite(sr, guest_memmap_suite());
+	srunner_add_suite(sr, arch_rules_suite());
 	srunner_add_suite(sr, metrics_suite());
 	srunner_add_suite(sr, cpuid_suite());
 	srunner_add_suite(sr, msr_policy_suite());

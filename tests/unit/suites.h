@@ -36,6 +36,7 @@ Suite *vmsix_suite(void);
 Suite *vdev_bus_suite(void);
 Suite *vpci_emul_suite(void);
 Suite *guest_memmap_suite(void);
+Suite *arch_rules_suite(void);
 Suite *metrics_suite(void);
 Suite *cpuid_suite(void);
 Suite *msr_policy_suite(void);

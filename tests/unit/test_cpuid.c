@@ -13,19 +13,36 @@ static const struct cpuid_facts facts = {
 };
 
 /* The guest's view of (leaf, sub) on a host that sets every bit. */
-static struct cpuid_regs filter_cr4(u32 leaf, u32 sub, const struct cpuid_facts *f,
-				    bool osxsave)
+static struct cpuid_regs filter_state(u32 leaf, u32 sub, const struct cpuid_facts *f,
+				      u32 state)
 {
 	struct cpuid_regs r = { ALL, ALL, ALL, ALL };
 
-	cpuid_filter(leaf, sub, f, osxsave, &r);
+	cpuid_filter(leaf, sub, f, state, &r);
 	return r;
 }
 
+/* OSXSAVE clear, the APIC on: a guest at reset. */
 static struct cpuid_regs filter(u32 leaf, u32 sub, const struct cpuid_facts *f)
 {
-	return filter_cr4(leaf, sub, f, false);
+	return filter_state(leaf, sub, f, CPUID_STATE_APIC_ON);
 }
+
+static struct cpuid_regs filter_cr4(u32 leaf, u32 sub, const struct cpuid_facts *f,
+				    bool osxsave)
+{
+	return filter_state(leaf, sub, f, CPUID_STATE_APIC_ON |
+			    (osxsave ? CPUID_STATE_OSXSAVE : 0));
+}
+
+START_TEST(leaf1_apic_follows_enable)
+{
+	ck_assert(filter(1, 0, &facts).d & CPUID_1_EDX_APIC);
+	ck_assert(!(filter_state(1, 0, &facts, 0).d & CPUID_1_EDX_APIC));
+	/* Only leaf 1 mirrors it. */
+	ck_assert_uint_eq(filter_state(0x80000001, 0, &facts, 0).d, filter(0x80000001, 0, &facts).d);
+}
+END_TEST
 
 START_TEST(leaf1_hidden)
 {
@@ -163,6 +180,7 @@ Suite *cpuid_suite(void)
 	TCase *tc = tcase_create("filter");
 
 	tcase_add_test(tc, leaf1_hidden);
+	tcase_add_test(tc, leaf1_apic_follows_enable);
 	tcase_add_test(tc, leaf1_apic_id_osxsave);
 	tcase_add_test(tc, x2apic_id);
 	tcase_add_test(tc, avx_needs_xcr0);

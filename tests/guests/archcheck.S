@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Architectural checks on what tern emulates: writes a CPU refuses must
+ * give #GP, writes it accepts must stick, and the VM must keep running
+ * (before, such values went into the VMCS and the next VM entry failed).
+ * - MOV to CR0: reserved bits of 31:0 ignored (0x7fffffff reads back
+ *   0x6005003f); PG without PE and NW without CD: #GP.
+ * - MOV to CR4: ~0 and VMXE alone: #GP.
+ * - WRMSR: EFER with a reserved bit, PAT with memory type 2: #GP; LME and
+ *   a valid PAT stick.
+ * - IA32_APIC_BASE: EXTD without EN, x2APIC back to xAPIC, disabled
+ *   straight to x2APIC, a new base: #GP; CPUID's APIC bit follows EN.
+ * - SYSENTER_CS/ESP/EIP keep what is written.
+ * Every CR write here changes CR0.NE or CR4.VMXE, which tern owns, so it
+ * exits. Exit 0 when all held; the test counts the #GPs (10).
+ */
+#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
+#define MSR_APIC_BASE	0x1b
+#define MSR_EFER	0xc0000080
+#define MSR_PAT		0x277
+#define CR0_BOOT	0x11		/* PE | ET, as multiboot hands over */
+
+/* The next instruction may #GP: the handler skips len bytes, counts it. */
+#define MAYFAULT(len)	movl $len, gp_len
+
+/* Expect exactly one #GP more than before: */
+#define EXPECT_GP(msg)	\
+	incl	expected; \
+	movl	expected, %eax; \
+	cmpl	%eax, gp_seen; \
+	CHECK(e, msg)
+
+	.text
+	.code32
+	.globl	guest_main
+guest_main:
+	movl	$gp_skip, %eax
+	movl	$13, %ebx
+	call	set_gate
+
+	/* CR0: reserved bits ignored, the defined ones kept. */
+	MAYFAULT(3)
+	movl	$0x7fffffff, %eax
+	movl	%eax, %cr0
+	movl	%cr0, %eax
+	cmpl	$0x6005003f, %eax
+	CHECK(e, m_cr0_rsvd)
+	movl	$CR0_BOOT, %eax
+	movl	%eax, %cr0
+	movl	$0x80000030, %eax	/* PG | NE | ET, no PE */
+	movl	%eax, %cr0
+	EXPECT_GP(m_cr0_pg)
+	movl	$0x20000031, %eax	/* NW | NE | ET | PE, no CD */
+	movl	%eax, %cr0
+	EXPECT_GP(m_cr0_nw)
+	movl	%cr0, %eax
+	cmpl	$CR0_BOOT, %eax
+	CHECK(e, m_cr0_kept)
+
+	/* CR4: everything, and VMX alone. */
+	movl	$0xffffffff, %eax
+	movl	%eax, %cr4
+	EXPECT_GP(m_cr4_all)
+	movl	$0x2000, %eax
+	movl	%eax, %cr4
+	EXPECT_GP(m_cr4_vmxe)
+	movl	%cr4, %eax
+	testl	%eax, %eax
+	CHECK(z, m_cr4_kept)
+	movl	$m_cr, %esi
+	call	puts
+
+	/* EFER and PAT. */
+	MAYFAULT(2)
+	movl	$MSR_EFER, %ecx
+	movl	$2, %eax		/* reserved bit 1 */
+	xorl	%edx, %edx
+	wrmsr
+	EXPECT_GP(m_efer_rsvd)
+	movl	$0x100, %eax		/* LME: fine with paging off */
+	wrmsr
+	rdmsr
+	cmpl	$0x100, %eax
+	CHECK(e, m_efer_lme)
+	xorl	%eax, %eax
+	wrmsr
+	movl	$MSR_PAT, %ecx
+	movl	$0x00070402, %eax	/* entry 0: type 2, reserved */
+	movl	$0x00070406, %edx
+	wrmsr
+	EXPECT_GP(m_pat_bad)
+	movl	$0x00070105, %eax
+	wrmsr
+	rdmsr
+	cmpl	$0x00070105, %eax
+	CHECK(e, m_pat_kept)
+	movl	$m_msr, %esi
+	call	puts
+
+	/* IA32_APIC_BASE transitions (xAPIC now: 0xfee00900 on the BSP). */
+	movl	$MSR_APIC_BASE, %ecx
+	rdmsr
+	cmpl	$0xfee00900, %eax
+	CHECK(e, m_apic_base)
+	movl	$0xfee00500, %eax	/* EXTD without EN */
+	xorl	%edx, %edx
+	wrmsr
+	EXPECT_GP(m_apic_invalid)
+	movl	$0xfed00900, %eax	/* another base */
+	wrmsr
+	EXPECT_GP(m_apic_move)
+	movl	$1, %eax
+	cpuid
+	testl	$(1 << 21), %ecx	/* x2APIC offered? */
+	jz	2f
+	movl	$MSR_APIC_BASE, %ecx
+	movl	$0xfee00d00, %eax	/* to x2APIC: fine */
+	xorl	%edx, %edx
+	wrmsr
+	movl	$0xfee00900, %eax	/* back to xAPIC directly: #GP */
+	wrmsr
+	EXPECT_GP(m_apic_x2_back)
+	movl	$0xfee00100, %eax	/* disabled: fine */
+	wrmsr
+	movl	$1, %eax
+	cpuid
+	testl	$(1 << 9), %edx		/* CPUID's APIC bit follows EN */
+	CHECK(z, m_cpuid_apic_off)
+	movl	$MSR_APIC_BASE, %ecx
+	movl	$0xfee00d00, %eax	/* disabled straight to x2APIC: #GP */
+	xorl	%edx, %edx
+	wrmsr
+	EXPECT_GP(m_apic_x2_direct)
+	movl	$0xfee00900, %eax	/* xAPIC again */
+	wrmsr
+	movl	$1, %eax
+	cpuid
+	testl	$(1 << 9), %edx
+	CHECK(nz, m_cpuid_apic_on)
+	jmp	3f
+2:	movl	$m_nox2apic, %esi	/* keep the #GP count the same */
+	call	puts
+	addl	$2, expected
+	addl	$2, gp_seen
+3:	movl	$m_apic, %esi
+	call	puts
+
+	/* SYSENTER MSRs hold what is written. */
+	movl	$0x174, %ecx
+4:	movl	%ecx, %eax
+	shll	$8, %eax
+	xorl	%edx, %edx
+	wrmsr
+	rdmsr
+	movl	%ecx, %ebx
+	shll	$8, %ebx
+	cmpl	%ebx, %eax
+	CHECK(e, m_sysenter)
+	incl	%ecx
+	cmpl	$0x177, %ecx
+	jne	4b
+	movl	$m_sysenter_ok, %esi
+	call	puts
+
+	movl	gp_seen, %eax
+	call	putdec
+	movl	$m_gps, %esi
+	call	puts
+	xorb	%al, %al
+	jmp	guest_exit
+
+/* #GP: skip the faulting instruction (gp_len bytes), count it. */
+gp_skip:
+	addl	$4, %esp		/* error code */
+	pushl	%eax
+	movl	gp_len, %eax
+	addl	%eax, 4(%esp)
+	popl	%eax
+	incl	gp_seen
+	iret
+
+	.section .rodata
+m_cr:		.asciz	"guest: archcheck: CR0 and CR4 writes checked\n"
+m_msr:		.asciz	"guest: archcheck: EFER and PAT writes checked\n"
+m_apic:		.asciz	"guest: archcheck: APIC base transitions checked\n"
+m_nox2apic:	.asciz	"guest: archcheck: no x2APIC offered; its transitions skipped\n"
+m_sysenter_ok:	.asciz	"guest: archcheck: SYSENTER MSRs hold their values\n"
+m_gps:		.asciz	" #GP taken\n"
+m_cr0_rsvd:	.asciz	"CR0 reserved bits not ignored"
+m_cr0_pg:	.asciz	"CR0.PG without PE: no #GP"
+m_cr0_nw:	.asciz	"CR0.NW without CD: no #GP"
+m_cr0_kept:	.asciz	"CR0 changed by a refused write"
+m_cr4_all:	.asciz	"CR4 = ~0: no #GP"
+m_cr4_vmxe:	.asciz	"CR4.VMXE: no #GP"
+m_cr4_kept:	.asciz	"CR4 changed by a refused write"
+m_efer_rsvd:	.asciz	"EFER reserved bit: no #GP"
+m_efer_lme:	.asciz	"EFER.LME did not stick"
+m_pat_bad:	.asciz	"PAT type 2: no #GP"
+m_pat_kept:	.asciz	"a valid PAT did not stick"
+m_apic_base:	.asciz	"IA32_APIC_BASE is not 0xfee00900"
+m_apic_invalid:	.asciz	"APIC EXTD without EN: no #GP"
+m_apic_move:	.asciz	"APIC base moved: no #GP"
+m_apic_x2_back:	.asciz	"x2APIC back to xAPIC: no #GP"
+m_apic_x2_direct: .asciz "disabled straight to x2APIC: no #GP"
+m_cpuid_apic_off: .asciz "CPUID shows an APIC that is disabled"
+m_cpuid_apic_on: .asciz	"CPUID hides an enabled APIC"
+m_sysenter:	.asciz	"a SYSENTER MSR lost its value"
+
+	.data
+gp_len:		.long	2
+gp_seen:	.long	0
+expected:	.long	0
