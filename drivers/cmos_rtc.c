@@ -62,6 +62,13 @@ bad:
 	pr_warn("rtc: the CMOS clock did not answer sensibly; guests get 1970");
 }
 
+u64 rtc_now_ns(void)
+{
+	if (!boot_unix)
+		return 0;
+	return boot_unix * 1000000000ULL + tsc_to_ns(rdtsc() - boot_tsc);
+}
+
 u64 rtc_now(void)
 {
 	if (!boot_unix)

@@ -10,5 +10,7 @@
 void rtc_init(u8 century_reg);
 /* Unix seconds now, or 0 when the clock could not be read. */
 u64 rtc_now(void);
+/* The same in nanoseconds, for what needs the fraction of the second. */
+u64 rtc_now_ns(void);
 
 #endif

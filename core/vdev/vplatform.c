@@ -346,7 +346,7 @@ static bool rtc_rw(const struct vdev_region *r, u64 port, u32 size, bool write, 
 	if (write)
 		vrtc_write(&vm->rtc, (u16)port, (u8)*val);
 	else
-		*val = vrtc_read(&vm->rtc, (u16)port, rtc_now());
+		*val = vrtc_read(&vm->rtc, (u16)port, rtc_now_ns());
 	return true;
 }
 

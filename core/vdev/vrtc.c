@@ -6,6 +6,7 @@
 
 #define REG_A	0x0a
 #define REG_B	0x0b
+#define A_UIP	BIT(7)
 #define REG_C	0x0c
 #define REG_D	0x0d
 #define B_24H	BIT(1)
@@ -54,7 +55,7 @@ u64 rtc_to_unix(const struct rtc_time *tm)
 void vrtc_reset(struct vrtc *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->ram[REG_A] = 0x26;		/* 32.768 kHz base, 1024 Hz rate, no UIP */
+	r->ram[REG_A] = 0x26;		/* 32.768 kHz base (DV 010), 1024 Hz rate */
 	r->ram[REG_B] = B_24H;		/* BCD, 24-hour */
 	r->ram[REG_D] = 0x80;		/* valid RAM and time */
 }
@@ -64,14 +65,15 @@ static u8 enc(const struct vrtc *r, u32 v)
 	return (r->ram[REG_B] & B_BINARY) ? (u8)v : (u8)(((v / 10) << 4) | (v % 10));
 }
 
-u8 vrtc_read(struct vrtc *r, u16 port, u64 now)
+u8 vrtc_read(struct vrtc *r, u16 port, u64 unix_ns)
 {
+	u64 ns = unix_ns % 1000000000ULL;
 	struct rtc_time tm;
 	u8 i = r->index & 0x7f;
 
 	if (port == VRTC_PORT_INDEX)
 		return r->index;
-	rtc_from_unix(now, &tm);
+	rtc_from_unix(unix_ns / 1000000000ULL, &tm);
 	switch (i) {
 	case 0: return enc(r, tm.sec);
 	case 2: return enc(r, tm.min);
@@ -86,6 +88,11 @@ u8 vrtc_read(struct vrtc *r, u16 port, u64 now)
 	case 9: return enc(r, tm.year % 100);
 	case CENTURY: return enc(r, tm.year / 100);
 	case REG_C: return 0;		/* no interrupt flags: none are raised */
+	case REG_A:
+		/* Updates run only with the divider at its normal 010. */
+		if (((r->ram[REG_A] >> 4) & 7) == 2 && ns >= 1000000000ULL - VRTC_UIP_NS)
+			return r->ram[REG_A] | A_UIP;
+		return r->ram[REG_A];
 	}
 	return r->ram[i];
 }

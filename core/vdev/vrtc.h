@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * A guest's CMOS clock (MC146818 as on every PC: index port 0x70, data port
- * 0x71; registers 0-9 the time, A-D status). It never reports an update in
- * progress, answers in BCD or binary and 12/24-hour as register B asks, and
- * keeps the other 114 bytes as CMOS RAM. Time is passed in (Unix seconds),
- * so this is pure and unit-tested. Guest writes to the time registers are
+ * 0x71; registers 0-9 the time, A-D status). Register A's update-in-
+ * progress bit rises 244 us before each second's update, as the MC146818's
+ * does (guests poll it to catch the second); the time answers in BCD or
+ * binary and 12/24-hour as register B asks; the other 114 bytes are CMOS
+ * RAM. Time is passed in (Unix nanoseconds), so this is pure and
+ * unit-tested. Guest writes to the time registers are
  * counted and ignored: the guest's clock follows tern's.
  */
 #ifndef TERN_CORE_VDEV_VRTC_H
@@ -22,7 +24,9 @@ struct vrtc {
 };
 
 void vrtc_reset(struct vrtc *r);
-u8 vrtc_read(struct vrtc *r, u16 port, u64 unix_now);
+#define VRTC_UIP_NS	244000ULL	/* UIP before the update (MC146818 data sheet) */
+
+u8 vrtc_read(struct vrtc *r, u16 port, u64 unix_ns);
 void vrtc_write(struct vrtc *r, u16 port, u8 val);
 
 /* Calendar helpers (proleptic Gregorian, UTC). */

@@ -11,6 +11,8 @@
  * - IA32_APIC_BASE: EXTD without EN, x2APIC back to xAPIC, disabled
  *   straight to x2APIC, a new base: #GP; CPUID's APIC bit follows EN.
  * - SYSENTER_CS/ESP/EIP keep what is written.
+ * - CMOS register A's update-in-progress bit rises and falls once a
+ *   second, and the seconds move on across it.
  * Every CR write here changes CR0.NE or CR4.VMXE, which tern owns, so it
  * exits. Exit 0 when all held; the test counts the #GPs (10).
  */
@@ -55,7 +57,11 @@ guest_main:
 	EXPECT_GP(m_cr0_nw)
 	movl	%cr0, %eax
 	cmpl	$CR0_BOOT, %eax
-	CHECK(e, m_cr0_kept)
+	je	1f
+	call	putdec			/* what it became */
+	movl	$m_cr0_kept, %esi
+	jmp	guest_fail
+1:
 
 	/* CR4: everything, and VMX alone. */
 	movl	$0xffffffff, %eax
@@ -162,12 +168,46 @@ guest_main:
 	movl	$m_sysenter_ok, %esi
 	call	puts
 
+	/* CMOS register A: UIP rises before the second's update and falls
+	 * after it, and the seconds register has moved on by then. */
+	movl	$2000000, %ecx
+5:	call	rtc_reg_a
+	testb	$0x80, %al
+	jnz	6f
+	loop	5b
+	movl	$m_nouip, %esi
+	jmp	guest_fail
+6:	movb	$0, %al			/* seconds, during the update window */
+	outb	%al, $0x70
+	inb	$0x71, %al
+	movb	%al, %bl
+	movl	$2000000, %ecx
+7:	call	rtc_reg_a
+	testb	$0x80, %al
+	jz	8f
+	loop	7b
+	movl	$m_uipstuck, %esi
+	jmp	guest_fail
+8:	movb	$0, %al
+	outb	%al, $0x70
+	inb	$0x71, %al
+	cmpb	%al, %bl
+	CHECK(ne, m_nosecond)
+	movl	$m_uip, %esi
+	call	puts
+
 	movl	gp_seen, %eax
 	call	putdec
 	movl	$m_gps, %esi
 	call	puts
 	xorb	%al, %al
 	jmp	guest_exit
+
+rtc_reg_a:
+	movb	$0x0a, %al
+	outb	%al, $0x70
+	inb	$0x71, %al
+	ret
 
 /* #GP: skip the faulting instruction (gp_len bytes), count it. */
 gp_skip:
@@ -186,6 +226,10 @@ m_apic:		.asciz	"guest: archcheck: APIC base transitions checked\n"
 m_nox2apic:	.asciz	"guest: archcheck: no x2APIC offered; its transitions skipped\n"
 m_sysenter_ok:	.asciz	"guest: archcheck: SYSENTER MSRs hold their values\n"
 m_gps:		.asciz	" #GP taken\n"
+m_uip:		.asciz	"guest: archcheck: CMOS update-in-progress rose and fell with the second\n"
+m_nouip:	.asciz	"CMOS UIP never rose"
+m_uipstuck:	.asciz	"CMOS UIP never fell"
+m_nosecond:	.asciz	"the CMOS seconds did not move across the update"
 m_cr0_rsvd:	.asciz	"CR0 reserved bits not ignored"
 m_cr0_pg:	.asciz	"CR0.PG without PE: no #GP"
 m_cr0_nw:	.asciz	"CR0.NW without CD: no #GP"

@@ -2,10 +2,18 @@
 #include "core/vdev/vrtc.h"
 #include "tests/unit/suites.h"
 
-static u8 rd(struct vrtc *r, u8 reg, u64 now)
+#define NS	1000000000ULL
+
+static u8 rd_ns(struct vrtc *r, u8 reg, u64 ns)
 {
 	vrtc_write(r, VRTC_PORT_INDEX, reg);
-	return vrtc_read(r, VRTC_PORT_DATA, now);
+	return vrtc_read(r, VRTC_PORT_DATA, ns);
+}
+
+/* now: Unix seconds (the reads see the start of that second). */
+static u8 rd(struct vrtc *r, u8 reg, u64 now)
+{
+	return rd_ns(r, reg, now * NS);
 }
 
 START_TEST(calendar)
@@ -37,7 +45,20 @@ START_TEST(registers)
 	u64 t = 1795330047 + 13 * 3600;		/* 19:47:27 */
 
 	vrtc_reset(&r);
-	ck_assert_uint_eq(rd(&r, 0x0a, t) & 0x80, 0);	/* never UIP */
+	/* UIP: only in the last 244 us before each second's update, and
+	 * the time registers still show the old second then. */
+	ck_assert_uint_eq(rd(&r, 0x0a, t), 0x26);
+	ck_assert_uint_eq(rd_ns(&r, 0x0a, t * NS + 999755999ULL), 0x26);
+	ck_assert_uint_eq(rd_ns(&r, 0x0a, t * NS + 999756000ULL), 0xa6);
+	ck_assert_uint_eq(rd_ns(&r, 0x0a, t * NS + 999999999ULL), 0xa6);
+	ck_assert_uint_eq(rd_ns(&r, 0, t * NS + 999999999ULL), 0x27);
+	ck_assert_uint_eq(rd_ns(&r, 0x0a, (t + 1) * NS), 0x26);
+	ck_assert_uint_eq(rd_ns(&r, 0, (t + 1) * NS), 0x28);
+	/* The divider held in reset: no updates, no UIP. */
+	vrtc_write(&r, VRTC_PORT_INDEX, 0x0a);
+	vrtc_write(&r, VRTC_PORT_DATA, 0x66);
+	ck_assert_uint_eq(rd_ns(&r, 0x0a, t * NS + 999999999ULL), 0x66);
+	vrtc_write(&r, VRTC_PORT_DATA, 0x26);
 	ck_assert_uint_eq(rd(&r, 0x0d, t), 0x80);
 	ck_assert_uint_eq(rd(&r, 0, t), 0x27);		/* BCD */
 	ck_assert_uint_eq(rd(&r, 4, t), 0x19);
