@@ -60,6 +60,11 @@ static bool mov_to_cr(struct vcpu *v, u32 cr, u64 val)
 		update_lma(&c, eff);
 		vmwrite(VMCS_CR0_SHADOW, eff);
 		vmwrite(VMCS_GUEST_CR0, eff | CR0_NE);
+		/* VM entry does not load CD and NW (SDM 3C 26.3.2.1), nor VM
+		 * exit (27.5.1): they are the core's, and the core is this
+		 * vCPU's alone. vcpu_run clears them when the vCPU stops. */
+		if ((eff ^ read_cr0()) & (CR0_CD | CR0_NW))
+			write_cr0((read_cr0() & ~(u64)(CR0_CD | CR0_NW)) | (eff & (CR0_CD | CR0_NW)));
 		return true;
 	case 3:
 		if (!cr3_write_ok(&c, val))

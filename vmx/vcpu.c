@@ -631,6 +631,9 @@ void vcpu_run(struct vcpu *v)
 	/* The MSRs the guest owned must not carry its values to the next
 	 * VM on this core (vmx/msr.h). */
 	msr_policy_clear_on_stop();
+	/* Nor the guest's cache-disable bits, which are the core's. */
+	if (read_cr0() & (CR0_CD | CR0_NW))
+		write_cr0(read_cr0() & ~(u64)(CR0_CD | CR0_NW));
 	/* Nor the vector registers (vmx/xsave.h). */
 	xsave_reset();
 	write_cr4(read_cr4() & ~CR4_OSXSAVE);

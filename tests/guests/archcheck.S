@@ -4,7 +4,8 @@
  * give #GP, writes it accepts must stick, and the VM must keep running
  * (before, such values went into the VMCS and the next VM entry failed).
  * - MOV to CR0: reserved bits of 31:0 ignored (0x7fffffff reads back
- *   0x6005003f); PG without PE and NW without CD: #GP.
+ *   0x6005003f, CD and NW included, and clearing them sticks too); PG
+ *   without PE and NW without CD: #GP.
  * - MOV to CR4: ~0 and VMXE alone: #GP.
  * - WRMSR: EFER with a reserved bit, PAT with memory type 2: #GP; LME and
  *   a valid PAT stick.
@@ -57,11 +58,7 @@ guest_main:
 	EXPECT_GP(m_cr0_nw)
 	movl	%cr0, %eax
 	cmpl	$CR0_BOOT, %eax
-	je	1f
-	call	putdec			/* what it became */
-	movl	$m_cr0_kept, %esi
-	jmp	guest_fail
-1:
+	CHECK(e, m_cr0_kept)
 
 	/* CR4: everything, and VMX alone. */
 	movl	$0xffffffff, %eax
