@@ -193,6 +193,8 @@ guest_main:
 	movl	$m_uip, %esi
 	call	puts
 
+	movl	$m_prefix, %esi
+	call	puts
 	movl	gp_seen, %eax
 	call	putdec
 	movl	$m_gps, %esi
@@ -222,6 +224,7 @@ m_msr:		.asciz	"guest: archcheck: EFER and PAT writes checked\n"
 m_apic:		.asciz	"guest: archcheck: APIC base transitions checked\n"
 m_nox2apic:	.asciz	"guest: archcheck: no x2APIC offered; its transitions skipped\n"
 m_sysenter_ok:	.asciz	"guest: archcheck: SYSENTER MSRs hold their values\n"
+m_prefix:	.asciz	"guest: archcheck: "
 m_gps:		.asciz	" #GP taken\n"
 m_uip:		.asciz	"guest: archcheck: CMOS update-in-progress rose and fell with the second\n"
 m_nouip:	.asciz	"CMOS UIP never rose"
