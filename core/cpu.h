@@ -71,12 +71,14 @@
 #define RFLAGS_PF	BIT(2)
 #define RFLAGS_ZF	BIT(6)
 #define RFLAGS_SF	BIT(7)
+#define RFLAGS_TF	BIT(8)
 #define RFLAGS_IF	BIT(9)
 #define RFLAGS_DF	BIT(10)
 #define RFLAGS_OF	BIT(11)
 
 /* DR7 at reset: bit 10 always reads 1 (SDM 3B 18.2.4) */
 #define DR7_RESET	0x400
+#define DR6_RESET	0xffff0ff0UL	/* SDM 3B 17.2.3: the value at power-up */
 
 /* Exception vectors (SDM 3A 6.3.1, table 6-1) */
 #define X86_VEC_NMI	2

@@ -48,10 +48,14 @@ int vmx_controls_compute(const struct vmx_msrs *m, const struct vm_features *f,
 	FAIL_IF_MISSING("secondary processor-based");
 	/* No acknowledge-on-exit: a host interrupt stays pending in the local
 	 * APIC and is taken through tern's IDT right after the exit. */
-	c->exit = vmx_ctl_compute(m->exit, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_PAT |
-				  EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER, 0, missing);
+	/* The guest's DR7 and DEBUGCTL go with it across exits (without,
+	 * every exit would reset DR7 to 0x400 under the guest). */
+	c->exit = vmx_ctl_compute(m->exit, EXIT_SAVE_DEBUG_CONTROLS | EXIT_HOST_ADDR_SPACE_SIZE |
+				  EXIT_SAVE_PAT | EXIT_LOAD_PAT | EXIT_SAVE_EFER | EXIT_LOAD_EFER,
+				  0, missing);
 	FAIL_IF_MISSING("VM-exit");
-	c->entry = vmx_ctl_compute(m->entry, ENTRY_LOAD_PAT | ENTRY_LOAD_EFER, 0, missing);
+	c->entry = vmx_ctl_compute(m->entry, ENTRY_LOAD_DEBUG_CONTROLS | ENTRY_LOAD_PAT |
+				   ENTRY_LOAD_EFER, 0, missing);
 	FAIL_IF_MISSING("VM-entry");
 	c->exception_bitmap = f->exception_bitmap;
 	return 0;

@@ -17,6 +17,9 @@
  * Finish an instruction tern emulated. Like the CPU completing it, this
  * ends blocking by STI or MOV SS (SDM 3C 25.4.2): after "sti; hlt" an
  * interrupt must be taken right after the HLT, not one instruction later.
+ * And under single-stepping (RFLAGS.TF) the instruction ends with its #DB
+ * trap: a pending single-step (BS) the CPU delivers at entry (SDM 3C
+ * 25.4.2, 28.3.1.4, as when the CPU itself traps after the instruction).
  */
 static inline void complete_instruction(u64 next_rip)
 {
@@ -26,6 +29,9 @@ static inline void complete_instruction(u64 next_rip)
 	if (intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS))
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
 			intr & ~(u64)(INTR_BLOCK_STI | INTR_BLOCK_MOV_SS));
+	if (unlikely(vmread(VMCS_GUEST_RFLAGS) & RFLAGS_TF))
+		vmwrite(VMCS_GUEST_PENDING_DBG,
+			vmread(VMCS_GUEST_PENDING_DBG) | PENDING_DBG_BS);
 }
 
 /* Finish the exiting instruction: RIP past it (its length from the exit). */

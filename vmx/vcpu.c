@@ -213,6 +213,7 @@ static void setup_guest_multiboot(struct vcpu *v)
 	vmwrite(VMCS_GUEST_CR4, CR4_VMXE);
 	vmwrite(VMCS_CR4_SHADOW, 0);
 	vmwrite(VMCS_GUEST_DR7, DR7_RESET);
+	vmwrite(VMCS_GUEST_IA32_DEBUGCTL, 0);
 	vmwrite(VMCS_GUEST_RSP, 0);
 	vmwrite(VMCS_GUEST_RIP, v->entry_rip);
 	vmwrite(VMCS_GUEST_RFLAGS, RFLAGS_FIXED);
@@ -631,6 +632,10 @@ void vcpu_run(struct vcpu *v)
 	/* The MSRs the guest owned must not carry its values to the next
 	 * VM on this core (vmx/msr.h). */
 	msr_policy_clear_on_stop();
+	/* Nor its breakpoints: DR7 is VMCS state, DR0-3 and DR6 the core's. */
+	__asm__ __volatile__("mov %0, %%dr0; mov %0, %%dr1; mov %0, %%dr2; mov %0, %%dr3"
+			     : : "r"(0UL));
+	__asm__ __volatile__("mov %0, %%dr6" : : "r"(DR6_RESET));
 	/* Nor the guest's cache-disable bits, which are the core's. */
 	if (read_cr0() & (CR0_CD | CR0_NW))
 		write_cr0(read_cr0() & ~(u64)(CR0_CD | CR0_NW));

@@ -14,6 +14,8 @@
  * - SYSENTER_CS/ESP/EIP keep what is written.
  * - CMOS register A's update-in-progress bit rises and falls once a
  *   second, and the seconds move on across it.
+ * - DR7 survives exits; a single-step trap follows an instruction tern
+ *   emulated (an OUT), not the one after it.
  * Every CR write here changes CR0.NE or CR4.VMXE, which tern owns, so it
  * exits. Exit 0 when all held; the test counts the #GPs (10).
  */
@@ -193,6 +195,36 @@ guest_main:
 	movl	$m_uip, %esi
 	call	puts
 
+	/* DR7 survives exits (it is VMCS state: saved and loaded). */
+	movl	$0x401, %eax		/* L0 on, breakpoint 0 at address 0 */
+	xorl	%edx, %edx
+	movl	%edx, %dr0
+	movl	%eax, %dr7
+	cpuid				/* an exit */
+	movl	%dr7, %eax
+	cmpl	$0x401, %eax
+	CHECK(e, m_dr7)
+	movl	$0x400, %eax
+	movl	%eax, %dr7
+
+	/* Single-step over an instruction tern emulates: the #DB arrives
+	 * right after it, as the CPU's would. */
+	movl	$db_handler, %eax
+	movl	$1, %ebx
+	call	set_gate
+	pushfl
+	orl	$0x100, (%esp)		/* TF */
+	popfl
+	outb	%al, $0x80		/* emulated; the trap follows it */
+after_out:
+	nop
+	cmpl	$1, db_count
+	CHECK(e, m_db_count)
+	cmpl	$after_out, db_eip
+	CHECK(e, m_db_eip)
+	movl	$m_debug, %esi
+	call	puts
+
 	movl	$m_prefix, %esi
 	call	puts
 	movl	gp_seen, %eax
@@ -201,6 +233,16 @@ guest_main:
 	call	puts
 	xorb	%al, %al
 	jmp	guest_exit
+
+/* #DB: where it hit; stop single-stepping. */
+db_handler:
+	incl	db_count
+	pushl	%eax
+	movl	4(%esp), %eax
+	movl	%eax, db_eip
+	popl	%eax
+	andl	$~0x100, 8(%esp)
+	iret
 
 rtc_reg_a:
 	movb	$0x0a, %al
@@ -225,6 +267,10 @@ m_apic:		.asciz	"guest: archcheck: APIC base transitions checked\n"
 m_nox2apic:	.asciz	"guest: archcheck: no x2APIC offered; its transitions skipped\n"
 m_sysenter_ok:	.asciz	"guest: archcheck: SYSENTER MSRs hold their values\n"
 m_prefix:	.asciz	"guest: archcheck: "
+m_debug:	.asciz	"guest: archcheck: DR7 kept across exits, single-step #DB after an emulated OUT\n"
+m_dr7:		.asciz	"DR7 lost across an exit"
+m_db_count:	.asciz	"single-step: not exactly one #DB"
+m_db_eip:	.asciz	"single-step: the #DB did not follow the emulated OUT"
 m_gps:		.asciz	" #GP taken\n"
 m_uip:		.asciz	"guest: archcheck: CMOS update-in-progress rose and fell with the second\n"
 m_nouip:	.asciz	"CMOS UIP never rose"
@@ -252,5 +298,7 @@ m_sysenter:	.asciz	"a SYSENTER MSR lost its value"
 
 	.data
 gp_len:		.long	2
+db_count:	.long	0
+db_eip:		.long	0
 gp_seen:	.long	0
 expected:	.long	0

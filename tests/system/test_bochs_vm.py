@@ -233,6 +233,7 @@ def run(build):
                                    "APIC base transitions checked",
                                    "SYSENTER MSRs hold their values",
                                    "CMOS update-in-progress rose and fell with the second",
+                                   "DR7 kept across exits, single-step #DB after an emulated OUT",
                                    "10 #GP taken"))
         st = m.command("vm stats archcheck")
         check(re.search(r"#GP injected\s+10 ", st), "archcheck #GP:\n" + st)
