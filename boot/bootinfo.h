@@ -18,7 +18,7 @@
 
 #define BOOT_INFO_MAGIC		0x7465726e626f6f74ULL	/* "ternboot" */
 #define BOOT_MMAP_MAX		256
-#define BOOT_MODULES_MAX	16
+#define BOOT_MODULES_MAX	64	/* more are refused by name at boot */
 #define BOOT_CMDLINE_MAX	512
 #define BOOT_NAME_MAX		64
 

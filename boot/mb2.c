@@ -96,7 +96,10 @@ void mb2_main(u32 mbi_pa)
 			struct boot_module *bm;
 
 			if (bi->module_count >= BOOT_MODULES_MAX) {
-				warn(bi, "mb2: too many modules, extra dropped; ");
+				/* Named: the one dropped may be tern.cfg. */
+				warn(bi, "mb2: module '");
+				warn(bi, m->cmdline);
+				warn(bi, "' dropped: more than 64 modules; ");
 				break;
 			}
 			if (m->mod_end < m->mod_start) {

@@ -93,6 +93,8 @@ static void free_tables(struct gpa_map *g, u64 table_pa, int level)
 
 void gpa_map_destroy(struct gpa_map *g)
 {
+	struct gpa_map keep;
+
 	for (u64 s = 0; g->run && s < g->nchunks; s++) {
 		/* The identity range goes back in one piece, below. */
 		if (g->run[s] && !(g->identity && s >= ALIGN_UP(g->low_size, RUN) / RUN))
@@ -111,7 +113,16 @@ void gpa_map_destroy(struct gpa_map *g)
 	free(g->run);
 	free(g->frag);
 	free(g->state);
+	/* The counters outlive the memory: a stopped VM still reports what
+	 * happened to its map. */
+	keep = *g;
 	memset(g, 0, sizeof(*g));
+	g->protect_calls = keep.protect_calls;
+	g->flushes = keep.flushes;
+	g->faults = keep.faults;
+	g->faults_unhandled = keep.faults_unhandled;
+	g->waits = keep.waits;
+	g->wakes = keep.wakes;
 }
 
 /* Back and map RAM [base, base+len) (2 MiB-aligned base). */

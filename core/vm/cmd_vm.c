@@ -183,6 +183,10 @@ static u64 con_dump(struct vm *vm, u64 from)
 {
 	u64 end = vm->con_written;
 
+	/* The VM restarted (a guest reset) while attached: its ring began
+	 * anew, so its output is all new. */
+	if (from > end)
+		from = 0;
 	if (end - from > VM_CONSOLE_SIZE)
 		from = end - VM_CONSOLE_SIZE;
 	for (; from < end; from++) {
@@ -226,7 +230,7 @@ static void mem(struct vm *vm)
 	u64 prot = 0, pinned = 0;
 
 	if (!g->ram_size) {
-		console_printf("vm %s has no memory (not started)\n", vm->name);
+		console_printf("vm %s has no memory (it is not running)\n", vm->name);
 		return;
 	}
 	for (u64 i = 0; i < g->ram_size / PAGE_SIZE; i++) {

@@ -783,9 +783,11 @@ void vm_service(void)
 		struct vm *vm = vms[i];
 		char err[160];
 
-		/* A stopped VM's devices go back at once (reset, blocked). */
-		if (vm->state == VM_STOPPED && !vm->reset_requested)
-			vdev_units_stop(vm);
+		/* A stopped VM's devices and memory go back at once (devices
+		 * reset and blocked); `vm start` makes it anew. */
+		if (vm->state == VM_STOPPED && !vm->reset_requested &&
+		    (vm->units_live || vm->mem.ram_size || vm->io_bitmap_pa))
+			release(vm);
 		if (vm->state != VM_STOPPED || !vm->reset_requested)
 			continue;
 		if (tsc_to_ns(rdtsc() - vm->stop_tsc) < RESET_RESTART_DELAY_MS * 1000000ULL)
