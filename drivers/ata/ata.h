@@ -47,7 +47,5 @@ void ata_identify_parse(const u16 *id, struct ata_ident *out);
 
 /* Find PCI IDE controllers, their disks, register them (ata0, ata1...). */
 void ata_init(void);
-/* For `disks`: a driver's line about its disk (channel, mode, IRQ). */
-void ata_describe(const struct blk_dev *d, char *buf, size_t n);
 
 #endif

@@ -67,6 +67,9 @@ struct blk_dev_ops {
 	/* Forget r, which timed out: the device must not DMA into it again
 	 * (a controller reset if it must); optional. */
 	void (*abort)(struct blk_dev *d, struct blk_req *r);
+	/* One line about the device for `disks` (bus, mode, interrupts);
+	 * optional. */
+	void (*describe)(const struct blk_dev *d, char *buf, size_t n);
 };
 
 struct blk_dev {
