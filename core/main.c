@@ -18,6 +18,7 @@
 #include "core/vm/vm.h"
 #include "iommu/vtd.h"
 #include "irq/ioapic.h"
+#include "drivers/ata/ata.h"
 #include "drivers/cmos_rtc.h"
 #include "drivers/pci.h"
 #include "irq/lapic.h"
@@ -113,6 +114,7 @@ void tern_main(struct boot_info *bi)
 	pci_init();
 	ioapic_init();
 	vtd_init();
+	ata_init();
 	vm_init();
 
 	boot_ready_ns = tsc_to_ns(rdtsc() - t0);

@@ -19,6 +19,7 @@
 #include "core/shell/shell.h"
 #include "core/tsc.h"
 #include "core/vm/vm.h"
+#include "drivers/block/blk.h"
 #include "iommu/vtd.h"
 #include "mm/pmm.h"
 
@@ -353,6 +354,44 @@ static void memory(struct prom *p)
 	prom_u64(p, NULL, 0, (s.total_pages - s.free_pages) * PAGE_SIZE);
 }
 
+/* Per disk and partition (a partition's requests count on its disk too). */
+static void disk_counters(struct prom *p)
+{
+	static const enum blk_op ops[] = { BLK_READ, BLK_WRITE, BLK_FLUSH };
+
+	prom_family(p, "tern_disk_ops_total", "Requests completed without error, by disk and operation",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < blk_ndevs; i++)
+		for (u32 k = 0; k < ARRAY_SIZE(ops); k++) {
+			struct prom_label l[2] = { { "disk", blk_devs[i]->name },
+						   { "op", blk_op_name(ops[k]) } };
+
+			prom_u64(p, l, 2, blk_devs[i]->nops[ops[k]]);
+		}
+	prom_family(p, "tern_disk_bytes_total", "Bytes read and written by requests completed without error",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < blk_ndevs; i++)
+		for (u32 k = 0; k < ARRAY_SIZE(ops); k++) {
+			struct prom_label l[2] = { { "disk", blk_devs[i]->name },
+						   { "op", blk_op_name(ops[k]) } };
+
+			prom_u64(p, l, 2, blk_devs[i]->bytes[ops[k]]);
+		}
+	prom_family(p, "tern_disk_errors_total", "Requests completed with an error (time-outs included)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < blk_ndevs; i++) {
+		struct prom_label l = { "disk", blk_devs[i]->name };
+
+		prom_u64(p, &l, 1, blk_devs[i]->errors);
+	}
+	prom_family(p, "tern_disk_in_flight", "Requests submitted and not yet completed", PROM_GAUGE);
+	for (u32 i = 0; i < blk_ndevs; i++) {
+		struct prom_label l = { "disk", blk_devs[i]->name };
+
+		prom_u64(p, &l, 1, __atomic_load_n(&blk_devs[i]->in_flight, __ATOMIC_RELAXED));
+	}
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	struct line_buf lb = { .len = 0 };
@@ -369,6 +408,7 @@ static int cmd_metrics(int argc, char **argv)
 	cpu_counters(&p);
 	iommu_counters(&p);
 	memory(&p);
+	disk_counters(&p);
 	if (lb.len)
 		line_flush(&lb);
 	/* Only a tern bug gets here: the writer refused a name or label. */

@@ -7,6 +7,7 @@
 #include "core/shell/shell.h"
 #include "core/timer.h"
 #include "core/vm/vm.h"
+#include "drivers/block/blk.h"
 
 extern const struct shell_cmd __cmds_start[], __cmds_end[];
 
@@ -90,6 +91,7 @@ void shell_run(void)
 		 * long) would leave the core asleep with nothing to wake it. */
 		if (c < 0) {
 			vm_service();
+			blk_service();
 			irq_disable();
 			timer_arm(&tick, SHELL_POLL_NS, poll_tick, NULL);
 			cpu_idle_wait();

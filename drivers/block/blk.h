@@ -24,6 +24,7 @@
 #define BLK_MODEL_MAX		41
 #define BLK_SEGS_MAX		32
 #define BLK_TIMEOUT_NS		5000000000ULL	/* 5 s */
+#define BLK_DEVS_MAX		32
 
 enum blk_op {
 	BLK_READ = 0,
@@ -55,6 +56,7 @@ struct blk_req {
 	u64 deadline;			/* TSC */
 	struct blk_req *next;
 	void *drv;			/* the driver's per-request state */
+	u8 state;			/* the layer's: queued, active, done */
 };
 
 struct blk_dev_ops {
@@ -65,6 +67,9 @@ struct blk_dev_ops {
 	/* Forget r, which timed out: the device must not DMA into it again
 	 * (a controller reset if it must); optional. */
 	void (*abort)(struct blk_dev *d, struct blk_req *r);
+	/* One line about the device for `disks` (bus, mode, interrupts);
+	 * optional. */
+	void (*describe)(const struct blk_dev *d, char *buf, size_t n);
 };
 
 struct blk_dev {
@@ -82,8 +87,10 @@ struct blk_dev {
 	const char *user;
 	bool user_rw;
 	/* Counters (metrics: tern_disk_ops_total, tern_disk_bytes_total) */
-	u64 ops[BLK_OPS], bytes[BLK_OPS], errors, timeouts;
+	u64 nops[BLK_OPS], bytes[BLK_OPS], errors, timeouts;	/* nops: "ops" is taken by the driver */
 	u32 in_flight;
+	u32 max_blocks;			/* per request; 0: no limit */
+	char why[80];			/* why its partition table was not read */
 };
 
 /* Known disks and partitions, in registration order. */
@@ -101,5 +108,22 @@ void blk_submit(struct blk_dev *d, struct blk_req *r);
 void blk_complete(struct blk_req *r, int status);
 /* The management core's loop: issue, poll, time out, complete. */
 void blk_service(void);
+
+/*
+ * Synchronous I/O for the management core (partition scans, the shell's
+ * self-test): submit, then serve the queue until r completes. The status.
+ */
+int blk_io_sync(struct blk_dev *d, enum blk_op op, u64 lba, u32 count,
+		const struct blk_seg *segs, u32 nsegs);
+
+/* Pure parts (blk_req.c, unit-tested). */
+/* 0, or -EINVAL with why: an unknown op, blocks past the end (of a
+ * partition: of the partition), segments that do not add up. */
+int blk_req_check(const struct blk_dev *d, const struct blk_req *r, const char **why);
+/* The driver's device (the disk under partitions) and lba on it. */
+struct blk_dev *blk_req_map(struct blk_dev *d, u64 lba, u64 *dev_lba);
+const char *blk_op_name(enum blk_op op);
+/* d by name (ata0p2), or a partition by label= (label=tern-scratch). */
+struct blk_dev *blk_lookup(struct blk_dev *const *devs, u32 n, const char *name);
 
 #endif

@@ -7,12 +7,18 @@ named by line, the basic guest's own checks (CPUID, VMCALL, I/O, MSRs),
 containment, the local APIC (timer modes, x2APIC, injection), a 2-vCPU guest
 started by INIT-SIPI-SIPI with IPIs between its vCPUs, malformed and
 missing kernels refused, core ownership, stop, restart, the exit-cost
-benchmark figures, and `metrics` parsed as Prometheus text."""
+benchmark figures, and `metrics` parsed as Prometheus text. An ATA disk on
+the second channel (a GPT image the test writes): `disks`, `disk selftest`
+on its scratch partition (and refused on the other), the disk counters in
+`disks` and `metrics`, and the image afterwards."""
 import os
 import re
+import struct
 import subprocess
 import sys
 import time
+import uuid
+import zlib
 
 from harness import Machine, TestFailure, check, prom_parse, prom_value
 
@@ -90,11 +96,134 @@ def check_metrics(m):
     print("  metrics: %d families, %d samples" % (len(fams), sum(len(f.samples) for f in fams.values())))
 
 
+# The test disk: 16 MiB as Bochs wants it (C*H*S*512, here 64*16*32), a
+# GPT with a scratch partition tern may overwrite and one it must not.
+DISK_SECTORS = 64 * 16 * 32
+DISK_MODEL = "tern test disk"
+SCRATCH = (2048, 6143)          # partition 1, 2 MiB
+DATA = (6144, 30719)            # partition 2
+DATA_MARK = b"tern: data partition, never written by the self-test\n"
+
+
+def make_gpt_image(path):
+    """A GPT disk (UEFI 2.10 5.3): protective MBR, header and 128 entries
+    with their CRC32s, the backup copies at the end."""
+    bs, n = 512, DISK_SECTORS
+    img = bytearray(n * bs)
+    img[446:462] = struct.pack("<B3sB3sII", 0, b"\x00\x02\x00", 0xee, b"\xff\xff\xff", 1, n - 1)
+    img[510:512] = b"\x55\xaa"
+    linux = uuid.UUID("0fc63daf-8483-4772-8e79-3d69d8477de4").bytes_le
+    entries = bytearray(128 * 128)
+    for i, ((first, last), name) in enumerate(((SCRATCH, "tern-scratch"), (DATA, "data"))):
+        struct.pack_into("<16s16sQQQ72s", entries, 128 * i, linux, uuid.uuid4().bytes_le,
+                         first, last, 0, name.encode("utf-16-le"))
+    disk_guid = uuid.uuid4().bytes_le
+
+    def header(my, alt, entries_lba):
+        h = bytearray(struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x10000, 92, 0, 0,
+                                  my, alt, 34, n - 34, disk_guid, entries_lba, 128, 128,
+                                  zlib.crc32(entries)))
+        struct.pack_into("<I", h, 16, zlib.crc32(h))
+        return h
+    img[bs:bs + 92] = header(1, n - 1, 2)
+    img[2 * bs:2 * bs + len(entries)] = entries
+    img[(n - 33) * bs:(n - 1) * bs] = entries
+    img[(n - 1) * bs:(n - 1) * bs + 92] = header(n - 1, 1, n - 33)
+    img[DATA[0] * bs:DATA[0] * bs + len(DATA_MARK)] = DATA_MARK
+    with open(path, "wb") as f:
+        f.write(img)
+    # Bochs locks a flat image with PATH.lock; a run it did not leave
+    # cleanly (terminated, as the harness does) leaves the lock behind.
+    if os.path.exists(path + ".lock"):
+        os.unlink(path + ".lock")
+
+
+def bochs_disk(path):
+    return ("ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15\n"
+            "ata1-master: type=disk, path=%s, mode=flat, cylinders=64, heads=16, spt=32, "
+            "model=\"%s\"" % (path, DISK_MODEL))
+
+
+def disk_counters(out, name):
+    """reads, read bytes, writes, written bytes, flushes, errors of one disk."""
+    m = re.search(r"^%s\s.*\n(?:\s+.*\n)*?\s+reads (\d+) \((\d+) bytes\), writes (\d+) "
+                  r"\((\d+) bytes\), flushes (\d+); errors (\d+), timeouts \d+, in flight (\d+)"
+                  % re.escape(name), out, re.M)
+    check(m, "disks: no counters for %s:\n%s" % (name, out))
+    return tuple(int(x) for x in m.groups())
+
+
+def check_disks(m):
+    """The ATA disk, its GPT partitions, the self-test, the counters."""
+    out = m.command("disks")
+    # The boot CD-ROM on ata0-master is a packet device: not a disk.
+    check(re.search(r"^ata0\s+'%s'\s+16 MiB \(%d blocks of 512 bytes\)\s+user -"
+                    % (DISK_MODEL, DISK_SECTORS), out, re.M), "disks: ata0:\n" + out)
+    check(re.search(r"00:01\.1 channel 1 master, LBA48, bus-master DMA", out),
+          "disks: ata0 not on the secondary channel by DMA:\n" + out)
+    check(re.search(r"^ata0p1\s+'%s'\s+2048 KiB \(4096 blocks" % DISK_MODEL, out, re.M) and
+          "partition 1 of ata0, blocks 2048-6143, label 'tern-scratch'" in out and
+          re.search(r"^ata0p2\s", out, re.M) and
+          "partition 2 of ata0, blocks 6144-30719, label 'data'" in out,
+          "disks: partitions:\n" + out)
+    check(not re.search(r"^ata1", out, re.M), "disks: a second disk (the CD-ROM?):\n" + out)
+    before = disk_counters(out, "ata0")
+
+    out = m.command("disk selftest ata0p2")
+    check("refused: ata0p2 is not a partition labelled 'tern-scratch'" in out,
+          "selftest of the data partition not refused:\n" + out)
+    out = m.command("disk selftest ata0")
+    check("refused" in out, "selftest of the whole disk not refused:\n" + out)
+    out = m.command("disk selftest ata0p1", timeout=120)
+    check("disk selftest ata0p1: pass: wrote 160 blocks (81920 bytes, 2 segments) and 1 block, "
+          "read them back into other pages, data equal, flushed; a read past the end refused"
+          in out, "disk selftest:\n" + out)
+    print("  disks: " + out.strip().splitlines()[-1])
+
+    out = m.command("disks")
+    p1 = disk_counters(out, "ata0p1")
+    # 2 writes (161 blocks), 2 reads, 1 flush; the refused read is an error.
+    check(p1 == (2, 161 * 512, 2, 161 * 512, 1, 1, 0), "disks: ata0p1 counters %r:\n%s" % (p1, out))
+    after = disk_counters(out, "ata0")
+    check(after[0] - before[0] == 2 and after[2] - before[2] == 2 and after[4] - before[4] == 1,
+          "disks: ata0 counters %r then %r" % (before, after))
+    irqs = re.search(r"interrupts (\d+) \(GSI 15\), lost (\d+)", out)
+    check(irqs and int(irqs.group(1)) >= 5 and int(irqs.group(2)) == 0,
+          "disks: completions not by interrupt:\n" + out)
+    print("  disks: ata0p1 counters %r, %s interrupts on GSI 15" % (p1, irqs.group(1)))
+
+    fams = prom_parse(m.command("metrics"))
+    for op, n in (("read", 2), ("write", 2), ("flush", 1)):
+        check(prom_value(fams, "tern_disk_ops", "_total", disk="ata0p1", op=op) == n,
+              "metrics: ata0p1 %s ops" % op)
+    check(prom_value(fams, "tern_disk_bytes", "_total", disk="ata0p1", op="write") == 161 * 512,
+          "metrics: ata0p1 bytes written")
+    check(prom_value(fams, "tern_disk_errors", "_total", disk="ata0p1") == 1,
+          "metrics: ata0p1 errors")
+    check(fams["tern_disk_in_flight"].type == "gauge" and
+          prom_value(fams, "tern_disk_in_flight", disk="ata0") == 0, "metrics: in flight")
+
+
+def check_image(path):
+    """What the self-test left on the disk: its own data in the scratch
+    partition, the other partition untouched."""
+    with open(path, "rb") as f:
+        img = f.read()
+    check(img[DATA[0] * 512:DATA[0] * 512 + len(DATA_MARK)] == DATA_MARK,
+          "the data partition was written")
+    scratch = img[SCRATCH[0] * 512:(SCRATCH[0] + 161) * 512]
+    check(scratch.count(0) < len(scratch) // 2, "nothing written to the scratch partition")
+    check(img[(SCRATCH[0] + 161) * 512:(SCRATCH[0] + 162) * 512] == bytes(512),
+          "the self-test wrote past its 161 blocks")
+
+
 def run(build):
     m = Machine("bochs-vm", build)
+    disk = os.path.join(m.logdir, "bochs-vm-disk.img")
+    make_gpt_image(disk)
     try:
         m.bochs(os.path.join(os.path.abspath(build), "tern.iso"), cpus=4,
-                extra=Machine.BOCHS_E1000)
+                extra=Machine.BOCHS_E1000 + "\n" + bochs_disk(disk))
         m.expect(r"tern.cfg:23: memory 'lots'", 240)
         m.expect(r"tern.cfg:21: vm 'broken' dropped", 30)
         m.expect(r"tern.cfg:26: vm 'nocore' cannot run: core 9 does not exist", 30)
@@ -350,5 +479,9 @@ def run(build):
 
         # Every counter in the Prometheus text format.
         check_metrics(m)
+
+        # tern's own disk: ATA on the second channel, GPT, self-test.
+        check_disks(m)
     finally:
         m.stop()
+    check_image(disk)

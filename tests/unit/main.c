@@ -61,6 +61,9 @@ int main(void)
 	srunner_add_suite(sr, metrics_suite());
 	srunner_add_suite(sr, cpuid_suite());
 	srunner_add_suite(sr, msr_policy_suite());
+	srunner_add_suite(sr, blk_suite());
+	srunner_add_suite(sr, part_suite());
+	srunner_add_suite(sr, ata_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -40,6 +40,9 @@ Suite *arch_rules_suite(void);
 Suite *metrics_suite(void);
 Suite *cpuid_suite(void);
 Suite *msr_policy_suite(void);
+Suite *blk_suite(void);
+Suite *part_suite(void);
+Suite *ata_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
