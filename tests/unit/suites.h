@@ -39,6 +39,7 @@ Suite *guest_memmap_suite(void);
 Suite *metrics_suite(void);
 Suite *cpuid_suite(void);
 Suite *msr_policy_suite(void);
+Suite *virtqueue_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
