@@ -82,7 +82,7 @@ struct blk_dev {
 	const char *user;
 	bool user_rw;
 	/* Counters (metrics: tern_disk_ops_total, tern_disk_bytes_total) */
-	u64 ops[BLK_OPS], bytes[BLK_OPS], errors, timeouts;
+	u64 nops[BLK_OPS], bytes[BLK_OPS], errors, timeouts;
 	u32 in_flight;
 };
 
