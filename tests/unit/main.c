@@ -61,6 +61,7 @@ int main(void)
 	srunner_add_suite(sr, cpuid_suite());
 	srunner_add_suite(sr, msr_policy_suite());
 	srunner_add_suite(sr, virtqueue_suite());
+	srunner_add_suite(sr, virtio_blk_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

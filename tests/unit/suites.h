@@ -40,6 +40,7 @@ Suite *metrics_suite(void);
 Suite *cpuid_suite(void);
 Suite *msr_policy_suite(void);
 Suite *virtqueue_suite(void);
+Suite *virtio_blk_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
