@@ -18,6 +18,7 @@
 #include "core/percpu.h"
 #include "core/shell/shell.h"
 #include "core/tsc.h"
+#include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
 #include "drivers/block/blk.h"
 #include "iommu/vtd.h"
@@ -269,6 +270,60 @@ static void vm_devices(struct prom *p)
 	}
 }
 
+/* A VM's virtio-blk device: a family per counter, every VM with a disk. */
+static void vblk_family(struct prom *p, const char *name, const char *help, size_t off)
+{
+	prom_family(p, name, help, PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vblk *b = vblk_of(vms[i]);
+		struct prom_label l = { "vm", vms[i]->name };
+
+		if (b && vm_listed(vms[i]))
+			prom_u64(p, &l, 1, *(const u64 *)((const u8 *)b + off));
+	}
+}
+
+static void vblk_counters(struct prom *p)
+{
+	prom_family(p, "tern_virtio_blk_requests_total",
+		    "Requests the guest made of its virtio-blk disk, by type", PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vblk *b = vblk_of(vms[i]);
+
+		for (u32 k = 0; b && vm_listed(vms[i]) && k < VBLK_KINDS; k++) {
+			struct prom_label l[2] = { { "vm", vms[i]->name },
+						   { "type", vblk_kind_names[k] } };
+
+			prom_u64(p, l, 2, b->requests[k]);
+		}
+	}
+	prom_family(p, "tern_virtio_blk_bytes_total",
+		    "Guest data moved by the virtio-blk disk, by direction", PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vblk *b = vblk_of(vms[i]);
+		struct prom_label l[2] = { { "vm", vms[i]->name }, { "direction", "read" } };
+
+		if (!b || !vm_listed(vms[i]))
+			continue;
+		prom_u64(p, l, 2, b->bytes_read);
+		l[1].value = "write";
+		prom_u64(p, l, 2, b->bytes_written);
+	}
+	vblk_family(p, "tern_virtio_blk_notifies_total",
+		    "Queue notifications (guest exits) of the virtio-blk device",
+		    offsetof(struct vblk, vp.notifies));
+	vblk_family(p, "tern_virtio_blk_host_ops_total",
+		    "Host block requests the virtio-blk device submitted", offsetof(struct vblk, host_ops));
+	vblk_family(p, "tern_virtio_blk_errors_total",
+		    "Requests answered with VIRTIO_BLK_S_IOERR (refused, host errors, time-outs)",
+		    offsetof(struct vblk, ioerr));
+	vblk_family(p, "tern_virtio_blk_host_timeouts_total",
+		    "Host block requests of the virtio-blk device that timed out",
+		    offsetof(struct vblk, host_timeouts));
+	vblk_family(p, "tern_virtio_blk_interrupts_total",
+		    "Used-buffer interrupts the virtio-blk device raised", offsetof(struct vblk, interrupts));
+}
+
 /* A per-core counter: the u64 at `off` in struct percpu. */
 static void cpu_counter(struct prom *p, const char *name, const char *help, size_t off)
 {
@@ -405,6 +460,7 @@ static int cmd_metrics(int argc, char **argv)
 	vcpu_counters(&p);
 	vm_counters(&p);
 	vm_devices(&p);
+	vblk_counters(&p);
 	cpu_counters(&p);
 	iommu_counters(&p);
 	memory(&p);

@@ -8,6 +8,7 @@
 #include "core/cpu.h"
 #include "core/shell/shell.h"
 #include "core/tsc.h"
+#include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
 
 #define DETACH	0x1d	/* Ctrl-] */
@@ -146,6 +147,7 @@ static void stats(struct vm *vm)
 		console_printf("assigned PCI functions:\n");
 		passthru_show(vm, true);
 	}
+	vblk_show(vm);
 	console_printf("unclaimed port I/O: %llu; unbacked memory: %llu reads, %llu writes; console bytes: %llu\n",
 		       (unsigned long long)vm->io_unclaimed,
 		       (unsigned long long)vm->unbacked_reads,

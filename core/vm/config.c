@@ -101,6 +101,33 @@ static bool parse_devices(char *v, struct vm_config *vm)
 	return vm->ndevices > 0;
 }
 
+/* "NAME" or "NAME,ro": a block-layer disk's name (core/vdev/virtio/virtio_blk.h). */
+static bool parse_disk(const char *v, struct vm_config *vm)
+{
+	const char *comma = strchr(v, ',');
+	size_t n = comma ? (size_t)(comma - v) : strlen(v);
+
+	while (n && isspace((unsigned char)v[n - 1]))
+		n--;
+	if (!n || n >= CONFIG_DISK_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
+			return false;
+	if (comma) {
+		const char *o = comma + 1;
+
+		while (isspace((unsigned char)*o))
+			o++;
+		if (strcmp(o, "ro"))
+			return false;
+	}
+	memcpy(vm->disk, v, n);
+	vm->disk[n] = 0;
+	vm->disk_ro = comma != NULL;
+	return true;
+}
+
 struct state {
 	const char *file;
 	report_fn fn;
@@ -286,6 +313,16 @@ int config_parse(const char *file, const char *text, size_t len,
 				       file, lineno, val);
 				vm_bad = true;
 			}
+		} else if (!strcmp(key, "disk")) {
+			if (vm->disk[0]) {
+				report(fn, arg, &st.problems, "%s:%u: a second disk; one disk per VM",
+				       file, lineno);
+				vm_bad = true;
+			} else if (!parse_disk(val, vm)) {
+				report(fn, arg, &st.problems, "%s:%u: disk '%s': expected a disk name like 'ata0p2' (letters, digits, '-', '_'; at most %d), optionally followed by ',ro'",
+				       file, lineno, val, CONFIG_DISK_MAX - 1);
+				vm_bad = true;
+			}
 		} else if (!strcmp(key, "autostart")) {
 			if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
 				vm->autostart = true;
@@ -295,7 +332,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk)",
 			       file, lineno, key);
 		}
 	}

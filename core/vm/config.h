@@ -12,6 +12,8 @@
  *   autostart = yes    # optional, default no
  *   devices = 00:02.0  # optional: PCI functions (bus:dev.fn, hex) to assign
  *   iommu = off-unsafe # optional: assign without VT-d (DMA not confined)
+ *   disk = ata0p2[,ro] # optional: one disk of tern's block layer, shown to
+ *                      # the guest as a virtio-blk device (read-only: ",ro")
  *
  * A bad line is reported with its number and ignored; a VM missing what it
  * needs is reported and dropped; the other VMs stand.
@@ -29,6 +31,7 @@
 #define CONFIG_MIN_MEMORY	(1ULL << 20)
 #define CONFIG_MAX_MEMORY	(1ULL << 40)
 #define CONFIG_MAX_DEVICES	4
+#define CONFIG_DISK_MAX		24	/* BLK_NAME_MAX */
 
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
@@ -42,6 +45,8 @@ struct vm_config {
 	u32 ndevices;
 	u16 devices[CONFIG_MAX_DEVICES];	/* bus << 8 | dev << 3 | fn */
 	bool iommu_off_unsafe;
+	char disk[CONFIG_DISK_MAX];	/* a block-layer disk, or empty */
+	bool disk_ro;
 	u32 line;		/* where its [vm] header is */
 };
 

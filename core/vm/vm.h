@@ -30,6 +30,8 @@ enum vm_state {
 	VM_INVALID,		/* its configuration cannot run here */
 };
 
+struct vblk_vm;
+
 struct vm {
 	u32 index;
 	char name[CONFIG_NAME_MAX];
@@ -71,6 +73,9 @@ struct vm {
 	u32 npt;
 	struct vtd_domain domain;
 	bool domain_live;
+	/* Its virtio-blk device (`disk =`): core/vdev/virtio/virtio_blk_unit.c;
+	 * kept after a stop for `vm stats`. */
+	struct vblk_vm *vblk;
 	volatile bool reset_requested;	/* restart once stopped */
 	u64 resets;
 };

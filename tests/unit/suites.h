@@ -43,6 +43,8 @@ Suite *msr_policy_suite(void);
 Suite *blk_suite(void);
 Suite *part_suite(void);
 Suite *ata_suite(void);
+Suite *virtqueue_suite(void);
+Suite *virtio_blk_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

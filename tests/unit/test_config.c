@@ -147,6 +147,43 @@ START_TEST(devices)
 }
 END_TEST
 
+START_TEST(disks)
+{
+	static struct config c;
+	struct reports r;
+	const char *text =
+		"[vm a]\ncores = 1\nmemory = 4M\nkernel = k\n"
+		"disk = ata0p2\n"			/* 5 */
+		"[vm b]\ncores = 2\nmemory = 4M\nkernel = k\n"
+		"disk = nvme0n1 , ro  # the image\n"	/* 10 */
+		"[vm c]\ncores = 3\nmemory = 4M\nkernel = k\n"
+		"disk = ata0\n"
+		"disk = ata1\n"			/* 16: a second disk */
+		"[vm d]\ncores = 3\nmemory = 4M\nkernel = k\n"
+		"disk = ata0,rw\n"			/* 21 */
+		"[vm e]\ncores = 3\nmemory = 4M\nkernel = k\n"
+		"disk = ata 0\n"			/* 26 */
+		"[vm f]\ncores = 3\nmemory = 4M\nkernel = k\n"
+		"disk = \n"				/* 31 */
+		"[vm g]\ncores = 3\nmemory = 4M\nkernel = k\n"
+		"disk = abcdefghijklmnopqrstuvwxyz\n";	/* 36: too long */
+
+	memset(&r, 0, sizeof(r));
+	config_parse("tern.cfg", text, strlen(text), &c, collect_report, &r);
+	ck_assert_uint_eq(c.nvms, 2);
+	ck_assert_str_eq(c.vms[0].disk, "ata0p2");
+	ck_assert(!c.vms[0].disk_ro);
+	ck_assert_str_eq(c.vms[1].disk, "nvme0n1");
+	ck_assert(c.vms[1].disk_ro);
+	ck_assert(reports_find(&r, "tern.cfg:16: a second disk; one disk per VM"));
+	ck_assert(reports_find(&r, "tern.cfg:21: disk 'ata0,rw': expected a disk name"));
+	ck_assert(reports_find(&r, "tern.cfg:26: disk 'ata 0'"));
+	ck_assert(reports_find(&r, "tern.cfg:31: disk '': expected"));
+	ck_assert(reports_find(&r, "tern.cfg:36: disk 'abcdefghijklmnopqrstuvwxyz'"));
+	ck_assert(reports_find(&r, "vm 'c' dropped"));
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -157,6 +194,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, structure_errors);
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, devices);
+	tcase_add_test(tc, disks);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -9,6 +9,7 @@
 #include "core/loader/guest_acpi.h"
 #include "core/le.h"
 #include "core/log.h"
+#include "core/vdev/msi.h"
 #include "core/vdev/pci/passthru.h"
 #include "core/vdev/vdev.h"
 #include "core/percpu.h"
@@ -28,13 +29,6 @@
 #define MSI_ADDR_LO		4
 #define MSI_DATA_32		8
 #define MSI_DATA_64		12
-/* MSI address and data (SDM 3A 11.11.1, 11.11.2) */
-#define MSI_ADDR_BASE		0xfee00000U
-#define MSI_ADDR_DEST(a)	(((a) >> 12) & 0xff)
-#define MSI_ADDR_LOGICAL	BIT(2)
-#define MSI_DATA_VECTOR(d)	((d) & 0xff)
-#define MSI_DATA_MODE(d)	(((d) >> 8) & 7)
-#define MSI_DATA_LEVEL		BIT(15)
 
 #define CMD_PASSED		0x0547	/* what the guest's command may set */
 
@@ -351,26 +345,9 @@ static void intx_unroute(struct passthru *p)
 
 /* --- MSI --- */
 
-/* A guest's MSI or MSI-X message, as an APIC message to its vCPUs;
- * false for what tern does not deliver (SMI, INIT, ExtINT, not 0xfeexxxxx). */
-static bool guest_message(u32 addr_lo, u32 addr_hi, u32 data, struct vlapic_ipi *msg)
-{
-	if ((addr_lo & 0xfff00000) != MSI_ADDR_BASE || addr_hi)
-		return false;
-	memset(msg, 0, sizeof(*msg));
-	msg->valid = true;
-	msg->mode = (u8)MSI_DATA_MODE(data);
-	msg->vector = (u8)MSI_DATA_VECTOR(data);
-	msg->logical = addr_lo & MSI_ADDR_LOGICAL;
-	msg->dest = MSI_ADDR_DEST(addr_lo);
-	msg->assert = true;
-	return msg->mode == ICR_MODE_FIXED || msg->mode == ICR_MODE_LOWEST ||
-	       msg->mode == ICR_MODE_NMI;
-}
-
 static bool guest_msi(const struct vpa_msi *m, struct vlapic_ipi *msg)
 {
-	return guest_message(m->addr_lo, m->addr_hi, m->data, msg);
+	return msi_guest_message(m->addr_lo, m->addr_hi, m->data, msg);
 }
 
 static void msi_irq(struct regs *r, void *arg)
@@ -452,7 +429,7 @@ static int route_message(struct passthru *p, const char *what, u32 g_lo, u32 g_h
 	char why[96];
 	int vec = -1;
 
-	if (!guest_message(g_lo, g_hi, g_data, &msg))
+	if (!msi_guest_message(g_lo, g_hi, g_data, &msg))
 		snprintf(why, sizeof(why), "%s: an address or delivery mode tern does not deliver; kept off",
 			 what);
 	else if ((vec = host_message(p, &msg, fn, arg, cpu, irte, addr, data)) < 0)
@@ -509,7 +486,7 @@ static void msix_irq(struct regs *r, void *arg)
 
 	(void)r;
 	p->msix_irqs++;
-	if (guest_message(e->addr_lo, e->addr_hi, e->data, &msg))
+	if (msi_guest_message(e->addr_lo, e->addr_hi, e->data, &msg))
 		vplat_deliver(p->vm, NULL, &msg, false);
 }
 

@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A VM's virtio-blk device (core/vdev/virtio/virtio_blk.h) as a device
+ * unit: the disk `disk = NAME[,ro]` names, claimed at `vm start` and given
+ * back at stop; the function on the guest's PCI bus after the assigned
+ * ones; guest memory, pins, the block layer and the interrupt lines.
+ *
+ * Serialization: the platform lock (vplat_lock), as for the other guest
+ * devices. BAR accesses take it; config-space writes (MSI-X control, the
+ * command register) arrive with it held; completions take it on the
+ * management core. Interrupts go out with it held (vplat_set_irq_locked,
+ * vplat_deliver, which takes none).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/console.h"
+#include "core/cpu.h"
+#include "core/loader/guest_acpi.h"
+#include "core/log.h"
+#include "core/tsc.h"
+#include "core/vdev/msi.h"
+#include "core/vdev/vdev.h"
+#include "core/vdev/virtio/virtio_blk_unit.h"
+#include "core/vm/vm.h"
+#include "mm/kmem.h"
+
+/* Pages pinned for requests in flight: at most a queue of requests of
+ * BLK_SEGS_MAX pages each, in a table twice that size. */
+#define PIN_SLOTS	(2 * VBLK_QUEUE_SIZE * BLK_SEGS_MAX)
+#define PIN_EMPTY	1ULL		/* pages are aligned: never a key */
+
+struct pin {
+	u64 page;
+	u32 count;
+	bool ours;			/* we set GPA_PG_PINNED (not VT-d, say) */
+};
+
+struct vblk_vm {
+	struct vblk b;
+	struct vm *vm;
+	bool live;			/* between init and stop */
+	u8 devfn;
+	u32 gsi;			/* INTx, 0: none */
+	u64 pinned;			/* pages with a count */
+	struct pin pins[PIN_SLOTS];
+};
+
+/* --- guest memory: the one place the device's guest addresses are
+ * checked and translated --- */
+
+static bool mem_is_ram(void *ctx, u64 gpa, u64 len)
+{
+	struct vm *vm = ctx;
+
+	return gpa_is_ram(&vm->mem, gpa, len);
+}
+
+static bool mem_copy(struct vm *vm, u64 gpa, void *buf, u32 len, bool write)
+{
+	u8 *p = buf;
+
+	if (!len || !gpa_is_ram(&vm->mem, gpa, len))
+		return false;
+	while (len) {
+		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+		u8 *h = gpa_to_hva(&vm->mem, gpa);
+
+		if (!h)
+			return false;
+		if (write)
+			memcpy(h, p, n);
+		else
+			memcpy(p, h, n);
+		gpa += n;
+		p += n;
+		len -= n;
+	}
+	return true;
+}
+
+static bool mem_read(void *ctx, u64 gpa, void *buf, u32 len)
+{
+	return mem_copy(ctx, gpa, buf, len, false);
+}
+
+static bool mem_write(void *ctx, u64 gpa, const void *buf, u32 len)
+{
+	return mem_copy(ctx, gpa, (void *)buf, len, true);
+}
+
+static const struct vq_mem_ops vm_mem = {
+	.is_ram = mem_is_ram,
+	.read = mem_read,
+	.write = mem_write,
+};
+
+/* --- pins, counted per page (open addressing, backward-shift deletion) --- */
+
+static u32 pin_hash(u64 page)
+{
+	return (u32)((page >> PAGE_SHIFT) * 0x9e3779b97f4a7c15ULL >> 40) % PIN_SLOTS;
+}
+
+static struct pin *pin_find(struct vblk_vm *d, u64 page, bool add)
+{
+	for (u32 i = pin_hash(page), n = 0; n < PIN_SLOTS; i = (i + 1) % PIN_SLOTS, n++) {
+		if (d->pins[i].page == page)
+			return &d->pins[i];
+		if (d->pins[i].page == PIN_EMPTY) {
+			if (!add)
+				return NULL;
+			d->pins[i] = (struct pin){ page, 0, false };
+			return &d->pins[i];
+		}
+	}
+	return NULL;
+}
+
+static void pin_remove(struct vblk_vm *d, struct pin *p)
+{
+	u32 i = (u32)(p - d->pins), j = i;
+
+	for (;;) {
+		u32 k;
+
+		j = (j + 1) % PIN_SLOTS;
+		if (d->pins[j].page == PIN_EMPTY)
+			break;
+		k = pin_hash(d->pins[j].page);
+		/* Entry j may move to the hole at i if its home is not in
+		 * (i, j] cyclically. */
+		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+			d->pins[i] = d->pins[j];
+			i = j;
+		}
+	}
+	d->pins[i].page = PIN_EMPTY;
+}
+
+static bool vm_pin(struct vblk *b, u64 page, u64 *hpa)
+{
+	struct vblk_vm *d = b->ctx;
+	struct gpa_map *g = &d->vm->mem;
+	void *h = gpa_to_hva(g, page);
+	struct pin *p;
+
+	if (!h || !gpa_is_ram(g, page, PAGE_SIZE))
+		return false;
+	*hpa = virt_to_phys(h);
+	if (*hpa == ~0ULL || !(p = pin_find(d, page, true)))
+		return false;
+	if (!p->count++) {
+		d->pinned++;
+		/* Pinned already (VT-d pins all RAM of its domain): not ours
+		 * to take away at the end. */
+		p->ours = !(gpa_page_state(g, page) & GPA_PG_PINNED);
+		if (p->ours && gpa_set_state(g, page, PAGE_SIZE, GPA_PG_PINNED, 0)) {
+			pin_remove(d, p);
+			d->pinned--;
+			return false;
+		}
+	}
+	return true;
+}
+
+static void vm_unpin(struct vblk *b, u64 page)
+{
+	struct vblk_vm *d = b->ctx;
+	struct pin *p = pin_find(d, page, false);
+
+	if (!p || --p->count)
+		return;
+	if (p->ours)
+		gpa_set_state(&d->vm->mem, page, PAGE_SIZE, 0, GPA_PG_PINNED);
+	pin_remove(d, p);
+	d->pinned--;
+}
+
+/* --- the block layer --- */
+
+/* On the management core: back under the platform lock. */
+static void host_done(struct blk_req *r)
+{
+	struct vblk_req *vr = r->ctx;
+	struct vblk_vm *d = vr->b->ctx;
+	u64 f = vplat_lock(d->vm);
+
+	vblk_host_done(r);
+	vplat_unlock(d->vm, f);
+}
+
+static void vm_submit(struct vblk *b, struct blk_req *r)
+{
+	r->done = host_done;
+	blk_submit(b->disk, r);
+}
+
+/* --- interrupts (platform lock held) --- */
+
+static void vm_msi(struct vblk *b, u32 lo, u32 hi, u32 data)
+{
+	struct vblk_vm *d = b->ctx;
+	struct vlapic_ipi msg;
+
+	if (msi_guest_message(lo, hi, data, &msg))
+		vplat_deliver(d->vm, NULL, &msg, false);
+}
+
+static void vm_intx(struct vblk *b, bool level)
+{
+	struct vblk_vm *d = b->ctx;
+
+	if (d->gsi)
+		vplat_set_irq_locked(d->vm, d->gsi, level);
+}
+
+static const struct vblk_ops vm_ops = {
+	.pin = vm_pin,
+	.unpin = vm_unpin,
+	.submit = vm_submit,
+	.msi = vm_msi,
+	.intx = vm_intx,
+};
+
+/* --- the trapped BAR --- */
+
+static bool bar_rw(struct vpci_emul *e, int bar, u64 off, u32 size, bool write, u64 *val)
+{
+	struct virtio_pci *vp = e->ctx;
+	struct vblk_vm *d = ((struct vblk *)vp->dev)->ctx;
+	u64 f = vplat_lock(d->vm);
+	bool ok = bar == VP_BAR && virtio_pci_bar_rw(vp, off, size, write, val);
+
+	vplat_unlock(d->vm, f);
+	return ok;
+}
+
+/* A config-space write: the platform lock is held already. */
+static void config_changed(struct vpci_emul *e, u32 changed)
+{
+	virtio_pci_config_changed(e->ctx);
+}
+
+static const struct vpci_emul_ops emul_ops = {
+	.bar_rw = bar_rw,
+	.config_changed = config_changed,
+};
+
+static bool over_ram(u64 gpa, u64 len, void *ctx)
+{
+	const struct gpa_map *g = ctx;
+	u64 end = gpa + len;
+
+	return gpa < g->low_size ||
+	       (g->high_size && end > g->high_base && gpa < g->high_base + g->high_size);
+}
+
+/* --- the disk's users --- */
+
+/* The running VM (other than vm) whose virtio-blk uses d, or NULL. */
+static struct vm *other_user(const struct vm *vm, const struct blk_dev *d, bool *rw)
+{
+	for (u32 i = 0; i < nvms; i++) {
+		struct vm *o = vms[i];
+
+		if (o != vm && o->vblk && o->vblk->live && o->vblk->b.disk == d) {
+			*rw = !o->vblk->b.ro;
+			return o;
+		}
+	}
+	return NULL;
+}
+
+/* Whether d can be vm's (read-write if rw); else why, naming the user. A
+ * disk and its partitions overlap: each is checked against the others. */
+static bool disk_free(const struct vm *vm, struct blk_dev *d, bool rw, char *err, size_t n)
+{
+	for (u32 i = 0; i < blk_ndevs; i++) {
+		struct blk_dev *o = blk_devs[i];
+		struct vm *u;
+		bool urw = false;
+
+		if (o != d && o != d->parent && o->parent != d)
+			continue;
+		if ((u = other_user(vm, o, &urw)) && (urw || rw)) {
+			snprintf(err, n, "disk %s: %s is in use by vm %s%s", d->name, o->name, u->name,
+				 urw ? " (read-write)" : "");
+			return false;
+		}
+		if (!u && o->user && (o->user_rw || rw)) {
+			snprintf(err, n, "disk %s: %s is in use by %s%s", d->name, o->name, o->user,
+				 o->user_rw ? " (read-write)" : "");
+			return false;
+		}
+	}
+	return true;
+}
+
+/* --- the unit --- */
+
+static void vblk_unit_stop(struct vm *vm);
+
+static int vblk_unit_init(struct vm *vm, char *err, size_t n)
+{
+	struct vblk_vm *d;
+	struct blk_dev *disk;
+	const char *why;
+	char serial[VIRTIO_BLK_ID_BYTES + 1];
+	u8 tmpl[256];
+	u64 sizes[VPA_BARS];
+	u32 slot = GUEST_PRT_FIRST_SLOT + vm->cfg.ndevices;
+	bool rw = !vm->cfg.disk_ro;
+
+	if (!vm->cfg.disk[0])
+		return 0;
+	disk = blk_find(vm->cfg.disk);
+	if (!disk) {
+		snprintf(err, n, "disk %s does not exist", vm->cfg.disk);
+		return -1;
+	}
+	if (!disk_free(vm, disk, rw, err, n))
+		return -1;
+	d = vm->vblk;
+	if (!d) {
+		d = calloc(1, sizeof(*d));
+		if (!d) {
+			snprintf(err, n, "disk %s: out of memory", disk->name);
+			return -1;
+		}
+		vm->vblk = d;
+	}
+	memset(d, 0, sizeof(*d));
+	for (u32 i = 0; i < PIN_SLOTS; i++)
+		d->pins[i].page = PIN_EMPTY;
+	d->vm = vm;
+	d->devfn = (u8)(slot << 3);
+	/* INTx only where the guest's _PRT routes the slot (2-5); later
+	 * slots have MSI-X alone. */
+	d->gsi = slot < GUEST_PRT_FIRST_SLOT + GUEST_PRT_SLOTS ? GUEST_PCI_GSI(slot, 0) : 0;
+	d->b.ops = &vm_ops;
+	d->b.ctx = d;
+	snprintf(serial, sizeof(serial), "tern-%s", disk->name);
+	if (vblk_init(&d->b, disk, !rw, d->gsi != 0, serial, &vm_mem, vm, tmpl, sizes, &why)) {
+		snprintf(err, n, "disk %s: %s", disk->name, why);
+		return -1;
+	}
+	d->b.vp.emul = (struct vpci_emul){
+		.name = "virtio-blk", .ops = &emul_ops, .ctx = &d->b.vp, .bus = &vm->bus,
+		.is_ram = over_ram, .ram_ctx = &vm->mem,
+	};
+	if (vpci_emul_add(&vm->plat.pci, &d->b.vp.emul, d->devfn, tmpl, sizes)) {
+		snprintf(err, n, "disk %s: no room on the guest's PCI bus at 00:%02x.0", disk->name,
+			 slot);
+		return -1;
+	}
+	d->b.vp.emul.cfg.intr_line = (u8)d->gsi;
+	d->live = true;
+	if (!disk->user) {
+		disk->user = vm->name;
+		disk->user_rw = rw;
+	}
+	pr_info("vm %s: disk %s (%s, %llu MiB) is virtio-blk 00:%02x.0, INTx %s%u, MSI-X %u vectors",
+		vm->name, disk->name, rw ? "read-write" : "read-only",
+		(unsigned long long)(d->b.capacity * VBLK_SECTOR >> 20), slot,
+		d->gsi ? "GSI " : "none", d->gsi, VBLK_NVEC);
+	return 0;
+}
+
+static void vblk_unit_stop(struct vm *vm)
+{
+	struct vblk_vm *d = vm->vblk;
+	struct blk_dev *disk;
+	bool rw = false;
+	struct vm *o;
+	u64 f, until;
+
+	if (!d || !d->live)
+		return;
+	disk = d->b.disk;
+	f = vplat_lock(vm);
+	vpci_emul_remove(&d->b.vp.emul);
+	d->b.vp.vq[0].ready = false;	/* completions write no ring */
+	vplat_unlock(vm, f);
+	/* The guest's RAM goes once the units stop: the host's DMA into it
+	 * must be over. The block layer times every request out. */
+	until = rdtsc() + tsc_hz() / 1000 * ((BLK_TIMEOUT_NS + 1000000000ULL) / 1000000);
+	while (vblk_in_flight(&d->b) && rdtsc() < until)
+		blk_service();
+	if (vblk_in_flight(&d->b))
+		pr_err("vm %s: disk %s: %u requests still in flight at stop; their pages stay pinned",
+		       vm->name, disk->name, vblk_in_flight(&d->b));
+	d->live = false;
+	if (disk->user == vm->name) {
+		/* Another VM reading it (read-only) is its user now. */
+		o = other_user(vm, disk, &rw);
+		disk->user = o ? o->name : NULL;
+		disk->user_rw = o && rw;
+	}
+}
+
+void vblk_show(struct vm *vm)
+{
+	const struct vblk_vm *d = vm->vblk;
+	const struct vblk *b;
+	const struct virtio_pci *vp;
+
+	if (!d || !d->b.disk)
+		return;
+	b = &d->b;
+	vp = &b->vp;
+	console_printf("virtio-blk 00:%02x.0: disk %s (%s, %llu sectors)%s; status %#x, %s\n",
+		       d->devfn >> 3, b->disk->name, b->ro ? "read-only" : "read-write",
+		       (unsigned long long)b->capacity, d->live ? "" : " (stopped)", vp->status,
+		       vp->emul.cfg.msix_ctrl & BIT(15) ? "MSI-X" :
+		       d->gsi ? "INTx" : "no interrupts yet");
+	console_printf("  requests: in %llu, out %llu, flush %llu, get_id %llu, unsupported %llu; notifies (exits) %llu; host ops %llu (%llu per 100 requests); in flight %u\n",
+		       (unsigned long long)b->requests[VBLK_IN],
+		       (unsigned long long)b->requests[VBLK_OUT],
+		       (unsigned long long)b->requests[VBLK_FLUSH],
+		       (unsigned long long)b->requests[VBLK_GET_ID],
+		       (unsigned long long)b->requests[VBLK_UNSUPP],
+		       (unsigned long long)vp->notifies, (unsigned long long)b->host_ops,
+		       (unsigned long long)vblk_ops_per_100(b), b->in_flight);
+	console_printf("  bytes read %llu, written %llu; errors: %llu IOERR (%llu refused before the host, %llu host errors, %llu time-outs); interrupts %llu (MSI-X %llu sent, %llu held masked; INTx %llu)\n",
+		       (unsigned long long)b->bytes_read, (unsigned long long)b->bytes_written,
+		       (unsigned long long)b->ioerr, (unsigned long long)b->refused,
+		       (unsigned long long)b->host_errors, (unsigned long long)b->host_timeouts,
+		       (unsigned long long)b->interrupts, (unsigned long long)vp->msi_sent,
+		       (unsigned long long)vp->msi_masked, (unsigned long long)vp->intx_raised);
+	console_printf("  resets %llu, needs-reset %llu, driver mistakes %llu%s%s; pages pinned now %llu\n",
+		       (unsigned long long)vp->resets, (unsigned long long)vp->needs_reset,
+		       (unsigned long long)vp->bad_accesses, vp->last_problem ? ": last " : "",
+		       vp->last_problem ? vp->last_problem : "", (unsigned long long)d->pinned);
+}
+
+const struct vblk *vblk_of(const struct vm *vm)
+{
+	return vm->vblk && vm->vblk->b.disk ? &vm->vblk->b : NULL;
+}
+
+/* After the platform (its PCI bus); the slot follows the assigned
+ * functions' whatever order they join in. */
+DEFINE_VDEV(virtio_blk, 1, .init = vblk_unit_init, .stop = vblk_unit_stop);

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A fake guest RAM for the virtio tests: [FG_BASE, FG_BASE + FG_SIZE). */
+#ifndef TERN_TESTS_UNIT_FAKE_GUEST_H
+#define TERN_TESTS_UNIT_FAKE_GUEST_H
+
+#include <string.h>
+
+#include "core/le.h"
+#include "core/vdev/virtio/virtqueue.h"
+
+#define FG_BASE		0x100000ULL
+#define FG_SIZE		0x100000ULL
+
+extern u8 fg_ram[FG_SIZE];
+extern const struct vq_mem_ops fg_mem;
+
+static inline u8 *fg(u64 gpa)
+{
+	return fg_ram + (gpa - FG_BASE);
+}
+
+/* Descriptor i of the table at gpa. */
+static inline void fg_desc(u64 table, u16 i, u64 addr, u32 len, u16 flags, u16 next)
+{
+	u8 *d = fg(table + 16ULL * i);
+
+	put64(d, addr);
+	put32(d + 8, len);
+	put16(d + 12, flags);
+	put16(d + 14, next);
+}
+
+#endif
