@@ -536,12 +536,8 @@ static void probe_controller(struct pci_dev *p)
 			p->fn);
 		bm = false;
 	}
-	/*
-	 * Not marked p->owner = "tern": a VM may still be given the function
-	 * (vm start checks only owner), and ata_start() then refuses to touch
-	 * it. Marking it would keep VMs off it, but the Bochs test expects no
-	 * owner in `pci` after its refusals; the lead decides.
-	 */
+	/* tern's disks: never also a VM's (vm start refuses it by owner). */
+	p->owner = "tern";
 	pci_write16(p->seg, p->bus, p->dev, p->fn, PCI_COMMAND,
 		    cmd | PCI_COMMAND_IO | (bm ? PCI_COMMAND_MASTER : 0));
 	for (u32 c = 0; c < 2; c++) {

@@ -100,6 +100,21 @@ class Machine:
     BOCHS_E1000 = ("pci: enabled=1, chipset=i440fx, slot1=e1000\n"
                    "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null")
 
+    @staticmethod
+    def bochs_ata_disk(path, model):
+        """bochsrc lines for a flat disk image on the second ATA channel
+        (the first holds the boot CD-ROM). Bochs wants the size as C*H*S:
+        whole MiB at 16 heads and 32 sectors a track. It locks the image
+        with PATH.lock, which a run the harness killed leaves behind."""
+        size = os.path.getsize(path)
+        if size % (1 << 20):
+            raise TestFailure("disk image %s is not whole MiB" % path)
+        if os.path.exists(path + ".lock"):
+            os.unlink(path + ".lock")
+        return ("ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15\n"
+                "ata1-master: type=disk, path=%s, mode=flat, cylinders=%d, heads=16, spt=32, "
+                "model=\"%s\"" % (path, (size >> 20) * 4, model))
+
     def bochs(self, iso, cpus=2, megs=256, model="corei7_icelake_u",
               ips=10000000, extra=""):
         rc = os.path.join(self.tmp, "bochsrc")

@@ -2,12 +2,25 @@
 """Bochs, 3 cores: Debian's stock kernel, unmodified, boots inside tern on
 two dedicated cores to its busybox /init, which reports the CPUs it sees;
 Bochs's e1000 is assigned to it (iommu = off-unsafe: RAM identity-mapped),
-and a guest driver takes the device and its interrupts."""
+and a guest driver takes the device and its interrupts. Its disk is a
+partition of an ATA disk tern drives, given to it as virtio-blk: Linux's
+own virtio_blk mounts the ext4 filesystem on it, reads a file and writes
+one; the host finds the written file in the image, and a second boot
+reads it back."""
+import hashlib
 import os
 import re
+import subprocess
+import sys
+import tempfile
 import time
 
 from harness import Machine, TestFailure, check
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "linux"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import guestdisk  # noqa: E402
+import mkdisk  # noqa: E402
 
 # Typically 200-250 s here; the bound keeps a hung guest within CI's budget.
 BOOT_TIMEOUT = 900
@@ -106,11 +119,41 @@ def assigned_device(m, interrupts=True):
           "through GSI 18, each masked and unmasked by the guest")
 
 
+def sha_of(m, path):
+    guest(m, "sha256sum " + path)
+    mk = re.findall(r"\n([0-9a-f]{64})\s+" + re.escape(path), m.transcript[-600:])
+    check(mk, "no checksum of %s:\n%s" % (path, m.transcript[-600:]))
+    return mk[-1]
+
+
+def virtio_disk(m, data_sha):
+    """Linux's virtio_blk on tern's virtio-blk device: /dev/vda with 4 KiB
+    logical blocks, ext4 mounted, data.bin read with its checksum right, a
+    new file written and synced (a flush down to the ATA disk). Returns
+    the new file's checksum."""
+    check(re.search(r"virtio_blk virtio\d+: \[vda\] \d+ 4096-byte logical blocks", m.transcript),
+          "no /dev/vda with 4 KiB blocks:\n" + m.transcript[-3000:])
+    guest(m, "cat /sys/block/vda/queue/logical_block_size /sys/block/vda/size")
+    guest(m, "mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && ls /mnt")
+    check("data.bin" in m.transcript[-400:], "ext4 on /dev/vda not mounted:\n" + m.transcript[-1500:])
+    check(sha_of(m, "/mnt/data.bin") == data_sha, "data.bin read through virtio-blk is wrong")
+    guest(m, "dd if=/dev/urandom of=/mnt/written.bin bs=4096 count=128 2>/dev/null; sync")
+    written = sha_of(m, "/mnt/written.bin")
+    guest(m, "umount /mnt && echo TERN-UMOUNTED")
+    check("TERN-UMOUNTED" in m.transcript[-300:], "umount failed:\n" + m.transcript[-600:])
+    print("  linux: ext4 on /dev/vda (virtio-blk on ata0p1): data.bin checksum right; "
+          "512 KiB written and synced")
+    return written
+
+
 def run(build):
     iso = os.path.join(os.path.abspath(build), "tern-linux.iso")
     m = Machine("bochs-linux", build)
+    disk = os.path.join(os.path.abspath(build), "linux", "test-disk.img")
+    data_sha = guestdisk.make(disk)
     try:
-        m.bochs(iso, cpus=3, megs=512, extra=Machine.BOCHS_E1000)
+        m.bochs(iso, cpus=3, megs=512, extra=Machine.BOCHS_E1000 + "\n" +
+                Machine.bochs_ata_disk(disk, guestdisk.MODEL))
         m.expect(r"vm 'linux' has iommu = off-unsafe: its devices' DMA would reach all of memory",
                  240)
         # Identity-mapped RAM: the kernel goes into the range tern got.
@@ -144,6 +187,7 @@ def run(build):
             if "IO-APIC" in l and ("ttyS0" in l or "timer" in l):
                 print("    " + l.strip())
         assigned_device(m)
+        written = virtio_disk(m, data_sha)
         m.send("\x1d")
         m.expect(r"detached from vm linux", 60)
         check(cpus == 2, "the guest's /proc/cpuinfo lists %d CPUs, expected 2" % cpus)
@@ -197,6 +241,35 @@ def run(build):
                 break
             time.sleep(1)
         check("owner=linux" not in out, "the e1000 stayed the stopped VM's:\n" + out)
+        # The disk, from the host: what the guest wrote is in the image.
+        st = m.command("disks")
+        print("  " + "\n  ".join(l.strip() for l in st.splitlines() if l.startswith("ata0")))
+        with tempfile.TemporaryDirectory() as d:
+            part = os.path.join(d, "part.img")
+            mkdisk.extract(disk, guestdisk.PART, part)
+            subprocess.run(["debugfs", "-R", "dump /written.bin %s/written.bin" % d, part],
+                           check=True, capture_output=True)
+            with open(os.path.join(d, "written.bin"), "rb") as f:
+                host_sha = hashlib.sha256(f.read()).hexdigest()
+        check(host_sha == written, "written.bin in the disk image differs from what the guest wrote")
+        print("  linux: written.bin found in the image by debugfs, checksum equal")
+        # Again: a second boot reads it back through virtio-blk.
+        out = m.command("vm start linux")
+        check("vm linux started" in out, "restart:\n" + out)
+        m.send("vm console linux\r")
+        m.expect(r"attached to vm linux's COM1", 60)
+        m.expect(r"TERN-LINUX-INIT: /init running", BOOT_TIMEOUT, fail=DISTRESS)
+        m.expect(r"tern-guest# ", 300, fail=DISTRESS)
+        guest(m, "mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo TERN-MOUNTED")
+        check(sha_of(m, "/mnt/written.bin") == written, "written.bin read back after a reboot differs")
+        guest(m, "umount /mnt")
+        m.send("\x1d")
+        m.expect(r"detached from vm linux", 60)
+        st = m.command("vm stats linux")
+        check(re.search(r"virtio", st), "no virtio-blk in vm stats:\n" + st)
+        print("  linux: second boot read written.bin back, checksum equal")
+        print("  " + "\n  ".join(l.strip() for l in st.splitlines() if "virtio" in l.lower() or
+                                 "request" in l.lower()))
     except TestFailure:
         log = os.path.join(m.logdir, m.name + ".serial")
         print("  (serial transcript: %s)" % log)

@@ -13,14 +13,14 @@ on its scratch partition (and refused on the other), the disk counters in
 `disks` and `metrics`, and the image afterwards."""
 import os
 import re
-import struct
 import subprocess
 import sys
 import time
-import uuid
-import zlib
 
 from harness import Machine, TestFailure, check, prom_parse, prom_value
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+import mkdisk  # noqa: E402
 
 
 def wait_state(m, name, state, timeout=60):
@@ -106,42 +106,17 @@ DATA_MARK = b"tern: data partition, never written by the self-test\n"
 
 
 def make_gpt_image(path):
-    """A GPT disk (UEFI 2.10 5.3): protective MBR, header and 128 entries
-    with their CRC32s, the backup copies at the end."""
-    bs, n = 512, DISK_SECTORS
-    img = bytearray(n * bs)
-    img[446:462] = struct.pack("<B3sB3sII", 0, b"\x00\x02\x00", 0xee, b"\xff\xff\xff", 1, n - 1)
-    img[510:512] = b"\x55\xaa"
-    linux = uuid.UUID("0fc63daf-8483-4772-8e79-3d69d8477de4").bytes_le
-    entries = bytearray(128 * 128)
-    for i, ((first, last), name) in enumerate(((SCRATCH, "tern-scratch"), (DATA, "data"))):
-        struct.pack_into("<16s16sQQQ72s", entries, 128 * i, linux, uuid.uuid4().bytes_le,
-                         first, last, 0, name.encode("utf-16-le"))
-    disk_guid = uuid.uuid4().bytes_le
-
-    def header(my, alt, entries_lba):
-        h = bytearray(struct.pack("<8sIIIIQQQQ16sQIII", b"EFI PART", 0x10000, 92, 0, 0,
-                                  my, alt, 34, n - 34, disk_guid, entries_lba, 128, 128,
-                                  zlib.crc32(entries)))
-        struct.pack_into("<I", h, 16, zlib.crc32(h))
-        return h
-    img[bs:bs + 92] = header(1, n - 1, 2)
-    img[2 * bs:2 * bs + len(entries)] = entries
-    img[(n - 33) * bs:(n - 1) * bs] = entries
-    img[(n - 1) * bs:(n - 1) * bs + 92] = header(n - 1, 1, n - 33)
-    img[DATA[0] * bs:DATA[0] * bs + len(DATA_MARK)] = DATA_MARK
-    with open(path, "wb") as f:
-        f.write(img)
-    # Bochs locks a flat image with PATH.lock; a run it did not leave
-    # cleanly (terminated, as the harness does) leaves the lock behind.
-    if os.path.exists(path + ".lock"):
-        os.unlink(path + ".lock")
+    """A GPT disk (tests/tools/mkdisk.py) with the two partitions, and a
+    marker at the start of the one tern must not write."""
+    layout = mkdisk.make(path, DISK_SECTORS * 512 >> 20, [("tern-scratch", 2, None), ("data", 12, None)])
+    check([(s, s + c - 1) for _, s, c in layout] == [SCRATCH, DATA], "disk layout %r" % layout)
+    with open(path, "r+b") as f:
+        f.seek(DATA[0] * 512)
+        f.write(DATA_MARK)
 
 
 def bochs_disk(path):
-    return ("ata1: enabled=1, ioaddr1=0x170, ioaddr2=0x370, irq=15\n"
-            "ata1-master: type=disk, path=%s, mode=flat, cylinders=64, heads=16, spt=32, "
-            "model=\"%s\"" % (path, DISK_MODEL))
+    return Machine.bochs_ata_disk(path, DISK_MODEL)
 
 
 def disk_counters(out, name):
@@ -392,9 +367,11 @@ def run(build):
             out = m.command("vm start " + vm)
             check("vm start %s: %s" % (vm, why) in out, "vm start %s:\n%s" % (vm, out))
         out = m.command("pci")
-        check(re.search(r"^0000:00:02\.0 8086:100e class 020000 [^\n]*$", out, re.M) and
-              "owner=" not in out,
+        e1000 = re.search(r"^0000:00:02\.0 8086:100e class 020000 [^\n]*$", out, re.M)
+        check(e1000 and "owner=" not in e1000.group(0),
               "the e1000 is not free after the refusals:\n" + out)
+        # The IDE controller holds tern's disks: never a VM's.
+        check(re.search(r"^0000:00:01\.1 .* owner=tern$", out, re.M), "IDE owner:\n" + out)
         out = m.command("vm list")
         check(re.search(r"^unsafe .*\n\s+devices: 00:02\.0\n\s+iommu = off-unsafe: DMA NOT CONFINED",
                         out, re.M), "vm list, unsafe:\n" + out)

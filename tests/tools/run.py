@@ -17,6 +17,8 @@ import tty
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
 from harness import Machine  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "linux"))
+import guestdisk  # noqa: E402
 
 PREFIX = 0x01  # Ctrl-A
 
@@ -28,8 +30,13 @@ def main():
     if kind == "bochs":
         m.bochs(os.path.join(build, "tern.iso"), cpus=4, extra=Machine.BOCHS_E1000)
     elif kind == "bochs-linux":
+        # The VM's disk (tests/linux/guestdisk.py): made once, then kept,
+        # so what the guest writes is there next time.
+        disk = os.path.join(build, "linux", "disk.img")
+        if not os.path.exists(disk):
+            guestdisk.make(disk)
         m.bochs(os.path.join(build, "tern-linux.iso"), cpus=3, megs=512,
-                extra=Machine.BOCHS_E1000)
+                extra=Machine.BOCHS_E1000 + "\n" + Machine.bochs_ata_disk(disk, guestdisk.MODEL))
     elif kind == "qemu-uefi":
         m.qemu_uefi(os.path.join(build, "esp"), smp=4, mem=512, extra=["-nic", "none"])
     else:
