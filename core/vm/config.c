@@ -318,7 +318,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: a second disk; one disk per VM",
 				       file, lineno);
 				vm_bad = true;
-			} else if (!parse_disk(val, vm)) {
+			} else if (vm->disk_line = lineno, !parse_disk(val, vm)) {
 				report(fn, arg, &st.problems, "%s:%u: disk '%s': expected a disk name like 'ata0p2' (letters, digits, '-', '_'; at most %d), optionally followed by ',ro'",
 				       file, lineno, val, CONFIG_DISK_MAX - 1);
 				vm_bad = true;

@@ -47,6 +47,7 @@ struct vm_config {
 	bool iommu_off_unsafe;
 	char disk[CONFIG_DISK_MAX];	/* a block-layer disk, or empty */
 	bool disk_ro;
+	u32 disk_line;		/* where its disk = line is */
 	u32 line;		/* where its [vm] header is */
 };
 

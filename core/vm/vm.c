@@ -24,6 +24,7 @@
 #include "vmx/caps.h"
 #include "vmx/msr.h"
 #include "vmx/vmx_ops.h"
+#include "drivers/block/blk.h"
 #include "drivers/pci.h"
 #include "iommu/vtd.h"
 
@@ -84,6 +85,33 @@ void vm_note_stop(struct vm *vm, const char *fmt, ...)
 		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s", buf);
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		vcpu_post_stop(&vm->vcpus[i]);
+}
+
+/*
+ * Its disk must be one of tern's (the disks are known before tern.cfg is
+ * read); one that another VM names read-write, or that this one writes
+ * while another names it, is only a warning here, as cores are: the two
+ * cannot run at the same time (vm start refuses the second).
+ */
+static void check_disk(struct vm *vm)
+{
+	struct blk_dev *d;
+
+	if (!vm->cfg.disk[0] || vm->state == VM_INVALID)
+		return;
+	d = blk_find(vm->cfg.disk);
+	if (!d) {
+		snprintf(vm->problem, sizeof(vm->problem), "disk %s does not exist (see `disks`)",
+			 vm->cfg.disk);
+		pr_warn("tern.cfg:%u: vm '%s' cannot run: %s", vm->cfg.disk_line, vm->name,
+			vm->problem);
+		vm->state = VM_INVALID;
+		return;
+	}
+	for (u32 i = 0; i < nvms; i++)
+		if (!strcmp(vms[i]->cfg.disk, vm->cfg.disk) && (!vms[i]->cfg.disk_ro || !vm->cfg.disk_ro))
+			pr_warn("tern.cfg:%u: vm '%s' shares disk %s with vm '%s', one of them read-write: only one can run at a time",
+				vm->cfg.disk_line, vm->name, vm->cfg.disk, vms[i]->name);
 }
 
 /* A configuration must fit this machine: its cores exist, are online, are
@@ -152,6 +180,7 @@ void vm_init(void)
 		if (vm->cfg.iommu_off_unsafe)
 			pr_warn("tern.cfg:%u: vm '%s' has iommu = off-unsafe: its devices' DMA would reach all of memory, tern's included",
 				vm->cfg.line, vm->name);
+		check_disk(vm);
 		vms[nvms++] = vm;
 	}
 	for (u32 i = 0; i < nvms; i++) {

@@ -459,6 +459,28 @@ def run(build):
 
         # tern's own disk: ATA on the second channel, GPT, self-test.
         check_disks(m)
+
+        # Guests' disks (virtio-blk): a missing one named with its line at
+        # boot; one VM writing a partition keeps another off the whole disk.
+        cfg = open(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "guests", "tern.cfg")).read().splitlines()
+        line = cfg.index("disk = nosuchdisk") + 1
+        check(re.search(r"tern\.cfg:%d: vm 'nodisk' cannot run: disk nosuchdisk does not exist"
+                        % line, m.transcript), "no line-numbered refusal of a missing disk")
+        out = m.command("vm start diskrw")
+        check("vm diskrw started" in out, "diskrw:\n" + out)
+        out = m.command("vm start diskro")
+        check("vm start diskro: disk ata0: ata0p2 is in use by vm diskrw (read-write)" in out,
+              "a disk in use read-write was not refused:\n" + out)
+        out = m.command("disks")
+        check(re.search(r"^ata0p2\s.*user diskrw", out, re.M), "disks: the user of ata0p2:\n" + out)
+        m.command("vm stop diskrw")
+        wait_state(m, "diskrw", "stopped")
+        deadline = time.monotonic() + 10
+        while "user diskrw" in out and time.monotonic() < deadline:
+            time.sleep(0.5)
+            out = m.command("disks")
+        check("user diskrw" not in out, "the disk stayed the stopped VM's:\n" + out)
     finally:
         m.stop()
     check_image(disk)
