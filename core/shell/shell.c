@@ -4,10 +4,9 @@
 
 #include "core/console.h"
 #include "core/cpu.h"
+#include "core/mgmt.h"
 #include "core/shell/shell.h"
 #include "core/timer.h"
-#include "core/vm/vm.h"
-#include "drivers/block/blk.h"
 
 extern const struct shell_cmd __cmds_start[], __cmds_end[];
 
@@ -90,8 +89,7 @@ void shell_run(void)
 		 * taken in between (a preempted emulator makes that window
 		 * long) would leave the core asleep with nothing to wake it. */
 		if (c < 0) {
-			vm_service();
-			blk_service();
+			mgmt_poll();
 			irq_disable();
 			timer_arm(&tick, SHELL_POLL_NS, poll_tick, NULL);
 			cpu_idle_wait();

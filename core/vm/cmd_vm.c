@@ -6,6 +6,7 @@
 
 #include "core/console.h"
 #include "core/cpu.h"
+#include "core/mgmt.h"
 #include "core/shell/shell.h"
 #include "core/tsc.h"
 #include "core/vdev/virtio/virtio_blk_unit.h"
@@ -214,6 +215,7 @@ static void attach(struct vm *vm)
 		int c = held >= 0 ? held : console_getc();
 
 		held = -1;
+		mgmt_poll();		/* the guest's disk I/O goes on */
 		pos = con_dump(vm, pos);
 		if (c == DETACH)
 			break;
