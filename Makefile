@@ -96,7 +96,7 @@ $(BUILD)/tern.efi: $(BUILD)/efi/tern.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 # Test guests: multiboot v1 ELF32 images, with the tern.cfg that runs them.
-GUESTS := basic triple bench idle apic smp reset platform xsave mb2 archcheck
+GUESTS := basic triple bench idle apic smp reset platform xsave mb2 archcheck lowload
 GUEST_ELFS := $(patsubst %,$(BUILD)/modules/%.elf,$(GUESTS))
 
 $(BUILD)/guests/%.o: tests/guests/%.S
@@ -106,6 +106,11 @@ $(BUILD)/guests/%.o: tests/guests/%.S
 $(BUILD)/modules/%.elf: $(BUILD)/guests/%.o $(BUILD)/guests/lib.o tests/guests/guest.ld
 	@mkdir -p $(dir $@)
 	$(LD) -m elf_i386 -nostdlib --no-warn-rwx-segments -T tests/guests/guest.ld -o $@ $< $(BUILD)/guests/lib.o
+
+# One guest loads in conventional memory (multiboot kernels below 1 MiB).
+$(BUILD)/modules/lowload.elf: $(BUILD)/guests/lowload.o $(BUILD)/guests/lib.o tests/guests/guest-low.ld
+	@mkdir -p $(dir $@)
+	$(LD) -m elf_i386 -nostdlib --no-warn-rwx-segments -T tests/guests/guest-low.ld -o $@ $< $(BUILD)/guests/lib.o
 
 $(BUILD)/modules/tern.cfg: tests/guests/tern.cfg
 	@mkdir -p $(dir $@)

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/le.h"
+#include "core/loader/guest_memmap.h"
 #include "core/loader/multiboot.h"
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return false; } while (0)
@@ -56,9 +57,13 @@ static bool elf_segments(const u8 *img, u64 len, u64 ram_size, bool allow64,
 			FAIL("segment %u: file size above memory size", i);
 		if (s->file_off > len || s->filesz > len - s->file_off)
 			FAIL("segment %u: data runs past the end of the file", i);
-		if (s->gpa < MB1_LOW_LIMIT)
-			FAIL("segment %u loads at %#llx, below 1 MiB where tern puts the boot information",
-			     i, (unsigned long long)s->gpa);
+		/* Conventional memory or from 1 MiB (core/loader/guest_memmap.h);
+		 * the EBDA and BIOS area between are not RAM to a guest. */
+		if (s->gpa < SZ_1M && (s->gpa > GUEST_LOWMEM_TOP ||
+				       s->memsz > GUEST_LOWMEM_TOP - s->gpa))
+			FAIL("segment %u [%#llx, +%#llx) reaches the BIOS area (0x%x-0xfffff), which is not RAM",
+			     i, (unsigned long long)s->gpa, (unsigned long long)s->memsz,
+			     GUEST_LOWMEM_TOP);
 		if (s->gpa > ram_size || s->memsz > ram_size - s->gpa)
 			FAIL("segment %u [%#llx, +%#llx) lies beyond the VM's %llu MiB of RAM",
 			     i, (unsigned long long)s->gpa, (unsigned long long)s->memsz,

@@ -16,7 +16,7 @@
 #define MB1_SEARCH		8192
 #define MB1_FLAG_AOUT_KLUDGE	BIT(16)
 #define MB_MAX_SEGS		8
-#define MB1_LOW_LIMIT		SZ_1M	/* below: tern's boot information */
+
 
 /* Boot information flags (v1, 3.3) */
 #define MB1_INFO_MEM		BIT(0)

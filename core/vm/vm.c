@@ -32,11 +32,17 @@ struct vm *vms[CONFIG_MAX_VMS];
 u32 nvms;
 
 /* Guest-physical layout of what tern writes for a multiboot kernel. */
-#define MBI_GPA		0x8000
-#define CMDLINE_GPA	0x8100
-#define MMAP_GPA	0x8400
-#define MODS_GPA	0x8500		/* v1 module list, then its names */
-#define MBI2_GPA	0x9000		/* v2 boot information, up to 4 KiB */
+/*
+ * Multiboot boot information, at offsets from where it is put: the first
+ * free pages above the kernel and its module (multiboot kernels may load
+ * anywhere in RAM, below 1 MiB too).
+ */
+#define MBI_OFF		0x000
+#define CMDLINE_OFF	0x100
+#define MMAP_OFF	0x400
+#define MODS_OFF	0x500		/* v1 module list, then its names */
+#define MBI2_OFF	0x1000		/* v2 boot information, up to 4 KiB */
+#define MB_INFO_SIZE	0x2000
 #define MBI2_MAX	0x1000
 
 /* Ports the guest reaches (all others: reads all-ones, writes dropped). */
@@ -283,6 +289,20 @@ int vm_watch(struct vm *vm, u64 gpa)
 	return 0;
 }
 
+/*
+ * Where something of size bytes goes after end: the next page, unless that
+ * runs from conventional memory into the BIOS area; then from 1 MiB (free
+ * then: a kernel with anything above 1 MiB has its end there).
+ */
+static u64 mb_place(u64 end, u64 size)
+{
+	u64 at = ALIGN_UP(end, PAGE_SIZE);
+
+	if (at < SZ_1M && (at > GUEST_LOWMEM_TOP || size > GUEST_LOWMEM_TOP - at))
+		at = SZ_1M;
+	return at;
+}
+
 /* The module (the configuration's initrd) as multiboot loaded it. */
 struct mb_module {
 	u64 start, size;
@@ -312,7 +332,7 @@ static u32 mb_memmap(struct vm *vm, void *out, u32 stride, u32 skip)
 }
 
 /* Write the multiboot v1 information the guest finds through EBX. */
-static bool write_mbi(struct vm *vm, const struct mb_module *mod)
+static bool write_mbi(struct vm *vm, const struct mb_module *mod, u64 info)
 {
 	u32 mbi[22] = { 0 }, mods[4];
 	struct __packed { u32 size; u64 base, len; u32 type; } mmap[GUEST_MEMMAP_MAX];
@@ -321,26 +341,26 @@ static bool write_mbi(struct vm *vm, const struct mb_module *mod)
 	mbi[0] = MB1_INFO_MEM | MB1_INFO_CMDLINE | MB1_INFO_MMAP;
 	mbi[1] = 639;				/* mem_lower, KiB */
 	mbi[2] = (u32)((vm->mem.low_size - SZ_1M) >> 10);
-	mbi[4] = CMDLINE_GPA;
+	mbi[4] = (u32)(info + CMDLINE_OFF);
 	mbi[11] = n_mmap * sizeof(mmap[0]);
-	mbi[12] = MMAP_GPA;
+	mbi[12] = (u32)(info + MMAP_OFF);
 	if (mod->size) {
 		mbi[0] |= MB1_INFO_MODS;
 		mbi[5] = 1;			/* mods_count */
-		mbi[6] = MODS_GPA;
+		mbi[6] = (u32)(info + MODS_OFF);
 		mods[0] = (u32)mod->start;
 		mods[1] = (u32)(mod->start + mod->size);
-		mods[2] = MODS_GPA + sizeof(mods);	/* its name */
+		mods[2] = (u32)(info + MODS_OFF + sizeof(mods));	/* its name */
 		mods[3] = 0;
-		if (!gpa_copy_to(&vm->mem, MODS_GPA, mods, sizeof(mods)) ||
-		    !gpa_copy_to(&vm->mem, MODS_GPA + sizeof(mods), mod->name,
+		if (!gpa_copy_to(&vm->mem, info + MODS_OFF, mods, sizeof(mods)) ||
+		    !gpa_copy_to(&vm->mem, info + MODS_OFF + sizeof(mods), mod->name,
 				 strlen(mod->name) + 1))
 			return false;
 	}
-	return gpa_copy_to(&vm->mem, MBI_GPA, mbi, sizeof(mbi)) &&
-	       gpa_copy_to(&vm->mem, CMDLINE_GPA, vm->cfg.cmdline,
+	return gpa_copy_to(&vm->mem, info + MBI_OFF, mbi, sizeof(mbi)) &&
+	       gpa_copy_to(&vm->mem, info + CMDLINE_OFF, vm->cfg.cmdline,
 			   strlen(vm->cfg.cmdline) + 1) &&
-	       gpa_copy_to(&vm->mem, MMAP_GPA, mmap, mbi[11]);
+	       gpa_copy_to(&vm->mem, info + MMAP_OFF, mmap, mbi[11]);
 }
 
 /* Multiboot2 boot information (3.6): tags, each 8-byte aligned. */
@@ -376,7 +396,7 @@ static void mbi2_string(struct mbi2 *m, u32 type, const char *s, u32 prefix, con
 	}
 }
 
-static bool write_mbi2(struct vm *vm, const struct mb_module *mod, const u8 *rsdp)
+static bool write_mbi2(struct vm *vm, const struct mb_module *mod, const u8 *rsdp, u64 info)
 {
 	static struct mbi2 m;
 	/* base, length, type | reserved << 32 (multiboot2 3.6.8) */
@@ -410,7 +430,7 @@ static bool write_mbi2(struct vm *vm, const struct mb_module *mod, const u8 *rsd
 	if (m.overflow)
 		return false;
 	memcpy(m.buf, &m.n, 4);
-	return gpa_copy_to(&vm->mem, MBI2_GPA, m.buf, m.n);
+	return gpa_copy_to(&vm->mem, info + MBI2_OFF, m.buf, m.n);
 }
 
 /* ACPI tables where a PC's firmware leaves them (core/guest_acpi.h). */
@@ -538,6 +558,7 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 	const struct boot_module *k = module_find(vm->cfg.kernel);
 	struct mb_image img;
 	struct mb_module mod = { 0, 0, NULL };
+	u64 info;
 	const u8 *data;
 	char why[128];
 
@@ -570,7 +591,7 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 			snprintf(err, n, "initrd '%s' is not among the boot modules", vm->cfg.initrd);
 			return -1;
 		}
-		mod.start = ALIGN_UP(img.end, PAGE_SIZE);
+		mod.start = mb_place(img.end, rd->size);
 		mod.size = rd->size;
 		mod.name = vm->cfg.initrd;
 		if (!gpa_copy_to(&vm->mem, mod.start, phys_to_virt(rd->phys), rd->size)) {
@@ -580,16 +601,17 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 		}
 	}
 	/* ACPI first: the v2 information carries a copy of the RSDP. */
+	info = mb_place(mod.size ? mod.start + mod.size : img.end, MB_INFO_SIZE);
 	if (!write_acpi(vm) ||
-	    !(img.version == 2 ? write_mbi2(vm, &mod, gpa_to_hva(&vm->mem, GUEST_ACPI_RSDP))
-			       : write_mbi(vm, &mod))) {
+	    !(img.version == 2 ? write_mbi2(vm, &mod, gpa_to_hva(&vm->mem, GUEST_ACPI_RSDP), info)
+			       : write_mbi(vm, &mod, info))) {
 		snprintf(err, n, "VM memory too small for the boot information");
 		return -1;
 	}
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		vm->vcpus[i].entry_rip = img.entry;
 		vm->vcpus[i].boot_eax = img.version == 2 ? MB2_BOOT_MAGIC : MB1_BOOT_MAGIC;
-		vm->vcpus[i].boot_ebx = img.version == 2 ? MBI2_GPA : MBI_GPA;
+		vm->vcpus[i].boot_ebx = img.version == 2 ? info + MBI2_OFF : info + MBI_OFF;
 	}
 	pr_info("vm %s: multiboot%s kernel, entry %#x%s%s", vm->name,
 		img.version == 2 ? "2" : "", img.entry, mod.size ? ", module " : "",

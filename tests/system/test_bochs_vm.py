@@ -349,6 +349,10 @@ def run(build):
         st = m.command("vm stats archcheck")
         check(re.search(r"#GP injected\s+10 ", st), "archcheck #GP:\n" + st)
 
+        # A multiboot kernel in conventional memory (at 0x8000): loaded
+        # there, its boot information above it.
+        run_guest(m, "lowload", ("running at 0x8000, boot information above it; cmdline: loaded low",))
+
         # Multiboot2: the v2 header wins; tags for what tern provides.
         size = os.path.getsize(os.path.join(m.build, "modules", "basic.elf"))
         run_guest(m, "mb2", ("multiboot2 magic, entered at the entry address tag",

@@ -85,9 +85,17 @@ START_TEST(refusals)
 	ck_assert(strstr(err, "past the end of the file"));
 
 	build();
-	put32(img + 52 + 12, 0x8000);	/* below 1 MiB */
+	put32(img + 52 + 12, 0x8000);	/* conventional memory: fine */
+	put32(img + 24, 0x8000);	/* its entry */
+	ck_assert_msg(parse(4 << 20), "%s", err);
+	put32(img + 52 + 12, 0x9f000);	/* into the EBDA and BIOS area */
+	put32(img + 24, 0x9f000);
 	ck_assert(!parse(4 << 20));
-	ck_assert(strstr(err, "below 1 MiB"));
+	ck_assert(strstr(err, "BIOS area"));
+	put32(img + 52 + 12, 0xe0000);
+	put32(img + 24, 0xe0000);
+	ck_assert(!parse(4 << 20));
+	ck_assert(strstr(err, "BIOS area"));
 
 	build();
 	ck_assert(!parse(0x101000));	/* segment beyond RAM */
