@@ -35,8 +35,12 @@ int vmx_controls_compute(const struct vmx_msrs *m, const struct vm_features *f,
 	if (f->no_ext_int_exiting && (c->pin & PIN_EXT_INT_EXITING))
 		*missing = PIN_EXT_INT_EXITING;
 	FAIL_IF_MISSING("pin-based");
+	/* CR8 is the local APIC's TPR: without these, a 64-bit guest would
+	 * set the core's own, which VM exits do not restore (tern's interrupts
+	 * blocked on that core). */
 	c->proc = vmx_ctl_compute(m->procbased, PROC_HLT_EXITING | PROC_IO_BITMAPS |
-				  PROC_MSR_BITMAPS | PROC_SECONDARY_CONTROLS, 0, missing);
+				  PROC_MSR_BITMAPS | PROC_SECONDARY_CONTROLS |
+				  PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING, 0, missing);
 	/* Interrupt-window exiting is switched on when an injection waits:
 	 * it must be allowed, not set. */
 	if (!*missing && !(m->procbased >> 32 & PROC_INTR_WINDOW_EXITING))

@@ -5,8 +5,9 @@
  * (the guest/host masks: CR0.NE and CR4.VMXE, which VMX forces on and the
  * read shadows show as the guest wrote them); CR3 accesses exit only on a
  * CPU whose controls cannot turn CR3 exiting off. A write the CPU would
- * refuse gets #GP (vmx/arch_rules.h), never the VMCS. Anything else (CR8,
- * CLTS, LMSW) stops the VM rather than guess.
+ * refuse gets #GP (vmx/arch_rules.h), never the VMCS. CR8 always exits:
+ * it is the virtual APIC's task priority. Anything else (CLTS, LMSW)
+ * stops the VM rather than guess.
  */
 #include "core/vm/vm.h"
 #include "vmx/arch_rules.h"
@@ -87,7 +88,18 @@ int vmx_exit_cr(struct vcpu *v, u64 q)
 {
 	u32 cr = CR_QUAL_CR(q), type = CR_QUAL_TYPE(q), reg = CR_QUAL_REG(q);
 
-	if (type == CR_ACCESS_MOV_TO && (cr == 0 || cr == 3 || cr == 4)) {
+	if (type == CR_ACCESS_MOV_TO && cr == 8) {
+		/* CR8[3:0] is TPR[7:4] (SDM 3A 10.8.6.1); the rest reserved. */
+		u64 val = gpr_get(v, reg);
+
+		if (val & ~0xfULL) {
+			inject_gp(v);
+			return EXIT_RESUME;
+		}
+		vlapic_write(&v->lapic, VLAPIC_REG_TPR, val << 4, rdtsc());
+	} else if (type == CR_ACCESS_MOV_FROM && cr == 8) {
+		gpr_set(v, reg, v->lapic.tpr >> 4);
+	} else if (type == CR_ACCESS_MOV_TO && (cr == 0 || cr == 3 || cr == 4)) {
 		if (!mov_to_cr(v, cr, gpr_get(v, reg))) {
 			inject_gp(v);
 			return EXIT_RESUME;

@@ -42,6 +42,8 @@
 /* Primary processor-based controls (25.6.2, table 25-6) */
 #define PROC_INTR_WINDOW_EXITING	BIT(2)
 #define PROC_HLT_EXITING		BIT(7)
+#define PROC_CR8_LOAD_EXITING		BIT(19)
+#define PROC_CR8_STORE_EXITING		BIT(20)
 #define PROC_NMI_WINDOW_EXITING		BIT(22)	/* needs PIN_VIRTUAL_NMIS */
 #define PROC_TPR_SHADOW			BIT(21)
 #define PROC_IO_BITMAPS			BIT(25)

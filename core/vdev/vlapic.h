@@ -71,6 +71,8 @@ struct vlapic {
 };
 
 void vlapic_reset(struct vlapic *l, u32 id);
+#define VLAPIC_REG_TPR		0x080	/* task priority (SDM 3A table 11-1); CR8 */
+
 /* Register read/write by xAPIC offset (0x20, 0x80, ...). false: #GP for
  * MSR access / ignored for MMIO (reserved or read-only register). */
 bool vlapic_read(struct vlapic *l, u32 off, u64 now, u64 *val);

@@ -349,6 +349,12 @@ def run(build):
         st = m.command("vm stats archcheck")
         check(re.search(r"#GP injected\s+10 ", st), "archcheck #GP:\n" + st)
 
+        # A guest in IA-32e mode: CR8 is its virtual APIC's TPR. It exits
+        # with CR8 = 15; the core it ran on must still take tern's timer.
+        run_guest(m, "longmode", ("IA-32e entered; CR8 15 reads back, xAPIC TPR 0xf0",))
+        out = m.command("selftest timer")
+        check("4/4 per-CPU timers fired" in out, "a core lost its timer after CR8 = 15:\n" + out)
+
         # A multiboot kernel in conventional memory (at 0x8000): loaded
         # there, its boot information above it.
         run_guest(m, "lowload", ("running at 0x8000, boot information above it; cmdline: loaded low",))

@@ -74,6 +74,8 @@ START_TEST(features_feed_controls)
 	ck_assert(!(c.proc2 & PROC2_DESC_TABLE_EXITING));
 	ck_assert(c.proc2 & PROC2_EPT);
 	ck_assert(c.proc & PROC_HLT_EXITING);
+	ck_assert(c.proc & PROC_CR8_LOAD_EXITING);	/* CR8 is the virtual TPR */
+	ck_assert(c.proc & PROC_CR8_STORE_EXITING);
 	ck_assert_uint_eq(c.exception_bitmap, 0);
 	/* ELI's: interrupts through the guest's IDT, #NP and #GP exit,
 	 * LIDT/SIDT exit. */
