@@ -1,19 +1,24 @@
 # SPDX-License-Identifier: GPL-2.0
 """QEMU TCG + OVMF booting the same ISO: UEFI GRUB -> multiboot2 tern.elf;
 VT-d in caching mode (as virtual IOMMUs are, under KVM too): the self-test
-with QEMU's edu device."""
+with QEMU's edu device, and tern's NVMe disk through the host domain."""
 import os
 import re
 
 from harness import Machine, check
+from test_qemu_uefi import check_nvme_image, make_nvme_image
 
 
 def run(build):
     m = Machine("qemu-grub-uefi", build)
     try:
         iso = os.path.join(os.path.abspath(build), "tern.iso")
+        nvme_img = os.path.join(m.tmp, "nvme.img")
+        make_nvme_image(nvme_img)
         m.qemu_uefi(os.path.join(os.path.abspath(build), "esp-empty"), smp=2, mem=512,
-                    extra=["-cdrom", iso, "-nic", "none", "-device", "edu,addr=5"],
+                    extra=["-cdrom", iso, "-nic", "none", "-device", "edu,addr=5",
+                           "-device", "nvme,drive=n0,serial=tern0",
+                           "-drive", "if=none,id=n0,format=raw,file=" + nvme_img],
                     iommu="intel-iommu,intremap=on,caching-mode=on")
         secs = m.boot_to_prompt(timeout=150)
         print("  qemu-grub-uefi: prompt after %.1f s wall" % secs)
@@ -30,5 +35,18 @@ def run(build):
                      "DMA write to the read-only page 0x9000: blocked", "delivered",
                      "in the guest's RAM", "delivered once"):
             check(what in out, "iommu selftest in caching mode lacks %r:\n%s" % (what, out))
+        check("'TERN-NVME-LBA0' (success)" in out and "blocked, fault reported (completion" in out,
+              "iommu selftest in caching mode: NVMe:\n" + out)
+        # tern's NVMe disk, DMA through the host domain in caching mode.
+        out = m.command("disk selftest nvme0n1p1 deep", timeout=120)
+        check("disk selftest nvme0n1p1: pass:" in out, "disk selftest in caching mode:\n" + out)
+        out = m.command("disks")
+        check(re.search(r"DMA via host domain; MSI-X through IRTE \d+: interrupts \d+, "
+                        r"completions \d+ by interrupt 0 by poll, resets 0", out),
+              "disks in caching mode:\n" + out)
+        m.send("poweroff\r")
+        m.expect(r"tern: powering off", 30)
+        check(m.proc.wait(30) == 0, "poweroff: QEMU did not exit cleanly")
+        check_nvme_image(nvme_img)
     finally:
         m.stop()
