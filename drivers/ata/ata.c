@@ -285,7 +285,7 @@ static int ata_start(struct blk_dev *d, struct blk_req *r)
 		spin_unlock_irqrestore(&ch->lock, f);
 		return -EBUSY;
 	}
-	if (ch->pdev->owner) {
+	if (ch->pdev->owner && strcmp(ch->pdev->owner, "tern")) {
 		/* A VM took the controller since: it is the VM's now. */
 		spin_unlock_irqrestore(&ch->lock, f);
 		if (!ch->warned++)
