@@ -57,14 +57,24 @@ static bool wait_ready(struct nvme *n, bool want)
 	return true;
 }
 
-static void push(struct nvme *n, int q, const struct nvme_sqe *c)
+static void place(struct nvme *n, int q, const struct nvme_sqe *c)
 {
 	n->sq[q][n->sq_tail[q]] = *c;
 	n->sq_tail[q] = (u16)((n->sq_tail[q] + 1) % n->entries[q]);
-	/* The entry in memory before the doorbell tells the controller. */
+	n->commands++;
+}
+
+static void ring(struct nvme *n, int q)
+{
+	/* The entries in memory before the doorbell tells the controller. */
 	__asm__ __volatile__("mfence" ::: "memory");
 	doorbell(n, 2 * (u32)q, n->sq_tail[q]);
-	n->commands++;
+}
+
+static void push(struct nvme *n, int q, const struct nvme_sqe *c)
+{
+	place(n, q, c);
+	ring(n, q);
 }
 
 static bool take(struct nvme *n, int q, struct nvme_cqe *out)
@@ -97,6 +107,16 @@ int nvme_submit_sync(struct nvme *n, int q, struct nvme_sqe *c)
 void nvme_submit_io(struct nvme *n, const struct nvme_sqe *c)
 {
 	push(n, NVME_IOQ, c);
+}
+
+void nvme_place_io(struct nvme *n, const struct nvme_sqe *c)
+{
+	place(n, NVME_IOQ, c);
+}
+
+void nvme_ring_io(struct nvme *n)
+{
+	ring(n, NVME_IOQ);
 }
 
 bool nvme_reap_io(struct nvme *n, struct nvme_cqe *out)

@@ -176,6 +176,9 @@ int nvme_init_depth(struct nvme *n, struct pci_dev *d, const struct nvme_queue_m
 int nvme_submit_sync(struct nvme *n, int q, struct nvme_sqe *c);
 /* Place a command on the I/O queue and ring its doorbell (asynchronous). */
 void nvme_submit_io(struct nvme *n, const struct nvme_sqe *c);
+/* The same in two steps: commands placed, then one doorbell for them all. */
+void nvme_place_io(struct nvme *n, const struct nvme_sqe *c);
+void nvme_ring_io(struct nvme *n);
 /* The next I/O completion, if any, and the CQ head doorbell rung for it. */
 bool nvme_reap_io(struct nvme *n, struct nvme_cqe *out);
 /* Read blocks into dma (one page at most), polled; the status or -1. */

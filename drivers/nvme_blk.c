@@ -5,7 +5,10 @@
  *
  * One I/O queue pair per controller, NVME_DEPTH commands in flight; a
  * command's ID is its slot, which holds the request and a page for its
- * PRP list. Reads, writes (FUA when asked) and flushes; completions by
+ * PRP list. start() only places a command; the doorbell rings once for
+ * all placed in a pass of blk_service(), from poll(), which the layer
+ * calls right after starting them: one register write per batch, and
+ * the controller sees the batch together. Reads, writes (FUA when asked) and flushes; completions by
  * MSI-X entry 1 on the management core, through an IRTE where VT-d
  * remaps interrupts; blk's poll takes them too when an interrupt is
  * late (or there is none). DMA goes through the host domain where VT-d
@@ -64,6 +67,7 @@ struct nvme_ctrl {
 	struct nvme_queue_mem qm;
 	spinlock_t lock;
 	bool up, lent;
+	bool placed;			/* commands placed, doorbell not rung */
 	u64 cids;			/* slots in use */
 	u32 depth;
 	struct nvme_slot slot[NVME_DEPTH];
@@ -203,7 +207,8 @@ static int nvme_start(struct blk_dev *d, struct blk_req *r)
 	}
 	c->slot[cid].r = r;
 	c->slot[cid].started = rdtsc();
-	nvme_submit_io(&c->n, &cmd);
+	nvme_place_io(&c->n, &cmd);
+	c->placed = true;
 	c->most = MAX(c->most, (u32)__builtin_popcountll(c->cids));
 	spin_unlock_irqrestore(&c->lock, f);
 	return 0;
@@ -212,8 +217,14 @@ static int nvme_start(struct blk_dev *d, struct blk_req *r)
 static void nvme_poll(struct blk_dev *d)
 {
 	struct nvme_ns *ns = d->drv;
+	struct nvme_ctrl *c = ns->c;
+	u64 f = spin_lock_irqsave(&c->lock);
 
-	reap(ns->c, false);
+	if (c->placed && c->up)
+		nvme_ring_io(&c->n);
+	c->placed = false;
+	spin_unlock_irqrestore(&c->lock, f);
+	reap(c, false);
 }
 
 /* Queues and interrupt as at probe: after a reset, or when lent back. */
@@ -258,6 +269,7 @@ static void nvme_abort(struct blk_dev *d, struct blk_req *r)
 		c->slot[i].r = NULL;
 	}
 	c->cids = 0;
+	c->placed = false;
 	c->resets++;
 	spin_unlock_irqrestore(&c->lock, f);
 	/* Management core, unlocked: the reset waits up to CAP.TO. */
