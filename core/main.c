@@ -16,6 +16,8 @@
 #include "core/smp.h"
 #include "core/tsc.h"
 #include "core/vm/vm.h"
+#include "drivers/nvme.h"
+#include "iommu/host_domain.h"
 #include "iommu/vtd.h"
 #include "irq/ioapic.h"
 #include "drivers/ata/ata.h"
@@ -114,7 +116,9 @@ void tern_main(struct boot_info *bi)
 	pci_init();
 	ioapic_init();
 	vtd_init();
+	host_domain_init();	/* before any of tern's devices masters the bus */
 	ata_init();
+	nvme_blk_init();
 	vm_init();
 
 	boot_ready_ns = tsc_to_ns(rdtsc() - t0);

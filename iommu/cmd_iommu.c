@@ -4,6 +4,7 @@
 
 #include "core/console.h"
 #include "core/shell/shell.h"
+#include "iommu/host_domain.h"
 #include "iommu/selftest.h"
 #include "iommu/vtd.h"
 
@@ -67,8 +68,10 @@ static int cmd_iommu(int argc, char **argv)
 			       (unsigned long long)u->cc_invals, (unsigned long long)u->iotlb_invals,
 			       (unsigned long long)u->iec_invals, (unsigned long long)u->waits,
 			       (unsigned long long)u->wait_timeouts, (unsigned long long)u->faults);
-		if (i == 0)
+		if (i == 0) {
 			iommu_show_domains();
+			host_domain_show();
+		}
 		for (u32 k = 0; k < MIN(u->nrecent, (u32)VTD_RECENT_FAULTS); k++) {
 			const struct vtd_fault *f = &u->recent[k];
 

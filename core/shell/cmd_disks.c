@@ -5,9 +5,11 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/console.h"
+#include "core/cpu.h"
 #include "core/shell/shell.h"
 #include "core/tsc.h"
 #include "drivers/block/blk.h"
@@ -36,7 +38,7 @@ static int cmd_disks(int argc, char **argv)
 	}
 	for (u32 i = 0; i < blk_ndevs; i++) {
 		struct blk_dev *d = blk_devs[i];
-		char size[24], more[200];
+		char size[24], more[256];
 
 		print_size(size, sizeof(size), d->nblocks * d->block_size);
 		console_printf("%-8s '%s'  %s (%llu blocks of %u bytes)  user %s%s\n", d->name,
@@ -92,7 +94,64 @@ static u64 mismatch(const u8 *p, u64 seed, u64 lba, u32 bs, u64 len)
 #define ST_PAGES	24		/* 96 KiB each way */
 #define ST_BIG		(80 * 1024)	/* more than one PRD's 64 KiB */
 
-static int selftest(struct blk_dev *d)
+static void deep_done(struct blk_req *r)
+{
+	__atomic_fetch_sub((u32 *)r->ctx, 1, __ATOMIC_RELEASE);
+}
+
+/*
+ * The blocks written read back as one request per page, all submitted
+ * before any is served: a driver that queues (NVMe) has them in flight
+ * together; one that does not takes them in turn. 0, or -1 (said why).
+ */
+static int deep_reads(struct blk_dev *d, u64 rpa, u64 seed)
+{
+	u32 bs = d->block_size, n = ST_BIG / PAGE_SIZE, per = PAGE_SIZE / bs, left = n;
+	struct blk_req *reqs = calloc(n, sizeof(*reqs));
+	u8 *r = phys_to_virt(rpa);
+	u64 at;
+	int rc = -1;
+
+	if (!reqs) {
+		console_printf("disk selftest: out of memory\n");
+		return -1;
+	}
+	memset(r, 0xee, ST_BIG);
+	for (u32 i = 0; i < n; i++) {
+		reqs[i].op = BLK_READ;
+		reqs[i].lba = (u64)i * per;
+		reqs[i].count = per;
+		reqs[i].nsegs = 1;
+		reqs[i].segs[0] = (struct blk_seg){ rpa + (u64)i * PAGE_SIZE, PAGE_SIZE };
+		reqs[i].done = deep_done;
+		reqs[i].ctx = &left;
+		blk_submit(d, &reqs[i]);
+	}
+	while (__atomic_load_n(&left, __ATOMIC_ACQUIRE)) {
+		blk_service();
+		cpu_relax();
+	}
+	for (u32 i = 0; i < n; i++)
+		if (reqs[i].status) {
+			console_printf("disk selftest %s: read %u of %u submitted together failed (%d)\n",
+				       d->name, i, n, reqs[i].status);
+			goto out;
+		}
+	at = mismatch(r, seed, 0, bs, ST_BIG);
+	if (at != ST_BIG) {
+		console_printf("disk selftest %s: data read by %u requests at once differs at byte %llu\n",
+			       d->name, n, (unsigned long long)at);
+		goto out;
+	}
+	console_printf("disk selftest %s: read back again as %u requests of 4 KiB submitted together: data equal\n",
+		       d->name, n);
+	rc = 0;
+out:
+	free(reqs);
+	return rc;
+}
+
+static int selftest(struct blk_dev *d, bool deep)
 {
 	u32 bs = d->block_size, big = ST_BIG / bs;
 	u64 wpa = pmm_alloc(ST_PAGES), rpa = pmm_alloc(ST_PAGES);
@@ -163,6 +222,8 @@ static int selftest(struct blk_dev *d)
 		console_printf("disk selftest %s: a read past the end gave %d, not -EINVAL\n", d->name, st);
 		goto out;
 	}
+	if (deep && deep_reads(d, rpa, seed))
+		goto out;
 	console_printf("disk selftest %s: pass: wrote %u blocks (%u bytes, 2 segments) and 1 block, read them back into other pages, data equal, flushed; a read past the end refused (%llu ms)\n",
 		       d->name, big, ST_BIG, (unsigned long long)(tsc_to_ns(rdtsc() - t0) / 1000000));
 	rc = 0;
@@ -178,8 +239,10 @@ static int cmd_disk(int argc, char **argv)
 {
 	struct blk_dev *d;
 
-	if (argc != 3 || strcmp(argv[1], "selftest")) {
-		console_printf("usage: disk selftest NAME\n");
+	bool deep = argc == 4 && !strcmp(argv[3], "deep");
+
+	if ((argc != 3 && !deep) || strcmp(argv[1], "selftest")) {
+		console_printf("usage: disk selftest NAME [deep]\n");
 		return 1;
 	}
 	d = blk_find(argv[2]);
@@ -197,7 +260,8 @@ static int cmd_disk(int argc, char **argv)
 		console_printf("disk selftest: refused: %s is in use by %s\n", d->name, d->user);
 		return 1;
 	}
-	return selftest(d);
+	return selftest(d, deep);
 }
-SHELL_COMMAND(disk, "disk", "selftest NAME",
-	      "write, read back and flush a partition labelled tern-scratch (destructive)", cmd_disk);
+SHELL_COMMAND(disk, "disk", "selftest NAME [deep]",
+	      "write, read back and flush a partition labelled tern-scratch (destructive); deep: also reads it back as many requests at once",
+	      cmd_disk);

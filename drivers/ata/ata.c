@@ -7,7 +7,8 @@
  * the host I/O APIC to the management core; blk's poll is a safety net
  * for a lost interrupt. Without a bus master, or for memory the bus
  * master cannot reach (above 4 GiB), the request goes by polled PIO,
- * synchronously in start().
+ * synchronously in start(). Behind VT-d the controller is in the host
+ * domain (physical addresses, RAM only).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include "core/tsc.h"
 #include "drivers/ata/ata.h"
 #include "drivers/pci.h"
+#include "iommu/host_domain.h"
 #include "iommu/vtd.h"
 #include "irq/ioapic.h"
 #include "irq/irq.h"
@@ -532,12 +534,17 @@ static void probe_controller(struct pci_dev *p)
 			p->fn, p->owner);
 		return;
 	}
-	/* DMA from a device VT-d covers is blocked unless it has a domain;
-	 * tern's own devices have none yet, so such a controller does PIO. */
+	/* DMA from a device VT-d covers is blocked unless it has a domain:
+	 * the host domain's, or PIO if it cannot have that. */
 	if (bm && vtd_covers(p->bus, devfn)) {
-		pr_info("ata: %02x:%02x.%u is behind VT-d: PIO, no bus-master DMA", p->bus, p->dev,
-			p->fn);
-		bm = false;
+		if (host_domain_attach(p, "ata") < 0) {
+			pr_info("ata: %02x:%02x.%u is behind VT-d, not in the host domain: PIO, no bus-master DMA",
+				p->bus, p->dev, p->fn);
+			bm = false;
+		} else {
+			pr_info("ata: %02x:%02x.%u is behind VT-d: bus-master DMA through the host domain",
+				p->bus, p->dev, p->fn);
+		}
 	}
 	/* tern's disks: never also a VM's (vm start refuses it by owner). */
 	p->owner = ata_owner;
