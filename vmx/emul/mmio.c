@@ -233,6 +233,21 @@ int vmx_exit_ept_violation(struct vcpu *v, u64 q)
 	case GPA_FAULT_NOT_RAM:
 		break;
 	}
+	/*
+	 * The CPU's own page walk touched this address: the guest keeps a
+	 * paging structure outside RAM. The instruction's operand is
+	 * elsewhere, so emulating the instruction here would hand the
+	 * operand to whatever device lives at the paging entry's address.
+	 * Hardware would read the device (or all-ones) as page-table entries,
+	 * which no guest means to do: the VM stops, named.
+	 */
+	if ((q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_FINAL)) == EPT_QUAL_GLA_VALID) {
+		vm_note_stop(vm, "guest page walk for linear %#llx %s a paging entry at guest-physical %#llx, which is not RAM (RIP %#llx)",
+			     (unsigned long long)vmread(VMCS_GUEST_LINEAR_ADDR),
+			     (q & EPT_QUAL_WRITE) ? "wrote" : "read",
+			     (unsigned long long)gpa, (unsigned long long)v->rip);
+		return EXIT_STOP;
+	}
 	if (q & GPA_ACCESS_EXEC) {
 		vm_note_stop(vm, "executing unbacked guest-physical %#llx", (unsigned long long)gpa);
 		return EXIT_STOP;
