@@ -123,6 +123,16 @@ def check_storm(m):
           "PIT host timer arms:\n" + st)
 
 
+def check_emul(m):
+    """Read-modify-write forms on MMIO against the CPU's own results,
+    CMPS/SCAS, elements across a page, and string port I/O."""
+    run_guest(m, "emul", ("48 read-modify-write forms on MMIO agree with the CPU",
+                          "REPE CMPS and REPNE SCAS on MMIO, both directions",
+                          "string elements across a page",
+                          "REP OUTSB to COM1",
+                          "REP INSD, OUTSD, REP INSB backwards"))
+
+
 def run(build):
     m = Machine("bochs-vm", build)
     try:
@@ -369,5 +379,6 @@ def run(build):
         # Guests that probe the edges get what hardware gives them.
         check_walk(m)
         check_storm(m)
+        check_emul(m)
     finally:
         m.stop()
