@@ -46,7 +46,7 @@ int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 	u8 seg = INSN_SEG_DS;
 	u32 i = 0, osz, imm_len = 0;
 	bool is_reg;
-	u8 op, sub;
+	u8 op;
 	int ml;
 
 	memset(out, 0, sizeof(*out));
@@ -133,15 +133,6 @@ int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 	}
 	if (rep && !(op >= 0xa4 && op <= 0xaf))
 		return -1;		/* REP only makes sense for strings */
-	if (op < 0x40 && (op & 7) < 4) {
-		/* 00-3B: ADD OR ADC SBB AND SUB XOR CMP, m,r (bit 1 clear)
-		 * and r,m (bit 1 set). */
-		out->kind = INSN_ALU;
-		out->alu = op >> 3;
-		out->to_reg = op & 2;
-		out->mem_size = out->reg_size = (op & 1) ? osz : 1;
-		goto modrm;
-	}
 	switch (op) {
 	case 0xa4: case 0xa5: case 0xa6: case 0xa7: case 0xaa: case 0xab:
 	case 0xac: case 0xad: case 0xae: case 0xaf: {
@@ -208,7 +199,15 @@ int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 		return 0;
 	}
 	default:
-		return -1;
+		/* 00-3B: ADD OR ADC SBB AND SUB XOR CMP, m,r (bit 1 clear)
+		 * and r,m (bit 1 set). After the MOVs: they are the hot ones. */
+		if (op >= 0x40 || (op & 7) >= 4)
+			return -1;
+		out->kind = INSN_ALU;
+		out->alu = op >> 3;
+		out->to_reg = op & 2;
+		out->mem_size = out->reg_size = (op & 1) ? osz : 1;
+		goto modrm;
 	}
 modrm:
 	if (i >= avail)
@@ -218,9 +217,8 @@ modrm:
 		       &is_reg);
 	if (ml < 0 || is_reg)
 		return -1;	/* register operands need no emulation */
-	sub = (b[i] >> 3) & 7;
 	if (op == 0xc6 || op == 0xc7) {
-		if (sub != 0)
+		if ((b[i] >> 3) & 7)
 			return -1;	/* /0 only */
 	} else if (!group) {
 		out->reg = (s8)(((b[i] >> 3) & 7) | (rex_r ? 8 : 0));
