@@ -87,10 +87,8 @@ static int h_io(struct vcpu *v, u64 q)
 	u32 size = IO_SIZE(q), port = IO_PORT(q);
 	u32 mask = size == 4 ? 0xffffffff : (1U << (8 * size)) - 1;
 
-	if (q & IO_STRING) {
-		vm_note_stop(vm, "string I/O (INS/OUTS) on port %#x is not emulated yet", port);
-		return EXIT_STOP;
-	}
+	if (q & IO_STRING)
+		return vmx_emulate_string_io(v, q);
 	if (q & IO_IN) {
 		u32 val = vdev_io_in(&vm->bus, &v->io_hit, &vm->io_unclaimed, port, size) & mask;
 

@@ -111,6 +111,8 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	v->preempt_slice = MIN((tsc_hz() / (1000000000ULL / PREEMPT_SLICE_NS)) >> v->preempt_shift,
 			       0xffffffffULL);
 	v->preempt_value = ~0ULL;		/* nothing written yet */
+	/* The same value from every core: the TSC rate is the machine's. */
+	vlapic_min_period = tsc_hz() / (1000000000ULL / VLAPIC_MIN_PERIOD_NS);
 	v->virtual_nmis = (c.pin & PIN_VIRTUAL_NMIS) &&
 			  (m->procbased >> 32 & PROC_NMI_WINDOW_EXITING);
 	vmwrite(VMCS_PIN_CONTROLS, c.pin);
@@ -352,10 +354,14 @@ static void lapic_timer_fn(struct timer *t, void *arg)
  */
 static void poll_lapic_timer(struct vcpu *v, bool halted)
 {
-	u64 now = rdtsc(), next = vlapic_poll(&v->lapic, now);
+	u64 now = rdtsc(), next;
 
+	vlapic_poll(&v->lapic, now);
 	if (v->preempt_timer && !halted)
 		return;
+	/* A masked timer, or one whose last interrupt still waits, needs
+	 * no host timer: nothing would change when it fires. */
+	next = vlapic_timer_wakeup(&v->lapic);
 	if (!next || (v->lapic_timer.armed && v->lapic_timer_at <= next))
 		return;
 	timer_cancel(&v->lapic_timer);
@@ -372,17 +378,19 @@ static void poll_lapic_timer(struct vcpu *v, bool halted)
  */
 static void set_preemption_timer(struct vcpu *v)
 {
-	u64 now, ticks;
+	u64 now, ticks, at;
 
 	if (!v->preempt_timer)
 		return;
 	ticks = v->preempt_slice;
-	if (v->lapic.deadline) {
+	/* Not for a timer nobody would see fire (vlapic_timer_wakeup). */
+	at = vlapic_timer_wakeup(&v->lapic);
+	if (at) {
 		now = rdtsc();
-		if (v->lapic.deadline <= now)
+		if (at <= now)
 			ticks = 0;
-		else if (((v->lapic.deadline - now) >> v->preempt_shift) < ticks)
-			ticks = (v->lapic.deadline - now) >> v->preempt_shift;
+		else if (((at - now) >> v->preempt_shift) < ticks)
+			ticks = (at - now) >> v->preempt_shift;
 	}
 	/* The field keeps what was written: the hot path writes nothing. */
 	if (ticks != v->preempt_value) {
@@ -397,7 +405,7 @@ static void set_preemption_timer(struct vcpu *v)
  * vector is injected if the guest can take it, or an interrupt window is
  * requested. The host timer follows the virtual timer's next deadline.
  */
-static void prepare_entry(struct vcpu *v)
+static void prepare_events(struct vcpu *v)
 {
 	u64 idt = v->skip_reinject ? 0 : vmread(VMCS_IDT_VECTORING_INFO);
 	int vec;
@@ -409,7 +417,6 @@ static void prepare_entry(struct vcpu *v)
 			vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, vmread(VMCS_IDT_VECTORING_ERROR));
 		vmwrite(VMCS_ENTRY_INSTR_LEN, vmread(VMCS_EXIT_INSTR_LEN));
 		v->stats.reinjected++;
-		set_preemption_timer(v);
 		return;
 	}
 	/* Hot path: no virtual timer armed, nothing requested. The first
@@ -418,7 +425,6 @@ static void prepare_entry(struct vcpu *v)
 		poll_lapic_timer(v, false);
 	if (v->id == 0)
 		vplat_poll(v->vm);
-	set_preemption_timer(v);
 	vec = vlapic_pending(&v->lapic);
 	if (vcpu_requested(v, VCPU_REQ_NMI) && inject_nmi(v)) {
 		/* One event per entry: an interrupt waits for its window. */
@@ -438,6 +444,17 @@ static void prepare_entry(struct vcpu *v)
 	vlapic_ack(&v->lapic, vec);
 	v->stats.interrupts_injected++;
 	set_window_exiting(v, false);
+}
+
+/*
+ * The preemption timer is set last: the timer's deadline counts only once
+ * its vector has left the IRR (vlapic_timer_wakeup), which the injection
+ * just above may have done.
+ */
+static void prepare_entry(struct vcpu *v)
+{
+	prepare_events(v);
+	set_preemption_timer(v);
 }
 
 /* Wait for a start-up IPI, then start in real mode at its vector. The

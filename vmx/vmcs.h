@@ -196,6 +196,23 @@ enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR
 #define IO_REP			BIT(5)
 #define IO_PORT(q)		(((q) >> 16) & 0xffff)
 
+/*
+ * EPT-violation qualification (SDM 3C 28.2.1, table 28-7). Bits 2:0 are the
+ * access (GPA_ACCESS_* in mm/gpa.h use the same positions). Bit 7: the
+ * guest-linear-address field is valid; then bit 8 tells whether the access
+ * was the linear address's own (set) or a paging-structure entry read or
+ * written while translating it (clear).
+ */
+#define EPT_QUAL_READ		BIT(0)
+#define EPT_QUAL_WRITE		BIT(1)
+#define EPT_QUAL_EXEC		BIT(2)
+#define EPT_QUAL_GLA_VALID	BIT(7)
+#define EPT_QUAL_GLA_FINAL	BIT(8)
+
+/* I/O instruction information for INS/OUTS (SDM 3C 28.2.5, table 28-9) */
+#define IO_INFO_ADDR_SIZE(i)	(((u32)(i) >> 7) & 7)	/* 0: 16, 1: 32, 2: 64 bits */
+#define IO_INFO_SEG(i)		(((u32)(i) >> 15) & 7)	/* ES, CS, SS, DS, FS, GS */
+
 /* Interruption information (VM entry and exit, table 25-17) */
 #define INTR_INFO_VALID		BIT(31)
 #define INTR_INFO_DELIVER_CODE	BIT(11)

@@ -26,7 +26,6 @@
 #define R_TIMER_CUR	0x390
 #define R_TIMER_DIV	0x3e0
 
-#define LVT_MASK	BIT(16)
 #define SVR_ENABLE	BIT(8)
 
 static int lvt_index(u32 off)
@@ -131,6 +130,16 @@ void vlapic_reset(struct vlapic *l, u32 id)
 		l->lvt[i] = LVT_MASK;
 }
 
+u64 vlapic_min_period;
+
+/* The interrupt period of the periodic mode: the count's, floored. */
+static u64 fire_period(const struct vlapic *l)
+{
+	u64 period = (u64)l->initial * divisor(l);
+
+	return period < vlapic_min_period ? vlapic_min_period : period;
+}
+
 static void arm(struct vlapic *l, u64 now)
 {
 	u32 mode = LVT_TIMER_MODE(*timer_lvt(l));
@@ -140,7 +149,12 @@ static void arm(struct vlapic *l, u64 now)
 		return;
 	}
 	l->start = now;
-	l->deadline = l->initial ? now + (u64)l->initial * divisor(l) : 0;
+	if (!l->initial)
+		l->deadline = 0;
+	else if (mode == LVT_MODE_PERIODIC)
+		l->deadline = now + fire_period(l);
+	else
+		l->deadline = now + (u64)l->initial * divisor(l);
 }
 
 static u32 current_count(const struct vlapic *l, u64 now)
@@ -322,7 +336,7 @@ u64 vlapic_poll(struct vlapic *l, u64 now)
 		vlapic_set_irr(l, lvt & 0xff);
 	switch (LVT_TIMER_MODE(lvt)) {
 	case LVT_MODE_PERIODIC: {
-		u64 period = (u64)l->initial * divisor(l);
+		u64 period = fire_period(l);
 
 		/* Catch up without a storm: the next tick after now. */
 		l->deadline += period * ((now - l->deadline) / period + 1);

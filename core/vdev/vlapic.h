@@ -19,6 +19,7 @@
 #define MSR_TSC_DEADLINE	0x6e0
 #define X2APIC_SELF_IPI		0x3f0		/* register offset of MSR 0x83f */
 
+#define LVT_MASK		BIT(16)
 #define LVT_TIMER_MODE(v)	(((v) >> 17) & 3)
 #define LVT_MODE_ONESHOT	0
 #define LVT_MODE_PERIODIC	1
@@ -70,6 +71,22 @@ struct vlapic {
 	u64 timer_fires, injected, eois, self_ipis, bad_writes;
 };
 
+/*
+ * The shortest period the periodic timer interrupts at, in TSC ticks
+ * (0: none). A real APIC counts down at the bus clock, so an initial count
+ * of 1 asks for an interrupt every few nanoseconds; the CPU merges what it
+ * cannot take into one IRR bit. tern must look at each period it delivers
+ * (an exit), so it keeps periods at VLAPIC_MIN_PERIOD_NS or more, and the
+ * ones that would fall between are merged as the IRR would merge them.
+ * Reads of the current count still follow the programmed period.
+ * 20 us (50 kHz) is above any rate a guest has a use for (HZ ticks are at
+ * most a few kHz, audio-rate timer tricks 44.1 kHz) and bounds tern's cost
+ * for a guest that asks for more to an exit or two per 20 us. Set once,
+ * from the TSC rate, before any vCPU runs.
+ */
+#define VLAPIC_MIN_PERIOD_NS	20000
+extern u64 vlapic_min_period;
+
 void vlapic_reset(struct vlapic *l, u32 id);
 #define VLAPIC_REG_TPR		0x080	/* task priority (SDM 3A table 11-1); CR8 */
 
@@ -80,6 +97,22 @@ bool vlapic_write(struct vlapic *l, u32 off, u64 val, u64 now);
 void vlapic_write_tsc_deadline(struct vlapic *l, u64 val, u64 now);
 /* Raise the timer if due; returns the next deadline (TSC) or 0. */
 u64 vlapic_poll(struct vlapic *l, u64 now);
+/*
+ * The deadline (TSC) the vCPU must leave guest mode for, or 0: none while
+ * the timer is masked (its count is computed when read) or while its
+ * vector still waits in the IRR (another expiry would merge into it, as
+ * on hardware); vlapic_poll() then catches up whenever it runs.
+ */
+static inline u64 vlapic_timer_wakeup(const struct vlapic *l)
+{
+	u32 lvt = l->lvt[1], vec = lvt & 0xff;
+
+	if (!l->deadline || (lvt & LVT_MASK) ||
+	    (__atomic_load_n(&l->irr[vec / 32], __ATOMIC_RELAXED) & BIT(vec % 32)))
+		return 0;
+	return l->deadline;
+}
+
 /* Highest pending vector above the processor priority, or -1. */
 int vlapic_pending(const struct vlapic *l);
 /* The vector was injected: IRR -> ISR. */

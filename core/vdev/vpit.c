@@ -217,13 +217,16 @@ u32 vpit_poll(struct vpit *p, u64 now, u64 *next)
 		return 0;
 	e = elapsed(c, now);
 	if (periodic(c)) {
-		/* One interrupt per period; missed ones coalesce. */
-		due = e / c->reload;
+		/* One interrupt per period, VPIT_MIN_PERIOD at least; missed
+		 * ones coalesce. */
+		u64 period = c->reload < VPIT_MIN_PERIOD ? VPIT_MIN_PERIOD : c->reload;
+
+		due = e / period;
 		if (due > c->fired) {
 			n = (u32)(due - c->fired > 0xffffffff ? 0xffffffff : due - c->fired);
 			c->fired = due;
 		}
-		*next = c->start + (c->fired + 1) * c->reload;
+		*next = c->start + (c->fired + 1) * period;
 		return n;
 	}
 	/* One-shot modes: once, at terminal count. */

@@ -49,6 +49,14 @@ void vpit_reset(struct vpit *p);
 u8 vpit_read(struct vpit *p, u16 port, u64 now);
 void vpit_write(struct vpit *p, u16 port, u8 val, u64 now);
 /*
+ * The shortest period channel 0 interrupts at in modes 2 and 3, in PIT
+ * ticks: 20 us, as the local APIC timer (VLAPIC_MIN_PERIOD_NS says why).
+ * A reload below it still counts and toggles OUT as programmed; only the
+ * interrupts are merged, as a CPU that cannot keep up merges them.
+ */
+#define VPIT_MIN_PERIOD		24
+
+/*
  * Channel 0's interrupts due by now (0 or more; the caller raises one edge
  * for any), and in *next the tick of the next one (0: none scheduled).
  */

@@ -30,6 +30,7 @@ void vplat_reset(struct vm *vm)
 	vrtc_reset(&vm->rtc);
 	p->uart_line = false;
 	p->pit_irqs = 0;
+	p->pit_timer_arms = 0;
 	memset(p->eoi_fn, 0, sizeof(p->eoi_fn));
 }
 
@@ -209,6 +210,25 @@ bool vplat_console_input(struct vm *vm, u8 c)
 	return ok;
 }
 
+/*
+ * Whether anyone can see channel 0's interrupts: the I/O APIC's pin 2
+ * unmasked, or IRQ 0 unmasked in the master 8259 (lock held). Else no host
+ * timer is armed for them; vplat_poll() still runs at every exit of the
+ * first vCPU, so the edges (and the 8259's IRR) catch up, and OUT2 in port
+ * 0x61 is computed when read.
+ */
+static bool pit_observed(const struct vplatform *p)
+{
+	return !(p->ioapic.rte[VPLAT_PIT_PIN] & RTE_MASKED) || !(p->pic.chip[0].imr & 1);
+}
+
+/* The PIT became visible (lock held): the first vCPU arms its timer. */
+static void pit_check_observed(struct vm *vm, bool was)
+{
+	if (!was && pit_observed(&vm->plat) && vpit_armed(&vm->plat.pit))
+		vcpu_post(&vm->vcpus[0], VCPU_REQ_EVENT);
+}
+
 static void pit_timer_fn(struct timer *t, void *arg)
 {
 	/* Waking the core is the point: the run loop polls the PIT. */
@@ -219,6 +239,7 @@ void vplat_poll(struct vm *vm)
 {
 	struct vplatform *p = &vm->plat;
 	u64 f, next, now;
+	bool observed;
 	u32 n;
 
 	if (!vpit_armed(&p->pit))
@@ -232,12 +253,14 @@ void vplat_poll(struct vm *vm)
 		isa_line(vm, 0, false);
 		p->pit_irqs++;
 	}
+	observed = pit_observed(p);
 	spin_unlock_irqrestore(&p->lock, f);
 	/* Re-armed when the PIT was reprogrammed to fire sooner. */
-	if (!next || (p->pit_timer.armed && p->pit_timer_at <= next))
+	if (!next || !observed || (p->pit_timer.armed && p->pit_timer_at <= next))
 		return;
 	timer_cancel(&p->pit_timer);
 	p->pit_timer_at = next;
+	p->pit_timer_arms++;
 	timer_arm(&p->pit_timer,
 		  (u64)((unsigned __int128)(next - now) * 1000000000ULL / VPIT_HZ) + 1,
 		  pit_timer_fn, vm);
@@ -289,10 +312,14 @@ static bool pic_rw(const struct vdev_region *r, u64 port, u32 size, bool write, 
 	if (size != 1)
 		return false;
 	f = spin_lock_irqsave(&p->lock);
-	if (write)
+	if (write) {
+		bool was = pit_observed(p);
+
 		vpic_write(&p->pic, (u16)port, (u8)*val);
-	else
+		pit_check_observed(r->ctx, was);
+	} else {
 		*val = vpic_read(&p->pic, (u16)port);
+	}
 	spin_unlock_irqrestore(&p->lock, f);
 	return true;
 }
@@ -372,10 +399,14 @@ static bool ioapic_rw(const struct vdev_region *r, u64 gpa, u32 size, bool write
 	u32 off = (u32)(gpa - VIOAPIC_BASE) & ~3U;
 	u64 f = spin_lock_irqsave(&p->lock);
 
-	if (write)
+	if (write) {
+		bool was = pit_observed(p);
+
 		ioapic_fire(vm, vioapic_write(&p->ioapic, off, (u32)*val));
-	else
+		pit_check_observed(vm, was);
+	} else {
 		*val = vioapic_read(&p->ioapic, off);
+	}
 	spin_unlock_irqrestore(&p->lock, f);
 	return true;
 }

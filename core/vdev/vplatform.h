@@ -43,6 +43,7 @@ struct vplatform {
 	struct timer pit_timer;		/* on the first vCPU's core */
 	u64 pit_timer_at;		/* the PIT tick it is armed for */
 	u64 pit_irqs;
+	u64 pit_timer_arms;		/* host timers armed for the PIT */
 	/* Lines held until the guest's EOI (assigned INTx) */
 	void (*eoi_fn[VIOAPIC_PINS])(void *ctx);
 	void *eoi_ctx[VIOAPIC_PINS];

@@ -139,8 +139,9 @@ static void stats(struct vm *vm)
 			       (unsigned long long)p->ioapic.eois,
 			       (unsigned long long)p->ioapic.lost_masked,
 			       (unsigned long long)p->ioapic.unsupported);
-		console_printf("PIT interrupts %llu; 8259 interrupts not delivered (no INTR) %llu; COM1 input dropped %llu\n",
+		console_printf("PIT interrupts %llu, host timer arms %llu; 8259 interrupts not delivered (no INTR) %llu; COM1 input dropped %llu\n",
 			       (unsigned long long)p->pit_irqs,
+			       (unsigned long long)p->pit_timer_arms,
 			       (unsigned long long)p->pic.undelivered,
 			       (unsigned long long)p->uart.rx_dropped);
 	}

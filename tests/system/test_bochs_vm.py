@@ -192,6 +192,49 @@ def check_image(path):
           "the self-test wrote past its 161 blocks")
 
 
+def check_walk(m):
+    """A page table outside RAM: the walk is named, never emulated as the
+    operand (the store's value would have been a self-IPI through the ICR)."""
+    out = m.command("vm start walk")
+    check("vm walk started" in out, "walk:\n" + out)
+    out = wait_state(m, "walk", "stopped")
+    con = m.command("vm console walk")
+    check("stopped: guest page walk for linear 0x400c0000 read a paging entry at "
+          "guest-physical 0xfee00300, which is not RAM" in out, "walk:\n%s%s" % (out, con))
+    check("guest: walk: paging on" in con and "FAIL" not in con, "walk console:\n" + con)
+    st = m.command("vm stats walk")
+    check("interrupts injected" not in st and "I/O APIC deliveries by pin:;" in st,
+          "walk caused an interrupt:\n" + st)
+
+
+def check_storm(m):
+    """The shortest timer periods: loops complete, and tern exits for the
+    timer only when someone can see the interrupt."""
+    run_guest(m, "storm", ("loop done under a periodic local APIC timer of 1 tick",
+                           "loop done under the same timer masked",
+                           "loop done after a TSC deadline in the past",
+                           "PIT at reload 1 masked, then delivered once"))
+    st = m.command("vm stats storm")
+    pre = exits(st, "preemption-timer")
+    arms = re.search(r"PIT interrupts (\d+), host timer arms (\d+)", st)
+    print("  storm: %d preemption-timer exits, %s PIT interrupts, %s PIT host timer arms"
+          % (pre, arms and arms.group(1), arms and arms.group(2)))
+    # Three loops of 10^6 iterations: ~0.1 s each in Bochs, 10 ms slices.
+    check(pre <= 300, "preemption-timer exits %d:\n%s" % (pre, st))
+    check(arms and int(arms.group(1)) >= 1 and int(arms.group(2)) <= 50,
+          "PIT host timer arms:\n" + st)
+
+
+def check_emul(m):
+    """Read-modify-write forms on MMIO against the CPU's own results,
+    CMPS/SCAS, elements across a page, and string port I/O."""
+    run_guest(m, "emul", ("48 read-modify-write forms on MMIO agree with the CPU",
+                          "REPE CMPS and REPNE SCAS on MMIO, both directions",
+                          "string elements across a page",
+                          "REP OUTSB to COM1",
+                          "REP INSD, OUTSD, REP INSB backwards"))
+
+
 def run(build):
     m = Machine("bochs-vm", build)
     disk = os.path.join(m.logdir, "bochs-vm-disk.img")
@@ -491,6 +534,10 @@ def run(build):
             time.sleep(0.5)
             out = m.command("disks")
         check("user diskrw" not in out, "the disk stayed the stopped VM's:\n" + out)
+        # Guests that probe the edges get what hardware gives them.
+        check_walk(m)
+        check_storm(m)
+        check_emul(m)
     finally:
         m.stop()
     check_image(disk)

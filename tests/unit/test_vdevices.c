@@ -109,6 +109,24 @@ START_TEST(pit_periodic)
 }
 END_TEST
 
+/* Reload 1: it counts as programmed, interrupts every VPIT_MIN_PERIOD. */
+START_TEST(pit_min_period)
+{
+	struct vpit p;
+	u64 next;
+
+	vpit_reset(&p);
+	vpit_write(&p, VPIT_PORT_CMD, 0x34, 0);
+	vpit_write(&p, VPIT_PORT_CH0, 1, 0);
+	vpit_write(&p, VPIT_PORT_CH0, 0, 0);
+	ck_assert_uint_eq(vpit_poll(&p, 1, &next), 0);
+	ck_assert_uint_eq(next, VPIT_MIN_PERIOD);
+	ck_assert_uint_eq(vpit_poll(&p, 10 * VPIT_MIN_PERIOD + 3, &next), 10);
+	ck_assert_uint_eq(next, 11 * VPIT_MIN_PERIOD);
+	ck_assert_uint_eq(pit_read16(&p, VPIT_PORT_CH0, 7), 1);
+}
+END_TEST
+
 START_TEST(pit_oneshot_and_gate)
 {
 	struct vpit p;
@@ -213,6 +231,7 @@ Suite *vdevices_suite(void)
 	tcase_add_test(tc, uart_interrupts);
 	tcase_add_test(tc, uart_fifo_and_loopback);
 	tcase_add_test(tc, pit_periodic);
+	tcase_add_test(tc, pit_min_period);
 	tcase_add_test(tc, pit_oneshot_and_gate);
 	tcase_add_test(tc, pic_registers);
 	tcase_add_test(tc, pm_block);

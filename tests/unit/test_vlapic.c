@@ -93,6 +93,38 @@ START_TEST(timer_periodic_and_masked)
 }
 END_TEST
 
+/* Count 1, divide 1: interrupts no closer than vlapic_min_period, the
+ * count still read as programmed, no wake-up while masked or pending. */
+START_TEST(timer_min_period)
+{
+	vlapic_min_period = 1000;
+	vlapic_write(&l, 0x3e0, 0xb, 0);
+	vlapic_write(&l, 0x320, BIT(17) | 0x50, 0);	/* periodic */
+	vlapic_write(&l, 0x380, 1, 0);
+	ck_assert_uint_eq(l.deadline, 1000);
+	ck_assert_uint_eq(vlapic_timer_wakeup(&l), 1000);
+	ck_assert_uint_eq(vlapic_poll(&l, 999), 1000);
+	ck_assert_uint_eq(vlapic_poll(&l, 1500), 2000);
+	ck_assert_uint_eq(l.timer_fires, 1);
+	ck_assert_int_eq(vlapic_pending(&l), 0x50);
+	/* Its vector waits in the IRR: a later expiry would merge. */
+	ck_assert_uint_eq(vlapic_timer_wakeup(&l), 0);
+	vlapic_ack(&l, 0x50);
+	ck_assert_uint_eq(vlapic_timer_wakeup(&l), 2000);
+	/* Far behind: one interrupt, the next period after now. */
+	ck_assert_uint_eq(vlapic_poll(&l, 123456), 124000);
+	ck_assert_uint_eq(l.timer_fires, 2);
+	/* Masked: no wake-up at all. */
+	vlapic_write(&l, 0x320, BIT(17) | BIT(16) | 0x50, 0);
+	ck_assert_uint_eq(vlapic_timer_wakeup(&l), 0);
+	/* One-shot keeps the programmed time (it fires once anyway). */
+	vlapic_write(&l, 0x320, 0x50, 0);
+	vlapic_write(&l, 0x380, 1, 5000);
+	ck_assert_uint_eq(l.deadline, 5001);
+	vlapic_min_period = 0;
+}
+END_TEST
+
 START_TEST(timer_tsc_deadline)
 {
 	vlapic_write_tsc_deadline(&l, 500, 0);		/* ignored: wrong mode */
@@ -241,6 +273,7 @@ Suite *vlapic_suite(void)
 	tcase_add_test(tc, priority_and_eoi);
 	tcase_add_test(tc, timer_oneshot);
 	tcase_add_test(tc, timer_periodic_and_masked);
+	tcase_add_test(tc, timer_min_period);
 	tcase_add_test(tc, timer_tsc_deadline);
 	tcase_add_test(tc, ipis);
 	tcase_add_test(tc, destinations_xapic);

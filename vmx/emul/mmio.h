@@ -13,4 +13,11 @@ struct vcpu;
 /* The EPT-violation exit; qual: its exit qualification (SDM 3C 28.2.1). */
 int vmx_exit_ept_violation(struct vcpu *v, u64 qual);
 
+/*
+ * INS/OUTS, with or without REP, on any port: each element through the
+ * device bus as IN/OUT would go, guest memory through the guest's paging.
+ * qual: the I/O exit's qualification (SDM 3C 28.2.1, table 28-5).
+ */
+int vmx_emulate_string_io(struct vcpu *v, u64 qual);
+
 #endif
