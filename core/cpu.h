@@ -35,6 +35,7 @@
 
 /* MSRs (SDM vol. 4, table 2-2: architectural MSRs) */
 #define MSR_IA32_TSC			0x10
+#define MSR_IA32_TSC_ADJUST		0x3b
 #define MSR_IA32_APIC_BASE		0x1b
 #define  APIC_BASE_BSP			BIT(8)
 #define  APIC_BASE_EXTD			BIT(10)

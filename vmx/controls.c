@@ -38,9 +38,11 @@ int vmx_controls_compute(const struct vmx_msrs *m, const struct vm_features *f,
 	/* CR8 is the local APIC's TPR: without these, a 64-bit guest would
 	 * set the core's own, which VM exits do not restore (tern's interrupts
 	 * blocked on that core). */
+	/* TSC offsetting: a guest's writes to IA32_TSC move its own clock. */
 	c->proc = vmx_ctl_compute(m->procbased, PROC_HLT_EXITING | PROC_IO_BITMAPS |
 				  PROC_MSR_BITMAPS | PROC_SECONDARY_CONTROLS |
-				  PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING, 0, missing);
+				  PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING |
+				  PROC_USE_TSC_OFFSETTING, 0, missing);
 	/* Interrupt-window exiting is switched on when an injection waits:
 	 * it must be allowed, not set. */
 	if (!*missing && !(m->procbased >> 32 & PROC_INTR_WINDOW_EXITING))

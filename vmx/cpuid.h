@@ -46,6 +46,7 @@
 #define CPUID_1_EDX_TM		BIT(29)	/* thermal monitor */
 
 /* Leaf 7 subleaf 0 EBX and ECX (SDM 2A, CPUID, table 3-8) */
+#define CPUID_7_EBX_TSC_ADJUST	BIT(1)
 #define CPUID_7_EBX_AVX2	BIT(5)
 #define CPUID_7_EBX_INVPCID	BIT(10)
 #define CPUID_7_EBX_AVX512F	BIT(16)

@@ -96,7 +96,7 @@ int vmx_exit_cr(struct vcpu *v, u64 q)
 			inject_gp(v);
 			return EXIT_RESUME;
 		}
-		vlapic_write(&v->lapic, VLAPIC_REG_TPR, val << 4, rdtsc());
+		vlapic_write(&v->lapic, VLAPIC_REG_TPR, val << 4, guest_tsc(v));
 	} else if (type == CR_ACCESS_MOV_FROM && cr == 8) {
 		gpr_set(v, reg, v->lapic.tpr >> 4);
 	} else if (type == CR_ACCESS_MOV_TO && (cr == 0 || cr == 3 || cr == 4)) {

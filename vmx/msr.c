@@ -13,6 +13,13 @@
 #include "vmx/msr.h"
 #include "vmx/vmx_msr.h"
 
+static void set_tsc_offset(struct vcpu *v, u64 offset)
+{
+	v->tsc_adjust += offset - v->tsc_offset;
+	v->tsc_offset = offset;
+	vmwrite(VMCS_TSC_OFFSET, offset);
+}
+
 /*
  * IA32_APIC_BASE (SDM 3A 11.4.4, 11.12.5): reserved bits, and the mode
  * changes figure 11-27 forbids (x2APIC back to xAPIC, disabled straight
@@ -54,9 +61,9 @@ static int h_msr(struct vcpu *v, bool write)
 		if (!v->lapic.x2apic)
 			ok = false;
 		else if (write)
-			ok = vlapic_write(&v->lapic, off, val, rdtsc());
+			ok = vlapic_write(&v->lapic, off, val, guest_tsc(v));
 		else
-			ok = vlapic_read(&v->lapic, off, rdtsc(), &val);
+			ok = vlapic_read(&v->lapic, off, guest_tsc(v), &val);
 		lapic_events(v);
 		goto done;
 	}
@@ -72,7 +79,7 @@ static int h_msr(struct vcpu *v, bool write)
 		break;
 	case MSR_TSC_DEADLINE:
 		if (write)
-			vlapic_write_tsc_deadline(&v->lapic, val, rdtsc());
+			vlapic_write_tsc_deadline(&v->lapic, val, guest_tsc(v));
 		else
 			val = v->lapic.tsc_deadline;
 		break;
@@ -94,11 +101,21 @@ static int h_msr(struct vcpu *v, bool write)
 		else if ((ok = pat_write_ok(val)))
 			vmwrite(VMCS_GUEST_IA32_PAT, val);
 		break;
+	/* SDM 3B 18.17.3: a write to IA32_TSC moves IA32_TSC_ADJUST by as
+	 * much, and one to IA32_TSC_ADJUST moves the TSC. */
 	case MSR_IA32_TSC:
 		if (write)
-			ok = false;
+			set_tsc_offset(v, val - rdtsc());
 		else
-			val = rdtsc();
+			val = guest_tsc(v);
+		break;
+	case MSR_IA32_TSC_ADJUST:
+		if (!v->has_tsc_adjust)
+			ok = false;
+		else if (write)
+			set_tsc_offset(v, v->tsc_offset + (val - v->tsc_adjust));
+		else
+			val = v->tsc_adjust;
 		break;
 	case MSR_IA32_BIOS_SIGN_ID:	/* no microcode revision to report */
 		if (!write)

@@ -91,6 +91,12 @@ static void arch_limits(struct vcpu *v)
 		cpuid(0x80000008, &a, &b, &c, &d);
 		v->maxphyaddr = a & 0xff;
 	}
+	cpuid(0, &a, &b, &c, &d);
+	v->has_tsc_adjust = false;
+	if (a >= 7) {
+		cpuid_count(7, 0, &a, &b, &c, &d);
+		v->has_tsc_adjust = b & CPUID_7_EBX_TSC_ADJUST;
+	}
 }
 
 static bool setup_controls(struct vcpu *v, char *why, size_t n)
@@ -127,6 +133,8 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 		.invpcid = c.proc2 & PROC2_INVPCID,
 	};
 	arch_limits(v);
+	v->tsc_offset = v->tsc_adjust = 0;
+	vmwrite(VMCS_TSC_OFFSET, 0);
 	vmwrite(VMCS_EXIT_CONTROLS, c.exit);
 	vmwrite(VMCS_ENTRY_CONTROLS, c.entry);
 	vmwrite(VMCS_EXCEPTION_BITMAP, c.exception_bitmap);
@@ -354,7 +362,7 @@ static void lapic_timer_fn(struct timer *t, void *arg)
  */
 static void poll_lapic_timer(struct vcpu *v, bool halted)
 {
-	u64 now = rdtsc(), next;
+	u64 now = guest_tsc(v), next;
 
 	vlapic_poll(&v->lapic, now);
 	if (v->preempt_timer && !halted)
@@ -386,7 +394,7 @@ static void set_preemption_timer(struct vcpu *v)
 	/* Not for a timer nobody would see fire (vlapic_timer_wakeup). */
 	at = vlapic_timer_wakeup(&v->lapic);
 	if (at) {
-		now = rdtsc();
+		now = guest_tsc(v);
 		if (at <= now)
 			ticks = 0;
 		else if (((at - now) >> v->preempt_shift) < ticks)

@@ -3,6 +3,7 @@
 #ifndef TERN_VMX_VCPU_H
 #define TERN_VMX_VCPU_H
 
+#include "core/cpu.h"
 #include "core/timer.h"
 #include "core/types.h"
 #include "core/vdev/bus.h"
@@ -77,6 +78,9 @@ struct vcpu {
 	u32 proc_controls;		/* as written, to toggle window exiting */
 	u32 proc2_controls;
 	struct cpuid_facts cpuid;	/* for its CPUID exits (vmx/cpuid.h) */
+	u64 tsc_offset;			/* guest TSC = host TSC + this (VMCS too) */
+	u64 tsc_adjust;			/* IA32_TSC_ADJUST as the guest sees it */
+	bool has_tsc_adjust;		/* CPUID shows IA32_TSC_ADJUST */
 	u64 cr4_allowed;		/* CR4 bits it may set (vmx/arch_rules.h) */
 	u32 maxphyaddr;
 	bool nx;			/* EFER.NXE allowed */
@@ -89,6 +93,13 @@ struct vcpu {
 	bool virtual_nmis;		/* the CPU tracks guest NMI blocking:
 					 * NMI-window exiting is available */
 };
+
+/* The guest's TSC now: what RDTSC gives it, and the virtual APIC's clock
+ * (its TSC-deadline values are the guest's). */
+static inline u64 guest_tsc(const struct vcpu *v)
+{
+	return rdtsc() + v->tsc_offset;
+}
 
 /* Run on the vCPU's own core until it stops; called from its idle loop. */
 void vcpu_run(struct vcpu *v);

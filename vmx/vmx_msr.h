@@ -41,6 +41,7 @@
 
 /* Primary processor-based controls (25.6.2, table 25-6) */
 #define PROC_INTR_WINDOW_EXITING	BIT(2)
+#define PROC_USE_TSC_OFFSETTING		BIT(3)
 #define PROC_HLT_EXITING		BIT(7)
 #define PROC_CR8_LOAD_EXITING		BIT(19)
 #define PROC_CR8_STORE_EXITING		BIT(20)

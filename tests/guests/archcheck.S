@@ -14,6 +14,7 @@
  * - SYSENTER_CS/ESP/EIP keep what is written.
  * - CMOS register A's update-in-progress bit rises and falls once a
  *   second, and the seconds move on across it.
+ * - IA32_TSC and IA32_TSC_ADJUST writes move the guest's TSC.
  * - DR7 survives exits; a single-step trap follows an instruction tern
  *   emulated (an OUT), not the one after it.
  * Every CR write here changes CR0.NE or CR4.VMXE, which tern owns, so it
@@ -195,6 +196,43 @@ guest_main:
 	movl	$m_uip, %esi
 	call	puts
 
+	/* IA32_TSC: a write moves the guest's clock (2^40 ahead here), and
+	 * IA32_TSC_ADJUST, where CPUID shows it, by as much. */
+	movl	gp_seen, %edi
+	rdtsc
+	movl	%edx, tsc_hi
+	addl	$0x100, %edx
+	movl	$0x10, %ecx
+	wrmsr
+	rdtsc
+	subl	tsc_hi, %edx		/* 0x100, or 0x101 if the low half wrapped */
+	cmpl	$0x100, %edx
+	CHECK(ae, m_tsc)
+	cmpl	$0x101, %edx
+	CHECK(be, m_tsc)
+	cmpl	gp_seen, %edi
+	CHECK(e, m_tsc_gp)
+	movl	$7, %eax
+	xorl	%ecx, %ecx
+	cpuid
+	testl	$2, %ebx
+	jz	9f
+	movl	$0x3b, %ecx
+	rdmsr
+	cmpl	$0xff, %edx		/* 2^40 less the few ticks the write took */
+	CHECK(ae, m_tsc_adjust)
+	cmpl	$0x100, %edx
+	CHECK(be, m_tsc_adjust)
+	xorl	%eax, %eax		/* adjust back to 0: the clock follows */
+	xorl	%edx, %edx
+	wrmsr
+	rdtsc
+	subl	tsc_hi, %edx
+	cmpl	$1, %edx
+	CHECK(be, m_tsc_back)
+9:	movl	$m_tsc_ok, %esi
+	call	puts
+
 	/* DR7 survives exits (it is VMCS state: saved and loaded). */
 	movl	$0x401, %eax		/* L0 on, breakpoint 0 at address 0 */
 	xorl	%edx, %edx
@@ -267,6 +305,11 @@ m_apic:		.asciz	"guest: archcheck: APIC base transitions checked\n"
 m_nox2apic:	.asciz	"guest: archcheck: no x2APIC offered; its transitions skipped\n"
 m_sysenter_ok:	.asciz	"guest: archcheck: SYSENTER MSRs hold their values\n"
 m_prefix:	.asciz	"guest: archcheck: "
+m_tsc_ok:	.asciz	"guest: archcheck: IA32_TSC and IA32_TSC_ADJUST writes move the guest's clock\n"
+m_tsc:		.asciz	"a write to IA32_TSC did not move the TSC by 2^40"
+m_tsc_gp:	.asciz	"a write to IA32_TSC raised #GP"
+m_tsc_adjust:	.asciz	"IA32_TSC_ADJUST did not follow the IA32_TSC write"
+m_tsc_back:	.asciz	"IA32_TSC_ADJUST = 0 did not move the TSC back"
 m_debug:	.asciz	"guest: archcheck: DR7 kept across exits, single-step #DB after an emulated OUT\n"
 m_dr7:		.asciz	"DR7 lost across an exit"
 m_db_count:	.asciz	"single-step: not exactly one #DB"
@@ -299,6 +342,7 @@ m_sysenter:	.asciz	"a SYSENTER MSR lost its value"
 	.data
 gp_len:		.long	2
 db_count:	.long	0
+tsc_hi:		.long	0
 db_eip:		.long	0
 gp_seen:	.long	0
 expected:	.long	0

@@ -112,8 +112,8 @@ static void mmio_rw(struct vcpu *v, u64 gpa, bool write, u32 size, u64 *val)
 		u32 off = (u32)(gpa - VLAPIC_BASE) & ~0xfU;
 
 		if (write)
-			vlapic_write(&v->lapic, off, *val, rdtsc());
-		else if (!vlapic_read(&v->lapic, off, rdtsc(), val))
+			vlapic_write(&v->lapic, off, *val, guest_tsc(v));
+		else if (!vlapic_read(&v->lapic, off, guest_tsc(v), val))
 			*val = 0;
 		if (v->lapic.ipi.valid || v->lapic.level_eoi >= 0)
 			lapic_events(v);
