@@ -304,8 +304,11 @@ bool vlapic_write(struct vlapic *l, u32 off, u64 val, u64 now)
 		if (!(l->svr & SVR_ENABLE))
 			v |= LVT_MASK;
 		l->lvt[i] = v & (i == 1 ? 0x700ff : 0x1f7ff);
-		if (i == 1 && LVT_TIMER_MODE(l->lvt[1]) != old_mode) {
-			/* A mode change stops the timer (SDM 3A 11.5.4.1). */
+		/* Into or out of TSC-deadline mode disarms the timer (SDM 3A
+		 * 11.5.4.1); between one-shot and periodic the count goes on,
+		 * and what it does at zero follows the new mode. */
+		if (i == 1 && (LVT_TIMER_MODE(l->lvt[1]) == LVT_MODE_TSC_DEADLINE) !=
+			      (old_mode == LVT_MODE_TSC_DEADLINE)) {
 			l->initial = 0;
 			l->tsc_deadline = 0;
 			l->deadline = 0;

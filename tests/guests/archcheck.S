@@ -15,6 +15,7 @@
  * - CMOS register A's update-in-progress bit rises and falls once a
  *   second, and the seconds move on across it.
  * - IA32_TSC and IA32_TSC_ADJUST writes move the guest's TSC.
+ * - The local APIC timer keeps its initial count from one-shot to periodic.
  * - DR7 survives exits; a single-step trap follows an instruction tern
  *   emulated (an OUT), not the one after it.
  * Every CR write here changes CR0.NE or CR4.VMXE, which tern owns, so it
@@ -233,6 +234,19 @@ guest_main:
 9:	movl	$m_tsc_ok, %esi
 	call	puts
 
+	/* Local APIC timer: one-shot to periodic keeps the initial count
+	 * (only a change into or out of TSC-deadline mode disarms). */
+	movl	$0xb, 0xfee003e0		/* divide by 1 */
+	movl	$0x00010040, 0xfee00320		/* one-shot, masked */
+	movl	$0x10000000, 0xfee00380		/* initial count */
+	movl	$0x00030040, 0xfee00320		/* periodic, masked */
+	movl	0xfee00380, %eax
+	cmpl	$0x10000000, %eax
+	CHECK(e, m_timer_mode)
+	movl	$0, 0xfee00380			/* stopped */
+	movl	$m_timer_ok, %esi
+	call	puts
+
 	/* DR7 survives exits (it is VMCS state: saved and loaded). */
 	movl	$0x401, %eax		/* L0 on, breakpoint 0 at address 0 */
 	xorl	%edx, %edx
@@ -305,6 +319,8 @@ m_apic:		.asciz	"guest: archcheck: APIC base transitions checked\n"
 m_nox2apic:	.asciz	"guest: archcheck: no x2APIC offered; its transitions skipped\n"
 m_sysenter_ok:	.asciz	"guest: archcheck: SYSENTER MSRs hold their values\n"
 m_prefix:	.asciz	"guest: archcheck: "
+m_timer_ok:	.asciz	"guest: archcheck: a timer mode change kept the initial count\n"
+m_timer_mode:	.asciz	"one-shot to periodic cleared the APIC timer's initial count"
 m_tsc_ok:	.asciz	"guest: archcheck: IA32_TSC and IA32_TSC_ADJUST writes move the guest's clock\n"
 m_tsc:		.asciz	"a write to IA32_TSC did not move the TSC by 2^40"
 m_tsc_gp:	.asciz	"a write to IA32_TSC raised #GP"

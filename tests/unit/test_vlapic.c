@@ -135,9 +135,34 @@ START_TEST(timer_tsc_deadline)
 	ck_assert_uint_eq(vlapic_poll(&l, 500), 0);
 	ck_assert_int_eq(vlapic_pending(&l), 0x60);
 	ck_assert_uint_eq(l.tsc_deadline, 0);
-	/* A mode change disarms. */
+	/* Out of TSC-deadline mode disarms. */
 	vlapic_write_tsc_deadline(&l, 900, 0);
 	vlapic_write(&l, 0x320, 0x60, 0);
+	ck_assert_uint_eq(l.deadline, 0);
+}
+END_TEST
+
+/* One-shot to periodic and back: the count goes on (initial kept). */
+START_TEST(timer_mode_change_keeps_count)
+{
+	vlapic_write(&l, 0x3e0, 0xb, 0);		/* divide by 1 */
+	vlapic_write(&l, 0x320, 0x60, 0);		/* one-shot */
+	vlapic_write(&l, 0x380, 100000, 1000);		/* initial count */
+	vlapic_write(&l, 0x320, (1 << 17) | 0x60, 2000);	/* periodic */
+	ck_assert_uint_eq(l.initial, 100000);
+	ck_assert_uint_eq(l.deadline, 101000);
+	ck_assert_uint_eq(vlapic_poll(&l, 101000), 201000);	/* fired, reloaded */
+	ck_assert_int_eq(vlapic_pending(&l), 0x60);
+	vlapic_write(&l, 0x320, 0x60, 150000);		/* one-shot again */
+	ck_assert_uint_eq(l.initial, 100000);
+	vlapic_ack(&l, 0x60);
+	vlapic_write(&l, 0xb0, 0, 150000);		/* EOI */
+	ck_assert_uint_eq(vlapic_poll(&l, 201000), 0);	/* fires, no reload */
+	ck_assert_int_eq(vlapic_pending(&l), 0x60);
+	/* Into TSC-deadline mode disarms. */
+	vlapic_write(&l, 0x380, 100000, 300000);
+	vlapic_write(&l, 0x320, (2 << 17) | 0x60, 300001);
+	ck_assert_uint_eq(l.initial, 0);
 	ck_assert_uint_eq(l.deadline, 0);
 }
 END_TEST
@@ -275,6 +300,7 @@ Suite *vlapic_suite(void)
 	tcase_add_test(tc, timer_periodic_and_masked);
 	tcase_add_test(tc, timer_min_period);
 	tcase_add_test(tc, timer_tsc_deadline);
+	tcase_add_test(tc, timer_mode_change_keeps_count);
 	tcase_add_test(tc, ipis);
 	tcase_add_test(tc, destinations_xapic);
 	tcase_add_test(tc, destinations_x2apic);
