@@ -191,10 +191,10 @@ static u64 con_dump(struct vm *vm, u64 from)
 	 * anew, so its output is all new. */
 	if (from > end)
 		from = 0;
-	if (end - from > VM_CONSOLE_SIZE)
-		from = end - VM_CONSOLE_SIZE;
+	if (end - from > vm->con_size)
+		from = end - vm->con_size;
 	for (; from < end; from++) {
-		char c = vm->con[from % VM_CONSOLE_SIZE];
+		char c = vm->con[from % vm->con_size];
 
 		console_write(&c, 1);
 	}

@@ -276,6 +276,17 @@ int config_parse(const char *file, const char *text, size_t len,
 			} else {
 				vm->memory = m;
 			}
+		} else if (!strcmp(key, "console_history")) {
+			u64 c;
+
+			if (!config_parse_size(val, &c) || c < CONFIG_CONSOLE_MIN ||
+			    c > CONFIG_CONSOLE_MAX) {
+				report(fn, arg, &st.problems, "%s:%u: console_history '%s': expected a size from 1K to 16M, like 64K",
+				       file, lineno, val);
+				vm_bad = true;
+			} else {
+				vm->console_size = (u32)c;
+			}
 		} else if (!strcmp(key, "kernel") || !strcmp(key, "initrd")) {
 			char *dst = key[0] == 'k' ? vm->kernel : vm->initrd;
 
@@ -332,7 +343,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history)",
 			       file, lineno, key);
 		}
 	}

@@ -28,6 +28,9 @@
 #define CONFIG_NAME_MAX		32
 #define CONFIG_FILE_MAX		64
 #define CONFIG_CMDLINE_MAX	256
+#define CONFIG_CONSOLE_DEFAULT	8192		/* COM1 history per VM */
+#define CONFIG_CONSOLE_MIN	1024
+#define CONFIG_CONSOLE_MAX	(16 << 20)
 #define CONFIG_MIN_MEMORY	(1ULL << 20)
 #define CONFIG_MAX_MEMORY	(1ULL << 40)
 #define CONFIG_MAX_DEVICES	4
@@ -47,6 +50,7 @@ struct vm_config {
 	bool iommu_off_unsafe;
 	char disk[CONFIG_DISK_MAX];	/* a block-layer disk, or empty */
 	bool disk_ro;
+	u32 console_size;	/* bytes of COM1 output kept; 0: the default */
 	u32 disk_line;		/* where its disk = line is */
 	u32 line;		/* where its [vm] header is */
 };

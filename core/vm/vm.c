@@ -169,11 +169,17 @@ void vm_init(void)
 	pr_info("vm: tern.cfg defines %u VM(s), %d problem(s)", cfg.nvms, problems);
 	for (u32 i = 0; i < cfg.nvms; i++) {
 		struct vm *vm = calloc(1, sizeof(*vm));
+		u32 con = cfg.vms[i].console_size ? cfg.vms[i].console_size :
+			  CONFIG_CONSOLE_DEFAULT;
 
-		if (!vm) {
+		if (vm)
+			vm->con = malloc(con);
+		if (!vm || !vm->con) {
 			pr_err("vm: out of memory for vm '%s'", cfg.vms[i].name);
+			free(vm);
 			break;
 		}
+		vm->con_size = con;
 		vm->index = nvms;
 		vm->cfg = cfg.vms[i];
 		snprintf(vm->name, sizeof(vm->name), "%s", cfg.vms[i].name);
@@ -884,7 +890,7 @@ void vm_console_put(struct vm *vm, char c)
 {
 	u64 f = spin_lock_irqsave(&vm->con_lock);
 
-	vm->con[vm->con_written % VM_CONSOLE_SIZE] = c;
+	vm->con[vm->con_written % vm->con_size] = c;
 	vm->con_written++;
 	spin_unlock_irqrestore(&vm->con_lock, f);
 }

@@ -19,7 +19,6 @@
 #include "vmx/controls.h"
 #include "vmx/vcpu.h"
 
-#define VM_CONSOLE_SIZE		8192
 #define VM_WATCHES		16	/* pages `vm watch` protects at once */
 #define VM_WATCH_USED		1	/* pages are aligned: bit 0 is free */
 
@@ -53,7 +52,8 @@ struct vm {
 
 	/* COM1's output ring (vm console); the devices. */
 	spinlock_t con_lock;
-	char con[VM_CONSOLE_SIZE];
+	char *con;			/* con_size bytes (console_history) */
+	u32 con_size;
 	u64 con_written;
 	struct vdev_bus bus;		/* ports and MMIO to the devices */
 	bool units_live;		/* the device units' init ran */

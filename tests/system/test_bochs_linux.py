@@ -241,6 +241,9 @@ def run(build):
                 break
             time.sleep(1)
         check("owner=linux" not in out, "the e1000 stayed the stopped VM's:\n" + out)
+        # Its COM1 history (console_history = 64K) holds the whole boot.
+        con = m.command("vm console linux", timeout=120)
+        check(re.search(r"Linux version 6\.\d+", con), "the boot log's start is not in the history")
         # The disk, from the host: what the guest wrote is in the image.
         st = m.command("disks")
         print("  " + "\n  ".join(l.strip() for l in st.splitlines() if l.startswith("ata0")))

@@ -184,6 +184,26 @@ START_TEST(disks)
 }
 END_TEST
 
+START_TEST(console_history)
+{
+	static struct config c;
+	struct reports r;
+	const char *text =
+		"[vm a]\ncores = 1\nmemory = 4M\nkernel = k\n"
+		"console_history = 64K\n"		/* 5 */
+		"[vm b]\ncores = 2\nmemory = 4M\nkernel = k\n"
+		"console_history = 100\n"		/* 10: too small */
+		"[vm c]\ncores = 3\nmemory = 4M\nkernel = k\n";
+
+	memset(&r, 0, sizeof(r));
+	config_parse("tern.cfg", text, strlen(text), &c, collect_report, &r);
+	ck_assert_uint_eq(c.nvms, 2);
+	ck_assert_uint_eq(c.vms[0].console_size, 64 << 10);
+	ck_assert_uint_eq(c.vms[1].console_size, 0);		/* the default */
+	ck_assert(reports_find(&r, "tern.cfg:10: console_history '100': expected a size from 1K to 16M"));
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -195,6 +215,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, sizes);
 	tcase_add_test(tc, devices);
 	tcase_add_test(tc, disks);
+	tcase_add_test(tc, console_history);
 	suite_add_tcase(s, tc);
 	return s;
 }
