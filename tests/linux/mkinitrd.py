@@ -25,6 +25,19 @@ n=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
 echo "TERN-LINUX-INIT: /init running, $n CPU(s) in /proc/cpuinfo" > /dev/kmsg
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/ PS1='tern-guest# '
+# root=DEV: the root filesystem is on that disk (ext4): switch to it.
+root=$(sed -n 's/.*root=\([^ ]*\).*/\1/p' /proc/cmdline)
+if [ -n "$root" ]; then
+	for i in 1 2 3 4 5 6 7 8 9 10; do [ -b "$root" ] && break; sleep 1; done
+	mkdir -p /newroot
+	if mount -t ext4 "$root" /newroot && [ -x /newroot/sbin/init ]; then
+		echo "TERN-LINUX-INIT: switching to the root filesystem on $root" > /dev/kmsg
+		mount --move /dev /newroot/dev
+		umount /proc /sys
+		exec switch_root /newroot /sbin/init
+	fi
+	echo "TERN-LINUX-INIT: cannot boot from $root; staying in the initramfs" > /dev/kmsg
+fi
 while :; do
 	setsid cttyhack sh
 	echo "TERN-LINUX-INIT: the shell ended; starting another" > /dev/kmsg

@@ -150,7 +150,7 @@ def run(build):
     iso = os.path.join(os.path.abspath(build), "tern-linux.iso")
     m = Machine("bochs-linux", build)
     disk = os.path.join(os.path.abspath(build), "linux", "test-disk.img")
-    data_sha = guestdisk.make(disk)
+    data_sha = guestdisk.make(disk, os.path.join(os.path.abspath(build), "linux", "pkg", "busybox"))
     try:
         m.bochs(iso, cpus=3, megs=512, extra=Machine.BOCHS_E1000 + "\n" +
                 Machine.bochs_ata_disk(disk, guestdisk.MODEL))
@@ -256,21 +256,27 @@ def run(build):
                 host_sha = hashlib.sha256(f.read()).hexdigest()
         check(host_sha == written, "written.bin in the disk image differs from what the guest wrote")
         print("  linux: written.bin found in the image by debugfs, checksum equal")
-        # Again: a second boot reads it back through virtio-blk.
-        out = m.command("vm start linux")
-        check("vm linux started" in out, "restart:\n" + out)
-        m.send("vm console linux\r")
-        m.expect(r"attached to vm linux's COM1", 60)
-        m.expect(r"TERN-LINUX-INIT: /init running", BOOT_TIMEOUT, fail=DISTRESS)
+        # Again, with its root filesystem on the virtio disk (root=/dev/vda,
+        # vm linuxroot): it boots from it and reads the file back there.
+        out = m.command("vm start linuxroot")
+        check("vm linuxroot started" in out, "linuxroot:\n" + out)
+        m.send("vm console linuxroot\r")
+        m.expect(r"attached to vm linuxroot's COM1", 60)
+        m.expect(r"TERN-LINUX-INIT: switching to the root filesystem on /dev/vda", BOOT_TIMEOUT,
+                 fail=DISTRESS)
+        m.expect(r"TERN-LINUX-ROOT: /sbin/init running from the root filesystem on /dev/vda",
+                 300, fail=DISTRESS)
         m.expect(r"tern-guest# ", 300, fail=DISTRESS)
-        guest(m, "mkdir -p /mnt && mount -t ext4 /dev/vda /mnt && echo TERN-MOUNTED")
-        check(sha_of(m, "/mnt/written.bin") == written, "written.bin read back after a reboot differs")
-        guest(m, "umount /mnt")
+        guest(m, "grep ' / ' /proc/mounts")
+        check(re.search(r"/dev/vda / ext4", m.transcript[-300:]), "/ is not /dev/vda:\n" +
+              m.transcript[-600:])
+        check(sha_of(m, "/written.bin") == written, "written.bin read back after a reboot differs")
         m.send("\x1d")
-        m.expect(r"detached from vm linux", 60)
-        st = m.command("vm stats linux")
+        m.expect(r"detached from vm linuxroot", 60)
+        st = m.command("vm stats linuxroot")
         check(re.search(r"virtio", st), "no virtio-blk in vm stats:\n" + st)
-        print("  linux: second boot read written.bin back, checksum equal")
+        print("  linux: second boot with root=/dev/vda: / is the virtio disk; written.bin "
+              "read back, checksum equal")
         print("  " + "\n  ".join(l.strip() for l in st.splitlines() if "virtio" in l.lower() or
                                  "request" in l.lower()))
     except TestFailure:

@@ -34,7 +34,7 @@ def main():
         # so what the guest writes is there next time.
         disk = os.path.join(build, "linux", "disk.img")
         if not os.path.exists(disk):
-            guestdisk.make(disk)
+            guestdisk.make(disk, os.path.join(build, "linux", "pkg", "busybox"))
         m.bochs(os.path.join(build, "tern-linux.iso"), cpus=3, megs=512,
                 extra=Machine.BOCHS_E1000 + "\n" + Machine.bochs_ata_disk(disk, guestdisk.MODEL))
     elif kind == "qemu-uefi":
