@@ -52,6 +52,10 @@ static int cmd_disks(int argc, char **argv)
 			d->ops->describe(d, more, sizeof(more));
 			console_printf("         %s\n", more);
 		}
+		if (d->fault)
+			console_printf("         fault injected: %s\n",
+				       d->fault == BLK_FAULT_HANG ? "requests go unanswered" :
+				       "requests fail");
 		if (!d->parent && d->why[0])
 			console_printf("         partitions: %s\n", d->why);
 		console_printf("         reads %llu (%llu bytes), writes %llu (%llu bytes), flushes %llu; errors %llu, timeouts %llu, in flight %u\n",
@@ -235,14 +239,38 @@ out:
 	return rc;
 }
 
+/* `disk fault NAME hang|error|off`: what a disk that stops answering or
+ * fails does to its users (a guest gets I/O errors; tern goes on). */
+static int fault(int argc, char **argv)
+{
+	static const char *const names[] = { "off", "hang", "error" };
+	struct blk_dev *d = argc == 4 ? blk_find(argv[2]) : NULL;
+	u32 f;
+
+	for (f = 0; argc == 4 && f < ARRAY_SIZE(names) && strcmp(argv[3], names[f]); f++)
+		;
+	if (argc != 4 || f == ARRAY_SIZE(names) || !d || d->parent) {
+		console_printf("usage: disk fault DISK hang|error|off (a whole disk; see disks)\n");
+		return 1;
+	}
+	d->fault = (u8)f;
+	console_printf("disk %s: %s\n", d->name,
+		       f == BLK_FAULT_HANG ? "requests now go unanswered (they time out after 5 s)" :
+		       f == BLK_FAULT_ERROR ? "requests now fail at once (I/O error)" :
+		       "answering again");
+	return 0;
+}
+
 static int cmd_disk(int argc, char **argv)
 {
 	struct blk_dev *d;
 
 	bool deep = argc == 4 && !strcmp(argv[3], "deep");
 
+	if (argc > 1 && !strcmp(argv[1], "fault"))
+		return fault(argc, argv);
 	if ((argc != 3 && !deep) || strcmp(argv[1], "selftest")) {
-		console_printf("usage: disk selftest NAME [deep]\n");
+		console_printf("usage: disk selftest NAME [deep] | disk fault DISK hang|error|off\n");
 		return 1;
 	}
 	d = blk_find(argv[2]);
@@ -262,6 +290,6 @@ static int cmd_disk(int argc, char **argv)
 	}
 	return selftest(d, deep);
 }
-SHELL_COMMAND(disk, "disk", "selftest NAME [deep]",
-	      "write, read back and flush a partition labelled tern-scratch (destructive); deep: also reads it back as many requests at once",
+SHELL_COMMAND(disk, "disk", "selftest NAME [deep] | fault DISK hang|error|off",
+	      "write, read back and flush a partition labelled tern-scratch (destructive; deep: also reads it back as many requests at once); inject a fault into a disk",
 	      cmd_disk);

@@ -128,8 +128,13 @@ static void start_queued(void)
 		r->next = active;
 		active = r;
 		spin_unlock_irqrestore(&lock, f);
+		/* An injected fault: the disk "stops answering" (the request
+		 * times out) or fails; the driver never sees the request. */
+		r->held = root->fault == BLK_FAULT_HANG;
+		if (r->held)
+			continue;
 		/* Unlocked: the driver may complete r at once (polled PIO). */
-		rc = root->ops->start(root, r);
+		rc = root->fault == BLK_FAULT_ERROR ? -EIO : root->ops->start(root, r);
 		if (rc == -EBUSY) {
 			f = spin_lock_irqsave(&lock);
 			unlink_active(r);
@@ -177,7 +182,7 @@ static void time_out(void)
 		pr_warn("blk: %s: %s of %u blocks at %llu timed out", r->dev->name,
 			blk_op_name(r->op), r->count, (unsigned long long)r->lba);
 		/* The device must not DMA into r once done() has run. */
-		if (root->ops->abort)
+		if (root->ops->abort && !r->held)
 			root->ops->abort(root, r);
 		r->status = -ETIMEDOUT;
 		f = spin_lock_irqsave(&lock);

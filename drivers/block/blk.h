@@ -57,6 +57,18 @@ struct blk_req {
 	struct blk_req *next;
 	void *drv;			/* the driver's per-request state */
 	u8 state;			/* the layer's: queued, active, done */
+	bool held;			/* kept from the driver (BLK_FAULT_HANG) */
+};
+
+/*
+ * Faults an operator injects into a disk (`disk fault`), to see what a
+ * guest gets from a disk that stops answering or fails: requests held
+ * until they time out, or failed at once with -EIO.
+ */
+enum blk_fault {
+	BLK_FAULT_NONE = 0,
+	BLK_FAULT_HANG,
+	BLK_FAULT_ERROR,
 };
 
 struct blk_dev_ops {
@@ -90,6 +102,7 @@ struct blk_dev {
 	u64 nops[BLK_OPS], bytes[BLK_OPS], errors, timeouts;	/* nops: "ops" is taken by the driver */
 	u32 in_flight;
 	u32 max_blocks;			/* per request; 0: no limit */
+	u8 fault;			/* enum blk_fault, on a whole disk */
 	char why[80];			/* why its partition table was not read */
 };
 

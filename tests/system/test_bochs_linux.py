@@ -146,6 +146,35 @@ def virtio_disk(m, data_sha):
     return written
 
 
+def disk_fault(m):
+    """The disk stops answering (`disk fault ata0 hang`): the guest's read
+    times out in tern's block layer and reaches Linux as an I/O error;
+    tern's shell and the guest go on, and the disk works again after."""
+    def host(cmd):
+        m.send("\x1d")
+        m.expect(r"detached from vm linux", 60)
+        out = m.command(cmd)
+        m.send("vm console linux\r")
+        m.expect(r"attached to vm linux's COM1", 60)
+        return out
+
+    out = host("disk fault ata0 hang")
+    check("requests now go unanswered" in out, "disk fault:\n" + out)
+    guest(m, "dd if=/dev/vda of=/dev/null bs=4096 count=1 skip=7000 iflag=direct; echo TERN-RC=$?")
+    check(re.search(r"TERN-RC=1", m.transcript[-600:]) and
+          re.search(r"I/O error", m.transcript[-3000:]),
+          "a hung disk did not give the guest an I/O error:\n" + m.transcript[-1500:])
+    out = host("disks")
+    t = re.search(r"^ata0 .*\n(?:\s+.*\n)*?\s+reads .*timeouts (\d+)", out, re.M)
+    check(t and int(t.group(1)) >= 1, "no time-out counted:\n" + out)
+    out = host("disk fault ata0 off")
+    check("answering again" in out, "disk fault off:\n" + out)
+    guest(m, "dd if=/dev/vda of=/dev/null bs=4096 count=1 skip=7000 iflag=direct; echo TERN-RC=$?")
+    check("TERN-RC=0" in m.transcript[-300:], "the disk did not answer again:\n" + m.transcript[-800:])
+    print("  linux: a disk that stopped answering: the guest got an I/O error after tern's "
+          "time-out, then read again")
+
+
 def run(build):
     iso = os.path.join(os.path.abspath(build), "tern-linux.iso")
     m = Machine("bochs-linux", build)
@@ -188,6 +217,7 @@ def run(build):
                 print("    " + l.strip())
         assigned_device(m)
         written = virtio_disk(m, data_sha)
+        disk_fault(m)
         m.send("\x1d")
         m.expect(r"detached from vm linux", 60)
         check(cpus == 2, "the guest's /proc/cpuinfo lists %d CPUs, expected 2" % cpus)
