@@ -287,3 +287,13 @@ def prom_value(fams, family, suffix="", **labels):
         if s.name == family + suffix and s.labels == labels:
             return s.value
     return None
+
+
+def disk_counters(out, name):
+    """reads, read bytes, writes, written bytes, flushes, errors, in flight
+    of one disk, from `disks`."""
+    m = re.search(r"^%s\s.*\n(?:\s+.*\n)*?\s+reads (\d+) \((\d+) bytes\), writes (\d+) "
+                  r"\((\d+) bytes\), flushes (\d+); errors (\d+), timeouts \d+, in flight (\d+)"
+                  % re.escape(name), out, re.M)
+    check(m, "disks: no counters for %s:\n%s" % (name, out))
+    return tuple(int(x) for x in m.groups())

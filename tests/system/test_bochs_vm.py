@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from harness import Machine, TestFailure, check, prom_parse, prom_value
+from harness import Machine, TestFailure, check, prom_parse, prom_value, disk_counters
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import mkdisk  # noqa: E402
@@ -117,15 +117,6 @@ def make_gpt_image(path):
 
 def bochs_disk(path):
     return Machine.bochs_ata_disk(path, DISK_MODEL)
-
-
-def disk_counters(out, name):
-    """reads, read bytes, writes, written bytes, flushes, errors of one disk."""
-    m = re.search(r"^%s\s.*\n(?:\s+.*\n)*?\s+reads (\d+) \((\d+) bytes\), writes (\d+) "
-                  r"\((\d+) bytes\), flushes (\d+); errors (\d+), timeouts \d+, in flight (\d+)"
-                  % re.escape(name), out, re.M)
-    check(m, "disks: no counters for %s:\n%s" % (name, out))
-    return tuple(int(x) for x in m.groups())
 
 
 def check_disks(m):

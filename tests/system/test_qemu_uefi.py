@@ -10,7 +10,7 @@ import re
 import shutil
 import sys
 
-from harness import Machine, check, prom_parse, prom_value
+from harness import Machine, check, prom_parse, prom_value, disk_counters
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import mkdisk  # noqa: E402
@@ -55,15 +55,6 @@ def check_nvme_image(path):
           "nvme image: written past the self-test's blocks")
     check(img[512 * 34:NVME_SCRATCH[0] * 512] == bytes((NVME_SCRATCH[0] - 34) * 512),
           "nvme image: written before the scratch partition")
-
-
-def disk_counters(out, name):
-    """reads, read bytes, writes, written bytes, flushes, errors, in flight."""
-    m = re.search(r"^%s\s.*\n(?:\s+.*\n)*?\s+reads (\d+) \((\d+) bytes\), writes (\d+) "
-                  r"\((\d+) bytes\), flushes (\d+); errors (\d+), timeouts \d+, in flight (\d+)"
-                  % re.escape(name), out, re.M)
-    check(m, "disks: no counters for %s:\n%s" % (name, out))
-    return tuple(int(x) for x in m.groups())
 
 
 def nvme_irqs(out):
