@@ -247,6 +247,24 @@ guest_main:
 	movl	$m_timer_ok, %esi
 	call	puts
 
+	/* NMIs in the right number: one to itself, whose handler sends two
+	 * more while NMIs are blocked: one stays pending (the CPU latches
+	 * one), the other is lost. Two handled in all. */
+	movl	$nmi_handler, %eax
+	movl	$2, %ebx
+	call	set_gate
+	call	send_nmi
+	movl	$100000, %ecx		/* the pending one comes after IRET */
+1:	cmpl	$2, nmi_count
+	jae	2f
+	loop	1b
+2:	movl	$100000, %ecx		/* and no third */
+3:	loop	3b
+	cmpl	$2, nmi_count
+	CHECK(e, m_nmi_count)
+	movl	$m_nmi_ok, %esi
+	call	puts
+
 	/* DR7 survives exits (it is VMCS state: saved and loaded). */
 	movl	$0x401, %eax		/* L0 on, breakpoint 0 at address 0 */
 	xorl	%edx, %edx
@@ -296,6 +314,20 @@ db_handler:
 	andl	$~0x100, 8(%esp)
 	iret
 
+/* NMI to this vCPU (APIC ID 0) by the xAPIC's ICR. */
+send_nmi:
+	movl	$0, 0xfee00310
+	movl	$0x4400, 0xfee00300	/* NMI, assert, physical */
+	ret
+
+nmi_handler:
+	incl	nmi_count
+	cmpl	$1, nmi_count
+	jne	1f
+	call	send_nmi
+	call	send_nmi
+1:	iret
+
 rtc_reg_a:
 	movb	$0x0a, %al
 	outb	%al, $0x70
@@ -319,6 +351,8 @@ m_apic:		.asciz	"guest: archcheck: APIC base transitions checked\n"
 m_nox2apic:	.asciz	"guest: archcheck: no x2APIC offered; its transitions skipped\n"
 m_sysenter_ok:	.asciz	"guest: archcheck: SYSENTER MSRs hold their values\n"
 m_prefix:	.asciz	"guest: archcheck: "
+m_nmi_ok:	.asciz	"guest: archcheck: two NMIs sent inside the NMI handler: one delivered after it\n"
+m_nmi_count:	.asciz	"NMIs not delivered as a CPU latches them (expected 2 in all)"
 m_timer_ok:	.asciz	"guest: archcheck: a timer mode change kept the initial count\n"
 m_timer_mode:	.asciz	"one-shot to periodic cleared the APIC timer's initial count"
 m_tsc_ok:	.asciz	"guest: archcheck: IA32_TSC and IA32_TSC_ADJUST writes move the guest's clock\n"
@@ -358,6 +392,7 @@ m_sysenter:	.asciz	"a SYSENTER MSR lost its value"
 	.data
 gp_len:		.long	2
 db_count:	.long	0
+nmi_count:	.long	0
 tsc_hi:		.long	0
 db_eip:		.long	0
 gp_seen:	.long	0

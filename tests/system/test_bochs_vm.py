@@ -381,6 +381,7 @@ def run(build):
                                    "DR7 kept across exits, single-step #DB after an emulated OUT",
                                    "IA32_TSC and IA32_TSC_ADJUST writes move the guest's clock",
                                    "a timer mode change kept the initial count",
+                                   "two NMIs sent inside the NMI handler: one delivered after it",
                                    "10 #GP taken"))
         st = m.command("vm stats archcheck")
         check(re.search(r"#GP injected\s+10 ", st), "archcheck #GP:\n" + st)
