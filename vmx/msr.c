@@ -5,6 +5,7 @@
  * one guest's for the next on the same core.
  */
 #include "core/cpu.h"
+#include "core/log.h"
 #include "core/vdev/vlapic.h"
 #include "core/vm/vm.h"
 #include "vmx/arch_rules.h"
@@ -23,8 +24,11 @@ static void set_tsc_offset(struct vcpu *v, u64 offset)
 /*
  * IA32_APIC_BASE (SDM 3A 11.4.4, 11.12.5): reserved bits, and the mode
  * changes figure 11-27 forbids (x2APIC back to xAPIC, disabled straight
- * to x2APIC, x2APIC without enable), are #GP; BSP is read-only. Moving
- * the APIC away from 0xfee00000 is not emulated: refused with #GP.
+ * to x2APIC, x2APIC without enable), are #GP; BSP is read-only. The xAPIC
+ * page moves where the guest puts it (vmx/emul/mmio.c looks for it
+ * there), but not over the guest's RAM, whose EPT mapping would hide it:
+ * that is refused with #GP and logged (the SDM leaves the overlap
+ * undefined).
  */
 static bool apic_base_write(struct vcpu *v, u64 val)
 {
@@ -38,8 +42,16 @@ static bool apic_base_write(struct vcpu *v, u64 val)
 		return false;
 	if (en && x2 && !v->lapic.enabled)
 		return false;
-	if ((val & APIC_BASE_ADDR_MASK) != VLAPIC_BASE)
-		return false;
+	if ((val & APIC_BASE_ADDR_MASK) != v->apic_base) {
+		u64 base = val & APIC_BASE_ADDR_MASK;
+
+		if (gpa_is_ram(&v->vm->mem, base, PAGE_SIZE)) {
+			pr_warn("vm %s: vcpu%u: the local APIC moved over guest RAM at %#llx: refused (#GP)",
+				v->vm->name, v->id, (unsigned long long)base);
+			return false;
+		}
+		v->apic_base = base;
+	}
 	v->lapic.enabled = en;
 	v->lapic.x2apic = x2;
 	return true;
@@ -72,7 +84,7 @@ static int h_msr(struct vcpu *v, bool write)
 		if (write) {
 			ok = apic_base_write(v, val);
 		} else {
-			val = VLAPIC_BASE | (v->lapic.enabled ? APIC_BASE_EN : 0) |
+			val = v->apic_base | (v->lapic.enabled ? APIC_BASE_EN : 0) |
 			      (v->lapic.x2apic ? APIC_BASE_EXTD : 0) |
 			      (v->id == 0 ? APIC_BASE_BSP : 0);
 		}

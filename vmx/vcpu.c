@@ -134,6 +134,7 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 	};
 	arch_limits(v);
 	v->tsc_offset = v->tsc_adjust = 0;
+	v->apic_base = VLAPIC_BASE;
 	vmwrite(VMCS_TSC_OFFSET, 0);
 	vmwrite(VMCS_EXIT_CONTROLS, c.exit);
 	vmwrite(VMCS_ENTRY_CONTROLS, c.entry);

@@ -78,6 +78,7 @@ struct vcpu {
 	u32 proc_controls;		/* as written, to toggle window exiting */
 	u32 proc2_controls;
 	struct cpuid_facts cpuid;	/* for its CPUID exits (vmx/cpuid.h) */
+	u64 apic_base;			/* its xAPIC page (IA32_APIC_BASE) */
 	u64 tsc_offset;			/* guest TSC = host TSC + this (VMCS too) */
 	u64 tsc_adjust;			/* IA32_TSC_ADJUST as the guest sees it */
 	bool has_tsc_adjust;		/* CPUID shows IA32_TSC_ADJUST */

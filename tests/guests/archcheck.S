@@ -10,7 +10,8 @@
  * - WRMSR: EFER with a reserved bit, PAT with memory type 2: #GP; LME and
  *   a valid PAT stick.
  * - IA32_APIC_BASE: EXTD without EN, x2APIC back to xAPIC, disabled
- *   straight to x2APIC, a new base: #GP; CPUID's APIC bit follows EN.
+ *   straight to x2APIC, a base over RAM: #GP; a base elsewhere moves the
+ *   xAPIC page there; CPUID's APIC bit follows EN.
  * - SYSENTER_CS/ESP/EIP keep what is written.
  * - CMOS register A's update-in-progress bit rises and falls once a
  *   second, and the seconds move on across it.
@@ -113,9 +114,22 @@ guest_main:
 	xorl	%edx, %edx
 	wrmsr
 	EXPECT_GP(m_apic_invalid)
-	movl	$0xfed00900, %eax	/* another base */
+	movl	$0x00100900, %eax	/* over its own RAM: refused */
 	wrmsr
 	EXPECT_GP(m_apic_move)
+	movl	$0xfed00900, %eax	/* elsewhere: the page moves there */
+	wrmsr
+	movl	0xfed00030, %eax	/* the version register, at the new base */
+	andl	$0xff, %eax
+	cmpl	$0x14, %eax
+	CHECK(e, m_apic_new)
+	movl	0xfee00030, %eax	/* nothing at the old one now */
+	cmpl	$0xffffffff, %eax
+	CHECK(e, m_apic_old)
+	movl	$MSR_APIC_BASE, %ecx
+	movl	$0xfee00900, %eax	/* back */
+	xorl	%edx, %edx
+	wrmsr
 	movl	$1, %eax
 	cpuid
 	testl	$(1 << 21), %ecx	/* x2APIC offered? */
@@ -382,7 +396,9 @@ m_pat_bad:	.asciz	"PAT type 2: no #GP"
 m_pat_kept:	.asciz	"a valid PAT did not stick"
 m_apic_base:	.asciz	"IA32_APIC_BASE is not 0xfee00900"
 m_apic_invalid:	.asciz	"APIC EXTD without EN: no #GP"
-m_apic_move:	.asciz	"APIC base moved: no #GP"
+m_apic_move:	.asciz	"APIC base moved over RAM: no #GP"
+m_apic_new:	.asciz	"the moved APIC is not at its new base"
+m_apic_old:	.asciz	"the moved APIC still answers at 0xfee00000"
 m_apic_x2_back:	.asciz	"x2APIC back to xAPIC: no #GP"
 m_apic_x2_direct: .asciz "disabled straight to x2APIC: no #GP"
 m_cpuid_apic_off: .asciz "CPUID shows an APIC that is disabled"

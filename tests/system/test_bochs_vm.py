@@ -214,6 +214,9 @@ def check_storm(m):
     check(pre <= 300, "preemption-timer exits %d:\n%s" % (pre, st))
     check(arms and int(arms.group(1)) >= 1 and int(arms.group(2)) <= 50,
           "PIT host timer arms:\n" + st)
+    # tern's own cores keep their timers.
+    out = m.command("selftest timer")
+    check("4/4 per-CPU timers fired" in out, "tern's timers after the storm:\n" + out)
 
 
 def check_emul(m):

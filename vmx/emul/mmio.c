@@ -107,9 +107,9 @@ static void mmio_rw(struct vcpu *v, u64 gpa, bool write, u32 size, u64 *val)
 {
 	struct vm *vm = v->vm;
 
-	if (gpa >= VLAPIC_BASE && gpa < VLAPIC_BASE + PAGE_SIZE && v->lapic.enabled &&
+	if (gpa - v->apic_base < PAGE_SIZE && v->lapic.enabled &&
 	    !v->lapic.x2apic) {
-		u32 off = (u32)(gpa - VLAPIC_BASE) & ~0xfU;
+		u32 off = (u32)(gpa - v->apic_base) & ~0xfU;
 
 		if (write)
 			vlapic_write(&v->lapic, off, *val, guest_tsc(v));
