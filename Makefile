@@ -124,6 +124,15 @@ $(BUILD)/tern.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh $(GUEST_ELFS) $
 
 iso: $(BUILD)/tern.iso
 
+# More boot modules than tern takes (tests/system/test_qemu_grub.py): a
+# configuration, a guest, and 70 small files after them.
+$(BUILD)/tern-many.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh $(BUILD)/modules/basic.elf
+	rm -rf $(BUILD)/many && mkdir -p $(BUILD)/many
+	cp $(BUILD)/modules/basic.elf $(BUILD)/many/
+	printf '[vm basic]\ncores = 1\nmemory = 8M\nkernel = basic.elf\n' > $(BUILD)/many/tern.cfg
+	for i in $$(seq -w 0 69); do echo $$i > $(BUILD)/many/zz$$i; done
+	sh boot/mkiso.sh $(BUILD) $@ $(BUILD)/many
+
 # Linux VM image: Debian's stock kernel and a busybox initramfs as modules.
 # A static Linux program in the guest's initramfs: the assigned e1000 DMAs
 # to and from the guest's RAM (tests/linux/e1000dma.c).
@@ -204,7 +213,7 @@ acpi-check: $(BUILD)/unit/dump_guest_acpi
 	grep -q 'PM Timer Block Address : 00000608' $(BUILD)/unit/acpi/FACP.dsl
 	@echo "acpi-check: guest DSDT, FADT, MADT, MCFG, XSDT disassemble as intended"
 
-system: all esp $(BUILD)/tern-linux.iso
+system: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD)
 
 test: unit system
@@ -214,7 +223,7 @@ test: unit system
 bench: all
 	$(PYTHON) tests/system/bench_exits.py $(BUILD)
 
-test-qemu-uefi test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-kvm: all esp $(BUILD)/tern-linux.iso
+test-qemu-uefi test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD) $(@:test-%=%)
 
 clean:

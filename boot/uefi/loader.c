@@ -147,8 +147,14 @@ static EFI_STATUS load_modules(EFI_LOADED_IMAGE *li)
 			continue;
 		}
 		if (bi->module_count >= BOOT_MODULES_MAX) {
-			warn("uefi: too many files, extra not loaded; ");
-			break;
+			char name[BOOT_NAME_MAX];
+
+			/* Named: the one left out may be tern.cfg. */
+			ascii_from_ucs2(name, sizeof(name), fi->FileName, 256);
+			warn("uefi: file '");
+			warn(name);
+			warn("' not loaded: more than 64 modules; ");
+			continue;
 		}
 		data = alloc_pages(EFI_SIZE_TO_PAGES(fi->FileSize), TRUE);
 		if (!data) {
