@@ -5,6 +5,11 @@
 # command line is the VM's (tests/linux/tern.cfg), so both kernels run
 # alike, plus `tern.native` (/init loads the ATA disk drivers) and EXTRA
 # (e.g. tern.bench=/dev/sda1,8192).
+# clearcpuid: the CPU features tern's CPUID hides from its guests
+# (vmx/cpuid.h), so both kernels run on the same CPU. PKU, AVX-512 and
+# XSAVES are state whose Bochs layout Linux rejects (it warns and turns
+# XSAVE off); MONITOR/MWAIT would make native idle differ from the HLT the
+# VM uses.
 # Usage: mknativeiso.sh BUILD OUT.iso [EXTRA ...]
 set -eu
 build=$1
@@ -27,7 +32,7 @@ serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
 menuentry "Linux without tern" {
-	linux /boot/vmlinuz $cmdline tern.native $*
+	linux /boot/vmlinuz $cmdline clearcpuid=pku,avx512f,xsaves,monitor tern.native $*
 	initrd /boot/initrd.gz
 }
 CFG
