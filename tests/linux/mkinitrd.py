@@ -10,9 +10,10 @@ files given there are programs, put in /bin. Modules given after
 (the same kernel and initramfs booted without tern, on Bochs's own
 devices: its ATA disk drivers).
 
-`tern.bench=DEV,KIB` on the command line makes /init run the block
-benchmark (tests/linux/blkbench.c) on DEV, KIB per phase, and power off,
-instead of starting shells (tests/system/bench_blk.py, native side).
+`tern.bench=DEV,KIB[,OPTION,...]` on the command line makes /init run the
+block benchmark (tests/linux/blkbench.c: `blkbench DEV KIB OPTION ...`,
+commas for spaces) and power off, instead of starting shells
+(tests/system/bench_blk.py, native side).
 
     mkinitrd.py BUSYBOX OUT.gz [MODULE.ko | PROGRAM ...] [--native MODULE.ko ...]
 """
@@ -40,11 +41,11 @@ echo "TERN-LINUX-INIT: /init running, $n CPU(s) in /proc/cpuinfo" > /dev/kmsg
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/ PS1='tern-guest# '
 if [ -n "$bench" ]; then
-	dev=${bench%,*}
+	dev=${bench%%,*}
 	# Disks are probed asynchronously after insmod: wait for the node.
 	i=0
 	while [ ! -b $dev ] && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done
-	blkbench $dev ${bench#*,} < /dev/console > /dev/console 2>&1
+	blkbench $(echo $bench | tr , ' ') < /dev/console > /dev/console 2>&1
 	echo "TERN-LINUX-INIT: benchmark done, powering off" > /dev/kmsg
 	poweroff -f
 fi
