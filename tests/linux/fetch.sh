@@ -5,18 +5,22 @@
 # The initramfs carries the kernel's uio and uio_pci_generic modules (the
 # driver the guest binds to the PCI function tern assigns it: the cloud
 # kernel has no driver for Bochs's e1000) and its virtio modules (for the
-# virtio-blk disk tern emulates), in dependency order.
+# virtio-blk disk tern emulates), in dependency order, and its ATA disk
+# drivers (libata, ata_piix and SCSI disks: modules in the cloud kernel),
+# which /init loads only for `tern.native`, the same kernel and initramfs
+# booted without tern on Bochs's disk (tests/linux/mknativeiso.sh).
 # The packages are downloaded once (BUILD/linux/pkg); the initramfs and
 # tern.cfg are made again every time, since they are cheap and ours.
 # Usage: fetch.sh BUILD [PROGRAM ...]   (programs go to the initramfs's /bin)
 set -eu
 MODULES="uio uio_pci_generic virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk"
+NATIVE_MODULES="scsi_common scsi_mod sd_mod libata ata_piix"
 out=$(realpath -m "$1")/linux
 mods=$out/modules
 pkg=$out/pkg
 mkdir -p "$mods"
 have=yes
-for m in $MODULES; do [ -f "$pkg/$m.ko" ] || have=no; done
+for m in $MODULES $NATIVE_MODULES; do [ -f "$pkg/$m.ko" ] || have=no; done
 if [ ! -f "$pkg/vmlinuz" ] || [ ! -f "$pkg/busybox" ] || [ $have = no ]; then
 	rm -rf "$out/deb"
 	mkdir -p "$out/deb" "$pkg"
@@ -31,7 +35,7 @@ if [ ! -f "$pkg/vmlinuz" ] || [ ! -f "$pkg/busybox" ] || [ $have = no ]; then
 	cd - >/dev/null
 	cp "$out"/deb/x/boot/vmlinuz-* "$pkg/vmlinuz"
 	cp "$out/deb/x/bin/busybox" "$pkg/busybox"
-	for m in $MODULES; do
+	for m in $MODULES $NATIVE_MODULES; do
 		find "$out/deb/x/lib/modules" -name "$m.ko" -exec cp {} "$pkg/" \;
 		[ -f "$pkg/$m.ko" ] || {
 			echo "fetch.sh: $kpkg has no $m module" >&2
@@ -44,6 +48,7 @@ fi
 cp "$pkg/vmlinuz" "$mods/vmlinuz"
 shift
 python3 tests/linux/mkinitrd.py "$pkg/busybox" "$mods/initrd.gz" \
-	$(for m in $MODULES; do echo "$pkg/$m.ko"; done) "$@"
+	$(for m in $MODULES; do echo "$pkg/$m.ko"; done) "$@" \
+	--native $(for m in $NATIVE_MODULES; do echo "$pkg/$m.ko"; done)
 cp tests/linux/tern.cfg "$mods/tern.cfg"
 echo "fetch.sh: $(cat "$pkg/kernel-package") and busybox-static ready in $mods"

@@ -5,9 +5,17 @@ an /init that reports a marker with the CPU count through /dev/kmsg, then
 runs busybox shells on the console (ttyS0, interrupt-driven through tern's
 I/O APIC) with job control, one after another. Kernel modules given
 after OUT.gz are loaded by /init in that order (from /lib/modules); other
-files given there are programs, put in /bin.
+files given there are programs, put in /bin. Modules given after
+--native are loaded only when the kernel's command line has `tern.native`
+(the same kernel and initramfs booted without tern, on Bochs's own
+devices: its ATA disk drivers).
 
-    mkinitrd.py BUSYBOX OUT.gz [MODULE.ko | PROGRAM ...]
+`tern.bench=DEV,KIB[,OPTION,...]` on the command line makes /init run the
+block benchmark (tests/linux/blkbench.c: `blkbench DEV KIB OPTION ...`,
+commas for spaces) and power off, instead of starting shells
+(tests/system/bench_blk.py, native side).
+
+    mkinitrd.py BUSYBOX OUT.gz [MODULE.ko | PROGRAM ...] [--native MODULE.ko ...]
 """
 import gzip
 import os
@@ -18,13 +26,29 @@ INIT = r"""#!/bin/busybox sh
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t devtmpfs dev /dev
 /bin/busybox mount -t sysfs sys /sys
-for m in $(/bin/busybox cat /lib/modules/order 2>/dev/null); do
+order=/lib/modules/order
+for a in $(/bin/busybox cat /proc/cmdline); do
+	case $a in
+	tern.native) order="$order /lib/modules/order.native" ;;
+	tern.bench=*) bench=${a#tern.bench=} ;;
+	esac
+done
+for m in $(/bin/busybox cat $order 2>/dev/null); do
 	/bin/busybox insmod /lib/modules/$m || echo "TERN-LINUX-INIT: insmod $m failed" > /dev/kmsg
 done
 n=$(/bin/busybox grep -c ^processor /proc/cpuinfo)
 echo "TERN-LINUX-INIT: /init running, $n CPU(s) in /proc/cpuinfo" > /dev/kmsg
 /bin/busybox --install -s /bin
 export PATH=/bin HOME=/ PS1='tern-guest# '
+if [ -n "$bench" ]; then
+	dev=${bench%%,*}
+	# Disks are probed asynchronously after insmod: wait for the node.
+	i=0
+	while [ ! -b $dev ] && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done
+	blkbench $(echo $bench | tr , ' ') < /dev/console > /dev/console 2>&1
+	echo "TERN-LINUX-INIT: benchmark done, powering off" > /dev/kmsg
+	poweroff -f
+fi
 # root=DEV: the root filesystem is on that disk (ext4): switch to it.
 root=$(sed -n 's/.*root=\([^ ]*\).*/\1/p' /proc/cmdline)
 if [ -n "$root" ]; then
@@ -59,17 +83,22 @@ def entry(name, mode, data=b"", rdev=(0, 0), ino=[1]):
 
 def main():
     busybox, out = sys.argv[1], sys.argv[2]
-    modules = [f for f in sys.argv[3:] if f.endswith(".ko")]
-    programs = [f for f in sys.argv[3:] if not f.endswith(".ko")]
+    args, native = sys.argv[3:], []
+    if "--native" in args:
+        i = args.index("--native")
+        args, native = args[:i], args[i + 1:]
+    modules = [f for f in args if f.endswith(".ko")]
+    programs = [f for f in args if not f.endswith(".ko")]
     cpio = b""
     for d in ("bin", "dev", "proc", "sys", "lib", "lib/modules"):
         cpio += entry(d, 0o040755)
-    names = [os.path.basename(m) for m in modules]
-    for m, name in zip(modules, names):
-        cpio += entry("lib/modules/" + name, 0o100644, open(m, "rb").read())
+    for m in modules + native:
+        cpio += entry("lib/modules/" + os.path.basename(m), 0o100644, open(m, "rb").read())
     for p in programs:
         cpio += entry("bin/" + os.path.basename(p), 0o100755, open(p, "rb").read())
-    cpio += entry("lib/modules/order", 0o100644, "".join(n + "\n" for n in names).encode())
+    for order, mods in (("order", modules), ("order.native", native)):
+        names = "".join(os.path.basename(m) + "\n" for m in mods)
+        cpio += entry("lib/modules/" + order, 0o100644, names.encode())
     cpio += entry("dev/console", 0o020600, rdev=(5, 1))
     cpio += entry("bin/busybox", 0o100755, open(busybox, "rb").read())
     cpio += entry("init", 0o100755, INIT.encode())
