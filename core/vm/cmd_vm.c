@@ -207,6 +207,9 @@ static void attach(struct vm *vm)
 	int held = -1;
 
 	if (vm->state != VM_RUNNING) {
+		/* It may have stopped while the history was being printed:
+		 * what it wrote meanwhile is printed too. */
+		con_dump(vm, pos);
 		console_printf("\n[vm %s is %s]\n", vm->name, vm_state_name(vm->state));
 		return;
 	}
