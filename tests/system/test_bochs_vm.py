@@ -219,6 +219,29 @@ def check_storm(m):
     check("4/4 per-CPU timers fired" in out, "tern's timers after the storm:\n" + out)
 
 
+def check_console_race(m):
+    """`vm console` on a VM that stops while its history is being printed
+    still shows what it wrote meanwhile (here, its last line)."""
+    out = m.command("vm start chatty")
+    check("vm chatty started" in out, "chatty:\n" + out)
+    # Attach in the guest's wait after its 64 KiB: printing the history
+    # takes longer than the wait, so it stops during the printing.
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        st = m.command("vm stats chatty")
+        n = re.search(r"console bytes: (\d+)", st)
+        if n and int(n.group(1)) >= 65536:
+            break
+        time.sleep(0.1)
+    out = m.command("vm console chatty", timeout=120)
+    check("guest: chatty: the last line" in out,
+          "the last line of a VM that stopped while attaching is missing:\n" + out[-600:])
+    print("  chatty: %s; its last line shown" %
+          ("stopped while its history was printed" if "[vm chatty is stopped]" in out else
+           "attached before it stopped"))
+    wait_state(m, "chatty", "stopped")
+
+
 def check_emul(m):
     """Read-modify-write forms on MMIO against the CPU's own results,
     CMPS/SCAS, elements across a page, and string port I/O."""
@@ -535,6 +558,7 @@ def run(build):
         check_walk(m)
         check_storm(m)
         check_emul(m)
+        check_console_race(m)
     finally:
         m.stop()
     check_image(disk)
