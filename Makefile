@@ -100,7 +100,7 @@ $(BUILD)/tern.efi: $(BUILD)/efi/tern.so
 GUESTS := basic triple bench idle apic smp reset platform xsave mb2 archcheck lowload longmode walk storm emul chatty
 GUEST_ELFS := $(patsubst %,$(BUILD)/modules/%.elf,$(GUESTS))
 
-$(BUILD)/guests/%.o: tests/guests/%.S
+$(BUILD)/guests/%.o: tests/guests/%.S tests/guests/guest.h
 	@mkdir -p $(dir $@)
 	$(CC) -m32 -c $< -o $@
 

@@ -6,10 +6,11 @@
  * Interrupts arrive through the guest's IDT; HLT sleeps until they do.
  * Prints what it counted; exit status 0 when all matched.
  */
+#include "guest.h"
+
 #define APIC		0xfee00000
 #define VEC_TIMER	0x40
 #define VEC_IPI		0x41
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
 
 	.text
 	.code32

@@ -22,7 +22,8 @@
  * Every CR write here changes CR0.NE or CR4.VMXE, which tern owns, so it
  * exits. Exit 0 when all held; the test counts the #GPs (10).
  */
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
+#include "guest.h"
+
 #define MSR_APIC_BASE	0x1b
 #define MSR_EFER	0xc0000080
 #define MSR_PAT		0x277

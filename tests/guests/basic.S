@@ -8,7 +8,8 @@
  * 3 EPT violations on unbacked memory (2 reads, 1 write). It also finds
  * tern's ACPI tables (RSDP in 0xe0000-0xfffff, XSDT, MADT) and counts CPUs.
  */
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
+#include "guest.h"
+
 
 	.text
 	.code32

@@ -9,6 +9,8 @@
  * CMPS/SCAS with REPE/REPNE against the ECAM, string elements that cross
  * a page, and OUTS/INS with REP on COM1 and the PCI configuration ports.
  */
+#include "guest.h"
+
 #define IOAPIC		0xfec00000
 #define IOWIN		(IOAPIC + 0x10)
 #define ECAM		0xb0000000
@@ -16,7 +18,6 @@
 #define FL_ALL		0x8d5		/* OF SF ZF AF PF CF */
 #define FL_LOGIC	0x8c5		/* AF undefined */
 #define FL_BT		0x001		/* CF only */
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
 
 /*
  * TRY init, eax, ecx, flags, mask, instruction using (%edi): on IOWIN,

@@ -6,7 +6,8 @@
  * that EBX's information lies beyond its own end and is sound (flags, the
  * command line), and exits 0.
  */
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
+#include "guest.h"
+
 
 	.text
 	.code32

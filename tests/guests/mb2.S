@@ -8,9 +8,10 @@
  * memory, memory map entries, the ACPI RSDP copy. Exit 0 when the magic
  * and every expected tag were there.
  */
+#include "guest.h"
+
 #define MB2_MAGIC	0xe85250d6
 #define MB2_LEN		(mb2_end - mb2_header)
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
 
 	.section .multiboot, "a"
 	.align 8

@@ -9,6 +9,8 @@
  * ACPI S5 through PM1a_CNT. Interrupts arrive through the guest's IDT with
  * EOI by the xAPIC page. Prints what it counted; S5 is the success exit.
  */
+#include "guest.h"
+
 #define APIC		0xfee00000
 #define IOAPIC		0xfec00000
 #define COM1		0x3f8
@@ -16,20 +18,7 @@
 #define PM_TMR		0x608
 #define VEC_PIT		0x30
 #define VEC_COM1	0x34
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
-/* Sleep until var >= val; STI;HLT leaves no gap for a lost wake-up. */
-#define WAIT(var, val) \
-	cli; \
-8:	cmpl	$val, var; \
-	jae	9f; \
-	sti; \
-	hlt; \
-	cli; \
-	jmp	8b; \
-9:
 
-/* I/O APIC register idx := val */
-#define IOAPIC_WR(idx, val) movl $idx, IOAPIC; movl $val, IOAPIC + 0x10
 
 	.text
 	.code32

@@ -10,6 +10,8 @@
  * Last, INIT and a start-up IPI to the running AP: it starts over.
  * Exit status 0 when every one arrived exactly where it was sent.
  */
+#include "guest.h"
+
 #define APIC		0xfee00000
 #define TRAMP		0x7000
 #define VEC_TO_AP	0x41
@@ -27,7 +29,6 @@
 	movl	$msg, %esi; \
 	jmp	guest_fail; \
 9:
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
 
 	.text
 	.code32

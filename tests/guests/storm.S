@@ -10,6 +10,8 @@
  * not exit for timer periods nobody can observe (vm stats shows how many
  * preemption-timer exits and PIT host timer arms there were).
  */
+#include "guest.h"
+
 #define APIC		0xfee00000
 #define IOAPIC		0xfec00000
 #define VEC_LAPIC	0x40
@@ -18,19 +20,7 @@
 #define LVT_PERIODIC	0x20000
 #define LVT_DEADLINE	0x40000
 #define LVT_MASKED	0x10000
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
 #define SPIN		movl $LOOPS, %ecx; 2: decl %ecx; jnz 2b
-/* Sleep until var >= val; STI;HLT leaves no gap for a lost wake-up. */
-#define WAIT(var, val) \
-	cli; \
-8:	cmpl	$val, var; \
-	jae	9f; \
-	sti; \
-	hlt; \
-	cli; \
-	jmp	8b; \
-9:
-#define IOAPIC_WR(idx, val) movl $idx, IOAPIC; movl $val, IOAPIC + 0x10
 
 	.text
 	.code32

@@ -8,10 +8,11 @@
  * tern must stop the VM naming the walk instead; any instruction after
  * the store is a failure.
  */
+#include "guest.h"
+
 #define APIC		0xfee00000
 #define VEC		0x40
 #define LINEAR		0x400c0000
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
 
 	.text
 	.code32

@@ -7,7 +7,8 @@
  * core, the second run must not see the first run's marker. Exit 0 when
  * all held; 2 when the CPU has no XSAVE (nothing to test).
  */
-#define CHECK(cond, msg) j##cond 1f; movl $msg, %esi; jmp guest_fail; 1:
+#include "guest.h"
+
 #define CR4_OSFXSR	(1 << 9)
 #define CR4_OSXSAVE	(1 << 18)
 
