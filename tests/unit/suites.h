@@ -46,6 +46,7 @@ Suite *ata_suite(void);
 Suite *virtqueue_suite(void);
 Suite *virtio_blk_suite(void);
 Suite *eli_shadow_idt_suite(void);
+Suite *eli_vectors_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
