@@ -47,6 +47,7 @@ Suite *virtqueue_suite(void);
 Suite *virtio_blk_suite(void);
 Suite *eli_shadow_idt_suite(void);
 Suite *eli_vectors_suite(void);
+Suite *eli_mode_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
