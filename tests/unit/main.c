@@ -66,6 +66,9 @@ int main(void)
 	srunner_add_suite(sr, ata_suite());
 	srunner_add_suite(sr, virtqueue_suite());
 	srunner_add_suite(sr, virtio_blk_suite());
+	srunner_add_suite(sr, eli_shadow_idt_suite());
+	srunner_add_suite(sr, eli_vectors_suite());
+	srunner_add_suite(sr, eli_mode_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -45,6 +45,9 @@ Suite *part_suite(void);
 Suite *ata_suite(void);
 Suite *virtqueue_suite(void);
 Suite *virtio_blk_suite(void);
+Suite *eli_shadow_idt_suite(void);
+Suite *eli_vectors_suite(void);
+Suite *eli_mode_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
