@@ -166,7 +166,7 @@ static int nvme_start(struct blk_dev *d, struct blk_req *r)
 	int cid, n;
 	u64 f;
 
-	if (c->pdev->owner && strcmp(c->pdev->owner, "tern")) {
+	if (!c->pdev->owner || strcmp(c->pdev->owner, PCI_OWNER_TERN)) {
 		/* A VM took the controller since: it is the VM's now. */
 		if (!c->warned++)
 			pr_warn("nvme: %s: controller assigned to VM %s: requests fail", d->name,
@@ -444,7 +444,7 @@ static void probe(struct pci_dev *p)
 	}
 	c->translated = rc == 0;
 	/* tern's disks: never also a VM's (vm start refuses it by owner). */
-	p->owner = "tern";
+	p->owner = PCI_OWNER_TERN;
 	setup_irq(c);
 	if (ctrl_enable(c, &why)) {
 		pr_warn("nvme: %02x:%02x.%u: %s: not used", p->bus, p->dev, p->fn, why);

@@ -51,6 +51,10 @@ struct pci_bar {
 	bool prefetch;
 };
 
+/* The owner of a function tern's own drivers use (its disk controllers):
+ * shown in `pci`, and no VM can be given it. */
+#define PCI_OWNER_TERN		"tern"
+
 struct pci_dev {
 	u16 seg;
 	u8 bus, dev, fn;
@@ -63,7 +67,7 @@ struct pci_dev {
 	u8 cap_msi, cap_msix, cap_pcie, cap_pm;	/* offsets, 0 = absent */
 	bool flr;			/* PCIe function-level reset */
 	u32 flrs;			/* resets done */
-	const char *owner;		/* "tern", a VM name, or NULL */
+	const char *owner;		/* PCI_OWNER_TERN, a VM name, or NULL */
 };
 
 void pci_init(void);

@@ -60,9 +60,6 @@ struct ata_drive {
 	struct ata_ident id;
 };
 
-/* The owner tern's disk controllers show in `pci`. */
-static const char ata_owner[] = "tern";
-
 static u32 ndisks;
 
 static void ata_describe(const struct blk_dev *d, char *buf, size_t n);
@@ -288,7 +285,7 @@ static int ata_start(struct blk_dev *d, struct blk_req *r)
 		spin_unlock_irqrestore(&ch->lock, f);
 		return -EBUSY;
 	}
-	if (ch->pdev->owner != ata_owner) {
+	if (!ch->pdev->owner || strcmp(ch->pdev->owner, PCI_OWNER_TERN)) {
 		/* Never expected: vm start refuses a function tern owns. */
 		spin_unlock_irqrestore(&ch->lock, f);
 		if (!ch->warned++)
@@ -547,7 +544,7 @@ static void probe_controller(struct pci_dev *p)
 		}
 	}
 	/* tern's disks: never also a VM's (vm start refuses it by owner). */
-	p->owner = ata_owner;
+	p->owner = PCI_OWNER_TERN;
 	pci_write16(p->seg, p->bus, p->dev, p->fn, PCI_COMMAND,
 		    cmd | PCI_COMMAND_IO | (bm ? PCI_COMMAND_MASTER : 0));
 	for (u32 c = 0; c < 2; c++) {
