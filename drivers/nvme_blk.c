@@ -167,10 +167,10 @@ static int nvme_start(struct blk_dev *d, struct blk_req *r)
 	u64 f;
 
 	if (!c->pdev->owner || strcmp(c->pdev->owner, PCI_OWNER_TERN)) {
-		/* A VM took the controller since: it is the VM's now. */
+		/* Never expected: vm start refuses a function tern owns. */
 		if (!c->warned++)
-			pr_warn("nvme: %s: controller assigned to VM %s: requests fail", d->name,
-				c->pdev->owner);
+			pr_warn("nvme: %s: the controller is no longer tern's (%s): requests fail",
+				d->name, c->pdev->owner ? c->pdev->owner : "no owner");
 		return -EIO;
 	}
 	f = spin_lock_irqsave(&c->lock);

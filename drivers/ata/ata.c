@@ -289,8 +289,8 @@ static int ata_start(struct blk_dev *d, struct blk_req *r)
 		/* Never expected: vm start refuses a function tern owns. */
 		spin_unlock_irqrestore(&ch->lock, f);
 		if (!ch->warned++)
-			pr_warn("ata: %s: controller assigned to VM %s: requests fail", d->name,
-				ch->pdev->owner);
+			pr_warn("ata: %s: the controller is no longer tern's (%s): requests fail",
+				d->name, ch->pdev->owner ? ch->pdev->owner : "no owner");
 		return -EIO;
 	}
 	if (r->op != BLK_FLUSH && ch->bm && ch->vector >= 0)
