@@ -10,6 +10,15 @@
 # XSAVES are state whose Bochs layout Linux rejects (it warns and turns
 # XSAVE off); MONITOR/MWAIT would make native idle differ from the HLT the
 # VM uses.
+# OUT.iso.msrs: Bochs's configurable MSRs for this boot (bochsrc's
+# `cpu: ..., msrs=OUT.iso.msrs`). Bochs has no IA32_MISC_ENABLE (0x1a0): with
+# ignore_bad_msrs it reads 0, Linux then turns fast strings off and clears
+# ERMS but keeps the FSRM its icelake model advertises, and its memmove,
+# which takes FSRM to mean ERMS, runs away on a short copy: the kernel
+# loops in exceptions with no output after "LSM: Security Framework
+# initializing" (see ../shared/LINUX-IN-BOCHS.md). The file makes it read
+# as tern's does (vmx/msr.c): fast strings on, writes ignored. So the CPU
+# features stay as under tern, with no clearcpuid=fsrm.
 # Usage: mknativeiso.sh BUILD OUT.iso [EXTRA ...]
 set -eu
 build=$1
@@ -19,8 +28,14 @@ mods=$build/linux/modules
 for f in vmlinuz initrd.gz; do
 	[ -f "$mods/$f" ] || { echo "mknativeiso.sh: no $mods/$f (make linux-iso)" >&2; exit 1; }
 done
-cmdline=$(sed -n 's/^cmdline[[:space:]]*=[[:space:]]*//p' tests/linux/tern.cfg)
-[ -n "$cmdline" ] || { echo "mknativeiso.sh: no cmdline in tests/linux/tern.cfg" >&2; exit 1; }
+# [vm linux]'s command line only: tern.cfg has more VMs, and a second line
+# in grub.cfg would end GRUB's `linux` command (and drop what follows it).
+cmdline=$(sed -n '/^\[vm linux\]/,/^\[/ s/^cmdline[[:space:]]*=[[:space:]]*//p' tests/linux/tern.cfg)
+[ -n "$cmdline" ] || { echo "mknativeiso.sh: no cmdline for [vm linux] in tests/linux/tern.cfg" >&2; exit 1; }
+[ "$(printf '%s\n' "$cmdline" | wc -l)" -eq 1 ] || {
+	echo "mknativeiso.sh: more than one cmdline for [vm linux] in tests/linux/tern.cfg" >&2
+	exit 1
+}
 root=$out.d
 rm -rf "$root"
 mkdir -p "$root/boot/grub"
@@ -36,6 +51,12 @@ menuentry "Linux without tern" {
 	initrd /boot/initrd.gz
 }
 CFG
+# Index, type (0: plain), reset value, reserved bits, bits whose writes are
+# ignored: each 64-bit value as high and low 32 bits, hex.
+cat > "$out.msrs" <<MSRS
+# IA32_MISC_ENABLE: fast strings on (bit 0), writes ignored, as tern's.
+0x1a0 0 00000000 00000001 00000000 00000000 ffffffff ffffffff
+MSRS
 grub-mkrescue -o "$out" "$root" >"$out.log" 2>&1 || {
 	cat "$out.log" >&2
 	exit 1

@@ -116,13 +116,16 @@ class Machine:
                 "model=\"%s\"" % (path, (size >> 20) * 4, model))
 
     def bochs(self, iso, cpus=2, megs=256, model="corei7_icelake_u",
-              ips=10000000, extra=""):
+              ips=10000000, extra="", msrs=None):
+        """msrs: a file of Bochs's configurable MSRs (format: Bochs's
+        msrs.def), e.g. the one tests/linux/mknativeiso.sh writes."""
         rc = os.path.join(self.tmp, "bochsrc")
+        cpu_msrs = ', msrs="%s"' % os.path.abspath(msrs) if msrs else ""
         with open(rc, "w") as f:
             f.write(f"""megs: {megs}
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-cpu: model={model}, count={cpus}, ips={ips}, reset_on_triple_fault=0, ignore_bad_msrs=1
+cpu: model={model}, count={cpus}, ips={ips}, reset_on_triple_fault=0, ignore_bad_msrs=1{cpu_msrs}
 ata0-master: type=cdrom, path={iso}, status=inserted
 boot: cdrom
 display_library: rfb, options="timeout=0"
