@@ -85,6 +85,7 @@
 #define X86_VEC_NMI	2
 #define X86_VEC_UD	6	/* invalid opcode */
 #define X86_VEC_GP	13	/* general protection: pushes an error code */
+#define X86_VEC_NP	11	/* segment not present: error code */
 
 static inline void cpuid_count(u32 leaf, u32 sub, u32 *a, u32 *b, u32 *c, u32 *d)
 {

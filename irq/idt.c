@@ -82,11 +82,26 @@ int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner)
 	return -1;
 }
 
+int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
+{
+	struct percpu *p = cpu < cpu_count ? cpus[cpu] : NULL;
+	struct irq_slot *s;
+
+	if (!p || v < VEC_EXCEPTIONS_END || v > VEC_DYN_LAST)
+		return -1;
+	s = &p->vectors[v];
+	if (!__sync_bool_compare_and_swap(&s->owner, NULL, owner))
+		return -1;
+	s->arg = arg;
+	__atomic_store_n(&s->fn, fn, __ATOMIC_RELEASE);
+	return (int)v;
+}
+
 void irq_free_vector(u32 cpu, u32 vector)
 {
 	struct irq_slot *s;
 
-	if (cpu >= cpu_count || vector < VEC_DYN_FIRST || vector > VEC_DYN_LAST)
+	if (cpu >= cpu_count || vector < VEC_EXCEPTIONS_END || vector > VEC_DYN_LAST)
 		return;
 	s = &cpus[cpu]->vectors[vector];
 	__atomic_store_n(&s->fn, NULL, __ATOMIC_RELEASE);

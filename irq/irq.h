@@ -60,6 +60,9 @@ void irq_set_handler(u32 vector, irq_handler_t fn, void *arg, const char *owner)
 /* Allocate a free dynamic vector on a core; -1 if none is left. */
 int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner);
 void irq_free_vector(u32 cpu, u32 vector);
+/* Claim exactly vector v on a core (ELI: the vector a guest programmed);
+ * -1 if tern uses it there, or it is an exception or fixed vector. */
+int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner);
 
 void irq_dispatch(struct regs *r);
 void exception_handle(struct regs *r);

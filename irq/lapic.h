@@ -12,9 +12,13 @@
 #define LAPIC_ID		0x020
 #define LAPIC_VERSION		0x030
 #define LAPIC_TPR		0x080
+#define LAPIC_PPR		0x0a0
 #define LAPIC_EOI		0x0b0
 #define LAPIC_SVR		0x0f0
 #define  LAPIC_SVR_ENABLE	BIT(8)
+#define LAPIC_ISR		0x100	/* 8 registers, 0x10 apart (SDM 3A 11.8.4) */
+#define LAPIC_TMR		0x180
+#define LAPIC_IRR		0x200
 #define LAPIC_ESR		0x280
 #define LAPIC_ICR_LO		0x300
 #define LAPIC_ICR_HI		0x310

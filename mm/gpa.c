@@ -286,6 +286,13 @@ int gpa_map_mmio(struct gpa_map *g, u64 gpa, u64 hpa, u64 size, bool uncached)
 	return pt_map(&g->ept, gpa, hpa, size, MAP_W | (uncached ? MAP_UC : 0));
 }
 
+int gpa_map_host_page_ro(struct gpa_map *g, u64 gpa, u64 hpa)
+{
+	if ((gpa | hpa) & (PAGE_SIZE - 1) || overlaps_ram(g, gpa, PAGE_SIZE))
+		return PT_ERR_ALIGN;
+	return pt_map(&g->ept, gpa, hpa, PAGE_SIZE, MAP_R | MAP_NO_LARGE);
+}
+
 int gpa_unmap_mmio(struct gpa_map *g, u64 gpa, u64 size)
 {
 	int err;

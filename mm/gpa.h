@@ -121,6 +121,9 @@ bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len);
 /* Host memory (a device BAR, ELI's page) at a non-RAM range. */
 int gpa_map_mmio(struct gpa_map *g, u64 gpa, u64 hpa, u64 size, bool uncached);
 int gpa_unmap_mmio(struct gpa_map *g, u64 gpa, u64 size);
+/* One page of tern's memory the guest may read and not write or execute
+ * (ELI's shadow IDT), write-back, at a non-RAM address. */
+int gpa_map_host_page_ro(struct gpa_map *g, u64 gpa, u64 hpa);
 /* What the guest reaches at gpa now: host address and MAP_W/MAP_X. */
 bool gpa_lookup(struct gpa_map *g, u64 gpa, u64 *hpa, u32 *perm);
 /* Every mapped extent in [gpa, gpa+size), contiguous ones merged;

@@ -13,6 +13,8 @@
 #include "core/vdev/vlapic.h"
 #include "core/vm/vm.h"
 #include "vmx/cpuid.h"
+#include "vmx/eli/eli.h"
+#include "vmx/emul/desc_table.h"
 #include "vmx/emul/mmio.h"
 #include "vmx/exit.h"
 #include "vmx/guest_state.h"
@@ -74,6 +76,17 @@ static int h_vmcall(struct vcpu *v, u64 qual)
 	case HC_VCPU_ID:
 		v->regs.rax = v->id;
 		break;
+	case HC_EXITS:
+		/* The preemption timer's are tern's slices, not the guest's. */
+		v->regs.rax = v->stats.exits_total - v->stats.exits[EXIT_PREEMPTION_TIMER];
+		break;
+	case HC_ELI_STATE:
+		v->regs.rax = !v->eli.live ? 0 : v->eli.mode.mode == ELI_DIRECT ? 1 : 2;
+		break;
+	case HC_ELI_KICK:
+		eli_self_kick(v);
+		v->regs.rax = v->eli.live ? 0 : HC_ENOSYS;
+		break;
 	default:
 		v->regs.rax = HC_ENOSYS;
 	}
@@ -130,6 +143,10 @@ static int h_exception_nmi(struct vcpu *v, u64 q)
 		v->stats.host_nmis++;
 		return EXIT_RESUME;
 	}
+	/* ELI: a host interrupt on a hidden gate, or the guest's own #NP. */
+	if (vec == X86_VEC_NP && (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_HW_EXC &&
+	    v->vm->eli.setting != ELI_CFG_OFF)
+		return eli_exit_np(v, info);
 	if ((info & INTR_INFO_VALID) && (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_HW_EXC &&
 	    (v->vm->features.exception_bitmap & BIT(vec)) &&
 	    !(vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID)) {
@@ -260,6 +277,8 @@ static const exit_handler_t handlers[EXIT_REASON_MAX] = {
 	[EXIT_WBINVD] = h_skip,
 	[EXIT_XSETBV] = h_xsetbv,
 	[EXIT_PREEMPTION_TIMER] = h_intr_window,
+	[EXIT_GDTR_IDTR] = vmx_exit_gdtr_idtr,
+	[EXIT_LDTR_TR] = vmx_exit_ldtr_tr,
 };
 
 int vmx_handle_exit(struct vcpu *v)

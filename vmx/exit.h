@@ -26,6 +26,10 @@ void lapic_events(struct vcpu *v);
 /* VMCALL numbers (RAX) for test guests; the result goes to RAX. */
 #define HC_NOP		0	/* returns 0: for exit-cost benchmarks */
 #define HC_VCPU_ID	1	/* returns the vCPU number */
+#define HC_EXITS	2	/* the vCPU's exits so far, but the preemption
+				 * timer's (test guests) */
+#define HC_ELI_STATE	3	/* 0: ELI not live, 1: direct, 2: injection mode */
+#define HC_ELI_KICK	4	/* a host IPI to this core at the next entry */
 #define HC_ENOSYS	((u64)-1)
 
 #endif

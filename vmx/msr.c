@@ -72,11 +72,15 @@ static int h_msr(struct vcpu *v, bool write)
 
 		if (!v->lapic.x2apic)
 			ok = false;
+		else if (write && off == X2APIC_EOI && eli_eoi_write(v))
+			;	/* ELI: the guest's device vector, EOI'd on the hardware */
 		else if (write)
 			ok = vlapic_write(&v->lapic, off, val, guest_tsc(v));
 		else
 			ok = vlapic_read(&v->lapic, off, guest_tsc(v), &val);
 		lapic_events(v);
+		if (write && off == X2APIC_EOI)
+			eli_after_virtual_eoi(v);
 		goto done;
 	}
 	switch (msr) {

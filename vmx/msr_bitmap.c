@@ -49,3 +49,17 @@ bool msr_bitmap_exits(const u8 *bitmap, u32 msr, bool write)
 		return true;
 	return bitmap[byte] & bit;
 }
+
+bool msr_bitmap_set_write_exit(u8 *bitmap, u32 msr, bool exits)
+{
+	u32 byte;
+	u8 bit;
+
+	if (slot(msr, true, &byte, &bit))
+		return false;
+	if (exits)
+		bitmap[byte] |= bit;
+	else
+		bitmap[byte] &= ~bit;
+	return true;
+}

@@ -14,5 +14,7 @@ void msr_bitmap_exit_all(u8 *bitmap);
 /* false for an MSR outside the two ranges (it always exits). */
 bool msr_bitmap_allow(u8 *bitmap, u32 msr, bool read, bool write);
 bool msr_bitmap_exits(const u8 *bitmap, u32 msr, bool write);
+/* Writes of msr exit (or not): ELI opens and closes the x2APIC EOI. */
+bool msr_bitmap_set_write_exit(u8 *bitmap, u32 msr, bool exits);
 
 #endif

@@ -304,7 +304,7 @@ void vcpu_save_state(struct vcpu *v)
 	v->efer = vmread(VMCS_GUEST_IA32_EFER);
 }
 
-static void set_proc_control(struct vcpu *v, u32 bit, bool on)
+void vcpu_set_proc_control(struct vcpu *v, u32 bit, bool on)
 {
 	u32 want = on ? v->proc_controls | bit : v->proc_controls & ~bit;
 
@@ -316,7 +316,7 @@ static void set_proc_control(struct vcpu *v, u32 bit, bool on)
 
 static void set_window_exiting(struct vcpu *v, bool on)
 {
-	set_proc_control(v, PROC_INTR_WINDOW_EXITING, on);
+	vcpu_set_proc_control(v, PROC_INTR_WINDOW_EXITING, on);
 }
 
 /*
@@ -330,12 +330,12 @@ static bool inject_nmi(struct vcpu *v)
 
 	if (block & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS | INTR_BLOCK_NMI)) {
 		if (v->virtual_nmis)
-			set_proc_control(v, PROC_NMI_WINDOW_EXITING, true);
+			vcpu_set_proc_control(v, PROC_NMI_WINDOW_EXITING, true);
 		return false;
 	}
 	vcpu_take(v, VCPU_REQ_NMI);
 	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_NMI | X86_VEC_NMI);
-	set_proc_control(v, PROC_NMI_WINDOW_EXITING, false);
+	vcpu_set_proc_control(v, PROC_NMI_WINDOW_EXITING, false);
 	v->stats.nmis_injected++;
 	return true;
 }
@@ -392,6 +392,12 @@ static void set_preemption_timer(struct vcpu *v)
 	if (!v->preempt_timer)
 		return;
 	ticks = v->preempt_slice;
+	/* ELI: out again after one step (vmx/eli/eli.h). */
+	if (unlikely(v->eli.step)) {
+		v->eli.step = false;
+		v->eli.stepping = true;
+		ticks = 1;
+	}
 	/* Not for a timer nobody would see fire (vlapic_timer_wakeup). */
 	at = vlapic_timer_wakeup(&v->lapic);
 	if (at) {
@@ -449,6 +455,11 @@ static void prepare_events(struct vcpu *v)
 		set_window_exiting(v, true);
 		return;
 	}
+	/* ELI: the guest's IDT for it, or wait behind an assigned one. */
+	if (!eli_may_inject(v, (u8)vec)) {
+		set_window_exiting(v, false);
+		return;
+	}
 	vmwrite(VMCS_ENTRY_INTR_INFO, INTR_INFO_VALID | INTR_TYPE_EXT | (u32)vec);
 	vlapic_ack(&v->lapic, vec);
 	v->stats.interrupts_injected++;
@@ -462,6 +473,7 @@ static void prepare_events(struct vcpu *v)
  */
 static void prepare_entry(struct vcpu *v)
 {
+	eli_prepare(v);
 	prepare_events(v);
 	set_preemption_timer(v);
 }
@@ -499,7 +511,7 @@ static void handle_init(struct vcpu *v)
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	set_window_exiting(v, false);
-	set_proc_control(v, PROC_NMI_WINDOW_EXITING, false);
+	vcpu_set_proc_control(v, PROC_NMI_WINDOW_EXITING, false);
 	v->skip_reinject = true;	/* the last exit's event is void */
 	v->state = VCPU_RUNNING;
 }
@@ -587,6 +599,7 @@ void vcpu_run(struct vcpu *v)
 	xsave_reset();
 	v->xcr0 = XFEATURE_X87;
 	setup_host();
+	eli_vcpu_start(v);
 	if (v->id > 0)
 		;	/* an AP's state comes with its start-up IPI */
 	else if (v->boot_kind == VCPU_BOOT_LINUX64)
@@ -634,6 +647,11 @@ void vcpu_run(struct vcpu *v)
 		v->launched = true;
 		if (vmx_handle_exit(v) != EXIT_RESUME)
 			break;
+		/* ELI: nothing of the guest's left in service under tern. */
+		if (unlikely(v->eli.stepping))
+			eli_step_done(v);
+		if (unlikely(v->eli.live))
+			eli_after_exit(v);
 		/* Host interrupts that made the guest exit are taken here. */
 		irq_enable();
 		__asm__ __volatile__("nop");
@@ -652,6 +670,7 @@ void vcpu_run(struct vcpu *v)
 		}
 	}
 	vcpu_save_state(v);
+	eli_vcpu_stop(v);
 	timer_cancel(&v->lapic_timer);
 	if (v->id == 0)
 		timer_cancel(&v->vm->plat.pit_timer);

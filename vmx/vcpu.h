@@ -9,6 +9,7 @@
 #include "core/vdev/bus.h"
 #include "core/vdev/vlapic.h"
 #include "vmx/cpuid.h"
+#include "vmx/eli/eli.h"
 #include "vmx/guest_regs.h"
 #include "vmx/vmcs.h"
 
@@ -45,6 +46,7 @@ struct vcpu_stats {
 	u64 string_elements;		/* MOVS/STOS/LODS elements emulated */
 	u64 exceptions_reflected;	/* exception exits given back (vm_features) */
 	u64 host_nmis;			/* NMIs that arrived in guest mode */
+	u64 desc_table_exits;		/* LGDT...STR emulated (ELI VMs) */
 };
 
 struct vcpu {
@@ -93,6 +95,7 @@ struct vcpu {
 	bool skip_reinject;		/* after INIT: nothing to deliver again */
 	bool virtual_nmis;		/* the CPU tracks guest NMI blocking:
 					 * NMI-window exiting is available */
+	struct eli_vcpu eli;		/* vmx/eli/eli.h */
 };
 
 /* The guest's TSC now: what RDTSC gives it, and the virtual APIC's clock
@@ -106,6 +109,8 @@ static inline u64 guest_tsc(const struct vcpu *v)
 void vcpu_run(struct vcpu *v);
 /* Snapshot the guest state into v (on the vCPU's core). */
 void vcpu_save_state(struct vcpu *v);
+/* A processor-based control on or off (v's VMCS loaded: its core). */
+void vcpu_set_proc_control(struct vcpu *v, u32 bit, bool on);
 /* Make v's core look at it now (exit the guest, or leave HLT). */
 void vcpu_kick(struct vcpu *v);
 

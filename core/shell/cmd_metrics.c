@@ -208,6 +208,27 @@ static void vm_counters(struct prom *p)
 		  offsetof(struct vm, con_written), true },
 		{ "tern_vm_resets_total", "Resets the guest asked for (tern restarted the VM)", NULL, NULL,
 		  offsetof(struct vm, resets), true },
+		/* ELI (vmx/eli/eli.h). Interrupts delivered exitlessly are
+		 * not here: they never reach tern (the benchmark counts them
+		 * in the guest). */
+		{ "tern_eli_reflected_total", "ELI: host interrupts that hit a hidden gate of the shadow IDT (#NP exits) and ran in tern",
+		  NULL, NULL, offsetof(struct vm, eli.stats.reflected), true },
+		{ "tern_eli_injection_mode_total", "ELI: entries into injection mode (guest IDT, exiting interrupts) for virtual interrupts",
+		  NULL, NULL, offsetof(struct vm, eli.stats.inj_entries), true },
+		{ "tern_eli_injection_mode_exits_total", "ELI: returns from injection mode to direct delivery",
+		  NULL, NULL, offsetof(struct vm, eli.stats.inj_exits), true },
+		{ "tern_eli_injections_total", "ELI: virtual interrupts injected while ELI was live",
+		  NULL, NULL, offsetof(struct vm, eli.stats.injections), true },
+		{ "tern_eli_eoi_exits_total", "ELI: guest EOI writes that exited while ELI was live",
+		  NULL, NULL, offsetof(struct vm, eli.stats.eoi_exits), true },
+		{ "tern_eli_shadow_resyncs_total", "ELI: shadow IDT rebuilds (guest IDT writes, LIDT, new device vectors)",
+		  NULL, NULL, offsetof(struct vm, eli.stats.resyncs), true },
+		{ "tern_eli_reclaimed_total", "ELI: guest device vectors tern EOI'd on the hardware at an exit (thesis 3.7.2)",
+		  NULL, NULL, offsetof(struct vm, eli.stats.reclaimed), true },
+		{ "tern_eli_guest_np_total", "ELI: the guest's own #NP faults, re-injected",
+		  NULL, NULL, offsetof(struct vm, eli.stats.true_np), true },
+		{ "tern_eli_fallbacks_total", "ELI: vCPUs that left ELI for good (vm stats says why)",
+		  NULL, NULL, offsetof(struct vm, eli.stats.fallbacks), true },
 	};
 
 	/* Families in order, each with all VMs before the next starts. */

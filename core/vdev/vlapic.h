@@ -18,6 +18,7 @@
 #define MSR_X2APIC_LAST		0x8ff
 #define MSR_TSC_DEADLINE	0x6e0
 #define X2APIC_SELF_IPI		0x3f0		/* register offset of MSR 0x83f */
+#define X2APIC_EOI		0x0b0		/* register offset of MSR 0x80b */
 
 #define LVT_MASK		BIT(16)
 #define LVT_TIMER_MODE(v)	(((v) >> 17) & 3)

@@ -32,6 +32,7 @@ void vplat_reset(struct vm *vm)
 	p->pit_irqs = 0;
 	p->pit_timer_arms = 0;
 	memset(p->eoi_fn, 0, sizeof(p->eoi_fn));
+	memset(p->route_fn, 0, sizeof(p->route_fn));
 }
 
 void vplat_deliver(struct vm *vm, struct vcpu *from, const struct vlapic_ipi *msg, bool level)
@@ -186,6 +187,15 @@ void vplat_set_irq(struct vm *vm, u32 irq, bool asserted)
 
 	vplat_set_irq_locked(vm, irq, asserted);
 	vplat_unlock(vm, f);
+}
+
+void vplat_set_route_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx, u64 rte))
+{
+	struct vplatform *p = &vm->plat;
+	u64 f = spin_lock_irqsave(&p->lock);
+
+	p->route_fn[irq == 0 ? VPLAT_PIT_PIN : irq] = fn;
+	spin_unlock_irqrestore(&p->lock, f);
 }
 
 void vplat_set_eoi_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx), void *ctx)
@@ -402,8 +412,13 @@ static bool ioapic_rw(const struct vdev_region *r, u64 gpa, u32 size, bool write
 	if (write) {
 		bool was = pit_observed(p);
 
+		u32 reg = p->ioapic.regsel, pin = (reg - IOAPIC_REG_REDIR) / 2;
+
 		ioapic_fire(vm, vioapic_write(&p->ioapic, off, (u32)*val));
 		pit_check_observed(vm, was);
+		if (off == IOAPIC_WINDOW && reg >= IOAPIC_REG_REDIR && pin < VIOAPIC_PINS &&
+		    p->route_fn[pin])
+			p->route_fn[pin](p->eoi_ctx[pin], p->ioapic.rte[pin]);
 	} else {
 		*val = vioapic_read(&p->ioapic, off);
 	}

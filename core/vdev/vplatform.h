@@ -47,6 +47,9 @@ struct vplatform {
 	/* Lines held until the guest's EOI (assigned INTx) */
 	void (*eoi_fn[VIOAPIC_PINS])(void *ctx);
 	void *eoi_ctx[VIOAPIC_PINS];
+	/* Told of the guest's redirection entry for the pin when it writes
+	 * it (ELI delivers an assigned INTx straight to the vector). */
+	void (*route_fn[VIOAPIC_PINS])(void *ctx, u64 rte);
 };
 
 /* A device unit (core/vdev/vdev.h): its ports and MMIO ranges on the
@@ -73,6 +76,10 @@ void vplat_set_irq(struct vm *vm, u32 irq, bool asserted);
  * fn(ctx) is told, to raise it again if the device still asserts it.
  */
 void vplat_set_eoi_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx), void *ctx);
+/* The same line's redirection entry, each time the guest writes it
+ * (called with the platform lock held, the entry as written). The
+ * context is eoi_notify's. */
+void vplat_set_route_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx, u64 rte));
 /* The first vCPU's core, before each entry and while halted. */
 void vplat_poll(struct vm *vm);
 /* The operator typed c at `vm console`; false: the guest's FIFO is full. */

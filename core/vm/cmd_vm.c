@@ -149,6 +149,7 @@ static void stats(struct vm *vm)
 		console_printf("assigned PCI functions:\n");
 		passthru_show(vm, true);
 	}
+	eli_show(vm);
 	vblk_show(vm);
 	console_printf("unclaimed port I/O: %llu; unbacked memory: %llu reads, %llu writes; console bytes: %llu\n",
 		       (unsigned long long)vm->io_unclaimed,

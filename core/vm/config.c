@@ -334,6 +334,18 @@ int config_parse(const char *file, const char *text, size_t len,
 				       file, lineno, val, CONFIG_DISK_MAX - 1);
 				vm_bad = true;
 			}
+		} else if (!strcmp(key, "eli")) {
+			if (!strcmp(val, "on"))
+				vm->eli = CONFIG_ELI_ON;
+			else if (!strcmp(val, "delivery"))
+				vm->eli = CONFIG_ELI_DELIVERY;
+			else if (!strcmp(val, "off"))
+				vm->eli = CONFIG_ELI_OFF;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: eli '%s': use on, delivery or off",
+				       file, lineno, val);
+				vm_bad = true;
+			}
 		} else if (!strcmp(key, "autostart")) {
 			if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
 				vm->autostart = true;
@@ -343,7 +355,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli)",
 			       file, lineno, key);
 		}
 	}

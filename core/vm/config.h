@@ -14,6 +14,8 @@
  *   iommu = off-unsafe # optional: assign without VT-d (DMA not confined)
  *   disk = ata0p2[,ro] # optional: one disk of tern's block layer, shown to
  *                      # the guest as a virtio-blk device (read-only: ",ro")
+ *   eli = on           # optional: on, delivery or off (exitless interrupts
+ *                      # for assigned devices; default on with devices)
  *
  * A bad line is reported with its number and ignored; a VM missing what it
  * needs is reported and dropped; the other VMs stand.
@@ -36,6 +38,14 @@
 #define CONFIG_MAX_DEVICES	4
 #define CONFIG_DISK_MAX		24	/* BLK_NAME_MAX */
 
+/* eli = (vmx/eli/eli.h) */
+enum config_eli {
+	CONFIG_ELI_DEFAULT = 0,		/* on with assigned devices, else off */
+	CONFIG_ELI_OFF,
+	CONFIG_ELI_DELIVERY,		/* exitless delivery, EOIs exit */
+	CONFIG_ELI_ON,
+};
+
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	u32 ncores;
@@ -51,6 +61,7 @@ struct vm_config {
 	char disk[CONFIG_DISK_MAX];	/* a block-layer disk, or empty */
 	bool disk_ro;
 	u32 console_size;	/* bytes of COM1 output kept; 0: the default */
+	u8 eli;			/* enum config_eli */
 	u32 disk_line;		/* where its disk = line is */
 	u32 line;		/* where its [vm] header is */
 };

@@ -576,13 +576,18 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 	/* A Linux setup header decides; anything else must be multiboot. */
 	if (k->size > 0x206 && !memcmp(data + LX_HEADER, "HdrS", 4))
 		return load_linux(vm, data, k->size, err, n);
-	if (vm->mem.identity) {
-		snprintf(err, n, "kernel '%s': multiboot kernels load at fixed addresses, and identity-mapped RAM (iommu = off-unsafe with devices) needs a relocatable Linux kernel",
-			 vm->cfg.kernel);
+	/* With identity-mapped RAM, the check below names the real reason. */
+	if (!mb_parse(data, k->size, vm->mem.identity ? ~0ULL : vm->mem.low_size, &img, why,
+		      sizeof(why))) {
+		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
 		return -1;
 	}
-	if (!mb_parse(data, k->size, vm->mem.low_size, &img, why, sizeof(why))) {
-		snprintf(err, n, "kernel '%s' refused: %s", vm->cfg.kernel, why);
+	/* Identity-mapped RAM (iommu = off-unsafe with devices) starts where
+	 * the host had it: only conventional memory is where a kernel linked
+	 * at a fixed address expects it. */
+	if (vm->mem.identity && img.end > GPA_IDENTITY_LOW) {
+		snprintf(err, n, "kernel '%s': multiboot kernels load at fixed addresses, and identity-mapped RAM (iommu = off-unsafe with devices) needs a relocatable Linux kernel or one linked below 1 MiB",
+			 vm->cfg.kernel);
 		return -1;
 	}
 	for (u32 i = 0; i < img.nsegs; i++)
@@ -628,6 +633,7 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 static void release(struct vm *vm)
 {
 	vdev_units_stop(vm);		/* before the map their DMA lands in */
+	eli_vm_release(vm);
 	gpa_map_destroy(&vm->mem);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (vm->vcpus[i].vmcs_pa)
@@ -793,7 +799,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		if (!v->vmcs_pa || !v->vmxon_pa)
 			goto nomem;
 	}
-	if (load_kernel(vm, err, n) || vdev_units_init(vm, err, n)) {
+	if (eli_vm_start(vm, err, n) || load_kernel(vm, err, n) || vdev_units_init(vm, err, n)) {
 		release(vm);
 		unclaim_cores(vm);
 		return -1;

@@ -42,6 +42,7 @@ struct vm {
 	u32 exit_status;
 
 	struct vm_features features;	/* what its vCPUs' controls add (ELI) */
+	struct eli_vm eli;		/* vmx/eli/eli.h */
 	struct gpa_map mem;
 	u64 io_bitmap_pa;		/* two pages: ports 0-0x7fff, 0x8000-0xffff */
 	u64 msr_bitmap_pa;

@@ -48,6 +48,7 @@ Suite *virtio_blk_suite(void);
 Suite *eli_shadow_idt_suite(void);
 Suite *eli_vectors_suite(void);
 Suite *eli_mode_suite(void);
+Suite *desc_table_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
 #include "tests/unit/suites.h"
 #include "vmx/msr_bitmap.h"
 
@@ -25,12 +27,31 @@ START_TEST(layout)
 }
 END_TEST
 
+/* ELI opens and closes the x2APIC EOI write, nothing else. */
+START_TEST(eoi_toggle)
+{
+	static u8 bm[PAGE_SIZE], before[PAGE_SIZE];
+
+	msr_bitmap_exit_all(bm);
+	memcpy(before, bm, sizeof(bm));
+	ck_assert(msr_bitmap_set_write_exit(bm, 0x80b, false));
+	ck_assert(!msr_bitmap_exits(bm, 0x80b, true));
+	ck_assert(msr_bitmap_exits(bm, 0x80b, false));		/* reads still exit */
+	ck_assert(msr_bitmap_exits(bm, 0x80a, true));		/* PPR's neighbour */
+	ck_assert(msr_bitmap_exits(bm, 0x830, true));		/* ICR */
+	ck_assert(msr_bitmap_set_write_exit(bm, 0x80b, true));
+	ck_assert_mem_eq(bm, before, sizeof(bm));
+	ck_assert(!msr_bitmap_set_write_exit(bm, 0x40000000, false));
+}
+END_TEST
+
 Suite *msr_bitmap_suite(void)
 {
 	Suite *s = suite_create("msr_bitmap");
 	TCase *tc = tcase_create("layout");
 
 	tcase_add_test(tc, layout);
+	tcase_add_test(tc, eoi_toggle);
 	suite_add_tcase(s, tc);
 	return s;
 }

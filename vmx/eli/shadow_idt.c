@@ -28,6 +28,16 @@ static bool device_gate_ok(const u8 *guest_idt, u8 v, report_fn fn, void *arg)
 	return true;
 }
 
+/*
+ * A hidden gate: not present, and of a valid type. The CPU checks the type
+ * before P (SDM 3A 6.12.1.1; 2B INT n pseudocode): an empty or malformed
+ * gate would raise #GP, which does not exit, where tern needs the #NP.
+ */
+static void hide(u8 *g)
+{
+	g[5] = (u8)((g[5] & ~(IDT_GATE_P | IDT_GATE_TYPE_MASK)) | IDT_GATE_INTR64);
+}
+
 /* Shadow gate v from the guest's; the result is recorded in res. */
 static void sync_gate(u8 *shadow, const u8 *guest_idt, u32 limit, u8 v,
 		      const struct vec_set *device, struct shadow_idt_result *res,
@@ -40,6 +50,7 @@ static void sync_gate(u8 *shadow, const u8 *guest_idt, u32 limit, u8 v,
 	vec_set_del(&res->refused, v);
 	if (!gate_in_limit(limit, v)) {
 		memset(g, 0, IDT_GATE_SIZE);
+		hide(g);
 		return;
 	}
 	memcpy(g, guest_idt + v * IDT_GATE_SIZE, IDT_GATE_SIZE);
@@ -56,8 +67,10 @@ static void sync_gate(u8 *shadow, const u8 *guest_idt, u32 limit, u8 v,
 	}
 	if (present)
 		vec_set_add(&res->present, v);
-	else
+	else if (v < IDT_NR_EXCEPTIONS)
 		g[5] &= ~IDT_GATE_P;
+	else
+		hide(g);
 }
 
 int shadow_idt_build(u8 *shadow, const u8 *guest_idt, u32 limit,

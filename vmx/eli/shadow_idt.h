@@ -8,8 +8,10 @@
  *
  * Present (copied as the guest wrote them): exceptions 0-31, so guest
  * faults go to the guest without an exit, and the device vectors, so its
- * devices' interrupts do. Everything else keeps the guest's gate but with
- * P clear, so a gate copied back on a later resync needs no other change.
+ * devices' interrupts do. Every other vector, and every gate past the
+ * guest's limit, is a not-present 64-bit interrupt gate (the guest's
+ * offset kept): the CPU checks a gate's type before P, and only #NP, not
+ * #GP, is in the exception bitmap.
  *
  * Gate layout: 64-bit mode, 16 bytes per gate (SDM 3A 6.14.1, "64-Bit
  * Mode IDT", figure 6-8; 6.11 "IDT Descriptors" for the fields). P is bit
@@ -61,9 +63,8 @@ static inline u8 idt_gate_attr(const u8 *idt, u8 v)
 /*
  * Build the shadow of the guest IDT guest_idt (limit + 1 bytes, limit as
  * in the guest's IDTR) into shadow (SHADOW_IDT_SIZE bytes). Gates past
- * the guest's limit are zero in the shadow (not present): the fault the
- * guest expects there, #GP, comes from replaying the event through its own
- * IDT. Device vectors whose guest gate is not present or not an interrupt
+ * the guest's limit are hidden: the fault the guest expects there, #GP,
+ * comes from replaying the event through its own IDT. Device vectors whose guest gate is not present or not an interrupt
  * or trap gate stay not present, each reported and listed in res->refused;
  * that is no error (the guest may fill the gate in later).
  * A limit above one page, or one that leaves a device vector out, is an

@@ -78,16 +78,22 @@ static int map_bar(struct passthru *p, int i)
 	struct gpa_map *g = &p->vm->mem;
 	const struct vpa_bar *b = &p->cfg.bars[i];
 	u64 host = p->pdev->bars[i].base, start = 0, end = 0;
+	u64 size = i == p->eli_bar ? p->eli_host_size : b->size;
 	int err = 0;
 
+	/* ELI: the page after the device's own BAR is tern's shadow IDT,
+	 * readable, never writable, by the guest. */
+	if (i == p->eli_bar &&
+	    gpa_map_host_page_ro(g, b->guest + size, p->vm->eli.shadow_pa))
+		return -1;
 	if (p->msix_vec && p->msix.table_bar == i)
 		vmsix_table_pages(&p->msix, &start, &end);
 	if (start == end)
-		return gpa_map_mmio(g, b->guest, host, b->size, true);
+		return gpa_map_mmio(g, b->guest, host, size, true);
 	if (start)
 		err = gpa_map_mmio(g, b->guest, host, start, true);
-	if (!err && end < b->size)
-		err = gpa_map_mmio(g, b->guest + end, host + end, b->size - end, true);
+	if (!err && end < size)
+		err = gpa_map_mmio(g, b->guest + end, host + end, size - end, true);
 	return err;
 }
 
@@ -125,6 +131,8 @@ static void bar_down(struct passthru *p, int i)
 		vdev_unregister(&p->vm->bus, s, base);
 	if (p->cfg.bars[i].type != VPA_BAR_IO)
 		gpa_unmap_mmio(&p->vm->mem, p->bar_gpa[i], ALIGN_UP(p->cfg.bars[i].size, PAGE_SIZE));
+	if (i == p->eli_bar)
+		eli_shadow_placed(p->vm, 0);
 	p->bar_live[i] = false;
 }
 
@@ -162,6 +170,8 @@ static int bar_up(struct passthru *p, int i)
 	}
 	p->bar_live[i] = true;
 	p->bar_maps++;
+	if (i == p->eli_bar)
+		eli_shadow_placed(p->vm, b->guest + p->eli_host_size);
 	return 0;
 }
 
@@ -274,6 +284,71 @@ static void intx_command(struct passthru *p)
 	}
 }
 
+/*
+ * ELI: the guest's redirection entry for the function's line, as it wrote
+ * it (platform lock held). A fixed, physical-destination entry to one of
+ * the VM's vCPUs has the host pin deliver that very vector to that vCPU's
+ * core: through the shadow IDT straight to the guest's handler, the EOI
+ * back through the physical APIC to the I/O APIC (level). Anything else,
+ * or a vector tern holds on that core, keeps the plain route (tern takes
+ * the interrupt and injects it).
+ */
+static void intx_eli_route(void *ctx, u64 rte)
+{
+	struct passthru *p = ctx;
+	struct vm *vm = p->vm;
+	u32 vec = RTE_VECTOR(rte), cpu = vm->vcpus[0].cpu;
+	bool want = !(rte & RTE_MASKED) && RTE_MODE(rte) == ICR_MODE_FIXED &&
+		    !(rte & RTE_LOGICAL) && vec >= VEC_EXCEPTIONS_END && vec <= VEC_DYN_LAST;
+	struct host_ioapic *io;
+	int got = -1;
+	u32 pin;
+
+	if (p->host_vector < 0)
+		return;
+	if (want) {
+		want = false;
+		for (u32 i = 0; i < vm->nvcpus; i++)
+			if (vm->vcpus[i].lapic.id == RTE_DEST(rte)) {
+				cpu = vm->vcpus[i].cpu;
+				want = true;
+			}
+	}
+	if (want ? p->eli_vector == (int)vec && p->host_cpu == cpu : p->eli_vector < 0)
+		return;
+	ioapic_mask(p->host_gsi, true);
+	if (p->eli_vector >= 0)
+		eli_device_vector(vm, (u8)p->eli_vector, false);
+	irq_free_vector(p->host_cpu, (u32)p->host_vector);
+	if (p->host_irte >= 0)
+		vtd_ioapic_unmap(p->host_ioapic_id, p->host_irte);
+	p->host_irte = -1;
+	if (want)
+		got = irq_claim_vector(cpu, vec, intx_irq, p, vm->name);
+	if (want && got < 0)
+		pr_warn("vm %s: ELI: vector %#x is tern's on core %u: INTx of %02x:%02x.%u goes through tern",
+			vm->name, vec, cpu, p->pdev->bus, p->pdev->dev, p->pdev->fn);
+	if (got < 0) {
+		cpu = vm->vcpus[0].cpu;
+		got = irq_alloc_vector(cpu, intx_irq, p, vm->name);
+	}
+	p->eli_vector = want && got == (int)vec ? (int)vec : -1;
+	p->host_cpu = cpu;
+	p->host_vector = got;
+	p->eli_routes++;
+	if (got < 0) {
+		refuse(p, "no vector left for INTx");
+		return;
+	}
+	if (p->eli_vector >= 0)
+		eli_device_vector(vm, (u8)vec, true);
+	io = ioapic_for_gsi(p->host_gsi, &pin);
+	ioapic_write_rte(p->host_gsi, vtd_ioapic_rte(io->id, cpus[cpu]->apic_id, (u8)got,
+						     p->host_level, p->host_low, &p->host_irte));
+	if (!p->intx_pending && !intx_guest_disabled(p))
+		ioapic_mask(p->host_gsi, false);
+}
+
 static int intx_route(struct passthru *p, char *err, size_t n)
 {
 	struct pci_dev *d = p->pdev;
@@ -317,7 +392,11 @@ static int intx_route(struct passthru *p, char *err, size_t n)
 	p->guest_irq = (u8)GUEST_PCI_GSI(p->guest_devfn >> 3, d->irq_pin - 1);
 	p->cfg.intr_line = p->guest_irq;
 	p->host_ioapic_id = io->id;
+	p->host_level = level;
+	p->host_low = low;
 	vplat_set_eoi_notify(p->vm, p->guest_irq, intx_eoi, p);
+	if (p->vm->eli.setting != ELI_CFG_OFF)
+		vplat_set_route_notify(p->vm, p->guest_irq, intx_eli_route);
 	ioapic_write_rte(p->host_gsi, vtd_ioapic_rte(io->id, cpus[p->host_cpu]->apic_id,
 						     (u8)p->host_vector, level, low,
 						     &p->host_irte));
@@ -335,6 +414,10 @@ static void intx_unroute(struct passthru *p)
 {
 	if (p->host_vector < 0)
 		return;
+	if (p->eli_vector >= 0)
+		eli_device_vector(p->vm, (u8)p->eli_vector, false);
+	p->eli_vector = -1;
+	vplat_set_route_notify(p->vm, p->guest_irq, NULL);
 	ioapic_write_rte(p->host_gsi, RTE_MASKED);
 	if (p->host_irte >= 0)
 		vtd_ioapic_unmap(p->host_ioapic_id, p->host_irte);
@@ -684,6 +767,8 @@ static const struct vpci_func_ops cfg_ops = { cfg_read, cfg_write };
 
 /* --- taking and giving back --- */
 
+static void eli_pick_bar(struct passthru *p, const u8 *phys, u64 *sizes);
+
 static void reset_function(struct passthru *p, const char *when)
 {
 	const char *why;
@@ -732,6 +817,7 @@ static int take(struct vm *vm, struct pci_dev *d, u32 index, char *err, size_t n
 	p->vm = vm;
 	p->pdev = d;
 	p->msi_vector = p->msi_irte = p->host_vector = p->host_irte = -1;
+	p->eli_bar = p->eli_vector = -1;
 	p->guest_devfn = (u8)((PASSTHRU_FIRST_SLOT + index) << 3);
 	d->owner = vm->name;
 	vm->pt[vm->npt++] = p;
@@ -742,6 +828,7 @@ static int take(struct vm *vm, struct pci_dev *d, u32 index, char *err, size_t n
 		put32(phys + off, pci_read32(d->seg, d->bus, d->dev, d->fn, (u16)off));
 	for (int i = 0; i < VPA_BARS; i++)
 		sizes[i] = d->bars[i].type == PCI_BAR_NONE ? 0 : d->bars[i].size;
+	eli_pick_bar(p, phys, sizes);
 	vpa_init(&p->cfg, phys, sizes);
 	msix_take(p);
 	if (vm->domain_live) {
@@ -765,6 +852,38 @@ static int take(struct vm *vm, struct pci_dev *d, u32 index, char *err, size_t n
 }
 
 static void passthru_detach(struct vm *vm);
+
+/*
+ * ELI's shadow IDT lives in one page past a memory BAR of the VM's first
+ * assigned function that has one (thesis 3.5.2): the guest's driver maps
+ * the whole BAR, so the page is in its kernel address space. The BAR
+ * shows twice its size (sizes stay powers of two); the device's own part
+ * is the lower half. Not the MSI-X table's BAR, whose pages trap.
+ */
+static void eli_pick_bar(struct passthru *p, const u8 *phys, u64 *sizes)
+{
+	const struct pci_dev *d = p->pdev;
+	int msix_bar = -1;
+
+	if (p->vm->eli.setting == ELI_CFG_OFF || p->vm->npt > 1)
+		return;
+	/* The capability list (PCI 3.0 6.7), for MSI-X's table BIR. */
+	if (phys[PCI_STATUS] & 0x10)
+		for (u32 c = phys[0x34] & 0xfc, n = 0; c && n < 48; c = phys[c + 1] & 0xfc, n++)
+			if (phys[c] == 0x11)
+				msix_bar = phys[c + 4] & 7;
+	for (int i = 0; i < VPA_BARS; i++) {
+		if ((d->bars[i].type != PCI_BAR_MEM32 && d->bars[i].type != PCI_BAR_MEM64_SPACE) ||
+		    sizes[i] < PAGE_SIZE || i == msix_bar)
+			continue;
+		p->eli_bar = i;
+		p->eli_host_size = sizes[i];
+		sizes[i] *= 2;
+		pr_info("vm %s: ELI: BAR%d of %02x:%02x.%u shows %llu KiB; its last page is the shadow IDT",
+			p->vm->name, i, d->bus, d->dev, d->fn, (unsigned long long)(sizes[i] >> 10));
+		return;
+	}
+}
 
 static int passthru_attach(struct vm *vm, char *err, size_t n)
 {

@@ -68,6 +68,14 @@ struct passthru {
 	int host_irte;			/* -1: compatibility format */
 	u8 host_ioapic_id;
 	bool intx_pending;		/* raised, not yet serviced (status bit 3) */
+	bool host_level, host_low;	/* the host pin's trigger and polarity */
+	/* ELI (vmx/eli/eli.h): the memory BAR shown one page larger, whose
+	 * extra page is the shadow IDT (-1: none), the device's own size of
+	 * it; the guest's INTx vector delivered straight to its core (-1). */
+	int eli_bar;
+	u64 eli_host_size;
+	int eli_vector;
+	u64 eli_routes;			/* INTx routes ELI took or gave back */
 	/* MSI */
 	int msi_vector;			/* on msi_cpu; -1: off */
 	u32 msi_cpu;

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ELI's test guest (vmx/eli/eli.h), with Bochs's e1000 assigned (guest
+ * 00:02.0, its INTx on guest GSI 18 by the _PRT) and loaded in
+ * conventional memory (the VM's RAM above 1 MiB is identity-mapped).
+ * It sizes BAR0 (ELI shows it one page larger: 256 KiB for the e1000's
+ * 128), places it at 0xc0000000, routes the line to vector 0x61 on
+ * vCPU 0, enters 64-bit mode with its own IDT and the local APIC in
+ * x2APIC mode, maps the BAR, and waits until tern reports ELI live
+ * (hypercall 3). Then, counting its exits with hypercall 2 (all but the
+ * preemption timer's):
+ *  A. 50 device interrupts, raised through the e1000's ICS register,
+ *     taken and EOI'd (x2APIC EOI MSR) with no exit at all;
+ *  B. a host interrupt to its core (hypercall 4) comes and goes (tern
+ *     reflects the #NP it causes; the system test reads the counter);
+ *  C. a segment load of a not-present descriptor gives the guest its
+ *     own #NP, with the selector as error code;
+ *  D. rewriting the device vector's gate in its IDT moves the next
+ *     interrupt to the new handler (tern resyncs the shadow);
+ *  E. its x2APIC timer (a virtual interrupt: injection mode) is taken
+ *     and EOI'd, and ELI is back in direct mode after it; 20 device
+ *     interrupts then cost no exit again.
+ * With the command line "hang", it instead takes one device interrupt
+ * without ever EOI'ing it and spins with interrupts off: `vm stop` must
+ * still stop it, and its core must be clean for the next VM.
+ */
+#include "guest.h"
+
+#define E1000		0xc0000000
+#define E1000_ICR	0xc0
+#define E1000_ICS	0xc8
+#define E1000_IMS	0xd0
+#define E1000_IMC	0xd8
+#define ICR_LSC		0x4
+#define IOAPIC		0xfec00000
+#define DEV_VEC		0x61
+#define TIMER_VEC	0x40
+#define GUEST_GSI	18		/* slot 2, INTA: 16 + ((2 + 0) & 3) */
+#define MSR_EFER	0xc0000080
+#define MSR_APIC_BASE	0x1b
+#define X2APIC_EOI	0x80b
+#define X2APIC_SVR	0x80f
+#define X2APIC_LVT_TMR	0x832
+#define X2APIC_TMR_INIT	0x838
+#define X2APIC_TMR_DIV	0x83e
+#define HC_EXITS	2
+#define HC_ELI_STATE	3
+#define HC_ELI_KICK	4
+#define NP_SEL		0x20
+#define SPIN		20000000
+
+	.text
+	.code32
+	.globl	guest_main
+guest_main:
+	/* The command line: "hang" selects the never-EOI guest. */
+	movl	mb_info, %ebx
+	testl	$4, (%ebx)
+	jz	1f
+	movl	16(%ebx), %esi
+	cmpl	$0x676e6168, (%esi)		/* "hang" */
+	jne	1f
+	movl	$1, hang
+1:
+	/* BAR0 of 00:02.0: its size as the guest sees it. */
+	movw	$0xcf8, %dx
+	movl	$0x80001010, %eax
+	outl	%eax, %dx
+	movw	$0xcfc, %dx
+	movl	$0xffffffff, %eax
+	outl	%eax, %dx
+	inl	%dx, %eax
+	andl	$0xfffffff0, %eax
+	negl	%eax
+	cmpl	$0x40000, %eax
+	CHECK(e, m_barsize)
+	movl	$E1000, %eax
+	outl	%eax, %dx
+	/* Memory decoding on (command register). */
+	movw	$0xcf8, %dx
+	movl	$0x80001004, %eax
+	outl	%eax, %dx
+	movw	$0xcfc, %dx
+	movw	$0x0002, %ax
+	outw	%ax, %dx
+	/* The line: vector 0x61, level, active low, to APIC ID 0. */
+	IOAPIC_WR(0x10 + 2 * GUEST_GSI + 1, 0)
+	IOAPIC_WR(0x10 + 2 * GUEST_GSI, DEV_VEC | 0xa000)
+
+	/* 64-bit mode: [0, 4 MiB) identity, and 0xc0000000 (the BAR) and
+	 * 0xfec00000 uncached, 2 MiB pages. */
+	movl	$pdpt + 3, pml4
+	movl	$pd + 3, pdpt
+	movl	$pd_hi + 3, pdpt + 3 * 8
+	movl	$0x000083, pd
+	movl	$0x200083, pd + 8
+	movl	$0xc0000093, pd_hi
+	movl	$0xfec00093, pd_hi + 502 * 8
+	movl	$pml4, %eax
+	movl	%eax, %cr3
+	movl	%cr4, %eax
+	orl	$0x20, %eax
+	movl	%eax, %cr4
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	orl	$0x100, %eax
+	wrmsr
+	movl	%cr0, %eax
+	orl	$0x80000000, %eax
+	movl	%eax, %cr0
+	lgdt	gdt64_ptr			/* emulated: descriptor-table exiting */
+	ljmp	$0x18, $long_entry
+
+	.code64
+long_entry:
+	movl	$0x10, %eax
+	movl	%eax, %ss
+	leaq	stack64_top(%rip), %rsp
+	/* The IDT: exceptions we expect, the device, the timer. */
+	leaq	np_handler(%rip), %rax
+	movl	$11, %ebx
+	call	gate64
+	leaq	fault_handler(%rip), %rax
+	movl	$13, %ebx
+	call	gate64
+	movl	$14, %ebx
+	call	gate64
+	leaq	dev_handler(%rip), %rax
+	movl	$DEV_VEC, %ebx
+	call	gate64
+	leaq	timer_handler(%rip), %rax
+	movl	$TIMER_VEC, %ebx
+	call	gate64
+	lidt	idt64_ptr(%rip)
+	/* SIDT answers the guest's own IDTR, whatever tern loads. */
+	sidt	sidt_buf(%rip)
+	leaq	idt64(%rip), %rax
+	cmpq	%rax, sidt_buf + 2(%rip)
+	jne	fail_sidt
+	/* x2APIC on (EN | EXTD), software-enabled. */
+	movl	$MSR_APIC_BASE, %ecx
+	rdmsr
+	orl	$0xc00, %eax
+	wrmsr
+	movl	$X2APIC_SVR, %ecx
+	movl	$0x1ff, %eax
+	xorl	%edx, %edx
+	wrmsr
+	/* The e1000: old causes cleared, link-status change unmasked. */
+	movl	$E1000, %ebx
+	movl	E1000_ICR(%rbx), %eax
+	movl	$ICR_LSC, E1000_IMS(%rbx)
+	sti
+
+	/* Wait for ELI (each hypercall is an exit where tern tries). */
+	movl	$SPIN, %r12d
+1:	movl	$HC_ELI_STATE, %eax
+	vmcall
+	cmpq	$1, %rax
+	je	2f
+	pause
+	decl	%r12d
+	jnz	1b
+	leaq	m_nolive(%rip), %rsi
+	jmp	fail64
+2:	leaq	m_live(%rip), %rsi
+	call	puts64
+	cmpl	$0, hang(%rip)
+	jne	do_hang
+
+	/* A. 50 device interrupts, no exit. */
+	movl	$HC_EXITS, %eax
+	vmcall
+	movq	%rax, %r13
+	movl	$50, %r14d
+3:	call	raise
+	decl	%r14d
+	jnz	3b
+	movl	$HC_EXITS, %eax
+	vmcall
+	subq	%r13, %rax
+	cmpq	$1, %rax			/* the hypercall itself */
+	jne	fail_exits
+	leaq	m_a(%rip), %rsi
+	call	puts64
+
+	/* B. A host interrupt on a hidden gate. */
+	movl	$HC_ELI_KICK, %eax
+	vmcall
+	testq	%rax, %rax
+	jnz	fail_kick
+	movl	$1000, %ecx
+4:	pause
+	loop	4b
+	leaq	m_b(%rip), %rsi
+	call	puts64
+
+	/* C. The guest's own #NP. */
+	movl	$NP_SEL, %eax
+	movl	%eax, %ds			/* 8e d8: the handler skips 2 bytes */
+	cmpl	$1, np_count(%rip)
+	jne	fail_np
+	cmpl	$NP_SEL, np_err(%rip)
+	jne	fail_np
+	leaq	m_c(%rip), %rsi
+	call	puts64
+
+	/* D. The device's gate rewritten: the shadow follows. */
+	leaq	dev_handler2(%rip), %rax
+	movl	$DEV_VEC, %ebx
+	call	gate64
+	movl	dev_count2(%rip), %r15d
+	call	raise_any
+	cmpl	$1, dev_count2(%rip)
+	jne	fail_rewrite
+	leaq	m_d(%rip), %rsi
+	call	puts64
+	leaq	dev_handler(%rip), %rax
+	movl	$DEV_VEC, %ebx
+	call	gate64
+
+	/* E. The x2APIC timer: a virtual interrupt, injection mode. */
+	movl	$X2APIC_TMR_DIV, %ecx
+	movl	$0xb, %eax
+	xorl	%edx, %edx
+	wrmsr
+	movl	$X2APIC_LVT_TMR, %ecx
+	movl	$TIMER_VEC, %eax
+	wrmsr
+	movl	$X2APIC_TMR_INIT, %ecx
+	movl	$20000, %eax
+	wrmsr
+	movl	$SPIN, %r12d
+5:	cmpl	$0, timer_count(%rip)
+	jne	6f
+	pause
+	decl	%r12d
+	jnz	5b
+	jmp	fail_timer
+6:	movl	$HC_ELI_STATE, %eax
+	vmcall
+	cmpq	$1, %rax
+	jne	fail_back
+	movl	$HC_EXITS, %eax
+	vmcall
+	movq	%rax, %r13
+	movl	$20, %r14d
+7:	call	raise
+	decl	%r14d
+	jnz	7b
+	movl	$HC_EXITS, %eax
+	vmcall
+	subq	%r13, %rax
+	cmpq	$1, %rax
+	jne	fail_exits
+	leaq	m_e(%rip), %rsi
+	call	puts64
+	xorl	%eax, %eax
+	outb	%al, $0xf4
+8:	hlt
+	jmp	8b
+
+/* One device interrupt into dev_handler, waited for with interrupts on. */
+raise:
+	movl	dev_count(%rip), %r15d
+	incl	%r15d
+	movl	$E1000, %ebx
+	movl	$ICR_LSC, E1000_ICS(%rbx)
+	movl	$SPIN, %r12d
+1:	cmpl	%r15d, dev_count(%rip)
+	jae	2f
+	pause
+	decl	%r12d
+	jnz	1b
+	leaq	m_noirq(%rip), %rsi
+	jmp	fail64
+2:	ret
+
+/* One device interrupt, into whichever handler: count2 or count. */
+raise_any:
+	movl	dev_count(%rip), %r15d
+	movl	$E1000, %ebx
+	movl	$ICR_LSC, E1000_ICS(%rbx)
+	movl	$SPIN, %r12d
+1:	cmpl	$0, dev_count2(%rip)
+	jne	2f
+	cmpl	%r15d, dev_count(%rip)
+	jne	2f
+	pause
+	decl	%r12d
+	jnz	1b
+	leaq	m_noirq(%rip), %rsi
+	jmp	fail64
+2:	ret
+
+do_hang:
+	movl	$1, no_eoi(%rip)
+	call	raise
+	leaq	m_hang(%rip), %rsi
+	call	puts64
+	cli
+9:	jmp	9b
+
+/* gate64: RAX handler, EBX vector: a present 64-bit interrupt gate. */
+gate64:
+	leaq	idt64(%rip), %rdi
+	shll	$4, %ebx
+	addq	%rbx, %rdi
+	movw	%ax, (%rdi)
+	movw	$0x18, 2(%rdi)
+	movw	$0x8e00, 4(%rdi)
+	shrq	$16, %rax
+	movw	%ax, 6(%rdi)
+	shrq	$16, %rax
+	movl	%eax, 8(%rdi)
+	movl	$0, 12(%rdi)
+	ret
+
+dev_handler:
+	pushq	%rax
+	pushq	%rbx
+	movl	$E1000, %ebx
+	movl	E1000_ICR(%rbx), %eax		/* read to clear: the line drops */
+	incl	dev_count(%rip)
+	popq	%rbx
+	jmp	eoi
+
+dev_handler2:
+	pushq	%rax
+	pushq	%rbx
+	movl	$E1000, %ebx
+	movl	E1000_ICR(%rbx), %eax
+	incl	dev_count2(%rip)
+	popq	%rbx
+	jmp	eoi
+
+timer_handler:
+	pushq	%rax
+	incl	timer_count(%rip)
+eoi:
+	cmpl	$0, no_eoi(%rip)
+	jne	1f
+	pushq	%rcx
+	pushq	%rdx
+	movl	$X2APIC_EOI, %ecx
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	wrmsr
+	popq	%rdx
+	popq	%rcx
+1:	popq	%rax
+	iretq
+
+np_handler:
+	pushq	%rax
+	movq	8(%rsp), %rax			/* the error code */
+	movl	%eax, np_err(%rip)
+	incl	np_count(%rip)
+	addq	$2, 16(%rsp)			/* past the faulting MOV */
+	popq	%rax
+	addq	$8, %rsp
+	iretq
+
+fault_handler:
+	leaq	m_fault(%rip), %rsi
+	jmp	fail64
+
+fail_sidt:
+	leaq	m_sidt(%rip), %rsi
+	jmp	fail64
+fail_exits:
+	leaq	m_exits(%rip), %rsi
+	jmp	fail64
+fail_kick:
+	leaq	m_kick(%rip), %rsi
+	jmp	fail64
+fail_np:
+	leaq	m_np(%rip), %rsi
+	jmp	fail64
+fail_rewrite:
+	leaq	m_rewrite(%rip), %rsi
+	jmp	fail64
+fail_timer:
+	leaq	m_timer(%rip), %rsi
+	jmp	fail64
+fail_back:
+	leaq	m_back(%rip), %rsi
+fail64:
+	cli
+	call	puts64
+	movb	$1, %al
+	outb	%al, $0xf4
+1:	hlt
+	jmp	1b
+
+/* puts64: RSI = NUL-terminated string, polled COM1 */
+puts64:
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	movw	$0x3f8 + 5, %dx
+1:	movb	(%rsi), %cl
+	testb	%cl, %cl
+	jz	3f
+2:	inb	%dx, %al
+	testb	$0x20, %al
+	jz	2b
+	movw	$0x3f8, %dx
+	movb	%cl, %al
+	outb	%al, %dx
+	movw	$0x3f8 + 5, %dx
+	incq	%rsi
+	jmp	1b
+3:	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	ret
+
+	.section .rodata
+m_barsize: .asciz "eli: BAR0 does not show 256 KiB (the e1000's 128 and ELI's page)\n"
+m_nolive: .asciz "guest: FAIL eli: ELI never went live\n"
+m_live:	.asciz	"guest: eli: live\n"
+m_a:	.asciz	"guest: eli: A: 50 device interrupts and their EOIs, 0 exits\n"
+m_b:	.asciz	"guest: eli: B: a host interrupt came and went\n"
+m_c:	.asciz	"guest: eli: C: own #NP delivered with the selector\n"
+m_d:	.asciz	"guest: eli: D: rewritten gate took the next interrupt\n"
+m_e:	.asciz	"guest: eli: E: timer through injection mode, back to direct; 20 more interrupts, 0 exits\n"
+m_hang:	.asciz	"guest: eli: hanging with a device interrupt never EOI'd, interrupts off\n"
+m_noirq: .asciz	"guest: FAIL eli: a device interrupt never came\n"
+m_exits: .asciz	"guest: FAIL eli: device interrupts exited\n"
+m_kick:	.asciz	"guest: FAIL eli: the kick hypercall was refused\n"
+m_np:	.asciz	"guest: FAIL eli: own #NP not delivered as raised\n"
+m_rewrite: .asciz "guest: FAIL eli: the rewritten gate was not used\n"
+m_timer: .asciz	"guest: FAIL eli: the x2APIC timer never came\n"
+m_back:	.asciz	"guest: FAIL eli: not back in direct mode after the timer\n"
+m_fault: .asciz	"guest: FAIL eli: unexpected #GP or #PF\n"
+m_sidt:	.asciz	"guest: FAIL eli: SIDT did not return the guest's own IDT\n"
+
+	.data
+	.align 8
+gdt64:
+	.quad	0
+	.quad	0x00cf9b000000ffff	/* 0x08 32-bit code */
+	.quad	0x00cf93000000ffff	/* 0x10 data */
+	.quad	0x00af9b000000ffff	/* 0x18 64-bit code */
+	.quad	0x00cf13000000ffff	/* 0x20 data, not present */
+gdt64_end:
+gdt64_ptr:
+	.short	gdt64_end - gdt64 - 1
+	.long	gdt64
+	.align 8
+idt64_ptr:
+	.short	4095
+	.long	idt64, 0
+sidt_buf: .skip	16
+hang:	.long	0
+no_eoi:	.long	0
+dev_count: .long 0
+dev_count2: .long 0
+timer_count: .long 0
+np_count: .long	0
+np_err:	.long	0
+
+	.bss
+	.align 4096
+pml4:	.skip	4096
+pdpt:	.skip	4096
+pd:	.skip	4096
+pd_hi:	.skip	4096
+idt64:	.skip	4096
+	.skip	4096
+stack64_top:

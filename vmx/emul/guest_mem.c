@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <string.h>
+
+#include "core/cpu.h"
+#include "core/vm/vm.h"
+#include "vmx/emul/guest_mem.h"
+#include "vmx/emul/guest_walk.h"
+#include "vmx/vmx_ops.h"
+
+static bool read_table(u64 gpa, void *buf, u32 len, void *ctx)
+{
+	struct gpa_map *g = ctx;
+
+	if (!gpa_is_ram(g, gpa, len) || (gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
+		return false;
+	memcpy(buf, gpa_to_hva(g, gpa), len);
+	return true;
+}
+
+bool guest_linear_to_gpa(struct vcpu *v, u64 la, u64 *gpa)
+{
+	u64 cr4 = vmread(VMCS_GUEST_CR4);
+	enum guest_paging pg = guest_paging_mode(vmread(VMCS_GUEST_CR0), cr4,
+						 vmread(VMCS_GUEST_IA32_EFER));
+
+	return !guest_walk(pg, vmread(VMCS_GUEST_CR3), cr4 & CR4_PSE, la, read_table,
+			   &v->vm->mem, gpa);
+}
+
+bool guest_linear_rw(struct vcpu *v, u64 la, void *buf, u32 len, bool write)
+{
+	struct gpa_map *g = &v->vm->mem;
+	u64 gpa[2];
+	u32 first = MIN(len, PAGE_SIZE - (u32)(la & (PAGE_SIZE - 1)));
+	u32 n = first < len ? 2 : 1;
+
+	if (len > PAGE_SIZE)
+		return false;
+	/* Both pages checked before a byte moves. */
+	for (u32 i = 0; i < n; i++) {
+		u64 at = i ? (la + first) : la;
+		u32 sz = i ? len - first : first;
+
+		if (!guest_linear_to_gpa(v, at, &gpa[i]) || !gpa_is_ram(g, gpa[i], sz) ||
+		    (write && (gpa_page_state(g, gpa[i]) & GPA_PG_PROTECTION)))
+			return false;
+	}
+	for (u32 i = 0; i < n; i++) {
+		u8 *p = gpa_to_hva(g, gpa[i]);
+		u8 *b = (u8 *)buf + (i ? first : 0);
+		u32 sz = i ? len - first : first;
+
+		if (write)
+			memcpy(p, b, sz);
+		else
+			memcpy(b, p, sz);
+	}
+	return true;
+}
