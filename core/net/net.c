@@ -248,9 +248,11 @@ void net_show(void)
 		       fell_back ? "static, DHCP gave none" : "static");
 #if LWIP_IPV6
 	for (int i = 0; i < LWIP_IPV6_NUM_ADDRESSES; i++)
-		if (ip6_addr_isvalid(netif_ip6_addr_state(&nif, i)))
-			console_printf("  inet6 %s (link-local)\n",
-				       ip6addr_ntoa(netif_ip6_addr(&nif, i)));
+		if (!ip6_addr_isinvalid(netif_ip6_addr_state(&nif, i)))
+			console_printf("  inet6 %s (link-local%s)\n",
+				       ip6addr_ntoa(netif_ip6_addr(&nif, i)),
+				       ip6_addr_istentative(netif_ip6_addr_state(&nif, i)) ?
+				       ", tentative: duplicate detection under way" : "");
 #endif
 	console_printf("  interrupts: %s, %llu; DMA %s\n", nic->irq_kind,
 		       (unsigned long long)nic->irqs,
