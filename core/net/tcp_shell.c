@@ -463,11 +463,12 @@ void tcp_shell_init(const struct net_options *o)
 		pr_info("net: TCP shell off (shell_port=off)");
 		return;
 	}
-	if (!o->secret[0]) {
+	/* The boot option wins over tern.cfg's [host] shell_secret. */
+	snprintf(secret, sizeof(secret), "%s", o->secret[0] ? o->secret : vm_host_shell_secret);
+	if (!secret[0]) {
 		pr_info("net: TCP shell off: no shared secret (boot option shell_secret= or tern.cfg [host] shell_secret)");
 		return;
 	}
-	snprintf(secret, sizeof(secret), "%s", o->secret);
 	pcb = tcp_new_ip_type(IPADDR_TYPE_ANY);
 	if (!pcb || tcp_bind(pcb, IP_ANY_TYPE, o->shell_port) != ERR_OK ||
 	    !(listener = tcp_listen_with_backlog(pcb, 4))) {

@@ -15,6 +15,9 @@
  *   disk = ata0p2[,ro] # optional: one disk of tern's block layer, shown to
  *                      # the guest as a virtio-blk device (read-only: ",ro")
  *
+ *   [host]             # optional: tern's own settings
+ *   shell_secret = S   # the TCP shell's shared secret (8-63 characters)
+ *
  * A bad line is reported with its number and ignored; a VM missing what it
  * needs is reported and dropped; the other VMs stand.
  */
@@ -56,6 +59,7 @@ struct vm_config {
 };
 
 struct config {
+	char shell_secret[64];		/* [host]; empty: none */
 	u32 nvms;
 	struct vm_config vms[CONFIG_MAX_VMS];
 };

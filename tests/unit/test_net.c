@@ -8,6 +8,7 @@
 #include "core/net/login_limit.h"
 #include "core/net/netopts.h"
 #include "core/net/outbuf.h"
+#include "core/vm/config.h"
 #include "tests/unit/suites.h"
 
 static struct tern_options o;
@@ -192,6 +193,24 @@ START_TEST(outbuf_basics)
 }
 END_TEST
 
+START_TEST(config_host)
+{
+	static struct config c;
+	static const char good[] = "[host]\nshell_secret = s3cret-words  # a comment\n"
+				   "[vm a]\ncores = 1\nmemory = 8M\nkernel = a.elf\n";
+	static const char bad[] = "[host]\nshell_secret = short\nport = 1\n";
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(config_parse("t.cfg", good, strlen(good), &c, collect_report, &r), 0);
+	ck_assert_str_eq(c.shell_secret, "s3cret-words");
+	ck_assert_uint_eq(c.nvms, 1);
+	ck_assert_int_eq(config_parse("t.cfg", bad, strlen(bad), &c, collect_report, &r), 2);
+	ck_assert_str_eq(c.shell_secret, "");
+	ck_assert(reports_find(&r, "t.cfg:2: shell_secret must be 8-63 characters"));
+	ck_assert(reports_find(&r, "t.cfg:3: [host] has no 'port'"));
+}
+END_TEST
+
 Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -205,6 +224,7 @@ Suite *net_suite(void)
 	tcase_add_test(tc, limiter);
 	tcase_add_test(tc, limiter_flood);
 	tcase_add_test(tc, outbuf_basics);
+	tcase_add_test(tc, config_host);
 	suite_add_tcase(s, tc);
 	return s;
 }
