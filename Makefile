@@ -7,6 +7,7 @@ LD		:= ld
 OBJCOPY		:= objcopy
 PYTHON		?= python3
 NEWLIB		:= $(BUILD)/newlib
+LWIP		:= $(BUILD)/lwip
 GCC_INC		:= $(shell $(CC) -print-file-name=include)
 LIBGCC		:= $(shell $(CC) -print-libgcc-file-name)
 GIT_REV		:= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -19,7 +20,14 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wno-unused-parameter \
 	-mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
 	-fno-asynchronous-unwind-tables -fno-strict-aliasing \
 	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) -I. \
-	-D_DEFAULT_SOURCE -DTERN_GIT='"$(GIT_REV)"' -MMD -MP
+	-D_DEFAULT_SOURCE -DTERN_GIT='"$(GIT_REV)"' -MMD -MP \
+	-isystem $(LWIP)/include -Icore/net/lwip
+# lwIP (Debian's source, built by core/net/lwip/build-lwip.sh): tern's code
+# model and register rules, lwIP's own warnings left to lwIP.
+LWIP_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-pie -mcmodel=kernel \
+	-mno-red-zone -mgeneral-regs-only -fno-stack-protector -fno-omit-frame-pointer \
+	-fno-asynchronous-unwind-tables -fno-strict-aliasing \
+	-nostdinc -isystem $(NEWLIB)/include -isystem $(GCC_INC) -D_DEFAULT_SOURCE
 KASFLAGS := -D__ASSEMBLER__ -I. -MMD -MP
 
 # Every C and assembly source under the kernel's folders (the UEFI loader
@@ -36,8 +44,8 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
-.PHONY: acpi-check all deps newlib iso linux-iso linux-native-iso esp guests bench run run-linux run-guests run-qemu run-bochs test unit system \
-	test-qemu-uefi test-qemu-grub test-bochs test-kvm bench clean help
+.PHONY: acpi-check all deps newlib lwip iso linux-iso linux-native-iso esp guests bench run run-linux run-guests run-qemu run-bochs test unit system \
+	test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-kvm bench clean help
 
 HOSTCC_LINUX ?= gcc
 
@@ -61,7 +69,11 @@ newlib: $(NEWLIB)/.stamp
 $(NEWLIB)/.stamp: core/libc/build-newlib.sh
 	sh core/libc/build-newlib.sh $(BUILD)
 
-$(BUILD)/k/%.c.o: %.c $(NEWLIB)/.stamp
+lwip: $(LWIP)/.stamp
+$(LWIP)/.stamp: core/net/lwip/build-lwip.sh core/net/lwip/lwipopts.h core/net/lwip/arch/cc.h $(NEWLIB)/.stamp
+	sh core/net/lwip/build-lwip.sh $(BUILD) "$(LWIP_CFLAGS)"
+
+$(BUILD)/k/%.c.o: %.c $(NEWLIB)/.stamp $(LWIP)/.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(KCFLAGS) -c $< -o $@
 
@@ -69,10 +81,10 @@ $(BUILD)/k/%.S.o: %.S
 	@mkdir -p $(dir $@)
 	$(CC) $(KASFLAGS) -c $< -o $@
 
-$(BUILD)/tern.elf: $(KOBJS) linker.ld $(NEWLIB)/.stamp
+$(BUILD)/tern.elf: $(KOBJS) linker.ld $(NEWLIB)/.stamp $(LWIP)/.stamp
 	$(LD) -nostdlib -static -z max-page-size=4096 -z noexecstack \
 		--no-warn-rwx-segments -T linker.ld -o $@ $(KOBJS) \
-		$(NEWLIB)/lib/libc.a $(LIBGCC)
+		$(LWIP)/lib/liblwip.a $(NEWLIB)/lib/libc.a $(LIBGCC)
 	@# tern must never touch vector registers outside newlib's varargs
 	@# prologues (skipped when %al is 0, which tern's calls always pass).
 	@sh tests/tools/check-no-sse.sh $@
@@ -247,7 +259,7 @@ bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_blk.py $(BUILD) --mib $(BENCH_BLK_MIB) \
 		$(if $(filter 1,$(BENCH_NATIVE)),,--only tern)
 
-test-qemu-uefi test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso
+test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD) $(@:test-%=%)
 
 clean:

@@ -23,6 +23,7 @@ void cmdline_defaults(struct tern_options *o)
 	o->console_baud = 115200;
 	o->loglevel = LOG_INFO;
 	o->maxcpus = 64;
+	netopts_defaults(&o->net);
 }
 
 /* Whole-string unsigned number (decimal or 0x hex) within [lo, hi]. */
@@ -114,11 +115,13 @@ int cmdline_parse(const char *s, struct tern_options *o,
 				o->maxcpus = (u32)v;
 			else
 				report(rep, arg, &n, "cmdline: maxcpus=%s: must be 1 to 64", val);
+		} else if (netopts_parse(tok, val, &o->net, rep, arg, &n)) {
+			/* the network's: core/net/netopts.c */
 		} else if (!strcmp(tok, "console") || !strcmp(tok, "loglevel") ||
 			   !strcmp(tok, "maxcpus")) {
 			report(rep, arg, &n, "cmdline: option '%s' needs a value", tok);
 		} else {
-			report(rep, arg, &n, "cmdline: unknown option '%s' ignored (known: console, loglevel, maxcpus)",
+			report(rep, arg, &n, "cmdline: unknown option '%s' ignored (known: console, loglevel, maxcpus, net, ip, shell_port, shell_secret, shell_timeout, metrics_port)",
 			    tok);
 		}
 	}

@@ -4,11 +4,14 @@
  *   console=com1|com2|com3|com4|0xPORT[,BAUD]   default com1,115200
  *   loglevel=err|warn|info|debug|0-3             console verbosity
  *   maxcpus=N                                    CPUs to bring up, 1-64
+ *   net=, ip=, shell_port=, shell_secret=, shell_timeout=, metrics_port=
+ *                                                the network (core/net/netopts.h)
  * Anything else is reported and ignored; a bad value keeps the default.
  */
 #ifndef TERN_CORE_CMDLINE_H
 #define TERN_CORE_CMDLINE_H
 
+#include "core/net/netopts.h"
 #include "core/report.h"
 
 struct tern_options {
@@ -16,6 +19,7 @@ struct tern_options {
 	u32 console_baud;
 	int loglevel;
 	u32 maxcpus;
+	struct net_options net;
 };
 
 void cmdline_defaults(struct tern_options *o);

@@ -3,11 +3,26 @@
 #include <stdio.h>
 
 #include "core/console.h"
+#include "core/percpu.h"
 #include "core/spinlock.h"
 #include "drivers/uart16550.h"
 
 static spinlock_t con_lock = SPINLOCK_INIT;
 static struct uart con_uart;
+static void (*redirect_fn)(const char *s, size_t n, void *arg);
+static void *redirect_arg;
+
+void console_redirect(void (*fn)(const char *s, size_t n, void *arg), void *arg)
+{
+	redirect_arg = arg;
+	redirect_fn = fn;
+}
+
+/* Only the management core's own output follows a redirect. */
+static bool redirected(void)
+{
+	return redirect_fn && this_cpu_index() == 0;
+}
 
 void console_init(u16 port, u32 baud)
 {
@@ -45,8 +60,13 @@ void console_write_locked(const char *s, size_t n)
 
 void console_write(const char *s, size_t n)
 {
-	u64 f = irq_save();
+	u64 f;
 
+	if (redirected()) {
+		redirect_fn(s, n, redirect_arg);
+		return;
+	}
+	f = irq_save();
 	spin_lock(&con_lock);
 	console_write_locked(s, n);
 	spin_unlock(&con_lock);
@@ -88,5 +108,7 @@ void console_emergency_printf(const char *fmt, ...)
 
 int console_getc(void)
 {
+	if (redirected())
+		return -1;
 	return uart_getc(&con_uart);
 }

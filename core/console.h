@@ -18,6 +18,13 @@ void console_emergency_printf(const char *fmt, ...) __printf(1, 2);
 /* Next input byte, or -1. */
 int console_getc(void);
 u16 console_port(void);
+/*
+ * Send the management core's console output to fn instead of the serial
+ * port (a TCP shell session running a command, /metrics being served);
+ * NULL restores the serial port. Other cores and the log keep the serial
+ * port. While redirected, console_getc() on that core reads nothing.
+ */
+void console_redirect(void (*fn)(const char *s, size_t n, void *arg), void *arg);
 u32 console_baud(void);
 
 #endif

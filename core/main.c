@@ -10,6 +10,7 @@
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/main.h"
+#include "core/net/net.h"
 #include "core/panic.h"
 #include "core/percpu.h"
 #include "core/shell/shell.h"
@@ -120,6 +121,7 @@ void tern_main(struct boot_info *bi)
 	ata_init();
 	nvme_blk_init();
 	vm_init();
+	net_init(&options.net);	/* after vm_init: a VM's NIC is the VM's */
 
 	boot_ready_ns = tsc_to_ns(rdtsc() - t0);
 	pr_info("tern: ready in %llu ms (%llu TSC ticks since power-on)",

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "core/mgmt.h"
+#include "core/net/net.h"
 #include "core/vm/vm.h"
 #include "drivers/block/blk.h"
 
@@ -7,4 +8,5 @@ void mgmt_poll(void)
 {
 	blk_service();
 	vm_service();
+	net_poll();
 }

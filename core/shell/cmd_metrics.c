@@ -15,6 +15,7 @@
 
 #include "core/console.h"
 #include "core/metrics.h"
+#include "core/net/net.h"
 #include "core/percpu.h"
 #include "core/shell/shell.h"
 #include "core/tsc.h"
@@ -486,6 +487,7 @@ static int cmd_metrics(int argc, char **argv)
 	iommu_counters(&p);
 	memory(&p);
 	disk_counters(&p);
+	net_metrics(&p);
 	if (lb.len)
 		line_flush(&lb);
 	/* Only a tern bug gets here: the writer refused a name or label. */

@@ -163,7 +163,7 @@ int config_parse(const char *file, const char *text, size_t len,
 {
 	struct state st = { file, fn, arg, 0 };
 	struct vm_config *vm = NULL;
-	bool vm_bad = false;
+	bool vm_bad = false, in_host = false;
 	size_t pos = 0;
 	u32 lineno = 0;
 
@@ -203,8 +203,11 @@ int config_parse(const char *file, const char *text, size_t len,
 			}
 			*close = 0;
 			l = trim(l + 1);
+			in_host = !strcmp(l, "host");
+			if (in_host)
+				continue;
 			if (strncmp(l, "vm", 2) || (l[2] && !isspace((unsigned char)l[2]))) {
-				report(fn, arg, &st.problems, "%s:%u: unknown section '[%s]' (expected '[vm NAME]')",
+				report(fn, arg, &st.problems, "%s:%u: unknown section '[%s]' (expected '[vm NAME]' or '[host]')",
 				       file, lineno, l);
 				continue;
 			}
@@ -243,6 +246,23 @@ int config_parse(const char *file, const char *text, size_t len,
 		*eq = 0;
 		key = trim(l);
 		val = trim(eq + 1);
+		if (in_host) {
+			char *hash = strchr(val, '#');
+
+			if (hash) {
+				*hash = 0;
+				val = trim(val);
+			}
+			if (strcmp(key, "shell_secret"))
+				report(fn, arg, &st.problems, "%s:%u: [host] has no '%s' (known: shell_secret)",
+				       file, lineno, key);
+			else if (strlen(val) < 8 || strlen(val) >= sizeof(c->shell_secret))
+				report(fn, arg, &st.problems, "%s:%u: shell_secret must be 8-%zu characters",
+				       file, lineno, sizeof(c->shell_secret) - 1);
+			else
+				strcpy(c->shell_secret, val);
+			continue;
+		}
 		if (!vm) {
 			report(fn, arg, &st.problems, "%s:%u: '%s' outside any [vm NAME] section",
 			       file, lineno, key);

@@ -17,6 +17,9 @@
  *   eli = on           # optional: on, delivery or off (exitless interrupts
  *                      # for assigned devices; default on with devices)
  *
+ *   [host]             # optional: tern's own settings
+ *   shell_secret = S   # the TCP shell's shared secret (8-63 characters)
+ *
  * A bad line is reported with its number and ignored; a VM missing what it
  * needs is reported and dropped; the other VMs stand.
  */
@@ -67,6 +70,7 @@ struct vm_config {
 };
 
 struct config {
+	char shell_secret[64];		/* [host]; empty: none */
 	u32 nvms;
 	struct vm_config vms[CONFIG_MAX_VMS];
 };

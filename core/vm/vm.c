@@ -154,6 +154,8 @@ static void config_report(const char *msg, void *arg)
 	pr_warn("%s", msg);
 }
 
+char vm_host_shell_secret[64];
+
 void vm_init(void)
 {
 	const struct boot_module *m = module_find("tern.cfg");
@@ -167,6 +169,8 @@ void vm_init(void)
 	problems = config_parse("tern.cfg", phys_to_virt(m->phys), m->size, &cfg,
 				config_report, NULL);
 	pr_info("vm: tern.cfg defines %u VM(s), %d problem(s)", cfg.nvms, problems);
+	if (cfg.shell_secret[0])
+		snprintf(vm_host_shell_secret, sizeof(vm_host_shell_secret), "%s", cfg.shell_secret);
 	for (u32 i = 0; i < cfg.nvms; i++) {
 		struct vm *vm = calloc(1, sizeof(*vm));
 		u32 con = cfg.vms[i].console_size ? cfg.vms[i].console_size :

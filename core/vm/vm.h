@@ -83,6 +83,8 @@ struct vm {
 
 extern struct vm *vms[CONFIG_MAX_VMS];
 extern u32 nvms;
+/* tern.cfg's [host] shell_secret, or empty (core/net/tcp_shell.c). */
+extern char vm_host_shell_secret[64];
 
 /* From the tern.cfg module, if any; starts the autostart VMs. */
 void vm_init(void);

@@ -11,6 +11,7 @@ tern's `vm console`.
 """
 import os
 import select
+import shutil
 import sys
 import termios
 import tty
@@ -38,7 +39,20 @@ def main():
         m.bochs(os.path.join(build, "tern-linux.iso"), cpus=3, megs=512,
                 extra=Machine.BOCHS_E1000 + "\n" + Machine.bochs_ata_disk(disk, guestdisk.MODEL))
     elif kind == "qemu-uefi":
-        m.qemu_uefi(os.path.join(build, "esp"), smp=4, mem=512, extra=["-nic", "none"])
+        # tern's management network: QEMU user networking (restrict=on:
+        # nothing leaves the emulator), an e1000 at 00:04.0 (00:02.0 is a
+        # test VM's), the TCP shell and /metrics forwarded from 127.0.0.1.
+        # TERN_SHELL_SECRET (8-63 characters) turns the TCP shell on.
+        esp = os.path.join(build, "esp-run")
+        shutil.rmtree(esp, ignore_errors=True)
+        shutil.copytree(os.path.join(build, "esp"), esp)
+        secret = os.environ.get("TERN_SHELL_SECRET", "")
+        with open(os.path.join(esp, "EFI", "BOOT", "tern.cmdline"), "w") as f:
+            f.write(("shell_secret=" + secret if secret else "") + "\n")
+        m.qemu_uefi(esp, smp=4, mem=512, extra=[
+            "-netdev", "user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:2323-:2323,"
+                       "hostfwd=tcp:127.0.0.1:9100-:9100",
+            "-device", "e1000,netdev=n0,addr=4"])
     else:
         sys.exit("run.py: unknown emulator '%s' (bochs, bochs-linux, qemu-uefi)" % kind)
     print("tern: %s started; serial console attached. Ctrl-A x quits.\r" % kind)

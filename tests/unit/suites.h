@@ -38,6 +38,7 @@ Suite *vpci_emul_suite(void);
 Suite *guest_memmap_suite(void);
 Suite *arch_rules_suite(void);
 Suite *metrics_suite(void);
+Suite *net_suite(void);
 Suite *cpuid_suite(void);
 Suite *msr_policy_suite(void);
 Suite *blk_suite(void);

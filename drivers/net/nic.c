@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Choosing the management NIC, and what its drivers share: joining the
+ * host DMA domain, an interrupt to the management core (MSI-X or MSI,
+ * through an IRTE where VT-d remaps interrupts), the owner mark.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/percpu.h"
+#include "core/vm/config.h"
+#include "core/vm/vm.h"
+#include "core/vdev/msi.h"
+#include "drivers/net/nic.h"
+#include "drivers/pci.h"
+#include "iommu/host_domain.h"
+#include "iommu/vtd.h"
+#include "irq/irq.h"
+
+/* MSI capability (PCI Local Bus 3.0, 6.8.1) */
+#define MSI_CTRL		2
+#define  MSI_CTRL_ENABLE	BIT(0)
+#define  MSI_CTRL_64BIT		BIT(7)
+#define MSI_ADDR_LO		4
+#define MSI_ADDR_HI		8
+#define MSI_DATA_32		8
+#define MSI_DATA_64		12
+
+static struct nic *the_nic;
+
+struct nic *nic_get(void)
+{
+	return the_nic;
+}
+
+bool nic_reserved_by_vm(struct pci_dev *d, const char **vm)
+{
+	u16 bdf = (u16)(d->bus << 8 | d->dev << 3 | d->fn);
+
+	if (d->owner && strcmp(d->owner, PCI_OWNER_TERN)) {
+		*vm = d->owner;
+		return true;
+	}
+	for (u32 i = 0; i < nvms; i++)
+		for (u32 k = 0; k < vms[i]->cfg.ndevices; k++)
+			if (vms[i]->cfg.devices[k] == bdf) {
+				*vm = vms[i]->name;
+				return true;
+			}
+	return false;
+}
+
+int nic_dma_attach(struct nic *n)
+{
+	int rc = host_domain_attach(n->pdev, n->name);
+
+	if (rc < 0)
+		return -1;
+	n->translated = rc == 0;
+	return 0;
+}
+
+static void nic_irq(struct regs *r, void *arg)
+{
+	struct nic *n = arg;
+
+	(void)r;
+	/* Nothing else here: the point is waking the management core from
+	 * its HLT, whose loop then runs the driver and lwIP. */
+	n->irqs++;
+	if (n->ops->irq_ack)
+		n->ops->irq_ack(n);
+}
+
+void nic_setup_irq(struct nic *n, bool msix, u32 entry)
+{
+	struct pci_dev *p = n->pdev;
+	u8 devfn = (u8)(p->dev << 3 | p->fn);
+	u32 apic = cpus[0]->apic_id, addr, data, nvec = 0;
+	volatile u32 *table = NULL;
+	bool remaps = false;
+
+	n->vector = n->irte = -1;
+	n->irq_kind = "polled";
+	if (msix) {
+		table = pci_msix_map(p, &nvec);
+		if (!table || nvec <= entry)
+			return;
+	} else if (!p->cap_msi) {
+		return;
+	}
+	n->vector = irq_alloc_vector(0, nic_irq, n, "net");
+	if (n->vector < 0)
+		return;
+	for (u32 i = 0; i < vtd_nunits; i++)
+		remaps |= vtd_units[i].ir_on;
+	if (vtd_covers(p->bus, devfn) && remaps) {
+		n->irte = vtd_msi_remap(p->bus, devfn, apic, (u8)n->vector, &addr, &data);
+		if (n->irte < 0)
+			goto fail;
+	} else if (apic <= 0xff) {
+		addr = MSI_ADDR_BASE | apic << 12;	/* physical destination */
+		data = (u32)n->vector;			/* fixed, edge */
+	} else {
+		goto fail;
+	}
+	if (msix) {
+		pci_msix_entry(table, entry, addr, data, false);
+		pci_msix_enable(p, true);
+		n->irq_kind = "MSI-X";
+	} else {
+		u8 c = p->cap_msi;
+		u16 ctrl = pci_read16(p->seg, p->bus, p->dev, p->fn, (u16)(c + MSI_CTRL));
+
+		pci_write32(p->seg, p->bus, p->dev, p->fn, (u16)(c + MSI_ADDR_LO), addr);
+		if (ctrl & MSI_CTRL_64BIT) {
+			pci_write32(p->seg, p->bus, p->dev, p->fn, (u16)(c + MSI_ADDR_HI), 0);
+			pci_write16(p->seg, p->bus, p->dev, p->fn, (u16)(c + MSI_DATA_64), (u16)data);
+		} else {
+			pci_write16(p->seg, p->bus, p->dev, p->fn, (u16)(c + MSI_DATA_32), (u16)data);
+		}
+		/* One message (MME 0), enabled. */
+		pci_write16(p->seg, p->bus, p->dev, p->fn, (u16)(c + MSI_CTRL),
+			    (u16)((ctrl & ~(7U << 4)) | MSI_CTRL_ENABLE));
+		n->irq_kind = "MSI";
+	}
+	return;
+fail:
+	irq_free_vector(0, (u32)n->vector);
+	n->vector = -1;
+}
+
+static struct nic *try_probe(struct pci_dev *p, int num)
+{
+	struct nic *n = calloc(1, sizeof(*n));
+	const char *why = "";
+	int rc;
+
+	if (!n)
+		return NULL;
+	n->pdev = p;
+	n->vector = n->irte = -1;
+	n->irq_kind = "polled";
+	snprintf(n->name, sizeof(n->name), "eth%d", num);
+	rc = e1000_supported(p) ? e1000_probe(p, n, &why) : virtio_net_probe(p, n, &why);
+	if (rc) {
+		pr_warn("net: %02x:%02x.%u: %s: not used", p->bus, p->dev, p->fn, why);
+		if (n->translated)
+			host_domain_detach(p);
+		free(n);
+		return NULL;
+	}
+	/* tern's NIC: never also a VM's (vm start refuses it by owner). */
+	p->owner = PCI_OWNER_TERN;
+	pr_info("net: %s: %s at %02x:%02x.%u, MAC %02x:%02x:%02x:%02x:%02x:%02x, %s, DMA %s",
+		n->name, n->model, p->bus, p->dev, p->fn, n->mac[0], n->mac[1], n->mac[2],
+		n->mac[3], n->mac[4], n->mac[5],
+		n->vector >= 0 ? (n->irte >= 0 ? (n->irq_kind[3] ? "MSI-X through interrupt remapping"
+						   : "MSI through interrupt remapping") : n->irq_kind)
+			       : "polled",
+		n->translated ? "through the host domain" : "untranslated (no VT-d)");
+	return n;
+}
+
+struct nic *nic_init(const char *bdf)
+{
+	u16 want = 0;
+	const char *vm;
+
+	if (bdf && !config_parse_bdf(bdf, &want)) {
+		pr_warn("net: net=%s is not a PCI function like 00:03.0: no management NIC", bdf);
+		return NULL;
+	}
+	for (u32 i = 0; i < pci_count(); i++) {
+		struct pci_dev *p = pci_get(i);
+		bool ok = e1000_supported(p) || virtio_net_supported(p);
+
+		if (bdf && (u16)(p->bus << 8 | p->dev << 3 | p->fn) != want)
+			continue;
+		if (!ok) {
+			if (bdf)
+				pr_warn("net: net=%s is %04x:%04x, not an e1000, e1000e or virtio-net (modern): no management NIC",
+					bdf, p->vendor, p->device);
+			if (bdf)
+				return NULL;
+			continue;
+		}
+		if (nic_reserved_by_vm(p, &vm)) {
+			pr_info("net: %02x:%02x.%u is assigned to VM %s: not used by tern", p->bus, p->dev,
+				p->fn, vm);
+			if (bdf)
+				return NULL;
+			continue;
+		}
+		if (p->owner)
+			continue;
+		the_nic = try_probe(p, 0);
+		if (the_nic || bdf)
+			return the_nic;
+	}
+	if (bdf)
+		pr_warn("net: net=%s: no such PCI function: no management NIC", bdf);
+	else
+		pr_info("net: no supported NIC that no VM takes (e1000, e1000e, virtio-net): no network");
+	return NULL;
+}

@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Network interfaces tern drives for its own use (the management network:
+ * the TCP shell and /metrics). Frames are copied in and out of the driver's
+ * own buffers, in RAM tern allocated for the device and, where VT-d exists,
+ * reachable by the device only through the host domain (iommu/host_domain.h).
+ * A NIC assigned to a VM (its PCI owner, or a VM's `devices =` in tern.cfg)
+ * is never touched. Everything here runs on the management core; the
+ * interrupt handler only counts and wakes that core from its HLT.
+ */
+#ifndef TERN_DRIVERS_NET_NIC_H
+#define TERN_DRIVERS_NET_NIC_H
+
+#include "core/types.h"
+
+#define NIC_FRAME_MAX	1518	/* Ethernet without FCS, VLAN tag not used */
+
+struct nic;
+struct pci_dev;
+
+struct nic_ops {
+	/* Queue one frame (copied); false when the ring is full. */
+	bool (*send)(struct nic *n, const void *frame, u32 len);
+	/* One received frame copied to buf (NIC_FRAME_MAX); its length, or 0. */
+	u32 (*recv)(struct nic *n, void *buf);
+	bool (*link_up)(struct nic *n);
+	/* Driver details for `net`: ring sizes, registers of note. */
+	void (*describe)(struct nic *n, char *buf, size_t len);
+	/* In the interrupt handler, optional: acknowledge the cause. */
+	void (*irq_ack)(struct nic *n);
+};
+
+struct nic {
+	char name[8];			/* "eth0" */
+	const char *model;		/* "e1000", "e1000e", "virtio-net" */
+	struct pci_dev *pdev;
+	u8 mac[6];
+	const struct nic_ops *ops;
+	void *drv;
+	bool translated;		/* DMA through the host domain */
+	int vector, irte;		/* -1: polled, no IRTE */
+	const char *irq_kind;		/* "MSI-X", "MSI", "polled" */
+	u64 irqs;
+	u64 rx_packets, rx_bytes, tx_packets, tx_bytes;
+	u64 rx_dropped;			/* too long, or errors the NIC flagged */
+	u64 tx_full;			/* frames refused: ring full */
+};
+
+/*
+ * Probe the supported NICs and bring up the one tern uses: the function
+ * `bdf` names ("BB:DD.F", from net=) or, without it, the first supported
+ * one no VM owns or names in tern.cfg. NULL when there is none (says why).
+ */
+struct nic *nic_init(const char *bdf);
+struct nic *nic_get(void);
+/* Whether a VM owns or is configured to take the function. */
+bool nic_reserved_by_vm(struct pci_dev *d, const char **vm);
+
+/* For the drivers: DMA-able memory and an interrupt to the management core. */
+int nic_dma_attach(struct nic *n);
+void nic_setup_irq(struct nic *n, bool msix, u32 msix_entry);
+
+/* The drivers' probes: 0 and *out filled, or -1 with why. */
+int e1000_probe(struct pci_dev *d, struct nic *n, const char **why);
+bool e1000_supported(const struct pci_dev *d);
+int virtio_net_probe(struct pci_dev *d, struct nic *n, const char **why);
+bool virtio_net_supported(const struct pci_dev *d);
+
+#endif
