@@ -58,9 +58,13 @@ static void charge(struct blk_dev *d, const struct blk_tsc *t)
 	__atomic_store_n(&d->driver_tsc, d->driver_tsc + blk_tsc_elapsed(t), __ATOMIC_RELAXED);
 }
 static struct blk_req *queued, *active, *done_head, *done_tail;
+/* Requests moved to done, ever: whether a poll found work (timed) or
+ * only looked while a request was on the disk (waiting, not timed). */
+static u64 npushed;
 
 static void push_done(struct blk_req *r)
 {
+	__atomic_store_n(&npushed, npushed + 1, __ATOMIC_RELAXED);
 	r->state = R_DONE;
 	r->next = NULL;
 	if (done_tail)
@@ -248,11 +252,15 @@ void blk_service(void)
 	start_queued();
 	for (u32 i = 0; i < blk_ndevs; i++)
 		if (!blk_devs[i]->parent && blk_devs[i]->ops->poll) {
+			u64 n0 = __atomic_load_n(&npushed, __ATOMIC_RELAXED);
 			struct blk_tsc t;
 
 			blk_tsc_start(&t);
 			blk_devs[i]->ops->poll(blk_devs[i]);
-			charge(blk_devs[i], &t);
+			/* The management core polls without pause: only a poll
+			 * that completed something is the driver's work. */
+			if (__atomic_load_n(&npushed, __ATOMIC_RELAXED) != n0)
+				charge(blk_devs[i], &t);
 		}
 	time_out();
 	f = spin_lock_irqsave(&lock);
