@@ -151,10 +151,14 @@ static void reap(struct nvme_ctrl *c, bool from_irq)
 static void nvme_irq(struct regs *regs, void *arg)
 {
 	struct nvme_ctrl *c = arg;
+	u64 t0 = rdtsc();
 
 	(void)regs;
 	c->irqs++;
 	reap(c, true);
+	/* One interrupt for all namespaces: charged to the first. */
+	if (c->nns)
+		blk_charge_irq(&c->ns[0]->blk, t0);
 }
 
 static int nvme_start(struct blk_dev *d, struct blk_req *r)

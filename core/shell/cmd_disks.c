@@ -66,6 +66,11 @@ static int cmd_disks(int argc, char **argv)
 			       (unsigned long long)d->nops[BLK_FLUSH],
 			       (unsigned long long)d->errors, (unsigned long long)d->timeouts,
 			       __atomic_load_n(&d->in_flight, __ATOMIC_RELAXED));
+		/* A line of its own (the one above keeps its format); a
+		 * partition's requests are charged to its disk. */
+		if (!d->parent)
+			console_printf("         driver time (block layer and driver on the management core) %llu TSC ticks\n",
+				       (unsigned long long)__atomic_load_n(&d->driver_tsc, __ATOMIC_RELAXED));
 	}
 	return 0;
 }

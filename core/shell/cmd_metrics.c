@@ -344,6 +344,9 @@ static void vblk_counters(struct prom *p)
 		    offsetof(struct vblk, host_timeouts));
 	vblk_family(p, "tern_virtio_blk_interrupts_total",
 		    "Used-buffer interrupts the virtio-blk device raised", offsetof(struct vblk, interrupts));
+	vblk_family(p, "tern_vblk_queue_tsc_total",
+		    "TSC ticks of virtio-blk completions on the management core (outside vCPU exits)",
+		    offsetof(struct vblk, queue_tsc));
 }
 
 /* A per-core counter: the u64 at `off` in struct percpu. */
@@ -460,6 +463,16 @@ static void disk_counters(struct prom *p)
 		struct prom_label l = { "disk", blk_devs[i]->name };
 
 		prom_u64(p, &l, 1, blk_devs[i]->errors);
+	}
+	/* Whole disks: a partition's requests are charged to its disk. */
+	prom_family(p, "tern_disk_driver_tsc_total",
+		    "TSC ticks of the block layer and driver on the management core, interrupts included",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < blk_ndevs; i++) {
+		struct prom_label l = { "disk", blk_devs[i]->name };
+
+		if (!blk_devs[i]->parent)
+			prom_u64(p, &l, 1, __atomic_load_n(&blk_devs[i]->driver_tsc, __ATOMIC_RELAXED));
 	}
 	prom_family(p, "tern_disk_in_flight", "Requests submitted and not yet completed", PROM_GAUGE);
 	for (u32 i = 0; i < blk_ndevs; i++) {

@@ -267,9 +267,13 @@ static void chan_check(struct ata_chan *ch, bool from_irq)
 static void ata_irq(struct regs *regs, void *arg)
 {
 	struct ata_chan *ch = arg;
+	struct ata_drive *dr = ch->cur_drive;	/* whose request it ends */
+	u64 t0 = rdtsc();
 
 	ch->irqs++;
 	chan_check(ch, true);
+	if (dr)
+		blk_charge_irq(&dr->blk, t0);
 }
 
 static int ata_start(struct blk_dev *d, struct blk_req *r)

@@ -28,10 +28,43 @@ struct blk_dev *blk_devs[BLK_DEVS_MAX];
 u32 blk_ndevs;
 
 static spinlock_t lock = SPINLOCK_INIT;
+u64 blk_irq_tsc;
+
+void blk_tsc_start(struct blk_tsc *t)
+{
+	t->irq0 = __atomic_load_n(&blk_irq_tsc, __ATOMIC_RELAXED);
+	t->t0 = rdtsc();
+}
+
+u64 blk_tsc_elapsed(const struct blk_tsc *t)
+{
+	u64 all = rdtsc() - t->t0;
+	u64 irq = __atomic_load_n(&blk_irq_tsc, __ATOMIC_RELAXED) - t->irq0;
+
+	return all > irq ? all - irq : 0;
+}
+
+void blk_charge_irq(struct blk_dev *d, u64 t0)
+{
+	u64 t = rdtsc() - t0;
+
+	/* Management core only (single writer): plain adds, atomic loads. */
+	__atomic_store_n(&d->driver_tsc, d->driver_tsc + t, __ATOMIC_RELAXED);
+	__atomic_store_n(&blk_irq_tsc, blk_irq_tsc + t, __ATOMIC_RELAXED);
+}
+
+static void charge(struct blk_dev *d, const struct blk_tsc *t)
+{
+	__atomic_store_n(&d->driver_tsc, d->driver_tsc + blk_tsc_elapsed(t), __ATOMIC_RELAXED);
+}
 static struct blk_req *queued, *active, *done_head, *done_tail;
+/* Requests moved to done, ever: whether a poll found work (timed) or
+ * only looked while a request was on the disk (waiting, not timed). */
+static u64 npushed;
 
 static void push_done(struct blk_req *r)
 {
+	__atomic_store_n(&npushed, npushed + 1, __ATOMIC_RELAXED);
 	r->state = R_DONE;
 	r->next = NULL;
 	if (done_tail)
@@ -119,8 +152,10 @@ static void start_queued(void)
 	while (list) {
 		struct blk_req *r = list;
 		struct blk_dev *root = root_of(r->dev);
+		struct blk_tsc t;
 		int rc;
 
+		blk_tsc_start(&t);
 		list = r->next;
 		f = spin_lock_irqsave(&lock);
 		r->state = R_ACTIVE;
@@ -131,8 +166,10 @@ static void start_queued(void)
 		/* An injected fault: the disk "stops answering" (the request
 		 * times out) or fails; the driver never sees the request. */
 		r->held = root->fault == BLK_FAULT_HANG;
-		if (r->held)
+		if (r->held) {
+			charge(root, &t);
 			continue;
+		}
 		/* Unlocked: the driver may complete r at once (polled PIO). */
 		rc = root->fault == BLK_FAULT_ERROR ? -EIO : root->ops->start(root, r);
 		if (rc == -EBUSY) {
@@ -146,6 +183,7 @@ static void start_queued(void)
 		} else if (rc) {
 			blk_complete(r, rc);
 		}
+		charge(root, &t);
 	}
 	if (busy) {
 		/* Ahead of what was submitted meanwhile. */
@@ -213,8 +251,17 @@ void blk_service(void)
 
 	start_queued();
 	for (u32 i = 0; i < blk_ndevs; i++)
-		if (!blk_devs[i]->parent && blk_devs[i]->ops->poll)
+		if (!blk_devs[i]->parent && blk_devs[i]->ops->poll) {
+			u64 n0 = __atomic_load_n(&npushed, __ATOMIC_RELAXED);
+			struct blk_tsc t;
+
+			blk_tsc_start(&t);
 			blk_devs[i]->ops->poll(blk_devs[i]);
+			/* The management core polls without pause: only a poll
+			 * that completed something is the driver's work. */
+			if (__atomic_load_n(&npushed, __ATOMIC_RELAXED) != n0)
+				charge(blk_devs[i], &t);
+		}
 	time_out();
 	f = spin_lock_irqsave(&lock);
 	list = done_head;
@@ -222,9 +269,12 @@ void blk_service(void)
 	spin_unlock_irqrestore(&lock, f);
 	while (list) {
 		struct blk_req *r = list;
+		struct blk_tsc t;
 
+		blk_tsc_start(&t);
 		list = r->next;
 		account(r);
+		charge(root_of(r->dev), &t);
 		if (r->done)
 			r->done(r);
 	}

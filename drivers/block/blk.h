@@ -101,10 +101,36 @@ struct blk_dev {
 	/* Counters (metrics: tern_disk_ops_total, tern_disk_bytes_total) */
 	u64 nops[BLK_OPS], bytes[BLK_OPS], errors, timeouts;	/* nops: "ops" is taken by the driver */
 	u32 in_flight;
+	/* TSC ticks the management core spent in the layer and the driver
+	 * for this disk's requests: starting, polling, accounting, and the
+	 * completion interrupt's handler (not the requests' done(), which is
+	 * their user's). On a whole disk only. metrics:
+	 * tern_disk_driver_tsc_total; the block benchmark's cost split. */
+	u64 driver_tsc;
 	u32 max_blocks;			/* per request; 0: no limit */
 	u8 fault;			/* enum blk_fault, on a whole disk */
 	char why[80];			/* why its partition table was not read */
 };
+
+/*
+ * TSC accounting of the management core's block work. Interrupt handlers
+ * charge their disk (blk_charge_irq) and add to blk_irq_tsc; a stretch
+ * timed with blk_tsc_start()/blk_tsc_elapsed() leaves out the handlers
+ * that ran inside it, so an interrupt is not counted twice (by its
+ * handler and by the stretch it interrupted). Disk interrupts go to the
+ * management core, where the timed stretches run.
+ */
+extern u64 blk_irq_tsc;
+
+struct blk_tsc {
+	u64 t0, irq0;
+};
+
+void blk_tsc_start(struct blk_tsc *t);
+u64 blk_tsc_elapsed(const struct blk_tsc *t);
+
+/* A disk's interrupt handler, begun at TSC t0, is over: charge d. */
+void blk_charge_irq(struct blk_dev *d, u64 t0);
 
 /* Known disks and partitions, in registration order. */
 extern struct blk_dev *blk_devs[];

@@ -217,6 +217,13 @@ def tern_figures(t):
              # Core 0's interrupts but its own timer's: the ATA disk's.
              "mgmt_irqs": delta(b, a, "tern_cpu_interrupts_total", cpu="0") -
              delta(b, a, "tern_cpu_timer_interrupts_total", cpu="0")}
+        # The cost split: every vCPU of the VM in the guest and in tern
+        # (exits), and the management core's virtio-blk completions and
+        # block layer + ATA driver (TSC ticks already, not seconds).
+        w["guest_all"] = delta(b, a, "tern_vcpu_seconds_total", vm="linux", state="guest") * hz
+        w["exits_all"] = delta(b, a, "tern_vcpu_seconds_total", vm="linux", state="tern") * hz
+        w["queue"] = delta(b, a, "tern_vblk_queue_tsc_total", vm="linux")
+        w["driver"] = delta(b, a, "tern_disk_driver_tsc_total", disk="ata0")
         for kind in ("in", "out", "flush"):
             w["v" + kind] = delta(b, a, "tern_virtio_blk_requests_total", vm="linux", type=kind)
         for v in ("0", "1"):
@@ -254,11 +261,19 @@ def tern_figures(t):
              "guest0": net["guest0"] / blocks, "tern0": net["tern0"] / blocks,
              "other": (net["guest1"] + net["tern1"]) / blocks,
              "reasons": {k: v - null["reasons"].get(k, 0) for k, v in w["reasons"].items()}}
+        # Per 4 KiB, net of the null phase like the figures above.
+        for k in ("guest_all", "exits_all", "queue", "driver"):
+            f["split_" + k] = max(0.0, w[k] - null[k]) / blocks if blocks else 0
         # vCPU 0 ran blkbench: what of the phase was neither guest nor
         # tern time there was waiting (halted) for the disk.
         f["wait0"] = max(0.0, f["ipk"] - f["guest0"] - f["tern0"])
         out[name] = f
     return out
+
+
+def split_sum(f):
+    """The cost split's four figures added up (instructions per 4 KiB)."""
+    return sum(f["split_" + k] for k in ("guest_all", "exits_all", "queue", "driver"))
 
 
 def table(hdr, rows):
@@ -318,6 +333,14 @@ def report(args, tern, native, tf):
         top = sorted(((v, k) for k, v in f["reasons"].items() if v > 0), reverse=True)[:6]
         print("    %-10s %s" % (TITLES[p], ", ".join("%s %.2f" % (k, v / max(1, f["vreq"]))
                                                   for v, k in top)))
+    print()
+    print("under tern, per phase: instructions per 4 KiB by who spent them (the cost split; "
+          "TSC ticks on any core, so the sum may pass the elapsed total)")
+    hdr = ("phase", "guest", "exits", "queue", "driver", "sum", "total (instr/4K)")
+    rows = [(TITLES[p], "%.0f" % tf[p]["split_guest_all"], "%.0f" % tf[p]["split_exits_all"],
+             "%.0f" % tf[p]["split_queue"], "%.0f" % tf[p]["split_driver"],
+             "%.0f" % split_sum(tf[p]), "%.0f" % tf[p]["ipk"]) for p in PHASES]
+    table(hdr, rows)
     print("""  notes:
   - requests: what tern's virtio-blk device was asked (in/out/flush); exits/req: both
     vCPUs' exits between two reads of `metrics` around the phase, less the %d of the
@@ -330,8 +353,16 @@ def report(args, tern, native, tf):
     rest of the phase on vCPU 0 (halted until the request completes: the host queue, the
     ATA driver and the disk); vCPU 1: its guest and tern time (interrupts it took).
   - core 0 irqs: the management core's interrupts but its timer's (the ATA disk's). Its
-    instructions (the block layer's queue, the ATA driver) are not measurable from tern's
-    counters: tern keeps no busy time for core 0; they show in 'waiting'."""
+    instructions (the block layer's queue, the ATA driver) show in 'waiting', and in the
+    cost split's queue and driver.
+  - the cost split: guest, exits: all vCPUs' guest and tern time (tern_vcpu_seconds_total;
+    exits include the notify exit, where tern parses descriptors and queues host requests);
+    queue: virtio-blk's completions on the management core (used ring, interrupt:
+    tern_vblk_queue_tsc_total); driver: the block layer and ATA driver there, starting,
+    polling and the completion interrupt's handler (tern_disk_driver_tsc_total, ata0),
+    without the interrupt's entry and exit. All net of the null phase; the rest of the
+    total is waiting for the disk. The split's window is the counters' (around the phase),
+    the total's the guest's rdtsc: close, not the same."""
           % (null["exits"], ", ".join("%s %d" % (TITLES[p], tf[p]["exits_raw"]) for p in PHASES)))
 
 

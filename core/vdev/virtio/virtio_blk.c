@@ -329,6 +329,7 @@ int vblk_init(struct vblk *b, struct blk_dev *disk, bool ro, bool has_intx, cons
 	memset(b->requests, 0, sizeof(b->requests));
 	b->host_ops = b->bytes_read = b->bytes_written = b->ioerr = b->refused = 0;
 	b->host_errors = b->host_timeouts = b->pins = b->unpins = b->interrupts = 0;
+	b->queue_tsc = 0;
 
 	vp->ops = &vblk_pci_ops;
 	vp->dev = b;

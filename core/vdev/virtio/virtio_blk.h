@@ -114,6 +114,10 @@ struct vblk {
 	u64 host_errors, host_timeouts;
 	u64 pins, unpins;
 	u64 interrupts;
+	/* TSC ticks in completions on the management core (the caller
+	 * times vblk_host_done: this file stays pure). metrics:
+	 * tern_vblk_queue_tsc_total; the block benchmark's cost split. */
+	u64 queue_tsc;
 };
 
 /*
