@@ -957,12 +957,14 @@ void passthru_show(struct vm *vm, bool detail)
 
 			if (b->type == VPA_BAR_NONE)
 				continue;
-			console_printf("      BAR%d %s %#llx+%#llx: guest %#llx%s\n", i,
+			console_printf("      BAR%d %s %#llx+%#llx: guest %#llx%s%s\n", i,
 				       b->type == VPA_BAR_IO ? "I/O" : "memory",
 				       (unsigned long long)d->bars[i].base,
-				       (unsigned long long)b->size, (unsigned long long)b->guest,
+				       (unsigned long long)(i == p->eli_bar ? p->eli_host_size : b->size),
+				       (unsigned long long)b->guest,
 				       !p->bar_live[i] ? " (off)" :
-				       b->type == VPA_BAR_IO ? " (ports forwarded)" : " (mapped)");
+				       b->type == VPA_BAR_IO ? " (ports forwarded)" : " (mapped)",
+				       i == p->eli_bar ? ", then ELI's shadow IDT page (the guest sees twice the size)" : "");
 		}
 		console_printf("      INTx: %llu interrupts, %llu guest EOIs%s%s; MSI: %llu interrupts%s\n",
 			       (unsigned long long)p->intx_host, (unsigned long long)p->intx_eois,
