@@ -81,7 +81,17 @@ static int h_vmcall(struct vcpu *v, u64 qual)
 		v->regs.rax = v->stats.exits_total - v->stats.exits[EXIT_PREEMPTION_TIMER];
 		break;
 	case HC_ELI_STATE:
-		v->regs.rax = !v->eli.live ? 0 : v->eli.mode.mode == ELI_DIRECT ? 1 : 2;
+		if (v->eli.live)
+			v->regs.rax = v->eli.mode.mode == ELI_DIRECT ? 1 : 2;
+		else
+			v->regs.rax = v->vm->eli.setting == ELI_CFG_OFF || v->eli.gave_up ? 3 : 0;
+		break;
+	case HC_EXITS_ALL:
+		v->regs.rax = v->stats.exits_total;
+		break;
+	case HC_GUEST_TSC:
+		/* Up to this exit: the time in guest mode so far. */
+		v->regs.rax = v->stats.tsc_guest;
 		break;
 	case HC_ELI_KICK:
 		eli_self_kick(v);

@@ -28,8 +28,11 @@ void lapic_events(struct vcpu *v);
 #define HC_VCPU_ID	1	/* returns the vCPU number */
 #define HC_EXITS	2	/* the vCPU's exits so far, but the preemption
 				 * timer's (test guests) */
-#define HC_ELI_STATE	3	/* 0: ELI not live, 1: direct, 2: injection mode */
+#define HC_ELI_STATE	3	/* 0: ELI not live yet, 1: direct, 2: injection
+				 * mode, 3: off for good (eli = off, fallback) */
 #define HC_ELI_KICK	4	/* a host IPI to this core at the next entry */
+#define HC_EXITS_ALL	5	/* the vCPU's exits so far, all of them */
+#define HC_GUEST_TSC	6	/* TSC ticks the vCPU spent in guest mode so far */
 #define HC_ENOSYS	((u64)-1)
 
 #endif

@@ -23,6 +23,13 @@
  * With the command line "hang", it instead takes one device interrupt
  * without ever EOI'ing it and spins with interrupts off: `vm stop` must
  * still stop it, and its core must be clean for the next VM.
+ *
+ * With "bench PERIOD TICKS" it is ELI's benchmark workload (tests/system/
+ * bench_eli.py), under any eli = setting: its x2APIC timer ticks every
+ * PERIOD TSC ticks (a kernel's HZ), and it raises device interrupts back
+ * to back for TICKS TSC ticks, then prints what it did and what it cost:
+ * "bench: interrupts N timer T exits E tsc C guest G" (exits of every
+ * kind, all TSC figures in ticks; G the vCPU's ticks in guest mode).
  */
 #include "guest.h"
 
@@ -46,6 +53,8 @@
 #define HC_EXITS	2
 #define HC_ELI_STATE	3
 #define HC_ELI_KICK	4
+#define HC_EXITS_ALL	5
+#define HC_GUEST_TSC	6
 #define NP_SEL		0x20
 #define SPIN		20000000
 
@@ -59,8 +68,18 @@ guest_main:
 	jz	1f
 	movl	16(%ebx), %esi
 	cmpl	$0x676e6168, (%esi)		/* "hang" */
-	jne	1f
+	jne	2f
 	movl	$1, hang
+2:	cmpl	$0x636e6562, (%esi)		/* "bench PERIOD TICKS" */
+	jne	1f
+	cmpb	$0x68, 4(%esi)
+	jne	1f
+	movl	$1, bench
+	addl	$6, %esi
+	call	atoi
+	movl	%eax, bench_period
+	call	atoi
+	movl	%eax, bench_ticks
 1:
 	/* BAR0 of 00:02.0: its size as the guest sees it. */
 	movw	$0xcf8, %dx
@@ -73,7 +92,14 @@ guest_main:
 	andl	$0xfffffff0, %eax
 	negl	%eax
 	cmpl	$0x40000, %eax
-	CHECK(e, m_barsize)
+	je	3f
+	cmpl	$0, bench			/* eli = off: the device's own size */
+	je	4f
+	cmpl	$0x20000, %eax
+	je	3f
+4:	movl	$m_barsize, %esi
+	jmp	guest_fail
+3:
 	movl	$E1000, %eax
 	outl	%eax, %dx
 	/* Memory decoding on (command register). */
@@ -110,6 +136,23 @@ guest_main:
 	movl	%eax, %cr0
 	lgdt	gdt64_ptr			/* emulated: descriptor-table exiting */
 	ljmp	$0x18, $long_entry
+
+/* atoi: ESI at spaces then decimal digits; EAX the number, ESI past it. */
+atoi:
+	xorl	%eax, %eax
+1:	cmpb	$' ', (%esi)
+	jne	2f
+	incl	%esi
+	jmp	1b
+2:	movzbl	(%esi), %ecx
+	subl	$'0', %ecx
+	cmpl	$9, %ecx
+	ja	3f
+	imull	$10, %eax
+	addl	%ecx, %eax
+	incl	%esi
+	jmp	2b
+3:	ret
 
 	.code64
 long_entry:
@@ -158,12 +201,18 @@ long_entry:
 	vmcall
 	cmpq	$1, %rax
 	je	2f
-	pause
+	cmpq	$3, %rax			/* off: the benchmark runs anyway */
+	jne	0f
+	cmpl	$0, bench(%rip)
+	jne	do_bench
+0:	pause
 	decl	%r12d
 	jnz	1b
 	leaq	m_nolive(%rip), %rsi
 	jmp	fail64
-2:	leaq	m_live(%rip), %rsi
+2:	cmpl	$0, bench(%rip)
+	jne	do_bench
+	leaq	m_live(%rip), %rsi
 	call	puts64
 	cmpl	$0, hang(%rip)
 	jne	do_hang
@@ -292,6 +341,106 @@ raise_any:
 	leaq	m_noirq(%rip), %rsi
 	jmp	fail64
 2:	ret
+
+/* The benchmark: a periodic timer, device interrupts back to back. */
+do_bench:
+	movl	$X2APIC_TMR_DIV, %ecx
+	movl	$0xb, %eax
+	xorl	%edx, %edx
+	wrmsr
+	movl	$X2APIC_LVT_TMR, %ecx
+	movl	$TIMER_VEC | 0x20000, %eax	/* periodic */
+	wrmsr
+	movl	$X2APIC_TMR_INIT, %ecx
+	movl	bench_period(%rip), %eax
+	wrmsr
+	movl	$HC_EXITS_ALL, %eax
+	vmcall
+	movq	%rax, b_exits(%rip)
+	movl	$HC_GUEST_TSC, %eax
+	vmcall
+	movq	%rax, b_guest(%rip)
+	movl	dev_count(%rip), %eax
+	movl	%eax, b_dev(%rip)
+	movl	timer_count(%rip), %eax
+	movl	%eax, b_timer(%rip)
+	rdtsc
+	shlq	$32, %rdx
+	orq	%rax, %rdx
+	movq	%rdx, b_tsc(%rip)
+	movl	bench_ticks(%rip), %r13d
+1:	call	raise
+	rdtsc
+	shlq	$32, %rdx
+	orq	%rax, %rdx
+	subq	b_tsc(%rip), %rdx
+	cmpq	%r13, %rdx
+	jb	1b
+	movq	%rdx, b_tsc(%rip)		/* now the length */
+	movl	$HC_GUEST_TSC, %eax
+	vmcall
+	subq	b_guest(%rip), %rax
+	movq	%rax, b_guest(%rip)
+	movl	$HC_EXITS_ALL, %eax
+	vmcall
+	subq	b_exits(%rip), %rax
+	decq	%rax				/* the hypercall just above */
+	movq	%rax, b_exits(%rip)
+	movl	$X2APIC_LVT_TMR, %ecx
+	movl	$0x10000, %eax			/* masked */
+	xorl	%edx, %edx
+	wrmsr
+	leaq	m_bench(%rip), %rsi
+	call	puts64
+	movl	dev_count(%rip), %eax
+	subl	b_dev(%rip), %eax
+	call	putdec64
+	leaq	m_btimer(%rip), %rsi
+	call	puts64
+	movl	timer_count(%rip), %eax
+	subl	b_timer(%rip), %eax
+	call	putdec64
+	leaq	m_bexits(%rip), %rsi
+	call	puts64
+	movq	b_exits(%rip), %rax
+	call	putdec64
+	leaq	m_btsc(%rip), %rsi
+	call	puts64
+	movq	b_tsc(%rip), %rax
+	call	putdec64
+	leaq	m_bguest(%rip), %rsi
+	call	puts64
+	movq	b_guest(%rip), %rax
+	call	putdec64
+	leaq	m_nl(%rip), %rsi
+	call	puts64
+	xorl	%eax, %eax
+	outb	%al, $0xf4
+2:	hlt
+	jmp	2b
+
+/* putdec64: RAX unsigned, to COM1 in decimal. */
+putdec64:
+	pushq	%rbx
+	pushq	%rcx
+	pushq	%rdx
+	pushq	%rsi
+	leaq	numbuf + 23(%rip), %rsi
+	movb	$0, (%rsi)
+	movl	$10, %ebx
+1:	xorl	%edx, %edx
+	divq	%rbx
+	addb	$'0', %dl
+	decq	%rsi
+	movb	%dl, (%rsi)
+	testq	%rax, %rax
+	jnz	1b
+	call	puts64
+	popq	%rsi
+	popq	%rdx
+	popq	%rcx
+	popq	%rbx
+	ret
 
 do_hang:
 	movl	$1, no_eoi(%rip)
@@ -425,6 +574,12 @@ m_b:	.asciz	"guest: eli: B: a host interrupt came and went\n"
 m_c:	.asciz	"guest: eli: C: own #NP delivered with the selector\n"
 m_d:	.asciz	"guest: eli: D: rewritten gate took the next interrupt\n"
 m_e:	.asciz	"guest: eli: E: timer through injection mode, back to direct; 20 more interrupts, 0 exits\n"
+m_bench: .asciz	"guest: eli: bench: interrupts "
+m_btimer: .asciz " timer "
+m_bexits: .asciz " exits "
+m_btsc:	.asciz	" tsc "
+m_bguest: .asciz " guest "
+m_nl:	.asciz	"\n"
 m_hang:	.asciz	"guest: eli: hanging with a device interrupt never EOI'd, interrupts off\n"
 m_noirq: .asciz	"guest: FAIL eli: a device interrupt never came\n"
 m_exits: .asciz	"guest: FAIL eli: device interrupts exited\n"
@@ -454,6 +609,16 @@ idt64_ptr:
 	.long	idt64, 0
 sidt_buf: .skip	16
 hang:	.long	0
+bench:	.long	0
+bench_period: .long 0
+bench_ticks: .long 0
+b_dev:	.long	0
+b_timer: .long	0
+	.align 8
+b_exits: .quad	0
+b_guest: .quad	0
+b_tsc:	.quad	0
+numbuf:	.skip	24
 no_eoi:	.long	0
 dev_count: .long 0
 dev_count2: .long 0
