@@ -70,9 +70,19 @@ static bool mov_to_cr(struct vcpu *v, u32 cr, u64 val)
 	case 3:
 		if (!cr3_write_ok(&c, val))
 			return false;
-		if (c.cr4 & CR4_PCIDE)
-			val &= ~BIT(63);	/* the no-flush hint is not an address bit */
-		vmwrite(VMCS_GUEST_CR3, val);
+		{
+			bool keep = (c.cr4 & CR4_PCIDE) && (val & BIT(63));
+
+			if (c.cr4 & CR4_PCIDE)
+				val &= ~BIT(63);	/* the no-flush hint is not an address bit */
+			vmwrite(VMCS_GUEST_CR3, val);
+			/* The CPU would have flushed the address space's
+			 * translations (SDM 3A 4.10.4.1); a VM entry does not:
+			 * the whole VPID, more than asked, never less. */
+			if (!keep)
+				vcpu_flush_vpid(v);
+			eli_cr3_loaded(v, val);
+		}
 		return true;
 	case 4:
 		if (!cr4_write_ok(&c, val))

@@ -304,6 +304,16 @@ void vcpu_save_state(struct vcpu *v)
 	v->efer = vmread(VMCS_GUEST_IA32_EFER);
 }
 
+void vcpu_flush_vpid(struct vcpu *v)
+{
+	struct percpu *p = this_cpu();
+
+	if (p->vmx.invvpid_single)
+		invvpid(INVVPID_SINGLE, v->vpid);
+	else if (p->vmx.invvpid_all)
+		invvpid(INVVPID_ALL, 0);
+}
+
 void vcpu_set_proc_control(struct vcpu *v, u32 bit, bool on)
 {
 	u32 want = on ? v->proc_controls | bit : v->proc_controls & ~bit;
@@ -611,10 +621,7 @@ void vcpu_run(struct vcpu *v)
 	 * root: nothing a previous run left in this core's TLBs survives. */
 	invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
 	vcpu_take(v, VCPU_REQ_FLUSH);
-	if (p->vmx.invvpid_single)
-		invvpid(INVVPID_SINGLE, v->vpid);
-	else if (p->vmx.invvpid_all)
-		invvpid(INVVPID_ALL, 0);
+	vcpu_flush_vpid(v);
 	p->role = ROLE_GUEST;
 	v->launched = false;
 	/* An AP waits, in tern, for the guest's start-up IPI. */

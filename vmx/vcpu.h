@@ -109,6 +109,8 @@ static inline u64 guest_tsc(const struct vcpu *v)
 void vcpu_run(struct vcpu *v);
 /* Snapshot the guest state into v (on the vCPU's core). */
 void vcpu_save_state(struct vcpu *v);
+/* Drop the guest's cached linear translations (on v's core). */
+void vcpu_flush_vpid(struct vcpu *v);
 /* A processor-based control on or off (v's VMCS loaded: its core). */
 void vcpu_set_proc_control(struct vcpu *v, u32 bit, bool on);
 /* Make v's core look at it now (exit the guest, or leave HLT). */

@@ -19,7 +19,12 @@
  *     interrupt to the new handler (tern resyncs the shadow);
  *  E. its x2APIC timer (a virtual interrupt: injection mode) is taken
  *     and EOI'd, and ELI is back in direct mode after it; 20 device
- *     interrupts then cost no exit again.
+ *     interrupts then cost no exit again;
+ *  F. loading page tables that do not map the BAR (as a kernel with
+ *     page-table isolation does for user mode) ends ELI for the vCPU
+ *     (hypercall 3 says 3) before an interrupt could fault on the IDT;
+ *     back on its own tables, device interrupts still come (through
+ *     tern now).
  * With the command line "hang", it instead takes one device interrupt
  * without ever EOI'ing it and spins with interrupts off: `vm stop` must
  * still stop it, and its core must be clean for the next VM.
@@ -304,6 +309,23 @@ long_entry:
 	jne	fail_exits
 	leaq	m_e(%rip), %rsi
 	call	puts64
+
+	/* F. Page tables without the BAR: ELI must leave first. */
+	leaq	pd + 3(%rip), %rax
+	movq	%rax, pdpt_nobar(%rip)		/* low memory only */
+	leaq	pdpt_nobar + 3(%rip), %rax
+	movq	%rax, pml4_nobar(%rip)
+	movq	%cr3, %r14
+	leaq	pml4_nobar(%rip), %rax
+	movq	%rax, %cr3
+	movl	$HC_ELI_STATE, %eax
+	vmcall
+	movq	%r14, %cr3
+	cmpq	$3, %rax
+	jne	fail_pti
+	call	raise
+	leaq	m_f(%rip), %rsi
+	call	puts64
 	xorl	%eax, %eax
 	outb	%al, $0xf4
 8:	hlt
@@ -532,6 +554,9 @@ fail_rewrite:
 fail_timer:
 	leaq	m_timer(%rip), %rsi
 	jmp	fail64
+fail_pti:
+	leaq	m_pti(%rip), %rsi
+	jmp	fail64
 fail_back:
 	leaq	m_back(%rip), %rsi
 fail64:
@@ -580,6 +605,8 @@ m_bexits: .asciz " exits "
 m_btsc:	.asciz	" tsc "
 m_bguest: .asciz " guest "
 m_nl:	.asciz	"\n"
+m_f:	.asciz	"guest: eli: F: page tables without the shadow IDT ended ELI first; interrupts still come\n"
+m_pti:	.asciz	"guest: FAIL eli: ELI stayed live on page tables that do not map the shadow IDT\n"
 m_hang:	.asciz	"guest: eli: hanging with a device interrupt never EOI'd, interrupts off\n"
 m_noirq: .asciz	"guest: FAIL eli: a device interrupt never came\n"
 m_exits: .asciz	"guest: FAIL eli: device interrupts exited\n"
@@ -632,6 +659,8 @@ pml4:	.skip	4096
 pdpt:	.skip	4096
 pd:	.skip	4096
 pd_hi:	.skip	4096
+pml4_nobar: .skip 4096
+pdpt_nobar: .skip 4096
 idt64:	.skip	4096
 	.skip	4096
 stack64_top:

@@ -242,6 +242,7 @@ static void give_up(struct vcpu *v, const char *why)
 
 	if (v->eli.live) {
 		load_injection(v);
+		vcpu_set_proc_control(v, PROC_CR3_LOAD_EXITING, false);
 		v->eli.live = false;
 	}
 	v->eli.gave_up = true;
@@ -312,6 +313,10 @@ static void try_activate(struct vcpu *v)
 	memset(&v->eli.reclaimed, 0, sizeof(v->eli.reclaimed));
 	v->eli.live = true;
 	load_direct(v);
+	/* Every address space the guest switches to must map the shadow. */
+	v->eli.cr3_ok[0] = vmread(VMCS_GUEST_CR3) & PTE_ADDR;
+	v->eli.cr3_next = 1;
+	vcpu_set_proc_control(v, PROC_CR3_LOAD_EXITING, true);
 	e->stats.activations++;
 	e->why[0] = 0;
 	pr_info("vm %s: vcpu%u: ELI live (%s): shadow IDT at guest %#llx (physical %#llx), guest IDT %#llx",
@@ -498,6 +503,24 @@ void eli_step_done(struct vcpu *v)
 	}
 }
 
+void eli_cr3_loaded(struct vcpu *v, u64 cr3)
+{
+	u64 root = cr3 & PTE_ADDR, gpa;
+
+	if (!v->eli.live)
+		return;
+	v->vm->eli.stats.cr3_exits++;
+	for (u32 i = 0; i < ARRAY_SIZE(v->eli.cr3_ok); i++)
+		if (v->eli.cr3_ok[i] == root)
+			return;
+	if (!guest_linear_to_gpa_cr3(v, root, v->eli.shadow_gva, &gpa) ||
+	    (gpa & ~(u64)(PAGE_SIZE - 1)) != v->vm->eli.shadow_gpa) {
+		give_up(v, "the guest switched to page tables that do not map the shadow IDT (page-table isolation?)");
+		return;
+	}
+	v->eli.cr3_ok[v->eli.cr3_next++ % ARRAY_SIZE(v->eli.cr3_ok)] = root;
+}
+
 void eli_idtr_read(struct vcpu *v, u64 *base, u16 *limit)
 {
 	if (v->eli.live) {
@@ -667,6 +690,7 @@ void eli_vcpu_stop(struct vcpu *v)
 	v->vm->eli.stats.reclaimed += n;
 	if (v->eli.live) {
 		load_injection(v);
+		vcpu_set_proc_control(v, PROC_CR3_LOAD_EXITING, false);
 		v->eli.live = false;
 	}
 }
@@ -687,6 +711,7 @@ void eli_show(struct vm *vm)
 		       (unsigned long long)s->reflected, (unsigned long long)s->injections,
 		       (unsigned long long)s->deferred, (unsigned long long)s->inj_entries,
 		       (unsigned long long)s->inj_exits);
+	console_printf("    CR3 loads checked %llu\n", (unsigned long long)s->cr3_exits);
 	console_printf("    EOI exits %llu (to the hardware %llu), reclaimed at exits %llu, guest IDT writes %llu, shadow resyncs %llu, guest #NP %llu, INT n replayed %llu, fallbacks %llu\n",
 		       (unsigned long long)s->eoi_exits, (unsigned long long)s->phys_eois,
 		       (unsigned long long)s->reclaimed, (unsigned long long)s->idt_writes,

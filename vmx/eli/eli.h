@@ -50,6 +50,7 @@ struct eli_stats {
 	u64 phys_eois;		/* of those, passed on to the physical APIC */
 	u64 resyncs;		/* shadow rebuilt: guest IDT writes, LIDT, vectors */
 	u64 idt_writes;		/* guest writes to its (protected) IDT */
+	u64 cr3_exits;		/* MOV to CR3 checked while live */
 	u64 true_np;		/* the guest's own #NP, re-injected */
 	u64 guest_events;	/* INT n on a hidden gate, replayed */
 	u64 reclaimed;		/* device vectors EOI'd for the guest at an exit */
@@ -89,6 +90,8 @@ struct eli_vcpu {
 	bool kick;		/* test hypercall: a host IPI at next entry */
 	u32 pending_flags;	/* ELI_ACT_TO_DIRECT after a virtual EOI */
 	struct vec_set reclaimed;	/* EOI'd by tern at an exit, owed */
+	u64 cr3_ok[8];		/* page-table roots seen to map the shadow */
+	u32 cr3_next;
 	struct eli_mode_state mode;
 };
 
@@ -124,6 +127,13 @@ int eli_exit_np(struct vcpu *v, u32 info);
  * the guest IDT after the page is protected again.
  */
 void eli_step_done(struct vcpu *v);
+/*
+ * A MOV to CR3 while live (CR3-load exiting is on then): page tables that
+ * do not map the shadow IDT (a kernel with page-table isolation switching
+ * to its user tables) would make every interrupt in them fault on the
+ * IDT: ELI leaves the vCPU before the guest runs on them.
+ */
+void eli_cr3_loaded(struct vcpu *v, u64 cr3);
 /* The guest's own IDTR (LIDT/SIDT emulation). */
 void eli_idtr_read(struct vcpu *v, u64 *base, u16 *limit);
 void eli_idtr_write(struct vcpu *v, u64 base, u16 limit);

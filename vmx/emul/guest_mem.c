@@ -27,6 +27,11 @@ bool guest_linear_to_gpa(struct vcpu *v, u64 la, u64 *gpa)
 			   &v->vm->mem, gpa);
 }
 
+bool guest_linear_to_gpa_cr3(struct vcpu *v, u64 cr3, u64 la, u64 *gpa)
+{
+	return !guest_walk(GUEST_PAGING_4LEVEL, cr3, false, la, read_table, &v->vm->mem, gpa);
+}
+
 bool guest_linear_rw(struct vcpu *v, u64 la, void *buf, u32 len, bool write)
 {
 	struct gpa_map *g = &v->vm->mem;

@@ -15,6 +15,8 @@ struct vcpu;
 
 /* The guest-physical address of linear address la; false: not mapped. */
 bool guest_linear_to_gpa(struct vcpu *v, u64 la, u64 *gpa);
+/* The same under 4-level paging rooted at cr3 (not the current one). */
+bool guest_linear_to_gpa_cr3(struct vcpu *v, u64 cr3, u64 la, u64 *gpa);
 /* len bytes at la; false when a page is not mapped, not RAM, or (write)
  * protected. Nothing is written unless every page is writable. */
 bool guest_linear_rw(struct vcpu *v, u64 la, void *buf, u32 len, bool write);
