@@ -52,6 +52,7 @@ Suite *eli_mode_suite(void);
 Suite *desc_table_suite(void);
 Suite *viommu_regs_suite(void);
 Suite *viommu_walk_suite(void);
+Suite *viommu_ir_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
