@@ -109,7 +109,7 @@ $(BUILD)/tern.efi: $(BUILD)/efi/tern.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 # Test guests: multiboot v1 ELF32 images, with the tern.cfg that runs them.
-GUESTS := basic triple bench idle apic smp reset platform xsave mb2 archcheck lowload longmode walk storm emul chatty eli
+GUESTS := basic triple bench idle apic smp reset platform xsave mb2 archcheck lowload longmode walk storm emul chatty eli viommu
 GUEST_ELFS := $(patsubst %,$(BUILD)/modules/%.elf,$(GUESTS))
 
 $(BUILD)/guests/%.o: tests/guests/%.S tests/guests/guest.h
@@ -240,7 +240,9 @@ acpi-check: $(BUILD)/unit/dump_guest_acpi
 	tr -d ' \n' < $(BUILD)/unit/acpi/DSDT.dsl | grep -q 'Package(0x04){0x0002FFFF,0x00,Zero,0x12}'
 	grep -q 'Base Address : 00000000B0000000' $(BUILD)/unit/acpi/MCFG.dsl
 	grep -q 'PM Timer Block Address : 00000608' $(BUILD)/unit/acpi/FACP.dsl
-	@echo "acpi-check: guest DSDT, FADT, MADT, MCFG, XSDT disassemble as intended"
+	grep -q 'Register Base Address : 00000000FED90000' $(BUILD)/unit/acpi/DMAR.dsl
+	grep -q 'Device Scope Type : 03 \[IOAPIC Device\]' $(BUILD)/unit/acpi/DMAR.dsl
+	@echo "acpi-check: guest DSDT, FADT, MADT, MCFG, XSDT, DMAR disassemble as intended"
 
 system: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD)

@@ -12,6 +12,12 @@
 #define FADT_LEN	276	/* ACPI 6.x */
 #define FACS_LEN	64
 #define MCFG_LEN	(44 + 16)	/* one allocation */
+#define DMAR_LEN	(48 + 16 + 8)	/* one DRHD with an I/O APIC scope */
+
+/* DMAR (VT-d spec 8.1-8.3) */
+#define DMAR_DRHD		0
+#define DRHD_INCLUDE_PCI_ALL	BIT(0)
+#define DMAR_SCOPE_IOAPIC	3
 
 /* FADT flags and IA-PC boot architecture flags (ACPI 6.5 tables 5.10/5.11) */
 #define FADT_WBINVD		BIT(0)
@@ -252,9 +258,45 @@ static u8 *madt_iso(u8 *p, u8 irq, u32 gsi, u16 flags)
 	return p + 10;
 }
 
+/*
+ * The DMAR of the guest's emulated VT-d unit: one DRHD covering every PCI
+ * device of segment 0 (INCLUDE_PCI_ALL), with the I/O APIC in its scope
+ * as 8.3.1 requires, at the source-id q35 gives it (bus 0xff, 00.0).
+ * The INTR_REMAP flag stays clear: the guest's I/O APIC does not decode
+ * remappable-format entries yet, so a guest must not move its I/O APIC
+ * interrupts to remapping; the unit itself still offers ECAP.IR.
+ */
+static void dmar(u8 *t, u64 vtd)
+{
+	u8 *d = t + 48, *sc = d + 16;
+
+	header(t, "DMAR", DMAR_LEN, 1);
+	t[36] = 48 - 1;				/* host address width - 1 */
+	t[37] = 0;				/* flags: see above */
+	put16(d, DMAR_DRHD);
+	put16(d + 2, 16 + 8);
+	d[4] = DRHD_INCLUDE_PCI_ALL;
+	d[5] = 0;				/* register set: one page */
+	put16(d + 6, 0);			/* segment */
+	put64(d + 8, vtd);
+	sc[0] = DMAR_SCOPE_IOAPIC;
+	sc[1] = 8;
+	sc[4] = 0;				/* I/O APIC ID (the MADT's) */
+	sc[5] = 0xff;				/* start bus */
+	sc[6] = 0;				/* path: device 0, function 0 */
+	sc[7] = 0;
+	seal(t, DMAR_LEN);
+}
+
 u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *ids)
 {
-	u32 off = 0, rsdp, xsdt, madt, mcfg, fadt, facs, dsdt, dsdt_len, madt_len;
+	return guest_acpi_build_vtd(buf, base, ncpus, ids, 0);
+}
+
+u32 guest_acpi_build_vtd(u8 *buf, u64 base, u32 ncpus, const u32 *ids, u64 vtd)
+{
+	u32 off = 0, rsdp, xsdt, madt, mcfg, fadt, facs, dsdt, dsdt_len, madt_len, dmr = 0;
+	u32 nx = vtd ? 4 : 3;
 	u8 *t;
 
 	memset(buf, 0, GUEST_ACPI_SIZE);
@@ -277,8 +319,13 @@ u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *ids)
 	off = ALIGN_UP(off, 8);
 	mcfg = off;
 	off += MCFG_LEN;
+	if (vtd) {
+		off = ALIGN_UP(off, 8);
+		dmr = off;
+		off += DMAR_LEN;
+	}
 	xsdt = off;
-	off += ACPI_SDT_HEADER_LEN + 3 * 8;
+	off += ACPI_SDT_HEADER_LEN + nx * 8;
 	if (off > GUEST_ACPI_SIZE)
 		return 0;
 
@@ -377,12 +424,17 @@ u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *ids)
 	t[55] = 0;				/* end bus */
 	seal(t, MCFG_LEN);
 
+	if (vtd)
+		dmar(buf + dmr, vtd);
+
 	t = buf + xsdt;
-	header(t, "XSDT", ACPI_SDT_HEADER_LEN + 24, 1);
+	header(t, "XSDT", ACPI_SDT_HEADER_LEN + nx * 8, 1);
 	put64(t + 36, base + fadt);
 	put64(t + 44, base + madt);
 	put64(t + 52, base + mcfg);
-	seal(t, ACPI_SDT_HEADER_LEN + 24);
+	if (vtd)
+		put64(t + 60, base + dmr);
+	seal(t, ACPI_SDT_HEADER_LEN + nx * 8);
 
 	t = buf + rsdp;
 	memcpy(t, "RSD PTR ", 8);

@@ -27,5 +27,7 @@
 /* Build into buf (the guest's bytes at base, size GUEST_ACPI_SIZE);
  * returns the bytes used, or 0 when they do not fit. */
 u32 guest_acpi_build(u8 *buf, u64 base, u32 ncpus, const u32 *apic_ids);
+/* The same with a DMAR for an emulated VT-d unit at vtd (0: none). */
+u32 guest_acpi_build_vtd(u8 *buf, u64 base, u32 ncpus, const u32 *apic_ids, u64 vtd);
 
 #endif

@@ -19,6 +19,7 @@
 #include "core/percpu.h"
 #include "core/shell/shell.h"
 #include "core/tsc.h"
+#include "core/vdev/viommu/viommu.h"
 #include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
 #include "drivers/block/blk.h"
@@ -305,6 +306,50 @@ static void vblk_family(struct prom *p, const char *name, const char *help, size
 	}
 }
 
+/* A VM's vIOMMU (core/vdev/viommu/viommu.h): every VM that has one. */
+static void viommu_family(struct prom *p, const char *name, const char *help, size_t off,
+			  enum prom_type type)
+{
+	prom_family(p, name, help, type);
+	for (u32 i = 0; i < nvms; i++) {
+		struct viommu_counters c;
+		struct prom_label l = { "vm", vms[i]->name };
+
+		if (vm_listed(vms[i]) && viommu_counters(vms[i], &c))
+			prom_u64(p, &l, 1, *(const u64 *)((const u8 *)&c + off));
+	}
+}
+
+static void viommu_metrics(struct prom *p)
+{
+	prom_family(p, "tern_viommu_invalidations_total",
+		    "Invalidations the guest asked of its vIOMMU, by type", PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		struct viommu_counters c;
+		struct prom_label l[2] = { { "vm", vms[i]->name }, { "type", "context" } };
+
+		if (!vm_listed(vms[i]) || !viommu_counters(vms[i], &c))
+			continue;
+		prom_u64(p, l, 2, c.inv_context);
+		l[1].value = "iotlb";
+		prom_u64(p, l, 2, c.inv_iotlb);
+		l[1].value = "interrupt_entry";
+		prom_u64(p, l, 2, c.inv_iec);
+	}
+	viommu_family(p, "tern_viommu_exits_total",
+		      "Guest accesses to the vIOMMU's registers (each a VM exit, samecore)",
+		      offsetof(struct viommu_counters, exits), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_maps_total", "Pages the vIOMMU pinned for DMA",
+		      offsetof(struct viommu_counters, maps), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_unmaps_total", "Pages the vIOMMU unpinned after DMA",
+		      offsetof(struct viommu_counters, unmaps), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_pinned_pages", "Pages the vIOMMU holds pinned now",
+		      offsetof(struct viommu_counters, pinned), PROM_GAUGE);
+	viommu_family(p, "tern_viommu_faults_total",
+		      "DMA and interrupt remapping faults recorded in the vIOMMU's fault registers",
+		      offsetof(struct viommu_counters, faults), PROM_COUNTER);
+}
+
 static void vblk_counters(struct prom *p)
 {
 	prom_family(p, "tern_virtio_blk_requests_total",
@@ -496,6 +541,7 @@ static int cmd_metrics(int argc, char **argv)
 	vm_counters(&p);
 	vm_devices(&p);
 	vblk_counters(&p);
+	viommu_metrics(&p);
 	cpu_counters(&p);
 	iommu_counters(&p);
 	memory(&p);

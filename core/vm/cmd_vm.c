@@ -9,6 +9,7 @@
 #include "core/mgmt.h"
 #include "core/shell/shell.h"
 #include "core/tsc.h"
+#include "core/vdev/viommu/viommu.h"
 #include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
 
@@ -151,6 +152,7 @@ static void stats(struct vm *vm)
 	}
 	eli_show(vm);
 	vblk_show(vm);
+	viommu_show(vm);
 	console_printf("unclaimed port I/O: %llu; unbacked memory: %llu reads, %llu writes; console bytes: %llu\n",
 		       (unsigned long long)vm->io_unclaimed,
 		       (unsigned long long)vm->unbacked_reads,

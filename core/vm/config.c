@@ -366,6 +366,18 @@ int config_parse(const char *file, const char *text, size_t len,
 				       file, lineno, val);
 				vm_bad = true;
 			}
+		} else if (!strcmp(key, "viommu")) {
+			if (!strcmp(val, "off"))
+				vm->viommu = CONFIG_VIOMMU_OFF;
+			else if (!strcmp(val, "samecore"))
+				vm->viommu = CONFIG_VIOMMU_SAMECORE;
+			else if (!strcmp(val, "sidecore"))
+				vm->viommu = CONFIG_VIOMMU_SIDECORE;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: viommu '%s': use off, samecore or sidecore",
+				       file, lineno, val);
+				vm_bad = true;
+			}
 		} else if (!strcmp(key, "autostart")) {
 			if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
 				vm->autostart = true;
@@ -375,7 +387,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, viommu)",
 			       file, lineno, key);
 		}
 	}

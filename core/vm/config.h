@@ -16,6 +16,8 @@
  *                      # the guest as a virtio-blk device (read-only: ",ro")
  *   eli = on           # optional: on, delivery or off (exitless interrupts
  *                      # for assigned devices; default on with devices)
+ *   viommu = samecore  # optional: off, samecore or sidecore (an emulated
+ *                      # VT-d unit for the guest; default off)
  *
  *   [host]             # optional: tern's own settings
  *   shell_secret = S   # the TCP shell's shared secret (8-63 characters)
@@ -49,6 +51,13 @@ enum config_eli {
 	CONFIG_ELI_ON,
 };
 
+/* viommu = (core/vdev/viommu/viommu.h) */
+enum config_viommu {
+	CONFIG_VIOMMU_OFF = 0,
+	CONFIG_VIOMMU_SAMECORE,		/* register accesses trap to the vCPU's core */
+	CONFIG_VIOMMU_SIDECORE,		/* polled by a spare core (not yet: refused at start) */
+};
+
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	u32 ncores;
@@ -65,6 +74,7 @@ struct vm_config {
 	bool disk_ro;
 	u32 console_size;	/* bytes of COM1 output kept; 0: the default */
 	u8 eli;			/* enum config_eli */
+	u8 viommu;		/* enum config_viommu */
 	u32 disk_line;		/* where its disk = line is */
 	u32 line;		/* where its [vm] header is */
 };

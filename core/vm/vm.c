@@ -16,6 +16,7 @@
 #include "core/smp.h"
 #include "core/tsc.h"
 #include "core/vdev/vdev.h"
+#include "core/vdev/viommu/vtd_regs_emul.h"
 #include "core/vm/vm.h"
 #include "vmx/vcpu_request.h"
 #include "drivers/cmos_rtc.h"
@@ -451,7 +452,9 @@ static bool write_acpi(struct vm *vm)
 
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		ids[i] = i;	/* vCPU i has local APIC ID i */
-	len = guest_acpi_build(buf, GUEST_ACPI_RSDP, vm->nvcpus, ids);
+	/* The DMAR names the vIOMMU (core/vdev/viommu/viommu.h) if it has one. */
+	len = guest_acpi_build_vtd(buf, GUEST_ACPI_RSDP, vm->nvcpus, ids,
+				   vm->cfg.viommu != CONFIG_VIOMMU_OFF ? VTDE_BASE : 0);
 	return len && gpa_copy_to(&vm->mem, GUEST_ACPI_RSDP, buf, len);
 }
 

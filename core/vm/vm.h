@@ -30,6 +30,7 @@ enum vm_state {
 };
 
 struct vblk_vm;
+struct viommu_vm;
 
 struct vm {
 	u32 index;
@@ -77,6 +78,9 @@ struct vm {
 	/* Its virtio-blk device (`disk =`): core/vdev/virtio/virtio_blk_unit.c;
 	 * kept after a stop for `vm stats`. */
 	struct vblk_vm *vblk;
+	/* Its vIOMMU (`viommu =`): core/vdev/viommu/viommu.c; kept after a
+	 * stop for `vm stats`. */
+	struct viommu_vm *viommu;
 	volatile bool reset_requested;	/* restart once stopped */
 	u64 resets;
 };

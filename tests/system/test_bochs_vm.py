@@ -253,6 +253,30 @@ def check_emul(m):
                           "REP INSD, OUTSD, REP INSB backwards"))
 
 
+def check_viommu(m):
+    """The emulated VT-d unit, samecore (tests/guests/viommu.S): the guest
+    finds it in its DMAR, latches its root and IRT pointers, runs queued
+    invalidation with status writes, gets the completion interrupt once
+    unmasked and the fault event for a bad descriptor (IQE), and resumes
+    the queue; `vm stats` and `metrics` count the register exits."""
+    run_guest(m, "viommu", ("VT-d 1.0 in the DMAR, caching mode, QI and IR",
+                            "root table pointer set; queued wait wrote its status",
+                            "completion interrupt held while masked, delivered when unmasked",
+                            "bad descriptor: IQE, head kept, fault event",
+                            "queue resumed after IQE cleared",
+                            "interrupt remapping table pointer set", "PASS"))
+    st = m.command("vm stats viommu")
+    ex = re.search(r"register exits (\d+) \(bad accesses 0\); invalidations: context 1, "
+                   r"IOTLB 0, interrupt entry 0; waits 4 \(status writes failed 0\); "
+                   r"queue errors 1", st)
+    check(ex and int(ex.group(1)) > 30, "vm stats viommu:\n" + st)
+    check("fault events 1, completion events 1" in st, "vm stats viommu events:\n" + st)
+    fams = prom_parse(m.command("metrics"))
+    check(prom_value(fams, "tern_viommu_exits", "_total", vm="viommu") == int(ex.group(1)),
+          "metrics tern_viommu_exits_total")
+    print("  viommu: %s register exits, queue error and both events seen" % ex.group(1))
+
+
 def check_eli(m):
     """ELI with the assigned e1000 (tests/guests/eli.S): the guest's device
     interrupts and EOIs exit not at all, a host interrupt is reflected, its
@@ -626,6 +650,7 @@ def run(build):
         check_walk(m)
         check_storm(m)
         check_emul(m)
+        check_viommu(m)
         check_console_race(m)
         check_eli(m)
     finally:

@@ -204,6 +204,22 @@ START_TEST(console_history)
 }
 END_TEST
 
+START_TEST(viommu)
+{
+	ck_assert_int_eq(parse("[vm a]\ncores = 1\nmemory = 8M\nkernel = k\nviommu = samecore\n"
+			       "[vm b]\ncores = 2\nmemory = 8M\nkernel = k\nviommu = sidecore\n"
+			       "[vm c]\ncores = 3\nmemory = 8M\nkernel = k\n"), 0);
+	ck_assert_uint_eq(c.nvms, 3);
+	ck_assert_uint_eq(c.vms[0].viommu, CONFIG_VIOMMU_SAMECORE);
+	ck_assert_uint_eq(c.vms[1].viommu, CONFIG_VIOMMU_SIDECORE);
+	ck_assert_uint_eq(c.vms[2].viommu, CONFIG_VIOMMU_OFF);
+	/* A bad value is named with its line; the VM is dropped. */
+	ck_assert_int_ge(parse("[vm a]\ncores = 1\nmemory = 8M\nkernel = k\nviommu = yes\n"), 1);
+	ck_assert(reports_find(&r, "tern.cfg:5: viommu 'yes': use off, samecore or sidecore"));
+	ck_assert_uint_eq(c.nvms, 0);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -216,6 +232,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, devices);
 	tcase_add_test(tc, disks);
 	tcase_add_test(tc, console_history);
+	tcase_add_test(tc, viommu);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -73,6 +73,37 @@ START_TEST(parses_back)
 }
 END_TEST
 
+START_TEST(dmar_for_viommu)
+{
+	static const u32 ids[] = { 0, 1 };
+	struct acpi_ops ops = { map, collect_report, &rep };
+	static struct acpi_info ai;
+
+	memset(&rep, 0, sizeof(rep));
+	memset(mem, 0, sizeof(mem));
+	ck_assert_uint_gt(guest_acpi_build_vtd(mem + GUEST_ACPI_RSDP, GUEST_ACPI_RSDP, 2, ids,
+					       0xfed90000), 0);
+	ck_assert(acpi_parse(&ai, GUEST_ACPI_RSDP, &ops));
+	ck_assert_int_eq(ai.problems, 0);
+	ck_assert_uint_eq(ai.ntables, 6);
+	ck_assert(ai.has_dmar);
+	ck_assert_uint_eq(ai.dmar.host_addr_width, 48);
+	ck_assert_uint_eq(ai.dmar.flags & 1, 0);	/* no INTR_REMAP yet */
+	ck_assert_uint_eq(ai.dmar.nunits, 1);
+	ck_assert_uint_eq(ai.dmar.units[0].reg_base, 0xfed90000);
+	ck_assert_uint_eq(ai.dmar.units[0].flags & 1, 1);	/* INCLUDE_PCI_ALL */
+	ck_assert_uint_eq(ai.dmar.units[0].nscopes, 1);
+	ck_assert_uint_eq(ai.dmar.units[0].scopes[0].type, 3);	/* I/O APIC */
+	ck_assert_uint_eq(ai.dmar.units[0].scopes[0].bus, 0xff);
+	/* Without a unit: no DMAR, as before. */
+	memset(mem, 0, sizeof(mem));
+	ck_assert_uint_gt(guest_acpi_build(mem + GUEST_ACPI_RSDP, GUEST_ACPI_RSDP, 2, ids), 0);
+	ck_assert(acpi_parse(&ai, GUEST_ACPI_RSDP, &ops));
+	ck_assert(!ai.has_dmar);
+	ck_assert_uint_eq(ai.ntables, 5);
+}
+END_TEST
+
 START_TEST(too_many_cpus)
 {
 	static u32 ids[1000];
@@ -90,6 +121,7 @@ Suite *guest_acpi_suite(void)
 
 	tcase_add_test(tc, parses_back);
 	tcase_add_test(tc, too_many_cpus);
+	tcase_add_test(tc, dmar_for_viommu);
 	suite_add_tcase(s, tc);
 	return s;
 }
