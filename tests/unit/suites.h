@@ -50,6 +50,7 @@ Suite *eli_shadow_idt_suite(void);
 Suite *eli_vectors_suite(void);
 Suite *eli_mode_suite(void);
 Suite *desc_table_suite(void);
+Suite *swap_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
