@@ -74,6 +74,14 @@ static u64 ram_hpa(const struct gpa_map *g, u64 gpa)
 	return g->frag[s][off / PAGE_SIZE] + (gpa & (PAGE_SIZE - 1));
 }
 
+/* Whether a RAM page has a frame (a sparse map's may not). */
+static bool has_frame(const struct gpa_map *g, u64 gpa)
+{
+	u64 s = chunk(g, gpa);
+
+	return g->run[s] || (g->frag[s] && g->frag[s][(gpa % RUN) / PAGE_SIZE]);
+}
+
 static u64 ept_table(void *ctx)
 {
 	const struct gpa_ops *ops = ctx;
@@ -244,12 +252,157 @@ int gpa_map_create_identity(struct gpa_map *g, u64 size, const struct gpa_ops *o
 
 u64 gpa_map_eptp(const struct gpa_map *g)
 {
-	return g->ept.root | (EPT_MT_WB) | (3 << 3);	/* WB, walk length 4 */
+	/* WB, walk length 4 */
+	return g->ept.root | (EPT_MT_WB) | (3 << 3) | (g->ad ? EPTP_AD : 0);
+}
+
+void gpa_set_ad(struct gpa_map *g, bool on)
+{
+	g->ad = on;
+}
+
+int gpa_map_create_sparse(struct gpa_map *g, u64 size, const struct gpa_ops *ops)
+{
+	u64 low, high;
+	int err;
+
+	gpa_layout(size, &low, &high);
+	err = map_init(g, ops, low, GPA_HIGH_BASE, high);
+	if (err) {
+		gpa_map_destroy(g);
+		return err;
+	}
+	g->sparse = true;
+	for (u64 s = 0; s < g->nchunks; s++) {
+		g->frag[s] = calloc(RUN_PAGES, sizeof(u64));
+		if (!g->frag[s]) {
+			gpa_map_destroy(g);
+			return PT_ERR_NOMEM;
+		}
+	}
+	memset(g->state, GPA_PG_NOACCESS, g->ram_size / PAGE_SIZE);
+	return PT_OK;
+}
+
+/* A sparse map's RAM page: its frame slot, or NULL. */
+static u64 *frame_slot(const struct gpa_map *g, u64 gpa)
+{
+	u64 s;
+
+	if (!g->sparse || (gpa & (PAGE_SIZE - 1)) || !gpa_is_ram(g, gpa, PAGE_SIZE))
+		return NULL;
+	s = chunk(g, gpa);
+	return g->frag[s] ? &g->frag[s][(gpa % RUN) / PAGE_SIZE] : NULL;
+}
+
+/* Map a page's frame afresh: a new entry has A and D clear. */
+static int map_frame(struct gpa_map *g, u64 gpa, u64 hpa, u8 st)
+{
+	return pt_map(&g->ept, gpa, hpa, PAGE_SIZE,
+		      ((st & GPA_PG_WP) ? MAP_X : RAM_PERM) | MAP_NO_LARGE);
+}
+
+int gpa_page_install(struct gpa_map *g, u64 gpa, u64 hpa)
+{
+	u64 *f = frame_slot(g, gpa), fl;
+	int err = -1;
+
+	if (!f || !hpa || (hpa & (PAGE_SIZE - 1)))
+		return -1;
+	fl = spin_lock_irqsave(&g->lock);
+	if (!*f) {
+		u64 i = page_index(g, gpa);
+
+		*f = hpa;
+		g->small_pages++;
+		g->state[i] &= (u8)~GPA_PG_NOACCESS;
+		err = map_frame(g, gpa, hpa, g->state[i]) ? -1 : 0;
+	}
+	spin_unlock_irqrestore(&g->lock, fl);
+	return err;
+}
+
+int gpa_page_evict(struct gpa_map *g, u64 gpa, bool *dirty)
+{
+	u64 *f = frame_slot(g, gpa), *e, old = 0, fl;
+	int err = -1;
+
+	if (!f)
+		return -1;
+	fl = spin_lock_irqsave(&g->lock);
+	if (*f && !(g->state[page_index(g, gpa)] & GPA_PG_PINNED)) {
+		/* One exchange: the CPU sets D atomically in the entry, so
+		 * what comes out is every write made through it. */
+		e = pt_leaf(&g->ept, gpa);
+		if (e)
+			old = __atomic_exchange_n(e, 0, __ATOMIC_SEQ_CST);
+		*dirty = (old & EPT_D) != 0;
+		g->state[page_index(g, gpa)] |= GPA_PG_NOACCESS;
+		g->stale = true;
+		err = 0;
+	}
+	spin_unlock_irqrestore(&g->lock, fl);
+	return err;
+}
+
+int gpa_page_restore(struct gpa_map *g, u64 gpa)
+{
+	u64 *f = frame_slot(g, gpa), fl;
+	int err = -1;
+
+	if (!f)
+		return -1;
+	fl = spin_lock_irqsave(&g->lock);
+	if (*f) {
+		u64 i = page_index(g, gpa);
+
+		g->state[i] &= (u8)~GPA_PG_NOACCESS;
+		err = map_frame(g, gpa, *f, g->state[i]) ? -1 : 0;
+	}
+	spin_unlock_irqrestore(&g->lock, fl);
+	return err;
+}
+
+u64 gpa_page_release(struct gpa_map *g, u64 gpa)
+{
+	u64 *f = frame_slot(g, gpa), hpa = 0, fl;
+
+	if (!f)
+		return 0;
+	fl = spin_lock_irqsave(&g->lock);
+	/* Only an evicted page: a mapped one would leave EPT pointing at a
+	 * frame that is no longer the guest's. */
+	if (*f && (g->state[page_index(g, gpa)] & GPA_PG_NOACCESS) && !pt_leaf(&g->ept, gpa)) {
+		hpa = *f;
+		*f = 0;
+		g->small_pages--;
+	}
+	spin_unlock_irqrestore(&g->lock, fl);
+	return hpa;
+}
+
+bool gpa_page_has_frame(const struct gpa_map *g, u64 gpa)
+{
+	return gpa_is_ram(g, gpa, 1) && has_frame(g, gpa);
+}
+
+bool gpa_page_test_clear_accessed(struct gpa_map *g, u64 gpa)
+{
+	u64 *e = gpa_is_ram(g, gpa, 1) ? pt_leaf(&g->ept, gpa & ~(u64)(PAGE_SIZE - 1)) : NULL;
+
+	return e && (__atomic_fetch_and(e, ~EPT_A, __ATOMIC_SEQ_CST) & EPT_A);
+}
+
+bool gpa_page_dirty(struct gpa_map *g, u64 gpa)
+{
+	u64 *e = gpa_is_ram(g, gpa, 1) ? pt_leaf(&g->ept, gpa & ~(u64)(PAGE_SIZE - 1)) : NULL;
+
+	return e && (__atomic_load_n(e, __ATOMIC_SEQ_CST) & EPT_D);
 }
 
 void *gpa_to_hva(struct gpa_map *g, u64 gpa)
 {
-	if (!gpa_is_ram(g, gpa, 1))
+	if (!gpa_is_ram(g, gpa, 1) || !has_frame(g, gpa))
 		return NULL;
 	return g->ops->p2v(ram_hpa(g, gpa));
 }
@@ -262,8 +415,11 @@ bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len)
 		return false;
 	while (len) {
 		u64 n = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+		void *d = gpa_to_hva(g, gpa);
 
-		memcpy(gpa_to_hva(g, gpa), s, n);
+		if (!d)
+			return false;		/* a sparse map's page without a frame */
+		memcpy(d, s, n);
 		gpa += n;
 		s += n;
 		len -= n;
@@ -363,7 +519,7 @@ u8 gpa_page_state(const struct gpa_map *g, u64 gpa)
 /* EPT for one RAM page as its state says. */
 static int apply(struct gpa_map *g, u64 gpa, u8 st)
 {
-	if (st & GPA_PG_NOACCESS)
+	if ((st & GPA_PG_NOACCESS) || !has_frame(g, gpa))
 		return pt_unmap(&g->ept, gpa, PAGE_SIZE);
 	return pt_map(&g->ept, gpa, ram_hpa(g, gpa), PAGE_SIZE,
 		      (st & GPA_PG_WP) ? MAP_X : RAM_PERM);

@@ -77,6 +77,8 @@ struct gpa_map {
 	u64 ram_size, low_size, high_size;
 	u64 high_base;			/* GPA_HIGH_BASE, or the identity run */
 	bool identity;			/* high RAM at GPA = HPA */
+	bool sparse;			/* frames page by page, some none (swap) */
+	bool ad;			/* the EPT pointer enables A/D flags */
 	u64 nchunks;			/* 2 MiB slots of [0, top of RAM) */
 	u64 *run;			/* host address of a slot's 2 MiB run, or 0 */
 	u64 **frag;			/* else its pages, one by one */
@@ -110,6 +112,17 @@ int gpa_map_create(struct gpa_map *g, u64 size, const struct gpa_ops *ops);
 #define GPA_IDENTITY_LOW	SZ_1M
 int gpa_map_create_identity(struct gpa_map *g, u64 size, const struct gpa_ops *ops);
 void gpa_map_destroy(struct gpa_map *g);
+/*
+ * RAM for an overcommitted VM (mm/swap/): no page has a frame yet; each is
+ * no-access (no EPT entry) until the swapper installs one, and 4 KiB EPT
+ * entries only, so frames come and go one at a time. gpa_to_hva() is NULL
+ * for a page without a frame: tern's own accesses to such RAM must go
+ * through the swapper first (not wired yet, so no VM uses this yet).
+ */
+int gpa_map_create_sparse(struct gpa_map *g, u64 size, const struct gpa_ops *ops);
+/* Accessed/dirty flags in the EPT pointer from now on (the caller checked
+ * the CPU has them); new entries start with both clear. */
+void gpa_set_ad(struct gpa_map *g, bool on);
 /* EPT pointer for the VMCS: WB, 4-level, root (SDM 3C 25.6.11). */
 u64 gpa_map_eptp(const struct gpa_map *g);
 bool gpa_is_ram(const struct gpa_map *g, u64 gpa, u64 len);
@@ -159,6 +172,31 @@ void gpa_wake(struct gpa_map *g, u32 waiter);
 /* An EPT violation at gpa with the qualification's access bits, taken
  * by vCPU waiter. Never PASS. */
 enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access, u32 waiter);
+/*
+ * One page's frame in a sparse map, for the swapper. Each takes the map's
+ * lock; -1 when gpa is not a RAM page of a sparse map or the page is not
+ * in the state named.
+ *   install: a frame for a page without one, mapped (A/D clear, no-access
+ *            cleared) unless it is write-protected (then read/execute).
+ *   evict:   the page's EPT entry removed in one atomic exchange, so *dirty
+ *            is the D flag the CPU last set in it; the page becomes
+ *            no-access and the map stale: after gpa_flush() no vCPU can
+ *            touch the frame, which the page keeps. Pinned pages: -1.
+ *   restore: an evicted page's frame mapped again (A/D clear).
+ *   release: an evicted page forgets its frame, returned (the caller
+ *            frees it, after the flush); 0 if it had none.
+ * test_clear_accessed clears A in the live entry (a cached translation may
+ * miss setting it again until the next flush; the clock flushes now and
+ * then); dirty reads D without clearing it (clearing D in a live entry
+ * could lose writes made through a cached translation).
+ */
+int gpa_page_install(struct gpa_map *g, u64 gpa, u64 hpa);
+int gpa_page_evict(struct gpa_map *g, u64 gpa, bool *dirty);
+int gpa_page_restore(struct gpa_map *g, u64 gpa);
+u64 gpa_page_release(struct gpa_map *g, u64 gpa);
+bool gpa_page_has_frame(const struct gpa_map *g, u64 gpa);
+bool gpa_page_test_clear_accessed(struct gpa_map *g, u64 gpa);
+bool gpa_page_dirty(struct gpa_map *g, u64 gpa);
 /* Make every vCPU drop stale translations, once for all changes since
  * the last flush. Call with interrupts enabled (it waits for the cores). */
 void gpa_flush(struct gpa_map *g);

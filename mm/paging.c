@@ -270,3 +270,17 @@ bool pt_lookup(struct page_table *pt, u64 va, u64 *pa, u64 *pte, u64 *page_size)
 	}
 	return false;
 }
+
+u64 *pt_leaf(struct page_table *pt, u64 va)
+{
+	u64 *t = pt->p2v(pt->root);
+
+	for (int level = LEVELS - 1; level > 0; level--) {
+		u64 e = t[index_of(va, level)];
+
+		if (!fmt(pt)->present(e) || (e & PTE_PS))
+			return NULL;
+		t = table(pt, e);
+	}
+	return fmt(pt)->present(t[index_of(va, 0)]) ? &t[index_of(va, 0)] : NULL;
+}

@@ -34,6 +34,12 @@
 #define EPT_MT_WB	6ULL
 #define EPT_IGNORE_PAT	BIT(6)
 #define EPT_LARGE	BIT(7)		/* same bit as PTE_PS */
+/* Accessed and dirty flags, set by the CPU when the EPT pointer enables
+ * them (SDM 3C 29.3.5; EPTP bit 6, where IA32_VMX_EPT_VPID_CAP bit 21 says
+ * the CPU has them). Dirty is in leaf entries only. */
+#define EPT_A		BIT(8)
+#define EPT_D		BIT(9)
+#define EPTP_AD		BIT(6)
 
 /* VT-d second-level entries (VT-d spec 9.8): the same walk as EPT */
 #define VTD_SL_R	BIT(0)
@@ -92,6 +98,9 @@ int pt_map(struct page_table *pt, u64 va, u64 pa, u64 size, u32 flags);
 int pt_unmap(struct page_table *pt, u64 va, u64 size);
 /* Translate; page_size and pte optional. Returns false when unmapped. */
 bool pt_lookup(struct page_table *pt, u64 va, u64 *pa, u64 *pte, u64 *page_size);
+/* The present 4 KiB leaf entry for va, or NULL (absent, or inside a large
+ * page), for callers that update its hardware-set bits atomically. */
+u64 *pt_leaf(struct page_table *pt, u64 va);
 u64 pt_flags_to_pte(const struct page_table *pt, u32 flags);
 u64 pt_flags_to_ept(const struct page_table *pt, u32 flags);
 u64 pt_flags_to_vtd(const struct page_table *pt, u32 flags);

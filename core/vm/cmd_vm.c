@@ -12,6 +12,7 @@
 #include "core/vdev/viommu/viommu.h"
 #include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
+#include "mm/swap/swapper.h"
 
 #define DETACH	0x1d	/* Ctrl-] */
 
@@ -58,6 +59,7 @@ static void list(void)
 		if (vm->cfg.iommu_off_unsafe)
 			console_printf("    iommu = off-unsafe: DMA NOT CONFINED (devices reach all memory)\n");
 		passthru_show(vm, false);
+		swapper_list_line(vm);
 		if (vm->state == VM_STOPPED)
 			console_printf("    stopped: %s\n", vm->stop_reason);
 		if (vm->has_exit_status)
@@ -319,12 +321,28 @@ static int cmd_vm(int argc, char **argv)
 		mem(vm);
 	} else if (!strcmp(argv[1], "watch") && argc == 4) {
 		return watch(vm, argv[3]);
+	} else if (!strcmp(argv[1], "resident") && argc == 4) {
+		u64 size;
+
+		if (!config_parse_size(argv[3], &size) ||
+		    swapper_set_resident(vm, size, err, sizeof(err))) {
+			console_printf("vm resident %s: %s\n", vm->name,
+				       config_parse_size(argv[3], &size) ? err : "SIZE like 128M");
+			return 1;
+		}
+		/* Only an overcommitted start would use it, and those are
+		 * refused until swapping is wired. */
+		console_printf("vm %s: resident %lluM of %lluM, from its next start%s\n", vm->name,
+			       (unsigned long long)(config_resident(&vm->cfg) >> 20),
+			       (unsigned long long)(vm->cfg.memory >> 20),
+			       config_resident(&vm->cfg) < vm->cfg.memory ?
+			       " (overcommit is not implemented yet: vm start refuses it)" : "");
 	} else {
-		console_printf("vm: unknown subcommand '%s' (list, start, stop, stats, regs, console, mem, watch NAME GPA)\n",
+		console_printf("vm: unknown subcommand '%s' (list, start, stop, stats, regs, console, mem, watch NAME GPA, resident NAME SIZE)\n",
 			       argv[1]);
 		return 1;
 	}
 	return 0;
 }
-SHELL_COMMAND(vm, "vm", "[list|start|stop|stats|regs|console|mem] [NAME] | watch NAME GPA",
+SHELL_COMMAND(vm, "vm", "[list|start|stop|stats|regs|console|mem] [NAME] | watch NAME GPA | resident NAME SIZE",
 	      "virtual machines from tern.cfg", cmd_vm);

@@ -101,6 +101,42 @@ static bool parse_devices(char *v, struct vm_config *vm)
 	return vm->ndevices > 0;
 }
 
+/* A block-layer disk's name: letters, digits, '-', '_'. */
+static bool disk_name_ok(const char *v, size_t n)
+{
+	if (!n || n >= CONFIG_DISK_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
+			return false;
+	return true;
+}
+
+u64 config_resident(const struct vm_config *vm)
+{
+	return vm->resident ? vm->resident : vm->memory;
+}
+
+const char *config_overcommit_refusal(const struct vm_config *vm)
+{
+	/* An assigned device DMAs anywhere in the guest's RAM at any time;
+	 * without a vIOMMU tern cannot know which pages, so all stay pinned
+	 * and none could ever be swapped. */
+	if (vm->ndevices)
+		return "assigned devices DMA into any of its RAM, which stays pinned without a vIOMMU (none yet): nothing could be swapped";
+	return NULL;
+}
+
+const char *config_swap_mode_name(u8 mode)
+{
+	switch (mode) {
+	case CONFIG_SWAP_BASELINE: return "baseline";
+	case CONFIG_SWAP_MAPPER: return "mapper";
+	case CONFIG_SWAP_VSWAPPER: return "vswapper";
+	}
+	return "?";
+}
+
 /* "NAME" or "NAME,ro": a block-layer disk's name (core/vdev/virtio/virtio_blk.h). */
 static bool parse_disk(const char *v, struct vm_config *vm)
 {
@@ -109,11 +145,8 @@ static bool parse_disk(const char *v, struct vm_config *vm)
 
 	while (n && isspace((unsigned char)v[n - 1]))
 		n--;
-	if (!n || n >= CONFIG_DISK_MAX)
+	if (!disk_name_ok(v, n))
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)v[i]) && v[i] != '-' && v[i] != '_')
-			return false;
 	if (comma) {
 		const char *o = comma + 1;
 
@@ -150,6 +183,26 @@ static void finish(struct state *st, struct config *c, struct vm_config *vm, boo
 		why = "no 'memory'";
 	else if (!vm->kernel[0])
 		why = "no 'kernel'";
+	if (!why && vm->resident && vm->resident > vm->memory) {
+		report(st->fn, st->arg, &st->problems, "%s:%u: resident is more than memory (%llu MiB)",
+		       st->file, vm->resident_line, (unsigned long long)(vm->memory >> 20));
+		why = "resident > memory";
+	}
+	if (!why && config_resident(vm) < vm->memory && !vm->swap[0]) {
+		report(st->fn, st->arg, &st->problems, "%s:%u: resident below memory overcommits the VM: it needs 'swap = PARTITION'",
+		       st->file, vm->resident_line);
+		why = "overcommitted without swap";
+	}
+	if (!why && config_resident(vm) < vm->memory && config_overcommit_refusal(vm)) {
+		report(st->fn, st->arg, &st->problems, "%s:%u: resident below memory refused: %s",
+		       st->file, vm->resident_line, config_overcommit_refusal(vm));
+		why = "overcommitted with assigned devices";
+	}
+	if (!why && vm->swap[0] && !strcmp(vm->swap, vm->disk)) {
+		report(st->fn, st->arg, &st->problems, "%s:%u: swap %s is the VM's own disk",
+		       st->file, vm->swap_line, vm->swap);
+		why = "swap is its disk";
+	}
 	if (why) {
 		report(st->fn, st->arg, &st->problems, "%s:%u: vm '%s' dropped: %s",
 		       st->file, vm->line, vm->name, why);
@@ -354,6 +407,39 @@ int config_parse(const char *file, const char *text, size_t len,
 				       file, lineno, val, CONFIG_DISK_MAX - 1);
 				vm_bad = true;
 			}
+		} else if (!strcmp(key, "resident")) {
+			u64 m;
+
+			vm->resident_line = lineno;
+			if (!config_parse_size(val, &m) || m < CONFIG_MIN_MEMORY ||
+			    m > CONFIG_MAX_MEMORY || (m & 0xfff)) {
+				report(fn, arg, &st.problems, "%s:%u: resident '%s': expected a size from 1M to 1T, like 128M",
+				       file, lineno, val);
+				vm_bad = true;
+			} else {
+				vm->resident = m;
+			}
+		} else if (!strcmp(key, "swap")) {
+			vm->swap_line = lineno;
+			if (!disk_name_ok(val, strlen(val))) {
+				report(fn, arg, &st.problems, "%s:%u: swap '%s': expected a partition name like 'ata0p3' (letters, digits, '-', '_'; at most %d)",
+				       file, lineno, val, CONFIG_DISK_MAX - 1);
+				vm_bad = true;
+			} else {
+				strcpy(vm->swap, val);
+			}
+		} else if (!strcmp(key, "swap_mode")) {
+			if (!strcmp(val, "baseline"))
+				vm->swap_mode = CONFIG_SWAP_BASELINE;
+			else if (!strcmp(val, "mapper"))
+				vm->swap_mode = CONFIG_SWAP_MAPPER;
+			else if (!strcmp(val, "vswapper"))
+				vm->swap_mode = CONFIG_SWAP_VSWAPPER;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: swap_mode '%s': use baseline, mapper or vswapper",
+				       file, lineno, val);
+				vm_bad = true;
+			}
 		} else if (!strcmp(key, "eli")) {
 			if (!strcmp(val, "on"))
 				vm->eli = CONFIG_ELI_ON;
@@ -387,7 +473,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, viommu)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, viommu, resident, swap, swap_mode)",
 			       file, lineno, key);
 		}
 	}

@@ -18,6 +18,11 @@
  *                      # for assigned devices; default on with devices)
  *   viommu = samecore  # optional: off, samecore or sidecore (an emulated
  *                      # VT-d unit for the guest; default off)
+ *   resident = 128M    # optional: the most host frames the VM gets (default:
+ *                      # memory); below memory it is overcommitted and needs:
+ *   swap = ata0p3      # a swap partition of tern's, shared by the VMs that
+ *                      # name it, each given its own area (mm/swap/swap_area.h)
+ *   swap_mode = vswapper # optional: baseline, mapper or vswapper (default)
  *
  *   [host]             # optional: tern's own settings
  *   shell_secret = S   # the TCP shell's shared secret (8-63 characters)
@@ -42,6 +47,14 @@
 #define CONFIG_MAX_MEMORY	(1ULL << 40)
 #define CONFIG_MAX_DEVICES	4
 #define CONFIG_DISK_MAX		24	/* BLK_NAME_MAX */
+
+/* swap_mode = (thesis ch. 4: baseline swapping, the Swap Mapper, and the
+ * Mapper with the False Reads Preventer) */
+enum config_swap_mode {
+	CONFIG_SWAP_VSWAPPER = 0,	/* the default */
+	CONFIG_SWAP_BASELINE,
+	CONFIG_SWAP_MAPPER,
+};
 
 /* eli = (vmx/eli/eli.h) */
 enum config_eli {
@@ -76,6 +89,10 @@ struct vm_config {
 	u8 eli;			/* enum config_eli */
 	u8 viommu;		/* enum config_viommu */
 	u32 disk_line;		/* where its disk = line is */
+	u64 resident;		/* host frames at most; 0: memory (no overcommit) */
+	char swap[CONFIG_DISK_MAX];	/* swap partition, or empty */
+	u8 swap_mode;		/* enum config_swap_mode */
+	u32 resident_line, swap_line;
 	u32 line;		/* where its [vm] header is */
 };
 
@@ -90,6 +107,12 @@ int config_parse(const char *file, const char *text, size_t len,
 		 struct config *c, report_fn fn, void *arg);
 /* "00:1f.3" -> bus << 8 | dev << 3 | fn; false when not one. */
 bool config_parse_bdf(const char *s, u16 *out);
+/* The frames a VM may hold: resident, or memory when not set. */
+u64 config_resident(const struct vm_config *vm);
+/* Why a VM with assigned devices cannot be overcommitted, or NULL when it
+ * can be (shared by tern.cfg's checks and `vm resident`). */
+const char *config_overcommit_refusal(const struct vm_config *vm);
+const char *config_swap_mode_name(u8 mode);
 /* "64M" -> bytes; false when not a size. */
 bool config_parse_size(const char *s, u64 *out);
 

@@ -22,6 +22,7 @@
 #include "drivers/cmos_rtc.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
+#include "mm/swap/swapper.h"
 #include "vmx/caps.h"
 #include "vmx/msr.h"
 #include "vmx/vmx_ops.h"
@@ -198,6 +199,7 @@ void vm_init(void)
 			pr_warn("tern.cfg:%u: vm '%s' has iommu = off-unsafe: its devices' DMA would reach all of memory, tern's included",
 				vm->cfg.line, vm->name);
 		check_disk(vm);
+		swapper_check_vm(vm);
 		vms[nvms++] = vm;
 	}
 	for (u32 i = 0; i < nvms; i++) {
@@ -754,6 +756,8 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	/* A stopped VM may still hold its devices: give them back before
 	 * checking whether they are free. */
 	vdev_units_stop(vm);
+	if (swapper_vm_start(vm, err, n))
+		return -1;
 	if (check_devices(vm, &unconfined, err, n))
 		return -1;
 	if (claim_cores(vm, err, n))

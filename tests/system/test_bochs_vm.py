@@ -344,6 +344,29 @@ def check_eli(m):
           (res["on"]["eoi_exits"], res["on"]["inj_mode"], res["delivery"]["eoi_exits"]))
 
 
+def check_overcommit(m, cfg):
+    """resident/swap (issue #11): checked at boot, refused at vm start
+    until the swapper is wired, said so in vm list; vm resident."""
+    line = cfg.index("swap = nosuchswap") + 1
+    check(re.search(r"tern\.cfg:%d: vm 'noswap' cannot run: swap nosuchswap does not exist"
+                    % line, m.transcript), "no line-numbered refusal of a missing swap partition")
+    out = m.command("vm start overcommit")
+    check("vm start overcommit: resident 4 MiB < memory 8 MiB: overcommit is not implemented yet"
+          in out, "an overcommitted VM was not refused:\n" + out)
+    out = m.command("vm list")
+    check("resident 4M of 8M, swap ata0p1, swap_mode vswapper (overcommit not implemented yet"
+          in out, "vm list: overcommit:\n" + out)
+    out = m.command("vm resident overcommit 16M")
+    check("resident must be whole pages from 4K to the VM's memory (8 MiB)" in out,
+          "vm resident over memory:\n" + out)
+    out = m.command("vm resident overcommit 8M")
+    check("vm overcommit: resident 8M of 8M, from its next start" in out, "vm resident:\n" + out)
+    out = m.command("vm resident overcommit 2M")
+    check("resident 2M of 8M, from its next start (overcommit is not implemented yet" in out,
+          "vm resident below memory:\n" + out)
+    print("  overcommit: refused at vm start until swapping is wired; vm resident checked")
+
+
 def run(build):
     m = Machine("bochs-vm", build)
     disk = os.path.join(m.logdir, "bochs-vm-disk.img")
@@ -653,6 +676,7 @@ def run(build):
         check_viommu(m)
         check_console_race(m)
         check_eli(m)
+        check_overcommit(m, cfg)
     finally:
         m.stop()
     check_image(disk)

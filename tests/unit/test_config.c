@@ -220,6 +220,59 @@ START_TEST(viommu)
 }
 END_TEST
 
+START_TEST(overcommit)
+{
+	static struct config c;
+	struct reports r;
+	const char *text =
+		"[vm a]\ncores = 1\nmemory = 512M\nkernel = k\n"
+		"resident = 128M\n"			/* 5 */
+		"swap = ata0p3\n"
+		"swap_mode = baseline\n"
+		"[vm b]\ncores = 2\nmemory = 64M\nkernel = k\n"	/* 8 */
+		"resident = 128M\n"			/* 12: more than memory */
+		"swap = ata0p3\n"
+		"[vm c]\ncores = 3\nmemory = 64M\nkernel = k\n"	/* 14 */
+		"resident = 32M\n"			/* 18: no swap */
+		"[vm d]\ncores = 4\nmemory = 64M\nkernel = k\n"	/* 19 */
+		"devices = 00:19.0\n"
+		"resident = 32M\n"			/* 24: a device, no vIOMMU */
+		"swap = ata0p3\n"
+		"[vm e]\ncores = 5\nmemory = 64M\nkernel = k\n"	/* 26 */
+		"resident = lots\n"			/* 30 */
+		"swap = ata0 p3\n"			/* 31 */
+		"swap_mode = clever\n"			/* 32 */
+		"[vm f]\ncores = 6\nmemory = 64M\nkernel = k\n"	/* 33 */
+		"disk = ata0p2\n"
+		"swap = ata0p2\n"			/* 38: its own disk */
+		"resident = 32M\n"
+		"[vm g]\ncores = 7\nmemory = 64M\nkernel = k\n"	/* 40 */
+		"swap = ata0p3\n";			/* swap without overcommit: kept */
+
+	memset(&r, 0, sizeof(r));
+	config_parse("tern.cfg", text, strlen(text), &c, collect_report, &r);
+	ck_assert_uint_eq(c.nvms, 2);
+	ck_assert_str_eq(c.vms[0].name, "a");
+	ck_assert_uint_eq(c.vms[0].resident, 128ULL << 20);
+	ck_assert_uint_eq(config_resident(&c.vms[0]), 128ULL << 20);
+	ck_assert_str_eq(c.vms[0].swap, "ata0p3");
+	ck_assert_uint_eq(c.vms[0].swap_mode, CONFIG_SWAP_BASELINE);
+	ck_assert_str_eq(config_swap_mode_name(c.vms[0].swap_mode), "baseline");
+	ck_assert_str_eq(c.vms[1].name, "g");
+	ck_assert_uint_eq(config_resident(&c.vms[1]), 64ULL << 20);	/* memory */
+	ck_assert_uint_eq(c.vms[1].swap_mode, CONFIG_SWAP_VSWAPPER);	/* the default */
+	ck_assert(reports_find(&r, "tern.cfg:12: resident is more than memory (64 MiB)"));
+	ck_assert(reports_find(&r, "tern.cfg:18: resident below memory overcommits the VM: it needs 'swap = PARTITION'"));
+	ck_assert(reports_find(&r, "tern.cfg:24: resident below memory refused: assigned devices DMA into any of its RAM, which stays pinned without a vIOMMU"));
+	ck_assert(reports_find(&r, "tern.cfg:30: resident 'lots': expected a size"));
+	ck_assert(reports_find(&r, "tern.cfg:31: swap 'ata0 p3': expected a partition name"));
+	ck_assert(reports_find(&r, "tern.cfg:32: swap_mode 'clever': use baseline, mapper or vswapper"));
+	ck_assert(reports_find(&r, "tern.cfg:38: swap ata0p2 is the VM's own disk"));
+	ck_assert(reports_find(&r, "vm 'b' dropped: resident > memory"));
+	ck_assert(reports_find(&r, "vm 'd' dropped"));
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -233,6 +286,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, disks);
 	tcase_add_test(tc, console_history);
 	tcase_add_test(tc, viommu);
+	tcase_add_test(tc, overcommit);
 	suite_add_tcase(s, tc);
 	return s;
 }

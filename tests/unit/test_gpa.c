@@ -506,6 +506,96 @@ START_TEST(pinned_and_wp)
 }
 END_TEST
 
+/* An overcommitted VM's map: frames page by page, for the swapper. */
+START_TEST(sparse_frames)
+{
+	u64 f1, f2, f3, hpa, *e;
+	u32 perm;
+	bool dirty = false;
+
+	/* A dense map has no per-page frames to give or take. */
+	ck_assert_int_eq(gpa_page_install(&g, 0x5000, fake_alloc(1, PAGE_SIZE)), -1);
+	ck_assert_uint_eq(gpa_page_release(&g, 0x5000), 0);
+	gpa_map_destroy(&g);
+	ck_assert_int_eq(gpa_map_create_sparse(&g, 8 * SZ_1M, &ops), 0);
+	ck_assert(g.sparse);
+	ck_assert_uint_eq(g.large_runs + g.small_pages, 0);
+	ck_assert_ptr_null(gpa_to_hva(&g, 0x5000));
+	ck_assert(!gpa_copy_to(&g, 0x5000, "x", 1));
+	ck_assert(!gpa_lookup(&g, 0x5000, NULL, NULL));
+	ck_assert(gpa_page_state(&g, 0x5000) & GPA_PG_NOACCESS);
+	/* Pinning a page without a frame is refused (no-access). */
+	ck_assert_int_eq(gpa_set_state(&g, 0x5000, PAGE_SIZE, GPA_PG_PINNED, 0), -1);
+
+	f1 = fake_alloc(1, PAGE_SIZE);
+	ck_assert_int_eq(gpa_page_install(&g, 0x5001, f1), -1);		/* unaligned */
+	ck_assert_int_eq(gpa_page_install(&g, 0xc0000000ULL, f1), -1);	/* not RAM */
+	ck_assert_int_eq(gpa_page_install(&g, 0x5000, f1), 0);
+	ck_assert_int_eq(gpa_page_install(&g, 0x5000, f1), -1);		/* has one */
+	ck_assert(gpa_lookup(&g, 0x5000, &hpa, &perm));
+	ck_assert_uint_eq(hpa, f1);
+	ck_assert_uint_eq(perm, MAP_W | MAP_X);
+	ck_assert(!(gpa_page_state(&g, 0x5000) & GPA_PG_NOACCESS));
+	ck_assert_ptr_eq(gpa_to_hva(&g, 0x5010), (void *)(uintptr_t)(f1 + 0x10));
+	ck_assert(gpa_copy_to(&g, 0x5000, "x", 1));
+
+	/* The CPU sets A and D: A is cleared as it is read, D never. */
+	e = pt_leaf(&g.ept, 0x5000);
+	ck_assert_ptr_nonnull(e);
+	*e |= EPT_A | EPT_D;
+	ck_assert(gpa_page_test_clear_accessed(&g, 0x5000));
+	ck_assert(!gpa_page_test_clear_accessed(&g, 0x5000));
+	ck_assert(gpa_page_dirty(&g, 0x5000));
+	ck_assert(gpa_page_dirty(&g, 0x5fff));
+	/* A mapped page's frame cannot be taken. */
+	ck_assert_uint_eq(gpa_page_release(&g, 0x5000), 0);
+
+	/* Evict: the entry goes with its D flag; the frame stays. */
+	g.stale = false;
+	ck_assert_int_eq(gpa_page_evict(&g, 0x5000, &dirty), 0);
+	ck_assert(dirty);
+	ck_assert(g.stale);
+	ck_assert(!gpa_lookup(&g, 0x5000, NULL, NULL));
+	ck_assert(gpa_page_state(&g, 0x5000) & GPA_PG_NOACCESS);
+	ck_assert(gpa_page_has_frame(&g, 0x5000));
+	ck_assert_ptr_nonnull(gpa_to_hva(&g, 0x5000));
+	/* Restored (a fault while it was on its way out): A and D clear. */
+	ck_assert_int_eq(gpa_page_restore(&g, 0x5000), 0);
+	e = pt_leaf(&g.ept, 0x5000);
+	ck_assert_uint_eq(*e & (EPT_A | EPT_D), 0);
+	ck_assert_int_eq(gpa_page_evict(&g, 0x5000, &dirty), 0);
+	ck_assert(!dirty);
+	ck_assert_uint_eq(gpa_page_release(&g, 0x5000), f1);
+	ck_assert_uint_eq(gpa_page_release(&g, 0x5000), 0);
+	ck_assert_ptr_null(gpa_to_hva(&g, 0x5000));
+	ck_assert_int_eq(gpa_page_restore(&g, 0x5000), -1);
+	ck_assert_int_eq(gpa_page_evict(&g, 0x5000, &dirty), -1);
+
+	/* Pinned pages are never evicted. */
+	f2 = fake_alloc(1, PAGE_SIZE);
+	ck_assert_int_eq(gpa_page_install(&g, 0x6000, f2), 0);
+	ck_assert_int_eq(gpa_set_state(&g, 0x6000, PAGE_SIZE, GPA_PG_PINNED, 0), 0);
+	ck_assert_int_eq(gpa_page_evict(&g, 0x6000, &dirty), -1);
+	ck_assert(gpa_lookup(&g, 0x6000, NULL, NULL));
+	/* A write-protected page gets its frame read/execute. */
+	ck_assert_int_eq(gpa_set_state(&g, 0x7000, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	ck_assert(!gpa_lookup(&g, 0x7000, NULL, NULL));		/* still no frame */
+	f3 = fake_alloc(1, PAGE_SIZE);
+	ck_assert_int_eq(gpa_page_install(&g, 0x7000, f3), 0);
+	ck_assert(gpa_lookup(&g, 0x7000, NULL, &perm));
+	ck_assert_uint_eq(perm, MAP_X);
+	/* The EPT pointer asks for A/D only when told to. */
+	ck_assert(!(gpa_map_eptp(&g) & EPTP_AD));
+	gpa_set_ad(&g, true);
+	ck_assert(gpa_map_eptp(&g) & EPTP_AD);
+	/* Destroying it frees the frames it still has (and its tables). */
+	frees = 0;
+	gpa_map_destroy(&g);
+	ck_assert_uint_ge(frees, 2);
+	ck_assert_int_eq(gpa_map_create(&g, SZ_2M, &ops), 0);	/* for teardown */
+}
+END_TEST
+
 Suite *gpa_suite(void)
 {
 	Suite *s = suite_create("gpa");
@@ -525,6 +615,7 @@ Suite *gpa_suite(void)
 	tcase_add_test(tc, removed_handler);
 	tcase_add_test(tc, wait_and_wake);
 	tcase_add_test(tc, pinned_and_wp);
+	tcase_add_test(tc, sparse_frames);
 	suite_add_tcase(s, tc);
 	return s;
 }
