@@ -29,9 +29,10 @@
 #define TERN_MM_SWAP_SWAP_AREA_H
 
 #include "core/types.h"
+#include "core/vm/config.h"
 
 #define SWAP_SLOT_SIZE		4096U
-#define SWAP_AREAS_MAX		32		/* CONFIG_MAX_VMS */
+#define SWAP_AREAS_MAX		CONFIG_MAX_VMS	/* an area per VM at most */
 #define SWAP_OWNER_MAX		32
 #define SWAP_NO_SLOT		0xffffffffU
 
