@@ -74,7 +74,8 @@ def run_settings(m, ips):
         if not g or "exit status 0" not in out:
             raise TestFailure("%s did not report its figures:\n%s%s" % (vm, out, con))
         n, timer, exits, tsc, guest = (int(x) for x in g.groups())
-        fams = prom_parse(m.command("metrics"))
+        # Serial output takes emulated time: long at a 1 GHz clock.
+        fams = prom_parse(m.command("metrics", timeout=1200))
         reasons = {}
         for smp in fams["tern_vm_exits"].samples:
             if smp.labels.get("vm") == vm and smp.value:
