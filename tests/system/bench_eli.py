@@ -117,7 +117,7 @@ def table(res, ips):
         ("EOI exits while live (run)", lambda s: "%d" % res[s]["eoi_exits"]),
         ("injection-mode entries (run)", lambda s: "%d" % res[s]["inj_mode"]),
         ("throughput: interrupts handled/s", lambda s: "%.0f" % per_s("interrupts", s)),
-        ("exits per device interrupt", lambda s: "%.4f" % (res[s]["exits"] / float(res[s]["interrupts"]))),
+        ("exits per device interrupt", lambda s: "%.6f" % (res[s]["exits"] / float(res[s]["interrupts"]))),
     )
     out = ["ELI benchmark: eli.S bench workload, Bochs corei7_icelake_u, ips=%d (a %g MHz clock); "
            "timer every 4,000,000 TSC ticks, device interrupts back to back" % (ips, ips / 1e6),
