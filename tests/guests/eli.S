@@ -63,6 +63,14 @@
 #define NP_SEL		0x20
 #define SPIN		20000000
 
+/* On the condition, go on; otherwise fail with msg (64-bit code). */
+	.macro	check64 cc, msg
+	j\cc	.Lok\@
+	leaq	\msg(%rip), %rsi
+	jmp	fail64
+.Lok\@:
+	.endm
+
 	.text
 	.code32
 	.globl	guest_main
@@ -184,7 +192,7 @@ long_entry:
 	sidt	sidt_buf(%rip)
 	leaq	idt64(%rip), %rax
 	cmpq	%rax, sidt_buf + 2(%rip)
-	jne	fail_sidt
+	check64	e, m_sidt
 	/* x2APIC on (EN | EXTD), software-enabled. */
 	movl	$MSR_APIC_BASE, %ecx
 	rdmsr
@@ -234,7 +242,7 @@ long_entry:
 	vmcall
 	subq	%r13, %rax
 	cmpq	$1, %rax			/* the hypercall itself */
-	jne	fail_exits
+	check64	e, m_exits
 	leaq	m_a(%rip), %rsi
 	call	puts64
 
@@ -242,7 +250,7 @@ long_entry:
 	movl	$HC_ELI_KICK, %eax
 	vmcall
 	testq	%rax, %rax
-	jnz	fail_kick
+	check64	z, m_kick
 	movl	$1000, %ecx
 4:	pause
 	loop	4b
@@ -253,9 +261,9 @@ long_entry:
 	movl	$NP_SEL, %eax
 	movl	%eax, %ds			/* 8e d8: the handler skips 2 bytes */
 	cmpl	$1, np_count(%rip)
-	jne	fail_np
+	check64	e, m_np
 	cmpl	$NP_SEL, np_err(%rip)
-	jne	fail_np
+	check64	e, m_np
 	leaq	m_c(%rip), %rsi
 	call	puts64
 
@@ -266,7 +274,7 @@ long_entry:
 	movl	dev_count2(%rip), %r15d
 	call	raise_any
 	cmpl	$1, dev_count2(%rip)
-	jne	fail_rewrite
+	check64	e, m_rewrite
 	leaq	m_d(%rip), %rsi
 	call	puts64
 	leaq	dev_handler(%rip), %rax
@@ -290,11 +298,12 @@ long_entry:
 	pause
 	decl	%r12d
 	jnz	5b
-	jmp	fail_timer
+	leaq	m_timer(%rip), %rsi
+	jmp	fail64
 6:	movl	$HC_ELI_STATE, %eax
 	vmcall
 	cmpq	$1, %rax
-	jne	fail_back
+	check64	e, m_back
 	movl	$HC_EXITS, %eax
 	vmcall
 	movq	%rax, %r13
@@ -306,7 +315,7 @@ long_entry:
 	vmcall
 	subq	%r13, %rax
 	cmpq	$1, %rax
-	jne	fail_exits
+	check64	e, m_exits
 	leaq	m_e(%rip), %rsi
 	call	puts64
 
@@ -322,7 +331,7 @@ long_entry:
 	vmcall
 	movq	%r14, %cr3
 	cmpq	$3, %rax
-	jne	fail_pti
+	check64	e, m_pti
 	call	raise
 	leaq	m_f(%rip), %rsi
 	call	puts64
@@ -489,19 +498,15 @@ gate64:
 
 dev_handler:
 	pushq	%rax
-	pushq	%rbx
-	movl	$E1000, %ebx
-	movl	E1000_ICR(%rbx), %eax		/* read to clear: the line drops */
-	incl	dev_count(%rip)
-	popq	%rbx
-	jmp	eoi
-
+	leaq	dev_count(%rip), %rax
+	jmp	1f
 dev_handler2:
 	pushq	%rax
-	pushq	%rbx
+	leaq	dev_count2(%rip), %rax
+1:	pushq	%rbx
 	movl	$E1000, %ebx
-	movl	E1000_ICR(%rbx), %eax
-	incl	dev_count2(%rip)
+	movl	E1000_ICR(%rbx), %ebx		/* read to clear: the line drops */
+	incl	(%rax)
 	popq	%rbx
 	jmp	eoi
 
@@ -536,29 +541,6 @@ fault_handler:
 	leaq	m_fault(%rip), %rsi
 	jmp	fail64
 
-fail_sidt:
-	leaq	m_sidt(%rip), %rsi
-	jmp	fail64
-fail_exits:
-	leaq	m_exits(%rip), %rsi
-	jmp	fail64
-fail_kick:
-	leaq	m_kick(%rip), %rsi
-	jmp	fail64
-fail_np:
-	leaq	m_np(%rip), %rsi
-	jmp	fail64
-fail_rewrite:
-	leaq	m_rewrite(%rip), %rsi
-	jmp	fail64
-fail_timer:
-	leaq	m_timer(%rip), %rsi
-	jmp	fail64
-fail_pti:
-	leaq	m_pti(%rip), %rsi
-	jmp	fail64
-fail_back:
-	leaq	m_back(%rip), %rsi
 fail64:
 	cli
 	call	puts64
@@ -566,29 +548,6 @@ fail64:
 	outb	%al, $0xf4
 1:	hlt
 	jmp	1b
-
-/* puts64: RSI = NUL-terminated string, polled COM1 */
-puts64:
-	pushq	%rax
-	pushq	%rcx
-	pushq	%rdx
-	movw	$0x3f8 + 5, %dx
-1:	movb	(%rsi), %cl
-	testb	%cl, %cl
-	jz	3f
-2:	inb	%dx, %al
-	testb	$0x20, %al
-	jz	2b
-	movw	$0x3f8, %dx
-	movb	%cl, %al
-	outb	%al, %dx
-	movw	$0x3f8 + 5, %dx
-	incq	%rsi
-	jmp	1b
-3:	popq	%rdx
-	popq	%rcx
-	popq	%rax
-	ret
 
 	.section .rodata
 m_barsize: .asciz "eli: BAR0 does not show 256 KiB (the e1000's 128 and ELI's page)\n"

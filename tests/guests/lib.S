@@ -116,6 +116,33 @@ putdec:
 	popal
 	ret
 
+/* puts64: RSI = NUL-terminated string, polled COM1; for guests that run in
+ * 64-bit mode (the rest of this file is 32-bit code). */
+	.code64
+	.globl	puts64
+puts64:
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	movw	$0x3f8 + 5, %dx
+1:	movb	(%rsi), %cl
+	testb	%cl, %cl
+	jz	3f
+2:	inb	%dx, %al
+	testb	$0x20, %al
+	jz	2b
+	movw	$0x3f8, %dx
+	movb	%cl, %al
+	outb	%al, %dx
+	movw	$0x3f8 + 5, %dx
+	incq	%rsi
+	jmp	1b
+3:	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	ret
+	.code32
+
 /* guest_fail: ESI = what failed; prints "guest: FAIL ..." and exits 1 */
 	.globl	guest_fail
 guest_fail:

@@ -74,23 +74,6 @@ fail64:
 	outb	%al, $EXIT_PORT
 	jmp	1b
 
-/* puts64: RSI = NUL-terminated string, polled COM1 */
-puts64:
-	movw	$COM1 + 5, %dx
-1:	movb	(%rsi), %cl
-	testb	%cl, %cl
-	jz	3f
-2:	inb	%dx, %al
-	testb	$0x20, %al
-	jz	2b
-	movw	$COM1, %dx
-	movb	%cl, %al
-	outb	%al, %dx
-	movw	$COM1 + 5, %dx
-	incq	%rsi
-	jmp	1b
-3:	ret
-
 	.section .rodata
 m_ok:	.asciz	"guest: longmode: IA-32e entered; CR8 15 reads back, xAPIC TPR 0xf0\n"
 m_lma:	.asciz	"guest: FAIL EFER.LMA not set after CR0.PG\n"
