@@ -483,7 +483,9 @@ static void prepare_events(struct vcpu *v)
  */
 static void prepare_entry(struct vcpu *v)
 {
-	eli_prepare(v);
+	/* ELI's work only for a VM that has it: one load otherwise. */
+	if (unlikely(v->eli.on))
+		eli_prepare(v);
 	prepare_events(v);
 	set_preemption_timer(v);
 }
@@ -655,10 +657,12 @@ void vcpu_run(struct vcpu *v)
 		if (vmx_handle_exit(v) != EXIT_RESUME)
 			break;
 		/* ELI: nothing of the guest's left in service under tern. */
-		if (unlikely(v->eli.stepping))
-			eli_step_done(v);
-		if (unlikely(v->eli.live))
-			eli_after_exit(v);
+		if (unlikely(v->eli.on)) {
+			if (v->eli.stepping)
+				eli_step_done(v);
+			if (v->eli.live)
+				eli_after_exit(v);
+		}
 		/* Host interrupts that made the guest exit are taken here. */
 		irq_enable();
 		__asm__ __volatile__("nop");

@@ -670,6 +670,7 @@ void eli_vcpu_start(struct vcpu *v)
 	v->eli.msr_bitmap_pa = msr_pa;
 	if (v->vm->eli.setting == ELI_CFG_OFF || !msr_pa)
 		return;
+	v->eli.on = true;
 	eli_mode_init(&v->eli.mode);
 	vmwrite(VMCS_MSR_BITMAP, msr_pa);
 }

@@ -74,6 +74,7 @@ struct eli_vm {
 };
 
 struct eli_vcpu {
+	bool on;		/* the VM runs with ELI (eli_vm.setting not off) */
 	bool live;		/* DIRECT or INJECTION (else: plain, eli off) */
 	bool gave_up;		/* fell back for good (why in eli_vm) */
 	u64 idt_base;		/* the guest's own IDTR while live */
