@@ -559,9 +559,15 @@ static void reclaim(struct swapper *sw)
 			swap_fault(&sw->s, victims[i], SWAP_WAITER_TERN, &slot);
 		}
 	}
+	/* Nothing to take (every resident page held or pinned): vCPUs that
+	 * wait for a frame are told to retry; swap_fault gives them one past
+	 * the limit rather than leave them parked for ever. */
+	wake = need && !n ? swap_take_frame_waiters(&sw->s) : 0;
 	spin_unlock_irqrestore(&sw->lock, f);
-	if (!n)
+	if (!n) {
+		wake_mask(sw, wake);
 		return;
+	}
 	sw->reclaim_rounds++;
 	gpa_flush(g);
 	f = spin_lock_irqsave(&sw->lock);
