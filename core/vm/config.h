@@ -35,7 +35,7 @@
 
 #include "core/report.h"
 
-#define CONFIG_MAX_VMS		32
+#define CONFIG_MAX_VMS		64
 #define CONFIG_MAX_VCPUS	8
 #define CONFIG_NAME_MAX		32
 #define CONFIG_FILE_MAX		64

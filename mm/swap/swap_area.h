@@ -31,7 +31,7 @@
 #include "core/types.h"
 
 #define SWAP_SLOT_SIZE		4096U
-#define SWAP_AREAS_MAX		32		/* CONFIG_MAX_VMS */
+#define SWAP_AREAS_MAX		64		/* CONFIG_MAX_VMS */
 #define SWAP_OWNER_MAX		32
 #define SWAP_NO_SLOT		0xffffffffU
 
