@@ -433,7 +433,7 @@ def check_swap(m):
           "the stopped VM kept its swap partition")
     print("  swap: swaptest passed; %d pages written out, %d dropped, %d read back; "
           "resident at most %d KiB in %d samples; tern's accesses %s (%s waited for a read)"
-          % (written, dropped or 0, swapin, peak >> 10, samples, acc.group(1), acc.group(2)))
+          % (written, dropped or 0, swapin, int(peak) >> 10, samples, acc.group(1), acc.group(2)))
 
 
 def run(build):
