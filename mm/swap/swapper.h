@@ -12,26 +12,29 @@
  * overcommit refuses without a vIOMMU).
  *
  * How the pieces join:
- *  - RAM from gpa_map_create_sparse(), EPTP A/D on where vmx caps say
- *    ept_ad (without them every page would have to count as dirty and
- *    recently used: refuse, or write every victim);
+ *  - RAM from gpa_map_create_sparse(), EPTP A/D on (vm start refuses a
+ *    core whose VMX capabilities lack ept_ad: without them every page
+ *    would count as recently used and dirty);
  *  - a GPA_PG_NOACCESS handler calling swap_fault(): MAP_ZERO/MAP_BACK ->
  *    gpa_page_install/restore and RETRY; READ -> blk_submit() of the slot
- *    into a new frame and WAIT, the read's done() on the management core
- *    installing it and gpa_wake()-ing swap_read_done's waiters;
- *  - reclaim from mgmt_poll(): swap_reclaim_need(), swap_clock_pick() with
- *    gpa_page_test_clear_accessed, gpa_page_evict for each victim, one
- *    gpa_flush(), then swap_evict(): DROP -> gpa_page_release + pmm_free,
- *    WRITE -> blk_submit, freed in its done() (swap_write_done with
- *    gpa_page_dirty for a page mapped back meanwhile);
- *  - tern's own accesses to guest RAM (loaders, instruction emulation and
- *    its guest page walks, virtio-blk buffers, ELI's IDT reads) all go
- *    through gpa_to_hva(), which is NULL for a page without a frame: each
- *    must first fault the page in (swap_fault with SWAP_WAITER_TERN: a
- *    vCPU core waits for the read, the management core serves the block
- *    queue meanwhile) and keep it from being evicted while it holds the
- *    pointer (pinned, as virtio-blk does for DMA), and a page tern writes
- *    must count as dirty (the EPT D flag does not see tern's writes).
+ *    into a new frame and WAIT (the vCPU parks), the read's done() on the
+ *    management core installing it and gpa_wake()-ing swap_read_done's
+ *    waiters;
+ *  - reclaim from vm_service() (mgmt_poll): swap_reclaim_need(),
+ *    swap_clock_pick() with gpa_page_test_clear_accessed, gpa_page_evict
+ *    for each victim, one gpa_flush() (parked vCPUs included), then
+ *    swap_evict(): DROP -> gpa_page_release + pmm_free, WRITE ->
+ *    blk_submit, freed in its done() (swap_write_done with gpa_page_dirty
+ *    for a page mapped back meanwhile);
+ *  - tern's own accesses to guest RAM go through gpa_get_page() and
+ *    gpa_put_page() (mm/gpa.h), which in a sparse map call the swapper:
+ *    swap_fault with SWAP_WAITER_TERN (a vCPU core waits for the read with
+ *    interrupts on, the management core serves the block queue meanwhile),
+ *    a hold per page the clock passes by until put, and swap_mark_dirty
+ *    for a write (the EPT D flag does not see tern's writes). Instruction
+ *    emulation with its guest page walks and the loaders use it; virtio-blk
+ *    and the vIOMMU do not yet (refused, above); ELI's IDT reads need
+ *    assigned devices.
  */
 #ifndef TERN_MM_SWAP_SWAPPER_H
 #define TERN_MM_SWAP_SWAPPER_H
