@@ -109,7 +109,7 @@ $(BUILD)/tern.efi: $(BUILD)/efi/tern.so
 		--target efi-app-x86_64 --subsystem=10 $< $@
 
 # Test guests: multiboot v1 ELF32 images, with the tern.cfg that runs them.
-GUESTS := basic triple bench idle apic smp reset platform xsave mb2 archcheck lowload longmode walk storm emul chatty eli viommu
+GUESTS := basic triple bench idle apic smp reset platform xsave mb2 archcheck lowload longmode walk storm emul chatty eli viommu swaptest
 GUEST_ELFS := $(patsubst %,$(BUILD)/modules/%.elf,$(GUESTS))
 
 $(BUILD)/guests/%.o: tests/guests/%.S tests/guests/guest.h

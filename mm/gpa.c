@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 // Host-tested: pure logic, also built into the unit tests (tests/unit).
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -407,24 +408,99 @@ void *gpa_to_hva(struct gpa_map *g, u64 gpa)
 	return g->ops->p2v(ram_hpa(g, gpa));
 }
 
-bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len)
+u64 gpa_page_frame(const struct gpa_map *g, u64 gpa)
 {
-	const u8 *s = src;
+	if (!gpa_is_ram(g, gpa, 1) || !has_frame(g, gpa))
+		return 0;
+	return ram_hpa(g, gpa) & ~(u64)(PAGE_SIZE - 1);
+}
 
+u64 gpa_page_index(const struct gpa_map *g, u64 gpa)
+{
+	return page_index(g, gpa);
+}
+
+u64 gpa_index_page(const struct gpa_map *g, u64 idx)
+{
+	u64 low = g->low_size / PAGE_SIZE;
+
+	return idx < low ? idx * PAGE_SIZE : g->high_base + (idx - low) * PAGE_SIZE;
+}
+
+void gpa_set_access(struct gpa_map *g, const struct gpa_access_ops *ops, void *ctx)
+{
+	g->access_ctx = ctx;
+	g->access = ops;
+}
+
+void *gpa_get_page(struct gpa_map *g, u64 gpa, u32 flags, int *err)
+{
+	u64 page = gpa & ~(u64)(PAGE_SIZE - 1);
+	int e = 0;
+	void *p;
+
+	if (!gpa_is_ram(g, gpa, 1)) {
+		if (err)
+			*err = -EFAULT;
+		return NULL;
+	}
+	/* A dense map's frames never move: nothing to hold. */
+	if (!g->sparse || !g->access)
+		return gpa_to_hva(g, gpa);
+	e = g->access->get(g, page, flags, g->access_ctx);
+	if (e) {
+		if (err)
+			*err = e;
+		return NULL;
+	}
+	p = gpa_to_hva(g, gpa);
+	if (!p) {
+		/* get() said held, yet no frame: its bug, refused here. */
+		g->access->put(g, page, g->access_ctx);
+		if (err)
+			*err = -EIO;
+	}
+	return p;
+}
+
+void gpa_put_page(struct gpa_map *g, u64 gpa)
+{
+	if (g->sparse && g->access && gpa_is_ram(g, gpa, 1))
+		g->access->put(g, gpa & ~(u64)(PAGE_SIZE - 1), g->access_ctx);
+}
+
+/* len bytes between tern's buffer and guest RAM, page by page, each held
+ * while it is copied. */
+static bool copy_ram(struct gpa_map *g, u64 gpa, u8 *buf, u64 len, bool write)
+{
 	if (!gpa_is_ram(g, gpa, len))
 		return false;
 	while (len) {
 		u64 n = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		void *d = gpa_to_hva(g, gpa);
+		u8 *h = gpa_get_page(g, gpa, write ? GPA_GET_WRITE : 0, NULL);
 
-		if (!d)
-			return false;		/* a sparse map's page without a frame */
-		memcpy(d, s, n);
+		if (!h)
+			return false;
+		if (write)
+			memcpy(h, buf, n);
+		else
+			memcpy(buf, h, n);
+		gpa_put_page(g, gpa);
 		gpa += n;
-		s += n;
+		buf += n;
 		len -= n;
 	}
 	return true;
+}
+
+bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len)
+{
+	return copy_ram(g, gpa, (u8 *)src, len, true);
+}
+
+bool gpa_copy_from(struct gpa_map *g, u64 gpa, void *dst, u64 len)
+{
+	return copy_ram(g, gpa, dst, len, false);
 }
 
 static bool overlaps_ram(const struct gpa_map *g, u64 gpa, u64 size)

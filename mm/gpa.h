@@ -63,6 +63,22 @@ struct gpa_fault_handler {
 	struct gpa_fault_handler *next;
 };
 
+/*
+ * How tern itself reaches a sparse map's RAM (mm/swap/swapper.c; a test's
+ * fake): get gives the page a frame and holds it there until put — it is
+ * neither evicted nor released meanwhile — and, for GPA_GET_WRITE, counts
+ * the page as written (the EPT D flag does not see tern's own writes). 0,
+ * or a negative errno: -EAGAIN (GPA_GET_NOWAIT and the page is on disk; a
+ * read may have been started), -EIO (its content is lost), -ENOMEM.
+ */
+#define GPA_GET_WRITE		BIT(0)	/* tern will write the page */
+#define GPA_GET_NOWAIT		BIT(1)	/* the caller cannot wait for a disk read */
+
+struct gpa_access_ops {
+	int (*get)(struct gpa_map *g, u64 page, u32 flags, void *ctx);
+	void (*put)(struct gpa_map *g, u64 page, void *ctx);
+};
+
 /* Where RAM comes from: tern's page allocator, or a test's. */
 struct gpa_ops {
 	u64 (*alloc)(u64 pages, u64 align);	/* physical; 0: none */
@@ -87,6 +103,9 @@ struct gpa_map {
 	struct gpa_fault_handler *handlers;	/* in registration order */
 	void (*wake_fn)(struct gpa_map *g, u32 waiter, void *ctx);
 	void *wake_ctx;
+	/* tern's own accesses to a sparse map's pages (gpa_get_page) */
+	const struct gpa_access_ops *access;
+	void *access_ctx;
 	/* INVEPT batching */
 	volatile u64 generation;	/* vCPUs invalidate when theirs differs */
 	bool stale;			/* changes since the last flush */
@@ -127,9 +146,24 @@ void gpa_set_ad(struct gpa_map *g, bool on);
 u64 gpa_map_eptp(const struct gpa_map *g);
 bool gpa_is_ram(const struct gpa_map *g, u64 gpa, u64 len);
 /* tern's address of a RAM byte (whatever the guest's permissions), or
- * NULL; valid to the end of its 4 KiB page. */
+ * NULL; valid to the end of its 4 KiB page. In a sparse map, NULL for a
+ * page without a frame, and a frame may go at any time: tern's own
+ * accesses there use gpa_get_page(). */
 void *gpa_to_hva(struct gpa_map *g, u64 gpa);
+/*
+ * tern's access to the RAM page holding gpa: its address (of the byte at
+ * gpa, valid to the end of the page), held until gpa_put_page(g, gpa).
+ * Any map: a dense one just answers gpa_to_hva(); a sparse one asks its
+ * access ops (the swapper), which may fault the page in, waiting for the
+ * disk unless GPA_GET_NOWAIT. NULL: not RAM, or not available (*err, if
+ * given, says why: -EFAULT not RAM, or what get() returned).
+ */
+void *gpa_get_page(struct gpa_map *g, u64 gpa, u32 flags, int *err);
+void gpa_put_page(struct gpa_map *g, u64 gpa);
+void gpa_set_access(struct gpa_map *g, const struct gpa_access_ops *ops, void *ctx);
+/* Copies through gpa_get_page (so a sparse map's pages are faulted in). */
 bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len);
+bool gpa_copy_from(struct gpa_map *g, u64 gpa, void *dst, u64 len);
 
 /* Host memory (a device BAR, ELI's page) at a non-RAM range. */
 int gpa_map_mmio(struct gpa_map *g, u64 gpa, u64 hpa, u64 size, bool uncached);
@@ -195,6 +229,12 @@ int gpa_page_evict(struct gpa_map *g, u64 gpa, bool *dirty);
 int gpa_page_restore(struct gpa_map *g, u64 gpa);
 u64 gpa_page_release(struct gpa_map *g, u64 gpa);
 bool gpa_page_has_frame(const struct gpa_map *g, u64 gpa);
+/* The frame of a RAM page (mapped or evicted), or 0. */
+u64 gpa_page_frame(const struct gpa_map *g, u64 gpa);
+/* The index of a RAM page among all of them (low RAM, then high), and
+ * back: the swapper's page numbers. */
+u64 gpa_page_index(const struct gpa_map *g, u64 gpa);
+u64 gpa_index_page(const struct gpa_map *g, u64 idx);
 bool gpa_page_test_clear_accessed(struct gpa_map *g, u64 gpa);
 bool gpa_page_dirty(struct gpa_map *g, u64 gpa);
 /* Make every vCPU drop stale translations, once for all changes since

@@ -25,6 +25,7 @@
 #include "drivers/block/blk.h"
 #include "iommu/vtd.h"
 #include "mm/pmm.h"
+#include "mm/swap/swapper.h"
 
 /*
  * Whole lines to the console: one console_write per line, so a log line
@@ -527,6 +528,63 @@ static void disk_counters(struct prom *p)
 	}
 }
 
+/*
+ * Overcommit (mm/swap/swapper.h): swap traffic for every VM that ran
+ * overcommitted; resident bytes for every listed VM (all its memory when
+ * it runs with all of it, the frames it holds when overcommitted, 0 when
+ * it is not running).
+ */
+static void swap_metrics(struct prom *p)
+{
+	static const char *const kinds[] = { "written", "dropped" };
+	static const char *const sources[] = { "swap", "image" };
+
+	prom_family(p, "tern_swap_out_total",
+		    "Guest pages reclaimed by the swapper: written to swap, or dropped (clean, already there)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		struct swapper_counts c;
+
+		if (!vm_listed(vms[i]) || !swapper_counts(vms[i], &c))
+			continue;
+		for (u32 k = 0; k < 2; k++) {
+			struct prom_label l[2] = { { "vm", vms[i]->name }, { "kind", kinds[k] } };
+
+			prom_u64(p, l, 2, k ? c.out_dropped : c.out_written);
+		}
+	}
+	prom_family(p, "tern_swap_in_total",
+		    "Guest pages read back, by source: the swap partition, or the disk image (the Swap Mapper: not implemented, always 0)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		struct swapper_counts c;
+
+		if (!vm_listed(vms[i]) || !swapper_counts(vms[i], &c))
+			continue;
+		for (u32 k = 0; k < 2; k++) {
+			struct prom_label l[2] = { { "vm", vms[i]->name }, { "source", sources[k] } };
+
+			prom_u64(p, l, 2, k ? c.in_image : c.in_swap);
+		}
+	}
+	prom_family(p, "tern_vm_resident_bytes",
+		    "Host memory backing each VM's RAM now (an overcommitted VM: the frames it holds)",
+		    PROM_GAUGE);
+	for (u32 i = 0; i < nvms; i++) {
+		const struct vm *vm = vms[i];
+		struct swapper_counts c;
+		struct prom_label l = { "vm", vm->name };
+		u64 bytes = 0;
+
+		if (!vm_listed(vm))
+			continue;
+		if (vm->state == VM_RUNNING)
+			bytes = swapper_live(vm) && swapper_counts(vm, &c) ? c.resident_bytes :
+				vm->mem.ram_size;
+		prom_u64(p, &l, 1, bytes);
+	}
+}
+
 static int cmd_metrics(int argc, char **argv)
 {
 	struct line_buf lb = { .len = 0 };
@@ -542,6 +600,7 @@ static int cmd_metrics(int argc, char **argv)
 	vm_devices(&p);
 	vblk_counters(&p);
 	viommu_metrics(&p);
+	swap_metrics(&p);
 	cpu_counters(&p);
 	iommu_counters(&p);
 	memory(&p);

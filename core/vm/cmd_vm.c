@@ -155,6 +155,7 @@ static void stats(struct vm *vm)
 	eli_show(vm);
 	vblk_show(vm);
 	viommu_show(vm);
+	swapper_show(vm);
 	console_printf("unclaimed port I/O: %llu; unbacked memory: %llu reads, %llu writes; console bytes: %llu\n",
 		       (unsigned long long)vm->io_unclaimed,
 		       (unsigned long long)vm->unbacked_reads,
@@ -263,6 +264,7 @@ static void mem(struct vm *vm)
 		       (unsigned long long)prot, (unsigned long long)pinned,
 		       (unsigned long long)g->protect_calls, (unsigned long long)g->flushes,
 		       (unsigned long long)g->faults, (unsigned long long)g->faults_unhandled);
+	swapper_mem_line(vm);
 }
 
 /* `vm watch NAME GPA`: report the next guest write to that page. */
@@ -330,13 +332,11 @@ static int cmd_vm(int argc, char **argv)
 				       config_parse_size(argv[3], &size) ? err : "SIZE like 128M");
 			return 1;
 		}
-		/* Only an overcommitted start would use it, and those are
-		 * refused until swapping is wired. */
-		console_printf("vm %s: resident %lluM of %lluM, from its next start%s\n", vm->name,
+		console_printf("vm %s: resident %lluM of %lluM, %s\n", vm->name,
 			       (unsigned long long)(config_resident(&vm->cfg) >> 20),
 			       (unsigned long long)(vm->cfg.memory >> 20),
-			       config_resident(&vm->cfg) < vm->cfg.memory ?
-			       " (overcommit is not implemented yet: vm start refuses it)" : "");
+			       swapper_live(vm) ? "now (reclaim brings it there) and from its next start" :
+			       "from its next start");
 	} else {
 		console_printf("vm: unknown subcommand '%s' (list, start, stop, stats, regs, console, mem, watch NAME GPA, resident NAME SIZE)\n",
 			       argv[1]);

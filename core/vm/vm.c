@@ -230,7 +230,10 @@ static void ept_flush(struct gpa_map *g, void *ctx)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		u32 st = vm->vcpus[i].state;
 
-		if (st == VCPU_RUNNING || st == VCPU_HALTED || st == VCPU_WAIT_SIPI)
+		/* A parked vCPU (waiting for a swap-in) runs again on what
+		 * its core cached: it must drop it too. */
+		if (st == VCPU_RUNNING || st == VCPU_HALTED || st == VCPU_WAIT_SIPI ||
+		    st == VCPU_PARKED)
 			smp_call(vm->vcpus[i].cpu, invept_here, vm);
 	}
 }
@@ -573,6 +576,7 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 	const struct boot_module *k = module_find(vm->cfg.kernel);
 	struct mb_image img;
 	struct mb_module mod = { 0, 0, NULL };
+	u8 rsdp[36];			/* ACPI 2.0 RSDP, as written */
 	u64 info;
 	const u8 *data;
 	char why[128];
@@ -623,7 +627,8 @@ static int load_kernel(struct vm *vm, char *err, size_t n)
 	/* ACPI first: the v2 information carries a copy of the RSDP. */
 	info = mb_place(mod.size ? mod.start + mod.size : img.end, MB_INFO_SIZE);
 	if (!write_acpi(vm) ||
-	    !(img.version == 2 ? write_mbi2(vm, &mod, gpa_to_hva(&vm->mem, GUEST_ACPI_RSDP), info)
+	    !(img.version == 2 ? gpa_copy_from(&vm->mem, GUEST_ACPI_RSDP, rsdp, sizeof(rsdp)) &&
+				 write_mbi2(vm, &mod, rsdp, info)
 			       : write_mbi(vm, &mod, info))) {
 		snprintf(err, n, "VM memory too small for the boot information");
 		return -1;
@@ -643,6 +648,7 @@ static void release(struct vm *vm)
 {
 	vdev_units_stop(vm);		/* before the map their DMA lands in */
 	eli_vm_release(vm);
+	swapper_vm_release(vm);		/* its disk I/O lands first */
 	gpa_map_destroy(&vm->mem);
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (vm->vcpus[i].vmcs_pa)
@@ -776,6 +782,7 @@ int vm_start(struct vm *vm, char *err, size_t n)
 	/* Without an IOMMU, a device's DMA uses host-physical addresses:
 	 * the guest's must be the same. */
 	rc = unconfined ? gpa_map_create_identity(&vm->mem, vm->cfg.memory, NULL) :
+	     swapper_overcommitted(vm) ? gpa_map_create_sparse(&vm->mem, vm->cfg.memory, NULL) :
 			  gpa_map_create(&vm->mem, vm->cfg.memory, NULL);
 	if (rc) {
 		unclaim_cores(vm);
@@ -810,7 +817,8 @@ int vm_start(struct vm *vm, char *err, size_t n)
 		if (!v->vmcs_pa || !v->vmxon_pa)
 			goto nomem;
 	}
-	if (eli_vm_start(vm, err, n) || load_kernel(vm, err, n) || vdev_units_init(vm, err, n)) {
+	if (swapper_vm_attach(vm, err, n) || eli_vm_start(vm, err, n) ||
+	    load_kernel(vm, err, n) || vdev_units_init(vm, err, n)) {
 		release(vm);
 		unclaim_cores(vm);
 		return -1;
@@ -853,6 +861,7 @@ int vm_stop(struct vm *vm)
 
 void vm_service(void)
 {
+	swapper_poll();			/* overcommitted VMs' reclaim */
 	for (u32 i = 0; i < nvms; i++) {
 		struct vm *vm = vms[i];
 		char err[160];

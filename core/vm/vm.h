@@ -31,6 +31,7 @@ enum vm_state {
 
 struct vblk_vm;
 struct viommu_vm;
+struct swapper;
 
 struct vm {
 	u32 index;
@@ -81,6 +82,9 @@ struct vm {
 	/* Its vIOMMU (`viommu =`): core/vdev/viommu/viommu.c; kept after a
 	 * stop for `vm stats`. */
 	struct viommu_vm *viommu;
+	/* Its swapper when overcommitted (mm/swap/swapper.c); kept after a
+	 * stop for `vm stats`. */
+	struct swapper *swapper;
 	volatile bool reset_requested;	/* restart once stopped */
 	u64 resets;
 };

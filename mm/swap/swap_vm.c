@@ -178,7 +178,7 @@ enum swap_act swap_evict(struct swap_vm *s, u64 idx, bool dirty, u32 *slot)
 	if (p->flags & SWPF_CANCELLED) {
 		/* A fault mapped it back between the pick and now. */
 		p->state = SWP_RESIDENT;
-		p->flags &= (u8)~SWPF_CANCELLED;
+		p->flags &= (u8)~(SWPF_CANCELLED | SWPF_TERN_DIRTY);
 		s->writing--;
 		return SWAP_ACT_NONE;
 	}
@@ -218,7 +218,9 @@ enum swap_act swap_write_done(struct swap_vm *s, u64 idx, bool ok, bool dirtied)
 		/* Back in the guest's hands since the fault: the copy is good
 		 * only if the guest has not written since. */
 		p->state = SWP_RESIDENT;
-		p->flags &= (u8)~SWPF_CANCELLED;
+		if (p->flags & SWPF_TERN_DIRTY)
+			dirtied = true;
+		p->flags &= (u8)~(SWPF_CANCELLED | SWPF_TERN_DIRTY);
 		if (ok && !dirtied)
 			p->flags |= SWPF_SLOT_VALID;
 		else
@@ -236,6 +238,18 @@ enum swap_act swap_write_done(struct swap_vm *s, u64 idx, bool ok, bool dirtied)
 	s->frames--;
 	s->out_written++;
 	return SWAP_ACT_FREE_FRAME;
+}
+
+void swap_mark_dirty(struct swap_vm *s, u64 idx)
+{
+	struct swap_pte *p = idx < s->npages ? &s->pte[idx] : NULL;
+
+	if (!p)
+		return;
+	p->flags &= (u8)~SWPF_SLOT_VALID;
+	/* The write in flight may have copied the page before tern wrote. */
+	if (p->state == SWP_WRITING)
+		p->flags |= SWPF_TERN_DIRTY;
 }
 
 enum swap_act swap_read_done(struct swap_vm *s, u64 idx, bool ok, u8 *wake)

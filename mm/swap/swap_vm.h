@@ -65,6 +65,7 @@ enum swap_pg {
 #define SWPF_SLOT_VALID		BIT(0)	/* the slot holds the current content */
 #define SWPF_CANCELLED		BIT(1)	/* WRITING, touched: it stays resident */
 #define SWPF_WRITE_ISSUED	BIT(2)	/* WRITING: the I/O is out (not just chosen) */
+#define SWPF_TERN_DIRTY		BIT(3)	/* WRITING, cancelled: tern wrote it since */
 
 /* One per guest page: 8 bytes (SWAP_NO_SLOT: none). */
 struct swap_pte {
@@ -171,6 +172,13 @@ enum swap_act swap_evict(struct swap_vm *s, u64 idx, bool dirty, u32 *slot);
  * stayed resident), MAP_BACK (the write failed: keep the page).
  */
 enum swap_act swap_write_done(struct swap_vm *s, u64 idx, bool ok, bool dirtied);
+/*
+ * tern itself wrote page idx (a loader, instruction emulation, a device's
+ * DMA emulation), which the EPT D flag never sees: the slot's copy is old.
+ * A page being written out (cancelled: tern holds it) remembers it, so
+ * the write's completion does not count the slot as valid.
+ */
+void swap_mark_dirty(struct swap_vm *s, u64 idx);
 /* The read of idx finished. MAP (and *wake: the vCPUs to wake) or STOP. */
 enum swap_act swap_read_done(struct swap_vm *s, u64 idx, bool ok, u8 *wake);
 /* Frames were freed: the vCPUs that waited for one (cleared). */

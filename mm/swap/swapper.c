@@ -1,18 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Overcommitted VMs: tern.cfg checks, `vm resident`, the run-time refusal. */
+/*
+ * Overcommitted VMs: tern.cfg checks, `vm resident`, and the swapper wired
+ * into the guest-physical map (swapper.h says how the pieces join).
+ *
+ * Who runs what:
+ *  - a vCPU's core: its EPT faults on pages without a frame (the map's
+ *    NOACCESS handler, swapper_fault): a zeroed frame or the frame still
+ *    held is mapped at once; a page on disk is read into a new frame and
+ *    the vCPU parks (GPA_FAULT_WAIT) until the read lands;
+ *  - the management core: reclaim between the watermarks (swapper_poll,
+ *    from vm_service), the block layer's completions (installing a frame
+ *    read back, freeing one written out) and the wake-ups;
+ *  - any core: tern's own accesses (gpa_get_page -> swapper_get), which
+ *    fault a page in and hold it (never evicted while held) and count a
+ *    write as one the EPT D flag did not see.
+ *
+ * One spinlock per VM guards the pure state (swap_vm) and the holds; it is
+ * taken inside the map's handlers_lock (the fault handler) and outside the
+ * map's lock (gpa_page_*), and never held across a wait for other cores
+ * (gpa_flush) or for the disk.
+ */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/console.h"
+#include "core/cpu.h"
 #include "core/log.h"
+#include "core/percpu.h"
+#include "core/tsc.h"
 #include "core/vm/vm.h"
 #include "drivers/block/blk.h"
+#include "mm/kmem.h"
+#include "mm/pmm.h"
 #include "mm/swap/swap_area.h"
+#include "mm/swap/swap_vm.h"
 #include "mm/swap/swapper.h"
+
+/* Swap partitions in use: one swap_dev each, its areas the VMs'. */
+#define SWAP_PARTS_MAX		4
+/* Block requests per VM: reads for every vCPU and tern's own waiters
+ * always find one (SWAP_REQS_RESERVE); write-outs take the rest. */
+#define SWAP_REQS		48
+#define SWAP_REQS_RESERVE	(CONFIG_MAX_VCPUS + 4)
+/* Victims per reclaim round: one EPT flush covers them all. */
+#define SWAP_BATCH		32
+
+static const char swap_user[] = "tern swap";
+
+struct swap_part {
+	struct blk_dev *bd;		/* NULL: a free entry */
+	struct swap_dev dev;
+	u32 areas;			/* live areas (VMs using it) */
+};
+
+static struct swap_part parts[SWAP_PARTS_MAX];
+
+/* One block request of a VM's swapping, for one page. */
+struct swap_req {
+	struct blk_req r;
+	struct swapper *sw;
+	u64 idx;			/* the page */
+	u64 pa;				/* its frame: read into, written from */
+	struct swap_req *next_free;
+};
+
+struct swapper {
+	spinlock_t lock;
+	struct vm *vm;
+	struct swap_vm s;		/* the pure state machine (swap_vm.h) */
+	struct swap_part *part;
+	struct swap_area *area;
+	bool live;			/* attached to the running VM's map */
+	u16 *holds;			/* tern's holds per page (gpa_get_page) */
+	struct gpa_fault_handler fh;
+	struct swap_req reqs[SWAP_REQS];
+	struct swap_req *free_reqs;
+	u32 nfree;
+	/* Counters beyond swap_vm's */
+	u64 tern_gets, tern_waits, tern_refused, reclaim_rounds, evict_raced;
+	u64 no_frame;
+	u64 min_free_reqs;
+};
 
 static bool overcommitted(const struct vm_config *c)
 {
 	return config_resident(c) < c->memory;
+}
+
+bool swapper_overcommitted(const struct vm *vm)
+{
+	return overcommitted(&vm->cfg);
+}
+
+bool swapper_live(const struct vm *vm)
+{
+	return vm->state == VM_RUNNING && vm->swapper && vm->swapper->live;
 }
 
 void swapper_check_vm(struct vm *vm)
@@ -36,14 +120,56 @@ void swapper_check_vm(struct vm *vm)
 	vm->state = VM_INVALID;
 }
 
+/* The swap partition's, or a disk under or over it, other user; NULL. */
+static const char *part_taken(struct blk_dev *bd)
+{
+	for (u32 i = 0; i < blk_ndevs; i++) {
+		struct blk_dev *o = blk_devs[i];
+
+		if (o != bd && o != bd->parent && o->parent != bd)
+			continue;
+		if (o->user && o->user != swap_user)
+			return o->user;
+	}
+	return NULL;
+}
+
 int swapper_vm_start(struct vm *vm, char *err, size_t n)
 {
+	struct blk_dev *bd;
+	const char *user;
+
 	if (!overcommitted(&vm->cfg))
 		return 0;
-	snprintf(err, n, "resident %llu MiB < memory %llu MiB: overcommit is not implemented yet (swapping is not wired into the guest-physical map; see README)",
-		 (unsigned long long)(config_resident(&vm->cfg) >> 20),
-		 (unsigned long long)(vm->cfg.memory >> 20));
-	return -1;
+	/* Without EPT A/D flags every page would count as recently used
+	 * and dirty: the clock could not choose, every eviction would write. */
+	for (u32 i = 0; i < vm->cfg.ncores; i++) {
+		if (!cpus[vm->cfg.cores[i]]->vmx.ept_ad) {
+			snprintf(err, n, "overcommit needs EPT accessed/dirty flags, which core %u lacks (see `vmx`)",
+				 vm->cfg.cores[i]);
+			return -1;
+		}
+	}
+	/* What reaches guest RAM without asking the swapper first. */
+	if (vm->cfg.disk[0]) {
+		snprintf(err, n, "overcommit with a virtio disk is not implemented yet (its buffers are not faulted in; see README)");
+		return -1;
+	}
+	if (vm->cfg.viommu != CONFIG_VIOMMU_OFF) {
+		snprintf(err, n, "overcommit with a vIOMMU is not implemented yet (its table reads are not faulted in; see README)");
+		return -1;
+	}
+	bd = blk_find(vm->cfg.swap);
+	if (!bd) {
+		snprintf(err, n, "swap %s does not exist (see `disks`)", vm->cfg.swap);
+		return -1;
+	}
+	user = part_taken(bd);
+	if (user) {
+		snprintf(err, n, "swap %s is in use by %s", bd->name, user);
+		return -1;
+	}
+	return 0;
 }
 
 int swapper_set_resident(struct vm *vm, u64 size, char *err, size_t n)
@@ -65,11 +191,29 @@ int swapper_set_resident(struct vm *vm, u64 size, char *err, size_t n)
 		return -1;
 	}
 	vm->cfg.resident = size == vm->cfg.memory ? 0 : size;
+	/* A running overcommitted VM takes the new limit now (reclaim
+	 * brings it down from the management core); one that started with
+	 * all its memory keeps it until it starts again. */
+	if (swapper_live(vm)) {
+		struct swapper *sw = vm->swapper;
+		u64 f = spin_lock_irqsave(&sw->lock);
+
+		swap_set_limit(&sw->s, size / PAGE_SIZE);
+		spin_unlock_irqrestore(&sw->lock, f);
+	}
 	return 0;
+}
+
+static const char *mode_note(const struct vm *vm)
+{
+	return vm->cfg.swap_mode == CONFIG_SWAP_BASELINE ? "" :
+	       " (runs as baseline: the Swap Mapper and the False Reads Preventer are not implemented yet)";
 }
 
 void swapper_list_line(const struct vm *vm)
 {
+	const struct swapper *sw = vm->swapper;
+
 	if (!vm->cfg.swap[0] && !overcommitted(&vm->cfg))
 		return;
 	console_printf("    resident %lluM of %lluM, swap %s, swap_mode %s%s\n",
@@ -77,5 +221,588 @@ void swapper_list_line(const struct vm *vm)
 		       (unsigned long long)(vm->cfg.memory >> 20),
 		       vm->cfg.swap[0] ? vm->cfg.swap : "none",
 		       config_swap_mode_name(vm->cfg.swap_mode),
-		       overcommitted(&vm->cfg) ? " (overcommit not implemented yet: vm start refuses it)" : "");
+		       overcommitted(&vm->cfg) ? mode_note(vm) : "");
+	if (sw && sw->live)
+		console_printf("    now: %llu KiB resident, %llu pages written out, %llu dropped, %llu read back\n",
+			       (unsigned long long)(sw->s.frames * PAGE_SIZE >> 10),
+			       (unsigned long long)sw->s.out_written,
+			       (unsigned long long)sw->s.out_dropped,
+			       (unsigned long long)sw->s.in_swap);
+}
+
+/* --- requests and frames --- */
+
+static struct swap_req *req_take(struct swapper *sw)
+{
+	struct swap_req *q = sw->free_reqs;
+
+	if (q) {
+		sw->free_reqs = q->next_free;
+		sw->nfree--;
+		if (sw->nfree < sw->min_free_reqs)
+			sw->min_free_reqs = sw->nfree;
+	}
+	return q;
+}
+
+static void req_give(struct swapper *sw, struct swap_req *q)
+{
+	q->next_free = sw->free_reqs;
+	sw->free_reqs = q;
+	sw->nfree++;
+}
+
+static void req_done(struct blk_req *r);
+
+/* One slot's I/O for page idx (under sw->lock; blk_submit only queues). */
+static void submit(struct swapper *sw, struct swap_req *q, enum blk_op op, u64 idx, u64 pa,
+		   u32 slot)
+{
+	struct swap_dev *d = &sw->part->dev;
+
+	memset(&q->r, 0, sizeof(q->r));
+	q->sw = sw;
+	q->idx = idx;
+	q->pa = pa;
+	q->r.op = op;
+	q->r.lba = swap_slot_lba(d, sw->area, slot);
+	q->r.count = swap_slot_blocks(d);
+	q->r.nsegs = 1;
+	q->r.segs[0] = (struct blk_seg){ pa, PAGE_SIZE };
+	q->r.done = req_done;
+	q->r.ctx = q;
+	blk_submit(sw->part->bd, &q->r);
+}
+
+static u64 frame_alloc(bool zero)
+{
+	u64 pa = pmm_alloc(1);
+
+	if (pa && zero)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	return pa;
+}
+
+static void wake_mask(struct swapper *sw, u8 mask)
+{
+	for (u32 i = 0; mask; i++, mask >>= 1)
+		if (mask & 1)
+			gpa_wake(&sw->vm->mem, i);
+}
+
+/*
+ * What swap_fault() said, done (under sw->lock). The fault's answer: 0
+ * mapped (or nothing to do), 1 wait (a read is under way or a frame will
+ * be), -1 the VM cannot go on (why noted).
+ */
+static int do_fault(struct swapper *sw, u64 idx, u32 waiter)
+{
+	struct gpa_map *g = &sw->vm->mem;
+	u64 page = gpa_index_page(g, idx), pa;
+	struct swap_req *q;
+	u32 slot = SWAP_NO_SLOT;
+
+	switch (swap_fault(&sw->s, idx, waiter, &slot)) {
+	case SWAP_ACT_RETRY:
+		return 0;
+	case SWAP_ACT_MAP_ZERO:
+		pa = frame_alloc(true);
+		if (!pa || gpa_page_install(g, page, pa)) {
+			if (pa)
+				pmm_free(pa, 1);
+			sw->no_frame++;
+			vm_note_stop(sw->vm, "swap: no host frame for guest page %#llx (host memory exhausted)",
+				     (unsigned long long)page);
+			return -1;
+		}
+		return 0;
+	case SWAP_ACT_MAP_BACK:
+		/* Touched while on its way out: the frame is still ours. */
+		gpa_page_restore(g, page);
+		return 0;
+	case SWAP_ACT_READ:
+		pa = frame_alloc(false);
+		q = req_take(sw);
+		if (!pa || !q) {
+			if (pa)
+				pmm_free(pa, 1);
+			if (q)
+				req_give(sw, q);
+			sw->no_frame++;
+			vm_note_stop(sw->vm, "swap: no %s to read guest page %#llx back",
+				     pa ? "block request" : "host frame", (unsigned long long)page);
+			return -1;
+		}
+		submit(sw, q, BLK_READ, idx, pa, slot);
+		return 1;
+	case SWAP_ACT_WAIT:
+		return 1;
+	default:
+		vm_note_stop(sw->vm, "swap: guest page %#llx is in no state to be mapped",
+			     (unsigned long long)page);
+		return -1;
+	}
+}
+
+/* The map's NOACCESS handler: a vCPU touched a page without a frame. */
+static enum gpa_fault swapper_fault(struct gpa_map *g, u64 gpa, u32 access, u32 waiter,
+				    void *ctx)
+{
+	struct swapper *sw = ctx;
+	u64 idx = gpa_page_index(g, gpa & ~(u64)(PAGE_SIZE - 1)), f;
+	int rc;
+
+	(void)access;
+	f = spin_lock_irqsave(&sw->lock);
+	/* A resident page made no-access by someone else: theirs. */
+	if (!sw->live || sw->s.pte[idx].state == SWP_RESIDENT) {
+		spin_unlock_irqrestore(&sw->lock, f);
+		return GPA_FAULT_PASS;
+	}
+	rc = do_fault(sw, idx, waiter);
+	spin_unlock_irqrestore(&sw->lock, f);
+	return rc == 0 ? GPA_FAULT_RETRY : rc > 0 ? GPA_FAULT_WAIT : GPA_FAULT_STOP;
+}
+
+/*
+ * Wait for page idx's read (tern's own access). The management core
+ * serves the block queue itself; another core waits with interrupts on,
+ * so the management core's EPT flushes (which wait for every vCPU core)
+ * are answered meanwhile.
+ */
+static void wait_read(struct swapper *sw, u64 idx)
+{
+	bool mgmt = this_cpu()->role == ROLE_MANAGEMENT;
+	u64 f = irq_save();
+
+	if (!mgmt)
+		irq_enable();
+	while (__atomic_load_n(&sw->s.pte[idx].state, __ATOMIC_ACQUIRE) == SWP_READING &&
+	       sw->live && !sw->vm->stop_reason[0]) {
+		if (mgmt)
+			blk_service();
+		else
+			cpu_relax();
+	}
+	irq_disable();
+	irq_restore(f);
+}
+
+/* gpa_get_page() on this VM's sparse map. */
+static int swapper_get(struct gpa_map *g, u64 page, u32 flags, void *ctx)
+{
+	struct swapper *sw = ctx;
+	u64 idx = gpa_page_index(g, page), f;
+	bool waited = false;
+
+	for (;;) {
+		int rc;
+
+		f = spin_lock_irqsave(&sw->lock);
+		/* A VM stopping (a read failed, say) is not waited for. */
+		if (!sw->live || sw->vm->stop_reason[0]) {
+			spin_unlock_irqrestore(&sw->lock, f);
+			return -EIO;
+		}
+		sw->tern_gets += !waited;
+		rc = do_fault(sw, idx, SWAP_WAITER_TERN);
+		if (rc == 0 && gpa_page_has_frame(g, page)) {
+			/* Held: the clock passes it by until put. */
+			sw->holds[idx]++;
+			if (flags & GPA_GET_WRITE)
+				swap_mark_dirty(&sw->s, idx);
+			spin_unlock_irqrestore(&sw->lock, f);
+			return 0;
+		}
+		spin_unlock_irqrestore(&sw->lock, f);
+		if (rc < 0)
+			return -EIO;
+		if (flags & GPA_GET_NOWAIT) {
+			/* The read is started: a retry later finds it. */
+			sw->tern_refused++;
+			return -EAGAIN;
+		}
+		if (!waited)
+			sw->tern_waits++;
+		waited = true;
+		wait_read(sw, idx);
+	}
+}
+
+static void swapper_put(struct gpa_map *g, u64 page, void *ctx)
+{
+	struct swapper *sw = ctx;
+	u64 idx = gpa_page_index(g, page), f = spin_lock_irqsave(&sw->lock);
+
+	if (sw->holds && sw->holds[idx])
+		sw->holds[idx]--;
+	spin_unlock_irqrestore(&sw->lock, f);
+}
+
+static const struct gpa_access_ops access_ops = { swapper_get, swapper_put };
+
+/* --- completions and reclaim (management core) --- */
+
+static void read_done(struct swapper *sw, struct swap_req *q, bool ok)
+{
+	struct gpa_map *g = &sw->vm->mem;
+	u64 page = gpa_index_page(g, q->idx);
+	u8 wake = 0;
+
+	if (swap_read_done(&sw->s, q->idx, ok, &wake) == SWAP_ACT_MAP &&
+	    !gpa_page_install(g, page, q->pa)) {
+		q->pa = 0;
+	} else {
+		vm_note_stop(sw->vm, "swap: guest page %#llx could not be read back from %s (error %d): its content is lost",
+			     (unsigned long long)page, sw->part->bd->name, q->r.status);
+	}
+	if (q->pa)
+		pmm_free(q->pa, 1);
+	wake_mask(sw, wake);
+}
+
+static void write_done(struct swapper *sw, struct swap_req *q, bool ok)
+{
+	struct gpa_map *g = &sw->vm->mem;
+	u64 page = gpa_index_page(g, q->idx), pa;
+
+	/* For a page mapped back meanwhile: whether the guest wrote it
+	 * since (its entry was made anew, D clear). */
+	switch (swap_write_done(&sw->s, q->idx, ok, gpa_page_dirty(g, page))) {
+	case SWAP_ACT_FREE_FRAME:
+		/* Evicted and flushed before the write began. */
+		pa = gpa_page_release(g, page);
+		if (pa)
+			pmm_free(pa, 1);
+		break;
+	case SWAP_ACT_MAP_BACK:
+		pr_warn("vm %s: swap: writing guest page %#llx to %s failed (error %d); it stays resident",
+			sw->vm->name, (unsigned long long)page, sw->part->bd->name, q->r.status);
+		gpa_page_restore(g, page);
+		break;
+	default:
+		break;
+	}
+}
+
+static void req_done(struct blk_req *r)
+{
+	struct swap_req *q = r->ctx;
+	struct swapper *sw = q->sw;
+	u64 f = spin_lock_irqsave(&sw->lock);
+	u8 wake;
+
+	if (r->op == BLK_READ)
+		read_done(sw, q, r->status == 0);
+	else
+		write_done(sw, q, r->status == 0);
+	req_give(sw, q);
+	wake = swap_take_frame_waiters(&sw->s);
+	spin_unlock_irqrestore(&sw->lock, f);
+	wake_mask(sw, wake);
+}
+
+static bool clock_pinned(void *ctx, u64 idx)
+{
+	struct swapper *sw = ctx;
+
+	return sw->holds[idx] ||
+	       (gpa_page_state(&sw->vm->mem, gpa_index_page(&sw->vm->mem, idx)) & GPA_PG_PINNED);
+}
+
+static bool clock_accessed(void *ctx, u64 idx)
+{
+	struct swapper *sw = ctx;
+
+	return gpa_page_test_clear_accessed(&sw->vm->mem, gpa_index_page(&sw->vm->mem, idx));
+}
+
+static const struct swap_clock_ops clock_ops = { clock_pinned, clock_accessed };
+
+/*
+ * One reclaim round for a running VM: pick victims, remove their EPT
+ * entries (each with its D flag), one flush for all, then write or drop
+ * each. Outside the lock only the flush, which waits for the vCPU cores
+ * (a vCPU faulting on a victim meanwhile maps it back: swap_evict sees).
+ */
+static void reclaim(struct swapper *sw)
+{
+	struct gpa_map *g = &sw->vm->mem;
+	u64 victims[SWAP_BATCH], drop[SWAP_BATCH], need, f;
+	bool dirty[SWAP_BATCH];
+	u32 n, ndrop = 0;
+	u8 wake;
+
+	f = spin_lock_irqsave(&sw->lock);
+	if (swap_flush_due(&sw->s, tsc_to_ns(rdtsc()))) {
+		/* Accessed bits cleared: cached translations may not set
+		 * them again until dropped (asynchronously: no waiting). */
+		spin_unlock_irqrestore(&sw->lock, f);
+		vm_ept_changed(sw->vm);
+		f = spin_lock_irqsave(&sw->lock);
+	}
+	need = swap_reclaim_need(&sw->s);
+	/* Each victim may need a write request; reads keep their reserve. */
+	if (need > SWAP_BATCH)
+		need = SWAP_BATCH;
+	if (need > sw->nfree - MIN(sw->nfree, (u32)SWAP_REQS_RESERVE))
+		need = sw->nfree - MIN(sw->nfree, (u32)SWAP_REQS_RESERVE);
+	n = need ? swap_clock_pick(&sw->s, &clock_ops, sw, victims, (u32)need) : 0;
+	for (u32 i = 0; i < n; i++) {
+		u64 page = gpa_index_page(g, victims[i]);
+		u32 slot;
+
+		dirty[i] = false;
+		if (gpa_page_evict(g, page, &dirty[i])) {
+			/* Pinned since the pick (a device's DMA): it stays. */
+			sw->evict_raced++;
+			swap_fault(&sw->s, victims[i], SWAP_WAITER_TERN, &slot);
+		}
+	}
+	/* Nothing to take (every resident page held or pinned): vCPUs that
+	 * wait for a frame are told to retry; swap_fault gives them one past
+	 * the limit rather than leave them parked for ever. */
+	wake = need && !n ? swap_take_frame_waiters(&sw->s) : 0;
+	spin_unlock_irqrestore(&sw->lock, f);
+	if (!n) {
+		wake_mask(sw, wake);
+		return;
+	}
+	sw->reclaim_rounds++;
+	gpa_flush(g);
+	f = spin_lock_irqsave(&sw->lock);
+	for (u32 i = 0; i < n; i++) {
+		u64 page = gpa_index_page(g, victims[i]), pa;
+		u32 slot = SWAP_NO_SLOT;
+		struct swap_req *q;
+
+		switch (swap_evict(&sw->s, victims[i], dirty[i], &slot)) {
+		case SWAP_ACT_DROP:
+			/* Clean, and the slot has it: no write. */
+			pa = gpa_page_release(g, page);
+			if (pa)
+				drop[ndrop++] = pa;
+			break;
+		case SWAP_ACT_WRITE:
+			q = req_take(sw);
+			if (q) {
+				submit(sw, q, BLK_WRITE, victims[i], gpa_page_frame(g, page), slot);
+				break;
+			}
+			/* Reads took the requests meanwhile: as a failed
+			 * write, the page stays; a later round tries again. */
+			if (swap_write_done(&sw->s, victims[i], false, false) == SWAP_ACT_MAP_BACK)
+				gpa_page_restore(g, page);
+			break;
+		case SWAP_ACT_MAP_BACK:
+			/* No slot free in the area: it stays. */
+			gpa_page_restore(g, page);
+			break;
+		default:
+			break;
+		}
+	}
+	wake = swap_take_frame_waiters(&sw->s);
+	spin_unlock_irqrestore(&sw->lock, f);
+	for (u32 i = 0; i < ndrop; i++)
+		pmm_free(drop[i], 1);
+	wake_mask(sw, wake);
+}
+
+void swapper_poll(void)
+{
+	for (u32 i = 0; i < nvms; i++) {
+		struct swapper *sw = vms[i]->swapper;
+
+		if (sw && sw->live && vms[i]->state == VM_RUNNING)
+			reclaim(sw);
+	}
+}
+
+/* --- a VM's start and stop --- */
+
+static struct swap_part *part_get(struct blk_dev *bd)
+{
+	struct swap_part *free_part = NULL;
+
+	for (u32 i = 0; i < SWAP_PARTS_MAX; i++) {
+		if (parts[i].bd == bd)
+			return &parts[i];
+		if (!parts[i].bd && !free_part)
+			free_part = &parts[i];
+	}
+	if (!free_part || swap_dev_init(&free_part->dev, bd->nblocks * bd->block_size,
+					bd->block_size))
+		return NULL;
+	free_part->bd = bd;
+	free_part->areas = 0;
+	return free_part;
+}
+
+static void part_put(struct swap_part *p)
+{
+	if (--p->areas)
+		return;
+	/* Nobody swaps there any more: the partition is free again. */
+	if (p->bd->user == swap_user) {
+		p->bd->user = NULL;
+		p->bd->user_rw = false;
+	}
+	p->bd = NULL;
+}
+
+int swapper_vm_attach(struct vm *vm, char *err, size_t n)
+{
+	struct gpa_map *g = &vm->mem;
+	struct swapper *sw = vm->swapper;
+	u64 npages = g->ram_size / PAGE_SIZE, limit = config_resident(&vm->cfg) / PAGE_SIZE;
+	struct blk_dev *bd;
+
+	if (!g->sparse)
+		return 0;
+	if (!sw) {
+		sw = calloc(1, sizeof(*sw));
+		if (!sw) {
+			snprintf(err, n, "out of memory for the swapper");
+			return -1;
+		}
+		vm->swapper = sw;
+	}
+	memset(sw, 0, sizeof(*sw));
+	sw->lock = (spinlock_t)SPINLOCK_INIT;
+	sw->vm = vm;
+	bd = blk_find(vm->cfg.swap);
+	sw->part = bd ? part_get(bd) : NULL;
+	if (!sw->part) {
+		snprintf(err, n, "swap %s: no room for another swap partition", vm->cfg.swap);
+		return -1;
+	}
+	/* A slot for every page if it can (a written page keeps its slot),
+	 * at least one for every page that cannot be resident. */
+	sw->area = swap_area_carve(&sw->part->dev, vm->name, (u32)npages, (u32)(npages - limit));
+	if (!sw->area) {
+		u32 longest = 0;
+
+		swap_dev_free(&sw->part->dev, &longest);
+		snprintf(err, n, "swap %s: %u free slots in one run, the VM needs at least %llu (memory - resident)",
+			 bd->name, longest, (unsigned long long)(npages - limit));
+		if (!sw->part->areas)
+			sw->part->bd = NULL;
+		return -1;
+	}
+	sw->part->areas++;
+	bd->user = swap_user;
+	bd->user_rw = true;
+	sw->holds = calloc(npages, sizeof(*sw->holds));
+	if (!sw->holds || swap_vm_init(&sw->s, npages, limit, sw->area)) {
+		free(sw->holds);
+		sw->holds = NULL;
+		swap_area_release(&sw->part->dev, sw->area);
+		part_put(sw->part);
+		snprintf(err, n, "out of memory for the swapper's page records");
+		return -1;
+	}
+	for (u32 i = 0; i < SWAP_REQS; i++)
+		req_give(sw, &sw->reqs[i]);
+	sw->min_free_reqs = sw->nfree;
+	sw->fh = (struct gpa_fault_handler){
+		.fn = swapper_fault, .ctx = sw, .state_bit = GPA_PG_NOACCESS,
+	};
+	gpa_add_fault_handler(g, &sw->fh);
+	gpa_set_access(g, &access_ops, sw);
+	/* Every core of the VM has them (swapper_vm_start checked). */
+	gpa_set_ad(g, true);
+	sw->live = true;
+	log_printf(vm->resets > 3 ? LOG_DEBUG : LOG_INFO,
+		   "vm %s: overcommitted: %llu MiB resident of %llu MiB, swap area of %u slots on %s, swap_mode %s%s",
+		   vm->name, (unsigned long long)(limit * PAGE_SIZE >> 20),
+		   (unsigned long long)(npages * PAGE_SIZE >> 20), sw->area->nslots, bd->name,
+		   config_swap_mode_name(vm->cfg.swap_mode), mode_note(vm));
+	return 0;
+}
+
+void swapper_vm_release(struct vm *vm)
+{
+	struct swapper *sw = vm->swapper;
+	u64 f;
+
+	if (!sw || !sw->live)
+		return;
+	/* No new faults or accesses; the requests out must land before the
+	 * frames they move go back (they time out in BLK_TIMEOUT_NS). */
+	f = spin_lock_irqsave(&sw->lock);
+	sw->live = false;
+	spin_unlock_irqrestore(&sw->lock, f);
+	gpa_remove_fault_handler(&vm->mem, &sw->fh);
+	gpa_set_access(&vm->mem, NULL, NULL);
+	while (__atomic_load_n(&sw->nfree, __ATOMIC_ACQUIRE) < SWAP_REQS)
+		blk_service();
+	/* The frames still in the map go with it (gpa_map_destroy). */
+	swap_vm_destroy(&sw->s);
+	swap_area_release(&sw->part->dev, sw->area);
+	part_put(sw->part);
+	free(sw->holds);
+	sw->holds = NULL;
+	sw->area = NULL;
+}
+
+/* --- what the operator sees --- */
+
+bool swapper_counts(const struct vm *vm, struct swapper_counts *c)
+{
+	const struct swapper *sw = vm->swapper;
+
+	memset(c, 0, sizeof(*c));
+	if (!sw)
+		return false;
+	c->out_written = sw->s.out_written;
+	c->out_dropped = sw->s.out_dropped;
+	c->in_swap = sw->s.in_swap;
+	c->in_image = 0;		/* the Swap Mapper's: not implemented */
+	c->in_zero = sw->s.in_zero;
+	c->resident_bytes = sw->live ? sw->s.frames * PAGE_SIZE : 0;
+	return true;
+}
+
+void swapper_show(const struct vm *vm)
+{
+	const struct swapper *sw = vm->swapper;
+	const struct swap_vm *s;
+
+	if (!sw)
+		return;
+	s = &sw->s;
+	console_printf("swap (%s, limit %llu pages%s): %llu written out, %llu dropped (clean, in swap), %llu read back, %llu zero-filled; %llu touched while writing out\n",
+		       vm->cfg.swap, (unsigned long long)s->limit, sw->live ? "" : ", stopped",
+		       (unsigned long long)s->out_written, (unsigned long long)s->out_dropped,
+		       (unsigned long long)s->in_swap, (unsigned long long)s->in_zero,
+		       (unsigned long long)s->cancels);
+	console_printf("  vCPU waits: %llu on reads, %llu for a frame; tern's accesses %llu (%llu waited for a read, %llu refused: could not wait); frames past the limit %llu\n",
+		       (unsigned long long)s->waits_read, (unsigned long long)s->waits_frame,
+		       (unsigned long long)sw->tern_gets, (unsigned long long)sw->tern_waits,
+		       (unsigned long long)sw->tern_refused, (unsigned long long)s->over_limit);
+	console_printf("  reclaim rounds %llu, pages scanned %llu, pinned passed %llu, area full %llu, write errors %llu, read errors %llu, fewest free requests %llu of %u\n",
+		       (unsigned long long)sw->reclaim_rounds, (unsigned long long)s->scanned,
+		       (unsigned long long)s->skipped_pinned, (unsigned long long)s->area_full,
+		       (unsigned long long)s->write_errors, (unsigned long long)s->read_errors,
+		       (unsigned long long)sw->min_free_reqs, SWAP_REQS);
+}
+
+void swapper_mem_line(const struct vm *vm)
+{
+	struct swapper *sw = vm->swapper;
+	u64 count[5], f;
+
+	if (!sw || !sw->live)
+		return;
+	f = spin_lock_irqsave(&sw->lock);
+	swap_count(&sw->s, count);
+	spin_unlock_irqrestore(&sw->lock, f);
+	console_printf("overcommitted: %llu of at most %llu frames held (%llu KiB); pages %llu resident, %llu writing out, %llu swapped, %llu reading, %llu never touched; area of %u slots on %s from slot %u, %u used\n",
+		       (unsigned long long)sw->s.frames, (unsigned long long)sw->s.limit,
+		       (unsigned long long)(sw->s.frames * PAGE_SIZE >> 10),
+		       (unsigned long long)count[SWP_RESIDENT], (unsigned long long)count[SWP_WRITING],
+		       (unsigned long long)count[SWP_SWAPPED], (unsigned long long)count[SWP_READING],
+		       (unsigned long long)count[SWP_ZERO], sw->area->nslots, sw->part->bd->name,
+		       sw->area->base, sw->area->used);
 }

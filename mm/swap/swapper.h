@@ -3,32 +3,38 @@
  * Overcommitted VMs (tern.cfg `resident =`, `swap =`, `swap_mode =`; issue
  * #11, VSwapper): tern's side of them. The bookkeeping is pure and
  * unit-tested (swap_area.h: slots of the shared partition; swap_vm.h: the
- * per-page state machine, CLOCK and watermarks). Not yet done: wiring it
- * into the GPA map (EPT A/D, the NOACCESS fault handler that parks the
- * vCPU, page-out and page-in through the block layer on the management
- * core), so an overcommitted VM is refused at `vm start`, saying so.
+ * per-page state machine, CLOCK and watermarks); swapper.c wires it into
+ * the GPA map as below. Baseline swapping only: swap_mode = mapper and
+ * vswapper run as baseline, saying so (the Swap Mapper and the False
+ * Reads Preventer are not implemented). Not faulted in yet, so refused
+ * with overcommit at `vm start`: a virtio disk's buffers, the vIOMMU's
+ * table reads (and ELI's IDT reads, which need assigned devices, which
+ * overcommit refuses without a vIOMMU).
  *
- * The pieces the wiring joins, and what it must still solve:
- *  - RAM from gpa_map_create_sparse(), EPTP A/D on where vmx caps say
- *    ept_ad (without them every page would have to count as dirty and
- *    recently used: refuse, or write every victim);
+ * How the pieces join:
+ *  - RAM from gpa_map_create_sparse(), EPTP A/D on (vm start refuses a
+ *    core whose VMX capabilities lack ept_ad: without them every page
+ *    would count as recently used and dirty);
  *  - a GPA_PG_NOACCESS handler calling swap_fault(): MAP_ZERO/MAP_BACK ->
  *    gpa_page_install/restore and RETRY; READ -> blk_submit() of the slot
- *    into a new frame and WAIT, the read's done() on the management core
- *    installing it and gpa_wake()-ing swap_read_done's waiters;
- *  - reclaim from mgmt_poll(): swap_reclaim_need(), swap_clock_pick() with
- *    gpa_page_test_clear_accessed, gpa_page_evict for each victim, one
- *    gpa_flush(), then swap_evict(): DROP -> gpa_page_release + pmm_free,
- *    WRITE -> blk_submit, freed in its done() (swap_write_done with
- *    gpa_page_dirty for a page mapped back meanwhile);
- *  - tern's own accesses to guest RAM (loaders, instruction emulation and
- *    its guest page walks, virtio-blk buffers, ELI's IDT reads) all go
- *    through gpa_to_hva(), which is NULL for a page without a frame: each
- *    must first fault the page in (swap_fault with SWAP_WAITER_TERN: a
- *    vCPU core waits for the read, the management core serves the block
- *    queue meanwhile) and keep it from being evicted while it holds the
- *    pointer (pinned, as virtio-blk does for DMA), and a page tern writes
- *    must count as dirty (the EPT D flag does not see tern's writes).
+ *    into a new frame and WAIT (the vCPU parks), the read's done() on the
+ *    management core installing it and gpa_wake()-ing swap_read_done's
+ *    waiters;
+ *  - reclaim from vm_service() (mgmt_poll): swap_reclaim_need(),
+ *    swap_clock_pick() with gpa_page_test_clear_accessed, gpa_page_evict
+ *    for each victim, one gpa_flush() (parked vCPUs included), then
+ *    swap_evict(): DROP -> gpa_page_release + pmm_free, WRITE ->
+ *    blk_submit, freed in its done() (swap_write_done with gpa_page_dirty
+ *    for a page mapped back meanwhile);
+ *  - tern's own accesses to guest RAM go through gpa_get_page() and
+ *    gpa_put_page() (mm/gpa.h), which in a sparse map call the swapper:
+ *    swap_fault with SWAP_WAITER_TERN (a vCPU core waits for the read with
+ *    interrupts on, the management core serves the block queue meanwhile),
+ *    a hold per page the clock passes by until put, and swap_mark_dirty
+ *    for a write (the EPT D flag does not see tern's writes). Instruction
+ *    emulation with its guest page walks and the loaders use it; virtio-blk
+ *    and the vIOMMU do not yet (refused, above); ELI's IDT reads need
+ *    assigned devices.
  */
 #ifndef TERN_MM_SWAP_SWAPPER_H
 #define TERN_MM_SWAP_SWAPPER_H
@@ -40,12 +46,36 @@ struct vm;
 /* At boot, after the disks are known: its swap partition exists and can
  * hold slots; else the VM cannot run (vm->problem). */
 void swapper_check_vm(struct vm *vm);
-/* At `vm start`: 0, or -1 with why in err (overcommit not wired yet). */
+bool swapper_overcommitted(const struct vm *vm);
+/* It runs overcommitted now (`vm resident` applies at once). */
+bool swapper_live(const struct vm *vm);
+/* At `vm start`, before anything is made: 0, or -1 with why in err (no
+ * EPT A/D on a core, what cannot be faulted in yet, the partition taken). */
 int swapper_vm_start(struct vm *vm, char *err, size_t n);
+/* After the VM's sparse map is made (nothing for a dense one): its area,
+ * the fault handler, tern's accessor, EPT A/D. 0, or -1 with why. */
+int swapper_vm_attach(struct vm *vm, char *err, size_t n);
+/* Before the map goes: waits (serving the block queue; management core)
+ * for the requests out, gives the area back. Counters stay for stats. */
+void swapper_vm_release(struct vm *vm);
+/* Management core, often: reclaim for the running VMs. */
+void swapper_poll(void);
 /* `vm resident NAME SIZE`: 0, or -1 with why in err. */
 int swapper_set_resident(struct vm *vm, u64 size, char *err, size_t n);
 /* `vm list`'s line for an overcommitted VM, or one with swap; nothing
  * for the others. */
 void swapper_list_line(const struct vm *vm);
+/* `vm stats` lines, `vm mem`'s line (nothing for a VM that never swapped). */
+void swapper_show(const struct vm *vm);
+void swapper_mem_line(const struct vm *vm);
+
+/* metrics: tern_swap_out_total, tern_swap_in_total, tern_vm_resident_bytes */
+struct swapper_counts {
+	u64 out_written, out_dropped;
+	u64 in_swap, in_image, in_zero;
+	u64 resident_bytes;		/* frames held now (0 when stopped) */
+};
+/* false: the VM never ran overcommitted (c zeroed). */
+bool swapper_counts(const struct vm *vm, struct swapper_counts *c);
 
 #endif

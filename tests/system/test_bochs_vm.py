@@ -97,20 +97,23 @@ def check_metrics(m):
     print("  metrics: %d families, %d samples" % (len(fams), sum(len(f.samples) for f in fams.values())))
 
 
-# The test disk: 16 MiB as Bochs wants it (C*H*S*512, here 64*16*32), a
-# GPT with a scratch partition tern may overwrite and one it must not.
-DISK_SECTORS = 64 * 16 * 32
+# The test disk: 40 MiB as Bochs wants it (C*H*S*512, here 160*16*32), a
+# GPT with a scratch partition tern may overwrite, one it must not, and
+# the swap partition of the overcommitted VM (tern.cfg's swaptest).
+DISK_SECTORS = 160 * 16 * 32
 DISK_MODEL = "tern test disk"
 SCRATCH = (2048, 6143)          # partition 1, 2 MiB
 DATA = (6144, 30719)            # partition 2
+SWAP = (30720, 79871)           # partition 3, 24 MiB: 6144 slots
 DATA_MARK = b"tern: data partition, never written by the self-test\n"
 
 
 def make_gpt_image(path):
-    """A GPT disk (tests/tools/mkdisk.py) with the two partitions, and a
+    """A GPT disk (tests/tools/mkdisk.py) with the partitions, and a
     marker at the start of the one tern must not write."""
-    layout = mkdisk.make(path, DISK_SECTORS * 512 >> 20, [("tern-scratch", 2, None), ("data", 12, None)])
-    check([(s, s + c - 1) for _, s, c in layout] == [SCRATCH, DATA], "disk layout %r" % layout)
+    layout = mkdisk.make(path, DISK_SECTORS * 512 >> 20, [("tern-scratch", 2, None), ("data", 12, None),
+                                                          ("tern-swap", 24, None)])
+    check([(s, s + c - 1) for _, s, c in layout] == [SCRATCH, DATA, SWAP], "disk layout %r" % layout)
     with open(path, "r+b") as f:
         f.seek(DATA[0] * 512)
         f.write(DATA_MARK)
@@ -124,8 +127,8 @@ def check_disks(m):
     """The ATA disk, its GPT partitions, the self-test, the counters."""
     out = m.command("disks")
     # The boot CD-ROM on ata0-master is a packet device: not a disk.
-    check(re.search(r"^ata0\s+'%s'\s+16 MiB \(%d blocks of 512 bytes\)\s+user -"
-                    % (DISK_MODEL, DISK_SECTORS), out, re.M), "disks: ata0:\n" + out)
+    check(re.search(r"^ata0\s+'%s'\s+%d MiB \(%d blocks of 512 bytes\)\s+user -"
+                    % (DISK_MODEL, DISK_SECTORS >> 11, DISK_SECTORS), out, re.M), "disks: ata0:\n" + out)
     check(re.search(r"00:01\.1 channel 1 master, LBA48, bus-master DMA", out),
           "disks: ata0 not on the secondary channel by DMA:\n" + out)
     check(re.search(r"^ata0p1\s+'%s'\s+2048 KiB \(4096 blocks" % DISK_MODEL, out, re.M) and
@@ -345,26 +348,92 @@ def check_eli(m):
 
 
 def check_overcommit(m, cfg):
-    """resident/swap (issue #11): checked at boot, refused at vm start
-    until the swapper is wired, said so in vm list; vm resident."""
+    """resident/swap (issue #11): checked at boot and at vm start (a swap
+    partition too small for the VM's area), said so in vm list; vm
+    resident."""
     line = cfg.index("swap = nosuchswap") + 1
     check(re.search(r"tern\.cfg:%d: vm 'noswap' cannot run: swap nosuchswap does not exist"
                     % line, m.transcript), "no line-numbered refusal of a missing swap partition")
+    # ata0p1 is 2 MiB: 512 slots, and 8M - 4M needs 1024.
     out = m.command("vm start overcommit")
-    check("vm start overcommit: resident 4 MiB < memory 8 MiB: overcommit is not implemented yet"
-          in out, "an overcommitted VM was not refused:\n" + out)
+    check("vm start overcommit: swap ata0p1: 512 free slots in one run, the VM needs at least 1024"
+          in out, "an overcommitted VM with too small a swap area was not refused:\n" + out)
     out = m.command("vm list")
-    check("resident 4M of 8M, swap ata0p1, swap_mode vswapper (overcommit not implemented yet"
-          in out, "vm list: overcommit:\n" + out)
+    check("resident 4M of 8M, swap ata0p1, swap_mode vswapper (runs as baseline: the Swap Mapper "
+          "and the False Reads Preventer are not implemented yet)" in out, "vm list: overcommit:\n" + out)
     out = m.command("vm resident overcommit 16M")
     check("resident must be whole pages from 4K to the VM's memory (8 MiB)" in out,
           "vm resident over memory:\n" + out)
     out = m.command("vm resident overcommit 8M")
     check("vm overcommit: resident 8M of 8M, from its next start" in out, "vm resident:\n" + out)
     out = m.command("vm resident overcommit 2M")
-    check("resident 2M of 8M, from its next start (overcommit is not implemented yet" in out,
+    check("vm overcommit: resident 2M of 8M, from its next start" in out,
           "vm resident below memory:\n" + out)
-    print("  overcommit: refused at vm start until swapping is wired; vm resident checked")
+    out = m.command("disks")
+    check(re.search(r"^ata0p1\s.*user -", out, re.M), "a refused VM kept its swap partition:\n" + out)
+    print("  overcommit: a swap area too small refused at vm start; vm resident checked")
+
+
+LIMIT = 4 << 20                 # swaptest's resident
+
+
+def check_swap(m):
+    """Baseline swapping end to end: swaptest's 16 MiB in 4 MiB of frames,
+    its pattern read back bit for bit across heavy swapping, tern's own
+    emulated accesses to swapped-out pages; the counters in metrics."""
+    out = m.command("vm start swaptest")
+    check("vm swaptest started" in out, "swaptest:\n" + out)
+    samples, peak = 0, 0
+    deadline = time.monotonic() + 1800
+    while time.monotonic() < deadline:
+        out = m.command("vm list")
+        if re.search(r"^swaptest\s+stopped\s", out, re.M):
+            break
+        fams = prom_parse(m.command("metrics"))
+        res = prom_value(fams, "tern_vm_resident_bytes", vm="swaptest")
+        if res is not None and re.search(r"^swaptest\s+running\s", out, re.M):
+            samples += 1
+            peak = max(peak, res)
+            if res > LIMIT:
+                # Only tern's own accesses may take a frame past the
+                # limit (it cannot park); vm stats counts them.
+                st = m.command("vm stats swaptest")
+                over = re.search(r"frames past the limit (\d+)", st)
+                check(over and res <= LIMIT + int(over.group(1)) * 4096,
+                      "swaptest holds %d bytes, over its 4 MiB:\n%s" % (res, st))
+        if samples == 1:
+            mem = m.command("vm mem swaptest")
+            check("overcommitted:" in mem and "of at most 1024 frames held" in mem,
+                  "vm mem swaptest:\n" + mem)
+            check("user tern swap" in m.command("disks"), "disks: ata0p3 not tern's swap")
+        time.sleep(5)
+    out = wait_state(m, "swaptest", "stopped", 10)
+    con = m.command("vm console swaptest")
+    check(re.search(r"^swaptest\s+stopped.*(?:\n\s+.*)*?\n\s+exit status 0", out, re.M),
+          "swaptest failed:\n%s%s" % (out, con))
+    for line in ("pass 1 read back bit for bit", "pass 2 read back bit for bit",
+                 "tern's string emulation wrote and compared a page",
+                 "the page tern wrote read back as written",
+                 "pass 3 read back bit for bit", "PASS"):
+        check("guest: swaptest: " + line in con, "swaptest console lacks %r:\n%s" % (line, con))
+    fams = prom_parse(m.command("metrics"))
+    written = prom_value(fams, "tern_swap_out", "_total", vm="swaptest", kind="written")
+    dropped = prom_value(fams, "tern_swap_out", "_total", vm="swaptest", kind="dropped")
+    swapin = prom_value(fams, "tern_swap_in", "_total", vm="swaptest", source="swap")
+    check(written and written > 0 and swapin and swapin > 0,
+          "metrics: swap-outs %r, swap-ins %r" % (written, swapin))
+    check(prom_value(fams, "tern_swap_in", "_total", vm="swaptest", source="image") == 0,
+          "metrics: swap-ins from the image in baseline mode")
+    check(prom_value(fams, "tern_vm_resident_bytes", vm="swaptest") == 0,
+          "metrics: a stopped VM holds frames")
+    st = m.command("vm stats swaptest")
+    acc = re.search(r"tern's accesses (\d+) \((\d+) waited for a read", st)
+    check(acc and int(acc.group(1)) > 0, "vm stats swaptest: tern's accesses:\n" + st)
+    check(re.search(r"^ata0p3\s.*user -", m.command("disks"), re.M),
+          "the stopped VM kept its swap partition")
+    print("  swap: swaptest passed; %d pages written out, %d dropped, %d read back; "
+          "resident at most %d KiB in %d samples; tern's accesses %s (%s waited for a read)"
+          % (written, dropped or 0, swapin, int(peak) >> 10, samples, acc.group(1), acc.group(2)))
 
 
 def run(build):
@@ -677,6 +746,7 @@ def run(build):
         check_console_race(m)
         check_eli(m)
         check_overcommit(m, cfg)
+        check_swap(m)
     finally:
         m.stop()
     check_image(disk)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The guest-physical map on the host: a fake allocator backs "RAM". */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -596,6 +597,80 @@ START_TEST(sparse_frames)
 }
 END_TEST
 
+/* A fake swapper for tern's own accesses: frames on demand, holds counted. */
+static int fake_holds, fake_writes, fake_gets;
+static bool fake_on_disk;
+
+static int fake_get(struct gpa_map *m, u64 page, u32 flags, void *ctx)
+{
+	(void)ctx;
+	fake_gets++;
+	if (fake_on_disk && (flags & GPA_GET_NOWAIT))
+		return -EAGAIN;
+	if (!gpa_page_has_frame(m, page) && gpa_page_install(m, page, fake_alloc(1, PAGE_SIZE)))
+		return -ENOMEM;
+	fake_holds++;
+	fake_writes += !!(flags & GPA_GET_WRITE);
+	return 0;
+}
+
+static void fake_put(struct gpa_map *m, u64 page, void *ctx)
+{
+	(void)m;
+	(void)page;
+	(void)ctx;
+	fake_holds--;
+}
+
+static const struct gpa_access_ops fake_access = { fake_get, fake_put };
+
+/* tern's accessor: a dense map answers at once, a sparse one asks. */
+START_TEST(get_put_page)
+{
+	char buf[8];
+	int err = 0;
+	u8 *p;
+
+	fake_holds = fake_writes = fake_gets = 0;
+	fake_on_disk = false;
+	/* Dense: the frame, no hold taken. */
+	gpa_set_access(&g, &fake_access, NULL);
+	ck_assert_ptr_eq(gpa_get_page(&g, 0x1234, GPA_GET_WRITE, NULL), gpa_to_hva(&g, 0x1234));
+	gpa_put_page(&g, 0x1234);
+	ck_assert_int_eq(fake_gets, 0);
+	ck_assert_ptr_null(gpa_get_page(&g, 0xc0000000ULL, 0, &err));
+	ck_assert_int_eq(err, -EFAULT);
+	gpa_map_destroy(&g);
+
+	ck_assert_int_eq(gpa_map_create_sparse(&g, 8 * SZ_1M, &ops), 0);
+	/* No access ops: a page without a frame is not there. */
+	ck_assert_ptr_null(gpa_get_page(&g, 0x3000, 0, NULL));
+	gpa_set_access(&g, &fake_access, NULL);
+	p = gpa_get_page(&g, 0x3ffe, GPA_GET_WRITE, &err);
+	ck_assert_ptr_nonnull(p);
+	ck_assert_ptr_eq(p, gpa_to_hva(&g, 0x3ffe));
+	ck_assert_int_eq(fake_holds, 1);
+	ck_assert_int_eq(fake_writes, 1);
+	gpa_put_page(&g, 0x3ffe);
+	ck_assert_int_eq(fake_holds, 0);
+	/* Copies cross pages, each held while copied, writes counted. */
+	ck_assert(gpa_copy_to(&g, 0x4ffc, "crossing", 8));
+	ck_assert_int_eq(fake_writes, 3);
+	ck_assert(gpa_copy_from(&g, 0x4ffc, buf, 8));
+	ck_assert(!memcmp(buf, "crossing", 8));
+	ck_assert_int_eq(fake_writes, 3);
+	ck_assert_int_eq(fake_holds, 0);
+	ck_assert(!gpa_copy_from(&g, g.low_size - 4, buf, 8));	/* past RAM */
+	/* A caller that cannot wait hears so. */
+	fake_on_disk = true;
+	ck_assert_ptr_null(gpa_get_page(&g, 0x9000, GPA_GET_NOWAIT, &err));
+	ck_assert_int_eq(err, -EAGAIN);
+	/* One that can wait gets it. */
+	ck_assert(gpa_copy_from(&g, 0x9000, buf, 1));
+	ck_assert_int_eq(fake_holds, 0);
+}
+END_TEST
+
 Suite *gpa_suite(void)
 {
 	Suite *s = suite_create("gpa");
@@ -616,6 +691,7 @@ Suite *gpa_suite(void)
 	tcase_add_test(tc, wait_and_wake);
 	tcase_add_test(tc, pinned_and_wp);
 	tcase_add_test(tc, sparse_frames);
+	tcase_add_test(tc, get_put_page);
 	suite_add_tcase(s, tc);
 	return s;
 }

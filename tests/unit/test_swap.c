@@ -291,6 +291,50 @@ START_TEST(touched_while_writing)
 }
 END_TEST
 
+/* tern's own writes, which no EPT D flag records, make the slot's copy
+ * old: a resident page's, and one tern holds while its write-out runs. */
+START_TEST(tern_writes_count_as_dirty)
+{
+	u64 v[1];
+	u32 slot;
+	u8 wake;
+
+	setup(8, 4);
+	fill(4);
+	/* Page 0 written out and read back: its slot is good... */
+	ck_assert_uint_eq(swap_clock_pick(&s, &fake_ops, NULL, v, 1), 1);
+	ck_assert_int_eq(swap_evict(&s, 0, false, &slot), SWAP_ACT_WRITE);
+	ck_assert_int_eq(swap_write_done(&s, 0, true, false), SWAP_ACT_FREE_FRAME);
+	ck_assert_int_eq(swap_fault(&s, 0, SWAP_WAITER_TERN, &slot), SWAP_ACT_READ);
+	ck_assert_int_eq(swap_read_done(&s, 0, true, &wake), SWAP_ACT_MAP);
+	ck_assert(s.pte[0].flags & SWPF_SLOT_VALID);
+	/* ...until tern writes it: then reclaim writes it again. */
+	swap_mark_dirty(&s, 0);
+	ck_assert(!(s.pte[0].flags & SWPF_SLOT_VALID));
+	s.hand = 0;
+	ck_assert_uint_eq(swap_clock_pick(&s, &fake_ops, NULL, v, 1), 1);
+	ck_assert_uint_eq(v[0], 0);
+	ck_assert_int_eq(swap_evict(&s, 0, false, &slot), SWAP_ACT_WRITE);
+	/* tern takes it back during that write and writes it: the write
+	 * lands, the page stays, and its copy is not trusted though the
+	 * guest's D flag says clean. */
+	ck_assert_int_eq(swap_fault(&s, 0, SWAP_WAITER_TERN, &slot), SWAP_ACT_MAP_BACK);
+	swap_mark_dirty(&s, 0);
+	ck_assert_int_eq(swap_write_done(&s, 0, true, false), SWAP_ACT_NONE);
+	ck_assert_uint_eq(s.pte[0].state, SWP_RESIDENT);
+	ck_assert(!(s.pte[0].flags & (SWPF_SLOT_VALID | SWPF_TERN_DIRTY)));
+	/* Touched between the pick and the eviction: nothing stays behind. */
+	s.hand = 0;
+	ck_assert_uint_eq(swap_clock_pick(&s, &fake_ops, NULL, v, 1), 1);
+	ck_assert_int_eq(swap_fault(&s, 0, SWAP_WAITER_TERN, &slot), SWAP_ACT_MAP_BACK);
+	swap_mark_dirty(&s, 0);
+	ck_assert_int_eq(swap_evict(&s, 0, false, &slot), SWAP_ACT_NONE);
+	ck_assert(!(s.pte[0].flags & (SWPF_SLOT_VALID | SWPF_TERN_DIRTY)));
+	swap_mark_dirty(&s, 99);		/* not a page: nothing */
+	teardown();
+}
+END_TEST
+
 START_TEST(write_error_keeps_page)
 {
 	u64 v[1];
@@ -654,6 +698,7 @@ Suite *swap_suite(void)
 	tcase_add_test(tc, zero_fill_then_wait_for_frame);
 	tcase_add_test(tc, write_out_and_read_back);
 	tcase_add_test(tc, touched_while_writing);
+	tcase_add_test(tc, tern_writes_count_as_dirty);
 	tcase_add_test(tc, write_error_keeps_page);
 	tcase_add_test(tc, pinned_never_reclaimed);
 	tcase_add_test(tc, area_full_keeps_page);

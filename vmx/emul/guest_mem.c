@@ -13,8 +13,8 @@ static bool read_table(u64 gpa, void *buf, u32 len, void *ctx)
 
 	if (!gpa_is_ram(g, gpa, len) || (gpa & (PAGE_SIZE - 1)) + len > PAGE_SIZE)
 		return false;
-	memcpy(buf, gpa_to_hva(g, gpa), len);
-	return true;
+	/* Faulted in if swapped out (the swapper holds it while copied). */
+	return gpa_copy_from(g, gpa, buf, len);
 }
 
 bool guest_linear_to_gpa(struct vcpu *v, u64 la, u64 *gpa)
@@ -47,18 +47,23 @@ bool guest_linear_rw(struct vcpu *v, u64 la, void *buf, u32 len, bool write)
 		u32 sz = i ? len - first : first;
 
 		if (!guest_linear_to_gpa(v, at, &gpa[i]) || !gpa_is_ram(g, gpa[i], sz) ||
-		    (write && (gpa_page_state(g, gpa[i]) & GPA_PG_PROTECTION)))
+		    (write && (gpa_page_state(g, gpa[i]) & GPA_PG_WP)) ||
+		    (write && !g->sparse && (gpa_page_state(g, gpa[i]) & GPA_PG_NOACCESS)))
 			return false;
 	}
+	/* Held (and faulted in, in a sparse map) while copied. */
 	for (u32 i = 0; i < n; i++) {
-		u8 *p = gpa_to_hva(g, gpa[i]);
+		u8 *p = gpa_get_page(g, gpa[i], write ? GPA_GET_WRITE : 0, NULL);
 		u8 *b = (u8 *)buf + (i ? first : 0);
 		u32 sz = i ? len - first : first;
 
+		if (!p)
+			return false;
 		if (write)
 			memcpy(p, b, sz);
 		else
 			memcpy(b, p, sz);
+		gpa_put_page(g, gpa[i]);
 	}
 	return true;
 }

@@ -21,23 +21,8 @@
 
 static bool read_guest(u64 gpa, void *buf, u32 len, void *ctx)
 {
-	struct gpa_map *g = ctx;
-	u8 *d = buf;
-
-	if (!gpa_is_ram(g, gpa, len))
-		return false;
-	/* Guest RAM is contiguous in tern's mapping within a page. */
-	while (len) {
-		u32 chunk = PAGE_SIZE - (u32)(gpa & (PAGE_SIZE - 1));
-
-		if (chunk > len)
-			chunk = len;
-		memcpy(d, gpa_to_hva(g, gpa), chunk);
-		d += chunk;
-		gpa += chunk;
-		len -= chunk;
-	}
-	return true;
+	/* Page by page, each faulted in if it is swapped out. */
+	return gpa_copy_from(ctx, gpa, buf, len);
 }
 
 /* Fetch up to 15 instruction bytes at CS:RIP through the guest's paging. */
@@ -152,13 +137,19 @@ static bool piece_rw(struct vcpu *v, u64 la, bool write, u32 n, u8 *buf)
 			memcpy(buf, &val, n);
 		return true;
 	}
-	if (gpa_page_state(g, gpa) & GPA_PG_PROTECTION)
+	/* Protected pages are not emulated; a swapped-out page (no-access
+	 * for want of a frame, not protected) is faulted in and held. */
+	if ((gpa_page_state(g, gpa) & GPA_PG_WP) ||
+	    ((gpa_page_state(g, gpa) & GPA_PG_NOACCESS) && !g->sparse))
 		return false;
-	p = gpa_to_hva(g, gpa);
+	p = gpa_get_page(g, gpa, write ? GPA_GET_WRITE : 0, NULL);
+	if (!p)
+		return false;
 	if (write)
 		memcpy(p, buf, n);
 	else
 		memcpy(buf, p, n);
+	gpa_put_page(g, gpa);
 	return true;
 }
 
