@@ -15,6 +15,7 @@
 #include "core/vdev/viommu/viommu.h"
 #include "core/vdev/viommu/vtd_ir.h"
 #include "core/vdev/viommu/vtd_regs_emul.h"
+#include "core/vdev/viommu/vtd_req.h"
 #include "core/vdev/viommu/vtd_walk.h"
 #include "core/vm/vm.h"
 
@@ -23,6 +24,7 @@ struct viommu_vm {
 	bool live;			/* between init and stop */
 	struct vtde regs;
 	struct vtdir_cache irc;
+	struct vtdq_stats q;		/* requests through the unit */
 	struct viommu_counters c;
 };
 
@@ -123,30 +125,14 @@ bool viommu_irq(struct vm *vm, u16 sid, u32 addr_lo, u32 addr_hi, u32 data, bool
 	struct viommu_vm *d = vm->viommu;
 	struct vtdw_mem m = { g_read, d };
 	struct vtdir_req rq = { .sid = sid, .addr_lo = addr_lo, .addr_hi = addr_hi, .data = data };
-	struct vtdir_result r;
-	bool lvl, ok;
+	bool lvl;
 
 	if (!level)
 		level = &lvl;
 	*level = false;
 	if (!d || !d->live || !vtde_remapping(&d->regs))
 		return msi_guest_message(addr_lo, addr_hi, data, msg);
-	/* A probe must not fill the entry cache either: the guest may yet
-	 * change the entry before it invalidates (6.5.2.7). */
-	vtdir_translate(&m, probe ? NULL : &d->irc, d->regs.gsts, d->regs.irta, &rq, &r);
-	ok = vtdir_message(&rq, &r, msg, level);
-	if (probe)
-		return ok;
-	if (r.fault) {
-		d->c.irq_blocked++;
-		/* Interrupt requests are writes: T is 0 (11.4.14). */
-		if (!r.fpd)
-			vtde_fault(&d->regs, sid, r.fault, (u64)r.index << FRCD_LO_IIDX_SHIFT, false);
-		return false;
-	}
-	if (!r.compat)
-		d->c.irq_remapped++;
-	return ok;
+	return vtdq_irq(&d->regs, &m, &d->irc, &d->q, &rq, probe, msg, level);
 }
 
 /* --- DMA translation (VT-d ch. 3) --- */
@@ -162,25 +148,12 @@ u8 viommu_dma(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa)
 {
 	struct viommu_vm *d = vm->viommu;
 	struct vtdw_mem m = { g_read, d };
-	struct vtdw_xlate x;
-	u8 fr;
 
 	if (!viommu_translating(vm)) {
 		*gpa = iova;
 		return 0;
 	}
-	d->c.translations++;
-	fr = vtdw_translate(&m, d->regs.root, d->regs.cap, d->regs.ecap, sid, iova, write, &x);
-	if (fr) {
-		/* The page of the request, T = 1 for a read (11.4.14). */
-		if (!x.ctx.fpd)
-			vtde_fault(&d->regs, sid, fr, iova & ~0xfffULL, !write);
-		else
-			d->c.faults_dropped++;
-		return fr;
-	}
-	*gpa = x.gpa;
-	return 0;
+	return vtdq_dma(&d->regs, &m, &d->q, sid, iova, write, gpa);
 }
 
 void viommu_count_map(struct vm *vm, bool map, bool page)
@@ -267,8 +240,13 @@ bool viommu_counters(const struct vm *vm, struct viommu_counters *c)
 	if (!d)
 		return false;
 	*c = d->c;
+	c->translations = d->q.translations;
+	c->irq_remapped = d->q.irq_remapped;
+	c->irq_blocked = d->q.irq_blocked;
 	c->faults = d->regs.st.faults;
-	c->faults_dropped += d->regs.st.faults_overflowed;
+	/* Not recorded: no free record (PFO), or the entry's FPD. */
+	c->faults_dropped += d->regs.st.faults_overflowed + d->q.dma_unrecorded +
+			     d->q.irq_unrecorded;
 	return true;
 }
 
