@@ -16,6 +16,7 @@
 
 /* DMAR (VT-d spec 8.1-8.3) */
 #define DMAR_DRHD		0
+#define DMAR_INTR_REMAP		BIT(0)	/* flags (8.1) */
 #define DRHD_INCLUDE_PCI_ALL	BIT(0)
 #define DMAR_SCOPE_IOAPIC	3
 
@@ -261,10 +262,12 @@ static u8 *madt_iso(u8 *p, u8 irq, u32 gsi, u16 flags)
 /*
  * The DMAR of the guest's emulated VT-d unit: one DRHD covering every PCI
  * device of segment 0 (INCLUDE_PCI_ALL), with the I/O APIC in its scope
- * as 8.3.1 requires, at the source-id q35 gives it (bus 0xff, 00.0).
- * The INTR_REMAP flag stays clear: the guest's I/O APIC does not decode
- * remappable-format entries yet, so a guest must not move its I/O APIC
- * interrupts to remapping; the unit itself still offers ECAP.IR.
+ * as 8.3.1 requires, at the source-id its interrupt requests carry
+ * (VIOAPIC_SID: bus 0xff, 00.0, as q35 has it). Flags (8.1): INTR_REMAP,
+ * since the unit remaps the I/O APIC's remappable-format entries and
+ * every device MSI; X2APIC_OPT_OUT clear, so a guest may run its APICs
+ * in x2APIC mode with remapping (ECAP.EIM) — Linux under a hypervisor it
+ * does not know uses x2APIC only so.
  */
 static void dmar(u8 *t, u64 vtd)
 {
@@ -272,7 +275,7 @@ static void dmar(u8 *t, u64 vtd)
 
 	header(t, "DMAR", DMAR_LEN, 1);
 	t[36] = 48 - 1;				/* host address width - 1 */
-	t[37] = 0;				/* flags: see above */
+	t[37] = DMAR_INTR_REMAP;		/* and no X2APIC_OPT_OUT */
 	put16(d, DMAR_DRHD);
 	put16(d + 2, 16 + 8);
 	d[4] = DRHD_INCLUDE_PCI_ALL;
@@ -282,9 +285,9 @@ static void dmar(u8 *t, u64 vtd)
 	sc[0] = DMAR_SCOPE_IOAPIC;
 	sc[1] = 8;
 	sc[4] = 0;				/* I/O APIC ID (the MADT's) */
-	sc[5] = 0xff;				/* start bus */
-	sc[6] = 0;				/* path: device 0, function 0 */
-	sc[7] = 0;
+	sc[5] = VIOAPIC_SID >> 8;		/* start bus */
+	sc[6] = (VIOAPIC_SID >> 3) & 0x1f;	/* path: device, function */
+	sc[7] = VIOAPIC_SID & 7;
 	seal(t, DMAR_LEN);
 }
 

@@ -126,6 +126,23 @@ bool vioapic_message(struct vioapic *io, u32 pin, struct vlapic_ipi *msg, bool *
 	return true;
 }
 
+void vioapic_request(struct vioapic *io, u32 pin, u32 *addr_lo, u32 *data)
+{
+	u64 e = io->rte[pin];
+
+	/* Address: 0xfee, then entry bits 63:48 in 19:4 (the destination
+	 * in 19:12 for compatibility format, the handle and format bit for
+	 * remappable), bit 11 in bit 2 (destination mode, or handle bit 15). */
+	*addr_lo = 0xfee00000U | (u32)((e >> 48) & 0xffff) << 4 | (u32)((e >> 11) & 1) << 2;
+	/* Data: vector, delivery mode, trigger mode (5.1.5.2's layout). */
+	*data = (u32)(e & 0x7ff) | (e & RTE_LEVEL ? BIT(15) : 0);
+	/* Remote IRR as for a compatibility delivery: the entry's own
+	 * trigger mode, which software keeps equal to the IRTE's (5.1.5.1). */
+	if ((e & RTE_LEVEL) && RTE_MODE(e) != ICR_MODE_NMI)
+		io->rte[pin] |= RTE_REMOTE_IRR;
+	io->delivered[pin]++;
+}
+
 u32 vioapic_eoi(struct vioapic *io, u8 vector)
 {
 	u32 again = 0;

@@ -42,6 +42,24 @@
 #define RTE_DEST(e)		((u32)((e) >> 56))
 #define RTE_RO_BITS		(RTE_PENDING | RTE_REMOTE_IRR)
 
+/*
+ * Remappable format (VT-d spec 5.1.5.1), for a guest whose vIOMMU has
+ * interrupt remapping on: bit 48 set, the interrupt index's bits 14:0 in
+ * 63:49 and bit 15 in bit 11 (where compatibility format has the
+ * destination mode). The I/O APIC sends the entry as an interrupt
+ * request with the same bits where an MSI address has them (5.1.5.2:
+ * 63:48 to address 19:4, bit 11 to address bit 2; SHV clear, so the
+ * data's subhandle is not used); vector, trigger mode and delivery mode
+ * go in the data as in compatibility format. The vector stays the one
+ * the I/O APIC matches EOIs against (broadcast or its EOI register).
+ */
+#define RTE_IR_FORMAT		BIT(48)
+#define RTE_IR_INDEX(e)		((u16)((((e) >> 49) & 0x7fff) | (((e) >> 11) & 1) << 15))
+
+/* The DMAR names the I/O APIC at this source-id (bus 0xff, 00.0, as q35
+ * does): what its interrupt requests carry to the remapping unit. */
+#define VIOAPIC_SID		0xff00
+
 struct vioapic {
 	u32 id;
 	u32 regsel;
@@ -66,6 +84,13 @@ bool vioapic_set_line(struct vioapic *io, u32 pin, bool asserted);
  * false: a delivery mode tern does not model (counted, nothing sent).
  */
 bool vioapic_message(struct vioapic *io, u32 pin, struct vlapic_ipi *msg, bool *level);
+/*
+ * The same delivery as the interrupt request the I/O APIC puts on the bus
+ * for the interrupt remapping unit (5.1.5.1): the MSI-format address and
+ * data, from either format of entry (the unit decides what it accepts).
+ * Marks a level pin remote-IRR and counts it, as vioapic_message does.
+ */
+void vioapic_request(struct vioapic *io, u32 pin, u32 *addr_lo, u32 *data);
 /* A local APIC EOI of a level vector; returns pins that deliver again. */
 u32 vioapic_eoi(struct vioapic *io, u8 vector);
 

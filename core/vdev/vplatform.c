@@ -7,6 +7,7 @@
 #include "core/vm/vm.h"
 #include "core/vdev/vdev.h"
 #include "core/vdev/vplatform.h"
+#include "core/vdev/viommu/viommu.h"
 #include "vmx/vcpu_request.h"
 #include "drivers/cmos_rtc.h"
 
@@ -108,6 +109,18 @@ static void ioapic_fire(struct vm *vm, u32 pins)
 		bool level;
 
 		pins &= pins - 1;
+		if (viommu_ir_on(vm)) {
+			/* The guest's vIOMMU remaps: the pin's request goes
+			 * through it with the I/O APIC's source-id (VT-d
+			 * 5.1.5.1), in either format; blocked requests are
+			 * its faults. */
+			u32 addr, data;
+
+			vioapic_request(&p->ioapic, pin, &addr, &data);
+			if (viommu_irq(vm, VIOAPIC_SID, addr, 0, data, false, &msg, &level))
+				vplat_deliver(vm, NULL, &msg, level);
+			continue;
+		}
 		if (vioapic_message(&p->ioapic, pin, &msg, &level))
 			vplat_deliver(vm, NULL, &msg, level);
 	}
@@ -136,14 +149,19 @@ static void uart_sync(struct vm *vm)
 	}
 }
 
-void vplat_lapic_eoi(struct vm *vm, u8 vector)
+/*
+ * An EOI for vector reaches the I/O APIC: broadcast by a local APIC, or
+ * written to its EOI register (directed EOI; Linux's way with interrupt
+ * remapping, where the entry's vector is its own tag, VT-d 5.1.5.1).
+ * Held lines whose interrupt this completes drop first, so the I/O APIC
+ * does not deliver them again by itself; their owners are told after the
+ * lock (held_notify). Lock held; returns the pins to tell.
+ */
+static u32 ioapic_eoi(struct vm *vm, u8 vector)
 {
 	struct vplatform *p = &vm->plat;
-	u64 f = spin_lock_irqsave(&p->lock);
 	u32 notify = 0;
 
-	/* Held lines whose interrupt this EOI completes drop first, so the
-	 * I/O APIC does not deliver them again by itself. */
 	for (u32 pin = 0; pin < VIOAPIC_PINS; pin++) {
 		u64 e = p->ioapic.rte[pin];
 
@@ -154,13 +172,27 @@ void vplat_lapic_eoi(struct vm *vm, u8 vector)
 		}
 	}
 	ioapic_fire(vm, vioapic_eoi(&p->ioapic, vector));
-	spin_unlock_irqrestore(&p->lock, f);
+	return notify;
+}
+
+static void held_notify(struct vplatform *p, u32 notify)
+{
 	while (notify) {
 		u32 pin = (u32)__builtin_ctz(notify);
 
 		notify &= notify - 1;
 		p->eoi_fn[pin](p->eoi_ctx[pin]);
 	}
+}
+
+void vplat_lapic_eoi(struct vm *vm, u8 vector)
+{
+	struct vplatform *p = &vm->plat;
+	u64 f = spin_lock_irqsave(&p->lock);
+	u32 notify = ioapic_eoi(vm, vector);
+
+	spin_unlock_irqrestore(&p->lock, f);
+	held_notify(p, notify);
 }
 
 u64 vplat_lock(struct vm *vm)
@@ -406,10 +438,12 @@ static bool ioapic_rw(const struct vdev_region *r, u64 gpa, u32 size, bool write
 	struct vm *vm = r->ctx;
 	struct vplatform *p = &vm->plat;
 	/* Registers are 32 bits wide at 16-byte strides. */
-	u32 off = (u32)(gpa - VIOAPIC_BASE) & ~3U;
+	u32 off = (u32)(gpa - VIOAPIC_BASE) & ~3U, notify = 0;
 	u64 f = spin_lock_irqsave(&p->lock);
 
-	if (write) {
+	if (write && off == IOAPIC_EOI) {
+		notify = ioapic_eoi(vm, (u8)*val);
+	} else if (write) {
 		bool was = pit_observed(p);
 
 		u32 reg = p->ioapic.regsel, pin = (reg - IOAPIC_REG_REDIR) / 2;
@@ -423,6 +457,7 @@ static bool ioapic_rw(const struct vdev_region *r, u64 gpa, u32 size, bool write
 		*val = vioapic_read(&p->ioapic, off);
 	}
 	spin_unlock_irqrestore(&p->lock, f);
+	held_notify(p, notify);
 	return true;
 }
 

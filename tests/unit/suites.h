@@ -53,6 +53,7 @@ Suite *desc_table_suite(void);
 Suite *viommu_regs_suite(void);
 Suite *viommu_walk_suite(void);
 Suite *viommu_ir_suite(void);
+Suite *viommu_req_suite(void);
 Suite *swap_suite(void);
 
 /* Collects report-callback messages for the assertions. */

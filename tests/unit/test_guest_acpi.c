@@ -88,7 +88,8 @@ START_TEST(dmar_for_viommu)
 	ck_assert_uint_eq(ai.ntables, 6);
 	ck_assert(ai.has_dmar);
 	ck_assert_uint_eq(ai.dmar.host_addr_width, 48);
-	ck_assert_uint_eq(ai.dmar.flags & 1, 0);	/* no INTR_REMAP yet */
+	/* INTR_REMAP, and x2APIC not opted out (VT-d 8.1) */
+	ck_assert_uint_eq(ai.dmar.flags & 3, 1);
 	ck_assert_uint_eq(ai.dmar.nunits, 1);
 	ck_assert_uint_eq(ai.dmar.units[0].reg_base, 0xfed90000);
 	ck_assert_uint_eq(ai.dmar.units[0].flags & 1, 1);	/* INCLUDE_PCI_ALL */

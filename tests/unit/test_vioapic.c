@@ -109,6 +109,50 @@ START_TEST(modes)
 }
 END_TEST
 
+/* VT-d 5.1.5.1: the request an entry puts on the bus, in either format. */
+START_TEST(remap_request)
+{
+	struct vlapic_ipi m;
+	u32 addr, data;
+	bool level;
+
+	/* Compatibility format: destination 0x03 to address 19:12, logical
+	 * to bit 2; vector, mode and trigger in the data. */
+	wr(IOAPIC_REG_REDIR + 2 * 5 + 1, 0x03000000);
+	wr(IOAPIC_REG_REDIR + 2 * 5, 0x41 | (1 << 8) | RTE_LOGICAL);
+	vioapic_request(&io, 5, &addr, &data);
+	ck_assert_uint_eq(addr, 0xfee03004);
+	ck_assert_uint_eq(data, 0x141);
+	ck_assert_uint_eq(io.delivered[5], 1);
+	/* Remappable format, index 0x1234 with bit 15 set (0x9234): bits
+	 * 63:49 = 0x1234, bit 48 = format, bit 11 = index[15]; level, vector
+	 * = the pin (Linux's tag for its directed EOI). */
+	wr(IOAPIC_REG_REDIR + 2 * 9 + 1, (u32)((0x1234ULL << 49 | RTE_IR_FORMAT) >> 32));
+	wr(IOAPIC_REG_REDIR + 2 * 9, 9 | BIT(11) | RTE_LEVEL);
+	ck_assert_uint_eq(RTE_IR_INDEX(io.rte[9]), 0x9234);
+	ck_assert(io.rte[9] & RTE_IR_FORMAT);
+	vioapic_set_line(&io, 9, true);
+	vioapic_request(&io, 9, &addr, &data);
+	/* Address bit 4 (remappable), handle 14:0 in 19:5, handle 15 in
+	 * bit 2, SHV (bit 3) clear: exactly what 5.1.5.2 decodes. */
+	ck_assert_uint_eq(addr & 0xfff00000, 0xfee00000);
+	ck_assert(addr & BIT(4));
+	ck_assert(!(addr & BIT(3)));
+	ck_assert_uint_eq(((addr >> 5) & 0x7fff) | ((addr >> 2) & 1) << 15, 0x9234);
+	ck_assert_uint_eq(data, 9 | BIT(15));
+	/* Level: remote IRR until the EOI of the entry's vector (the
+	 * directed EOI names the pin's tag, not the remapped vector). */
+	ck_assert(io.rte[9] & RTE_REMOTE_IRR);
+	ck_assert_uint_eq(vioapic_eoi(&io, 0x60), 0);
+	ck_assert(io.rte[9] & RTE_REMOTE_IRR);
+	ck_assert_uint_eq(vioapic_eoi(&io, 9), BIT(9));		/* still asserted */
+	/* Without remapping, such an entry read as compatibility format
+	 * still gives a message (hardware would send it as it is). */
+	ck_assert(vioapic_message(&io, 9, &m, &level));
+	ck_assert(level);
+}
+END_TEST
+
 Suite *vioapic_suite(void)
 {
 	Suite *s = suite_create("vioapic");
@@ -119,6 +163,7 @@ Suite *vioapic_suite(void)
 	tcase_add_test(tc, edge);
 	tcase_add_test(tc, level);
 	tcase_add_test(tc, modes);
+	tcase_add_test(tc, remap_request);
 	suite_add_tcase(s, tc);
 	return s;
 }

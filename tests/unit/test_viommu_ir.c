@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/le.h"
+#include "core/vdev/vioapic.h"
 #include "core/vdev/viommu/vtd_ir.h"
 #include "core/vdev/viommu/vtd_regs_emul.h"
 #include "fake_guest.h"
@@ -206,6 +207,114 @@ START_TEST(entry_cache)
 }
 END_TEST
 
+/* The result as the APIC message delivered (vtdir_message). */
+START_TEST(message)
+{
+	struct vtdir_req rq = { .sid = 0x18 };
+	struct vtdir_result r;
+	struct vlapic_ipi m;
+	bool level;
+	u64 irta = IRT | 7;
+
+	setup();
+	/* Remapped, xAPIC: logical, lowest priority, level. */
+	irte(3, IRTE_P | IRTE_DM_LOGICAL | IRTE_TM_LEVEL | (1 << 5) | IRTE_VECTOR(0x31) |
+		IRTE_DEST_XAPIC(2), 0);
+	rq.addr_lo = raddr(3, false);
+	vtdir_translate(&mem, &cache, ON, irta, &rq, &r);
+	ck_assert(vtdir_message(&rq, &r, &m, &level));
+	ck_assert(m.valid && m.assert && m.logical && !m.x2apic);
+	ck_assert_uint_eq(m.mode, ICR_MODE_LOWEST);
+	ck_assert_uint_eq(m.vector, 0x31);
+	ck_assert_uint_eq(m.dest, 2);
+	ck_assert(level);
+	/* x2APIC (EIME): the 32-bit destination, physical, edge. */
+	irte(4, IRTE_P | IRTE_VECTOR(0x44) | IRTE_DEST_X2APIC(0x101), 0);
+	rq.addr_lo = raddr(4, false);
+	vtdir_translate(&mem, &cache, ON, irta | IRTA_EIME, &rq, &r);
+	ck_assert(vtdir_message(&rq, &r, &m, &level));
+	ck_assert(m.x2apic && !m.logical && !level);
+	ck_assert_uint_eq(m.dest, 0x101);
+	ck_assert_uint_eq(m.mode, ICR_MODE_FIXED);
+	/* NMI is never level; SMI, INIT, ExtINT and the reserved 3 and 6
+	 * are not delivered. */
+	irte(5, IRTE_P | IRTE_TM_LEVEL | (4 << 5), 0);
+	rq.addr_lo = raddr(5, false);
+	vtdir_translate(&mem, &cache, ON, irta, &rq, &r);
+	ck_assert(vtdir_message(&rq, &r, &m, &level));
+	ck_assert_uint_eq(m.mode, ICR_MODE_NMI);
+	ck_assert(!level);
+	for (u32 dlm = 2; dlm < 8; dlm++) {
+		if (dlm == 4)
+			continue;
+		irte(6, IRTE_P | ((u64)dlm << 5) | IRTE_VECTOR(0x50), 0);
+		vtdir_cache_flush(&cache, true, 0, 0);
+		rq.addr_lo = raddr(6, false);
+		vtdir_translate(&mem, &cache, ON, irta, &rq, &r);
+		ck_assert_uint_eq(r.fault, 0);
+		ck_assert_msg(!vtdir_message(&rq, &r, &m, &level), "dlm %u", dlm);
+	}
+	/* A fault is never a message. */
+	rq.addr_lo = raddr(200, false);
+	vtdir_translate(&mem, &cache, ON, irta, &rq, &r);
+	ck_assert_uint_eq(r.fault, VTD_FR_IR_NOT_PRESENT);
+	ck_assert(!vtdir_message(&rq, &r, &m, &level));
+	/* Compatibility format let through: decoded from address and data
+	 * (the I/O APIC's level trigger in data bit 15). */
+	rq.addr_lo = 0xfee01000;
+	rq.data = 0x8000 | 0x35;
+	vtdir_translate(&mem, &cache, ON | GSTS_CFIS, irta, &rq, &r);
+	ck_assert(r.compat);
+	ck_assert(vtdir_message(&rq, &r, &m, &level));
+	ck_assert_uint_eq(m.vector, 0x35);
+	ck_assert_uint_eq(m.dest, 1);
+	ck_assert(level && !m.x2apic);
+	/* ... and with remapping off, whatever the format bit says. */
+	rq.addr_lo = raddr(3, false);
+	rq.data = 0x36;
+	vtdir_translate(&mem, &cache, 0, irta, &rq, &r);
+	ck_assert(r.compat);
+	ck_assert(vtdir_message(&rq, &r, &m, &level));
+	ck_assert_uint_eq(m.vector, 0x36);
+}
+END_TEST
+
+/* An I/O APIC pin in remappable format, end to end: its request, the
+ * IRTE with the I/O APIC's source-id verified, the message. */
+START_TEST(ioapic_pin)
+{
+	struct vioapic io;
+	struct vtdir_req rq = { .sid = VIOAPIC_SID };
+	struct vtdir_result r;
+	struct vlapic_ipi m;
+	bool level;
+
+	setup();
+	vioapic_reset(&io);
+	/* IRTE 0x21: vector 0xa1 to x2APIC cluster 0 CPU 1 (logical),
+	 * level; only from 0xff:00.0. */
+	irte(0x21, IRTE_P | IRTE_DM_LOGICAL | IRTE_TM_LEVEL | IRTE_VECTOR(0xa1) |
+		   IRTE_DEST_X2APIC(0x2), VIOAPIC_SID | IRTE_HI_SVT_VERIFY);
+	vioapic_write(&io, IOAPIC_REGSEL, IOAPIC_REG_REDIR + 2 * 11 + 1);
+	vioapic_write(&io, IOAPIC_WINDOW, (u32)((0x21ULL << 49 | RTE_IR_FORMAT) >> 32));
+	vioapic_write(&io, IOAPIC_REGSEL, IOAPIC_REG_REDIR + 2 * 11);
+	vioapic_write(&io, IOAPIC_WINDOW, 11 | RTE_LEVEL);
+	ck_assert(vioapic_set_line(&io, 11, true));
+	vioapic_request(&io, 11, &rq.addr_lo, &rq.data);
+	vtdir_translate(&mem, &cache, ON, IRT | 7 | IRTA_EIME, &rq, &r);
+	ck_assert_uint_eq(r.fault, 0);
+	ck_assert_uint_eq(r.index, 0x21);
+	ck_assert(vtdir_message(&rq, &r, &m, &level));
+	ck_assert_uint_eq(m.vector, 0xa1);
+	ck_assert(m.logical && m.x2apic && level);
+	ck_assert_uint_eq(m.dest, 2);
+	/* The same request from another requester: source-id fault. */
+	rq.sid = 0x0010;
+	vtdir_translate(&mem, &cache, ON, IRT | 7 | IRTA_EIME, &rq, &r);
+	ck_assert_uint_eq(r.fault, VTD_FR_IR_SID);
+}
+END_TEST
+
 Suite *viommu_ir_suite(void)
 {
 	Suite *s = suite_create("viommu_ir");
@@ -216,6 +325,8 @@ Suite *viommu_ir_suite(void)
 	tcase_add_test(tc, source_id);
 	tcase_add_test(tc, compat_and_off);
 	tcase_add_test(tc, entry_cache);
+	tcase_add_test(tc, message);
+	tcase_add_test(tc, ioapic_pin);
 	suite_add_tcase(s, tc);
 	return s;
 }

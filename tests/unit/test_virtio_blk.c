@@ -24,15 +24,51 @@ static int nsub;
 static int pins[FG_SIZE / PAGE_SIZE];
 static int msis, intx_level, intx_edges;
 
-static bool t_pin(struct vblk *v, u64 gpa, u64 *hpa)
+/* A vIOMMU of the caller's, when xlate_off is set: device address =
+ * guest-physical + xlate_off, and the page at ro_iova is read-only. */
+static u64 xlate_off, ro_iova;
+static int pin_writes, pin_reads;
+
+static bool t_pin(struct vblk *v, u64 addr, bool write, u64 *hpa, u64 *pinned)
 {
-	ck_assert(!(gpa & (PAGE_SIZE - 1)));
+	u64 gpa = addr - xlate_off;
+
+	ck_assert(!(addr & (PAGE_SIZE - 1)));
+	if (xlate_off && write && addr == ro_iova)
+		return false;
 	if (gpa < FG_BASE || gpa >= FG_BASE + FG_SIZE)
 		return false;
 	pins[(gpa - FG_BASE) / PAGE_SIZE]++;
 	*hpa = gpa + HPA_OFF;
+	*pinned = gpa;
+	if (write)
+		pin_writes++;
+	else
+		pin_reads++;
 	return true;
 }
+
+/* The queue's accessors: the fake RAM's, and with a translation on the
+ * data's device addresses pass the buffer check, as the unit's accessors
+ * let any address its vIOMMU may translate pass (the pin decides). */
+static bool t_is_ram(void *ctx, u64 gpa, u64 len)
+{
+	if (xlate_off && gpa >= xlate_off + FG_BASE && gpa + len <= xlate_off + FG_BASE + FG_SIZE)
+		return true;
+	return fg_mem.is_ram(ctx, gpa, len);
+}
+
+static bool t_read(void *ctx, u64 gpa, void *buf, u32 len)
+{
+	return fg_mem.read(ctx, gpa, buf, len);
+}
+
+static bool t_write(void *ctx, u64 gpa, const void *buf, u32 len)
+{
+	return fg_mem.write(ctx, gpa, buf, len);
+}
+
+static const struct vq_mem_ops t_mem = { t_is_ram, t_read, t_write };
 
 static void t_unpin(struct vblk *v, u64 gpa)
 {
@@ -111,6 +147,8 @@ static void setup_dev(u32 bs, bool ro, bool msix)
 
 	memset(fg_ram, 0, sizeof(fg_ram));
 	memset(pins, 0, sizeof(pins));
+	xlate_off = ro_iova = 0;
+	pin_writes = pin_reads = 0;
 	nsub = msis = intx_level = intx_edges = 0;
 	for (u32 i = 0; i < sizeof(disk_data); i++)
 		disk_data[i] = (u8)(i * 7 + i / 512);
@@ -121,7 +159,7 @@ static void setup_dev(u32 bs, bool ro, bool msix)
 	free(b);
 	b = calloc(1, sizeof(*b));
 	b->ops = &ops;
-	ck_assert_int_eq(vblk_init(b, &disk, ro, true, "tern-ata0p2", &fg_mem, NULL, tmpl, sizes,
+	ck_assert_int_eq(vblk_init(b, &disk, ro, true, "tern-ata0p2", &t_mem, NULL, tmpl, sizes,
 				   &why), 0);
 	vpa_init(&b->vp.emul.cfg, tmpl, sizes);
 	b->vp.emul.ctx = &b->vp;
@@ -403,6 +441,50 @@ START_TEST(shared_page_pins_counted)
 }
 END_TEST
 
+/* Through a translation: the data's device addresses become other guest
+ * pages, the direction reaches the pin (a read request's data is
+ * written), unpins get the pinned page back, and a refused page (a
+ * write to a read-only mapping) fails the request alone with IOERR. */
+START_TEST(translated_pins)
+{
+	const u64 off = 0x40000000ULL;
+
+	begin(512, false, false);
+	memcpy(disk_data + 8 * 512, "translated", 10);
+	xlate_off = off;
+	/* Only the data goes through the caller's pin: rings and header are
+	 * the fake memory's (its accessors stand for the translation). */
+	request(0, VIRTIO_BLK_T_IN, 8, off + DATA, 4096, true);
+	kick();
+	ck_assert_int_eq(nsub, 1);
+	ck_assert_int_eq(pin_writes, 1);
+	ck_assert_int_eq(pins[(DATA - FG_BASE) / PAGE_SIZE], 1);
+	ck_assert_uint_eq(submitted[0]->segs[0].pa, DATA + HPA_OFF);
+	host_complete(submitted[0], 0);
+	ck_assert_int_eq(pinned(), 0);
+	ck_assert(!memcmp(fg(DATA), "translated", 10));
+	ck_assert_uint_eq(*fg(STATUS), VIRTIO_BLK_S_OK);
+	/* A write request reads its data: read permission is enough. */
+	request(1, VIRTIO_BLK_T_OUT, 16, off + DATA, 4096, false);
+	kick();
+	ck_assert_int_eq(nsub, 2);
+	ck_assert_int_eq(pin_reads, 1);
+	host_complete(submitted[1], 0);
+	ck_assert_uint_eq(*fg(STATUS + 1), VIRTIO_BLK_S_OK);
+	/* A read into a read-only page: refused, IOERR, nothing left pinned,
+	 * the queue goes on. */
+	ro_iova = off + DATA + 0x1000;
+	request(2, VIRTIO_BLK_T_IN, 0, off + DATA + 0x800, 4096, true);
+	kick();
+	ck_assert_int_eq(nsub, 2);
+	ck_assert_uint_eq(*fg(STATUS + 2), VIRTIO_BLK_S_IOERR);
+	ck_assert_int_eq(pinned(), 0);
+	ck_assert_uint_eq(b->refused, 1);
+	ck_assert_uint_eq(used_idx(), 3);
+	ck_assert(!(b->vp.status & VIRTIO_STATUS_NEEDS_RESET));
+}
+END_TEST
+
 START_TEST(reset_waits_for_host)
 {
 	begin(512, false, false);
@@ -495,6 +577,7 @@ Suite *virtio_blk_suite(void)
 	tcase_add_test(tc, host_error_and_timeout);
 	tcase_add_test(tc, get_id_and_unsupported);
 	tcase_add_test(tc, shared_page_pins_counted);
+	tcase_add_test(tc, translated_pins);
 	tcase_add_test(tc, reset_waits_for_host);
 	tcase_add_test(tc, malformed_chain_needs_reset);
 	tcase_add_test(tc, transport_rules);

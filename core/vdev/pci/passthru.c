@@ -12,6 +12,7 @@
 #include "core/vdev/msi.h"
 #include "core/vdev/pci/passthru.h"
 #include "core/vdev/vdev.h"
+#include "core/vdev/viommu/viommu.h"
 #include "core/percpu.h"
 #include "core/vm/vm.h"
 #include "core/vdev/pci/vmsix.h"
@@ -428,20 +429,37 @@ static void intx_unroute(struct passthru *p)
 
 /* --- MSI --- */
 
-static bool guest_msi(const struct vpa_msi *m, struct vlapic_ipi *msg)
+/*
+ * The guest's message, as the device sent it, to the guest's vCPUs: in
+ * the host's interrupt handler. With the guest's interrupt remapping on,
+ * through its IRTE for the function's guest requester-id (bus 0, its
+ * guest devfn), under the platform lock the vIOMMU's state is kept with.
+ */
+static void guest_msi_deliver(struct passthru *p, u32 lo, u32 hi, u32 data)
 {
-	return msi_guest_message(m->addr_lo, m->addr_hi, m->data, msg);
+	struct vlapic_ipi msg;
+	bool ok;
+
+	if (viommu_ir_on(p->vm)) {
+		u64 f = vplat_lock(p->vm);
+
+		ok = viommu_irq(p->vm, p->guest_devfn, lo, hi, data, false, &msg, NULL);
+		vplat_unlock(p->vm, f);
+	} else {
+		ok = msi_guest_message(lo, hi, data, &msg);
+	}
+	if (ok)
+		vplat_deliver(p->vm, NULL, &msg, false);
 }
 
 static void msi_irq(struct regs *r, void *arg)
 {
 	struct passthru *p = arg;
-	struct vlapic_ipi msg;
+	const struct vpa_msi *m = &p->cfg.msi;
 
 	(void)r;
 	p->msi_host++;
-	if (guest_msi(&p->cfg.msi, &msg))
-		vplat_deliver(p->vm, NULL, &msg, false);
+	guest_msi_deliver(p, m->addr_lo, m->addr_hi, m->data);
 }
 
 static void msi_off(struct passthru *p)
@@ -509,10 +527,20 @@ static int route_message(struct passthru *p, const char *what, u32 g_lo, u32 g_h
 			 irq_handler_t fn, void *arg, u32 *cpu, int *irte, u32 *addr, u32 *data)
 {
 	struct vlapic_ipi msg;
+	bool ir = viommu_ir_on(p->vm);
 	char why[96];
 	int vec = -1;
 
-	if (!msi_guest_message(g_lo, g_hi, g_data, &msg))
+	/* With the guest's interrupt remapping on, its IRTE names the vCPU
+	 * (looked at only: each interrupt is decoded again as it comes, so
+	 * an entry the guest has not filled in yet, or changes later, still
+	 * reaches the right vCPU, from the first vCPU's core; its faults are
+	 * recorded then, not now). */
+	if (ir && !viommu_irq(p->vm, p->guest_devfn, g_lo, g_hi, g_data, true, &msg, NULL)) {
+		memset(&msg, 0, sizeof(msg));
+		msg.logical = true;	/* no one vCPU named */
+	}
+	if (!ir && !msi_guest_message(g_lo, g_hi, g_data, &msg))
 		snprintf(why, sizeof(why), "%s: an address or delivery mode tern does not deliver; kept off",
 			 what);
 	else if ((vec = host_message(p, &msg, fn, arg, cpu, irte, addr, data)) < 0)
@@ -565,12 +593,10 @@ static void msix_irq(struct regs *r, void *arg)
 	struct passthru_vec *v = arg;
 	struct passthru *p = v->p;
 	const struct vmsix_entry *e = &p->msix.e[v->index];
-	struct vlapic_ipi msg;
 
 	(void)r;
 	p->msix_irqs++;
-	if (msi_guest_message(e->addr_lo, e->addr_hi, e->data, &msg))
-		vplat_deliver(p->vm, NULL, &msg, false);
+	guest_msi_deliver(p, e->addr_lo, e->addr_hi, e->data);
 }
 
 static void msix_vec_free(struct passthru *p, u32 i)

@@ -15,6 +15,7 @@
 #include "core/vdev/viommu/viommu.h"
 #include "core/vdev/viommu/vtd_ir.h"
 #include "core/vdev/viommu/vtd_regs_emul.h"
+#include "core/vdev/viommu/vtd_req.h"
 #include "core/vdev/viommu/vtd_walk.h"
 #include "core/vm/vm.h"
 
@@ -23,6 +24,7 @@ struct viommu_vm {
 	bool live;			/* between init and stop */
 	struct vtde regs;
 	struct vtdir_cache irc;
+	struct vtdq_stats q;		/* requests through the unit */
 	struct viommu_counters c;
 };
 
@@ -108,6 +110,67 @@ static const struct vtde_ops regs_ops = {
 	.invalidate = g_invalidate,
 };
 
+/* --- interrupt remapping (VT-d ch. 5) --- */
+
+bool viommu_ir_on(const struct vm *vm)
+{
+	const struct viommu_vm *d = vm->viommu;
+
+	return d && d->live && (__atomic_load_n(&d->regs.gsts, __ATOMIC_RELAXED) & GSTS_IRES);
+}
+
+bool viommu_irq(struct vm *vm, u16 sid, u32 addr_lo, u32 addr_hi, u32 data, bool probe,
+		struct vlapic_ipi *msg, bool *level)
+{
+	struct viommu_vm *d = vm->viommu;
+	struct vtdw_mem m = { g_read, d };
+	struct vtdir_req rq = { .sid = sid, .addr_lo = addr_lo, .addr_hi = addr_hi, .data = data };
+	bool lvl;
+
+	if (!level)
+		level = &lvl;
+	*level = false;
+	if (!d || !d->live || !vtde_remapping(&d->regs))
+		return msi_guest_message(addr_lo, addr_hi, data, msg);
+	return vtdq_irq(&d->regs, &m, &d->irc, &d->q, &rq, probe, msg, level);
+}
+
+/* --- DMA translation (VT-d ch. 3) --- */
+
+bool viommu_translating(const struct vm *vm)
+{
+	const struct viommu_vm *d = vm->viommu;
+
+	return d && d->live && vtde_translating(&d->regs);
+}
+
+u8 viommu_dma(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa)
+{
+	struct viommu_vm *d = vm->viommu;
+	struct vtdw_mem m = { g_read, d };
+
+	if (!viommu_translating(vm)) {
+		*gpa = iova;
+		return 0;
+	}
+	return vtdq_dma(&d->regs, &m, &d->q, sid, iova, write, gpa);
+}
+
+void viommu_count_map(struct vm *vm, bool map, bool page)
+{
+	struct viommu_vm *d = vm->viommu;
+
+	if (!d)
+		return;
+	if (map) {
+		d->c.maps++;
+		d->c.pinned += page;
+	} else {
+		d->c.unmaps++;
+		d->c.pinned -= page && d->c.pinned;
+	}
+}
+
 /* --- the register page: each access an exit (samecore) --- */
 
 static bool regs_rw(const struct vdev_region *r, u64 addr, u32 size, bool write, u64 *val)
@@ -153,7 +216,7 @@ static int viommu_init(struct vm *vm, char *err, size_t n)
 		return -1;
 	}
 	d->live = true;
-	pr_info("vm %s: vIOMMU (samecore) at %#llx: registers, fault and invalidation events, queued invalidation, interrupt remapping decode; not yet: DMA of tern's devices through it, assigned devices, the I/O APIC's remappable format",
+	pr_info("vm %s: vIOMMU (samecore) at %#llx: registers, fault and invalidation events, queued invalidation, interrupt remapping (I/O APIC, virtio and assigned MSIs), virtio-blk DMA through the translation; not yet: assigned devices' DMA",
 		vm->name, (unsigned long long)VTDE_BASE);
 	return 0;
 }
@@ -177,8 +240,13 @@ bool viommu_counters(const struct vm *vm, struct viommu_counters *c)
 	if (!d)
 		return false;
 	*c = d->c;
+	c->translations = d->q.translations;
+	c->irq_remapped = d->q.irq_remapped;
+	c->irq_blocked = d->q.irq_blocked;
 	c->faults = d->regs.st.faults;
-	c->faults_dropped += d->regs.st.faults_overflowed;
+	/* Not recorded: no free record (PFO), or the entry's FPD. */
+	c->faults_dropped += d->regs.st.faults_overflowed + d->q.dma_unrecorded +
+			     d->q.irq_unrecorded;
 	return true;
 }
 
@@ -207,7 +275,11 @@ void viommu_show(struct vm *vm)
 		       (unsigned long long)e->st.fault_events, (unsigned long long)e->st.inv_events,
 		       (unsigned long long)c.maps, (unsigned long long)c.unmaps,
 		       (unsigned long long)c.pinned);
-	console_printf("  not yet: tern's devices' DMA through the translation, assigned devices, the I/O APIC's remappable format (the DMAR asks for no interrupt remapping)\n");
+	console_printf("  interrupts remapped %llu, blocked %llu; DMA translations %llu; interrupt entry cache hits %llu, misses %llu\n",
+		       (unsigned long long)c.irq_remapped, (unsigned long long)c.irq_blocked,
+		       (unsigned long long)c.translations, (unsigned long long)d->irc.hits,
+		       (unsigned long long)d->irc.misses);
+	console_printf("  not yet: assigned devices' DMA through the guest's tables (shadowing into the physical VT-d)\n");
 }
 
 /* After the platform (it clears the bus at reset), before the devices

@@ -9,11 +9,17 @@
  * remapping table by vtd_ir.h. `viommu = sidecore` (thesis 2.5) is refused
  * at `vm start` for now.
  *
- * Not done yet (said at `vm start` and in `vm stats`): tern's own
- * emulated devices' DMA through the translation, shadowing into the
- * physical VT-d for assigned devices, the I/O APIC's remappable format
- * (so the guest's DMAR does not ask for interrupt remapping), optimistic
- * teardown and the risk accounting.
+ * Interrupt remapping (VT-d ch. 5) is the guest's, end to end: the I/O
+ * APIC's remappable-format entries (5.1.5.1) and the MSIs of tern's
+ * virtio-blk and of assigned functions go through the guest's IRTEs once
+ * it sets GSTS.IRES (viommu_irq), so the DMAR asks for it (INTR_REMAP,
+ * x2APIC not opted out) and Linux runs its APICs in x2APIC mode.
+ * virtio-blk's DMA goes through the guest's translation (GSTS.TES) when
+ * the driver accepted VIRTIO_F_ACCESS_PLATFORM (viommu_dma).
+ *
+ * Not done yet (said at `vm start` and in `vm stats`): shadowing into the
+ * physical VT-d for assigned devices (their DMA is not confined by the
+ * guest's tables), optimistic teardown and the risk accounting.
  */
 #ifndef TERN_CORE_VDEV_VIOMMU_VIOMMU_H
 #define TERN_CORE_VDEV_VIOMMU_VIOMMU_H
@@ -33,6 +39,39 @@ struct viommu_counters {
 	u64 translations;		/* DMA addresses translated */
 	u64 irq_remapped, irq_blocked;	/* MSIs through the IRT */
 };
+
+/*
+ * An interrupt request: the device whose requester-id is sid (the guest's
+ * bus 0 devfn, or VIOAPIC_SID) writes data to addr. *msg is the APIC
+ * message to deliver. Without a vIOMMU, or with remapping off, the
+ * request is a compatibility-format message (msi_guest_message). With it
+ * on, the guest's IRTE decides (vtd_ir.h); a request the unit blocks is
+ * recorded as hardware records it (reasons 0x20-0x26 in the fault
+ * registers, the fault event; not with the IRTE's FPD, 7.1) and false
+ * returned, as for a delivery mode tern does not deliver. *level: the
+ * message's trigger mode (may be NULL). probe: look only, for routing
+ * ahead of any interrupt (no fault recorded, nothing counted).
+ * Platform lock held (vplat_lock).
+ */
+bool viommu_irq(struct vm *vm, u16 sid, u32 addr_lo, u32 addr_hi, u32 data, bool probe,
+		struct vlapic_ipi *msg, bool *level);
+/* Whether the guest has interrupt remapping on; without the lock, for
+ * callers that take it only when they must. */
+bool viommu_ir_on(const struct vm *vm);
+
+/* Whether the guest's vIOMMU translates DMA now (GSTS.TES). */
+bool viommu_translating(const struct vm *vm);
+/*
+ * One DMA access by sid at I/O address iova, a write to guest memory or a
+ * read of it, through the guest's tables (vtd_walk.h): 0 and *gpa (the
+ * page it lands in allows the access); or the fault reason, recorded in
+ * the fault registers with the fault event unless the context entry has
+ * FPD (7.2). Translation off: 0 and *gpa = iova. Platform lock held.
+ */
+u8 viommu_dma(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa);
+/* Counters for pages pinned for translated DMA: one more map (pin) or
+ * unmap; page: a page became pinned, or stopped being pinned. */
+void viommu_count_map(struct vm *vm, bool map, bool page);
 
 /* The VM's counters; false when it has no vIOMMU. */
 bool viommu_counters(const struct vm *vm, struct viommu_counters *c);

@@ -3,6 +3,7 @@
 /* The emulated VT-d unit's interrupt remapping (vtd_ir.h). */
 #include <string.h>
 
+#include "core/vdev/msi.h"
 #include "core/vdev/viommu/vtd_ir.h"
 #include "core/vdev/viommu/vtd_regs_emul.h"
 
@@ -112,5 +113,35 @@ void vtdir_translate(const struct vtdw_mem *m, struct vtdir_cache *c, u32 gsts, 
 	r->logical = lo & IRTE_DM_LOGICAL;
 	r->level = lo & IRTE_TM_LEVEL;
 	r->rh = lo & IRTE_RH;
+	r->x2apic = x2apic;
 	r->dest = x2apic ? (u32)(lo >> 32) : (u32)(lo >> 40) & 0xff;
+}
+
+bool vtdir_message(const struct vtdir_req *rq, const struct vtdir_result *r,
+		   struct vlapic_ipi *msg, bool *level)
+{
+	memset(msg, 0, sizeof(*msg));
+	*level = false;
+	if (r->fault)
+		return false;
+	if (r->compat) {
+		if (!msi_guest_message(rq->addr_lo, rq->addr_hi, rq->data, msg))
+			return false;
+		*level = (rq->data & MSI_DATA_LEVEL) && msg->mode != ICR_MODE_NMI;
+		return true;
+	}
+	/* DLM takes the MSI data's delivery-mode encodings (9.10). */
+	if (r->dlm != ICR_MODE_FIXED && r->dlm != ICR_MODE_LOWEST && r->dlm != ICR_MODE_NMI)
+		return false;
+	msg->valid = true;
+	msg->assert = true;
+	msg->mode = r->dlm;
+	msg->vector = r->vector;
+	msg->logical = r->logical;
+	/* A 32-bit destination (broadcast 0xffffffff) with EIME; otherwise
+	 * the 8-bit xAPIC one a compatibility message would carry. */
+	msg->x2apic = r->x2apic;
+	msg->dest = r->dest;
+	*level = r->level && r->dlm != ICR_MODE_NMI;
+	return true;
 }

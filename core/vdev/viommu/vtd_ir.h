@@ -17,6 +17,7 @@
 #define TERN_CORE_VDEV_VIOMMU_VTD_IR_H
 
 #include "core/types.h"
+#include "core/vdev/vlapic.h"
 #include "core/vdev/viommu/vtd_walk.h"
 
 /* Remappable-format MSI address (5.1.5.2); MSI_ADDR_REMAP/SHV in vtd_regs.h */
@@ -59,6 +60,7 @@ struct vtdir_result {
 	u16 index;			/* the entry (for the fault record) */
 	u8 vector, dlm;			/* delivery mode as in the MSI data */
 	bool logical, level, rh;
+	bool x2apic;			/* IRTA.EIME: dest is a 32-bit x2APIC ID */
 	u32 dest;			/* x2APIC ID (EIME), else 8-bit xAPIC ID */
 };
 
@@ -71,5 +73,18 @@ void vtdir_cache_flush(struct vtdir_cache *c, bool global, u16 index, u8 im);
  */
 void vtdir_translate(const struct vtdw_mem *m, struct vtdir_cache *c, u32 gsts, u64 irta,
 		     const struct vtdir_req *rq, struct vtdir_result *r);
+
+/*
+ * The APIC message a request comes out as: the remapped entry's vector,
+ * delivery mode, destination mode and destination (9.10), or, for a
+ * compatibility-format request let through, the message as its address
+ * and data say (msi_guest_message, 5.1.2.1). *level: the trigger mode
+ * the local APIC records (TMR, so the EOI goes back to the I/O APIC):
+ * the IRTE's TM, or the data's for compatibility format; never for NMI.
+ * false: faulted (r->fault), or a delivery mode tern does not deliver
+ * (SMI, INIT, ExtINT, and IRTE values 3 and 6, which 9.10 reserves).
+ */
+bool vtdir_message(const struct vtdir_req *rq, const struct vtdir_result *r,
+		   struct vlapic_ipi *msg, bool *level);
 
 #endif

@@ -72,7 +72,8 @@ static void finish(struct vblk *b, struct vblk_req *r, u8 status, u32 written)
 }
 
 /* The guest pages [off, off+len) of the chain's data cover, pinned, as
- * host segments one per page. false: not RAM, or too many segments. */
+ * host segments one per page. false: not RAM or not allowed (the
+ * caller's vIOMMU), or too many segments. */
 static bool map_data(struct vblk *b, struct vblk_req *r, bool write_part, u32 off, u32 len)
 {
 	const struct vq_chain *c = &r->chain;
@@ -80,7 +81,7 @@ static bool map_data(struct vblk *b, struct vblk_req *r, bool write_part, u32 of
 
 	for (u32 k = write_part ? c->nread : 0; len && k < (write_part ? c->n : c->nread); k++) {
 		const struct vq_buf *buf = &c->buf[k];
-		u64 gpa;
+		u64 gpa;		/* the device's address */
 		u32 n;
 
 		if (off >= buf->len) {
@@ -92,12 +93,14 @@ static bool map_data(struct vblk *b, struct vblk_req *r, bool write_part, u32 of
 		len -= n;
 		off = 0;
 		while (n) {
-			u64 page = gpa & PAGE_MASK, hpa;
+			u64 page = gpa & PAGE_MASK, hpa, pinned;
 			u32 piece = (u32)MIN((u64)n, page + PAGE_SIZE - gpa);
 
-			if (br->nsegs >= BLK_SEGS_MAX || !b->ops->pin(b, page, &hpa))
+			/* The device writes the data of a read request. */
+			if (br->nsegs >= BLK_SEGS_MAX ||
+			    !b->ops->pin(b, page, write_part, &hpa, &pinned))
 				return false;
-			r->pins[r->npins++] = page;
+			r->pins[r->npins++] = pinned;
 			b->pins++;
 			br->segs[br->nsegs++] = (struct blk_seg){ hpa + (gpa - page), piece };
 			gpa += piece;

@@ -11,7 +11,9 @@
  * host. IN and OUT become one host request each, with one segment per
  * guest page the data touches (guest-physical contiguity is not host-
  * physical contiguity): SEG_MAX 16 buffers of SIZE_MAX 4 KiB touch at
- * most 32 pages, BLK_SEGS_MAX. The pages are pinned (counted: two
+ * most 32 pages, BLK_SEGS_MAX. A page the caller cannot pin (not RAM, or
+ * its vIOMMU faults the access) fails the request with IOERR. The pages
+ * are pinned (counted: two
  * requests may share one) until the host request completes; then the
  * status byte and the used ring are written and the driver interrupted.
  * FLUSH is acknowledged when the host flush has completed, GET_ID
@@ -72,10 +74,17 @@ extern const char *const vblk_kind_names[VBLK_KINDS];
 struct vblk;
 
 struct vblk_ops {
-	/* Pin the guest's RAM page at gpa (page-aligned) for DMA; its host-
-	 * physical address. false: not RAM. Counted: as many unpins. */
-	bool (*pin)(struct vblk *b, u64 gpa, u64 *hpa);
-	void (*unpin)(struct vblk *b, u64 gpa);
+	/*
+	 * Pin for DMA the page at the device's address addr (page-aligned;
+	 * guest-physical, or an I/O address the guest's vIOMMU translates),
+	 * which the device will write (a read request's data) or read:
+	 * its host-physical address, and in *pinned the guest-physical page
+	 * pinned, which unpin gets back (the guest may remap addr while the
+	 * request is in flight). false: not RAM, or the translation refused
+	 * the access (its fault recorded). Counted: as many unpins.
+	 */
+	bool (*pin)(struct vblk *b, u64 addr, bool write, u64 *hpa, u64 *pinned);
+	void (*unpin)(struct vblk *b, u64 pinned);
 	/* Hand r to the block layer; it completes later through
 	 * vblk_host_done(r), with the caller's serialization. */
 	void (*submit)(struct vblk *b, struct blk_req *r);
@@ -90,7 +99,7 @@ struct vblk_req {
 	enum vblk_kind kind;
 	u32 data_len;
 	u32 npins;
-	u64 pins[BLK_SEGS_MAX];		/* guest pages */
+	u64 pins[BLK_SEGS_MAX];		/* guest-physical pages pinned */
 	struct vq_chain chain;
 	struct blk_req br;
 };

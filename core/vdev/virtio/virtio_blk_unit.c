@@ -22,6 +22,7 @@
 #include "core/tsc.h"
 #include "core/vdev/msi.h"
 #include "core/vdev/vdev.h"
+#include "core/vdev/viommu/viommu.h"
 #include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
 #include "mm/kmem.h"
@@ -34,6 +35,7 @@
 struct pin {
 	u64 page;
 	u32 count;
+	u32 vcount;			/* of those, through the vIOMMU */
 	bool ours;			/* we set GPA_PG_PINNED (not VT-d, say) */
 };
 
@@ -48,32 +50,59 @@ struct vblk_vm {
 };
 
 /* --- guest memory: the one place the device's guest addresses are
- * checked and translated --- */
+ * checked and translated ---
+ *
+ * The device's addresses are guest-physical, or, once the guest's vIOMMU
+ * translates (GSTS.TES) and the driver accepted VIRTIO_F_ACCESS_PLATFORM,
+ * I/O addresses through the guest's tables for the device's requester-id
+ * (bus 0, its devfn), as a real device behind VT-d. Without that feature
+ * the driver gave physical addresses and the device bypasses the unit
+ * (virtio 1.1 6.1), as QEMU's devices do. A translation that fails is the
+ * unit's fault, recorded with its fault event (viommu_dma); the access
+ * fails as a DMA to nowhere would. */
+
+static bool translating(const struct vblk_vm *d)
+{
+	return viommu_translating(d->vm) && virtio_pci_has(&d->b.vp, VIRTIO_F_ACCESS_PLATFORM);
+}
+
+/* The widest I/O address the unit takes (CAP.MGAW: 48 bits). */
+#define IOVA_LIMIT	(1ULL << 48)
 
 static bool mem_is_ram(void *ctx, u64 gpa, u64 len)
 {
-	struct vm *vm = ctx;
+	struct vblk_vm *d = ctx;
 
-	return gpa_is_ram(&vm->mem, gpa, len);
+	/* Translated, an address is checked as it is used: the mapping
+	 * may change between the queue's setup and the access, and a data
+	 * buffer that faults must fail its request, not break the queue. */
+	if (translating(d))
+		return gpa < IOVA_LIMIT && len <= IOVA_LIMIT - gpa;
+	return gpa_is_ram(&d->vm->mem, gpa, len);
 }
 
-static bool mem_copy(struct vm *vm, u64 gpa, void *buf, u32 len, bool write)
+static bool mem_copy(struct vblk_vm *d, u64 addr, void *buf, u32 len, bool write)
 {
+	struct vm *vm = d->vm;
+	bool xl = translating(d);
 	u8 *p = buf;
 
-	if (!len || !gpa_is_ram(&vm->mem, gpa, len))
+	if (!len)
 		return false;
 	while (len) {
-		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		u8 *h = gpa_to_hva(&vm->mem, gpa);
+		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
+		u64 gpa = addr;
+		u8 *h;
 
-		if (!h)
+		if (xl && viommu_dma(vm, d->devfn, addr, write, &gpa))
+			return false;
+		if (!gpa_is_ram(&vm->mem, gpa, n) || !(h = gpa_to_hva(&vm->mem, gpa)))
 			return false;
 		if (write)
 			memcpy(h, p, n);
 		else
 			memcpy(p, h, n);
-		gpa += n;
+		addr += n;
 		p += n;
 		len -= n;
 	}
@@ -111,7 +140,7 @@ static struct pin *pin_find(struct vblk_vm *d, u64 page, bool add)
 		if (d->pins[i].page == PIN_EMPTY) {
 			if (!add)
 				return NULL;
-			d->pins[i] = (struct pin){ page, 0, false };
+			d->pins[i] = (struct pin){ page, 0, 0, false };
 			return &d->pins[i];
 		}
 	}
@@ -139,13 +168,25 @@ static void pin_remove(struct vblk_vm *d, struct pin *p)
 	d->pins[i].page = PIN_EMPTY;
 }
 
-static bool vm_pin(struct vblk *b, u64 page, u64 *hpa)
+/* The token a pin hands back (vblk_ops.pin's *pinned): the guest page,
+ * and whether the vIOMMU translated the address it came from. */
+#define PIN_VIA_VIOMMU	1ULL
+
+static bool vm_pin(struct vblk *b, u64 addr, bool write, u64 *hpa, u64 *pinned)
 {
 	struct vblk_vm *d = b->ctx;
 	struct gpa_map *g = &d->vm->mem;
-	void *h = gpa_to_hva(g, page);
+	bool xl = translating(d);
+	u64 page = addr;
 	struct pin *p;
+	void *h;
 
+	/* Through the guest's tables: a read request's data is written, so
+	 * its pages need W (VT-d 3.6: write permission fault 0x5). */
+	if (xl && viommu_dma(d->vm, d->devfn, addr, write, &page))
+		return false;
+	page &= PAGE_MASK;
+	h = gpa_to_hva(g, page);
 	if (!h || !gpa_is_ram(g, page, PAGE_SIZE))
 		return false;
 	*hpa = virt_to_phys(h);
@@ -162,18 +203,27 @@ static bool vm_pin(struct vblk *b, u64 page, u64 *hpa)
 			return false;
 		}
 	}
+	/* The vIOMMU's map: this page is pinned while the translated DMA
+	 * is in flight (its gauge counts pages, its counter maps). */
+	if (xl)
+		viommu_count_map(d->vm, true, !p->vcount++);
+	*pinned = page | (xl ? PIN_VIA_VIOMMU : 0);
 	return true;
 }
 
-static void vm_unpin(struct vblk *b, u64 page)
+static void vm_unpin(struct vblk *b, u64 pinned)
 {
 	struct vblk_vm *d = b->ctx;
-	struct pin *p = pin_find(d, page, false);
+	struct pin *p = pin_find(d, pinned & PAGE_MASK, false);
 
-	if (!p || --p->count)
+	if (!p)
+		return;
+	if ((pinned & PIN_VIA_VIOMMU) && p->vcount)
+		viommu_count_map(d->vm, false, !--p->vcount);
+	if (--p->count)
 		return;
 	if (p->ours)
-		gpa_set_state(&d->vm->mem, page, PAGE_SIZE, 0, GPA_PG_PINNED);
+		gpa_set_state(&d->vm->mem, p->page, PAGE_SIZE, 0, GPA_PG_PINNED);
 	pin_remove(d, p);
 	d->pinned--;
 }
@@ -211,7 +261,9 @@ static void vm_msi(struct vblk *b, u32 lo, u32 hi, u32 data)
 	struct vblk_vm *d = b->ctx;
 	struct vlapic_ipi msg;
 
-	if (msi_guest_message(lo, hi, data, &msg))
+	/* Through the guest's interrupt remapping when it has it on; the
+	 * device's requester-id is its place on bus 0. Edge, as MSIs are. */
+	if (viommu_irq(d->vm, d->devfn, lo, hi, data, false, &msg, NULL))
 		vplat_deliver(d->vm, NULL, &msg, false);
 }
 
@@ -349,7 +401,7 @@ static int vblk_unit_init(struct vm *vm, char *err, size_t n)
 	d->b.ops = &vm_ops;
 	d->b.ctx = d;
 	snprintf(serial, sizeof(serial), "tern-%s", disk->name);
-	if (vblk_init(&d->b, disk, !rw, d->gsi != 0, serial, &vm_mem, vm, tmpl, sizes, &why)) {
+	if (vblk_init(&d->b, disk, !rw, d->gsi != 0, serial, &vm_mem, d, tmpl, sizes, &why)) {
 		snprintf(err, n, "disk %s: %s", disk->name, why);
 		return -1;
 	}

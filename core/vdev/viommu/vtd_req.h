@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Requests through the emulated VT-d unit, as its hardware takes them:
+ * a device's DMA (VT-d spec ch. 3, legacy mode) and a device's or the
+ * I/O APIC's interrupt request (ch. 5), each checked against the guest's
+ * tables (vtd_walk.h, vtd_ir.h) in the unit's present state, and a
+ * request the unit blocks recorded in its fault registers with the fault
+ * event (7.1-7.3, 11.4.14) unless the entry that governs it asks for no
+ * recording (FPD in the context entry or the IRTE). Pure: the callers
+ * (viommu.c) hold the lock the unit is kept under; unit-tested.
+ */
+#ifndef TERN_CORE_VDEV_VIOMMU_VTD_REQ_H
+#define TERN_CORE_VDEV_VIOMMU_VTD_REQ_H
+
+#include "core/types.h"
+#include "core/vdev/vlapic.h"
+#include "core/vdev/viommu/vtd_ir.h"
+#include "core/vdev/viommu/vtd_regs_emul.h"
+#include "core/vdev/viommu/vtd_walk.h"
+
+struct vtdq_stats {
+	u64 translations;		/* DMA accesses translated or faulted */
+	u64 dma_faults, dma_unrecorded;	/* faulted; of those, not recorded (FPD) */
+	u64 irq_remapped, irq_compat;	/* through an IRTE; compatibility, let through */
+	u64 irq_blocked, irq_unrecorded;
+	u64 irq_undelivered;		/* a delivery mode tern does not deliver */
+};
+
+/*
+ * A DMA access by sid at iova (write: the device writes guest memory).
+ * Translation off (TES clear): 0 and *gpa = iova. On: 0 and *gpa, or the
+ * fault reason (appendix A), recorded at the request's page, T = 1 for a
+ * read (11.4.14), unless the context entry has FPD.
+ */
+u8 vtdq_dma(struct vtde *e, const struct vtdw_mem *m, struct vtdq_stats *st, u16 sid, u64 iova,
+	    bool write, u64 *gpa);
+
+/*
+ * An interrupt request: sid writes data to addr. true and *msg (and
+ * *level, the trigger mode) to deliver; false: blocked — the fault
+ * recorded with the interrupt index in FI 63:48 and T = 0 (interrupt
+ * requests are writes), unless the IRTE has FPD — or a delivery mode
+ * tern does not deliver. Remapping off (IRES clear): the request as a
+ * compatibility-format message. probe: look only, no cache fill, no
+ * fault, no count (for routing ahead of any interrupt).
+ */
+bool vtdq_irq(struct vtde *e, const struct vtdw_mem *m, struct vtdir_cache *c,
+	      struct vtdq_stats *st, const struct vtdir_req *rq, bool probe,
+	      struct vlapic_ipi *msg, bool *level);
+
+#endif
