@@ -230,6 +230,15 @@ void vplat_set_route_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx, u64 rt
 	spin_unlock_irqrestore(&p->lock, f);
 }
 
+void vplat_routes_changed_locked(struct vm *vm)
+{
+	struct vplatform *p = &vm->plat;
+
+	for (u32 pin = 0; pin < VIOAPIC_PINS; pin++)
+		if (p->route_fn[pin])
+			p->route_fn[pin](p->eoi_ctx[pin], p->ioapic.rte[pin]);
+}
+
 void vplat_set_eoi_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx), void *ctx)
 {
 	struct vplatform *p = &vm->plat;

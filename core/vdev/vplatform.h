@@ -80,6 +80,10 @@ void vplat_set_eoi_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx), void *c
  * (called with the platform lock held, the entry as written). The
  * context is eoi_notify's. */
 void vplat_set_route_notify(struct vm *vm, u32 irq, void (*fn)(void *ctx, u64 rte));
+/* The routes behind redirection entries changed without a write to them
+ * (the guest's vIOMMU invalidated its interrupt-remapping entries): the
+ * route notifiers look again. Platform lock held. */
+void vplat_routes_changed_locked(struct vm *vm);
 /* The first vCPU's core, before each entry and while halted. */
 void vplat_poll(struct vm *vm);
 /* The operator typed c at `vm console`; false: the guest's FIFO is full. */

@@ -298,19 +298,33 @@ static void intx_eli_route(void *ctx, u64 rte)
 {
 	struct passthru *p = ctx;
 	struct vm *vm = p->vm;
-	u32 vec = RTE_VECTOR(rte), cpu = vm->vcpus[0].cpu;
-	bool want = !(rte & RTE_MASKED) && RTE_MODE(rte) == ICR_MODE_FIXED &&
-		    !(rte & RTE_LOGICAL) && vec >= VEC_EXCEPTIONS_END && vec <= VEC_DYN_LAST;
+	u32 vec = RTE_VECTOR(rte), dest = RTE_DEST(rte), cpu = vm->vcpus[0].cpu;
+	bool want = !(rte & RTE_MASKED);
 	struct host_ioapic *io;
 	int got = -1;
 	u32 pin;
 
 	if (p->host_vector < 0)
 		return;
+	if (want && !viommu_ir_on(vm)) {
+		want = RTE_MODE(rte) == ICR_MODE_FIXED && !(rte & RTE_LOGICAL);
+	} else if (want) {
+		/* The guest remaps its interrupts: its IRTE, not the
+		 * entry's fields, says where the pin goes. */
+		struct vlapic_ipi msg;
+		u32 addr, data;
+
+		vioapic_request(&vm->plat.ioapic, p->guest_irq, &addr, &data);
+		want = viommu_irq(vm, VIOAPIC_SID, addr, 0, data, true, &msg, NULL) &&
+		       msg.mode == ICR_MODE_FIXED && !msg.logical && !msg.shorthand;
+		vec = msg.vector;
+		dest = msg.dest;
+	}
+	want = want && vec >= VEC_EXCEPTIONS_END && vec <= VEC_DYN_LAST;
 	if (want) {
 		want = false;
 		for (u32 i = 0; i < vm->nvcpus; i++)
-			if (vm->vcpus[i].lapic.id == RTE_DEST(rte)) {
+			if (vm->vcpus[i].lapic.id == dest) {
 				cpu = vm->vcpus[i].cpu;
 				want = true;
 			}

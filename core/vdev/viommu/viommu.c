@@ -94,9 +94,13 @@ static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 	case VTDE_INV_IEC:
 		d->c.inv_iec++;
 		vtdir_cache_flush(&d->irc, inv->gran == VTDE_GRAN_GLOBAL, inv->iidx, inv->am);
+		/* An entry behind an I/O APIC pin may have moved (ELI
+		 * routes an assigned INTx by it). */
+		vplat_routes_changed_locked(d->vm);
 		break;
 	case VTDE_INV_IRT:
 		vtdir_cache_flush(&d->irc, true, 0, 0);
+		vplat_routes_changed_locked(d->vm);
 		break;
 	default:
 		break;
