@@ -298,37 +298,38 @@ static void intx_eli_route(void *ctx, u64 rte)
 {
 	struct passthru *p = ctx;
 	struct vm *vm = p->vm;
-	u32 vec = RTE_VECTOR(rte), dest = RTE_DEST(rte), cpu = vm->vcpus[0].cpu;
+	u32 vec, cpu = vm->vcpus[0].cpu, hits = 0;
 	bool want = !(rte & RTE_MASKED);
+	struct vlapic_ipi msg = { .valid = true, .mode = (u8)RTE_MODE(rte),
+				  .vector = RTE_VECTOR(rte), .logical = rte & RTE_LOGICAL,
+				  .dest = RTE_DEST(rte) };
 	struct host_ioapic *io;
 	int got = -1;
 	u32 pin;
 
 	if (p->host_vector < 0)
 		return;
-	if (want && !viommu_ir_on(vm)) {
-		want = RTE_MODE(rte) == ICR_MODE_FIXED && !(rte & RTE_LOGICAL);
-	} else if (want) {
+	if (want && viommu_ir_on(vm)) {
 		/* The guest remaps its interrupts: its IRTE, not the
 		 * entry's fields, says where the pin goes. */
-		struct vlapic_ipi msg;
 		u32 addr, data;
 
 		vioapic_request(&vm->plat.ioapic, p->guest_irq, &addr, &data);
-		want = viommu_irq(vm, VIOAPIC_SID, addr, 0, data, true, &msg, NULL) &&
-		       msg.mode == ICR_MODE_FIXED && !msg.logical && !msg.shorthand;
-		vec = msg.vector;
-		dest = msg.dest;
+		want = viommu_irq(vm, VIOAPIC_SID, addr, 0, data, true, &msg, NULL);
 	}
-	want = want && vec >= VEC_EXCEPTIONS_END && vec <= VEC_DYN_LAST;
-	if (want) {
-		want = false;
-		for (u32 i = 0; i < vm->nvcpus; i++)
-			if (vm->vcpus[i].lapic.id == dest) {
-				cpu = vm->vcpus[i].cpu;
-				want = true;
-			}
+	vec = msg.vector;
+	want = want && !msg.shorthand && vec >= VEC_EXCEPTIONS_END && vec <= VEC_DYN_LAST &&
+	       (msg.mode == ICR_MODE_FIXED || msg.mode == ICR_MODE_LOWEST);
+	/* One core takes it: the vCPU the destination names (physical, or
+	 * a logical one only it matches); lowest priority picks the first
+	 * of several, as delivery through tern would. */
+	for (u32 i = 0; want && i < vm->nvcpus; i++) {
+		if (!vlapic_accepts(&vm->vcpus[i].lapic, &msg, false))
+			continue;
+		if (!hits++)
+			cpu = vm->vcpus[i].cpu;
 	}
+	want = want && (hits == 1 || (hits > 1 && msg.mode == ICR_MODE_LOWEST));
 	if (want ? p->eli_vector == (int)vec && p->host_cpu == cpu : p->eli_vector < 0)
 		return;
 	ioapic_mask(p->host_gsi, true);
