@@ -256,7 +256,7 @@ void net_show(void)
 #endif
 	console_printf("  interrupts: %s, %llu; DMA %s\n", nic->irq_kind,
 		       (unsigned long long)nic->irqs,
-		       nic->translated ? "through the host domain" : "untranslated (no VT-d)");
+		       nic_dma_desc(nic));
 	nic->ops->describe(nic, d, sizeof(d));
 	console_printf("  %s\n", d);
 	console_printf("  rx %llu packets %llu bytes, %llu dropped; tx %llu packets %llu bytes, %llu refused (ring full)\n",

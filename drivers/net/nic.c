@@ -132,6 +132,35 @@ fail:
 	n->vector = -1;
 }
 
+const char *nic_dma_desc(const struct nic *n)
+{
+	if (!n->translated)
+		return "untranslated (no VT-d)";
+	return n->dma_may_bypass ? "in the host domain, which the device may bypass" :
+				   "through the host domain";
+}
+
+void nic_free_irq(struct nic *n)
+{
+	struct pci_dev *p = n->pdev;
+
+	if (n->vector < 0)
+		return;
+	if (!strcmp(n->irq_kind, "MSI-X")) {
+		pci_msix_enable(p, false);
+	} else if (p->cap_msi) {
+		u16 c = (u16)(p->cap_msi + MSI_CTRL);
+
+		pci_write16(p->seg, p->bus, p->dev, p->fn, c,
+			    (u16)(pci_read16(p->seg, p->bus, p->dev, p->fn, c) & ~MSI_CTRL_ENABLE));
+	}
+	if (n->irte >= 0)
+		vtd_msi_unmap(p->bus, (u8)(p->dev << 3 | p->fn), n->irte);
+	irq_free_vector(0, (u32)n->vector);
+	n->vector = n->irte = -1;
+	n->irq_kind = "polled";
+}
+
 static struct nic *try_probe(struct pci_dev *p, int num)
 {
 	struct nic *n = calloc(1, sizeof(*n));
@@ -160,7 +189,7 @@ static struct nic *try_probe(struct pci_dev *p, int num)
 		n->vector >= 0 ? (n->irte >= 0 ? (n->irq_kind[3] ? "MSI-X through interrupt remapping"
 						   : "MSI through interrupt remapping") : n->irq_kind)
 			       : "polled",
-		n->translated ? "through the host domain" : "untranslated (no VT-d)");
+		nic_dma_desc(n));
 	return n;
 }
 

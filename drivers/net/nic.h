@@ -38,6 +38,7 @@ struct nic {
 	const struct nic_ops *ops;
 	void *drv;
 	bool translated;		/* DMA through the host domain */
+	bool dma_may_bypass;		/* in it, but the device may not use VT-d */
 	int vector, irte;		/* -1: polled, no IRTE */
 	const char *irq_kind;		/* "MSI-X", "MSI", "polled" */
 	u64 irqs;
@@ -59,6 +60,10 @@ bool nic_reserved_by_vm(struct pci_dev *d, const char **vm);
 /* For the drivers: DMA-able memory and an interrupt to the management core. */
 int nic_dma_attach(struct nic *n);
 void nic_setup_irq(struct nic *n, bool msix, u32 msix_entry);
+/* How the NIC's DMA is confined, for the log and `net`. */
+const char *nic_dma_desc(const struct nic *n);
+/* Undo nic_setup_irq (the device would not use it): polled again. */
+void nic_free_irq(struct nic *n);
 
 /* The drivers' probes: 0 and *out filled, or -1 with why. */
 int e1000_probe(struct pci_dev *d, struct nic *n, const char **why);
