@@ -1,10 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
-"""QEMU TCG, q35 + OVMF + VT-d: tern on the network (lwIP, e1000 and e1000e).
+"""QEMU TCG, q35 + OVMF + VT-d: tern on the network (lwIP; e1000, e1000e, virtio-net).
 
 QEMU's user-mode network (restrict=on: nothing leaves the emulator) gives
 tern a DHCP lease; ports are forwarded from 127.0.0.1 only. Checked: the
-lease and `net`; GET /metrics parsed by prometheus_client; 404, a malformed
-request and a 1 MB request line answered with errors, tern still running;
+lease and `net`, the e1000's INTx (through an interrupt-remapping entry);
+GET /metrics parsed by prometheus_client; 404, a malformed request and a
+1 MB request line answered with errors, tern still running;
 the TCP shell refusing a wrong secret, answering `cpus` and `vm list`, two
 sessions at once, an idle session closed, an address refused after three
 wrong secrets; the serial console working throughout. A second boot runs
@@ -258,6 +259,9 @@ def run(build):
         check(re.search(r"^eth0: e1000 at 00:04\.0, MAC 52:54:00:12:34:56, link up", out, re.M),
               "net: interface:\n" + out)
         check("DMA through the host domain" in out, "net: DMA not confined:\n" + out)
+        # Its INTx, routed from the line firmware wrote, wakes the core.
+        check(re.search(r"interrupts: INTx, [1-9]\d* \(GSI \d+, 0 not the NIC's\)", out),
+              "net: e1000 INTx:\n" + out)
         check(re.search(r"inet6 FE80::", out, re.I), "net: no IPv6 link-local address:\n" + out)
         check_http(m)
         check_shell(m)
