@@ -208,6 +208,7 @@ void net_poll(void)
 	if (now - last_link_check >= NET_LINK_CHECK_MS) {
 		last_link_check = now;
 		link_check();
+		nic_check(nic);
 	}
 	if (opts.dhcp && opts.have_static && !fell_back && !dhcp_supplied_address(&nif) &&
 	    now - started_ms >= NET_DHCP_FALLBACK_MS) {
@@ -254,9 +255,15 @@ void net_show(void)
 				       ip6_addr_istentative(netif_ip6_addr_state(&nif, i)) ?
 				       ", tentative: duplicate detection under way" : "");
 #endif
-	console_printf("  interrupts: %s, %llu; DMA %s\n", nic->irq_kind,
-		       (unsigned long long)nic->irqs,
-		       nic->translated ? "through the host domain" : "untranslated (no VT-d)");
+	if (nic->gsi >= 0 || nic->intx_storm)
+		console_printf("  interrupts: %s, %llu (%sGSI %d%s, %llu not the NIC's); DMA %s\n",
+			       nic->irq_kind, (unsigned long long)nic->irqs,
+			       nic->intx_storm ? "INTx on " : "", nic->gsi,
+			       nic->intx_storm ? " masked: a shared line held up" : "",
+			       (unsigned long long)nic->irqs_not_ours, nic_dma_desc(nic));
+	else
+		console_printf("  interrupts: %s, %llu; DMA %s\n", nic->irq_kind,
+			       (unsigned long long)nic->irqs, nic_dma_desc(nic));
 	nic->ops->describe(nic, d, sizeof(d));
 	console_printf("  %s\n", d);
 	console_printf("  rx %llu packets %llu bytes, %llu dropped; tx %llu packets %llu bytes, %llu refused (ring full)\n",

@@ -3,8 +3,8 @@
  * Intel 8254x (e1000) and 82574 (e1000e) for tern's management network:
  * one legacy receive and one legacy transmit ring (8254x SDM 3.2, 3.3,
  * 14.4-14.5 for the initialization order), 2 KiB buffers, frames copied.
- * Interrupts by MSI where the function has it (82574), else polled from
- * the management core's loop (the 8254x has only INTx).
+ * Interrupts by MSI where the function has it (82574), else by INTx
+ * (8254x), else polled from the management core's loop.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,10 +131,11 @@ static void e1000_describe(struct nic *n, char *buf, size_t len)
 }
 
 /* In the interrupt handler: reading ICR clears the causes (13.4.17), so
- * the next one raises a new message. */
-static void e1000_irq_ack(struct nic *n)
+ * the next one raises a new message, or (INTx) the line goes low. None
+ * set: not this NIC's interrupt (a shared line). */
+static bool e1000_irq_ack(struct nic *n)
 {
-	(void)rd(n->drv, E1000_ICR);
+	return rd(n->drv, E1000_ICR) != 0;
 }
 
 static const struct nic_ops e1000_ops = {
@@ -264,8 +265,11 @@ int e1000_probe(struct pci_dev *d, struct nic *n, const char **why)
 	wr(e, E1000_TCTL, E1000_TCTL_EN | E1000_TCTL_PSP | E1000_TCTL_CT(0x0f) |
 	   E1000_TCTL_COLD(0x40));
 
-	/* Interrupts only to wake the management core: receive, link. */
+	/* Interrupts only to wake the management core: receive, link. MSI
+	 * where the function has it (82574), else its INTx (8254x). */
 	nic_setup_irq(n, false, 0);
+	if (n->vector < 0)
+		nic_setup_intx(n);
 	if (n->vector >= 0)
 		wr(e, E1000_IMS, E1000_INT_RXT0 | E1000_INT_RXO | E1000_INT_RXDMT0 | E1000_INT_LSC);
 	return 0;

@@ -8,15 +8,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/acpi/acpi.h"
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/vm/config.h"
 #include "core/vm/vm.h"
 #include "core/vdev/msi.h"
+#include "core/vdev/vioapic.h"
 #include "drivers/net/nic.h"
 #include "drivers/pci.h"
 #include "iommu/host_domain.h"
 #include "iommu/vtd.h"
+#include "irq/ioapic.h"
 #include "irq/irq.h"
 
 /* MSI capability (PCI Local Bus 3.0, 6.8.1) */
@@ -27,6 +30,11 @@
 #define MSI_ADDR_HI		8
 #define MSI_DATA_32		8
 #define MSI_DATA_64		12
+
+/* INTx interrupts in a row that were not the NIC's: a shared line held
+ * up by another function, which would fire again at every EOI and keep
+ * the management core in its handler. */
+#define NIC_INTX_STORM		1000
 
 static struct nic *the_nic;
 
@@ -70,8 +78,88 @@ static void nic_irq(struct regs *r, void *arg)
 	/* Nothing else here: the point is waking the management core from
 	 * its HLT, whose loop then runs the driver and lwIP. */
 	n->irqs++;
-	if (n->ops->irq_ack)
-		n->ops->irq_ack(n);
+	if (!n->ops->irq_ack)
+		return;
+	if (n->ops->irq_ack(n) || n->gsi < 0) {
+		n->not_ours_run = 0;
+		return;
+	}
+	n->irqs_not_ours++;
+	if (++n->not_ours_run >= NIC_INTX_STORM && !n->intx_storm) {
+		/* Masked for good (no logging here: said from nic_check). */
+		ioapic_mask((u32)n->gsi, true);
+		n->intx_storm = true;
+		n->irq_kind = "polled";
+	}
+}
+
+void nic_check(struct nic *n)
+{
+	if (n->intx_storm && !n->storm_said) {
+		n->storm_said = true;
+		pr_warn("net: %s: %u interrupts in a row on GSI %d were not the NIC's (a shared line held up): INTx masked, polled",
+			n->name, NIC_INTX_STORM, n->gsi);
+	}
+}
+
+/* Whether another function on the same interrupt line is a VM's: its
+ * INTx is routed to the VM (or will be at vm start), never also tern's. */
+static struct pci_dev *line_shared_with_vm(struct pci_dev *p, const char **vm)
+{
+	for (u32 i = 0; i < pci_count(); i++) {
+		struct pci_dev *q = pci_get(i);
+
+		if (q != p && q->irq_pin && q->irq_line == p->irq_line && nic_reserved_by_vm(q, vm))
+			return q;
+	}
+	return NULL;
+}
+
+void nic_setup_intx(struct nic *n)
+{
+	struct pci_dev *p = n->pdev, *q;
+	struct host_ioapic *io;
+	bool level, low;
+	const char *vm;
+	u32 gsi, pin;
+	int vec;
+
+	n->gsi = -1;
+	if (!p->irq_pin)
+		return;
+	/* tern reads no _PRT: the line firmware wrote is what it knows of
+	 * the routing (right on PIC-routed chipsets and on q35, whose PIRQs
+	 * reach the I/O APIC inputs 0-15 that firmware picked too). */
+	if (!p->irq_line || p->irq_line >= 16 || p->irq_line == 2) {
+		pr_info("net: %s: no interrupt line from firmware (%u): polled", n->name, p->irq_line);
+		return;
+	}
+	gsi = acpi_irq_to_gsi(&acpi, p->irq_line, true, &level, &low);
+	io = ioapic_for_gsi(gsi, &pin);
+	if (!io) {
+		pr_info("net: %s: no I/O APIC has GSI %u: polled", n->name, gsi);
+		return;
+	}
+	q = line_shared_with_vm(p, &vm);
+	if (q) {
+		pr_info("net: %s: IRQ %u is shared with %02x:%02x.%u, VM %s's: polled", n->name,
+			p->irq_line, q->bus, q->dev, q->fn, vm);
+		return;
+	}
+	if (!(ioapic_read_rte(gsi) & RTE_MASKED)) {
+		pr_info("net: %s: GSI %u is already routed (another of tern's devices): polled",
+			n->name, gsi);
+		return;
+	}
+	vec = irq_alloc_vector(0, nic_irq, n, "net");
+	if (vec < 0)
+		return;
+	n->vector = vec;
+	n->gsi = (int)gsi;
+	n->ioapic_id = io->id;
+	n->irq_kind = "INTx";
+	ioapic_write_rte(gsi, vtd_ioapic_rte(io->id, cpus[0]->apic_id, (u8)vec, level, low,
+					     &n->irte));
 }
 
 void nic_setup_irq(struct nic *n, bool msix, u32 entry)
@@ -132,16 +220,52 @@ fail:
 	n->vector = -1;
 }
 
+const char *nic_dma_desc(const struct nic *n)
+{
+	if (!n->translated)
+		return "untranslated (no VT-d)";
+	return n->dma_may_bypass ? "in the host domain, which the device may bypass" :
+				   "through the host domain";
+}
+
+void nic_free_irq(struct nic *n)
+{
+	struct pci_dev *p = n->pdev;
+
+	if (n->vector < 0)
+		return;
+	if (n->gsi >= 0) {
+		ioapic_write_rte((u32)n->gsi, RTE_MASKED);
+		if (n->irte >= 0)
+			vtd_ioapic_unmap(n->ioapic_id, n->irte);
+		n->irte = -1;
+		n->gsi = -1;
+	} else if (!strcmp(n->irq_kind, "MSI-X")) {
+		pci_msix_enable(p, false);
+	} else if (p->cap_msi) {
+		u16 c = (u16)(p->cap_msi + MSI_CTRL);
+
+		pci_write16(p->seg, p->bus, p->dev, p->fn, c,
+			    (u16)(pci_read16(p->seg, p->bus, p->dev, p->fn, c) & ~MSI_CTRL_ENABLE));
+	}
+	if (n->irte >= 0)
+		vtd_msi_unmap(p->bus, (u8)(p->dev << 3 | p->fn), n->irte);
+	irq_free_vector(0, (u32)n->vector);
+	n->vector = n->irte = -1;
+	n->irq_kind = "polled";
+}
+
 static struct nic *try_probe(struct pci_dev *p, int num)
 {
 	struct nic *n = calloc(1, sizeof(*n));
 	const char *why = "";
+	char irq[16] = "";
 	int rc;
 
 	if (!n)
 		return NULL;
 	n->pdev = p;
-	n->vector = n->irte = -1;
+	n->vector = n->irte = n->gsi = -1;
 	n->irq_kind = "polled";
 	snprintf(n->name, sizeof(n->name), "eth%d", num);
 	rc = e1000_supported(p) ? e1000_probe(p, n, &why) : virtio_net_probe(p, n, &why);
@@ -154,13 +278,12 @@ static struct nic *try_probe(struct pci_dev *p, int num)
 	}
 	/* tern's NIC: never also a VM's (vm start refuses it by owner). */
 	p->owner = PCI_OWNER_TERN;
-	pr_info("net: %s: %s at %02x:%02x.%u, MAC %02x:%02x:%02x:%02x:%02x:%02x, %s, DMA %s",
+	if (n->gsi >= 0)
+		snprintf(irq, sizeof(irq), " (GSI %d)", n->gsi);
+	pr_info("net: %s: %s at %02x:%02x.%u, MAC %02x:%02x:%02x:%02x:%02x:%02x, %s%s%s, DMA %s",
 		n->name, n->model, p->bus, p->dev, p->fn, n->mac[0], n->mac[1], n->mac[2],
-		n->mac[3], n->mac[4], n->mac[5],
-		n->vector >= 0 ? (n->irte >= 0 ? (n->irq_kind[3] ? "MSI-X through interrupt remapping"
-						   : "MSI through interrupt remapping") : n->irq_kind)
-			       : "polled",
-		n->translated ? "through the host domain" : "untranslated (no VT-d)");
+		n->mac[3], n->mac[4], n->mac[5], n->irq_kind, irq,
+		n->irte >= 0 ? " through interrupt remapping" : "", nic_dma_desc(n));
 	return n;
 }
 

@@ -26,8 +26,9 @@ struct nic_ops {
 	bool (*link_up)(struct nic *n);
 	/* Driver details for `net`: ring sizes, registers of note. */
 	void (*describe)(struct nic *n, char *buf, size_t len);
-	/* In the interrupt handler, optional: acknowledge the cause. */
-	void (*irq_ack)(struct nic *n);
+	/* In the interrupt handler, optional: acknowledge the cause; false
+	 * when the NIC had none (on a shared INTx line, another's). */
+	bool (*irq_ack)(struct nic *n);
 };
 
 struct nic {
@@ -38,9 +39,14 @@ struct nic {
 	const struct nic_ops *ops;
 	void *drv;
 	bool translated;		/* DMA through the host domain */
+	bool dma_may_bypass;		/* in it, but the device may not use VT-d */
 	int vector, irte;		/* -1: polled, no IRTE */
-	const char *irq_kind;		/* "MSI-X", "MSI", "polled" */
-	u64 irqs;
+	const char *irq_kind;		/* "MSI-X", "MSI", "INTx", "polled" */
+	int gsi;			/* INTx: the host I/O APIC input, else -1 */
+	u8 ioapic_id;
+	u32 not_ours_run;		/* INTx: in a row, none of the NIC's */
+	bool intx_storm, storm_said;	/* INTx masked for good: polled */
+	u64 irqs, irqs_not_ours;
 	u64 rx_packets, rx_bytes, tx_packets, tx_bytes;
 	u64 rx_dropped;			/* too long, or errors the NIC flagged */
 	u64 tx_full;			/* frames refused: ring full */
@@ -59,6 +65,21 @@ bool nic_reserved_by_vm(struct pci_dev *d, const char **vm);
 /* For the drivers: DMA-able memory and an interrupt to the management core. */
 int nic_dma_attach(struct nic *n);
 void nic_setup_irq(struct nic *n, bool msix, u32 msix_entry);
+/* How the NIC's DMA is confined, for the log and `net`. */
+const char *nic_dma_desc(const struct nic *n);
+/*
+ * Legacy INTx where there is no MSI: the host I/O APIC pin from the
+ * interrupt line firmware wrote (level, PCI polarity, or as the MADT
+ * overrides it), through an IRTE where VT-d remaps interrupts. Polled
+ * when the function has no line, its GSI is taken (tern's or a VM's
+ * function on the same line), or no vector is left.
+ */
+void nic_setup_intx(struct nic *n);
+/* From the management core's loop: say what the interrupt handler could
+ * not (an INTx line masked for a storm). */
+void nic_check(struct nic *n);
+/* Undo nic_setup_irq (the device would not use it): polled again. */
+void nic_free_irq(struct nic *n);
 
 /* The drivers' probes: 0 and *out filled, or -1 with why. */
 int e1000_probe(struct pci_dev *d, struct nic *n, const char **why);
