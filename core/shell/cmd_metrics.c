@@ -534,39 +534,36 @@ static void disk_counters(struct prom *p)
  * it runs with all of it, the frames it holds when overcommitted, 0 when
  * it is not running).
  */
+/* One of the swapper's two-sample families: out by kind, in by source. */
+static void swap_pair(struct prom *p, const char *name, const char *help, const char *lname,
+		      const char *const *lvals, bool in)
+{
+	prom_family(p, name, help, PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		struct swapper_counts c;
+
+		if (!vm_listed(vms[i]) || !swapper_counts(vms[i], &c))
+			continue;
+		for (u32 k = 0; k < 2; k++) {
+			struct prom_label l[2] = { { "vm", vms[i]->name }, { lname, lvals[k] } };
+
+			prom_u64(p, l, 2, in ? (k ? c.in_image : c.in_swap) :
+					       (k ? c.out_dropped : c.out_written));
+		}
+	}
+}
+
 static void swap_metrics(struct prom *p)
 {
 	static const char *const kinds[] = { "written", "dropped" };
 	static const char *const sources[] = { "swap", "image" };
 
-	prom_family(p, "tern_swap_out_total",
-		    "Guest pages reclaimed by the swapper: written to swap, or dropped (clean, already there)",
-		    PROM_COUNTER);
-	for (u32 i = 0; i < nvms; i++) {
-		struct swapper_counts c;
-
-		if (!vm_listed(vms[i]) || !swapper_counts(vms[i], &c))
-			continue;
-		for (u32 k = 0; k < 2; k++) {
-			struct prom_label l[2] = { { "vm", vms[i]->name }, { "kind", kinds[k] } };
-
-			prom_u64(p, l, 2, k ? c.out_dropped : c.out_written);
-		}
-	}
-	prom_family(p, "tern_swap_in_total",
-		    "Guest pages read back, by source: the swap partition, or the disk image (the Swap Mapper: not implemented, always 0)",
-		    PROM_COUNTER);
-	for (u32 i = 0; i < nvms; i++) {
-		struct swapper_counts c;
-
-		if (!vm_listed(vms[i]) || !swapper_counts(vms[i], &c))
-			continue;
-		for (u32 k = 0; k < 2; k++) {
-			struct prom_label l[2] = { { "vm", vms[i]->name }, { "source", sources[k] } };
-
-			prom_u64(p, l, 2, k ? c.in_image : c.in_swap);
-		}
-	}
+	swap_pair(p, "tern_swap_out_total",
+		  "Guest pages reclaimed by the swapper: written to swap, or dropped (clean, already there)",
+		  "kind", kinds, false);
+	swap_pair(p, "tern_swap_in_total",
+		  "Guest pages read back, by source: the swap partition, or the disk image (the Swap Mapper: not implemented, always 0)",
+		  "source", sources, true);
 	prom_family(p, "tern_vm_resident_bytes",
 		    "Host memory backing each VM's RAM now (an overcommitted VM: the frames it holds)",
 		    PROM_GAUGE);

@@ -30,41 +30,18 @@ struct viommu_vm {
 
 /* --- guest memory (the queue, status writes, the guest's tables) --- */
 
-static bool mem_copy(struct vm *vm, u64 gpa, void *buf, u32 len, bool write)
-{
-	u8 *p = buf;
-
-	if (!len || !gpa_is_ram(&vm->mem, gpa, len))
-		return false;
-	while (len) {
-		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		u8 *h = gpa_to_hva(&vm->mem, gpa);
-
-		if (!h)
-			return false;
-		if (write)
-			memcpy(h, p, n);
-		else
-			memcpy(p, h, n);
-		gpa += n;
-		p += n;
-		len -= n;
-	}
-	return true;
-}
-
 static bool g_read(void *ctx, u64 gpa, void *buf, u32 len)
 {
 	struct viommu_vm *d = ctx;
 
-	return mem_copy(d->vm, gpa, buf, len, false);
+	return len && gpa_copy_from(&d->vm->mem, gpa, buf, len);
 }
 
 static bool g_write(void *ctx, u64 gpa, const void *buf, u32 len)
 {
 	struct viommu_vm *d = ctx;
 
-	return mem_copy(d->vm, gpa, (void *)buf, len, true);
+	return len && gpa_copy_to(&d->vm->mem, gpa, buf, len);
 }
 
 /* The unit's own fault and completion events: compatibility-format
