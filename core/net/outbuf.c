@@ -37,9 +37,15 @@ static bool room(struct outbuf *o, size_t n)
 		cap *= 2;
 	if (cap > o->max)
 		cap = o->max;
-	d = realloc(o->data, cap);
+	/* Not realloc: newlib 3.3.0's nano-malloc realloc copies the new
+	 * size out of the old block, reading past it, and past the heap's
+	 * mapped end (a page fault) when the block is the heap's last. */
+	d = malloc(cap);
 	if (!d)
 		return false;
+	if (o->data)
+		memcpy(d, o->data, o->len);
+	free(o->data);
 	o->data = d;
 	o->cap = cap;
 	return true;
