@@ -259,6 +259,7 @@ BENCH_NATIVE ?= 1
 bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_exits.py $(BUILD)
 	$(PYTHON) tests/system/bench_eli.py $(BUILD)
+	$(PYTHON) tests/system/bench_net.py $(BUILD)
 	$(PYTHON) tests/system/bench_blk.py $(BUILD) --mib $(BENCH_BLK_MIB) \
 		$(if $(filter 1,$(BENCH_NATIVE)),,--only tern)
 
