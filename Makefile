@@ -59,7 +59,7 @@ help:
 	@echo "make run-qemu    boot tern.efi in QEMU q35 + OVMF + VT-d and attach"
 	@echo "make test        every test: unit tests, then system tests in QEMU and Bochs"
 	@echo "make unit        host unit tests only (ASan/UBSan)"
-	@echo "make bench       exit round trips, then block I/O through tern against native (Bochs)"
+	@echo "make bench       exit round trips, ELI off/delivery/on, block I/O against native (Bochs); the network (QEMU)"
 	@echo "make usb         build/tern-usb.img: a disk image that boots by BIOS and UEFI"
 
 deps:
@@ -259,6 +259,7 @@ BENCH_NATIVE ?= 1
 bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_exits.py $(BUILD)
 	$(PYTHON) tests/system/bench_eli.py $(BUILD)
+	$(PYTHON) tests/system/bench_net.py $(BUILD)
 	$(PYTHON) tests/system/bench_blk.py $(BUILD) --mib $(BENCH_BLK_MIB) \
 		$(if $(filter 1,$(BENCH_NATIVE)),,--only tern)
 

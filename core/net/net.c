@@ -21,6 +21,7 @@
 #include "netif/ethernet.h"
 
 #include "core/console.h"
+#include "core/cpu.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "core/net/http.h"
@@ -40,7 +41,11 @@ static struct netif nif;
 static struct nic *nic;
 static struct net_options opts;
 static bool running, in_poll, fell_back;
-static u64 last_link_check, started_ms, polls;
+static u64 last_link_check, started_ms;
+/* The network path's cost on the management core, by whether the poll
+ * received frames (the work) or not (the price of polling): TSC ticks and
+ * polls. Interrupt handlers are not in it. */
+static u64 poll_tsc[2], polls[2];
 static u8 frame[NIC_FRAME_MAX];
 
 bool net_running(void)
@@ -159,14 +164,16 @@ void net_init(const struct net_options *o)
 	http_init(&opts);
 }
 
-static void rx(void)
+static int rx(void)
 {
-	for (int i = 0; i < NET_RX_BUDGET; i++) {
+	int i;
+
+	for (i = 0; i < NET_RX_BUDGET; i++) {
 		u32 len = nic->ops->recv(nic, frame);
 		struct pbuf *p;
 
 		if (!len)
-			return;
+			break;
 		nic->rx_packets++;
 		nic->rx_bytes += len;
 		p = pbuf_alloc(PBUF_RAW, (u16)len, PBUF_POOL);
@@ -180,6 +187,7 @@ static void rx(void)
 		if (nif.input(p, &nif) != ERR_OK)
 			pbuf_free(p);
 	}
+	return i;
 }
 
 static void link_check(void)
@@ -197,13 +205,15 @@ static void link_check(void)
 
 void net_poll(void)
 {
+	u64 t0;
 	u32 now;
+	bool got;
 
 	if (!running || in_poll || this_cpu_index() != 0)
 		return;
 	in_poll = true;
-	polls++;
-	rx();
+	t0 = rdtsc();
+	got = rx() > 0;
 	now = sys_now();
 	if (now - last_link_check >= NET_LINK_CHECK_MS) {
 		last_link_check = now;
@@ -221,6 +231,8 @@ void net_poll(void)
 	tcp_shell_poll();
 	http_poll();
 	in_poll = false;
+	poll_tsc[got] += rdtsc() - t0;
+	polls[got]++;
 }
 
 void net_show(void)
@@ -266,6 +278,9 @@ void net_show(void)
 			       (unsigned long long)nic->irqs, nic_dma_desc(nic));
 	nic->ops->describe(nic, d, sizeof(d));
 	console_printf("  %s\n", d);
+	console_printf("  polls: %llu with frames, %llu TSC ticks; %llu without, %llu TSC ticks\n",
+		       (unsigned long long)polls[1], (unsigned long long)poll_tsc[1],
+		       (unsigned long long)polls[0], (unsigned long long)poll_tsc[0]);
 	console_printf("  rx %llu packets %llu bytes, %llu dropped; tx %llu packets %llu bytes, %llu refused (ring full)\n",
 		       (unsigned long long)nic->rx_packets, (unsigned long long)nic->rx_bytes,
 		       (unsigned long long)nic->rx_dropped, (unsigned long long)nic->tx_packets,
@@ -301,6 +316,23 @@ void net_metrics(struct prom *p)
 	prom_u64(p, &l, 1, nic->rx_dropped);
 	prom_family(p, "tern_net_link_up", "1 when the management NIC has link", PROM_GAUGE);
 	prom_u64(p, &l, 1, netif_is_link_up(&nif) ? 1 : 0);
+	{
+		struct prom_label pl[2] = { { "if", nic->name }, { "polls", "frames" } };
+
+		prom_family(p, "tern_net_polls_total",
+			    "Polls of the network on the management core, by whether frames came in",
+			    PROM_COUNTER);
+		prom_u64(p, pl, 2, polls[1]);
+		pl[1].value = "idle";
+		prom_u64(p, pl, 2, polls[0]);
+		prom_family(p, "tern_net_poll_tsc_total",
+			    "TSC ticks of those polls: driver, lwIP, TCP shell and HTTP (commands run included)",
+			    PROM_COUNTER);
+		pl[1].value = "frames";
+		prom_u64(p, pl, 2, poll_tsc[1]);
+		pl[1].value = "idle";
+		prom_u64(p, pl, 2, poll_tsc[0]);
+	}
 	tcp_shell_metrics(p);
 	http_metrics(p);
 }

@@ -34,7 +34,8 @@ int virtio_pci_walk(const struct virtio_pci_view *v, u8 cap_ptr, struct virtio_p
 	u8 p = cap_ptr & 0xfc;
 
 	memset(out, 0, sizeof(*out));
-	for (int n = 0; p >= 0x40 && n < CAP_WALK_MAX; n++, p = v->read8(v->ctx, (u16)(p + VPCI_CAP_NEXT)) & 0xfc) {
+	for (int n = 0; p >= 0x40 && n < CAP_WALK_MAX;
+	     n++, p = v->read8(v->ctx, (u16)(p + VPCI_CAP_NEXT)) & 0xfc) {
 		struct virtio_region r, *slot;
 		u8 len, type;
 

@@ -228,7 +228,7 @@ static void vnet_describe(struct nic *n, char *buf, size_t len)
 {
 	struct vnet *v = n->drv;
 
-	snprintf(buf, len, "virtio 1.x, %u rx and %u tx descriptors of %u bytes; rx used %u, tx in flight %u, kicks %llu/%llu; %s%s; bad used %llu%s",
+	snprintf(buf, len, "virtio 1.x, %u rx and %u tx descriptors of %u bytes; rx used idx %u, tx in flight %u, kicks %llu/%llu; %s%s; bad used %llu%s",
 		 v->rx.vr.size, v->tx.vr.size, VNET_BUF, v->rx.vr.used_idx,
 		 vring_in_flight(&v->tx.vr), (unsigned long long)v->rx.kicks,
 		 (unsigned long long)v->tx.kicks,

@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 
+import bench_net
 from harness import Machine, TestFailure, check, free_port, prom_parse, prom_value
 
 SECRET = "tern-test-secret"
@@ -222,6 +223,21 @@ def check_shell(m):
     print("  TCP shell: wrong secret refused; after three more, the address is refused")
 
 
+def check_bench(m):
+    """`make bench`'s network benchmark scaled down (its clients in Python,
+    no -icount: tern's TSC is the host's here): its figures produced and
+    sane."""
+    f = bench_net.tern_side(None, "virtio", 20, 5, None, tool_http="python",
+                            tool_shell="python", m=m, secret=SECRET)
+    fig = bench_net.figures(f)
+    check(fig["http_wall"] > 0 and fig["http_emul"] > 0 and fig["shell_wall"] > 0 and
+          fig["shell_emul"] > 0 and 0 < fig["polls_req"] < 20,
+          "bench figures: %r from %r" % (fig, f))
+    print("  bench, scaled (20 GETs, 5 x metrics, wall time): %.0f requests/s, %.0f us of "
+          "tern's network path a request, shell output %.0f KiB/s"
+          % (fig["http_wall"], fig["http_us"], fig["shell_wall"]))
+
+
 def check_virtio(build):
     """virtio-net, modern only, its DMA through the IOMMU (ACCESS_PLATFORM):
     a lease, MSI-X through an IRTE, /metrics, the TCP shell."""
@@ -246,6 +262,7 @@ def check_virtio(build):
             if "interrupts:" in line or "virtio 1.x" in line:
                 print("  " + line.strip())
         print("  virtio-net: DHCP lease, MSI-X interrupts, /metrics served, TCP shell answered")
+        check_bench(m)
     finally:
         m.stop()
 
