@@ -75,22 +75,6 @@ static void le_out(const char *str, size_t n, void *arg)
 	outbuf_append(&s->out, str, n);
 }
 
-static const char *complete(const char *prefix, void *arg)
-{
-	const char *found = NULL;
-	size_t n = strlen(prefix);
-
-	(void)arg;
-	for (const struct shell_cmd *c = __cmds_start; c < __cmds_end; c++) {
-		if (strncmp(c->name, prefix, n))
-			continue;
-		if (found)
-			return NULL;
-		found = c->name;
-	}
-	return found;
-}
-
 static void detach_pcb(struct tcp_pcb *pcb)
 {
 	tcp_arg(pcb, NULL);
@@ -442,7 +426,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	s->last_ms = sys_now();
 	outbuf_init(&s->out, SH_OUT_MAX, true);
 	linedit_init(&s->le, le_out, s);
-	s->le.complete = complete;
+	s->le.complete = shell_complete;
 	tcp_arg(pcb, s);
 	tcp_recv(pcb, on_recv);
 	tcp_sent(pcb, on_sent);

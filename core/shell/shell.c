@@ -23,7 +23,7 @@ static void out(const char *s, size_t n, void *arg)
 	console_write(s, n);
 }
 
-static const char *complete(const char *prefix, void *arg)
+const char *shell_complete(const char *prefix, void *arg)
 {
 	const char *found = NULL;
 	size_t n = strlen(prefix);
@@ -78,7 +78,7 @@ void shell_run(void)
 	static struct timer tick;
 
 	linedit_init(&le, out, NULL);
-	le.complete = complete;
+	le.complete = shell_complete;
 	console_printf("\nType 'help' for commands.\ntern> ");
 	for (;;) {
 		int c = console_getc();

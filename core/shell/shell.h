@@ -63,4 +63,8 @@ void shell_run(void) __noreturn;
 int shell_exec(char *line);
 #endif
 
+/* Tab completion of a command name: the one command starting with prefix,
+ * or NULL (none, or several). Every line editor of the shell uses it. */
+const char *shell_complete(const char *prefix, void *arg);
+
 #endif
