@@ -143,35 +143,26 @@ u32 prev_check_time(struct prev *p, struct prev_page *pg, u64 now)
 	return 0;
 }
 
-u32 prev_write(struct prev *p, struct prev_page *pg, u32 off, u32 len, const void *data,
-	       u64 now)
+u32 prev_write(struct prev *p, struct prev_page *pg, u32 off, u32 len, const void *data)
 {
-	bool first = !pg->filled;
-	u32 act = 0;
+	bool emulating = pg->state == PREV_EMULATING, first = !pg->filled;
+	enum prev_end why = PREV_END_COUNT;
 
 	if (pg->state == PREV_FREE || !len || off >= PAGE_SIZE || len > PAGE_SIZE - off)
 		return end_emulation(p, pg, PREV_END_INSN) | PREV_ACT_WAIT;
-	if (pg->state == PREV_EMULATING) {
-		act = prev_check_time(p, pg, now);
-		/* One run [lo, hi): a write must touch or adjoin it. */
-		if (!act && pg->filled && p->set.sequential &&
-		    (off > pg->hi || off + len < pg->lo))
-			act = end_emulation(p, pg, PREV_END_NONSEQ);
-	}
+	/* One run [lo, hi): a write must touch or adjoin it. */
+	if (emulating && !first && p->set.sequential && (off > pg->hi || off + len < pg->lo))
+		why = PREV_END_NONSEQ;
 	memcpy(pg->buf + off, data, len);
 	pg->filled += map_set(pg->map, off, len);
 	p->c.bytes_emulated += len;
-	if (pg->state == PREV_EMULATING) {
-		if (first) {
-			pg->lo = off;
-			pg->hi = off + len;
-		} else {
-			pg->lo = MIN(pg->lo, off);
-			pg->hi = MAX(pg->hi, off + len);
-		}
+	if (emulating) {
+		pg->lo = first ? off : MIN(pg->lo, off);
+		pg->hi = first ? off + len : MAX(pg->hi, off + len);
 	}
+	/* Whole: whatever else this write did, no read is needed. */
 	if (pg->filled == PAGE_SIZE) {
-		if (pg->state == PREV_EMULATING) {
+		if (emulating) {
 			pg->state = PREV_READING;	/* held until released */
 			pg->end = PREV_END_FULL;
 			p->c.ended[PREV_END_FULL]++;
@@ -181,10 +172,10 @@ u32 prev_write(struct prev *p, struct prev_page *pg, u32 off, u32 len, const voi
 		}
 		return PREV_ACT_MAP;
 	}
-	return act;
+	return why < PREV_END_COUNT ? end_emulation(p, pg, why) : 0;
 }
 
-u32 prev_read(struct prev *p, struct prev_page *pg, u32 off, u32 len, void *out, u64 now)
+u32 prev_read(struct prev *p, struct prev_page *pg, u32 off, u32 len, void *out)
 {
 	u32 act;
 

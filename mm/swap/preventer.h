@@ -8,7 +8,8 @@
  * (a "false read" avoided). Pure and host-tested: time is handed in, the
  * buffers are the caller's frames, nothing here touches EPT or a disk.
  *
- * How the swapper's write-fault path uses it (not wired yet: see README):
+ * How the swapper's write-fault path uses it (not wired yet: see README;
+ * mm/swap/preventer_fault.h does steps 1-4 in one call per fault):
  *  1. A write EPT violation on a swapped-out page (not a read, not an
  *     instruction fetch): instead of reading the slot, prev_start() with a
  *     fresh frame as the buffer. PREV_ACT_READ back (the Preventer is off,
@@ -18,7 +19,9 @@
  *     instruction is emulated by vmx/emul/page_emul.c, whose memory
  *     callbacks call prev_write() for the page's bytes and prev_read() for
  *     reads of it; the vCPU resumes after the instruction. A REP STOS/MOVS
- *     that covers the rest of the page arrives as one prev_write().
+ *     that covers the rest of the page is one step (a few prev_write()s
+ *     of one run, no time check between them); prev_check_time() after
+ *     each instruction applies the time limit.
  *  3. The actions the calls return: PREV_ACT_MAP: the buffer is the whole
  *     page (mapped in as the guest's frame, no read; any read in flight is
  *     dropped). PREV_ACT_READ: the emulation ended (a read of unbuffered
@@ -119,26 +122,27 @@ u32 prev_start(struct prev *p, u64 gpa, u8 *buf, u64 now, struct prev_page **out
 
 /*
  * The guest writes len bytes at page offset off (off + len <= PAGE_SIZE,
- * len > 0) at time now. The write is always buffered. Non-sequential: in
- * EMULATING, with the sequential setting, a write must touch or adjoin
- * the run of bytes buffered so far (off <= hi and off + len >= lo), so the
- * buffered bytes stay one contiguous run growing up or down from the first
- * write; re-writing buffered bytes is fine (memset's unaligned head does
- * it). A write that would leave a gap ends the emulation (it is buffered
- * all the same). The time limit is checked first, against the first write.
- * Returns PREV_ACT_MAP when the page is now whole, PREV_ACT_READ when the
+ * len > 0). The write is always buffered. Non-sequential: in EMULATING,
+ * with the sequential setting, a write must touch or adjoin the run of
+ * bytes buffered so far (off <= hi and off + len >= lo), so the buffered
+ * bytes stay one contiguous run growing up or down from the first write;
+ * re-writing buffered bytes is fine (memset's unaligned head does it). A
+ * write that would leave a gap ends the emulation (it is buffered all the
+ * same). Returns PREV_ACT_MAP when the page is now whole (also when this
+ * write left a gap: a whole page needs no read), PREV_ACT_READ when the
  * emulation just ended, else 0. Bad offsets: PREV_ACT_READ | PREV_ACT_WAIT
- * with PREV_END_INSN (never a write outside the buffer).
+ * with PREV_END_INSN (never a write outside the buffer). Time is not
+ * checked here but per instruction (prev_check_time), so the chunks of
+ * one REP are never split by the limit.
  */
-u32 prev_write(struct prev *p, struct prev_page *pg, u32 off, u32 len, const void *data,
-	       u64 now);
+u32 prev_write(struct prev *p, struct prev_page *pg, u32 off, u32 len, const void *data);
 
 /*
  * The guest reads len bytes at off: served from the buffer (0) when every
  * one is buffered; else the emulation ends with PREV_END_READ and the
  * vCPU waits: PREV_ACT_WAIT (| PREV_ACT_READ the first time).
  */
-u32 prev_read(struct prev *p, struct prev_page *pg, u32 off, u32 len, void *out, u64 now);
+u32 prev_read(struct prev *p, struct prev_page *pg, u32 off, u32 len, void *out);
 
 /*
  * Ends an emulation for a reason from outside the access path
@@ -147,8 +151,9 @@ u32 prev_read(struct prev *p, struct prev_page *pg, u32 off, u32 len, void *out,
  */
 u32 prev_end(struct prev *p, struct prev_page *pg, enum prev_end why);
 
-/* Periodic check (management core): PREV_END_TIMEOUT for a page whose
- * time is up; its PREV_ACT_READ is the caller's to act on. */
+/* After each emulated instruction, and periodically (management core):
+ * PREV_END_TIMEOUT for a page still emulating whose max_ns since the
+ * first write have passed at now; its PREV_ACT_READ is the caller's. */
 u32 prev_check_time(struct prev *p, struct prev_page *pg, u64 now);
 
 /*

@@ -24,7 +24,6 @@ static bool unmapped[NPAGES];
 static struct prev P;
 static struct prev_page *pg;
 static u8 buf[PAGE_SIZE];
-static u64 now;
 static int writes, bad_writes;
 static struct pemul_regs R;
 static struct pemul_result res;
@@ -49,7 +48,7 @@ static u32 f_read(void *arg, u64 gpa, void *b, u32 len)
 		memcpy(b, &ram[gpa / PAGE_SIZE][gpa % PAGE_SIZE], len);
 		return 0;
 	}
-	act = prev_read(&P, p, (u32)(gpa % PAGE_SIZE), len, b, now);
+	act = prev_read(&P, p, (u32)(gpa % PAGE_SIZE), len, b);
 	return act | ((act & PREV_ACT_WAIT) ? PEMUL_MEM_STOP : 0);
 }
 
@@ -64,7 +63,7 @@ static u32 f_write(void *arg, u64 gpa, const void *b, u32 len)
 		return PEMUL_MEM_STOP;
 	}
 	writes++;
-	act = prev_write(&P, p, (u32)(gpa % PAGE_SIZE), len, b, now);
+	act = prev_write(&P, p, (u32)(gpa % PAGE_SIZE), len, b);
 	return act | ((act & PREV_ACT_WAIT) ? PEMUL_MEM_STOP : 0);
 }
 
@@ -82,7 +81,6 @@ static void setup(void)
 	memset(&R, 0, sizeof(R));
 	R.rip = 0xffffffff81000000ULL;
 	R.rflags = 2;
-	now = 0;
 	writes = bad_writes = 0;
 }
 
