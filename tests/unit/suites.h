@@ -58,6 +58,7 @@ Suite *swap_suite(void);
 Suite *virtio_net_suite(void);
 Suite *preventer_suite(void);
 Suite *page_emul_suite(void);
+Suite *preventer_fault_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {
