@@ -256,6 +256,45 @@ START_TEST(rep_movsb_edges)
 }
 END_TEST
 
+/* memmove's backward copy: std; rep movsq from the top down */
+START_TEST(rep_movs_down)
+{
+	setup();
+	R.rflags |= BIT(10);
+	R.gpr[RCX] = 512;
+	R.gpr[RSI] = LA + 0x5ff8;
+	R.gpr[RDI] = LA + PG + 0xff8;
+	RUN64(0xf3, 0x48, 0xa5);
+	ck_assert_uint_eq(res.status, PEMUL_DONE);
+	ck_assert_uint_eq(R.gpr[RCX], 0);
+	ck_assert_uint_eq(R.gpr[RSI], LA + 0x5000 - 8);
+	ck_assert_uint_eq(R.gpr[RDI], LA + PG - 8);
+	ck_assert_uint_eq(R.rip, 0xffffffff81000003ULL);
+	ck_assert_int_eq(memcmp(buf, ram[5], PAGE_SIZE), 0);
+	ck_assert(res.acts & PREV_ACT_MAP);
+	ck_assert_uint_eq(P.c.ended[PREV_END_NONSEQ], 0);
+}
+END_TEST
+
+/* EDI wraps at 4 GiB inside the page (ES's base is not page-aligned):
+ * stopped at the wrap, as if at the page's edge. */
+START_TEST(index_wrap)
+{
+	setup();
+	R.seg_base[0] = LA32 + PG + 0x800;
+	R.gpr[RDI] = 0xfffff800;		/* linear LA32 + PG + 0 */
+	R.gpr[RCX] = 0x1000;
+	R.gpr[RAX] = 0x01010101;
+	RUN(INSN_MODE_32, 0xf3, 0xab);
+	ck_assert_uint_eq(res.status, PEMUL_PAGE_END);
+	ck_assert_uint_eq(res.elements, 0x200);
+	ck_assert_uint_eq(R.gpr[RDI], 0);
+	ck_assert_uint_eq(R.gpr[RCX], 0xe00);
+	ck_assert(buf_is(0, 0x800, 1));
+	ck_assert(buf_is(0x800, 0x800, 0xee));
+}
+END_TEST
+
 /* MOVS within the page: element by element, reads from the buffer. */
 START_TEST(movs_same_page)
 {
@@ -593,6 +632,8 @@ Suite *page_emul_suite(void)
 	tcase_add_test(tc, rep_stos_down);
 	tcase_add_test(tc, copy_page_rep);
 	tcase_add_test(tc, rep_movsb_edges);
+	tcase_add_test(tc, rep_movs_down);
+	tcase_add_test(tc, index_wrap);
 	tcase_add_test(tc, movs_same_page);
 	tcase_add_test(tc, clear_page_orig);
 	tcase_add_test(tc, copy_page_regs_movnti);
