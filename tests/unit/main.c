@@ -77,6 +77,9 @@ int main(void)
 	srunner_add_suite(sr, viommu_ir_suite());
 	srunner_add_suite(sr, viommu_req_suite());
 	srunner_add_suite(sr, virtio_net_suite());
+	srunner_add_suite(sr, preventer_suite());
+	srunner_add_suite(sr, page_emul_suite());
+	srunner_add_suite(sr, preventer_fault_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

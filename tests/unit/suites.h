@@ -56,6 +56,9 @@ Suite *viommu_ir_suite(void);
 Suite *viommu_req_suite(void);
 Suite *swap_suite(void);
 Suite *virtio_net_suite(void);
+Suite *preventer_suite(void);
+Suite *page_emul_suite(void);
+Suite *preventer_fault_suite(void);
 
 /* Collects report-callback messages for the assertions. */
 struct reports {

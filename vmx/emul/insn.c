@@ -39,9 +39,48 @@ static int modrm_len(const u8 *b, u32 avail, bool addr16, bool *is_reg)
 	return len;
 }
 
+/*
+ * Keep a ModRM memory operand's parts for insn_ea() (SDM 2A 2.1.5): the
+ * SIB byte, the displacement, and the default segment (SS when the base
+ * is rBP or rSP, as the CPU picks it; 3.7.4 of SDM 1), unless overridden.
+ * The length was checked by modrm_len().
+ */
+static void parse_modrm(const u8 *b, struct insn *out, enum insn_mode mode,
+			bool addrsize, u8 seg, bool seg_override)
+{
+	u8 mod = b[0] >> 6, rm = b[0] & 7, base = rm;
+	u32 at = 1;
+
+	out->modrm = b[0];
+	out->addr_size = mode == INSN_MODE_64 ? (addrsize ? 4 : 8) :
+			 (mode == INSN_MODE_16) != addrsize ? 2 : 4;
+	out->seg = seg;
+	if (out->addr_size == 2)
+		return;			/* 16-bit forms: insn_ea() says no */
+	if (mod == 0 && rm == 5)
+		out->rip_rel = mode == INSN_MODE_64;
+	if (rm == 4) {
+		out->has_sib = true;
+		out->sib = b[at++];
+		base = out->sib & 7;
+	}
+	if (mod == 1) {
+		out->disp = (s8)b[at];
+	} else if (mod == 2 || (mod == 0 && base == 5)) {
+		u32 d = (u32)b[at] | (u32)b[at + 1] << 8 | (u32)b[at + 2] << 16 |
+			(u32)b[at + 3] << 24;
+
+		out->disp = (s32)d;
+	}
+	/* rBP or rSP as the base register (not disp32 alone): SS. */
+	if (!seg_override && !out->rex_b && (base == 4 || (base == 5 && mod != 0)))
+		out->seg = 2;
+}
+
 int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 {
 	bool opsize = false, addrsize = false, rex_w = false, rex_r = false, rex = false;
+	bool seg_override = false;
 	bool rep = false, repne = false, group = false, sext_imm = false;
 	u8 seg = INSN_SEG_DS;
 	u32 i = 0, osz, imm_len = 0;
@@ -62,18 +101,13 @@ int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 			rep = true;
 			repne = p == 0xf2;	/* the last one counts */
 		}
-		else if (p == 0x26)
-			seg = 0;
-		else if (p == 0x2e)
-			seg = 1;
-		else if (p == 0x36)
-			seg = 2;
-		else if (p == 0x3e)
-			seg = 3;
-		else if (p == 0x64)
-			seg = 4;
-		else if (p == 0x65)
-			seg = 5;
+		else if (p == 0x26 || p == 0x2e || p == 0x36 || p == 0x3e) {
+			seg = (p >> 3) & 3;	/* ES, CS, SS, DS */
+			seg_override = true;
+		} else if (p == 0x64 || p == 0x65) {
+			seg = p - 0x60;		/* FS, GS */
+			seg_override = true;
+		}
 		else if (p == 0xf0)
 			continue;
 		else
@@ -83,6 +117,8 @@ int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 		rex = true;
 		rex_w = b[i] & 8;
 		rex_r = b[i] & 4;
+		out->rex_x = (b[i] & 2) ? 8 : 0;
+		out->rex_b = (b[i] & 1) ? 8 : 0;
 		i++;
 	}
 	if (i >= avail)
@@ -118,6 +154,12 @@ int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 			out->kind = INSN_ALU;
 			out->alu = INSN_BT + ((op >> 3) & 3);	/* BT, BTS, BTR, BTC */
 			out->mem_size = out->reg_size = osz;
+			goto modrm;
+		case 0xc3:		/* MOVNTI m,r: 32 or 64 bits only */
+			if (opsize)
+				return -1;
+			out->kind = INSN_STORE;
+			out->mem_size = out->reg_size = rex_w ? 8 : 4;
 			goto modrm;
 		case 0xba:		/* group 8: /4-/7 BT, BTS, BTR, BTC m,imm8 */
 			if (i >= avail || ((b[i] >> 3) & 7) < 4)
@@ -195,6 +237,11 @@ int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out)
 		out->reg = 0;	/* AL/AX/EAX/RAX */
 		if (i + moffs > avail)
 			return -1;
+		out->moffs_form = true;
+		out->seg = seg;
+		out->addr_size = (u8)moffs;
+		for (u32 k = 0; k < moffs; k++)
+			out->disp |= (s64)((u64)b[i + k] << (8 * k));
 		out->len = (u8)(i + moffs);
 		return 0;
 	}
@@ -217,6 +264,9 @@ modrm:
 		       &is_reg);
 	if (ml < 0 || is_reg)
 		return -1;	/* register operands need no emulation */
+	if (i + (u32)ml > avail)
+		return -1;
+	parse_modrm(b + i, out, mode, addrsize, seg, seg_override);
 	if (op == 0xc6 || op == 0xc7) {
 		if ((b[i] >> 3) & 7)
 			return -1;	/* /0 only */
@@ -416,4 +466,36 @@ u64 insn_store_value(const struct insn *in, u64 reg)
 	if (in->high_byte)
 		return (reg >> 8) & 0xff;
 	return reg & mask(in->mem_size);
+}
+
+int insn_ea(const struct insn *in, const u64 gpr[16], u64 next_rip, u64 *ea)
+{
+	u64 amask = in->addr_size == 8 ? ~0ULL : (1ULL << (8 * in->addr_size)) - 1;
+	u8 mod = in->modrm >> 6, rm = in->modrm & 7;
+	u64 a;
+
+	if (in->kind == INSN_STRING || in->addr_size == 2)
+		return -1;
+	if (in->moffs_form) {
+		*ea = (u64)in->disp & amask;
+		return 0;
+	}
+	if (!in->has_sib && mod == 0 && rm == 5) {
+		/* disp32: RIP-relative in 64-bit mode, absolute otherwise */
+		*ea = ((in->rip_rel ? next_rip : 0) + (u64)in->disp) & amask;
+		return 0;
+	}
+	a = (u64)in->disp;
+	if (in->has_sib) {
+		u8 base = in->sib & 7, index = ((in->sib >> 3) & 7) | in->rex_x;
+
+		if (index != 4)		/* rSP as index: none */
+			a += gpr[index] << (in->sib >> 6);
+		if (!(mod == 0 && base == 5))
+			a += gpr[base | in->rex_b];
+	} else {
+		a += gpr[rm | in->rex_b];
+	}
+	*ea = a & amask;
+	return 0;
 }

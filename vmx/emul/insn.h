@@ -8,10 +8,14 @@
  *   00-3B ADD/OR/ADC/SBB/AND/SUB/XOR/CMP m,r and r,m;  80/81/83 the same
  *   m,imm;  84/85 TEST m,r;  F6/F7 /0 TEST m,imm;  86/87 XCHG m,r;
  *   0F B0/B1 CMPXCHG m,r;  0F A3/AB/B3/BB BT/BTS/BTR/BTC m,r;  0F BA /4-7
- *   the same m,imm8;
+ *   the same m,imm8;  0F C3 MOVNTI m32/m64,r (a store: the kernel's
+ *   non-temporal copies);
  *   A4/A5 MOVS, AA/AB STOS, AC/AD LODS, A6/A7 CMPS, AE/AF SCAS, with or
  *   without REP/REPE/REPNE (2B ch. 4)
  * with 66/67/REX/segment/LOCK prefixes. Anything else is refused.
+ * The memory operand's parts are kept, so its effective address can be
+ * computed (insn_ea) where the faulting address alone cannot say where an
+ * operand starts (the False Reads Preventer, mm/swap/preventer.h).
  * The read-modify-write forms are computed by insn_alu(), flags included
  * as the CPU sets them (SDM 1 3.4.3 and each instruction's page).
  */
@@ -68,11 +72,28 @@ struct insn {
 	bool repne;		/* F2: CMPS/SCAS go on while ZF = 0 (F3: ZF = 1) */
 	u8 addr_size;		/* bytes of RSI/RDI/RCX used: 2, 4 or 8 */
 	u8 src_seg;		/* MOVS/LODS source segment (DS or override) */
+	/* The memory operand (SDM 2A 2.1.5, 2.2.1): every form but strings */
+	u8 seg;			/* its segment: override, else DS, SS for rBP/rSP bases */
+	u8 modrm, sib;
+	bool has_sib;
+	bool rip_rel;		/* 64-bit mode, mod 0 rm 5: disp from the next RIP */
+	bool moffs_form;	/* A0-A3: the address is disp (zero-extended) */
+	u8 rex_b, rex_x;	/* 0 or 8: added to base and index numbers */
+	s64 disp;		/* sign-extended displacement, or the moffs */
 };
 
 /* Decode from up to `avail` bytes. Returns 0, or -1 when the instruction is
  * not one of the forms above (or is cut short). */
 int insn_decode(const u8 *b, u32 avail, enum insn_mode mode, struct insn *out);
+
+/*
+ * The effective address of the memory operand of a non-string form, from
+ * the registers (RAX..R15) and the address of the next instruction (for
+ * RIP-relative operands), truncated to the address size; the segment base
+ * is not added. Returns 0, or -1 for 16-bit addressing (not computed: no
+ * user needs it) and for string forms (their operands are rSI/rDI).
+ */
+int insn_ea(const struct insn *in, const u64 gpr[16], u64 next_rip, u64 *ea);
 
 /* The value a load leaves in the full 64-bit register, given its old value
  * and the value read from memory (width, zero/sign extension, and the
