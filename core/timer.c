@@ -26,6 +26,41 @@ static void reprogram(struct percpu *p)
 			    (u64)((unsigned __int128)ticks * p->lapic_timer_hz / hz) + 1);
 }
 
+bool timer_lend(u32 vector, u64 deadline)
+{
+	struct percpu *p = this_cpu();
+	u64 now = rdtsc(), hz = tsc_hz(), ticks;
+
+	if (!p->lapic_timer_hz || !hz)
+		return false;
+	ticks = deadline > now ? deadline - now : 0;
+	/* One-shot, counting down to 0: the count register then says
+	 * whether it fired (timer_take_back). */
+	lapic_timer_oneshot(vector, (u64)((unsigned __int128)ticks * p->lapic_timer_hz / hz) + 1);
+	return true;
+}
+
+bool timer_take_back(void)
+{
+	struct percpu *p = this_cpu();
+	bool fired = !lapic_read(LAPIC_TIMER_CUR);
+
+	/* Stopped before it is taken back: past this point it can no
+	 * longer raise the lent vector. */
+	lapic_timer_stop();
+	spin_lock(&p->timer_lock);
+	reprogram(p);
+	spin_unlock(&p->timer_lock);
+	return fired;
+}
+
+u64 timer_next_deadline(void)
+{
+	struct percpu *p = this_cpu();
+
+	return p->timers ? p->timers->deadline : 0;
+}
+
 static void timer_irq(struct regs *r, void *arg)
 {
 	struct percpu *p = this_cpu();

@@ -22,4 +22,19 @@ void timer_init_cpu(void);
 void timer_arm(struct timer *t, u64 ns, void (*fn)(struct timer *, void *), void *arg);
 void timer_cancel(struct timer *t);
 
+/*
+ * The local APIC timer lent to a guest (ELI's exitless guest timer,
+ * vmx/eli/timer.h), interrupts off, for one stint in guest mode: it
+ * interrupts with `vector` at TSC `deadline` (a little late or early by
+ * the timer's clock), and this core's own timers are not served by it
+ * until it is taken back: the lender bounds the stint by
+ * timer_next_deadline() (the VMX-preemption timer). false: the timer was
+ * never calibrated. timer_take_back() reprograms it for this core's
+ * timers and says whether the lent interrupt was raised.
+ */
+bool timer_lend(u32 vector, u64 deadline);
+bool timer_take_back(void);
+/* The earliest armed timer on this CPU (TSC), or 0. */
+u64 timer_next_deadline(void);
+
 #endif

@@ -17,6 +17,7 @@
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 #include "vmx/controls.h"
+#include "vmx/eli/timer.h"
 #include "vmx/exit.h"
 #include "vmx/msr.h"
 #include "vmx/vcpu.h"
@@ -406,10 +407,13 @@ static void set_preemption_timer(struct vcpu *v)
 	if (unlikely(v->eli.step)) {
 		v->eli.step = false;
 		v->eli.stepping = true;
-		ticks = 1;
+		ticks = eli_step_ticks(&v->eli);
 	}
 	/* Not for a timer nobody would see fire (vlapic_timer_wakeup). */
 	at = vlapic_timer_wakeup(&v->lapic);
+	/* ELI: the timer on the hardware instead, maybe (eli/timer.h). */
+	if (unlikely(v->eli.on))
+		at = eli_timer_enter(v, at);
 	if (at) {
 		now = guest_tsc(v);
 		if (at <= now)
@@ -645,6 +649,9 @@ void vcpu_run(struct vcpu *v)
 		rc = vmx_enter(&v->regs, v->launched);
 		t1 = rdtsc();
 		v->stats.tsc_guest += t1 - t0;
+		/* Before anything reads or writes the virtual timer. */
+		if (unlikely(v->eli.timer_lent))
+			eli_timer_exit(v);
 		if (rc) {
 			u32 err = (u32)vmread(VMCS_INSTR_ERROR);
 

@@ -328,20 +328,17 @@ void vlapic_write_tsc_deadline(struct vlapic *l, u64 val, u64 now)
 	l->deadline = val;
 }
 
-u64 vlapic_poll(struct vlapic *l, u64 now)
+/* The timer expired at l->deadline: on to the next period, or disarmed. */
+static void timer_expired(struct vlapic *l, u64 now)
 {
-	u32 lvt = l->lvt[1];
-
-	if (!l->deadline || now < l->deadline)
-		return l->deadline;
 	l->timer_fires++;
-	if (!(lvt & LVT_MASK))
-		vlapic_set_irr(l, lvt & 0xff);
-	switch (LVT_TIMER_MODE(lvt)) {
+	switch (LVT_TIMER_MODE(l->lvt[1])) {
 	case LVT_MODE_PERIODIC: {
 		u64 period = fire_period(l);
 
 		/* Catch up without a storm: the next tick after now. */
+		if (now < l->deadline)
+			now = l->deadline;
 		l->deadline += period * ((now - l->deadline) / period + 1);
 		break;
 	}
@@ -352,7 +349,32 @@ u64 vlapic_poll(struct vlapic *l, u64 now)
 	default:
 		l->deadline = 0;
 	}
+}
+
+u64 vlapic_poll(struct vlapic *l, u64 now)
+{
+	u32 lvt = l->lvt[1];
+
+	if (!l->deadline || now < l->deadline)
+		return l->deadline;
+	if (!(lvt & LVT_MASK))
+		vlapic_set_irr(l, lvt & 0xff);
+	timer_expired(l, now);
 	return l->deadline;
+}
+
+u64 vlapic_timer_period(const struct vlapic *l)
+{
+	return LVT_TIMER_MODE(l->lvt[1]) == LVT_MODE_PERIODIC && l->initial ?
+	       fire_period(l) : 0;
+}
+
+void vlapic_timer_delivered(struct vlapic *l, u64 now)
+{
+	if (!l->deadline)
+		return;
+	l->direct_fires++;
+	timer_expired(l, now);
 }
 
 int vlapic_pending(const struct vlapic *l)

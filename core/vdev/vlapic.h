@@ -70,6 +70,8 @@ struct vlapic {
 					 * caller to tell the I/O APIC; -1 */
 	/* Counters */
 	u64 timer_fires, injected, eois, self_ipis, bad_writes;
+	u64 direct_fires;		/* of timer_fires: delivered by the
+					 * hardware (ELI, vmx/eli/timer.h) */
 };
 
 /*
@@ -98,6 +100,15 @@ bool vlapic_write(struct vlapic *l, u32 off, u64 val, u64 now);
 void vlapic_write_tsc_deadline(struct vlapic *l, u64 val, u64 now);
 /* Raise the timer if due; returns the next deadline (TSC) or 0. */
 u64 vlapic_poll(struct vlapic *l, u64 now);
+/*
+ * The expiry at l->deadline reached the guest without the virtual APIC
+ * (ELI's timer on the hardware, vmx/eli/timer.h; possibly a little before
+ * the deadline, the hardware counting at its own clock): the timer moves
+ * on as vlapic_poll() would move it, and nothing is raised.
+ */
+void vlapic_timer_delivered(struct vlapic *l, u64 now);
+/* The periodic timer's interrupt period (TSC ticks), 0 in other modes. */
+u64 vlapic_timer_period(const struct vlapic *l);
 /*
  * The deadline (TSC) the vCPU must leave guest mode for, or 0: none while
  * the timer is masked (its count is computed when read) or while its

@@ -452,6 +452,16 @@ int config_parse(const char *file, const char *text, size_t len,
 				       file, lineno, val);
 				vm_bad = true;
 			}
+		} else if (!strcmp(key, "eli_timer")) {
+			if (!strcmp(val, "direct"))
+				vm->eli_timer = CONFIG_ELI_TIMER_DIRECT;
+			else if (!strcmp(val, "inject"))
+				vm->eli_timer = CONFIG_ELI_TIMER_INJECT;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: eli_timer '%s': use direct or inject",
+				       file, lineno, val);
+				vm_bad = true;
+			}
 		} else if (!strcmp(key, "viommu")) {
 			if (!strcmp(val, "off"))
 				vm->viommu = CONFIG_VIOMMU_OFF;
@@ -473,7 +483,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, viommu, resident, swap, swap_mode)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, eli_timer, viommu, resident, swap, swap_mode)",
 			       file, lineno, key);
 		}
 	}

@@ -16,6 +16,9 @@
  *                      # the guest as a virtio-blk device (read-only: ",ro")
  *   eli = on           # optional: on, delivery or off (exitless interrupts
  *                      # for assigned devices; default on with devices)
+ *   eli_timer = direct # optional: direct or inject (with ELI live, the
+ *                      # guest's local APIC timer on the hardware through
+ *                      # the shadow IDT, thesis 3.9; or injected as before)
  *   viommu = samecore  # optional: off, samecore or sidecore (an emulated
  *                      # VT-d unit for the guest; default off)
  *   resident = 128M    # optional: the most host frames the VM gets (default:
@@ -64,6 +67,12 @@ enum config_eli {
 	CONFIG_ELI_ON,
 };
 
+/* eli_timer = (vmx/eli/timer.h) */
+enum config_eli_timer {
+	CONFIG_ELI_TIMER_DIRECT = 0,	/* the hardware timer, exitless */
+	CONFIG_ELI_TIMER_INJECT,	/* a virtual interrupt, injection mode */
+};
+
 /* viommu = (core/vdev/viommu/viommu.h) */
 enum config_viommu {
 	CONFIG_VIOMMU_OFF = 0,
@@ -87,6 +96,7 @@ struct vm_config {
 	bool disk_ro;
 	u32 console_size;	/* bytes of COM1 output kept; 0: the default */
 	u8 eli;			/* enum config_eli */
+	u8 eli_timer;		/* enum config_eli_timer */
 	u8 viommu;		/* enum config_viommu */
 	u32 disk_line;		/* where its disk = line is */
 	u64 resident;		/* host frames at most; 0: memory (no overcommit) */

@@ -17,9 +17,12 @@
  *     own #NP, with the selector as error code;
  *  D. rewriting the device vector's gate in its IDT moves the next
  *     interrupt to the new handler (tern resyncs the shadow);
- *  E. its x2APIC timer (a virtual interrupt: injection mode) is taken
- *     and EOI'd, and ELI is back in direct mode after it; 20 device
+ *  E. a self-IPI (a virtual interrupt: injection mode) is taken and
+ *     EOI'd, and ELI is back in direct mode after it; 20 device
  *     interrupts then cost no exit again;
+ *  G. its x2APIC timer, armed 5 times, goes on the hardware (thesis
+ *     3.9, eli_timer = direct): each expiry costs one exit, its arming
+ *     WRMSR, and ELI stays in direct mode;
  *  F. loading page tables that do not map the BAR (as a kernel with
  *     page-table isolation does for user mode) ends ELI for the vCPU
  *     (hypercall 3 says 3) before an interrupt could fault on the IDT;
@@ -47,6 +50,7 @@
 #define IOAPIC		0xfec00000
 #define DEV_VEC		0x61
 #define TIMER_VEC	0x40
+#define IPI_VEC		0x42
 #define GUEST_GSI	18		/* slot 2, INTA: 16 + ((2 + 0) & 3) */
 #define MSR_EFER	0xc0000080
 #define MSR_APIC_BASE	0x1b
@@ -55,6 +59,7 @@
 #define X2APIC_LVT_TMR	0x832
 #define X2APIC_TMR_INIT	0x838
 #define X2APIC_TMR_DIV	0x83e
+#define X2APIC_SELF_IPI	0x83f
 #define HC_EXITS	2
 #define HC_ELI_STATE	3
 #define HC_ELI_KICK	4
@@ -187,6 +192,9 @@ long_entry:
 	leaq	timer_handler(%rip), %rax
 	movl	$TIMER_VEC, %ebx
 	call	gate64
+	leaq	ipi_handler(%rip), %rax
+	movl	$IPI_VEC, %ebx
+	call	gate64
 	lidt	idt64_ptr(%rip)
 	/* SIDT answers the guest's own IDTR, whatever tern loads. */
 	sidt	sidt_buf(%rip)
@@ -281,24 +289,18 @@ long_entry:
 	movl	$DEV_VEC, %ebx
 	call	gate64
 
-	/* E. The x2APIC timer: a virtual interrupt, injection mode. */
-	movl	$X2APIC_TMR_DIV, %ecx
-	movl	$0xb, %eax
+	/* E. A self-IPI: a virtual interrupt, injection mode. */
+	movl	$X2APIC_SELF_IPI, %ecx
+	movl	$IPI_VEC, %eax
 	xorl	%edx, %edx
 	wrmsr
-	movl	$X2APIC_LVT_TMR, %ecx
-	movl	$TIMER_VEC, %eax
-	wrmsr
-	movl	$X2APIC_TMR_INIT, %ecx
-	movl	$20000, %eax
-	wrmsr
 	movl	$SPIN, %r12d
-5:	cmpl	$0, timer_count(%rip)
+5:	cmpl	$0, ipi_count(%rip)
 	jne	6f
 	pause
 	decl	%r12d
 	jnz	5b
-	leaq	m_timer(%rip), %rsi
+	leaq	m_ipi(%rip), %rsi
 	jmp	fail64
 6:	movl	$HC_ELI_STATE, %eax
 	vmcall
@@ -317,6 +319,47 @@ long_entry:
 	cmpq	$1, %rax
 	check64	e, m_exits
 	leaq	m_e(%rip), %rsi
+	call	puts64
+
+	/* G. The x2APIC timer on the hardware (eli_timer = direct): the
+	 * arming WRMSR is its only exit, 5 times over. */
+	movl	$X2APIC_TMR_DIV, %ecx
+	movl	$0xb, %eax
+	xorl	%edx, %edx
+	wrmsr
+	movl	$X2APIC_LVT_TMR, %ecx
+	movl	$TIMER_VEC, %eax
+	wrmsr
+	movl	$5, %r14d
+4:	movl	$HC_EXITS, %eax
+	vmcall
+	movq	%rax, %r13
+	movl	timer_count(%rip), %r15d
+	incl	%r15d
+	movl	$X2APIC_TMR_INIT, %ecx
+	movl	$20000, %eax
+	xorl	%edx, %edx
+	wrmsr
+	movl	$SPIN, %r12d
+5:	cmpl	%r15d, timer_count(%rip)
+	jae	6f
+	pause
+	decl	%r12d
+	jnz	5b
+	leaq	m_timer(%rip), %rsi
+	jmp	fail64
+6:	movl	$HC_EXITS, %eax
+	vmcall
+	subq	%r13, %rax
+	cmpq	$2, %rax			/* the arm and the hypercall */
+	check64	e, m_texits
+	decl	%r14d
+	jnz	4b
+	movl	$HC_ELI_STATE, %eax
+	vmcall
+	cmpq	$1, %rax
+	check64	e, m_tback
+	leaq	m_g(%rip), %rsi
 	call	puts64
 
 	/* F. Page tables without the BAR: ELI must leave first. */
@@ -510,6 +553,11 @@ dev_handler2:
 	popq	%rbx
 	jmp	eoi
 
+ipi_handler:
+	pushq	%rax
+	incl	ipi_count(%rip)
+	jmp	eoi
+
 timer_handler:
 	pushq	%rax
 	incl	timer_count(%rip)
@@ -557,7 +605,11 @@ m_a:	.asciz	"guest: eli: A: 50 device interrupts and their EOIs, 0 exits\n"
 m_b:	.asciz	"guest: eli: B: a host interrupt came and went\n"
 m_c:	.asciz	"guest: eli: C: own #NP delivered with the selector\n"
 m_d:	.asciz	"guest: eli: D: rewritten gate took the next interrupt\n"
-m_e:	.asciz	"guest: eli: E: timer through injection mode, back to direct; 20 more interrupts, 0 exits\n"
+m_e:	.asciz	"guest: eli: E: a self-IPI through injection mode, back to direct; 20 more interrupts, 0 exits\n"
+m_g:	.asciz	"guest: eli: G: its timer on the hardware: 5 expiries, one exit each (the arm)\n"
+m_ipi:	.asciz	"guest: FAIL eli: the self-IPI never came\n"
+m_texits: .asciz "guest: FAIL eli: the timer cost more exits than its arm\n"
+m_tback: .asciz	"guest: FAIL eli: not in direct mode after the timer\n"
 m_bench: .asciz	"guest: eli: bench: interrupts "
 m_btimer: .asciz " timer "
 m_bexits: .asciz " exits "
@@ -573,7 +625,7 @@ m_kick:	.asciz	"guest: FAIL eli: the kick hypercall was refused\n"
 m_np:	.asciz	"guest: FAIL eli: own #NP not delivered as raised\n"
 m_rewrite: .asciz "guest: FAIL eli: the rewritten gate was not used\n"
 m_timer: .asciz	"guest: FAIL eli: the x2APIC timer never came\n"
-m_back:	.asciz	"guest: FAIL eli: not back in direct mode after the timer\n"
+m_back:	.asciz	"guest: FAIL eli: not back in direct mode after the self-IPI\n"
 m_fault: .asciz	"guest: FAIL eli: unexpected #GP or #PF\n"
 m_sidt:	.asciz	"guest: FAIL eli: SIDT did not return the guest's own IDT\n"
 
@@ -609,6 +661,7 @@ no_eoi:	.long	0
 dev_count: .long 0
 dev_count2: .long 0
 timer_count: .long 0
+ipi_count: .long 0
 np_count: .long	0
 np_err:	.long	0
 

@@ -290,7 +290,8 @@ def check_eli(m):
                          "B: a host interrupt came and went",
                          "C: own #NP delivered with the selector",
                          "D: rewritten gate took the next interrupt",
-                         "E: timer through injection mode, back to direct; 20 more interrupts, 0 exits",
+                         "E: a self-IPI through injection mode, back to direct; 20 more interrupts, 0 exits",
+                         "G: its timer on the hardware: 5 expiries, one exit each (the arm)",
                          "F: page tables without the shadow IDT ended ELI first; interrupts still come"))
     st = m.command("vm stats eli")
     check(re.search(r"ELI: on, 0 of 1 vCPUs live: the guest switched to page tables that do not "
@@ -336,12 +337,24 @@ def check_eli(m):
     per = dict((s, res[s]["exits"] / float(res[s]["interrupts"])) for s in bench_eli.SETTINGS)
     check(res["on"]["interrupts"] > 1000 and res["on"]["timer"] > 10,
           "ELI bench workload too small: %r" % res["on"])
-    check(per["off"] >= 2 and 1 <= per["delivery"] < per["off"] and per["on"] < 0.01,
-          "exits per device interrupt off/delivery/on: %r" % per)
+    check(per["off"] >= 2 and 1 <= per["delivery"] < per["off"] and per["oninject"] < 0.01 and
+          per["on"] < 0.01, "exits per device interrupt off/delivery/on: %r" % per)
+    # Thesis 3.9: the timer on the hardware. Its periodic expiries reach
+    # the guest directly (each lent again at one exit, the preemption
+    # timer half a period on), not injected. (At ips 10M tern's 10 ms
+    # slices outnumber the ticks: the exit counts are bench_eli's, at
+    # 1 GHz.)
+    ti, th = res["oninject"], res["on"]
+    check(th["timer_direct"] >= th["timer"] // 2 and ti["timer_direct"] == 0 and
+          th["injections"] <= th["timer"] // 2 and ti["injections"] >= ti["timer"],
+          "the guest timer on the hardware: %d of %d expiries direct, %d injections "
+          "(injected: %d for %d)" % (th["timer_direct"], th["timer"], th["injections"],
+                                     ti["injections"], ti["timer"]))
     # With eli = on the only EOIs that exit are those of injection mode
     # (one per stint: the timer's, a reclaimed vector's): none of the
     # device's own.
     check(res["on"]["eoi_exits"] <= res["on"]["inj_mode"] and
+          res["oninject"]["eoi_exits"] <= res["oninject"]["inj_mode"] and
           res["delivery"]["eoi_exits"] >= res["delivery"]["interrupts"],
           "EOI exits: on %d (injection-mode stints %d), delivery %d" %
           (res["on"]["eoi_exits"], res["on"]["inj_mode"], res["delivery"]["eoi_exits"]))

@@ -69,6 +69,7 @@ int main(void)
 	srunner_add_suite(sr, eli_shadow_idt_suite());
 	srunner_add_suite(sr, eli_vectors_suite());
 	srunner_add_suite(sr, eli_mode_suite());
+	srunner_add_suite(sr, eli_timer_suite());
 	srunner_add_suite(sr, desc_table_suite());
 	srunner_add_suite(sr, swap_suite());
 	srunner_add_suite(sr, net_suite());

@@ -220,6 +220,33 @@ START_TEST(viommu)
 }
 END_TEST
 
+START_TEST(eli_settings)
+{
+	static struct config c;
+	struct reports r;
+	const char *text =
+		"[vm a]\ncores = 1\nmemory = 64M\nkernel = k\n"
+		"eli = delivery\n"			/* 5 */
+		"eli_timer = inject\n"
+		"[vm b]\ncores = 2\nmemory = 64M\nkernel = k\n"	/* 7 */
+		"eli = sometimes\n"			/* 11 */
+		"[vm c]\ncores = 3\nmemory = 64M\nkernel = k\n"	/* 12 */
+		"eli_timer = later\n"			/* 16 */
+		"[vm d]\ncores = 4\nmemory = 64M\nkernel = k\n";	/* 17 */
+
+	memset(&r, 0, sizeof(r));
+	config_parse("tern.cfg", text, strlen(text), &c, collect_report, &r);
+	ck_assert_uint_eq(c.nvms, 2);
+	ck_assert_uint_eq(c.vms[0].eli, CONFIG_ELI_DELIVERY);
+	ck_assert_uint_eq(c.vms[0].eli_timer, CONFIG_ELI_TIMER_INJECT);
+	ck_assert_str_eq(c.vms[1].name, "d");
+	ck_assert_uint_eq(c.vms[1].eli, CONFIG_ELI_DEFAULT);
+	ck_assert_uint_eq(c.vms[1].eli_timer, CONFIG_ELI_TIMER_DIRECT);
+	ck_assert(reports_find(&r, "tern.cfg:11: eli 'sometimes': use on, delivery or off"));
+	ck_assert(reports_find(&r, "tern.cfg:16: eli_timer 'later': use direct or inject"));
+}
+END_TEST
+
 START_TEST(overcommit)
 {
 	static struct config c;
@@ -287,6 +314,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, console_history);
 	tcase_add_test(tc, viommu);
 	tcase_add_test(tc, overcommit);
+	tcase_add_test(tc, eli_settings);
 	suite_add_tcase(s, tc);
 	return s;
 }

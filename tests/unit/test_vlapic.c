@@ -288,6 +288,40 @@ START_TEST(destinations_x2apic)
 }
 END_TEST
 
+/* ELI's timer on the hardware: the expiry reached the guest directly
+ * (maybe a little early), the timer moves on, nothing is raised. */
+START_TEST(timer_delivered_directly)
+{
+	vlapic_write(&l, 0x3e0, 0xb, 0);
+	vlapic_write(&l, 0x320, 0x40, 0);		/* one-shot */
+	vlapic_write(&l, 0x380, 1000, 0);
+	vlapic_timer_delivered(&l, 998);		/* 2 ticks early */
+	ck_assert_uint_eq(l.deadline, 0);
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	ck_assert_uint_eq(vlapic_poll(&l, 5000), 0);	/* not again */
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	ck_assert_uint_eq(l.timer_fires, 1);
+	ck_assert_uint_eq(l.direct_fires, 1);
+	vlapic_timer_delivered(&l, 6000);		/* disarmed: nothing */
+	ck_assert_uint_eq(l.direct_fires, 1);
+	/* Periodic: early or late, on to the next period after both. */
+	vlapic_write(&l, 0x320, BIT(17) | 0x50, 0);
+	vlapic_write(&l, 0x380, 100, 10000);
+	vlapic_timer_delivered(&l, 10095);
+	ck_assert_uint_eq(l.deadline, 10200);
+	vlapic_timer_delivered(&l, 10250);
+	ck_assert_uint_eq(l.deadline, 10300);
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	/* TSC-deadline mode: disarmed, the MSR reads 0. */
+	vlapic_write(&l, 0x320, (2u << 17) | 0x60, 0);
+	vlapic_write_tsc_deadline(&l, 20000, 10000);
+	vlapic_timer_delivered(&l, 20001);
+	ck_assert_uint_eq(l.deadline, 0);
+	ck_assert_uint_eq(l.tsc_deadline, 0);
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+}
+END_TEST
+
 Suite *vlapic_suite(void)
 {
 	Suite *s = suite_create("vlapic");
@@ -300,6 +334,7 @@ Suite *vlapic_suite(void)
 	tcase_add_test(tc, timer_periodic_and_masked);
 	tcase_add_test(tc, timer_min_period);
 	tcase_add_test(tc, timer_tsc_deadline);
+	tcase_add_test(tc, timer_delivered_directly);
 	tcase_add_test(tc, timer_mode_change_keeps_count);
 	tcase_add_test(tc, ipis);
 	tcase_add_test(tc, destinations_xapic);

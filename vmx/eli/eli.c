@@ -21,6 +21,7 @@
 #include "mm/pmm.h"
 #include "vmx/eli/eli.h"
 #include "vmx/eli/shadow_idt.h"
+#include "vmx/eli/timer.h"
 #include "vmx/eli/vectors.h"
 #include "vmx/emul/guest_mem.h"
 #include "vmx/exit.h"
@@ -34,6 +35,8 @@
 #define ELI_RETRY_NS		1000000ULL
 /* Page-table pages one search for the shadow's linear address may read. */
 #define ELI_SEARCH_BUDGET	4096
+/* The longest step a guest IDT write is let through for (eli_step_ticks). */
+#define ELI_STEP_TICKS_MAX	1024
 
 const char *eli_setting_name(u8 s)
 {
@@ -83,7 +86,7 @@ static enum gpa_fault idt_wp_fault(struct gpa_map *g, u64 gpa, u32 access, u32 w
 {
 	struct vm *vm = ctx;
 	struct eli_vm *e = &vm->eli;
-	u64 page = gpa & ~(u64)(PAGE_SIZE - 1);
+	u64 page = gpa & ~(u64)(PAGE_SIZE - 1), rip;
 	struct vcpu *v;
 
 	(void)access;
@@ -95,6 +98,13 @@ static enum gpa_fault idt_wp_fault(struct gpa_map *g, u64 gpa, u32 access, u32 w
 		return GPA_FAULT_PASS;
 	if (gpa_set_state(g, page, PAGE_SIZE, 0, GPA_PG_WP))
 		return GPA_FAULT_STOP;
+	/* No progress since the last step: it ended too soon. */
+	rip = vmread(VMCS_GUEST_RIP);
+	if (rip == v->eli.step_rip && v->eli.step_ticks < ELI_STEP_TICKS_MAX)
+		v->eli.step_ticks = eli_step_ticks(&v->eli) * 2;
+	else if (rip != v->eli.step_rip)
+		v->eli.step_ticks = 1;
+	v->eli.step_rip = rip;
 	v->eli.open_page = page;
 	v->eli.step = true;
 	e->stats.idt_writes++;
@@ -117,15 +127,19 @@ static bool build_shadow(struct vcpu *v, u64 base, u16 limit)
 	struct vm *vm = v->vm;
 	struct eli_vm *e = &vm->eli;
 	struct shadow_idt_result res;
+	struct vec_set present;
 	u64 p0, p1;
 	int rc;
 
+	/* Present gates: the devices' vectors and the timers' (timer.h). */
+	for (u32 w = 0; w < 4; w++)
+		present.w[w] = e->device.w[w] | e->timer.w[w];
 	if (!guest_linear_rw(v, base, e->scratch, (u32)limit + 1, false) ||
 	    !guest_linear_to_gpa(v, base, &p0) || !guest_linear_to_gpa(v, base + limit, &p1)) {
 		set_why(vm, "the guest's IDT%s is not in its RAM", "");
 		return false;
 	}
-	rc = shadow_idt_build(e->shadow, e->scratch, limit, &e->device, &res, report_shadow, vm);
+	rc = shadow_idt_build(e->shadow, e->scratch, limit, &present, &res, report_shadow, vm);
 	if (rc) {
 		set_why(vm, "the guest's IDT cannot be shadowed (%s)",
 			rc == SHADOW_IDT_TOO_LONG ? "limit over one page" :
@@ -251,14 +265,16 @@ static void give_up(struct vcpu *v, const char *why)
 	pr_warn("vm %s: vcpu%u: ELI off: %s", vm->name, v->id, why);
 }
 
-/* The guest's device vectors the physical local APIC has in service. */
+/* The guest's vectors the physical local APIC has in service: its
+ * devices' and its timer's (timer.h). */
 static void assigned_isr(struct vcpu *v, struct vec_set *out)
 {
-	const struct vec_set *dev = &v->vm->eli.device;
+	const struct eli_vm *e = &v->vm->eli;
 
 	memset(out, 0, sizeof(*out));
 	for (u32 i = 0; i < 8; i++) {
-		u32 want = (u32)(dev->w[i / 2] >> (32 * (i % 2)));
+		u64 w = e->device.w[i / 2] | e->timer.w[i / 2];
+		u32 want = (u32)(w >> (32 * (i % 2)));
 
 		if (want)
 			out->w[i / 2] |= (u64)(lapic_read(LAPIC_ISR + 0x10 * i) & want) <<
@@ -335,6 +351,13 @@ static void resync(struct vcpu *v)
 	spin_unlock_irqrestore(&e->lock, f);
 	if (!ok)
 		give_up(v, e->why);
+}
+
+bool eli_shadow_sync(struct vcpu *v)
+{
+	if (v->eli.gen != __atomic_load_n(&v->vm->eli.gen, __ATOMIC_ACQUIRE))
+		resync(v);
+	return v->eli.live;
 }
 
 void eli_prepare(struct vcpu *v)
@@ -682,6 +705,7 @@ void eli_vcpu_stop(struct vcpu *v)
 
 	if (v->vm->eli.setting == ELI_CFG_OFF)
 		return;
+	eli_timer_stop(v);
 	/* Every vector in service now is the guest's: tern's handlers have
 	 * all returned. Tern's own (0xf0 and up) never are. */
 	while ((lapic_read(LAPIC_PPR) & 0xf0) && n < 256) {
@@ -719,4 +743,13 @@ void eli_show(struct vm *vm)
 		       (unsigned long long)s->resyncs,
 		       (unsigned long long)s->true_np, (unsigned long long)s->guest_events,
 		       (unsigned long long)s->fallbacks);
+	if (vm->cfg.eli_timer != CONFIG_ELI_TIMER_DIRECT) {
+		console_printf("    guest timer: injected (eli_timer = inject)\n");
+		return;
+	}
+	console_printf("    guest timer on the hardware: stints %llu, taken directly %llu, raised but not taken %llu (in tern %llu)%s%s\n",
+		       (unsigned long long)s->timer_lent, (unsigned long long)s->timer_direct,
+		       (unsigned long long)s->timer_pending, (unsigned long long)s->timer_in_tern,
+		       vm->vcpus[0].eli.timer_why ? "; vcpu0 last not lent: " : "",
+		       vm->vcpus[0].eli.timer_why ? vm->vcpus[0].eli.timer_why : "");
 }

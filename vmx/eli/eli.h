@@ -22,6 +22,8 @@
  * - a virtual interrupt (timer, COM1, IPIs, virtio) switches the vCPU to
  *   INJECTION (guest IDT, external-interrupt exiting, EOI trapped) until
  *   the guest has EOI'd what tern injected.
+ * - the guest's own local APIC timer goes on the hardware for each stint
+ *   in direct mode, with no exit to deliver or complete it (timer.h).
  * If ELI cannot run, the VM runs as eli = off, and `vm stats` says why.
  */
 #ifndef TERN_VMX_ELI_ELI_H
@@ -56,6 +58,11 @@ struct eli_stats {
 	u64 reclaimed;		/* device vectors EOI'd for the guest at an exit */
 	u64 deferred;		/* virtual interrupts held below an assigned one */
 	u64 fallbacks;		/* vCPUs that left ELI for good */
+	/* The exitless guest timer (timer.h) */
+	u64 timer_lent;		/* stints with the core's timer lent */
+	u64 timer_direct;	/* its expiries the guest took directly */
+	u64 timer_pending;	/* raised, not taken: injected instead */
+	u64 timer_in_tern;	/* of those, taken by tern's handler */
 };
 
 struct eli_vm {
@@ -65,6 +72,7 @@ struct eli_vm {
 	u8 *shadow;
 	u64 shadow_gpa;		/* where the guest sees it; 0: BAR not placed */
 	struct vec_set device;	/* the guest's device vectors */
+	struct vec_set timer;	/* the guest's timer vectors (timer.h) */
 	u32 gen;		/* device set or guest IDT changed */
 	u64 idt_page[2];	/* guest IDT pages write-protected, 0: none */
 	struct gpa_fault_handler wp;
@@ -88,12 +96,20 @@ struct eli_vcpu {
 	bool replay;		/* an INT n replayed through the guest IDT */
 	bool step;		/* exit again at once (the preemption timer) */
 	bool stepping;		/* this entry is that step */
+	u32 step_ticks;		/* its preemption-timer value (eli_step_ticks) */
+	u64 step_rip;		/* where the last IDT write was let through */
 	bool kick;		/* test hypercall: a host IPI at next entry */
 	u32 pending_flags;	/* ELI_ACT_TO_DIRECT after a virtual EOI */
 	struct vec_set reclaimed;	/* EOI'd by tern at an exit, owed */
 	u64 cr3_ok[8];		/* page-table roots seen to map the shadow */
 	u32 cr3_next;
 	struct eli_mode_state mode;
+	/* The exitless guest timer (timer.h) */
+	bool timer_lent;	/* the core's timer is the guest's: in guest
+				 * mode and until eli_timer_exit() */
+	u8 timer_vec;		/* the guest's timer vector, claimed here */
+	u8 timer_refused;	/* a vector tern uses on this core */
+	const char *timer_why;	/* why the last stint did not lend it */
 };
 
 struct vm;
@@ -109,6 +125,9 @@ void eli_vcpu_stop(struct vcpu *v);
 
 /* Before each entry: activation attempts, resyncs. Hot path: one test. */
 void eli_prepare(struct vcpu *v);
+/* The shadow rebuilt now if the device or timer vectors or the guest's
+ * IDT changed (entry path). false: the vCPU left ELI (why in eli_vm). */
+bool eli_shadow_sync(struct vcpu *v);
 /* A virtual interrupt is about to be injected: false if it must wait. */
 bool eli_may_inject(struct vcpu *v, u8 vec);
 /* A trapped x2APIC EOI write: true if ELI completed it (physical). */
@@ -128,6 +147,17 @@ int eli_exit_np(struct vcpu *v, u32 info);
  * the guest IDT after the page is protected again.
  */
 void eli_step_done(struct vcpu *v);
+/*
+ * The preemption-timer value of a step. A value of 1 expires at the
+ * timer's next count, which can come before the guest has executed
+ * anything (the count follows TSC bits, SDM 3C 26.5.1; Bochs's phase
+ * repeats exactly): a write to the IDT faulting again at the same place
+ * doubles the step (up to 1024), and one that got through resets it.
+ */
+static inline u32 eli_step_ticks(const struct eli_vcpu *e)
+{
+	return e->step_ticks ? e->step_ticks : 1;
+}
 /*
  * A MOV to CR3 while live (CR3-load exiting is on then): page tables that
  * do not map the shadow IDT (a kernel with page-table isolation switching

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ELI's exitless guest timer (thesis 3.9, "beyond the thesis"; issue #10
+ * item 9). While a vCPU is live in direct mode, the guest's local APIC
+ * timer goes on the hardware for each stint in guest mode: before the
+ * entry, tern lends its core's local APIC timer (core/timer.h) with the
+ * guest's vector and the virtual timer's next expiry; the vector has a
+ * present gate in the shadow IDT, so the interrupt reaches the guest's
+ * handler with no exit, and its EOI (the passed-through x2APIC EOI) the
+ * hardware. Right after the exit, before anything else, tern takes the
+ * timer back and tells the virtual APIC what happened (timer_rules.h):
+ * delivered (the virtual timer moves on, nothing injected), not fired
+ * (the virtual APIC keeps the expiry), or raised but not taken (tern's
+ * handler for the vector takes it when interrupts are next on, and the
+ * virtual APIC raises it again, injected). Exactly one delivery each way.
+ *
+ * What stays: arming the timer is a trapped WRMSR (one exit per arm: a
+ * tickless kernel's one per tick); a periodic timer is lent one period
+ * at a time, and guest mode ends half a period after each lent expiry to
+ * lend the next. tern's own timers on the core are served by the
+ * VMX-preemption timer meanwhile (timer_next_deadline).
+ *
+ * Not lent (the virtual interrupt is injected as before, and `vm stats`
+ * says why): eli_timer = inject, injection mode, the one-step entries,
+ * a vector tern uses on the core or a device of the VM uses, a masked
+ * timer, the guest's TPR holding the vector back.
+ */
+#ifndef TERN_VMX_ELI_TIMER_H
+#define TERN_VMX_ELI_TIMER_H
+
+#include "core/types.h"
+
+struct vcpu;
+
+/*
+ * The last thing before an entry, interrupts off: at is the virtual
+ * timer's next expiry the entry would end guest mode for (guest TSC;
+ * vlapic_timer_wakeup()), 0 none. Returns the guest TSC guest mode must
+ * still end at: at itself when the timer is not lent.
+ */
+u64 eli_timer_enter(struct vcpu *v, u64 at);
+/* First thing after the exit, interrupts off. */
+void eli_timer_exit(struct vcpu *v);
+/* The vCPU stops on its core: its vector goes back to tern. */
+void eli_timer_stop(struct vcpu *v);
+
+#endif
