@@ -77,6 +77,7 @@ int main(void)
 	srunner_add_suite(sr, viommu_ir_suite());
 	srunner_add_suite(sr, viommu_req_suite());
 	srunner_add_suite(sr, viommu_mapcache_suite());
+	srunner_add_suite(sr, viommu_sidecore_suite());
 	srunner_add_suite(sr, virtio_net_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -90,7 +90,7 @@ static void release(struct vmc *c, u32 i)
 
 	chain_del(c, &c->ghash[hash_gpa(c, e->gpa)], i, true);
 	if (find_gpa(c, e->gpa, VMC_NONE) == VMC_NONE) {
-		c->ops->unpin(c->ctx, e->gpa);
+		c->ops->unpin(c->ctx, e->gpa, e->ours);
 		c->st.unpins++;
 		c->pinned--;
 	}
@@ -147,18 +147,28 @@ u64 vmc_oldest_stale_ns(const struct vmc *c, u64 now)
 
 void vmc_expire(struct vmc *c, u64 now)
 {
-	u32 batch[BATCH_MAX], n = 0;
+	u32 batch[BATCH_MAX], n = 0, keep;
+	u64 age;
 
+	if (!c->fifo.n)
+		return;
+	age = now - c->ent[c->fifo.head].since;
+	if (c->fifo.n <= c->quota && age < c->residency_ns)
+		return;
+	/* One batch, one invalidation: over the quota, down to 7/8 of it;
+	 * past the residency, every entry older than half of it too (torn
+	 * down early rather than each on its own invalidation). */
+	keep = c->fifo.n > c->quota ? c->quota - c->quota / 8 : c->fifo.n;
 	while (c->fifo.n) {
 		u32 i = c->fifo.head;
-		bool over = c->fifo.n > c->quota;
 
-		if (!over && now - c->ent[i].since < c->residency_ns)
-			break;
-		if (over)
+		age = now - c->ent[i].since;
+		if (c->fifo.n > keep)
 			c->st.over_quota++;
-		else
+		else if (age >= c->residency_ns / 2)
 			c->st.expired++;
+		else
+			break;
 		unlink(c, i, now);
 		batch[n++] = i;
 		if (n == BATCH_MAX) {
@@ -197,10 +207,15 @@ void vmc_set_mode(struct vmc *c, enum vmc_mode mode, u64 now)
 {
 	u32 batch[BATCH_MAX], n = 0;
 
+	if (mode == c->mode)
+		return;
 	if (mode == VMC_STRICT) {
 		tear_all(c, &c->fifo, now, batch, &n);
 		finish_batch(c, batch, n);
 	}
+	/* The risk figures are the mode's own from here. */
+	c->st.stale_max = c->fifo.n;
+	c->st.stale_longest_ns = 0;
 	c->mode = mode;
 }
 
@@ -255,6 +270,7 @@ u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, 
 	struct vmc_entry *e;
 	u32 i, o;
 	u64 hpa;
+	bool ours;
 
 	iova &= PG_MASK;
 	gpa &= PG_MASK;
@@ -296,7 +312,8 @@ u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, 
 	o = find_gpa(c, gpa, VMC_NONE);
 	if (o != VMC_NONE) {
 		hpa = c->ent[o].hpa;
-	} else if (c->ops->pin(c->ctx, gpa, &hpa)) {
+		ours = c->ent[o].ours;
+	} else if (c->ops->pin(c->ctx, gpa, &hpa, &ours)) {
 		c->st.pins++;
 		c->pinned++;
 	} else {
@@ -307,7 +324,7 @@ u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, 
 	}
 	e = &c->ent[i];
 	*e = (struct vmc_entry){ .iova = iova, .gpa = gpa, .hpa = hpa, .sid = sid, .did = did,
-				 .state = VMC_LIVE, .r = r, .w = w, .refs = 1 };
+				 .state = VMC_LIVE, .r = r, .w = w, .ours = ours, .refs = 1 };
 	e->hnext = c->hash[hash_key(c, sid, iova)];
 	c->hash[hash_key(c, sid, iova)] = i;
 	e->gnext = c->ghash[hash_gpa(c, gpa)];

@@ -23,7 +23,10 @@
  *
  * Teardown is in batches: everything one invalidation (strict) or one
  * expiry check (optimistic) tears down counts as one physical
- * invalidation, the IOTLB invalidation a shadowed mapping would need; for
+ * invalidation; an expiry check that must act (the oldest past the
+ * residency, or the FIFO over its quota) takes along every entry older
+ * than half the residency, and trims an over-full FIFO to 7/8 of its
+ * quota, so batches are large, the IOTLB invalidation a shadowed mapping would need; for
  * tern's emulated devices it is the equivalent event. A page is unpinned
  * only after its entry is out of every lookup and no DMA holds it (thesis
  * 2.5.1: no stale translation outlives its pin). Several entries may map
@@ -57,9 +60,10 @@ enum vmc_state {
 
 struct vmc_ops {
 	/* Pin guest page gpa: true and its host address; false: not the
-	 * VM's RAM. */
-	bool (*pin)(void *ctx, u64 gpa, u64 *hpa);
-	void (*unpin)(void *ctx, u64 gpa);
+	 * VM's RAM. *ours: whether unpin must undo it (false: the page was
+	 * pinned by someone else already), handed back to unpin. */
+	bool (*pin)(void *ctx, u64 gpa, u64 *hpa, bool *ours);
+	void (*unpin)(void *ctx, u64 gpa, bool ours);
 };
 
 struct vmc_entry {
@@ -72,6 +76,7 @@ struct vmc_entry {
 	u16 sid, did;
 	u8 state;			/* enum vmc_state */
 	bool r, w;
+	bool ours;			/* the page's pin: pin's *ours */
 };
 
 struct vmc_list {
@@ -171,7 +176,8 @@ void vmc_expire(struct vmc *c, u64 now);
 /* Tear down everything, live and stale, in one batch (translation off, a
  * new root table, a mode change, the VM's stop). */
 void vmc_flush(struct vmc *c, u64 now);
-/* Switch strict/optimistic: leaving optimistic flushes the FIFO. */
+/* Switch strict/optimistic: leaving optimistic flushes the FIFO; the
+ * risk maxima (stale_max, stale_longest_ns) start again. */
 void vmc_set_mode(struct vmc *c, enum vmc_mode mode, u64 now);
 
 /* Stale entries now, and the age of the oldest (0: none). */
