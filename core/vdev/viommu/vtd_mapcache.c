@@ -207,9 +207,7 @@ void vmc_set_mode(struct vmc *c, enum vmc_mode mode, u64 now)
 {
 	u32 batch[BATCH_MAX], n = 0;
 
-	if (mode == c->mode)
-		return;
-	if (mode == VMC_STRICT) {
+	if (mode == VMC_STRICT && c->mode != VMC_STRICT) {
 		tear_all(c, &c->fifo, now, batch, &n);
 		finish_batch(c, batch, n);
 	}

@@ -176,8 +176,8 @@ void vmc_expire(struct vmc *c, u64 now);
 /* Tear down everything, live and stale, in one batch (translation off, a
  * new root table, a mode change, the VM's stop). */
 void vmc_flush(struct vmc *c, u64 now);
-/* Switch strict/optimistic: leaving optimistic flushes the FIFO; the
- * risk maxima (stale_max, stale_longest_ns) start again. */
+/* Switch strict/optimistic (or stay): leaving optimistic flushes the
+ * FIFO; the risk maxima (stale_max, stale_longest_ns) start again. */
 void vmc_set_mode(struct vmc *c, enum vmc_mode mode, u64 now);
 
 /* Stale entries now, and the age of the oldest (0: none). */
