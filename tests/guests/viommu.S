@@ -328,7 +328,9 @@ dma_test:
 	CHECK(nz, m_fault_ppf)
 	cmpl	$IOVA_UNMAPPED, VTD + FRCD
 	CHECK(e, m_fault_addr)
-	cmpw	$0x10, VTD + FRCD + 8
+	movl	VTD + FRCD + 8, %eax		/* source-id 15:0 (4-byte reads only) */
+	andl	$0xffff, %eax
+	cmpl	$0x10, %eax
 	CHECK(e, m_fault_sid)
 	movl	VTD + FRCD + 12, %eax
 	testl	$0x80000000, %eax		/* F */
