@@ -419,15 +419,19 @@ static void viommu_stop(struct vm *vm)
 	d->live = false;
 }
 
-void viommu_set_teardown(struct vm *vm, bool optimistic)
+void viommu_set_teardown(struct vm *vm, bool optimistic, u32 residency_ms)
 {
 	struct viommu_vm *d = vm->viommu;
 	u64 f;
 
 	vm->cfg.viommu_teardown = optimistic ? CONFIG_TEARDOWN_OPTIMISTIC : CONFIG_TEARDOWN_STRICT;
+	if (residency_ms)
+		vm->cfg.viommu_residency_ms = residency_ms;
 	if (!d || !d->live)
 		return;
 	f = vplat_lock(vm);
+	if (residency_ms)
+		d->map.residency_ns = residency_ms * 1000000ULL;
 	vmc_set_mode(&d->map, optimistic ? VMC_OPTIMISTIC : VMC_STRICT, tsc_ns());
 	vplat_unlock(vm, f);
 }

@@ -104,8 +104,9 @@ void viommu_dma_put(struct vm *vm, u32 token);
 void viommu_poll(void);
 
 /* `viommu_teardown` for the VM from now on (its tern.cfg value until
- * then): leaving optimistic tears the stale translations down at once. */
-void viommu_set_teardown(struct vm *vm, bool optimistic);
+ * then): leaving optimistic tears the stale translations down at once.
+ * residency_ms: the window from now on (0: keep it). */
+void viommu_set_teardown(struct vm *vm, bool optimistic, u32 residency_ms);
 
 /* Samecore or sidecore from now on, while it runs (`vm viommu`): -1 and
  * why in err if it cannot. */
