@@ -59,7 +59,7 @@ help:
 	@echo "make run-qemu    boot tern.efi in QEMU q35 + OVMF + VT-d and attach"
 	@echo "make test        every test: unit tests, then system tests in QEMU and Bochs"
 	@echo "make unit        host unit tests only (ASan/UBSan)"
-	@echo "make bench       exit round trips, ELI off/delivery/on, block I/O against native (Bochs); the network (QEMU)"
+	@echo "make bench       exit round trips, ELI off/delivery/on, block I/O against native, the vIOMMU's modes (Bochs); the network (QEMU)"
 	@echo "make usb         build/tern-usb.img: a disk image that boots by BIOS and UEFI"
 
 deps:
@@ -256,12 +256,15 @@ test: unit system
 # out; it adds about 20 s).
 BENCH_BLK_MIB ?= 16
 BENCH_NATIVE ?= 1
+# The vIOMMU: off / samecore / sidecore x strict / optimistic, KiB a phase.
+BENCH_VIOMMU_KIB ?= 8192
 bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_exits.py $(BUILD)
 	$(PYTHON) tests/system/bench_eli.py $(BUILD)
 	$(PYTHON) tests/system/bench_net.py $(BUILD)
 	$(PYTHON) tests/system/bench_blk.py $(BUILD) --mib $(BENCH_BLK_MIB) \
 		$(if $(filter 1,$(BENCH_NATIVE)),,--only tern)
+	$(PYTHON) tests/system/bench_viommu.py $(BUILD) --kib $(BENCH_VIOMMU_KIB)
 
 test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD) $(@:test-%=%)

@@ -347,12 +347,48 @@ static void viommu_metrics(struct prom *p)
 	viommu_family(p, "tern_viommu_exits_total",
 		      "Guest accesses to the vIOMMU's registers (each a VM exit, samecore)",
 		      offsetof(struct viommu_counters, exits), PROM_COUNTER);
-	viommu_family(p, "tern_viommu_maps_total", "Pages the vIOMMU pinned for DMA",
+	viommu_family(p, "tern_viommu_maps_total",
+		      "Translations tern set up for the guest's DMA mappings (new or reused)",
 		      offsetof(struct viommu_counters, maps), PROM_COUNTER);
-	viommu_family(p, "tern_viommu_unmaps_total", "Pages the vIOMMU unpinned after DMA",
+	viommu_family(p, "tern_viommu_unmaps_total",
+		      "Translations the guest unmapped (invalidated while tern held them live)",
 		      offsetof(struct viommu_counters, unmaps), PROM_COUNTER);
 	viommu_family(p, "tern_viommu_pinned_pages", "Pages the vIOMMU holds pinned now",
 		      offsetof(struct viommu_counters, pinned), PROM_GAUGE);
+	viommu_family(p, "tern_viommu_pins_total", "Guest pages the vIOMMU pinned",
+		      offsetof(struct viommu_counters, pins), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_unpins_total", "Guest pages the vIOMMU unpinned",
+		      offsetof(struct viommu_counters, unpins), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_page_walks_total",
+		      "Walks of the guest's DMA remapping tables",
+		      offsetof(struct viommu_counters, walks), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_teardown_reused_total",
+		      "Stale translations the guest mapped again to the same page (optimistic teardown)",
+		      offsetof(struct viommu_counters, reused), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_teardown_deferred_total",
+		      "Guest unmaps whose teardown was deferred (optimistic teardown)",
+		      offsetof(struct viommu_counters, deferred), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_teardown_expired_total",
+		      "Stale translations torn down past their residency or over the quota",
+		      offsetof(struct viommu_counters, expired), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_physical_invalidations_total",
+		      "Teardown batches: physical IOTLB invalidations, or their equivalent for emulated devices",
+		      offsetof(struct viommu_counters, phys_inv), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_stale_mappings",
+		      "Translations logically unmapped but physically alive now",
+		      offsetof(struct viommu_counters, stale_now), PROM_GAUGE);
+	viommu_family(p, "tern_viommu_stale_mappings_max",
+		      "The most translations logically unmapped but physically alive at once",
+		      offsetof(struct viommu_counters, stale_max), PROM_GAUGE);
+	prom_family(p, "tern_viommu_stale_lifetime_max_seconds",
+		    "The longest a stale translation lived (the oldest alive included)", PROM_GAUGE);
+	for (u32 i = 0; i < nvms; i++) {
+		struct viommu_counters c;
+		struct prom_label l = { "vm", vms[i]->name };
+
+		if (vm_listed(vms[i]) && viommu_counters(vms[i], &c))
+			prom_seconds(p, &l, 1, c.stale_longest_ns, 1000000000ULL);
+	}
 	viommu_family(p, "tern_viommu_faults_total",
 		      "DMA and interrupt remapping faults recorded in the vIOMMU's fault registers",
 		      offsetof(struct viommu_counters, faults), PROM_COUNTER);

@@ -10,6 +10,7 @@
 #include "core/shell/shell.h"
 #include "core/tsc.h"
 #include "core/vdev/viommu/viommu.h"
+#include "core/vdev/viommu/viommu_sidecore.h"
 #include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
 #include "mm/swap/swapper.h"
@@ -68,6 +69,7 @@ static void list(void)
 			console_printf("    reset by the guest %llu time(s)\n",
 				       (unsigned long long)vm->resets);
 	}
+	viommu_side_show();
 }
 
 static void stats(struct vm *vm)
@@ -337,12 +339,51 @@ static int cmd_vm(int argc, char **argv)
 			       (unsigned long long)(vm->cfg.memory >> 20),
 			       swapper_live(vm) ? "now (reclaim brings it there) and from its next start" :
 			       "from its next start");
+	} else if (!strcmp(argv[1], "viommu") && argc == 4) {
+		bool side = !strcmp(argv[3], "sidecore");
+
+		if (!side && strcmp(argv[3], "samecore")) {
+			console_printf("vm viommu %s: '%s': use samecore or sidecore\n", vm->name,
+				       argv[3]);
+			return 1;
+		}
+		if (viommu_set_sidecore(vm, side, err, sizeof(err))) {
+			console_printf("vm viommu %s: %s\n", vm->name, err);
+			return 1;
+		}
+		console_printf("vm %s: vIOMMU %s\n", vm->name, argv[3]);
+	} else if (!strcmp(argv[1], "teardown") && (argc == 4 || argc == 5)) {
+		bool opt = !strcmp(argv[3], "optimistic");
+		unsigned long ms = 0;
+		char *end = NULL;
+
+		if (argc == 5)
+			ms = strtoul(argv[4], &end, 10);
+		if ((!opt && strcmp(argv[3], "strict")) ||
+		    (argc == 5 && (!opt || *end || ms < 1 || ms > CONFIG_VIOMMU_RESIDENCY_MAX))) {
+			console_printf("vm teardown %s: use strict, or optimistic [MS] (a residency of 1-%u ms)\n",
+				       vm->name, CONFIG_VIOMMU_RESIDENCY_MAX);
+			return 1;
+		}
+		if (vm->cfg.viommu == CONFIG_VIOMMU_OFF) {
+			console_printf("vm teardown %s: the VM has no vIOMMU (viommu = off)\n", vm->name);
+			return 1;
+		}
+		viommu_set_teardown(vm, opt, (u32)ms);
+		console_printf("vm %s: vIOMMU teardown %s", vm->name, argv[3]);
+		if (opt)
+			console_printf(" (quota %u, residency %u ms)",
+				       vm->cfg.viommu_quota ? vm->cfg.viommu_quota :
+				       CONFIG_VIOMMU_QUOTA_DEFAULT,
+				       vm->cfg.viommu_residency_ms ? vm->cfg.viommu_residency_ms :
+				       CONFIG_VIOMMU_RESIDENCY_DEFAULT);
+		console_printf("\n");
 	} else {
-		console_printf("vm: unknown subcommand '%s' (list, start, stop, stats, regs, console, mem, watch NAME GPA, resident NAME SIZE)\n",
+		console_printf("vm: unknown subcommand '%s' (list, start, stop, stats, regs, console, mem, watch NAME GPA, resident NAME SIZE, viommu NAME samecore|sidecore, teardown NAME strict|optimistic [MS])\n",
 			       argv[1]);
 		return 1;
 	}
 	return 0;
 }
-SHELL_COMMAND(vm, "vm", "[list|start|stop|stats|regs|console|mem] [NAME] | watch NAME GPA | resident NAME SIZE",
+SHELL_COMMAND(vm, "vm", "[list|start|stop|stats|regs|console|mem] [NAME] | watch NAME GPA | resident NAME SIZE | viommu NAME samecore|sidecore | teardown NAME strict|optimistic [MS]",
 	      "virtual machines from tern.cfg", cmd_vm);

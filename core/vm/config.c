@@ -168,6 +168,26 @@ struct state {
 	int problems;
 };
 
+/* The sidecore is a core no VM uses; a sidecore vIOMMU needs one. */
+static void check_sidecore(struct state *st, struct config *c)
+{
+	for (u32 i = 0; c->has_sidecore && i < c->nvms; i++) {
+		for (u32 k = 0; k < c->vms[i].ncores; k++) {
+			if (c->vms[i].cores[k] != c->sidecore)
+				continue;
+			report(st->fn, st->arg, &st->problems, "%s:%u: sidecore %u is a core of vm '%s' (line %u): the sidecore must be a core no VM uses; no sidecore",
+			       st->file, c->sidecore_line, c->sidecore, c->vms[i].name,
+			       c->vms[i].line);
+			c->has_sidecore = false;
+			break;
+		}
+	}
+	for (u32 i = 0; !c->has_sidecore && i < c->nvms; i++)
+		if (c->vms[i].viommu == CONFIG_VIOMMU_SIDECORE)
+			report(st->fn, st->arg, &st->problems, "%s:%u: viommu = sidecore needs a sidecore: [host] sidecore = CORE (vm '%s' will not start)",
+			       st->file, c->vms[i].viommu_line, c->vms[i].name);
+}
+
 /* Close the VM being read: keep it only if it has what it needs. */
 static void finish(struct state *st, struct config *c, struct vm_config *vm, bool bad)
 {
@@ -306,8 +326,20 @@ int config_parse(const char *file, const char *text, size_t len,
 				*hash = 0;
 				val = trim(val);
 			}
-			if (strcmp(key, "shell_secret"))
-				report(fn, arg, &st.problems, "%s:%u: [host] has no '%s' (known: shell_secret)",
+			if (!strcmp(key, "sidecore")) {
+				char *end;
+				unsigned long n = strtoul(val, &end, 10);
+
+				if (!*val || *end || n < 1 || n > 255) {
+					report(fn, arg, &st.problems, "%s:%u: sidecore '%s': expected a core number from 1 to 255 (core 0 is tern's)",
+					       file, lineno, val);
+				} else {
+					c->has_sidecore = true;
+					c->sidecore = (u32)n;
+					c->sidecore_line = lineno;
+				}
+			} else if (strcmp(key, "shell_secret"))
+				report(fn, arg, &st.problems, "%s:%u: [host] has no '%s' (known: shell_secret, sidecore)",
 				       file, lineno, key);
 			else if (strlen(val) < 8 || strlen(val) >= sizeof(c->shell_secret))
 				report(fn, arg, &st.problems, "%s:%u: shell_secret must be 8-%zu characters",
@@ -463,6 +495,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				vm_bad = true;
 			}
 		} else if (!strcmp(key, "viommu")) {
+			vm->viommu_line = lineno;
 			if (!strcmp(val, "off"))
 				vm->viommu = CONFIG_VIOMMU_OFF;
 			else if (!strcmp(val, "samecore"))
@@ -474,6 +507,31 @@ int config_parse(const char *file, const char *text, size_t len,
 				       file, lineno, val);
 				vm_bad = true;
 			}
+		} else if (!strcmp(key, "viommu_teardown")) {
+			if (!strcmp(val, "strict"))
+				vm->viommu_teardown = CONFIG_TEARDOWN_STRICT;
+			else if (!strcmp(val, "optimistic"))
+				vm->viommu_teardown = CONFIG_TEARDOWN_OPTIMISTIC;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: viommu_teardown '%s': use strict or optimistic",
+				       file, lineno, val);
+				vm_bad = true;
+			}
+		} else if (!strcmp(key, "viommu_quota") || !strcmp(key, "viommu_residency_ms")) {
+			bool quota = !strcmp(key, "viommu_quota");
+			u32 max = quota ? CONFIG_VIOMMU_QUOTA_MAX : CONFIG_VIOMMU_RESIDENCY_MAX;
+			char *end;
+			unsigned long v = strtoul(val, &end, 10);
+
+			if (!*val || *end || v < 1 || v > max) {
+				report(fn, arg, &st.problems, "%s:%u: %s '%s': expected a number from 1 to %u%s",
+				       file, lineno, key, val, max, quota ? "" : " (milliseconds)");
+				vm_bad = true;
+			} else if (quota) {
+				vm->viommu_quota = (u32)v;
+			} else {
+				vm->viommu_residency_ms = (u32)v;
+			}
 		} else if (!strcmp(key, "autostart")) {
 			if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
 				vm->autostart = true;
@@ -483,10 +541,11 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, eli_timer, viommu, resident, swap, swap_mode)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, eli_timer, viommu, viommu_teardown, viommu_quota, viommu_residency_ms, resident, swap, swap_mode)",
 			       file, lineno, key);
 		}
 	}
 	finish(&st, c, vm, vm_bad);
+	check_sidecore(&st, c);
 	return st.problems;
 }

@@ -21,6 +21,10 @@
  *                      # the shadow IDT, thesis 3.9; or injected as before)
  *   viommu = samecore  # optional: off, samecore or sidecore (an emulated
  *                      # VT-d unit for the guest; default off)
+ *   viommu_teardown = optimistic # optional: strict (default) or optimistic:
+ *                      # the guest's unmaps deferred and reused (thesis 2.4.4)
+ *   viommu_quota = 256 # optional: stale mappings at most (1-65536)
+ *   viommu_residency_ms = 10 # optional: how long one may live (1-1000)
  *   resident = 128M    # optional: the most host frames the VM gets (default:
  *                      # memory); below memory it is overcommitted and needs:
  *   swap = ata0p3      # a swap partition of tern's, shared by the VMs that
@@ -29,6 +33,8 @@
  *
  *   [host]             # optional: tern's own settings
  *   shell_secret = S   # the TCP shell's shared secret (8-63 characters)
+ *   sidecore = 3       # the core that polls `viommu = sidecore` units; a
+ *                      # core no VM uses
  *
  * A bad line is reported with its number and ignored; a VM missing what it
  * needs is reported and dropped; the other VMs stand.
@@ -80,6 +86,16 @@ enum config_viommu {
 	CONFIG_VIOMMU_SIDECORE,		/* polled by a spare core (not yet: refused at start) */
 };
 
+/* viommu_teardown = (core/vdev/viommu/vtd_mapcache.h) */
+enum config_viommu_teardown {
+	CONFIG_TEARDOWN_STRICT = 0,
+	CONFIG_TEARDOWN_OPTIMISTIC,
+};
+#define CONFIG_VIOMMU_QUOTA_DEFAULT	256
+#define CONFIG_VIOMMU_QUOTA_MAX		65536
+#define CONFIG_VIOMMU_RESIDENCY_DEFAULT	10	/* ms */
+#define CONFIG_VIOMMU_RESIDENCY_MAX	1000
+
 struct vm_config {
 	char name[CONFIG_NAME_MAX];
 	u32 ncores;
@@ -98,6 +114,10 @@ struct vm_config {
 	u8 eli;			/* enum config_eli */
 	u8 eli_timer;		/* enum config_eli_timer */
 	u8 viommu;		/* enum config_viommu */
+	u32 viommu_line;
+	u8 viommu_teardown;	/* enum config_viommu_teardown */
+	u32 viommu_quota;	/* 0: the default */
+	u32 viommu_residency_ms;	/* 0: the default */
 	u32 disk_line;		/* where its disk = line is */
 	u64 resident;		/* host frames at most; 0: memory (no overcommit) */
 	char swap[CONFIG_DISK_MAX];	/* swap partition, or empty */
@@ -108,6 +128,8 @@ struct vm_config {
 
 struct config {
 	char shell_secret[64];		/* [host]; empty: none */
+	bool has_sidecore;		/* [host] sidecore = */
+	u32 sidecore, sidecore_line;
 	u32 nvms;
 	struct vm_config vms[CONFIG_MAX_VMS];
 };

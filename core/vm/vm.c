@@ -16,6 +16,7 @@
 #include "core/smp.h"
 #include "core/tsc.h"
 #include "core/vdev/vdev.h"
+#include "core/vdev/viommu/viommu_sidecore.h"
 #include "core/vdev/viommu/vtd_regs_emul.h"
 #include "core/vm/vm.h"
 #include "vmx/vcpu_request.h"
@@ -173,6 +174,7 @@ void vm_init(void)
 	pr_info("vm: tern.cfg defines %u VM(s), %d problem(s)", cfg.nvms, problems);
 	if (cfg.shell_secret[0])
 		snprintf(vm_host_shell_secret, sizeof(vm_host_shell_secret), "%s", cfg.shell_secret);
+	viommu_side_configure(cfg.has_sidecore ? (int)cfg.sidecore : -1);
 	for (u32 i = 0; i < cfg.nvms; i++) {
 		struct vm *vm = calloc(1, sizeof(*vm));
 		u32 con = cfg.vms[i].console_size ? cfg.vms[i].console_size :

@@ -9,7 +9,12 @@
  * the queue with IQE and IQH at it, the fault event interrupt, the queue
  * resuming once the guest fixed it and cleared IQE, the interrupt
  * remapping table pointer latched by SIRTP, and its DMAR in the XSDT.
- * Exit status 0 when all held.
+ * Then DMA through the translation: the VM's virtio-blk (00:02.0, with
+ * VIRTIO_F_ACCESS_PLATFORM) gets its rings and buffers at I/O addresses
+ * the guest's second-level tables map; a read into a mapped buffer
+ * succeeds, a read into an unmapped IOVA fails with IOERR and is recorded
+ * in the fault registers (source 00:02.0, the IOVA's page) with the fault
+ * event. Exit status 0 when all held.
  */
 #include "guest.h"
 
@@ -37,6 +42,8 @@
 #define IEADDR		0x0a8
 #define IRTA		0x0b8
 
+#define FRCD		0x220		/* the first fault recording register */
+#define GCMD_TE		(1 << 31)
 #define GCMD_SRTP	(1 << 30)
 #define GCMD_QIE	(1 << 26)
 #define GCMD_SIRTP	(1 << 24)
@@ -175,11 +182,170 @@ guest_main:
 	CHECK(e, m_irtp)
 	movl	$m_irtp_ok, %esi
 	call	puts
+	call	dma_test
 
 	movl	$m_pass, %esi
 	call	puts
 	movb	$0, %al
 	jmp	guest_exit
+
+/*
+ * DMA through the translation with the VM's virtio-blk (virtio 1.1 4.1).
+ * I/O addresses: descriptors 0x10000, available ring 0x11000, used ring
+ * 0x12000, request header and status 0x13000 (status at +0x10), a data
+ * buffer 0x14000; 0x15000 is left unmapped.
+ */
+#define ECAM		0xb0010000		/* bus 0, device 2 */
+#define VBAR		0xc0000000		/* where the guest puts BAR0 */
+#define V_STATUS	(VBAR + 0x14)
+#define IOVA_DESC	0x10000
+#define IOVA_HDR	0x13000
+#define IOVA_DATA	0x14000
+#define IOVA_UNMAPPED	0x15000
+
+/* One read request (type IN, sector 0, 4 KiB) as descriptors n..n+2 into
+ * the buffer at I/O address %eax; made available and notified. */
+	.text
+submit:
+	movl	%ecx, %edx
+	shll	$4, %edx
+	addl	$vq_desc, %edx
+	movl	$IOVA_HDR, 0(%edx)		/* header: 16 bytes, device-read */
+	movl	$0, 4(%edx)
+	movl	$16, 8(%edx)
+	movw	$1, 12(%edx)			/* NEXT */
+	leal	1(%ecx), %ebx
+	movw	%bx, 14(%edx)
+	movl	%eax, 16(%edx)			/* data: 4 KiB, device-written */
+	movl	$0, 20(%edx)
+	movl	$4096, 24(%edx)
+	movw	$3, 28(%edx)			/* NEXT | WRITE */
+	incl	%ebx
+	movw	%bx, 30(%edx)
+	movl	$(IOVA_HDR + 0x10), 32(%edx)	/* status: 1 byte, device-written */
+	movl	$0, 36(%edx)
+	movl	$1, 40(%edx)
+	movw	$2, 44(%edx)
+	movw	$0, 46(%edx)
+	movb	$0xff, vq_hdr + 0x10
+	movzwl	vq_avail + 2, %ebx		/* ring[idx % 8] = head */
+	movl	%ebx, %edx
+	andl	$7, %edx
+	movw	%cx, vq_avail + 4(,%edx,2)
+	incl	%ebx
+	movw	%bx, vq_avail + 2
+	movw	$0, VBAR + 0x3000		/* notify queue 0 */
+	/* The device answers on the notify's exit: the used index moved. */
+	movl	$1000000, %ecx
+1:	cmpw	%bx, vq_used + 2
+	je	2f
+	pause
+	loop	1b
+2:	ret
+
+dma_test:
+	/* Second-level tables (3 levels, 39 bits) mapping the five pages
+	 * read-write; context entry for 00:02.0 in domain 1; root entry for
+	 * bus 0. */
+	movl	$(sl_l2 + 3), sl_l3
+	movl	$(sl_l1 + 3), sl_l2
+	movl	$(vq_desc + 3), sl_l1 + 8 * 0x10
+	movl	$(vq_avail + 3), sl_l1 + 8 * 0x11
+	movl	$(vq_used + 3), sl_l1 + 8 * 0x12
+	movl	$(vq_hdr + 3), sl_l1 + 8 * 0x13
+	movl	$(databuf + 3), sl_l1 + 8 * 0x14
+	movl	$(sl_l3 + 1), ctxt + 16 * 0x10
+	movl	$(1 | 1 << 8), ctxt + 16 * 0x10 + 8	/* AW 39-bit, DID 1 */
+	movl	$(ctxt + 1), root
+	/* Caching mode: made present, so invalidated (context and IOTLB,
+	 * global), then a wait; then translation on. */
+	movl	$0x11, queue + 80
+	movl	$0x12, queue + 96
+	movl	$0x25, queue + 112
+	movl	$0x9abc, queue + 112 + 4
+	movl	$status, queue + 112 + 8
+	movl	$128, VTD + IQT
+	cmpl	$0x9abc, status
+	CHECK(e, m_wait)
+	movl	$(GCMD_TE | GCMD_QIE), VTD + GCMD
+	testl	$GCMD_TE, VTD + GSTS
+	CHECK(nz, m_te)
+
+	/* The function: BAR0, memory decoding and bus mastering. */
+	cmpl	$0x10421af4, ECAM		/* virtio-blk, modern */
+	CHECK(e, m_novblk)
+	movl	$VBAR, ECAM + 0x10
+	movl	$6, ECAM + 4
+	/* Reset, ACKNOWLEDGE, DRIVER; VERSION_1 and ACCESS_PLATFORM. */
+	movb	$0, V_STATUS
+	movb	$1, V_STATUS
+	movb	$3, V_STATUS
+	movl	$0, VBAR + 0x08
+	movl	$0, VBAR + 0x0c
+	movl	$1, VBAR + 0x08
+	movl	$3, VBAR + 0x0c
+	movb	$0xb, V_STATUS
+	testb	$8, V_STATUS
+	CHECK(nz, m_features)
+	/* Queue 0: 8 entries, no vector, at its I/O addresses. */
+	movw	$0, VBAR + 0x16
+	movw	$8, VBAR + 0x18
+	movw	$0xffff, VBAR + 0x1a
+	movl	$IOVA_DESC, VBAR + 0x20
+	movl	$0, VBAR + 0x24
+	movl	$(IOVA_DESC + 0x1000), VBAR + 0x28
+	movl	$0, VBAR + 0x2c
+	movl	$(IOVA_DESC + 0x2000), VBAR + 0x30
+	movl	$0, VBAR + 0x34
+	movw	$1, VBAR + 0x1c
+	movb	$0xf, V_STATUS
+	testb	$0x40, V_STATUS			/* NEEDS_RESET */
+	CHECK(z, m_features)
+
+	/* A read into the mapped buffer: done, status OK. */
+	movl	$IOVA_DATA, %eax
+	movl	$0, %ecx
+	call	submit
+	cmpw	$1, vq_used + 2
+	CHECK(e, m_noans)
+	cmpb	$0, vq_hdr + 0x10
+	CHECK(e, m_mapped)
+	movl	$m_dma_ok, %esi
+	call	puts
+
+	/* A read into an unmapped IOVA: IOERR; the fault recorded with the
+	 * page, the source (00:02.0), a write (T = 0), and the event. */
+	movl	$IOVA_UNMAPPED, %eax
+	movl	$3, %ecx
+	call	submit
+	cmpw	$2, vq_used + 2
+	CHECK(e, m_noans)
+	cmpb	$1, vq_hdr + 0x10
+	CHECK(e, m_unmapped)
+	WAIT(fault_irqs, 2)			/* the first was IQE's */
+	sti
+	testl	$2, VTD + FSTS			/* PPF */
+	CHECK(nz, m_fault_ppf)
+	cmpl	$IOVA_UNMAPPED, VTD + FRCD
+	CHECK(e, m_fault_addr)
+	movl	VTD + FRCD + 8, %eax		/* source-id 15:0 (4-byte reads only) */
+	andl	$0xffff, %eax
+	cmpl	$0x10, %eax
+	CHECK(e, m_fault_sid)
+	movl	VTD + FRCD + 12, %eax
+	testl	$0x80000000, %eax		/* F */
+	CHECK(nz, m_fault_f)
+	testl	$0x40000000, %eax		/* T: 0, a write */
+	CHECK(z, m_fault_t)
+	andl	$0xff, %eax
+	CHECK(nz, m_fault_f)
+	movl	$m_fault_ok, %esi
+	call	puts
+	/* Cleared (F is write-1-to-clear): PPF goes. */
+	movl	$0x80000000, VTD + FRCD + 12
+	testl	$2, VTD + FSTS
+	CHECK(z, m_fault)
+	ret
 
 inv_isr:
 	incl	inv_irqs
@@ -198,7 +364,21 @@ m_completion:	.asciz	"guest: viommu: completion interrupt held while masked, del
 m_iqe_ok:	.asciz	"guest: viommu: bad descriptor: IQE, head kept, fault event\n"
 m_resumed:	.asciz	"guest: viommu: queue resumed after IQE cleared\n"
 m_irtp_ok:	.asciz	"guest: viommu: interrupt remapping table pointer set\n"
+m_dma_ok:	.asciz	"guest: viommu: virtio-blk read through the translation: status OK\n"
+m_fault_ok:	.asciz	"guest: viommu: DMA to an unmapped IOVA: IOERR, fault recorded (00:02.0, IOVA 0x15000, write), fault event\n"
 m_pass:		.asciz	"guest: viommu: PASS\n"
+m_te:		.asciz	"TE did not turn translation on"
+m_novblk:	.asciz	"no virtio-blk at 00:02.0"
+m_features:	.asciz	"virtio-blk refused VERSION_1 | ACCESS_PLATFORM or the queue"
+m_noans:	.asciz	"virtio-blk did not answer the request"
+m_mapped:	.asciz	"the read into a mapped buffer failed"
+m_unmapped:	.asciz	"the read into an unmapped IOVA did not fail with IOERR"
+m_fault:	.asciz	"clearing the fault record's F left PPF set"
+m_fault_ppf:	.asciz	"the unmapped IOVA left no PPF"
+m_fault_addr:	.asciz	"the fault record's address is not the unmapped IOVA's page"
+m_fault_sid:	.asciz	"the fault record's source is not 00:02.0"
+m_fault_f:	.asciz	"the fault record has no F or no reason"
+m_fault_t:	.asciz	"the fault record says read (T = 1) for the device's write"
 m_nodmar:	.asciz	"no DMAR naming the unit at 0xfed90000"
 m_ver:		.asciz	"VER is not 1.0"
 m_cap:		.asciz	"CAP/ECAP lack caching mode, QI or IR"
@@ -221,3 +401,12 @@ status:		.long	0
 root:		.skip	4096
 queue:		.skip	4096
 irt:		.skip	4096
+ctxt:		.skip	4096
+sl_l3:		.skip	4096
+sl_l2:		.skip	4096
+sl_l1:		.skip	4096
+vq_desc:	.skip	4096
+vq_avail:	.skip	4096
+vq_used:	.skip	4096
+vq_hdr:		.skip	4096
+databuf:	.skip	4096

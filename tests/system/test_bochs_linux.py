@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Bochs, 3 cores: Debian's stock kernel, unmodified, boots inside tern on
+"""Bochs, 4 cores: Debian's stock kernel, unmodified, boots inside tern on
 two dedicated cores to its busybox /init, which reports the CPUs it sees;
 Bochs's e1000 is assigned to it (iommu = off-unsafe: RAM identity-mapped),
 and a guest driver takes the device and its interrupts. Its disk is a
@@ -176,15 +176,64 @@ def disk_fault(m):
           "time-out, then read again")
 
 
+def viommu_counts(m):
+    """The vIOMMU's counters of linuxiommu, from `metrics`."""
+    fams = prom_parse(m.command("metrics"))
+    names = {"exits": ("tern_viommu_exits", "_total"), "maps": ("tern_viommu_maps", "_total"),
+             "unmaps": ("tern_viommu_unmaps", "_total"),
+             "reused": ("tern_viommu_teardown_reused", "_total"),
+             "phys_inv": ("tern_viommu_physical_invalidations", "_total"),
+             "stale_max": ("tern_viommu_stale_mappings_max", ""),
+             "longest": ("tern_viommu_stale_lifetime_max_seconds", ""),
+             "pinned": ("tern_viommu_pinned_pages", "")}
+    return {k: prom_value(fams, n, suffix, vm="linuxiommu") for k, (n, suffix) in names.items()}
+
+
+def viommu_phase(m, data_sha, what, mode=None, teardown=None):
+    """One mode of the vIOMMU under the same running guest: switched from
+    tern's shell, then the disk read through it (ext4's data.bin with its
+    checksum, 300 direct 4 KiB reads), the counters around it."""
+    if mode:
+        out = m.command("vm viommu linuxiommu " + mode)
+        check("vIOMMU " + mode in out, "vm viommu:\n" + out)
+    if teardown:
+        out = m.command("vm teardown linuxiommu " + teardown)
+        check("vIOMMU teardown " + teardown in out, "vm teardown:\n" + out)
+    before = viommu_counts(m)
+    m.send("vm console linuxiommu\r")
+    m.expect(r"attached to vm linuxiommu's COM1", 60)
+    guest(m, "echo 3 > /proc/sys/vm/drop_caches; mount -t ext4 -o ro /dev/vda /mnt")
+    check(sha_of(m, "/mnt/data.bin") == data_sha, "%s: data.bin read wrong" % what)
+    guest(m, "umount /mnt; dd if=/dev/vda of=/dev/null bs=4096 count=300 skip=1000 "
+          "iflag=direct && echo TERN-DD-OK")
+    check("TERN-DD-OK" in m.transcript[-400:], "%s: direct reads failed:\n%s" %
+          (what, m.transcript[-800:]))
+    m.send("\x1d")
+    m.expect(r"detached from vm linuxiommu", 60)
+    after = viommu_counts(m)
+    d = {k: after[k] - before[k] for k in ("exits", "maps", "unmaps", "reused", "phys_inv")}
+    d["stale_max"], d["longest"], d["pinned"] = after["stale_max"], after["longest"], after["pinned"]
+    check(d["unmaps"] >= 300, "%s: %d unmaps for 300+ requests" % (what, d["unmaps"]))
+    print("  %-22s data.bin checksum right; %4d maps, %4d unmaps: %.2f exits per unmap, "
+          "%3.0f%% reused, %.2f physical invalidations per unmap; stale max %d, longest %.1f ms"
+          % (what + ":", d["maps"], d["unmaps"], d["exits"] / d["unmaps"],
+             100.0 * d["reused"] / d["unmaps"], d["phys_inv"] / d["unmaps"], d["stale_max"],
+             1000 * d["longest"]))
+    return d
+
+
 def viommu_linux(m, data_sha):
-    """The same kernel with tern's vIOMMU (vm linuxiommu: viommu = samecore,
-    intel_iommu=on): Linux finds the unit in its DMAR, turns on interrupt
-    remapping and with it x2APIC mode (which it refuses under a hypervisor
-    it does not know without remapping), its I/O APIC pins and virtio's
-    MSI-X go through IRTEs, and /dev/vda works with its DMA translated
-    (virtio's ACCESS_PLATFORM): data.bin's checksum through the
-    translation, a file written and synced. tern counts the remapped
-    interrupts and the DMA maps, and no fault."""
+    """The same kernel with tern's vIOMMU (vm linuxiommu: viommu =
+    sidecore, intel_iommu=on): Linux finds the unit in its DMAR, turns on
+    interrupt remapping and with it x2APIC mode (which it refuses under a
+    hypervisor it does not know without remapping), its I/O APIC pins and
+    virtio's MSI-X go through IRTEs, and /dev/vda works with its DMA
+    translated (virtio's ACCESS_PLATFORM): data.bin's checksum through the
+    translation, a file written and synced. It booted with the register
+    page shared with the sidecore: no exit to the vIOMMU at all. Then, in
+    the same boot, samecore strict, samecore optimistic and sidecore
+    optimistic, each reading the disk with checksums right: strict has no
+    stale mapping, optimistic reuses and stays within its quota."""
     out = m.command("vm start linuxiommu")
     check("vm linuxiommu started" in out, "linuxiommu:\n" + out)
     m.send("vm console linuxiommu\r")
@@ -207,20 +256,67 @@ def viommu_linux(m, data_sha):
     m.send("\x1d")
     m.expect(r"detached from vm linuxiommu", 60)
     st = m.command("vm stats linuxiommu")
-    ok = re.search(r"GSTS 0x[0-9a-f]+ \(translation on, queue on, interrupt remapping on\)", st)
+    ok = re.search(r"vIOMMU \(VT-d at 0xfed90000, sidecore\): GSTS 0x[0-9a-f]+ \(translation on, "
+                   r"queue on, interrupt remapping on\)", st)
     f = re.search(r"faults recorded (\d+), dropped (\d+);.*DMA maps (\d+), unmaps (\d+), "
                   r"pinned now (\d+)", st)
     irq = re.search(r"interrupts remapped (\d+), blocked (\d+); DMA translations (\d+)", st)
-    check(ok and f and irq and f.group(1) == "0" and int(f.group(3)) >= 100 and
-          f.group(3) == f.group(4) and f.group(5) == "0" and int(irq.group(1)) >= 100 and
-          irq.group(2) == "0", "vm stats linuxiommu:\n" + st)
+    ex = re.search(r"register exits (\d+)", st)
+    side = re.search(r"sidecore: register page shared \(no exits\); guest writes seen (\d+) "
+                     r"\(commands (\d+)\)", st)
+    check(ok and f and irq and ex and side and f.group(1) == "0" and int(f.group(3)) >= 100 and
+          int(f.group(4)) >= 100 and int(irq.group(1)) >= 100 and irq.group(2) == "0" and
+          ex.group(1) == "0" and int(side.group(1)) >= 100,
+          "vm stats linuxiommu (sidecore):\n" + st)
+    strict = teardown_stats(st, "strict")
+    # Strict: every unmap torn down at once; nothing stale, ever.
+    check(strict["stale_max"] == 0 and strict["reused"] == 0 and strict["deferred"] == 0 and
+          strict["phys_inv"] >= 1 and strict["hits"] >= 1, "strict teardown:\n" + st)
+    lst = m.command("vm list")
+    sc = re.search(r"sidecore: core 3 \(vIOMMU polling\) serving 1 VM\(s\): (\d+) rounds, "
+                   r"(\d+) with work; busy (\d+\.\d)%", lst)
+    check(sc and int(sc.group(2)) >= 100, "vm list: the sidecore:\n" + lst)
     fams = prom_parse(m.command("metrics"))
-    check(prom_value(fams, "tern_viommu_maps", "_total", vm="linuxiommu") == int(f.group(3)) and
-          prom_value(fams, "tern_viommu_pinned_pages", "", vm="linuxiommu") == 0,
-          "metrics tern_viommu_maps_total / pinned_pages")
-    print("  linux (viommu = samecore, intel_iommu=on): DMAR-IR in x2apic mode; timer, ttyS0 and "
-          "virtio MSI-X through IRTEs (%s remapped); /dev/vda through the translation: %s pages "
-          "mapped and unmapped, %s translations, 0 faults" % (irq.group(1), f.group(3), irq.group(3)))
+    check(prom_value(fams, "tern_viommu_maps", "_total", vm="linuxiommu") >= int(f.group(3)) and
+          prom_value(fams, "tern_viommu_stale_mappings_max", "", vm="linuxiommu") == 0 and
+          prom_value(fams, "tern_viommu_pinned_pages", "", vm="linuxiommu") ==
+          int(f.group(5)), "metrics tern_viommu_maps_total / pinned_pages / stale_mappings_max")
+    print("  linux (viommu = sidecore, intel_iommu=on): DMAR-IR in x2apic mode; timer, ttyS0 and "
+          "virtio MSI-X through IRTEs (%s remapped); /dev/vda through the translation: %s maps, "
+          "%s unmaps, %s of %s DMA accesses without a walk, 0 faults; 0 register exits (%s "
+          "guest writes seen by the sidecore); sidecore busy %s%%" %
+          (irq.group(1), f.group(3), f.group(4), strict["hits"], strict["lookups"],
+           side.group(1), sc.group(3)))
+    print("  strict teardown: %d physical invalidations, 0 stale mappings" % strict["phys_inv"])
+    # The same guest in the other modes.
+    p = viommu_phase(m, data_sha, "samecore, strict", mode="samecore")
+    check(p["exits"] > p["unmaps"] and p["stale_max"] == 0 and p["reused"] == 0,
+          "samecore strict: %r" % p)
+    p = viommu_phase(m, data_sha, "samecore, optimistic", teardown="optimistic")
+    check(p["reused"] > 0 and 0 < p["stale_max"] <= 256 and p["phys_inv"] < p["unmaps"],
+          "samecore optimistic: %r" % p)
+    p = viommu_phase(m, data_sha, "sidecore, optimistic", mode="sidecore", teardown="optimistic")
+    check(p["exits"] == 0 and p["reused"] > 0 and 0 < p["stale_max"] <= 256,
+          "sidecore optimistic: %r" % p)
+    st = m.command("vm stats linuxiommu")
+    check(re.search(r"faults recorded 0, dropped 0", st), "faults:\n" + st)
+
+
+def teardown_stats(st, mode):
+    """The vIOMMU's translation and teardown lines of `vm stats`."""
+    t = re.search(r"translations: DMA accesses (\d+), (\d+) without a walk, walks (\d+); "
+                  r"pins (\d+), unpins (\d+)", st)
+    d = re.search(r"teardown %s \(quota \d+, residency \d+ ms\): reused (\d+), deferred (\d+), "
+                  r"expired (\d+), replaced (\d+), evicted (\d+); physical invalidations (\d+)"
+                  % mode, st)
+    r = re.search(r"risk: stale mappings now (\d+) \(oldest \d+ us\), max (\d+), longest lived "
+                  r"(\d+) us", st)
+    u = re.search(r"DMA maps (\d+), unmaps (\d+)", st)
+    check(t and d and r and u, "no teardown lines (%s) in vm stats:\n%s" % (mode, st))
+    return {"lookups": int(t.group(1)), "hits": int(t.group(2)), "walks": int(t.group(3)),
+            "reused": int(d.group(1)), "deferred": int(d.group(2)), "expired": int(d.group(3)),
+            "phys_inv": int(d.group(6)), "stale_max": int(r.group(2)),
+            "longest_us": int(r.group(3)), "unmaps": int(u.group(2))}
 
 
 def run(build):
@@ -229,7 +325,7 @@ def run(build):
     disk = os.path.join(os.path.abspath(build), "linux", "test-disk.img")
     data_sha = guestdisk.make(disk, os.path.join(os.path.abspath(build), "linux", "pkg", "busybox"))
     try:
-        m.bochs(iso, cpus=3, megs=512, extra=Machine.BOCHS_E1000 + "\n" +
+        m.bochs(iso, cpus=4, megs=512, extra=Machine.BOCHS_E1000 + "\n" +
                 Machine.bochs_ata_disk(disk, guestdisk.MODEL))
         m.expect(r"vm 'linux' has iommu = off-unsafe: its devices' DMA would reach all of memory",
                  240)

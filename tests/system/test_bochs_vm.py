@@ -267,17 +267,25 @@ def check_viommu(m):
                             "completion interrupt held while masked, delivered when unmasked",
                             "bad descriptor: IQE, head kept, fault event",
                             "queue resumed after IQE cleared",
-                            "interrupt remapping table pointer set", "PASS"))
+                            "interrupt remapping table pointer set",
+                            "virtio-blk read through the translation: status OK",
+                            "DMA to an unmapped IOVA: IOERR, fault recorded (00:02.0, IOVA "
+                            "0x15000, write), fault event", "PASS"))
     st = m.command("vm stats viommu")
-    ex = re.search(r"register exits (\d+) \(bad accesses 0\); invalidations: context 1, "
-                   r"IOTLB 0, interrupt entry 0; waits 4 \(status writes failed 0\); "
+    ex = re.search(r"register exits (\d+) \(bad accesses 0\); invalidations: context 2, "
+                   r"IOTLB 1, interrupt entry 0; waits 5 \(status writes failed 0\); "
                    r"queue errors 1", st)
     check(ex and int(ex.group(1)) > 30, "vm stats viommu:\n" + st)
-    check("fault events 1, completion events 1" in st, "vm stats viommu events:\n" + st)
+    check("faults recorded 1, dropped 0; fault events 2, completion events 1" in st,
+          "vm stats viommu events:\n" + st)
     fams = prom_parse(m.command("metrics"))
     check(prom_value(fams, "tern_viommu_exits", "_total", vm="viommu") == int(ex.group(1)),
           "metrics tern_viommu_exits_total")
-    print("  viommu: %s register exits, queue error and both events seen" % ex.group(1))
+    check(re.search(r"requests: in 2, .*\n.*errors: 1 IOERR \(1 refused before the host", st),
+          "vm stats viommu: virtio-blk's two reads:\n" + st)
+    print("  viommu: %s register exits, queue error and both events seen; a virtio-blk read "
+          "through the translation, and one into an unmapped IOVA faulted in the guest"
+          % ex.group(1))
 
 
 def check_eli(m):

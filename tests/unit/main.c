@@ -77,6 +77,8 @@ int main(void)
 	srunner_add_suite(sr, viommu_walk_suite());
 	srunner_add_suite(sr, viommu_ir_suite());
 	srunner_add_suite(sr, viommu_req_suite());
+	srunner_add_suite(sr, viommu_mapcache_suite());
+	srunner_add_suite(sr, viommu_sidecore_suite());
 	srunner_add_suite(sr, virtio_net_suite());
 	srunner_add_suite(sr, preventer_suite());
 	srunner_add_suite(sr, page_emul_suite());

@@ -55,6 +55,8 @@ Suite *viommu_regs_suite(void);
 Suite *viommu_walk_suite(void);
 Suite *viommu_ir_suite(void);
 Suite *viommu_req_suite(void);
+Suite *viommu_mapcache_suite(void);
+Suite *viommu_sidecore_suite(void);
 Suite *swap_suite(void);
 Suite *virtio_net_suite(void);
 Suite *preventer_suite(void);

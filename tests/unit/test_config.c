@@ -208,8 +208,10 @@ START_TEST(viommu)
 {
 	ck_assert_int_eq(parse("[vm a]\ncores = 1\nmemory = 8M\nkernel = k\nviommu = samecore\n"
 			       "[vm b]\ncores = 2\nmemory = 8M\nkernel = k\nviommu = sidecore\n"
-			       "[vm c]\ncores = 3\nmemory = 8M\nkernel = k\n"), 0);
+			       "[vm c]\ncores = 3\nmemory = 8M\nkernel = k\n[host]\nsidecore = 4\n"), 0);
 	ck_assert_uint_eq(c.nvms, 3);
+	ck_assert(c.has_sidecore);
+	ck_assert_uint_eq(c.sidecore, 4);
 	ck_assert_uint_eq(c.vms[0].viommu, CONFIG_VIOMMU_SAMECORE);
 	ck_assert_uint_eq(c.vms[1].viommu, CONFIG_VIOMMU_SIDECORE);
 	ck_assert_uint_eq(c.vms[2].viommu, CONFIG_VIOMMU_OFF);
@@ -217,6 +219,30 @@ START_TEST(viommu)
 	ck_assert_int_ge(parse("[vm a]\ncores = 1\nmemory = 8M\nkernel = k\nviommu = yes\n"), 1);
 	ck_assert(reports_find(&r, "tern.cfg:5: viommu 'yes': use off, samecore or sidecore"));
 	ck_assert_uint_eq(c.nvms, 0);
+	/* Teardown: strict by default; optimistic with its quota and window. */
+	ck_assert_int_eq(parse("[vm a]\ncores = 1\nmemory = 8M\nkernel = k\nviommu = samecore\n"
+			       "viommu_teardown = optimistic\nviommu_quota = 4096\n"
+			       "viommu_residency_ms = 20\n"
+			       "[vm b]\ncores = 2\nmemory = 8M\nkernel = k\nviommu = samecore\n"), 0);
+	ck_assert_uint_eq(c.vms[0].viommu_teardown, CONFIG_TEARDOWN_OPTIMISTIC);
+	ck_assert_uint_eq(c.vms[0].viommu_quota, 4096);
+	ck_assert_uint_eq(c.vms[0].viommu_residency_ms, 20);
+	ck_assert_uint_eq(c.vms[1].viommu_teardown, CONFIG_TEARDOWN_STRICT);
+	ck_assert_uint_eq(c.vms[1].viommu_quota, 0);
+	ck_assert_int_ge(parse("[vm a]\ncores = 1\nmemory = 8M\nkernel = k\n"
+			       "viommu_teardown = lazy\nviommu_quota = 0\nviommu_residency_ms = 5s\n"), 3);
+	ck_assert(reports_find(&r, "tern.cfg:5: viommu_teardown 'lazy': use strict or optimistic"));
+	ck_assert(reports_find(&r, "tern.cfg:6: viommu_quota '0': expected a number from 1 to 65536"));
+	ck_assert(reports_find(&r, "tern.cfg:7: viommu_residency_ms '5s': expected a number from 1 to 1000 (milliseconds)"));
+	ck_assert_uint_eq(c.nvms, 0);
+	/* The sidecore: a core no VM uses; a sidecore vIOMMU needs one. */
+	ck_assert_int_ge(parse("[vm a]\ncores = 1,2\nmemory = 8M\nkernel = k\nviommu = sidecore\n"
+			       "[host]\nsidecore = 2\n"), 2);
+	ck_assert(reports_find(&r, "tern.cfg:7: sidecore 2 is a core of vm 'a' (line 1): the sidecore must be a core no VM uses; no sidecore"));
+	ck_assert(reports_find(&r, "tern.cfg:5: viommu = sidecore needs a sidecore: [host] sidecore = CORE (vm 'a' will not start)"));
+	ck_assert(!c.has_sidecore);
+	ck_assert_int_ge(parse("[host]\nsidecore = 0\n"), 1);
+	ck_assert(reports_find(&r, "tern.cfg:2: sidecore '0': expected a core number from 1 to 255 (core 0 is tern's)"));
 }
 END_TEST
 

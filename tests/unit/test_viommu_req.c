@@ -95,15 +95,15 @@ START_TEST(dma)
 	u64 gpa = 0;
 
 	setup();
-	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, IOVA + 0x123, true, &gpa), 0);
+	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, IOVA + 0x123, true, &gpa, NULL), 0);
 	ck_assert_uint_eq(gpa, 0x150123);
-	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, RO_IOVA + 8, false, &gpa), 0);
+	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, RO_IOVA + 8, false, &gpa, NULL), 0);
 	ck_assert_uint_eq(gpa, 0x151008);
 	ck_assert_uint_eq(st.translations, 2);
 	ck_assert_int_eq(events, 0);
 	/* A write to the read-only page: fault 5 at its page, T = 0 (a
 	 * write), the device's source-id; PPF with FRI 0, the event sent. */
-	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, RO_IOVA + 8, true, &gpa), VTD_FR_WRITE);
+	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, RO_IOVA + 8, true, &gpa, NULL), VTD_FR_WRITE);
 	ck_assert_uint_eq(unit.frcd[0][0], RO_IOVA);
 	ck_assert_uint_eq(unit.frcd[0][1], FRCD_HI_F | (u64)VTD_FR_WRITE << 32 | SID);
 	ck_assert(rd(VTD_FSTS) & FSTS_PPF);
@@ -111,26 +111,26 @@ START_TEST(dma)
 	ck_assert_uint_eq(event_data, 0x4f);
 	/* An unmapped I/O address, read: fault 6, T = 1, the next record;
 	 * no new event while one is pending (7.3). */
-	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, 0x1000, false, &gpa), VTD_FR_READ);
+	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, 0x1000, false, &gpa, NULL), VTD_FR_READ);
 	ck_assert_uint_eq(unit.frcd[1][0], 0x1000);
 	ck_assert_uint_eq(unit.frcd[1][1], FRCD_HI_F | FRCD_HI_T | (u64)VTD_FR_READ << 32 | SID);
 	ck_assert_int_eq(events, 1);
 	/* Beyond the 39-bit width; another device with no context. */
-	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, 1ULL << 39, false, &gpa),
+	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, 1ULL << 39, false, &gpa, NULL),
 			  VTD_FR_ADDR_BEYOND_AW);
-	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, 0x0018, IOVA, false, &gpa),
+	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, 0x0018, IOVA, false, &gpa, NULL),
 			  VTD_FR_CTX_NOT_PRESENT);
 	ck_assert_uint_eq(unit.frcd[3][1] & 0xffff, 0x0018);
 	ck_assert_uint_eq(st.dma_faults, 4);
 	ck_assert_uint_eq(unit.st.faults, 4);
 	/* FPD in the context entry: faulted, not recorded. */
 	put64(fg(CTX + 16 * SID), L3 | CTX_P | CTX_FPD);
-	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, 0x1000, true, &gpa), VTD_FR_WRITE);
+	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, 0x1000, true, &gpa, NULL), VTD_FR_WRITE);
 	ck_assert_uint_eq(st.dma_unrecorded, 1);
 	ck_assert_uint_eq(unit.st.faults, 4);
 	/* Translation off: the address as it is. */
 	wr(VTD_GCMD, GCMD_IRE);
-	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, 0x1000, true, &gpa), 0);
+	ck_assert_uint_eq(vtdq_dma(&unit, &mem, &st, SID, 0x1000, true, &gpa, NULL), 0);
 	ck_assert_uint_eq(gpa, 0x1000);
 }
 END_TEST

@@ -10,14 +10,24 @@
 
 #include "core/console.h"
 #include "core/log.h"
+#include "core/tsc.h"
 #include "core/vdev/msi.h"
 #include "core/vdev/vdev.h"
 #include "core/vdev/viommu/viommu.h"
 #include "core/vdev/viommu/vtd_ir.h"
+#include "core/vdev/viommu/vtd_mapcache.h"
 #include "core/vdev/viommu/vtd_regs_emul.h"
+#include "core/vdev/viommu/viommu_sidecore.h"
 #include "core/vdev/viommu/vtd_req.h"
+#include "core/vdev/viommu/vtd_sidecore.h"
 #include "core/vdev/viommu/vtd_walk.h"
 #include "core/vm/vm.h"
+#include "mm/kmem.h"
+#include "mm/pmm.h"
+
+/* Live translations tern keeps per VM besides the stale ones (the FIFO's
+ * quota): more than a queue of requests in flight touches. */
+#define VIOMMU_LIVE_MAX		2048
 
 struct viommu_vm {
 	struct vm *vm;
@@ -25,8 +35,40 @@ struct viommu_vm {
 	struct vtde regs;
 	struct vtdir_cache irc;
 	struct vtdq_stats q;		/* requests through the unit */
+	struct vmc map;			/* tern's IOVA->HPA translations */
 	struct viommu_counters c;
+	/* viommu = sidecore: the register page the guest shares with the
+	 * sidecore (vtd_sidecore.h); mapped while no write-1-to-clear
+	 * status is pending, else unmapped so accesses trap. */
+	bool side;
+	u32 *page;
+	u64 page_pa;
+	bool mapped;
+	struct vtds vs;
+	u64 side_traps;			/* times the page went to trapping */
 };
+
+/* The page as the model says, mapped or not as vtds_needs_trap says.
+ * Unmapping waits for no vCPU: each is kicked and flushes before it next
+ * runs guest code, and the page never shows a write-1-to-clear bit set,
+ * so a stale translation can only see the page as it was. Lock held. */
+static void side_sync_map(struct viommu_vm *d)
+{
+	struct gpa_map *g = &d->vm->mem;
+	bool trap = vtds_needs_trap(&d->regs);
+
+	if (!d->side || !d->live)
+		return;
+	if (trap && d->mapped) {
+		gpa_unmap_mmio(g, VTDE_BASE, VTDE_SIZE);
+		vm_ept_changed(d->vm);
+		d->mapped = false;
+		d->side_traps++;
+	} else if (!trap && !d->mapped) {
+		vtds_publish_all(&d->vs, &d->regs, d->page);
+		d->mapped = !gpa_map_mmio(g, VTDE_BASE, d->page_pa, VTDE_SIZE, false);
+	}
+}
 
 /* --- guest memory (the queue, status writes, the guest's tables) --- */
 
@@ -51,22 +93,54 @@ static void g_msi(void *ctx, u32 lo, u32 hi, u32 data)
 	struct viommu_vm *d = ctx;
 	struct vlapic_ipi msg;
 
+	/* Sidecore: a fault's status traps before the guest hears of it. */
+	side_sync_map(d);
 	if (msi_guest_message(lo, hi, data, &msg))
 		vplat_deliver(d->vm, NULL, &msg, false);
+}
+
+/* What a context or IOTLB invalidation covers, for tern's translations. */
+static struct vmc_sel inv_sel(const struct vtde_inv *inv)
+{
+	struct vmc_sel s = { .kind = VMC_SEL_ALL, .did = inv->did };
+
+	if (inv->gran == VTDE_GRAN_DOMAIN) {
+		s.kind = VMC_SEL_DOMAIN;
+	} else if (inv->gran == VTDE_GRAN_DEVICE && inv->kind == VTDE_INV_CONTEXT) {
+		s.kind = VMC_SEL_DEVICE;
+		s.sid = inv->sid;
+		s.fm = inv->fm;
+	} else if (inv->gran == VTDE_GRAN_DEVICE) {
+		/* Page-selective: 2^am pages from addr (6.5.2.3). */
+		s.kind = VMC_SEL_RANGE;
+		s.iova = inv->addr & ~((0x1000ULL << inv->am) - 1);
+		s.len = 0x1000ULL << inv->am;
+	}
+	return s;
 }
 
 static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 {
 	struct viommu_vm *d = ctx;
+	struct vmc_sel sel;
 
 	switch (inv->kind) {
 	case VTDE_INV_CONTEXT:
-		d->c.inv_context++;
-		break;
 	case VTDE_INV_IOTLB:
-		/* Nothing of the guest's tables is cached yet: every
-		 * translation walks them. */
-		d->c.inv_iotlb++;
+		/* With caching mode the guest invalidates after its maps
+		 * too: what tern holds in the range is dropped (strict) or
+		 * deferred (optimistic); a map is seen at its first DMA. */
+		if (inv->kind == VTDE_INV_CONTEXT)
+			d->c.inv_context++;
+		else
+			d->c.inv_iotlb++;
+		sel = inv_sel(inv);
+		vmc_invalidate(&d->map, &sel, tsc_ns());
+		break;
+	case VTDE_INV_ROOT:
+	case VTDE_INV_TRANSLATION:
+		/* Every translation may have changed. */
+		vmc_flush(&d->map, tsc_ns());
 		break;
 	case VTDE_INV_IEC:
 		d->c.inv_iec++;
@@ -125,30 +199,86 @@ bool viommu_translating(const struct vm *vm)
 	return d && d->live && vtde_translating(&d->regs);
 }
 
-u8 viommu_dma(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa)
+static bool m_pin(void *ctx, u64 gpa, u64 *hpa, bool *ours)
+{
+	struct viommu_vm *d = ctx;
+	struct gpa_map *g = &d->vm->mem;
+	void *h = gpa_to_hva(g, gpa);
+
+	if (!h || !gpa_is_ram(g, gpa, PAGE_SIZE))
+		return false;
+	*hpa = virt_to_phys(h);
+	if (*hpa == ~0ULL)
+		return false;
+	/* Pinned already (VT-d pins all RAM of its domain): not ours to
+	 * take away at the end. */
+	*ours = !(gpa_page_state(g, gpa) & GPA_PG_PINNED);
+	return !*ours || !gpa_set_state(g, gpa, PAGE_SIZE, GPA_PG_PINNED, 0);
+}
+
+static void m_unpin(void *ctx, u64 gpa, bool ours)
+{
+	struct viommu_vm *d = ctx;
+
+	if (ours)
+		gpa_set_state(&d->vm->mem, gpa, PAGE_SIZE, 0, GPA_PG_PINNED);
+}
+
+static const struct vmc_ops map_ops = {
+	.pin = m_pin,
+	.unpin = m_unpin,
+};
+
+u8 viommu_dma_get(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa, u32 *token)
 {
 	struct viommu_vm *d = vm->viommu;
 	struct vtdw_mem m = { g_read, d };
+	struct vtdw_xlate x;
+	u64 now = tsc_ns(), g;
+	u32 i;
+	u8 fr;
 
-	if (!viommu_translating(vm)) {
-		*gpa = iova;
-		return 0;
+	i = vmc_get(&d->map, sid, iova, write, now);
+	if (i == VMC_NONE) {
+		/* Not held live: the guest's tables say (a fault is
+		 * recorded there), then tern pins and keeps it. */
+		fr = vtdq_dma(&d->regs, &m, &d->q, sid, iova, write, &g, &x);
+		if (fr)
+			return fr;
+		i = vmc_map(&d->map, sid, x.ctx.did, iova, g, x.r, x.w, now);
+		if (i == VMC_NONE) {
+			/* Not RAM (the access goes nowhere, as on a bus
+			 * without a target), or every entry in flight. */
+			d->c.dma_refused++;
+			return VIOMMU_NOT_RAM;
+		}
 	}
-	return vtdq_dma(&d->regs, &m, &d->q, sid, iova, write, gpa);
+	*gpa = d->map.ent[i].gpa | (iova & 0xfff);
+	*token = i;
+	return 0;
 }
 
-void viommu_count_map(struct vm *vm, bool map, bool page)
+void viommu_dma_put(struct vm *vm, u32 token)
 {
 	struct viommu_vm *d = vm->viommu;
 
-	if (!d)
-		return;
-	if (map) {
-		d->c.maps++;
-		d->c.pinned += page;
-	} else {
-		d->c.unmaps++;
-		d->c.pinned -= page && d->c.pinned;
+	if (d)
+		vmc_put(&d->map, token);
+}
+
+void viommu_poll(void)
+{
+	for (u32 i = 0; i < nvms; i++) {
+		struct viommu_vm *d = vms[i]->viommu;
+		u64 f;
+
+		/* The window is checked here too, not only when the guest
+		 * uses the unit: an idle guest's stale entries expire. */
+		if (!d || !d->live || !__atomic_load_n(&d->map.fifo.n, __ATOMIC_RELAXED))
+			continue;
+		f = vplat_lock(d->vm);
+		vmc_expire(&d->map, tsc_ns());
+		vplat_unlock(d->vm, f);
 	}
 }
 
@@ -163,8 +293,37 @@ static bool regs_rw(const struct vdev_region *r, u64 addr, u32 size, bool write,
 
 	d->c.exits++;
 	ok = write ? vtde_write(&d->regs, off, size, *val) : vtde_read(&d->regs, off, size, val);
+	/* Sidecore, trapping: back to the shared page once the guest has
+	 * cleared what made it trap. */
+	side_sync_map(d);
 	vplat_unlock(d->vm, f);
 	return ok;
+}
+
+/* --- the shared register page (sidecore) --- */
+
+bool viommu_side_busy(struct viommu_vm *d)
+{
+	return d->live && (vtds_dirty(&d->vs, d->page) || vtde_queue_pending(&d->regs) ||
+			   vtds_needs_trap(&d->regs) == d->mapped);
+}
+
+u32 viommu_side_poll(struct viommu_vm *d)
+{
+	u64 f = vplat_lock(d->vm);
+	u32 n = 0;
+
+	if (d->live) {
+		n = vtds_poll(&d->vs, &d->regs, d->page);
+		/* Bounded: the rest of a long queue in later turns. */
+		if (vtde_queue_pending(&d->regs)) {
+			vtde_queue_continue(&d->regs);
+			n++;
+		}
+		side_sync_map(d);
+	}
+	vplat_unlock(d->vm, f);
+	return n + 1;
 }
 
 /* --- the unit --- */
@@ -172,13 +331,11 @@ static bool regs_rw(const struct vdev_region *r, u64 addr, u32 size, bool write,
 static int viommu_init(struct vm *vm, char *err, size_t n)
 {
 	struct viommu_vm *d;
+	u32 *page;
+	u64 page_pa;
 
 	if (vm->cfg.viommu == CONFIG_VIOMMU_OFF)
 		return 0;
-	if (vm->cfg.viommu == CONFIG_VIOMMU_SIDECORE) {
-		snprintf(err, n, "viommu = sidecore is not implemented yet (use samecore)");
-		return -1;
-	}
 	d = vm->viommu;
 	if (!d) {
 		d = calloc(1, sizeof(*d));
@@ -188,17 +345,55 @@ static int viommu_init(struct vm *vm, char *err, size_t n)
 		}
 		vm->viommu = d;
 	}
+	vmc_destroy(&d->map, 0);
+	page = d->page;
+	page_pa = d->page_pa;
 	memset(d, 0, sizeof(*d));
 	d->vm = vm;
+	d->page = page;
+	d->page_pa = page_pa;
 	vtde_init(&d->regs, &regs_ops, d);
+	if (vmc_init(&d->map, VIOMMU_LIVE_MAX,
+		     vm->cfg.viommu_quota ? vm->cfg.viommu_quota : CONFIG_VIOMMU_QUOTA_DEFAULT,
+		     (vm->cfg.viommu_residency_ms ? vm->cfg.viommu_residency_ms :
+		      CONFIG_VIOMMU_RESIDENCY_DEFAULT) * 1000000ULL,
+		     vm->cfg.viommu_teardown == CONFIG_TEARDOWN_OPTIMISTIC ? VMC_OPTIMISTIC : VMC_STRICT,
+		     &map_ops, d)) {
+		snprintf(err, n, "viommu: out of memory for its translations");
+		return -1;
+	}
 	if (vdev_add(vm, VDEV_MMIO, VTDE_BASE, VTDE_SIZE, regs_rw, d, 0, "viommu")) {
 		snprintf(err, n, "viommu: its registers at %#llx clash with another device",
 			 (unsigned long long)VTDE_BASE);
 		return -1;
 	}
 	d->live = true;
-	pr_info("vm %s: vIOMMU (samecore) at %#llx: registers, fault and invalidation events, queued invalidation, interrupt remapping (I/O APIC, virtio and assigned MSIs), virtio-blk DMA through the translation; not yet: assigned devices' DMA",
-		vm->name, (unsigned long long)VTDE_BASE);
+	if (vm->cfg.viommu == CONFIG_VIOMMU_SIDECORE) {
+		/* The register page: tern's, shared RW with the guest
+		 * (write-back, never executable), kept across restarts. */
+		if (!d->page_pa) {
+			d->page_pa = pmm_alloc_zeroed_page();
+			if (!d->page_pa) {
+				snprintf(err, n, "viommu: out of memory for its register page");
+				return -1;
+			}
+			d->page = phys_to_virt(d->page_pa);
+		}
+		d->side = true;
+		d->regs.queue_budget = VIOMMU_SIDE_BUDGET;
+		side_sync_map(d);
+		if (!d->mapped) {
+			snprintf(err, n, "viommu: its register page could not be mapped at %#llx",
+				 (unsigned long long)VTDE_BASE);
+			return -1;
+		}
+		if (viommu_side_add(d, vm->index, err, n))
+			return -1;
+	}
+	pr_info("vm %s: vIOMMU (%s) at %#llx: registers, fault and invalidation events, queued invalidation, interrupt remapping (I/O APIC, virtio and assigned MSIs), virtio-blk DMA through the translation; teardown %s (quota %u, residency %llu ms); not yet: assigned devices' DMA",
+		vm->name, d->side ? "sidecore" : "samecore", (unsigned long long)VTDE_BASE,
+		d->map.mode == VMC_OPTIMISTIC ? "optimistic" : "strict", d->map.quota,
+		(unsigned long long)(d->map.residency_ns / 1000000));
 	return 0;
 }
 
@@ -208,10 +403,101 @@ static void viommu_stop(struct vm *vm)
 
 	if (!d || !d->live)
 		return;
+	if (d->side) {
+		/* The sidecore lets go first; the page stays ours. */
+		viommu_side_remove(vm->index);
+		if (d->mapped)
+			gpa_unmap_mmio(&vm->mem, VTDE_BASE, VTDE_SIZE);
+		d->mapped = false;
+	}
 	/* The bus is cleared with the VM's next reset; the counters stay
 	 * for `vm stats`. */
 	vdev_unregister(&vm->bus, VDEV_MMIO, VTDE_BASE);
+	/* Everything torn down; entries a DMA still holds keep their pins
+	 * until it is done (the pool stays until the next start). */
+	vmc_flush(&d->map, tsc_ns());
 	d->live = false;
+}
+
+void viommu_set_teardown(struct vm *vm, bool optimistic, u32 residency_ms)
+{
+	struct viommu_vm *d = vm->viommu;
+	u64 f;
+
+	vm->cfg.viommu_teardown = optimistic ? CONFIG_TEARDOWN_OPTIMISTIC : CONFIG_TEARDOWN_STRICT;
+	if (residency_ms)
+		vm->cfg.viommu_residency_ms = residency_ms;
+	if (!d || !d->live)
+		return;
+	f = vplat_lock(vm);
+	if (residency_ms)
+		d->map.residency_ns = residency_ms * 1000000ULL;
+	vmc_set_mode(&d->map, optimistic ? VMC_OPTIMISTIC : VMC_STRICT, tsc_ns());
+	vplat_unlock(vm, f);
+}
+
+/* Back to trapping every access (samecore): the sidecore lets go, the
+ * page is unmapped and every vCPU has flushed, then what the guest wrote
+ * meanwhile through a stale translation is taken from the page. On the
+ * management core, interrupts on. */
+static void to_samecore(struct viommu_vm *d)
+{
+	struct vm *vm = d->vm;
+	bool was_mapped;
+	u64 f;
+
+	viommu_side_remove(vm->index);
+	f = vplat_lock(vm);
+	d->side = false;
+	d->regs.queue_budget = 0;
+	was_mapped = d->mapped;
+	if (was_mapped)
+		gpa_unmap_mmio(&vm->mem, VTDE_BASE, VTDE_SIZE);
+	d->mapped = false;
+	vplat_unlock(vm, f);
+	gpa_flush(&vm->mem);
+	f = vplat_lock(vm);
+	if (was_mapped)
+		vtds_poll(&d->vs, &d->regs, d->page);
+	vtde_queue_continue(&d->regs);
+	vplat_unlock(vm, f);
+}
+
+int viommu_set_sidecore(struct vm *vm, bool side, char *err, size_t n)
+{
+	struct viommu_vm *d = vm->viommu;
+	u64 f;
+
+	if (!d || !d->live) {
+		snprintf(err, n, "the VM has no running vIOMMU");
+		return -1;
+	}
+	if (d->side == side)
+		return 0;
+	if (!side) {
+		to_samecore(d);
+		vm->cfg.viommu = CONFIG_VIOMMU_SAMECORE;
+		return 0;
+	}
+	if (!d->page_pa) {
+		d->page_pa = pmm_alloc_zeroed_page();
+		if (!d->page_pa) {
+			snprintf(err, n, "out of memory for the register page");
+			return -1;
+		}
+		d->page = phys_to_virt(d->page_pa);
+	}
+	f = vplat_lock(vm);
+	d->side = true;
+	d->regs.queue_budget = VIOMMU_SIDE_BUDGET;
+	side_sync_map(d);
+	vplat_unlock(vm, f);
+	if (viommu_side_add(d, vm->index, err, n)) {
+		to_samecore(d);
+		return -1;
+	}
+	vm->cfg.viommu = CONFIG_VIOMMU_SIDECORE;
+	return 0;
 }
 
 bool viommu_counters(const struct vm *vm, struct viommu_counters *c)
@@ -221,7 +507,29 @@ bool viommu_counters(const struct vm *vm, struct viommu_counters *c)
 	if (!d)
 		return false;
 	*c = d->c;
+	c->maps = d->map.st.maps;
+	c->unmaps = d->map.st.unmaps;
+	c->pinned = d->map.pinned;
+	c->pins = d->map.st.pins;
+	c->unpins = d->map.st.unpins;
+	c->lookups = d->map.st.lookups;
+	c->hits = d->map.st.hits;
+	c->walks = d->q.translations;
+	c->reused = d->map.st.reused;
+	c->deferred = d->map.st.deferred;
+	c->expired = d->map.st.expired + d->map.st.over_quota;
+	c->evicted = d->map.st.evicted;
+	c->replaced = d->map.st.replaced;
+	c->phys_inv = d->map.st.phys_inv;
+	c->stale_now = vmc_stale_now(&d->map);
+	c->stale_max = d->map.st.stale_max;
+	c->stale_oldest_ns = d->map.ent ? vmc_oldest_stale_ns(&d->map, tsc_ns()) : 0;
+	/* The oldest alive counts too: the bound holds live, not only
+	 * for what has gone. */
+	c->stale_longest_ns = MAX(d->map.st.stale_longest_ns, c->stale_oldest_ns);
+	c->unmapped_in_flight = d->map.st.unmapped_in_flight;
 	c->translations = d->q.translations;
+	c->side_writes = d->vs.st.writes;
 	c->irq_remapped = d->q.irq_remapped;
 	c->irq_blocked = d->q.irq_blocked;
 	c->faults = d->regs.st.faults;
@@ -240,8 +548,9 @@ void viommu_show(struct vm *vm)
 	if (!viommu_counters(vm, &c))
 		return;
 	e = &d->regs;
-	console_printf("vIOMMU (VT-d at %#llx, samecore)%s: GSTS %#x (translation %s, queue %s, interrupt remapping %s); root table %#llx, IRT %#llx\n",
-		       (unsigned long long)VTDE_BASE, d->live ? "" : " (stopped)", e->gsts,
+	console_printf("vIOMMU (VT-d at %#llx, %s)%s: GSTS %#x (translation %s, queue %s, interrupt remapping %s); root table %#llx, IRT %#llx\n",
+		       (unsigned long long)VTDE_BASE, d->side ? "sidecore" : "samecore",
+		       d->live ? "" : " (stopped)", e->gsts,
 		       e->gsts & GSTS_TES ? "on" : "off", e->gsts & GSTS_QIES ? "on" : "off",
 		       e->gsts & GSTS_IRES ? "on" : "off", (unsigned long long)e->root,
 		       (unsigned long long)e->irta);
@@ -256,10 +565,34 @@ void viommu_show(struct vm *vm)
 		       (unsigned long long)e->st.fault_events, (unsigned long long)e->st.inv_events,
 		       (unsigned long long)c.maps, (unsigned long long)c.unmaps,
 		       (unsigned long long)c.pinned);
+	console_printf("  translations: DMA accesses %llu, %llu without a walk, walks %llu; pins %llu, unpins %llu; refused (not RAM, no room) %llu\n",
+		       (unsigned long long)c.lookups, (unsigned long long)c.hits,
+		       (unsigned long long)c.walks, (unsigned long long)c.pins,
+		       (unsigned long long)c.unpins, (unsigned long long)c.dma_refused);
+	console_printf("  teardown %s (quota %u, residency %llu ms): reused %llu, deferred %llu, expired %llu, replaced %llu, evicted %llu; physical invalidations %llu; unmapped in flight %llu\n",
+		       d->map.mode == VMC_OPTIMISTIC ? "optimistic" : "strict", d->map.quota,
+		       (unsigned long long)(d->map.residency_ns / 1000000),
+		       (unsigned long long)c.reused, (unsigned long long)c.deferred,
+		       (unsigned long long)c.expired, (unsigned long long)c.replaced,
+		       (unsigned long long)c.evicted, (unsigned long long)c.phys_inv,
+		       (unsigned long long)c.unmapped_in_flight);
+	console_printf("  risk: stale mappings now %llu (oldest %llu us), max %llu, longest lived %llu us\n",
+		       (unsigned long long)c.stale_now,
+		       (unsigned long long)(c.stale_oldest_ns / 1000),
+		       (unsigned long long)c.stale_max,
+		       (unsigned long long)(c.stale_longest_ns / 1000));
 	console_printf("  interrupts remapped %llu, blocked %llu; DMA translations %llu; interrupt entry cache hits %llu, misses %llu\n",
 		       (unsigned long long)c.irq_remapped, (unsigned long long)c.irq_blocked,
 		       (unsigned long long)c.translations, (unsigned long long)d->irc.hits,
 		       (unsigned long long)d->irc.misses);
+	if (d->side)
+		console_printf("  sidecore: register page %s; guest writes seen %llu (commands %llu), polls with work %llu, put-backs lost to a newer write %llu; went to trapping %llu times (write-1-to-clear status pending)\n",
+			       d->mapped ? "shared (no exits)" : "trapping",
+			       (unsigned long long)d->vs.st.writes,
+			       (unsigned long long)d->vs.st.commands,
+			       (unsigned long long)d->vs.st.polls,
+			       (unsigned long long)d->vs.st.lost_writebacks,
+			       (unsigned long long)d->side_traps);
 	console_printf("  not yet: assigned devices' DMA through the guest's tables (shadowing into the physical VT-d)\n");
 }
 

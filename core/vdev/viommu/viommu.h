@@ -17,12 +17,22 @@
  * virtio-blk's DMA goes through the guest's translation (GSTS.TES) when
  * the driver accepted VIRTIO_F_ACCESS_PLATFORM (viommu_dma).
  *
+ * DMA by tern's own devices uses tern's IOVA->HPA translations
+ * (vtd_mapcache.h): a page the guest maps is pinned at its first DMA and
+ * stays pinned while tern holds the translation; the guest's
+ * invalidations (caching mode) tear it down at once (`viommu_teardown =
+ * strict`) or defer it within a quota and a residency window, reusing it
+ * if the guest maps the same IOVA to the same page again (`optimistic`,
+ * thesis 2.4.4). The stale mappings are counted live (thesis 2.5.2).
+ *
  * Not done yet (said at `vm start` and in `vm stats`): shadowing into the
  * physical VT-d for assigned devices (their DMA is not confined by the
- * guest's tables), optimistic teardown and the risk accounting.
+ * guest's tables).
  */
 #ifndef TERN_CORE_VDEV_VIOMMU_VIOMMU_H
 #define TERN_CORE_VDEV_VIOMMU_VIOMMU_H
+
+#include <stddef.h>
 
 #include "core/types.h"
 #include "core/vdev/vlapic.h"
@@ -31,13 +41,24 @@ struct vm;
 
 struct viommu_counters {
 	u64 exits;			/* register accesses trapped */
-	u64 maps, unmaps;		/* pages pinned / unpinned for DMA */
+	u64 maps, unmaps;		/* translations set up (new or reused); guest unmaps */
 	u64 pinned;			/* pages pinned now */
+	u64 pins, unpins;		/* pages */
+	u64 lookups, hits;		/* DMA accesses; answered without a walk */
+	u64 walks;			/* of the guest's tables, for DMA */
+	u64 reused, deferred, expired;	/* optimistic teardown */
+	u64 evicted, replaced;		/* tern's room; a stale IOVA mapped elsewhere */
+	u64 phys_inv;			/* physical invalidations (or equivalents) */
+	u64 stale_now, stale_max;	/* logically unmapped, physically alive */
+	u64 stale_longest_ns, stale_oldest_ns;
+	u64 unmapped_in_flight;		/* unmapped while a DMA held the page */
+	u64 dma_refused;		/* translated to no RAM, or no room */
 	u64 inv_context, inv_iotlb, inv_iec;
 	u64 faults;			/* recorded in the fault registers */
 	u64 faults_dropped;		/* overflow (PFO) or FPD */
 	u64 translations;		/* DMA addresses translated */
 	u64 irq_remapped, irq_blocked;	/* MSIs through the IRT */
+	u64 side_writes;		/* sidecore: guest writes found in the page */
 };
 
 /*
@@ -61,17 +82,35 @@ bool viommu_ir_on(const struct vm *vm);
 
 /* Whether the guest's vIOMMU translates DMA now (GSTS.TES). */
 bool viommu_translating(const struct vm *vm);
+
+/* viommu_dma_get's answer for a translation to what is not the VM's RAM
+ * (nothing recorded: the hardware would send the DMA on to no target). */
+#define VIOMMU_NOT_RAM		0xff
+
 /*
  * One DMA access by sid at I/O address iova, a write to guest memory or a
- * read of it, through the guest's tables (vtd_walk.h): 0 and *gpa (the
- * page it lands in allows the access); or the fault reason, recorded in
- * the fault registers with the fault event unless the context entry has
- * FPD (7.2). Translation off: 0 and *gpa = iova. Platform lock held.
+ * read of it, with translation on: 0, *gpa, and *token to hand back to
+ * viommu_dma_put when the access is done; the page is pinned until then
+ * at least. tern's translation (vtd_mapcache.h) answers without a walk
+ * when it holds one live; else the guest's tables do (vtd_walk.h) and
+ * tern keeps what they say. A fault reason: recorded in the fault
+ * registers with the fault event unless the context entry has FPD (7.2);
+ * VIOMMU_NOT_RAM. Platform lock held.
  */
-u8 viommu_dma(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa);
-/* Counters for pages pinned for translated DMA: one more map (pin) or
- * unmap; page: a page became pinned, or stopped being pinned. */
-void viommu_count_map(struct vm *vm, bool map, bool page);
+u8 viommu_dma_get(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa, u32 *token);
+void viommu_dma_put(struct vm *vm, u32 token);
+/* On the management core, often: stale translations past their window
+ * torn down while the guest does not use the unit. */
+void viommu_poll(void);
+
+/* `viommu_teardown` for the VM from now on (its tern.cfg value until
+ * then): leaving optimistic tears the stale translations down at once.
+ * residency_ms: the window from now on (0: keep it). */
+void viommu_set_teardown(struct vm *vm, bool optimistic, u32 residency_ms);
+
+/* Samecore or sidecore from now on, while it runs (`vm viommu`): -1 and
+ * why in err if it cannot. */
+int viommu_set_sidecore(struct vm *vm, bool side, char *err, size_t n);
 
 /* The VM's counters; false when it has no vIOMMU. */
 bool viommu_counters(const struct vm *vm, struct viommu_counters *c);

@@ -301,10 +301,12 @@ static bool run_desc(struct vtde *e, u64 lo, u64 hi, enum vtde_iqe_why *why)
 	}
 }
 
-/* Fetch and run from IQH to IQT while the queue is on and not in error. */
+/* Fetch and run from IQH to IQT while the queue is on and not in error;
+ * at most queue_budget descriptors (0: no bound) per call. */
 static void queue_run(struct vtde *e)
 {
 	u64 size = queue_bytes(e);
+	u32 n = 0;
 
 	if (!(e->gsts & GSTS_QIES) || (e->fsts & FSTS_IQE))
 		return;
@@ -315,6 +317,9 @@ static void queue_run(struct vtde *e)
 	while (e->iqh != e->iqt) {
 		u64 d[2];
 		enum vtde_iqe_why why;
+
+		if (e->queue_budget && n++ >= e->queue_budget)
+			return;
 
 		if (e->iqh >= size)
 			e->iqh = 0;	/* a queue shrunk under its head */
@@ -331,6 +336,16 @@ static void queue_run(struct vtde *e)
 		}
 		e->iqh = (e->iqh + DESC_BYTES) % size;
 	}
+}
+
+bool vtde_queue_pending(const struct vtde *e)
+{
+	return (e->gsts & GSTS_QIES) && !(e->fsts & FSTS_IQE) && e->iqh != e->iqt;
+}
+
+void vtde_queue_continue(struct vtde *e)
+{
+	queue_run(e);
 }
 
 /* --- global command (11.4.4) --- */

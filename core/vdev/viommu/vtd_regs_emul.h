@@ -264,6 +264,7 @@ struct vtde {
 	u64 irta;			/* latched by SIRTP */
 	u64 iva, iotlb;
 	enum vtde_iqe_why iqe_why;
+	u32 queue_budget;		/* descriptors per run, 0: all (sidecore: bounded) */
 	struct vtde_stats st;
 };
 
@@ -292,6 +293,11 @@ static inline bool vtde_remapping(const struct vtde *e)
 {
 	return e->gsts & GSTS_IRES;
 }
+
+/* Whether the queue has descriptors left to run (a bounded run stopped
+ * short), and run on from IQH (at most queue_budget more). */
+bool vtde_queue_pending(const struct vtde *e);
+void vtde_queue_continue(struct vtde *e);
 
 /* PPF (11.4.9.1): any fault record with F set. */
 bool vtde_ppf(const struct vtde *e);

@@ -6,7 +6,7 @@
 #include "core/vdev/viommu/vtd_req.h"
 
 u8 vtdq_dma(struct vtde *e, const struct vtdw_mem *m, struct vtdq_stats *st, u16 sid, u64 iova,
-	    bool write, u64 *gpa)
+	    bool write, u64 *gpa, struct vtdw_xlate *out)
 {
 	struct vtdw_xlate x;
 	u8 fr;
@@ -19,6 +19,8 @@ u8 vtdq_dma(struct vtde *e, const struct vtdw_mem *m, struct vtdq_stats *st, u16
 	fr = vtdw_translate(m, e->root, e->cap, e->ecap, sid, iova, write, &x);
 	if (!fr) {
 		*gpa = x.gpa;
+		if (out)
+			*out = x;
 		return 0;
 	}
 	st->dma_faults++;

@@ -30,10 +30,12 @@ struct vtdq_stats {
  * A DMA access by sid at iova (write: the device writes guest memory).
  * Translation off (TES clear): 0 and *gpa = iova. On: 0 and *gpa, or the
  * fault reason (appendix A), recorded at the request's page, T = 1 for a
- * read (11.4.14), unless the context entry has FPD.
+ * read (11.4.14), unless the context entry has FPD. x (may be NULL): the
+ * whole translation (the domain, what the page allows) when it succeeded
+ * with translation on.
  */
 u8 vtdq_dma(struct vtde *e, const struct vtdw_mem *m, struct vtdq_stats *st, u16 sid, u64 iova,
-	    bool write, u64 *gpa);
+	    bool write, u64 *gpa, struct vtdw_xlate *x);
 
 /*
  * An interrupt request: sid writes data to addr. true and *msg (and

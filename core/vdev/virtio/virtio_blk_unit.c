@@ -35,7 +35,6 @@
 struct pin {
 	u64 page;
 	u32 count;
-	u32 vcount;			/* of those, through the vIOMMU */
 	bool ours;			/* we set GPA_PG_PINNED (not VT-d, say) */
 };
 
@@ -92,16 +91,20 @@ static bool mem_copy(struct vblk_vm *d, u64 addr, void *buf, u32 len, bool write
 	while (len) {
 		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
 		u64 gpa = addr;
+		u32 tok = 0;
 		u8 *h;
 
-		if (xl && viommu_dma(vm, d->devfn, addr, write, &gpa))
+		if (xl && viommu_dma_get(vm, d->devfn, addr, write, &gpa, &tok))
 			return false;
-		if (!gpa_is_ram(&vm->mem, gpa, n) || !(h = gpa_to_hva(&vm->mem, gpa)))
-			return false;
-		if (write)
+		h = gpa_is_ram(&vm->mem, gpa, n) ? gpa_to_hva(&vm->mem, gpa) : NULL;
+		if (h && write)
 			memcpy(h, p, n);
-		else
+		else if (h)
 			memcpy(p, h, n);
+		if (xl)
+			viommu_dma_put(vm, tok);
+		if (!h)
+			return false;
 		addr += n;
 		p += n;
 		len -= n;
@@ -140,7 +143,7 @@ static struct pin *pin_find(struct vblk_vm *d, u64 page, bool add)
 		if (d->pins[i].page == PIN_EMPTY) {
 			if (!add)
 				return NULL;
-			d->pins[i] = (struct pin){ page, 0, 0, false };
+			d->pins[i] = (struct pin){ page, 0, false };
 			return &d->pins[i];
 		}
 	}
@@ -169,22 +172,33 @@ static void pin_remove(struct vblk_vm *d, struct pin *p)
 }
 
 /* The token a pin hands back (vblk_ops.pin's *pinned): the guest page,
- * and whether the vIOMMU translated the address it came from. */
+ * or, through the vIOMMU, its token shifted into the page bits. */
 #define PIN_VIA_VIOMMU	1ULL
 
 static bool vm_pin(struct vblk *b, u64 addr, bool write, u64 *hpa, u64 *pinned)
 {
 	struct vblk_vm *d = b->ctx;
 	struct gpa_map *g = &d->vm->mem;
-	bool xl = translating(d);
 	u64 page = addr;
 	struct pin *p;
+	u32 tok;
 	void *h;
 
 	/* Through the guest's tables: a read request's data is written, so
-	 * its pages need W (VT-d 3.6: write permission fault 0x5). */
-	if (xl && viommu_dma(d->vm, d->devfn, addr, write, &page))
-		return false;
+	 * its pages need W (VT-d 3.6: write permission fault 0x5). The
+	 * vIOMMU holds the page pinned while it keeps the translation. */
+	if (translating(d)) {
+		if (viommu_dma_get(d->vm, d->devfn, addr, write, &page, &tok))
+			return false;
+		h = gpa_to_hva(g, page & PAGE_MASK);
+		*hpa = h ? virt_to_phys(h) : ~0ULL;
+		if (*hpa == ~0ULL) {
+			viommu_dma_put(d->vm, tok);
+			return false;
+		}
+		*pinned = (u64)tok << PAGE_SHIFT | PIN_VIA_VIOMMU;
+		return true;
+	}
 	page &= PAGE_MASK;
 	h = gpa_to_hva(g, page);
 	if (!h || !gpa_is_ram(g, page, PAGE_SIZE))
@@ -203,23 +217,22 @@ static bool vm_pin(struct vblk *b, u64 addr, bool write, u64 *hpa, u64 *pinned)
 			return false;
 		}
 	}
-	/* The vIOMMU's map: this page is pinned while the translated DMA
-	 * is in flight (its gauge counts pages, its counter maps). */
-	if (xl)
-		viommu_count_map(d->vm, true, !p->vcount++);
-	*pinned = page | (xl ? PIN_VIA_VIOMMU : 0);
+	*pinned = page;
 	return true;
 }
 
 static void vm_unpin(struct vblk *b, u64 pinned)
 {
 	struct vblk_vm *d = b->ctx;
-	struct pin *p = pin_find(d, pinned & PAGE_MASK, false);
+	struct pin *p;
 
+	if (pinned & PIN_VIA_VIOMMU) {
+		viommu_dma_put(d->vm, (u32)(pinned >> PAGE_SHIFT));
+		return;
+	}
+	p = pin_find(d, pinned & PAGE_MASK, false);
 	if (!p)
 		return;
-	if ((pinned & PIN_VIA_VIOMMU) && p->vcount)
-		viommu_count_map(d->vm, false, !--p->vcount);
 	if (--p->count)
 		return;
 	if (p->ours)

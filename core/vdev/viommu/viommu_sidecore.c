@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The sidecore's job (viommu_sidecore.h): a core of its own, turning over
+ * the VMs it serves. The set is an array of pointers the sidecore reads
+ * and the management core changes; a removal waits until the sidecore has
+ * finished the round it may be in.
+ */
+#include <stdio.h>
+
+#include "core/console.h"
+#include "core/cores.h"
+#include "core/cpu.h"
+#include "core/log.h"
+#include "core/percpu.h"
+#include "core/tsc.h"
+#include "core/vdev/viommu/viommu_sidecore.h"
+#include "core/vm/config.h"
+
+static struct {
+	struct core_job job;
+	int core;			/* -1: none */
+	bool running;
+	struct viommu_vm *served[CONFIG_MAX_VMS];
+	volatile u64 rounds;
+	u64 busy_polls;
+	u64 busy_tsc, start_tsc;
+	u64 total_before;		/* TSC ticks of earlier runs */
+} side = { .core = -1 };
+
+void viommu_side_configure(int core)
+{
+	side.core = core;
+}
+
+static void side_run(struct core_job *j)
+{
+	while (!j->stop_req) {
+		u64 t0 = rdtsc();
+		u32 work = 0;
+
+		for (u32 i = 0; i < CONFIG_MAX_VMS; i++) {
+			struct viommu_vm *d = __atomic_load_n(&side.served[i], __ATOMIC_ACQUIRE);
+
+			/* A look without the VM's lock first: the vCPUs
+			 * take it for their exits. */
+			if (d && viommu_side_busy(d))
+				work += viommu_side_poll(d);
+		}
+		__atomic_store_n(&side.rounds, side.rounds + 1, __ATOMIC_RELEASE);
+		if (work) {
+			side.busy_polls++;
+			__atomic_store_n(&side.busy_tsc, side.busy_tsc + rdtsc() - t0,
+					 __ATOMIC_RELAXED);
+		} else {
+			cpu_relax();
+		}
+	}
+}
+
+int viommu_side_add(struct viommu_vm *d, u32 index, char *err, size_t n)
+{
+	char why[96];
+
+	if (side.core < 0) {
+		snprintf(err, n, "viommu = sidecore needs a sidecore: [host] sidecore = CORE in tern.cfg");
+		return -1;
+	}
+	if (!side.running) {
+		side.job = (struct core_job){ .kind = "sidecore", .name = "vIOMMU",
+					      .role = ROLE_SIDECORE, .run = side_run };
+		if (core_claim((u32)side.core, &side.job, why, sizeof(why)) ||
+		    core_hand(&side.job)) {
+			snprintf(err, n, "viommu = sidecore: core %d: %s", side.core, why);
+			return -1;
+		}
+		side.running = true;
+		side.start_tsc = rdtsc();
+		pr_info("vIOMMU sidecore on core %d: polling the register pages of viommu = sidecore VMs",
+			side.core);
+	}
+	__atomic_store_n(&side.served[index], d, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void viommu_side_remove(u32 index)
+{
+	u64 r;
+
+	if (!side.served[index])
+		return;
+	__atomic_store_n(&side.served[index], NULL, __ATOMIC_RELEASE);
+	/* Two rounds ends the one it may have been in. */
+	r = __atomic_load_n(&side.rounds, __ATOMIC_ACQUIRE);
+	while (side.running && __atomic_load_n(&side.rounds, __ATOMIC_ACQUIRE) < r + 2)
+		cpu_relax();
+	for (u32 i = 0; i < CONFIG_MAX_VMS; i++)
+		if (side.served[i])
+			return;
+	/* Nobody left: the core goes back to halting (the next sidecore VM
+	 * claims it again). The counters stay. */
+	if (side.running) {
+		core_job_stop(&side.job);
+		side.running = false;
+		side.total_before += rdtsc() - side.start_tsc;
+		pr_info("vIOMMU sidecore on core %d: no viommu = sidecore VM left; core given back",
+			side.core);
+	}
+}
+
+void viommu_side_stats(struct viommu_side_stats *s)
+{
+	*s = (struct viommu_side_stats){ .core = side.core, .running = side.running,
+					 .polls = side.rounds, .busy_polls = side.busy_polls,
+					 .busy_tsc = side.busy_tsc };
+	for (u32 i = 0; i < CONFIG_MAX_VMS; i++)
+		s->served += side.served[i] != NULL;
+	s->total_tsc = side.total_before + (side.running ? rdtsc() - side.start_tsc : 0);
+}
+
+void viommu_side_show(void)
+{
+	struct viommu_side_stats s;
+
+	viommu_side_stats(&s);
+	if (s.core < 0)
+		return;
+	console_printf("sidecore: core %d (vIOMMU polling)%s serving %u VM(s): %llu rounds, %llu with work; busy %llu.%u%%\n",
+		       s.core, s.running ? "" : ", halted until a viommu = sidecore VM starts;",
+		       s.served, (unsigned long long)s.polls,
+		       (unsigned long long)s.busy_polls,
+		       (unsigned long long)(s.total_tsc ? s.busy_tsc * 100 / s.total_tsc : 0),
+		       (unsigned)(s.total_tsc ? s.busy_tsc * 1000 / s.total_tsc % 10 : 0));
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * tern's own IOVA->HPA translations of a VM's vIOMMU (issue #12 item 2,
+ * Amit's thesis 2.4.4 and 2.5.2): what a DMA by an emulated device uses
+ * instead of walking the guest's tables on every request, with the page
+ * pinned for as long as tern holds a translation to it.
+ *
+ * An entry maps (requester-id, IOVA page) to a guest page and its host
+ * page, with the domain its context entry named and the access the walk
+ * allowed. It is in one of four states:
+ *
+ *   live   the guest's mapping as tern last saw it; found by vmc_get,
+ *          kept in LRU order (the least recently used goes first when
+ *          the pool runs out);
+ *   stale  the guest invalidated it (its unmap, with caching mode), but
+ *          optimistic teardown keeps the translation and the pin alive in
+ *          a FIFO bounded by a quota and a residency time; a guest map of
+ *          the same IOVA to the same guest page within the window reuses
+ *          it (no new entry, no pin, no teardown);
+ *   dying  torn down (out of every lookup) while a DMA still holds it:
+ *          its page stays pinned until the last vmc_put;
+ *   free.
+ *
+ * Teardown is in batches: everything one invalidation (strict) or one
+ * expiry check (optimistic) tears down counts as one physical
+ * invalidation; an expiry check that must act (the oldest past the
+ * residency, or the FIFO over its quota) takes along every entry older
+ * than half the residency, and trims an over-full FIFO to 7/8 of its
+ * quota, so batches are large, the IOTLB invalidation a shadowed mapping would need; for
+ * tern's emulated devices it is the equivalent event. A page is unpinned
+ * only after its entry is out of every lookup and no DMA holds it (thesis
+ * 2.5.1: no stale translation outlives its pin). Several entries may map
+ * one guest page: it is pinned once, while any of them exists.
+ *
+ * Strict teardown tears down at once, so it never has stale entries.
+ * Pure: time is passed in (ns), pins go through callbacks; the caller
+ * serializes calls on one cache. Unit-tested.
+ */
+#ifndef TERN_CORE_VDEV_VIOMMU_VTD_MAPCACHE_H
+#define TERN_CORE_VDEV_VIOMMU_VTD_MAPCACHE_H
+
+#include "core/types.h"
+
+#define VMC_QUOTA_DEFAULT	256
+#define VMC_RESIDENCY_DEFAULT	10000000ULL	/* 10 ms, in ns */
+#define VMC_QUOTA_MAX		65536
+#define VMC_NONE		0xffffffffu
+
+enum vmc_mode {
+	VMC_STRICT = 0,
+	VMC_OPTIMISTIC,
+};
+
+enum vmc_state {
+	VMC_FREE = 0,
+	VMC_LIVE,
+	VMC_STALE,
+	VMC_DYING,
+};
+
+struct vmc_ops {
+	/* Pin guest page gpa: true and its host address; false: not the
+	 * VM's RAM. *ours: whether unpin must undo it (false: the page was
+	 * pinned by someone else already), handed back to unpin. */
+	bool (*pin)(void *ctx, u64 gpa, u64 *hpa, bool *ours);
+	void (*unpin)(void *ctx, u64 gpa, bool ours);
+};
+
+struct vmc_entry {
+	u64 iova, gpa, hpa;		/* pages */
+	u64 since;			/* stale since (ns) */
+	u32 prev, next;			/* the LRU (live) or the FIFO (stale) */
+	u32 hnext;			/* (sid, iova) chain */
+	u32 gnext;			/* guest-page chain: who pins it */
+	u32 refs;			/* DMAs using it now */
+	u16 sid, did;
+	u8 state;			/* enum vmc_state */
+	bool r, w;
+	bool ours;			/* the page's pin: pin's *ours */
+};
+
+struct vmc_list {
+	u32 head, tail, n;
+};
+
+struct vmc_stats {
+	u64 lookups, hits;		/* vmc_get; found live */
+	u64 maps;			/* translations set up: new ones and reuses */
+	u64 unmaps;			/* live entries the guest invalidated */
+	u64 pins, unpins;		/* pages */
+	u64 reused;			/* stale entries mapped again, same page */
+	u64 deferred;			/* unmaps put into the FIFO */
+	u64 expired, over_quota;	/* torn down from the FIFO: residency, quota */
+	u64 replaced;			/* stale, but mapped again to another page */
+	u64 evicted;			/* live, dropped for room (LRU) */
+	u64 torn_down;			/* entries torn down, any reason */
+	u64 phys_inv;			/* teardown batches (physical invalidations) */
+	u64 unmapped_in_flight;		/* torn down while a DMA held them */
+	u64 stale_max;			/* most stale entries at once */
+	u64 stale_longest_ns;		/* longest a stale entry lived */
+	u64 no_room;			/* every entry held by a DMA */
+};
+
+struct vmc {
+	const struct vmc_ops *ops;
+	void *ctx;
+	enum vmc_mode mode;
+	u32 quota;
+	u64 residency_ns;
+	u32 nent, nhash;
+	struct vmc_entry *ent;
+	u32 *hash, *ghash;
+	u32 free;			/* free entries, through next */
+	struct vmc_list lru, fifo;
+	u32 live, dying;
+	u64 pinned;			/* distinct guest pages pinned now */
+	struct vmc_stats st;
+};
+
+/*
+ * Room for live_max live entries and quota stale ones (allocated here).
+ * 0, or -1 (out of memory; c is left empty and safe to free).
+ */
+int vmc_init(struct vmc *c, u32 live_max, u32 quota, u64 residency_ns, enum vmc_mode mode,
+	     const struct vmc_ops *ops, void *ctx);
+/* Tear everything down (pins given back) and free the pool. Entries still
+ * held by a DMA keep their pins: the caller waits those out first. */
+void vmc_destroy(struct vmc *c, u64 now);
+
+/*
+ * The live translation of sid's iova allowing the access (write: the
+ * device writes memory): its entry, held (vmc_put), or VMC_NONE. Checks
+ * the FIFO's bounds first (now).
+ */
+u32 vmc_get(struct vmc *c, u16 sid, u64 iova, bool write, u64 now);
+/*
+ * The guest's tables give sid's iova -> gpa (pages) with access r/w in
+ * domain did: a live entry for it, held, or VMC_NONE (gpa not RAM, or no
+ * room: every entry held). A stale entry of the same IOVA and page is
+ * reused; one of another page is torn down first.
+ */
+u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, u64 now);
+/* A DMA is done with entry i. */
+void vmc_put(struct vmc *c, u32 i);
+/* The host address of entry i's page. */
+static inline u64 vmc_hpa(const struct vmc *c, u32 i)
+{
+	return c->ent[i].hpa;
+}
+
+/* What a guest invalidation covers (VT-d 6.5: global, domain, page range;
+ * context: device with a function mask). */
+enum vmc_sel_kind {
+	VMC_SEL_ALL,
+	VMC_SEL_DOMAIN,
+	VMC_SEL_RANGE,			/* domain did, [iova, iova + len) */
+	VMC_SEL_DEVICE,			/* sid, ignoring the function bits in fm */
+};
+
+struct vmc_sel {
+	enum vmc_sel_kind kind;
+	u16 did, sid;
+	u8 fm;				/* VT-d 6.5.2.1: 1-3: mask 1-3 low bits */
+	u64 iova, len;
+};
+
+/*
+ * The guest invalidated what sel covers: its live entries are unmapped —
+ * torn down at once (strict: one batch) or deferred into the FIFO
+ * (optimistic). Returns how many live entries it unmapped.
+ */
+u32 vmc_invalidate(struct vmc *c, const struct vmc_sel *sel, u64 now);
+/* Tear down what the FIFO's quota and residency no longer allow, in one
+ * batch; the periodic check and every queue access's. */
+void vmc_expire(struct vmc *c, u64 now);
+/* Tear down everything, live and stale, in one batch (translation off, a
+ * new root table, a mode change, the VM's stop). */
+void vmc_flush(struct vmc *c, u64 now);
+/* Switch strict/optimistic (or stay): leaving optimistic flushes the
+ * FIFO; the risk maxima (stale_max, stale_longest_ns) start again. */
+void vmc_set_mode(struct vmc *c, enum vmc_mode mode, u64 now);
+
+/* Stale entries now, and the age of the oldest (0: none). */
+static inline u32 vmc_stale_now(const struct vmc *c)
+{
+	return c->fifo.n;
+}
+u64 vmc_oldest_stale_ns(const struct vmc *c, u64 now);
+
+#endif
