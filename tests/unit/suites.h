@@ -55,6 +55,7 @@ Suite *viommu_walk_suite(void);
 Suite *viommu_ir_suite(void);
 Suite *viommu_req_suite(void);
 Suite *swap_suite(void);
+Suite *swap_mapper_suite(void);
 Suite *virtio_net_suite(void);
 
 /* Collects report-callback messages for the assertions. */
