@@ -209,6 +209,19 @@ u32 swap_prefetch(struct swap_vm *s, u64 idx, u32 blk, u64 *out, u32 max)
 	return n;
 }
 
+void swap_read_cancel(struct swap_vm *s, u64 idx)
+{
+	struct swap_pte *p = idx < s->npages ? &s->pte[idx] : NULL;
+
+	if (!p || p->state != SWP_READING)
+		return;
+	p->state = SWP_SWAPPED;
+	p->flags &= (u8)~SWPF_PREFETCHED;
+	p->waiters = 0;
+	s->reading--;
+	s->frames--;
+}
+
 void swap_associate(struct swap_vm *s, u64 idx, u32 blk)
 {
 	struct swap_pte *p = idx < s->npages ? &s->pte[idx] : NULL;
@@ -352,6 +365,11 @@ enum swap_act swap_evict(struct swap_vm *s, u64 idx, bool dirty, u32 *slot)
 		s->dropped_image++;
 		return SWAP_ACT_DROP;
 	}
+	if ((p->flags & SWPF_SLOT_VALID) && p->slot == SWAP_NO_SLOT) {
+		/* Never expected: no slot to hold it. Written, counted. */
+		p->flags &= (u8)~SWPF_SLOT_VALID;
+		s->inconsistent++;
+	}
 	if (p->flags & SWPF_SLOT_VALID) {
 		/* Clean and already in swap: no write (no silent write). */
 		p->state = SWP_SWAPPED;
@@ -395,7 +413,7 @@ enum swap_act swap_write_done(struct swap_vm *s, u64 idx, bool ok, bool dirtied)
 		if (p->flags & SWPF_TERN_DIRTY)
 			dirtied = true;
 		p->flags &= (u8)~(SWPF_CANCELLED | SWPF_TERN_DIRTY);
-		if (ok && !dirtied)
+		if (ok && !dirtied && p->slot != SWAP_NO_SLOT)
 			p->flags |= SWPF_SLOT_VALID;
 		else
 			p->flags &= (u8)~SWPF_SLOT_VALID;
@@ -461,7 +479,10 @@ enum swap_act swap_read_done(struct swap_vm *s, u64 idx, bool ok, u8 *wake)
 	}
 	/* Mapped with D clear: if the guest only reads it, the next
 	 * reclaim drops it without a write. */
-	p->flags |= SWPF_SLOT_VALID;
+	if (p->slot == SWAP_NO_SLOT)
+		s->inconsistent++;
+	else
+		p->flags |= SWPF_SLOT_VALID;
 	s->in_swap++;
 	return SWAP_ACT_MAP;
 }

@@ -140,6 +140,7 @@ struct swap_vm {
 	u64 stale_avoided;		/* the same, without the read (Mapper) */
 	u64 assoc_made, assoc_broken;	/* by guest writes or tern's */
 	u64 settled, settle_reads;	/* pages of blocks the guest writes; read first */
+	u64 inconsistent;		/* a clean copy claimed without a slot (never expected) */
 };
 
 #define SWAP_AGE_PERIOD_NS	10000000ULL	/* 10 ms */
@@ -215,6 +216,9 @@ enum swap_act swap_fault_overwrite(struct swap_vm *s, u64 idx, u32 *slot);
  * in out[]; the caller reads them with idx in one request.
  */
 u32 swap_prefetch(struct swap_vm *s, u64 idx, u32 blk, u64 *out, u32 max);
+/* A read just set up for idx (a prefetch, a settle) cannot be issued
+ * after all: back to SWAPPED, its frame not taken (no waiters yet). */
+void swap_read_cancel(struct swap_vm *s, u64 idx);
 /* Page idx (resident, held) now holds block blk: associated. */
 void swap_associate(struct swap_vm *s, u64 idx, u32 blk);
 /* A disk read filled page idx whole (for the silent-write count). */

@@ -11,6 +11,7 @@
  * management core. Interrupts go out with it held (vplat_set_irq_locked,
  * vplat_deliver, which takes none).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
 #include "mm/kmem.h"
+#include "mm/swap/swapper.h"
 
 /* Pages pinned for requests in flight: at most a queue of requests of
  * BLK_SEGS_MAX pages each, in a table twice that size. */
@@ -47,6 +49,10 @@ struct vblk_vm {
 	u32 gsi;			/* INTx, 0: none */
 	u64 pinned;			/* pages with a count */
 	struct pin pins[PIN_SLOTS];
+	/* The rings' pages held (vm_rings), and for which addresses */
+	u64 ring[8];
+	u32 nring;
+	u64 ring_for[3];
 };
 
 /* --- guest memory: the one place the device's guest addresses are
@@ -92,16 +98,27 @@ static bool mem_copy(struct vblk_vm *d, u64 addr, void *buf, u32 len, bool write
 	while (len) {
 		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
 		u64 gpa = addr;
+		int err = 0;
 		u8 *h;
 
 		if (xl && viommu_dma(vm, d->devfn, addr, write, &gpa))
 			return false;
-		if (!gpa_is_ram(&vm->mem, gpa, n) || !(h = gpa_to_hva(&vm->mem, gpa)))
+		/* An overcommitted VM's page may be on disk: never waited for
+		 * here (the platform lock is held, and the management core
+		 * may need it to finish a request first); the queue retries. */
+		if (!gpa_is_ram(&vm->mem, gpa, n))
 			return false;
+		h = gpa_get_page(&vm->mem, gpa, GPA_GET_NOWAIT | (write ? GPA_GET_WRITE : 0), &err);
+		if (!h) {
+			if (err == -EAGAIN)
+				d->b.vp.vq[0].again = true;
+			return false;
+		}
 		if (write)
 			memcpy(h, p, n);
 		else
 			memcpy(p, h, n);
+		gpa_put_page(&vm->mem, gpa);
 		addr += n;
 		p += n;
 		len -= n;
@@ -172,26 +189,35 @@ static void pin_remove(struct vblk_vm *d, struct pin *p)
  * and whether the vIOMMU translated the address it came from. */
 #define PIN_VIA_VIOMMU	1ULL
 
-static bool vm_pin(struct vblk *b, u64 addr, bool write, u64 *hpa, u64 *pinned)
+static int vm_pin(struct vblk *b, u64 addr, u32 flags, u64 *hpa, u64 *pinned)
 {
 	struct vblk_vm *d = b->ctx;
 	struct gpa_map *g = &d->vm->mem;
-	bool xl = translating(d);
+	bool xl = translating(d), write = flags & VBLK_PIN_WRITE;
 	u64 page = addr;
 	struct pin *p;
+	int err = 0;
 	void *h;
 
 	/* Through the guest's tables: a read request's data is written, so
 	 * its pages need W (VT-d 3.6: write permission fault 0x5). */
 	if (xl && viommu_dma(d->vm, d->devfn, addr, write, &page))
-		return false;
+		return -EFAULT;
 	page &= PAGE_MASK;
-	h = gpa_to_hva(g, page);
-	if (!h || !gpa_is_ram(g, page, PAGE_SIZE))
-		return false;
+	if (!gpa_is_ram(g, page, PAGE_SIZE))
+		return -EFAULT;
+	/* Held until the unpin (an overcommitted VM's page: faulted in,
+	 * and never reclaimed meanwhile). A page the disk overwrites whole
+	 * needs no read of its old content (the swapper's stale read). */
+	h = gpa_get_page(g, page, GPA_GET_NOWAIT | (write ? GPA_GET_WRITE : 0) |
+			 ((flags & VBLK_PIN_WHOLE) ? GPA_GET_OVERWRITE : 0), &err);
+	if (!h)
+		return err == -EAGAIN ? -EAGAIN : -EFAULT;
 	*hpa = virt_to_phys(h);
-	if (*hpa == ~0ULL || !(p = pin_find(d, page, true)))
-		return false;
+	if (*hpa == ~0ULL || !(p = pin_find(d, page, true))) {
+		gpa_put_page(g, page);
+		return -EFAULT;
+	}
 	if (!p->count++) {
 		d->pinned++;
 		/* Pinned already (VT-d pins all RAM of its domain): not ours
@@ -200,15 +226,20 @@ static bool vm_pin(struct vblk *b, u64 addr, bool write, u64 *hpa, u64 *pinned)
 		if (p->ours && gpa_set_state(g, page, PAGE_SIZE, GPA_PG_PINNED, 0)) {
 			pin_remove(d, p);
 			d->pinned--;
-			return false;
+			gpa_put_page(g, page);
+			return -EFAULT;
 		}
 	}
+	/* The Swap Mapper: a page a disk read fills whole is protected
+	 * against guest writes before the data lands (swapper.h). */
+	if ((flags & (VBLK_PIN_WRITE | VBLK_PIN_WHOLE)) == (VBLK_PIN_WRITE | VBLK_PIN_WHOLE))
+		swapper_fill_begin(d->vm, page);
 	/* The vIOMMU's map: this page is pinned while the translated DMA
 	 * is in flight (its gauge counts pages, its counter maps). */
 	if (xl)
 		viommu_count_map(d->vm, true, !p->vcount++);
 	*pinned = page | (xl ? PIN_VIA_VIOMMU : 0);
-	return true;
+	return 0;
 }
 
 static void vm_unpin(struct vblk *b, u64 pinned)
@@ -218,6 +249,7 @@ static void vm_unpin(struct vblk *b, u64 pinned)
 
 	if (!p)
 		return;
+	gpa_put_page(&d->vm->mem, p->page);
 	if ((pinned & PIN_VIA_VIOMMU) && p->vcount)
 		viommu_count_map(d->vm, false, !--p->vcount);
 	if (--p->count)
@@ -226,6 +258,85 @@ static void vm_unpin(struct vblk *b, u64 pinned)
 		gpa_set_state(&d->vm->mem, p->page, PAGE_SIZE, 0, GPA_PG_PINNED);
 	pin_remove(d, p);
 	d->pinned--;
+}
+
+/* --- an overcommitted VM's (the swapper's) --- */
+
+/* The queue's rings held at hand while it is enabled: the completions
+ * write the used ring from the management core, which cannot wait for a
+ * page read. Only in a sparse map (elsewhere RAM never moves). */
+static void rings_put(struct vblk_vm *d)
+{
+	for (u32 i = 0; i < d->nring; i++)
+		gpa_put_page(&d->vm->mem, d->ring[i]);
+	d->nring = 0;
+	d->ring_for[0] = d->ring_for[1] = d->ring_for[2] = 0;
+}
+
+static int vm_rings(struct vblk *b, bool on)
+{
+	struct vblk_vm *d = b->ctx;
+	const struct virtq *q = &b->vp.vq[0];
+	struct gpa_map *g = &d->vm->mem;
+	u64 part[3][2] = {
+		{ q->desc, (u64)q->size * VIRTQ_DESC_SIZE },
+		{ q->avail, VIRTQ_AVAIL_RING + 2ULL * q->size + 2 },
+		{ q->used, VIRTQ_USED_RING + (u64)VIRTQ_USED_ELEM_SIZE * q->size + 2 },
+	};
+
+	if (!g->sparse || translating(d))
+		return 0;
+	if (on && d->nring && d->ring_for[0] == q->desc && d->ring_for[1] == q->avail &&
+	    d->ring_for[2] == q->used)
+		return 0;
+	rings_put(d);
+	if (!on)
+		return 0;
+	for (u32 k = 0; k < 3; k++) {
+		for (u64 pg = part[k][0] & PAGE_MASK; pg < part[k][0] + part[k][1]; pg += PAGE_SIZE) {
+			int err = 0;
+
+			if (d->nring >= ARRAY_SIZE(d->ring) ||
+			    !gpa_get_page(g, pg, GPA_GET_NOWAIT, &err)) {
+				rings_put(d);
+				/* Not RAM: the pop reports it (vq_enable checked). */
+				return err == -EAGAIN ? -EAGAIN : 0;
+			}
+			d->ring[d->nring++] = pg;
+		}
+	}
+	d->ring_for[0] = q->desc;
+	d->ring_for[1] = q->avail;
+	d->ring_for[2] = q->used;
+	return 0;
+}
+
+static int vm_settle(struct vblk *b, u64 block, u32 n)
+{
+	struct vblk_vm *d = b->ctx;
+
+	return swapper_disk_write(d->vm, block, n);
+}
+
+static void vm_filled(struct vblk *b, u64 pinned, u64 block)
+{
+	struct vblk_vm *d = b->ctx;
+
+	swapper_fill_done(d->vm, pinned & PAGE_MASK, block);
+}
+
+/* The management core's poll: requests held back for pages not at hand. */
+void vblk_unit_poll(struct vm *vm)
+{
+	struct vblk_vm *d = vm->vblk;
+	u64 f;
+
+	if (!d || !d->live || !vblk_wants_retry(&d->b))
+		return;
+	f = vplat_lock(vm);
+	if (d->live)
+		vblk_retry(&d->b);
+	vplat_unlock(vm, f);
 }
 
 /* --- the block layer --- */
@@ -250,6 +361,11 @@ static void host_done(struct blk_req *r)
 
 static void vm_submit(struct vblk *b, struct blk_req *r)
 {
+	struct vblk_vm *d = b->ctx;
+
+	/* Protections swapper_fill_begin set: every vCPU drops its cached
+	 * rights before the data lands. */
+	swapper_fill_submit(d->vm);
 	r->done = host_done;
 	blk_submit(b->disk, r);
 }
@@ -281,6 +397,9 @@ static const struct vblk_ops vm_ops = {
 	.submit = vm_submit,
 	.msi = vm_msi,
 	.intx = vm_intx,
+	.rings = vm_rings,
+	.settle = vm_settle,
+	.filled = vm_filled,
 };
 
 /* --- the trapped BAR --- */
@@ -405,6 +524,8 @@ static int vblk_unit_init(struct vm *vm, char *err, size_t n)
 		snprintf(err, n, "disk %s: %s", disk->name, why);
 		return -1;
 	}
+	/* An overcommitted VM's status bytes are held with the data. */
+	d->b.pin_status = vm->mem.sparse;
 	d->b.vp.emul = (struct vpci_emul){
 		.name = "virtio-blk", .ops = &emul_ops, .ctx = &d->b.vp, .bus = &vm->bus,
 		.is_ram = over_ram, .ram_ctx = &vm->mem,
@@ -450,7 +571,10 @@ static void vblk_unit_stop(struct vm *vm)
 	if (vblk_in_flight(&d->b))
 		pr_err("vm %s: disk %s: %u requests still in flight at stop; their pages stay pinned",
 		       vm->name, disk->name, vblk_in_flight(&d->b));
+	f = vplat_lock(vm);
+	rings_put(d);
 	d->live = false;
+	vplat_unlock(vm, f);
 	if (disk->user == vm->name) {
 		/* Another VM reading it (read-only) is its user now. */
 		o = other_user(vm, disk, &rw);
@@ -488,6 +612,10 @@ void vblk_show(struct vm *vm)
 		       (unsigned long long)b->host_errors, (unsigned long long)b->host_timeouts,
 		       (unsigned long long)b->interrupts, (unsigned long long)vp->msi_sent,
 		       (unsigned long long)vp->msi_masked, (unsigned long long)vp->intx_raised);
+	if (b->deferrals)
+		console_printf("  held back for pages not at hand (overcommit): %llu times; queue pops %llu retried\n",
+			       (unsigned long long)b->deferrals,
+			       (unsigned long long)vp->vq[0].deferred);
 	console_printf("  resets %llu, needs-reset %llu, driver mistakes %llu%s%s; pages pinned now %llu\n",
 		       (unsigned long long)vp->resets, (unsigned long long)vp->needs_reset,
 		       (unsigned long long)vp->bad_accesses, vp->last_problem ? ": last " : "",
