@@ -437,8 +437,10 @@ static int do_act(struct swapper *sw, u64 idx, enum swap_act act, u32 slot)
 static int do_fault(struct swapper *sw, u64 idx, u32 waiter)
 {
 	u32 slot = SWAP_NO_SLOT;
+	/* Decided first: slot is its output (argument order is unspecified). */
+	enum swap_act act = swap_fault(&sw->s, idx, waiter, &slot);
 
-	return do_act(sw, idx, swap_fault(&sw->s, idx, waiter, &slot), slot);
+	return do_act(sw, idx, act, slot);
 }
 
 /* The map's NOACCESS handler: a vCPU touched a page without a frame. */
@@ -504,10 +506,11 @@ static int swapper_get(struct gpa_map *g, u64 page, u32 flags, void *ctx)
 		sw->tern_gets += !waited;
 		if (flags & GPA_GET_OVERWRITE) {
 			u32 slot = SWAP_NO_SLOT;
-
 			/* A disk read replaces it whole: under the Mapper
 			 * a page on disk needs no read first. */
-			rc = do_act(sw, idx, swap_fault_overwrite(&sw->s, idx, &slot), slot);
+			enum swap_act act = swap_fault_overwrite(&sw->s, idx, &slot);
+
+			rc = do_act(sw, idx, act, slot);
 		} else {
 			rc = do_fault(sw, idx, SWAP_WAITER_TERN);
 		}
