@@ -12,7 +12,8 @@ swapper in each swap_mode:
              dropped with no write and read back from the disk image, with
              sequential prefetch;
   vswapper   the Mapper and the False Reads Preventer; the Preventer is not
-             implemented yet, so it runs as mapper (the column says so).
+             implemented yet, so it runs as mapper: its column repeats the
+             mapper's figures, marked (--only ...,vswapper runs it).
 
 Each configuration is one Bochs run (2 CPUs: the management core and the
 VM's) of tests/linux/tern.cfg's VM for it (linuxswapbase, linuxswap,
@@ -23,9 +24,11 @@ per instruction, ips 10M), disk operations and sectors read and written on
 the swap partition and on the image partition, silent writes (and those
 avoided), stale reads (and those avoided), false reads avoided, and the
 guest's page faults (/proc/vmstat), first for the cold read, then for the
-rereads. Every read's checksum is checked.
+rereads. Every read's checksum (MD5) is checked.
 
     bench_swap.py [BUILD] [--mib N] [--passes N] [--only MODE,...]
+
+Defaults: an 80 MiB file, 3 reads, baseline and mapper.
 """
 import argparse
 import hashlib
@@ -54,7 +57,7 @@ SWAP_MIB = 264          # an area of 256 MiB of slots fits (the VM's memory)
 
 def make_disk(path, mib):
     """Partition 1: ext4 holding data.bin (mib MiB, pseudo-random);
-    partition 2: the swap partition. Returns data.bin's SHA-256."""
+    partition 2: the swap partition. Returns data.bin's MD5."""
     rnd = random.Random(4242)
     blob = rnd.randbytes(mib << 20)
     fs_mib = mib + mib // 8 + 16
@@ -63,7 +66,7 @@ def make_disk(path, mib):
             f.write(blob)
         mkdisk.make(path, fs_mib + SWAP_MIB + 2, [("tern-data", fs_mib, d),
                                                   ("tern-swap", SWAP_MIB, None)])
-    return hashlib.sha256(blob).hexdigest()
+    return hashlib.md5(blob).hexdigest()
 
 
 SAMPLE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$")
@@ -117,8 +120,9 @@ class Guest:
 
 
 def read_pass(g, sha, n):
-    out = g.run("sha256sum /mnt/data.bin; echo TERN-PASS-%d" % n)
-    mk = re.findall(r"\n([0-9a-f]{64})\s+/mnt/data\.bin", out)
+    # MD5: busybox's SHA-256 costs the emulated guest about 4x more.
+    out = g.run("md5sum /mnt/data.bin; echo TERN-PASS-%d" % n)
+    mk = re.findall(r"\n([0-9a-f]{32})\s+/mnt/data\.bin", out)
     check(mk and mk[-1] == sha, "pass %d: data.bin's checksum is wrong (%s, want %s)"
           % (n, mk[-1] if mk else None, sha))
 
@@ -226,6 +230,12 @@ ROWS = [
 def report(results, mib, passes):
     modes = [k for k in MODES if k in results]
     heads = [k + ("*" if k == "vswapper" else "") for k in modes]
+    # vswapper runs as mapper until the Preventer exists: not run again
+    # unless asked (--only), its column is the mapper's, marked.
+    if "vswapper" not in results and "mapper" in results:
+        results = dict(results, vswapper=results["mapper"])
+        modes.append("vswapper")
+        heads.append("vswapper**")
     for phase, title in (("cold", "first read (cold: from the image)"),
                          ("reread", "rereads %d-%d (the page cache the guest keeps)" % (2, passes))):
         print("\nOvercommit: %d MiB read %d times, 256M believed, 64M resident; %s"
@@ -237,16 +247,19 @@ def report(results, mib, passes):
         b, mp = results["baseline"]["reread"]["ops"], results["mapper"]["reread"]["ops"]
         print("\n  rereads: disk operations baseline/mapper = %s" %
               ("%.1fx" % (b / mp) if mp else "inf (mapper: none)"))
-    if "vswapper" in results:
+    if "vswapper*" in heads:
         print("  * vswapper runs as mapper: the False Reads Preventer is not implemented yet")
+    if "vswapper**" in heads:
+        print("  ** vswapper runs as mapper (the False Reads Preventer is not implemented yet): "
+              "the mapper's figures, not run again (--only vswapper runs it)")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("build", nargs="?", default="build")
-    ap.add_argument("--mib", type=int, default=96)
+    ap.add_argument("--mib", type=int, default=80)
     ap.add_argument("--passes", type=int, default=3)
-    ap.add_argument("--only", default="baseline,mapper,vswapper")
+    ap.add_argument("--only", default="baseline,mapper")
     args = ap.parse_args()
     results = {}
     for mode in args.only.split(","):
