@@ -73,6 +73,7 @@ struct gpa_fault_handler {
  */
 #define GPA_GET_WRITE		BIT(0)	/* tern will write the page */
 #define GPA_GET_NOWAIT		BIT(1)	/* the caller cannot wait for a disk read */
+#define GPA_GET_OVERWRITE	BIT(2)	/* ... and overwrites all of it: its old content is not needed */
 
 struct gpa_access_ops {
 	int (*get)(struct gpa_map *g, u64 page, u32 flags, void *ctx);

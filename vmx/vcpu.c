@@ -546,6 +546,11 @@ static void halt_wait(struct vcpu *v)
 		if (v->id == 0)
 			vplat_poll(v->vm);
 		vcpu_take(v, VCPU_REQ_EVENT);
+		/* Rights taken away while it waits: dropped now, so those
+		 * waiting for every vCPU to have dropped them (the Swap
+		 * Mapper's associations) need not wait for its wake-up. */
+		if (vcpu_take(v, VCPU_REQ_FLUSH))
+			invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
 		/* An INIT ends either wait (the run loop handles it). */
 		if (vcpu_requested(v, VCPU_REQ_INIT))
 			break;

@@ -596,6 +596,27 @@ static void swap_pair(struct prom *p, const char *name, const char *help, const 
 	}
 }
 
+/* One per-VM counter of the swapper's, for every VM that ran overcommitted. */
+static void swap_one(struct prom *p, const char *name, const char *help,
+		     u64 (*get)(const struct swapper_counts *c))
+{
+	prom_family(p, name, help, PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		struct swapper_counts c;
+		struct prom_label l = { "vm", vms[i]->name };
+
+		if (vm_listed(vms[i]) && swapper_counts(vms[i], &c))
+			prom_u64(p, &l, 1, get(&c));
+	}
+}
+
+static u64 c_stale(const struct swapper_counts *c) { return c->stale_avoided; }
+static u64 c_false(const struct swapper_counts *c) { return c->false_reads_avoided; }
+static u64 c_silent(const struct swapper_counts *c) { return c->silent_writes; }
+static u64 c_silent_avoided(const struct swapper_counts *c) { return c->silent_avoided; }
+static u64 c_prefetched(const struct swapper_counts *c) { return c->prefetched; }
+static u64 c_prefetch_used(const struct swapper_counts *c) { return c->prefetch_used; }
+
 static void swap_metrics(struct prom *p)
 {
 	static const char *const kinds[] = { "written", "dropped" };
@@ -605,8 +626,24 @@ static void swap_metrics(struct prom *p)
 		  "Guest pages reclaimed by the swapper: written to swap, or dropped (clean, already there)",
 		  "kind", kinds, false);
 	swap_pair(p, "tern_swap_in_total",
-		  "Guest pages read back, by source: the swap partition, or the disk image (the Swap Mapper: not implemented, always 0)",
+		  "Guest pages read back, by source: the swap partition, or the VM's disk image (the Swap Mapper; read-ahead included)",
 		  "source", sources, true);
+	swap_one(p, "tern_swap_stale_reads_avoided_total",
+		 "Disk reads into pages on disk that needed no read of the old content (the Swap Mapper)",
+		 c_stale);
+	swap_one(p, "tern_swap_false_reads_avoided_total",
+		 "Whole-page guest writes to pages on disk that needed no read (the False Reads Preventer: not implemented, always 0)",
+		 c_false);
+	swap_one(p, "tern_swap_silent_writes_total",
+		 "Pages a disk read filled, not written since, written to swap anyway", c_silent);
+	swap_one(p, "tern_swap_silent_writes_avoided_total",
+		 "Pages holding a block of the VM's disk dropped instead of written to swap (the Swap Mapper)",
+		 c_silent_avoided);
+	swap_one(p, "tern_swap_prefetched_total",
+		 "Pages read ahead from the disk image with a refault (the Swap Mapper)", c_prefetched);
+	swap_one(p, "tern_swap_prefetch_used_total",
+		 "Pages read ahead that the guest touched before they were reclaimed again",
+		 c_prefetch_used);
 	prom_family(p, "tern_vm_resident_bytes",
 		    "Host memory backing each VM's RAM now (an overcommitted VM: the frames it holds)",
 		    PROM_GAUGE);

@@ -19,6 +19,7 @@
 #include "core/vdev/viommu/viommu_sidecore.h"
 #include "core/vdev/viommu/vtd_regs_emul.h"
 #include "core/vm/vm.h"
+#include "core/vdev/virtio/virtio_blk_unit.h"
 #include "vmx/vcpu_request.h"
 #include "drivers/cmos_rtc.h"
 #include "mm/kmem.h"
@@ -868,6 +869,9 @@ void vm_service(void)
 		struct vm *vm = vms[i];
 		char err[160];
 
+		/* Disk requests held back for pages being read back. */
+		if (vm->state == VM_RUNNING)
+			vblk_unit_poll(vm);
 		/* A stopped VM's devices and memory go back at once (devices
 		 * reset and blocked); `vm start` makes it anew. */
 		if (vm->state == VM_STOPPED && !vm->reset_requested &&

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 // Host-tested: pure logic, also built into the unit tests (tests/unit).
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,6 +80,25 @@ static u8 waiter_bit(u32 waiter)
 	return waiter < 8 ? (u8)BIT(waiter) : 0;
 }
 
+/*
+ * A frame for a page that has none. Without one a vCPU waits for reclaim,
+ * unless nothing can be reclaimed and nothing is on its way out: then it
+ * gets one past the limit, as tern itself always does. false: wait.
+ */
+static bool take_frame(struct swap_vm *s, u32 waiter)
+{
+	if (s->frames >= s->limit) {
+		if (waiter != SWAP_WAITER_TERN && !(s->stuck && !s->writing)) {
+			s->frame_waiters |= waiter_bit(waiter);
+			s->waits_frame++;
+			return false;
+		}
+		s->over_limit++;
+	}
+	s->frames++;
+	return true;
+}
+
 enum swap_act swap_fault(struct swap_vm *s, u64 idx, u32 waiter, u32 *slot)
 {
 	struct swap_pte *p;
@@ -100,6 +120,11 @@ enum swap_act swap_fault(struct swap_vm *s, u64 idx, u32 waiter, u32 *slot)
 		p->flags |= SWPF_CANCELLED;
 		return SWAP_ACT_MAP_BACK;
 	case SWP_READING:
+		/* A vCPU wants a page read ahead: the prefetch paid off. */
+		if ((p->flags & SWPF_PREFETCHED) && !tern) {
+			p->flags &= (u8)~SWPF_PREFETCHED;
+			s->prefetch_used++;
+		}
 		p->waiters |= waiter_bit(waiter);
 		s->waits_read++;
 		return SWAP_ACT_WAIT;
@@ -109,18 +134,8 @@ enum swap_act swap_fault(struct swap_vm *s, u64 idx, u32 waiter, u32 *slot)
 	default:
 		return SWAP_ACT_STOP;
 	}
-	/* A frame is needed. Without one the vCPU waits for reclaim, unless
-	 * nothing can be reclaimed and nothing is on its way out: then it
-	 * gets one past the limit, as tern itself always does. */
-	if (s->frames >= s->limit) {
-		if (!tern && !(s->stuck && !s->writing)) {
-			s->frame_waiters |= waiter_bit(waiter);
-			s->waits_frame++;
-			return SWAP_ACT_WAIT;
-		}
-		s->over_limit++;
-	}
-	s->frames++;
+	if (!take_frame(s, waiter))
+		return SWAP_ACT_WAIT;
 	if (p->state == SWP_ZERO) {
 		p->state = SWP_RESIDENT;
 		p->flags = 0;
@@ -131,8 +146,158 @@ enum swap_act swap_fault(struct swap_vm *s, u64 idx, u32 waiter, u32 *slot)
 	p->waiters |= waiter_bit(waiter);
 	s->reading++;
 	s->waits_read++;
+	/* Dropped under the Mapper: its content is its block on disk. */
+	if (p->flags & SWPF_IMAGE) {
+		*slot = swap_assoc_block(s->assoc, idx);
+		return SWAP_ACT_READ_IMAGE;
+	}
 	*slot = p->slot;
 	return SWAP_ACT_READ;
+}
+
+enum swap_act swap_fault_overwrite(struct swap_vm *s, u64 idx, u32 *slot)
+{
+	struct swap_pte *p;
+
+	if (idx >= s->npages)
+		return SWAP_ACT_STOP;
+	p = &s->pte[idx];
+	if (p->state != SWP_SWAPPED)
+		return swap_fault(s, idx, SWAP_WAITER_TERN, slot);
+	if (!s->assoc) {
+		/* Baseline: the old content comes back only to be overwritten. */
+		s->stale_reads++;
+		return swap_fault(s, idx, SWAP_WAITER_TERN, slot);
+	}
+	take_frame(s, SWAP_WAITER_TERN);
+	if (p->flags & SWPF_IMAGE) {
+		swap_assoc_clear(s->assoc, idx);
+		s->assoc_broken++;
+	}
+	p->state = SWP_RESIDENT;
+	/* The slot's copy is old from now on; the protection stays for the
+	 * guest's first write to lift (SWPF_WP). */
+	p->flags &= SWPF_WP;
+	s->stale_avoided++;
+	return SWAP_ACT_MAP_ZERO;
+}
+
+u32 swap_prefetch(struct swap_vm *s, u64 idx, u32 blk, u64 *out, u32 max)
+{
+	u32 n = 0;
+
+	if (!s->assoc || blk == SWAP_NO_BLOCK)
+		return 0;
+	while (n < max && s->frames < s->limit && blk + n + 1 != SWAP_NO_BLOCK) {
+		u32 b = blk + n + 1, j;
+
+		for (j = swap_assoc_first(s->assoc, b); j != SWAP_ASSOC_END;
+		     j = swap_assoc_next(s->assoc, j))
+			if (j != idx && s->pte[j].state == SWP_SWAPPED &&
+			    (s->pte[j].flags & SWPF_IMAGE))
+				break;
+		/* A gap ends the run: one request reads consecutive blocks. */
+		if (j == SWAP_ASSOC_END)
+			break;
+		s->pte[j].state = SWP_READING;
+		s->pte[j].flags |= SWPF_PREFETCHED;
+		s->frames++;
+		s->reading++;
+		s->prefetched++;
+		out[n++] = j;
+	}
+	return n;
+}
+
+void swap_read_cancel(struct swap_vm *s, u64 idx)
+{
+	struct swap_pte *p = idx < s->npages ? &s->pte[idx] : NULL;
+
+	if (!p || p->state != SWP_READING)
+		return;
+	p->state = SWP_SWAPPED;
+	p->flags &= (u8)~SWPF_PREFETCHED;
+	p->waiters = 0;
+	s->reading--;
+	s->frames--;
+}
+
+void swap_associate(struct swap_vm *s, u64 idx, u32 blk)
+{
+	struct swap_pte *p = idx < s->npages ? &s->pte[idx] : NULL;
+
+	if (!p || !s->assoc || p->state != SWP_RESIDENT || blk == SWAP_NO_BLOCK)
+		return;
+	swap_assoc_set(s->assoc, idx, blk);
+	p->flags |= SWPF_IMAGE | SWPF_FILLED;
+	s->assoc_made++;
+}
+
+void swap_mark_filled(struct swap_vm *s, u64 idx)
+{
+	if (idx < s->npages)
+		s->pte[idx].flags |= SWPF_FILLED;
+}
+
+bool swap_break(struct swap_vm *s, u64 idx)
+{
+	struct swap_pte *p = idx < s->npages ? &s->pte[idx] : NULL;
+	bool wp;
+
+	if (!p)
+		return false;
+	if (p->flags & SWPF_IMAGE) {
+		swap_assoc_clear(s->assoc, idx);
+		s->assoc_broken++;
+	}
+	if (p->flags & SWPF_PREFETCHED)
+		s->prefetch_used++;
+	wp = p->flags & SWPF_WP;
+	p->flags &= (u8)~(SWPF_IMAGE | SWPF_FILLED | SWPF_PREFETCHED | SWPF_WP);
+	return wp;
+}
+
+int swap_settle(struct swap_vm *s, u32 blk, u64 *out, u32 max, u32 *nread)
+{
+	bool again = false;
+	u32 j, next;
+
+	*nread = 0;
+	if (!s->assoc)
+		return 0;
+	for (j = swap_assoc_first(s->assoc, blk); j != SWAP_ASSOC_END; j = next) {
+		struct swap_pte *p = &s->pte[j];
+
+		next = swap_assoc_next(s->assoc, j);
+		switch (p->state) {
+		case SWP_RESIDENT:
+		case SWP_WRITING:
+			/* Its frame has the old content: it goes on as an
+			 * ordinary page (written to swap if reclaimed). */
+			swap_assoc_clear(s->assoc, j);
+			p->flags &= (u8)~(SWPF_IMAGE | SWPF_FILLED);
+			s->assoc_broken++;
+			s->settled++;
+			break;
+		case SWP_SWAPPED:
+			/* Only the disk has it: read it back before the
+			 * write replaces it. */
+			if (*nread < max) {
+				take_frame(s, SWAP_WAITER_TERN);
+				p->state = SWP_READING;
+				s->reading++;
+				s->settle_reads++;
+				out[(*nread)++] = j;
+			}
+			again = true;
+			break;
+		default:
+			/* A read of the old block in flight: let it land. */
+			again = true;
+			break;
+		}
+	}
+	return again ? -EAGAIN : 0;
 }
 
 u32 swap_clock_pick(struct swap_vm *s, const struct swap_clock_ops *ops, void *ctx,
@@ -155,6 +320,10 @@ u32 swap_clock_pick(struct swap_vm *s, const struct swap_clock_ops *ops, void *c
 		}
 		if (ops->test_clear_accessed(ctx, i)) {
 			s->a_cleared++;
+			if (p->flags & SWPF_PREFETCHED) {
+				p->flags &= (u8)~SWPF_PREFETCHED;
+				s->prefetch_used++;
+			}
 			continue;
 		}
 		p->state = SWP_WRITING;
@@ -182,6 +351,25 @@ enum swap_act swap_evict(struct swap_vm *s, u64 idx, bool dirty, u32 *slot)
 		s->writing--;
 		return SWAP_ACT_NONE;
 	}
+	/* Read ahead and never touched: it goes as it came. */
+	p->flags &= (u8)~SWPF_PREFETCHED;
+	if (p->flags & SWPF_IMAGE) {
+		/* Associated: the guest cannot have written it since (it is
+		 * write-protected, a write breaks the association), whatever
+		 * D says from before the disk read filled it. Its block has
+		 * it: no swap write (a silent write avoided). */
+		p->state = SWP_SWAPPED;
+		s->writing--;
+		s->frames--;
+		s->out_dropped++;
+		s->dropped_image++;
+		return SWAP_ACT_DROP;
+	}
+	if ((p->flags & SWPF_SLOT_VALID) && p->slot == SWAP_NO_SLOT) {
+		/* Never expected: no slot to hold it. Written, counted. */
+		p->flags &= (u8)~SWPF_SLOT_VALID;
+		s->inconsistent++;
+	}
 	if (p->flags & SWPF_SLOT_VALID) {
 		/* Clean and already in swap: no write (no silent write). */
 		p->state = SWP_SWAPPED;
@@ -199,6 +387,10 @@ enum swap_act swap_evict(struct swap_vm *s, u64 idx, bool dirty, u32 *slot)
 		s->writing--;
 		return SWAP_ACT_MAP_BACK;
 	}
+	/* Disk content the guest never wrote, written to swap anyway. */
+	if ((p->flags & SWPF_FILLED) && !dirty)
+		s->silent_writes++;
+	p->flags &= (u8)~SWPF_FILLED;
 	p->flags |= SWPF_WRITE_ISSUED;
 	*slot = p->slot;
 	return SWAP_ACT_WRITE;
@@ -221,7 +413,7 @@ enum swap_act swap_write_done(struct swap_vm *s, u64 idx, bool ok, bool dirtied)
 		if (p->flags & SWPF_TERN_DIRTY)
 			dirtied = true;
 		p->flags &= (u8)~(SWPF_CANCELLED | SWPF_TERN_DIRTY);
-		if (ok && !dirtied)
+		if (ok && !dirtied && p->slot != SWAP_NO_SLOT)
 			p->flags |= SWPF_SLOT_VALID;
 		else
 			p->flags &= (u8)~SWPF_SLOT_VALID;
@@ -246,7 +438,13 @@ void swap_mark_dirty(struct swap_vm *s, u64 idx)
 
 	if (!p)
 		return;
-	p->flags &= (u8)~SWPF_SLOT_VALID;
+	/* Its block no longer has its content (the protection stays for
+	 * the guest's first write to lift). */
+	if (p->flags & SWPF_IMAGE) {
+		swap_assoc_clear(s->assoc, idx);
+		s->assoc_broken++;
+	}
+	p->flags &= (u8)~(SWPF_SLOT_VALID | SWPF_FILLED | SWPF_IMAGE);
 	/* The write in flight may have copied the page before tern wrote. */
 	if (p->state == SWP_WRITING)
 		p->flags |= SWPF_TERN_DIRTY;
@@ -264,12 +462,27 @@ enum swap_act swap_read_done(struct swap_vm *s, u64 idx, bool ok, u8 *wake)
 	p->waiters = 0;
 	if (!ok) {
 		s->read_errors++;
+		if (p->flags & SWPF_PREFETCHED) {
+			/* Only read ahead: it stays in the image. */
+			p->state = SWP_SWAPPED;
+			p->flags &= (u8)~SWPF_PREFETCHED;
+			s->frames--;
+			return SWAP_ACT_FREE_FRAME;
+		}
 		return SWAP_ACT_STOP;
+	}
+	p->state = SWP_RESIDENT;
+	if (p->flags & SWPF_IMAGE) {
+		/* From the disk image, still associated (and protected). */
+		s->in_image++;
+		return SWAP_ACT_MAP;
 	}
 	/* Mapped with D clear: if the guest only reads it, the next
 	 * reclaim drops it without a write. */
-	p->state = SWP_RESIDENT;
-	p->flags |= SWPF_SLOT_VALID;
+	if (p->slot == SWAP_NO_SLOT)
+		s->inconsistent++;
+	else
+		p->flags |= SWPF_SLOT_VALID;
 	s->in_swap++;
 	return SWAP_ACT_MAP;
 }

@@ -53,6 +53,7 @@
 
 #include "core/types.h"
 #include "mm/swap/swap_area.h"
+#include "mm/swap/swap_mapper.h"
 
 enum swap_pg {
 	SWP_ZERO = 0,
@@ -66,6 +67,11 @@ enum swap_pg {
 #define SWPF_CANCELLED		BIT(1)	/* WRITING, touched: it stays resident */
 #define SWPF_WRITE_ISSUED	BIT(2)	/* WRITING: the I/O is out (not just chosen) */
 #define SWPF_TERN_DIRTY		BIT(3)	/* WRITING, cancelled: tern wrote it since */
+/* The Swap Mapper's (swap_mapper.h; s->assoc set): */
+#define SWPF_IMAGE		BIT(4)	/* associated: holds a block of the VM's disk */
+#define SWPF_PREFETCHED		BIT(5)	/* read ahead, not touched by the guest yet */
+#define SWPF_WP			BIT(6)	/* the swapper write-protects it in EPT */
+#define SWPF_FILLED		BIT(7)	/* a disk read filled it, not written since */
 
 /* One per guest page: 8 bytes (SWAP_NO_SLOT: none). */
 struct swap_pte {
@@ -89,6 +95,7 @@ enum swap_act {
 	SWAP_ACT_FREE_FRAME,		/* write-out done: give the frame back */
 	SWAP_ACT_MAP,			/* read done: map the frame, wake waiters */
 	SWAP_ACT_STOP,			/* the page's content is lost: stop the VM */
+	SWAP_ACT_READ_IMAGE,		/* take a frame, read disk block *slot into it; wait */
 };
 
 /* The EPT as the clock sees it (the caller's, or a test's fake). */
@@ -102,6 +109,7 @@ struct swap_vm {
 	struct swap_pte *pte;
 	u64 npages;
 	struct swap_area *area;		/* NULL: no swap (limit >= npages) */
+	struct swap_assoc *assoc;	/* the Swap Mapper's table; NULL: baseline */
 	u64 limit;			/* frames it may hold */
 	u64 frames;			/* held: RESIDENT, WRITING, READING */
 	u64 writing, reading;		/* in flight (writing: chosen or issued) */
@@ -123,6 +131,16 @@ struct swap_vm {
 	u64 waits_read, waits_frame;
 	u64 over_limit;			/* frames granted past the limit */
 	u64 skipped_pinned, area_full, scanned;
+	/* The five problems (thesis §4.3) and the Mapper's answers */
+	u64 silent_writes;		/* filled by a disk read, clean, written to swap */
+	u64 dropped_image;		/* associated, dropped: silent writes avoided */
+	u64 in_image;			/* read back from the disk image (prefetches too) */
+	u64 prefetched, prefetch_used;	/* read ahead from the image; touched since */
+	u64 stale_reads;		/* read back only for a disk read to overwrite */
+	u64 stale_avoided;		/* the same, without the read (Mapper) */
+	u64 assoc_made, assoc_broken;	/* by guest writes or tern's */
+	u64 settled, settle_reads;	/* pages of blocks the guest writes; read first */
+	u64 inconsistent;		/* a clean copy claimed without a slot (never expected) */
 };
 
 #define SWAP_AGE_PERIOD_NS	10000000ULL	/* 10 ms */
@@ -179,8 +197,46 @@ enum swap_act swap_write_done(struct swap_vm *s, u64 idx, bool ok, bool dirtied)
  * the write's completion does not count the slot as valid.
  */
 void swap_mark_dirty(struct swap_vm *s, u64 idx);
-/* The read of idx finished. MAP (and *wake: the vCPUs to wake) or STOP. */
+/* The read of idx finished. MAP (and *wake: the vCPUs to wake) or STOP;
+ * a prefetched page that could not be read: FREE_FRAME (it stays in the
+ * image). */
 enum swap_act swap_read_done(struct swap_vm *s, u64 idx, bool ok, u8 *wake);
+/*
+ * The Swap Mapper (s->assoc). A page tern (a device) overwrites whole:
+ * its old content is not needed. As swap_fault, for SWAP_WAITER_TERN, but
+ * a page on disk or in the image gets a frame with no read (MAP_ZERO)
+ * under the Mapper (stale read avoided); baseline reads it (READ, a stale
+ * read counted). Its association goes either way.
+ */
+enum swap_act swap_fault_overwrite(struct swap_vm *s, u64 idx, u32 *slot);
+/*
+ * After READ_IMAGE for idx (block blk): up to max pages holding blk+1,
+ * blk+2, ... in order, each in the image and without a frame, while frames
+ * stay under the limit; each becomes READING (prefetched). Their indices
+ * in out[]; the caller reads them with idx in one request.
+ */
+u32 swap_prefetch(struct swap_vm *s, u64 idx, u32 blk, u64 *out, u32 max);
+/* A read just set up for idx (a prefetch, a settle) cannot be issued
+ * after all: back to SWAPPED, its frame not taken (no waiters yet). */
+void swap_read_cancel(struct swap_vm *s, u64 idx);
+/* Page idx (resident, held) now holds block blk: associated. */
+void swap_associate(struct swap_vm *s, u64 idx, u32 blk);
+/* A disk read filled page idx whole (for the silent-write count). */
+void swap_mark_filled(struct swap_vm *s, u64 idx);
+/* The guest or tern writes page idx: no association any more. true: the
+ * swapper had it write-protected (the caller lifts the protection, which
+ * only the guest's write fault needs: tern writes through its own map). */
+bool swap_break(struct swap_vm *s, u64 idx);
+/*
+ * The guest writes block blk: every page holding it lets go of it first.
+ * Resident ones just break (their protection stays until the guest's
+ * first write lifts it). One only in the image is read back first
+ * (READING for tern, no waiter; its index in out[], *nread of them: the
+ * caller reads them) and the write must wait (-EAGAIN), as for a read of
+ * the block already in flight. 0: nothing holds blk any more.
+ */
+int swap_settle(struct swap_vm *s, u32 blk, u64 *out, u32 max, u32 *nread);
+
 /* Frames were freed: the vCPUs that waited for one (cleared). */
 u8 swap_take_frame_waiters(struct swap_vm *s);
 

@@ -3,13 +3,26 @@
  * Overcommitted VMs (tern.cfg `resident =`, `swap =`, `swap_mode =`; issue
  * #11, VSwapper): tern's side of them. The bookkeeping is pure and
  * unit-tested (swap_area.h: slots of the shared partition; swap_vm.h: the
- * per-page state machine, CLOCK and watermarks); swapper.c wires it into
- * the GPA map as below. Baseline swapping only: swap_mode = mapper and
- * vswapper run as baseline, saying so (the Swap Mapper and the False
- * Reads Preventer are not implemented). Not faulted in yet, so refused
- * with overcommit at `vm start`: a virtio disk's buffers, the vIOMMU's
- * table reads (and ELI's IDT reads, which need assigned devices, which
- * overcommit refuses without a vIOMMU).
+ * per-page state machine, CLOCK and watermarks; swap_mapper.h: the Swap
+ * Mapper's page <-> disk block table); swapper.c wires it into the GPA map
+ * as below. swap_mode = mapper runs the Swap Mapper (thesis §4.5.1) on the
+ * VM's virtio disk; vswapper adds the False Reads Preventer, which is not
+ * here yet: vswapper runs as mapper, saying so. Not faulted in, so refused
+ * with overcommit at `vm start`: the vIOMMU's table reads (and ELI's IDT
+ * reads, which need assigned devices, which overcommit refuses without a
+ * vIOMMU).
+ *
+ * The Swap Mapper: a page the VM's virtio-blk device fills whole from a
+ * 4 KiB block is write-protected in EPT (before the data lands, and
+ * associated only once every vCPU dropped its cached rights) and
+ * associated with the block. Reclaim drops it without a swap write; its
+ * next fault reads the block back from the VM's own disk, with the pages
+ * of the following associated blocks in the same request (prefetch). The
+ * guest's first write to it (a WP fault) or tern's (gpa_get_page WRITE)
+ * breaks the association; a guest write request to a block first lets go
+ * of the pages holding it (reading back one only on disk: the request
+ * waits). A disk read that overwrites a page on disk or dropped whole
+ * needs no read of its old content (GPA_GET_OVERWRITE).
  *
  * How the pieces join:
  *  - RAM from gpa_map_create_sparse(), EPTP A/D on (vm start refuses a
@@ -69,11 +82,38 @@ void swapper_list_line(const struct vm *vm);
 void swapper_show(const struct vm *vm);
 void swapper_mem_line(const struct vm *vm);
 
-/* metrics: tern_swap_out_total, tern_swap_in_total, tern_vm_resident_bytes */
+/*
+ * The Swap Mapper's hooks for the VM's virtio-blk device (nothing for a
+ * VM not overcommitted, and nothing but counting under baseline):
+ *  fill_begin: a read request's data page the disk will write whole:
+ *              write-protected in EPT before the data lands;
+ *  fill_submit: the request goes to the disk: every vCPU is told to drop
+ *              cached rights (once per request);
+ *  fill_done:  it landed with 4 KiB block `block` of the VM's disk: the
+ *              page is associated with it — if every vCPU has dropped its
+ *              cached rights since fill_begin (a write through an old
+ *              writable translation would otherwise go unseen); else it
+ *              is only counted as filled;
+ *  disk_write: before a write of blocks [block, block+n): pages still
+ *              holding their old content let go (one only in the image is
+ *              read back first: -EAGAIN, retry later). 0: go ahead.
+ */
+void swapper_fill_begin(struct vm *vm, u64 page);
+void swapper_fill_submit(struct vm *vm);
+void swapper_fill_done(struct vm *vm, u64 page, u64 block);
+int swapper_disk_write(struct vm *vm, u64 block, u32 n);
+
+/* metrics: tern_swap_out_total, tern_swap_in_total, tern_vm_resident_bytes,
+ * tern_swap_stale_reads_avoided_total, tern_swap_false_reads_avoided_total */
 struct swapper_counts {
 	u64 out_written, out_dropped;
 	u64 in_swap, in_image, in_zero;
 	u64 resident_bytes;		/* frames held now (0 when stopped) */
+	u64 silent_writes, silent_avoided;
+	u64 stale_reads, stale_avoided;
+	u64 false_reads_avoided;	/* the Preventer's: 0 until it exists */
+	u64 prefetched, prefetch_used;
+	bool mapper;			/* the Swap Mapper ran */
 };
 /* false: the VM never ran overcommitted (c zeroed). */
 bool swapper_counts(const struct vm *vm, struct swapper_counts *c);

@@ -380,8 +380,8 @@ def check_overcommit(m, cfg):
     check("vm start overcommit: swap ata0p1: 512 free slots in one run, the VM needs at least 1024"
           in out, "an overcommitted VM with too small a swap area was not refused:\n" + out)
     out = m.command("vm list")
-    check("resident 4M of 8M, swap ata0p1, swap_mode vswapper (runs as baseline: the Swap Mapper "
-          "and the False Reads Preventer are not implemented yet)" in out, "vm list: overcommit:\n" + out)
+    check("resident 4M of 8M, swap ata0p1, swap_mode vswapper (runs as mapper: the False Reads "
+          "Preventer is not implemented yet)" in out, "vm list: overcommit:\n" + out)
     out = m.command("vm resident overcommit 16M")
     check("resident must be whole pages from 4K to the VM's memory (8 MiB)" in out,
           "vm resident over memory:\n" + out)

@@ -72,6 +72,7 @@ int main(void)
 	srunner_add_suite(sr, eli_timer_suite());
 	srunner_add_suite(sr, desc_table_suite());
 	srunner_add_suite(sr, swap_suite());
+	srunner_add_suite(sr, swap_mapper_suite());
 	srunner_add_suite(sr, net_suite());
 	srunner_add_suite(sr, viommu_regs_suite());
 	srunner_add_suite(sr, viommu_walk_suite());

@@ -58,6 +58,7 @@ Suite *viommu_req_suite(void);
 Suite *viommu_mapcache_suite(void);
 Suite *viommu_sidecore_suite(void);
 Suite *swap_suite(void);
+Suite *swap_mapper_suite(void);
 Suite *virtio_net_suite(void);
 Suite *preventer_suite(void);
 Suite *page_emul_suite(void);

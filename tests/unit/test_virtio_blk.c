@@ -29,15 +29,21 @@ static int msis, intx_level, intx_edges;
 static u64 xlate_off, ro_iova;
 static int pin_writes, pin_reads;
 
-static bool t_pin(struct vblk *v, u64 addr, bool write, u64 *hpa, u64 *pinned)
+/* A page not at hand (an overcommitted VM's, being read back). */
+static u64 again_page = ~0ULL;
+
+static int t_pin(struct vblk *v, u64 addr, u32 flags, u64 *hpa, u64 *pinned)
 {
 	u64 gpa = addr - xlate_off;
+	bool write = flags & VBLK_PIN_WRITE;
 
 	ck_assert(!(addr & (PAGE_SIZE - 1)));
+	if (gpa == again_page)
+		return -EAGAIN;
 	if (xlate_off && write && addr == ro_iova)
-		return false;
+		return -EFAULT;
 	if (gpa < FG_BASE || gpa >= FG_BASE + FG_SIZE)
-		return false;
+		return -EFAULT;
 	pins[(gpa - FG_BASE) / PAGE_SIZE]++;
 	*hpa = gpa + HPA_OFF;
 	*pinned = gpa;
@@ -45,7 +51,7 @@ static bool t_pin(struct vblk *v, u64 addr, bool write, u64 *hpa, u64 *pinned)
 		pin_writes++;
 	else
 		pin_reads++;
-	return true;
+	return 0;
 }
 
 /* The queue's accessors: the fake RAM's, and with a translation on the
@@ -60,6 +66,10 @@ static bool t_is_ram(void *ctx, u64 gpa, u64 len)
 
 static bool t_read(void *ctx, u64 gpa, void *buf, u32 len)
 {
+	if ((gpa & PAGE_MASK) == again_page) {
+		b->vp.vq[0].again = true;
+		return false;
+	}
 	return fg_mem.read(ctx, gpa, buf, len);
 }
 
@@ -92,7 +102,31 @@ static void t_intx(struct vblk *v, bool level)
 	intx_edges += level;
 }
 
-static const struct vblk_ops ops = { t_pin, t_unpin, t_submit, t_msi, t_intx };
+static const struct vblk_ops ops = {
+	.pin = t_pin, .unpin = t_unpin, .submit = t_submit, .msi = t_msi, .intx = t_intx,
+};
+
+/* The Swap Mapper's hooks: a write to a block waits while it is held. */
+static u64 filled_page[8], filled_block[8], held_block = ~0ULL;
+static int nfilled, settles;
+
+static int t_settle(struct vblk *v, u64 block, u32 n)
+{
+	settles++;
+	return held_block >= block && held_block < block + n ? -EAGAIN : 0;
+}
+
+static void t_filled(struct vblk *v, u64 pinned, u64 block)
+{
+	ck_assert_int_lt(nfilled, 8);
+	filled_page[nfilled] = pinned;
+	filled_block[nfilled++] = block;
+}
+
+static const struct vblk_ops mapper_ops = {
+	.pin = t_pin, .unpin = t_unpin, .submit = t_submit, .msi = t_msi, .intx = t_intx,
+	.settle = t_settle, .filled = t_filled,
+};
 
 static int pinned(void)
 {
@@ -148,6 +182,8 @@ static void setup_dev(u32 bs, bool ro, bool msix)
 	memset(fg_ram, 0, sizeof(fg_ram));
 	memset(pins, 0, sizeof(pins));
 	xlate_off = ro_iova = 0;
+	again_page = held_block = ~0ULL;
+	nfilled = settles = 0;
 	pin_writes = pin_reads = 0;
 	nsub = msis = intx_level = intx_edges = 0;
 	for (u32 i = 0; i < sizeof(disk_data); i++)
@@ -426,6 +462,73 @@ START_TEST(get_id_and_unsupported)
 }
 END_TEST
 
+/* An overcommitted VM's pages not at hand: the request (or the pop) is
+ * deferred with nothing left pinned or submitted, later ones wait behind
+ * it, and vblk_retry takes it again once the page is there; counted once.
+ * A write waits while a page still holds its block's old content; a read
+ * reports the pages it filled whole with their blocks, the status byte's
+ * page pinned too. */
+START_TEST(deferred_until_at_hand)
+{
+	begin(512, false, false);
+	b->ops = &mapper_ops;
+	b->pin_status = true;
+	/* The data's second page is on disk. */
+	again_page = DATA + 0x1000;
+	request(0, VIRTIO_BLK_T_IN, 16, DATA, 8192, true);
+	request(1, VIRTIO_BLK_T_IN, 0, DATA + 0x4000, 4096, true);
+	kick();
+	ck_assert_int_eq(nsub, 0);
+	ck_assert_int_eq(pinned(), 0);
+	ck_assert(vblk_wants_retry(b));
+	ck_assert_uint_eq(b->requests[VBLK_IN], 0);
+	vblk_retry(b);				/* still not there */
+	ck_assert_int_eq(nsub, 0);
+	ck_assert_uint_eq(b->deferrals, 2);
+	again_page = ~0ULL;
+	vblk_retry(b);
+	ck_assert(!vblk_wants_retry(b));
+	ck_assert_int_eq(nsub, 2);
+	ck_assert_uint_eq(submitted[0]->lba, 16);	/* in order */
+	ck_assert_uint_eq(b->requests[VBLK_IN], 2);
+	ck_assert_int_eq(pinned(), 2 + 1 + 1 + 1);	/* data and status pages */
+	host_complete(submitted[0], 0);
+	ck_assert(!memcmp(fg(DATA), disk_data + 16 * 512, 8192));
+	ck_assert_int_eq(nfilled, 2);
+	ck_assert_uint_eq(filled_page[0], DATA);
+	ck_assert_uint_eq(filled_block[0], 2);		/* sector 16 */
+	ck_assert_uint_eq(filled_block[1], 3);
+	host_complete(submitted[1], 0);
+	ck_assert_int_eq(pinned(), 0);
+	ck_assert_uint_eq(used_idx(), 2);
+	/* The header itself not at hand: the pop's reads are deferred. */
+	again_page = HDR;
+	request(2, VIRTIO_BLK_T_IN, 0, DATA, 4096, true);
+	kick();
+	ck_assert_int_eq(nsub, 2);
+	ck_assert(vblk_wants_retry(b));
+	ck_assert(!b->vp.vq[0].broken);
+	again_page = ~0ULL;
+	vblk_retry(b);
+	ck_assert_int_eq(nsub, 3);
+	host_complete(submitted[2], 0);
+	/* A write to block 5 while a page holds it: held back. */
+	held_block = 5;
+	request(3, VIRTIO_BLK_T_OUT, 40, DATA, 4096, false);
+	kick();
+	ck_assert_int_eq(nsub, 3);
+	held_block = ~0ULL;
+	vblk_retry(b);
+	ck_assert_int_eq(nsub, 4);
+	ck_assert_int_eq(submitted[3]->op, BLK_WRITE);
+	host_complete(submitted[3], 0);
+	ck_assert_int_eq(nfilled, 4);			/* writes fill nothing */
+	ck_assert_uint_eq(b->requests[VBLK_OUT], 1);
+	ck_assert_int_eq(pinned(), 0);
+	ck_assert_uint_eq(used_idx(), 4);
+}
+END_TEST
+
 START_TEST(shared_page_pins_counted)
 {
 	begin(512, false, false);
@@ -577,6 +680,7 @@ Suite *virtio_blk_suite(void)
 	tcase_add_test(tc, host_error_and_timeout);
 	tcase_add_test(tc, get_id_and_unsupported);
 	tcase_add_test(tc, shared_page_pins_counted);
+	tcase_add_test(tc, deferred_until_at_hand);
 	tcase_add_test(tc, translated_pins);
 	tcase_add_test(tc, reset_waits_for_host);
 	tcase_add_test(tc, malformed_chain_needs_reset);

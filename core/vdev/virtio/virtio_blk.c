@@ -72,12 +72,16 @@ static void finish(struct vblk *b, struct vblk_req *r, u8 status, u32 written)
 }
 
 /* The guest pages [off, off+len) of the chain's data cover, pinned, as
- * host segments one per page. false: not RAM or not allowed (the
- * caller's vIOMMU), or too many segments. */
-static bool map_data(struct vblk *b, struct vblk_req *r, bool write_part, u32 off, u32 len)
+ * host segments one per page. 0; -EAGAIN (a page not at hand yet); or
+ * another negative errno: not RAM or not allowed (the caller's vIOMMU),
+ * or too many segments. A read request's data page written whole with
+ * one 4 KiB block (first: the request's first block) records the block. */
+static int map_data(struct vblk *b, struct vblk_req *r, bool write_part, u32 off, u32 len,
+		    u64 first)
 {
 	const struct vq_chain *c = &r->chain;
 	struct blk_req *br = &r->br;
+	u32 done = 0;
 
 	for (u32 k = write_part ? c->nread : 0; len && k < (write_part ? c->n : c->nread); k++) {
 		const struct vq_buf *buf = &c->buf[k];
@@ -95,28 +99,78 @@ static bool map_data(struct vblk *b, struct vblk_req *r, bool write_part, u32 of
 		while (n) {
 			u64 page = gpa & PAGE_MASK, hpa, pinned;
 			u32 piece = (u32)MIN((u64)n, page + PAGE_SIZE - gpa);
+			bool whole = write_part && piece == PAGE_SIZE && !(done % VBLK_BLOCK);
+			int rc;
 
 			/* The device writes the data of a read request. */
-			if (br->nsegs >= BLK_SEGS_MAX ||
-			    !b->ops->pin(b, page, write_part, &hpa, &pinned))
-				return false;
+			if (br->nsegs >= BLK_SEGS_MAX)
+				return -E2BIG;
+			rc = b->ops->pin(b, page, (write_part ? VBLK_PIN_WRITE : 0) |
+					 (whole ? VBLK_PIN_WHOLE : 0), &hpa, &pinned);
+			if (rc)
+				return rc;
+			r->blocks[r->npins] = whole ? first + done / VBLK_BLOCK : VBLK_NO_BLOCK;
 			r->pins[r->npins++] = pinned;
 			b->pins++;
 			br->segs[br->nsegs++] = (struct blk_seg){ hpa + (gpa - page), piece };
 			gpa += piece;
 			n -= piece;
+			done += piece;
 		}
 	}
-	return !len;
+	return len ? -EINVAL : 0;
 }
 
-/* A read or write: checked against the disk, then to the host. true:
- * submitted; false: answered already (*status). */
-static bool start_rw(struct vblk *b, struct vblk_req *r, bool out, u64 sector, u8 *status)
+/* Undo a start that cannot finish yet: the slot keeps the chain and goes
+ * first at vblk_retry. false, for start's caller. (Every defer comes
+ * before the request is counted.) */
+static bool defer(struct vblk *b, struct vblk_req *r)
+{
+	unpin_all(b, r);
+	b->deferred = r;
+	b->deferrals++;
+	return false;
+}
+
+/* The status byte's page, pinned for the completion (the caller's
+ * choice: an overcommitted VM's page must be at hand then). 0, -EAGAIN,
+ * or another error (left to the completion's write to report). */
+static int pin_status(struct vblk *b, struct vblk_req *r)
+{
+	const struct vq_chain *c = &r->chain;
+	u32 at = c->write_len - 1;
+
+	if (!b->pin_status)
+		return 0;
+	for (u32 k = c->nread; k < c->n; k++) {
+		u64 hpa, pinned;
+		int rc;
+
+		if (at >= c->buf[k].len) {
+			at -= c->buf[k].len;
+			continue;
+		}
+		rc = b->ops->pin(b, (c->buf[k].addr + at) & PAGE_MASK, VBLK_PIN_WRITE, &hpa,
+				 &pinned);
+		if (rc)
+			return rc;
+		r->blocks[r->npins] = VBLK_NO_BLOCK;
+		r->pins[r->npins++] = pinned;
+		b->pins++;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* A read or write: checked against the disk, then to the host. 1:
+ * submitted; 0: answered already (*status); -EAGAIN: deferred. */
+static int start_rw(struct vblk *b, struct vblk_req *r, bool out, u64 sector, u8 *status)
 {
 	const struct vq_chain *c = &r->chain;
 	u32 bs = b->disk->block_size;
 	u32 len = out ? c->read_len - VBLK_HDR_SIZE : c->write_len - 1;
+	u64 first = sector / (VBLK_BLOCK / VBLK_SECTOR);
+	int rc;
 
 	*status = VIRTIO_BLK_S_IOERR;
 	r->data_len = len;
@@ -125,32 +179,39 @@ static bool start_rw(struct vblk *b, struct vblk_req *r, bool out, u64 sector, u
 	if ((out && b->ro) || len % VBLK_BLOCK || sector % (VBLK_BLOCK / VBLK_SECTOR) ||
 	    sector > b->capacity || len / VBLK_SECTOR > b->capacity - sector) {
 		b->refused++;
-		return false;
+		return 0;
 	}
 	if (!len) {
 		*status = VIRTIO_BLK_S_OK;
-		return false;
+		return 0;
 	}
+	/* Pages that hold the old content of the blocks let go of it first. */
+	if (out && b->ops->settle && b->ops->settle(b, first, len / VBLK_BLOCK) == -EAGAIN)
+		return -EAGAIN;
 	memset(&r->br, 0, sizeof(r->br));
-	r->npins = 0;
-	if (!map_data(b, r, !out, out ? VBLK_HDR_SIZE : 0, len)) {
+	rc = map_data(b, r, !out, out ? VBLK_HDR_SIZE : 0, len, first);
+	if (rc == -EAGAIN)
+		return rc;
+	if (rc) {
 		unpin_all(b, r);
 		b->refused++;
-		return false;
+		return 0;
 	}
 	r->br.op = out ? BLK_WRITE : BLK_READ;
 	r->br.lba = sector * VBLK_SECTOR / bs;
 	r->br.count = len / bs;
-	return true;
+	return 1;
 }
 
-static void start(struct vblk *b, struct vblk_req *r)
+/* Take chain r on: false if it had to be deferred (it keeps its slot). */
+static bool start(struct vblk *b, struct vblk_req *r)
 {
 	struct virtq *q = &b->vp.vq[0];
 	const struct vq_chain *c = &r->chain;
 	u8 hdr[VBLK_HDR_SIZE], status = VIRTIO_BLK_S_OK;
 	u32 written = 0, type;
 	u64 sector;
+	int rc;
 
 	r->busy = true;
 	r->npins = 0;
@@ -158,14 +219,17 @@ static void start(struct vblk *b, struct vblk_req *r)
 	 * answered at all. */
 	if (c->write_len < 1) {
 		r->busy = false;
-		b->requests[VBLK_UNSUPP]++;
+			b->requests[VBLK_UNSUPP]++;
 		virtio_pci_set_needs_reset(&b->vp, "request without a status byte");
-		return;
+		return true;
 	}
-	if (vq_chain_read(q, c, 0, hdr, sizeof(hdr))) {
-		b->requests[VBLK_UNSUPP]++;
+	rc = vq_chain_read(q, c, 0, hdr, sizeof(hdr));
+	if (rc == VQ_ERR_AGAIN || (!rc && pin_status(b, r) == -EAGAIN))
+		return defer(b, r);
+	if (rc) {
+		b->requests[VBLK_UNSUPP] ++;
 		finish(b, r, VIRTIO_BLK_S_IOERR, 0);
-		return;
+		return true;
 	}
 	type = rd32(hdr);
 	sector = rd64(hdr + 8);
@@ -173,41 +237,48 @@ static void start(struct vblk *b, struct vblk_req *r)
 	case VIRTIO_BLK_T_IN:
 	case VIRTIO_BLK_T_OUT:
 		r->kind = type == VIRTIO_BLK_T_IN ? VBLK_IN : VBLK_OUT;
-		b->requests[r->kind]++;
-		if (start_rw(b, r, type == VIRTIO_BLK_T_OUT, sector, &status))
+		rc = start_rw(b, r, type == VIRTIO_BLK_T_OUT, sector, &status);
+		if (rc == -EAGAIN)
+			return defer(b, r);
+		b->requests[r->kind] ++;
+		if (rc > 0)
 			goto submit;
 		break;
 	case VIRTIO_BLK_T_FLUSH:
 		r->kind = VBLK_FLUSH;
-		b->requests[VBLK_FLUSH]++;
+		b->requests[VBLK_FLUSH] ++;
 		memset(&r->br, 0, sizeof(r->br));
 		r->data_len = 0;
 		r->br.op = BLK_FLUSH;
 		goto submit;
 	case VIRTIO_BLK_T_GET_ID:
 		r->kind = VBLK_GET_ID;
-		b->requests[VBLK_GET_ID]++;
 		/* The serial, NUL-padded, as much as the buffer takes (5.2.6.1). */
 		written = MIN((u32)VIRTIO_BLK_ID_BYTES, c->write_len - 1);
-		if (vq_chain_write(q, c, 0, b->serial, written)) {
+		rc = vq_chain_write(q, c, 0, b->serial, written);
+		if (rc == VQ_ERR_AGAIN)
+			return defer(b, r);
+		b->requests[VBLK_GET_ID] ++;
+		if (rc) {
 			status = VIRTIO_BLK_S_IOERR;
 			written = 0;
 		}
 		break;
 	default:
 		r->kind = VBLK_UNSUPP;
-		b->requests[VBLK_UNSUPP]++;
+		b->requests[VBLK_UNSUPP] ++;
 		status = VIRTIO_BLK_S_UNSUPP;
 		break;
 	}
 	finish(b, r, status, written);
-	return;
+	return true;
 submit:
 	r->br.ctx = r;
 	r->br.done = NULL;		/* the caller's submit sets its own */
 	b->in_flight++;
 	b->host_ops++;
 	b->ops->submit(b, &r->br);
+	return true;
 }
 
 static void interrupt(struct vblk *b)
@@ -219,13 +290,20 @@ static void interrupt(struct vblk *b)
 }
 
 /* Take what the driver made available, while slots are free; what is
- * left waits for a completion to free one. */
+ * left waits for a completion to free one. A deferred request holds back
+ * every later one (vblk_retry). */
 static void process(struct vblk *b)
 {
 	struct virtq *q = &b->vp.vq[0];
 	u64 pushed = q->pushed;
 
-	while (q->ready && !q->broken && !b->vp.reset_pending &&
+	b->pop_again = false;
+	if (q->ready && b->ops->rings && b->ops->rings(b, true) == -EAGAIN) {
+		b->pop_again = true;
+		b->deferrals++;
+		return;
+	}
+	while (q->ready && !q->broken && !b->vp.reset_pending && !b->deferred &&
 	       !(b->vp.status & VIRTIO_STATUS_NEEDS_RESET)) {
 		struct vblk_req *r = free_slot(b);
 		int rc;
@@ -233,6 +311,11 @@ static void process(struct vblk *b)
 		if (!r)
 			break;
 		rc = vq_pop(q, &r->chain);
+		if (rc == VQ_ERR_AGAIN) {
+			b->pop_again = true;
+			b->deferrals++;
+			break;
+		}
 		if (rc < 0)
 			virtio_pci_set_needs_reset(&b->vp, vq_strerror(rc));
 		if (rc <= 0)
@@ -241,6 +324,22 @@ static void process(struct vblk *b)
 	}
 	if (q->pushed != pushed)
 		interrupt(b);
+}
+
+void vblk_retry(struct vblk *b)
+{
+	struct virtq *q = &b->vp.vq[0];
+	struct vblk_req *r = b->deferred;
+	u64 pushed = q->pushed;
+
+	if (r) {
+		b->deferred = NULL;
+		if (!start(b, r))
+			return;
+		if (q->pushed != pushed)
+			interrupt(b);
+	}
+	process(b);
 }
 
 static void notify(struct virtio_pci *vp, u16 q)
@@ -256,6 +355,11 @@ void vblk_host_done(struct blk_req *br)
 	u64 pushed = q->pushed;
 	u8 status = VIRTIO_BLK_S_OK;
 
+	/* Pages the disk filled whole, before they are let go. */
+	if (!br->status && r->kind == VBLK_IN && b->ops->filled)
+		for (u32 i = 0; i < r->npins; i++)
+			if (r->blocks[i] != VBLK_NO_BLOCK)
+				b->ops->filled(b, r->pins[i], r->blocks[i]);
 	unpin_all(b, r);
 	b->in_flight--;
 	if (br->status) {
@@ -288,6 +392,11 @@ static void dev_reset(struct virtio_pci *vp)
 
 	for (u32 i = 0; i < VBLK_QUEUE_SIZE; i++)
 		b->reqs[i].busy = false;
+	/* A deferred request holds no pins (undone when deferred). */
+	b->deferred = NULL;
+	b->pop_again = false;
+	if (b->ops->rings)
+		b->ops->rings(b, false);
 }
 
 static void msi(struct virtio_pci *vp, u32 lo, u32 hi, u32 data)
@@ -327,6 +436,9 @@ int vblk_init(struct vblk *b, struct blk_dev *disk, bool ro, bool has_intx, cons
 	memset(b->serial, 0, sizeof(b->serial));
 	strncpy(b->serial, serial, sizeof(b->serial));
 	b->in_flight = 0;
+	b->deferred = NULL;
+	b->pop_again = false;
+	b->deferrals = 0;
 	for (u32 i = 0; i < VBLK_QUEUE_SIZE; i++)
 		b->reqs[i] = (struct vblk_req){ .b = b };
 	memset(b->requests, 0, sizeof(b->requests));

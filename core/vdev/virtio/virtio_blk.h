@@ -19,6 +19,12 @@
  * FLUSH is acknowledged when the host flush has completed, GET_ID
  * answers the serial, anything else is UNSUPP.
  *
+ * An overcommitted VM's page may not be at hand (on disk, being read
+ * back): the caller's accessors say so (-EAGAIN, the queue's `again`)
+ * rather than wait, and the request that needed it — or the pop — is
+ * deferred, undone to its start, and retried from the caller's poll
+ * (vblk_retry) in order, before any later one.
+ *
  * Pure: guest memory, pins, submission and the interrupt lines are the
  * caller's (ops; core/vdev/virtio/virtio_blk_unit.c for a VM), which
  * also serializes. Unit-tested against a fake disk.
@@ -73,17 +79,25 @@ extern const char *const vblk_kind_names[VBLK_KINDS];
 
 struct vblk;
 
+/* vblk_ops.pin's flags */
+#define VBLK_PIN_WRITE		BIT(0)	/* the device writes the page (a read request's data) */
+#define VBLK_PIN_WHOLE		BIT(1)	/* ... all of it, with one 4 KiB block of the disk */
+#define VBLK_NO_BLOCK		(~0ULL)
+
 struct vblk_ops {
 	/*
 	 * Pin for DMA the page at the device's address addr (page-aligned;
 	 * guest-physical, or an I/O address the guest's vIOMMU translates),
-	 * which the device will write (a read request's data) or read:
-	 * its host-physical address, and in *pinned the guest-physical page
-	 * pinned, which unpin gets back (the guest may remap addr while the
-	 * request is in flight). false: not RAM, or the translation refused
-	 * the access (its fault recorded). Counted: as many unpins.
+	 * which the device will write (VBLK_PIN_WRITE: a read request's data,
+	 * VBLK_PIN_WHOLE if all of it) or read: its host-physical address,
+	 * and in *pinned the guest-physical page pinned, which unpin gets back
+	 * (the guest may remap addr while the request is in flight). 0; or
+	 * -EAGAIN: the page is not at hand yet (an overcommitted VM's page
+	 * being read back), the request is retried later (vblk_retry);
+	 * another negative errno: not RAM, or the translation refused the
+	 * access (its fault recorded). Counted: as many unpins.
 	 */
-	bool (*pin)(struct vblk *b, u64 addr, bool write, u64 *hpa, u64 *pinned);
+	int (*pin)(struct vblk *b, u64 addr, u32 flags, u64 *hpa, u64 *pinned);
 	void (*unpin)(struct vblk *b, u64 pinned);
 	/* Hand r to the block layer; it completes later through
 	 * vblk_host_done(r), with the caller's serialization. */
@@ -91,6 +105,18 @@ struct vblk_ops {
 	/* The transport's interrupt lines. */
 	void (*msi)(struct vblk *b, u32 addr_lo, u32 addr_hi, u32 data);
 	void (*intx)(struct vblk *b, bool level);
+	/*
+	 * Optional (an overcommitted VM's, the swapper's Swap Mapper):
+	 *  rings: the queue's rings are held at hand while it is enabled (on)
+	 *         or let go (off, at a reset); -EAGAIN: retry later;
+	 *  settle: before a write of blocks [block, block+n) (4 KiB units)
+	 *         is submitted; -EAGAIN: retry later;
+	 *  filled: a read request completed and wrote the whole pinned page
+	 *         with 4 KiB block `block` of the disk (before its unpin).
+	 */
+	int (*rings)(struct vblk *b, bool on);
+	int (*settle)(struct vblk *b, u64 block, u32 n);
+	void (*filled)(struct vblk *b, u64 pinned, u64 block);
 };
 
 struct vblk_req {
@@ -99,7 +125,8 @@ struct vblk_req {
 	enum vblk_kind kind;
 	u32 data_len;
 	u32 npins;
-	u64 pins[BLK_SEGS_MAX];		/* guest-physical pages pinned */
+	u64 pins[BLK_SEGS_MAX + 1];	/* guest-physical pages pinned */
+	u64 blocks[BLK_SEGS_MAX + 1];	/* a pin's whole 4 KiB block, or VBLK_NO_BLOCK */
 	struct vq_chain chain;
 	struct blk_req br;
 };
@@ -113,6 +140,12 @@ struct vblk {
 	u64 capacity;			/* 512-byte sectors, a multiple of 8 */
 	char serial[VIRTIO_BLK_ID_BYTES];
 	u32 in_flight;
+	bool pin_status;		/* pin the status byte's page too (the caller's choice) */
+	/* A request that could not start yet (a page not at hand): it
+	 * keeps its slot and goes first at vblk_retry; pop_again: taking
+	 * the next chain could not read the queue. */
+	struct vblk_req *deferred;
+	bool pop_again;
 	struct vblk_req reqs[VBLK_QUEUE_SIZE];
 	/* Counters */
 	u64 requests[VBLK_KINDS];
@@ -123,6 +156,7 @@ struct vblk {
 	u64 host_errors, host_timeouts;
 	u64 pins, unpins;
 	u64 interrupts;
+	u64 deferrals;			/* requests or pops retried later */
 	/* TSC ticks in completions on the management core (the caller
 	 * times vblk_host_done: this file stays pure). metrics:
 	 * tern_vblk_queue_tsc_total; the block benchmark's cost split. */
@@ -140,6 +174,13 @@ int vblk_init(struct vblk *b, struct blk_dev *disk, bool ro, bool has_intx, cons
 	      const char **why);
 /* The host finished r (its status set). */
 void vblk_host_done(struct blk_req *r);
+/* Work held back for pages not at hand (a deferred request or pop). */
+static inline bool vblk_wants_retry(const struct vblk *b)
+{
+	return b->deferred || b->pop_again;
+}
+/* Try it again (the caller's poll, with its serialization). */
+void vblk_retry(struct vblk *b);
 /* Requests in flight to the host. */
 static inline u32 vblk_in_flight(const struct vblk *b)
 {

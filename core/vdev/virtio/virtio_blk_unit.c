@@ -11,6 +11,7 @@
  * management core. Interrupts go out with it held (vplat_set_irq_locked,
  * vplat_deliver, which takes none).
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
 #include "mm/kmem.h"
+#include "mm/swap/swapper.h"
 
 /* Pages pinned for requests in flight: at most a queue of requests of
  * BLK_SEGS_MAX pages each, in a table twice that size. */
@@ -46,6 +48,10 @@ struct vblk_vm {
 	u32 gsi;			/* INTx, 0: none */
 	u64 pinned;			/* pages with a count */
 	struct pin pins[PIN_SLOTS];
+	/* The rings' pages held (vm_rings), and for which addresses */
+	u64 ring[8];
+	u32 nring;
+	u64 ring_for[3];
 };
 
 /* --- guest memory: the one place the device's guest addresses are
@@ -92,19 +98,31 @@ static bool mem_copy(struct vblk_vm *d, u64 addr, void *buf, u32 len, bool write
 		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (addr & (PAGE_SIZE - 1)));
 		u64 gpa = addr;
 		u32 tok = 0;
+		int err = 0;
 		u8 *h;
 
 		if (xl && viommu_dma_get(vm, d->devfn, addr, write, &gpa, &tok))
 			return false;
-		h = gpa_is_ram(&vm->mem, gpa, n) ? gpa_to_hva(&vm->mem, gpa) : NULL;
-		if (h && write)
+		/* An overcommitted VM's page may be on disk: never waited for
+		 * here (the platform lock is held, and the management core
+		 * may need it to finish a request first); the queue retries. */
+		h = gpa_is_ram(&vm->mem, gpa, n) ?
+		    gpa_get_page(&vm->mem, gpa, GPA_GET_NOWAIT | (write ? GPA_GET_WRITE : 0), &err) :
+		    NULL;
+		if (!h) {
+			if (xl)
+				viommu_dma_put(vm, tok);
+			if (err == -EAGAIN)
+				d->b.vp.vq[0].again = true;
+			return false;
+		}
+		if (write)
 			memcpy(h, p, n);
-		else if (h)
+		else
 			memcpy(p, h, n);
+		gpa_put_page(&vm->mem, gpa);
 		if (xl)
 			viommu_dma_put(vm, tok);
-		if (!h)
-			return false;
 		addr += n;
 		p += n;
 		len -= n;
@@ -175,37 +193,48 @@ static void pin_remove(struct vblk_vm *d, struct pin *p)
  * or, through the vIOMMU, its token shifted into the page bits. */
 #define PIN_VIA_VIOMMU	1ULL
 
-static bool vm_pin(struct vblk *b, u64 addr, bool write, u64 *hpa, u64 *pinned)
+static int vm_pin(struct vblk *b, u64 addr, u32 flags, u64 *hpa, u64 *pinned)
 {
 	struct vblk_vm *d = b->ctx;
 	struct gpa_map *g = &d->vm->mem;
+	bool write = flags & VBLK_PIN_WRITE;
 	u64 page = addr;
 	struct pin *p;
+	int err = 0;
 	u32 tok;
 	void *h;
 
 	/* Through the guest's tables: a read request's data is written, so
 	 * its pages need W (VT-d 3.6: write permission fault 0x5). The
-	 * vIOMMU holds the page pinned while it keeps the translation. */
+	 * vIOMMU holds the page pinned while it keeps the translation (an
+	 * overcommitted VM has no vIOMMU: swapper_vm_start refuses it). */
 	if (translating(d)) {
 		if (viommu_dma_get(d->vm, d->devfn, addr, write, &page, &tok))
-			return false;
+			return -EFAULT;
 		h = gpa_to_hva(g, page & PAGE_MASK);
 		*hpa = h ? virt_to_phys(h) : ~0ULL;
 		if (*hpa == ~0ULL) {
 			viommu_dma_put(d->vm, tok);
-			return false;
+			return -EFAULT;
 		}
 		*pinned = (u64)tok << PAGE_SHIFT | PIN_VIA_VIOMMU;
-		return true;
+		return 0;
 	}
 	page &= PAGE_MASK;
-	h = gpa_to_hva(g, page);
-	if (!h || !gpa_is_ram(g, page, PAGE_SIZE))
-		return false;
+	if (!gpa_is_ram(g, page, PAGE_SIZE))
+		return -EFAULT;
+	/* Held until the unpin (an overcommitted VM's page: faulted in,
+	 * and never reclaimed meanwhile). A page the disk overwrites whole
+	 * needs no read of its old content (the swapper's stale read). */
+	h = gpa_get_page(g, page, GPA_GET_NOWAIT | (write ? GPA_GET_WRITE : 0) |
+			 ((flags & VBLK_PIN_WHOLE) ? GPA_GET_OVERWRITE : 0), &err);
+	if (!h)
+		return err == -EAGAIN ? -EAGAIN : -EFAULT;
 	*hpa = virt_to_phys(h);
-	if (*hpa == ~0ULL || !(p = pin_find(d, page, true)))
-		return false;
+	if (*hpa == ~0ULL || !(p = pin_find(d, page, true))) {
+		gpa_put_page(g, page);
+		return -EFAULT;
+	}
 	if (!p->count++) {
 		d->pinned++;
 		/* Pinned already (VT-d pins all RAM of its domain): not ours
@@ -214,11 +243,16 @@ static bool vm_pin(struct vblk *b, u64 addr, bool write, u64 *hpa, u64 *pinned)
 		if (p->ours && gpa_set_state(g, page, PAGE_SIZE, GPA_PG_PINNED, 0)) {
 			pin_remove(d, p);
 			d->pinned--;
-			return false;
+			gpa_put_page(g, page);
+			return -EFAULT;
 		}
 	}
+	/* The Swap Mapper: a page a disk read fills whole is protected
+	 * against guest writes before the data lands (swapper.h). */
+	if ((flags & (VBLK_PIN_WRITE | VBLK_PIN_WHOLE)) == (VBLK_PIN_WRITE | VBLK_PIN_WHOLE))
+		swapper_fill_begin(d->vm, page);
 	*pinned = page;
-	return true;
+	return 0;
 }
 
 static void vm_unpin(struct vblk *b, u64 pinned)
@@ -233,12 +267,92 @@ static void vm_unpin(struct vblk *b, u64 pinned)
 	p = pin_find(d, pinned & PAGE_MASK, false);
 	if (!p)
 		return;
+	gpa_put_page(&d->vm->mem, p->page);
 	if (--p->count)
 		return;
 	if (p->ours)
 		gpa_set_state(&d->vm->mem, p->page, PAGE_SIZE, 0, GPA_PG_PINNED);
 	pin_remove(d, p);
 	d->pinned--;
+}
+
+/* --- an overcommitted VM's (the swapper's) --- */
+
+/* The queue's rings held at hand while it is enabled: the completions
+ * write the used ring from the management core, which cannot wait for a
+ * page read. Only in a sparse map (elsewhere RAM never moves). */
+static void rings_put(struct vblk_vm *d)
+{
+	for (u32 i = 0; i < d->nring; i++)
+		gpa_put_page(&d->vm->mem, d->ring[i]);
+	d->nring = 0;
+	d->ring_for[0] = d->ring_for[1] = d->ring_for[2] = 0;
+}
+
+static int vm_rings(struct vblk *b, bool on)
+{
+	struct vblk_vm *d = b->ctx;
+	const struct virtq *q = &b->vp.vq[0];
+	struct gpa_map *g = &d->vm->mem;
+	u64 part[3][2] = {
+		{ q->desc, (u64)q->size * VIRTQ_DESC_SIZE },
+		{ q->avail, VIRTQ_AVAIL_RING + 2ULL * q->size + 2 },
+		{ q->used, VIRTQ_USED_RING + (u64)VIRTQ_USED_ELEM_SIZE * q->size + 2 },
+	};
+
+	if (!g->sparse || translating(d))
+		return 0;
+	if (on && d->nring && d->ring_for[0] == q->desc && d->ring_for[1] == q->avail &&
+	    d->ring_for[2] == q->used)
+		return 0;
+	rings_put(d);
+	if (!on)
+		return 0;
+	for (u32 k = 0; k < 3; k++) {
+		for (u64 pg = part[k][0] & PAGE_MASK; pg < part[k][0] + part[k][1]; pg += PAGE_SIZE) {
+			int err = 0;
+
+			if (d->nring >= ARRAY_SIZE(d->ring) ||
+			    !gpa_get_page(g, pg, GPA_GET_NOWAIT, &err)) {
+				rings_put(d);
+				/* Not RAM: the pop reports it (vq_enable checked). */
+				return err == -EAGAIN ? -EAGAIN : 0;
+			}
+			d->ring[d->nring++] = pg;
+		}
+	}
+	d->ring_for[0] = q->desc;
+	d->ring_for[1] = q->avail;
+	d->ring_for[2] = q->used;
+	return 0;
+}
+
+static int vm_settle(struct vblk *b, u64 block, u32 n)
+{
+	struct vblk_vm *d = b->ctx;
+
+	return swapper_disk_write(d->vm, block, n);
+}
+
+static void vm_filled(struct vblk *b, u64 pinned, u64 block)
+{
+	struct vblk_vm *d = b->ctx;
+
+	swapper_fill_done(d->vm, pinned & PAGE_MASK, block);
+}
+
+/* The management core's poll: requests held back for pages not at hand. */
+void vblk_unit_poll(struct vm *vm)
+{
+	struct vblk_vm *d = vm->vblk;
+	u64 f;
+
+	if (!d || !d->live || !vblk_wants_retry(&d->b))
+		return;
+	f = vplat_lock(vm);
+	if (d->live)
+		vblk_retry(&d->b);
+	vplat_unlock(vm, f);
 }
 
 /* --- the block layer --- */
@@ -263,6 +377,11 @@ static void host_done(struct blk_req *r)
 
 static void vm_submit(struct vblk *b, struct blk_req *r)
 {
+	struct vblk_vm *d = b->ctx;
+
+	/* Protections swapper_fill_begin set: every vCPU drops its cached
+	 * rights before the data lands. */
+	swapper_fill_submit(d->vm);
 	r->done = host_done;
 	blk_submit(b->disk, r);
 }
@@ -294,6 +413,9 @@ static const struct vblk_ops vm_ops = {
 	.submit = vm_submit,
 	.msi = vm_msi,
 	.intx = vm_intx,
+	.rings = vm_rings,
+	.settle = vm_settle,
+	.filled = vm_filled,
 };
 
 /* --- the trapped BAR --- */
@@ -418,6 +540,8 @@ static int vblk_unit_init(struct vm *vm, char *err, size_t n)
 		snprintf(err, n, "disk %s: %s", disk->name, why);
 		return -1;
 	}
+	/* An overcommitted VM's status bytes are held with the data. */
+	d->b.pin_status = vm->mem.sparse;
 	d->b.vp.emul = (struct vpci_emul){
 		.name = "virtio-blk", .ops = &emul_ops, .ctx = &d->b.vp, .bus = &vm->bus,
 		.is_ram = over_ram, .ram_ctx = &vm->mem,
@@ -463,7 +587,10 @@ static void vblk_unit_stop(struct vm *vm)
 	if (vblk_in_flight(&d->b))
 		pr_err("vm %s: disk %s: %u requests still in flight at stop; their pages stay pinned",
 		       vm->name, disk->name, vblk_in_flight(&d->b));
+	f = vplat_lock(vm);
+	rings_put(d);
 	d->live = false;
+	vplat_unlock(vm, f);
 	if (disk->user == vm->name) {
 		/* Another VM reading it (read-only) is its user now. */
 		o = other_user(vm, disk, &rw);
@@ -501,6 +628,10 @@ void vblk_show(struct vm *vm)
 		       (unsigned long long)b->host_errors, (unsigned long long)b->host_timeouts,
 		       (unsigned long long)b->interrupts, (unsigned long long)vp->msi_sent,
 		       (unsigned long long)vp->msi_masked, (unsigned long long)vp->intx_raised);
+	if (b->deferrals)
+		console_printf("  held back for pages not at hand (overcommit): %llu times; queue pops %llu retried\n",
+			       (unsigned long long)b->deferrals,
+			       (unsigned long long)vp->vq[0].deferred);
 	console_printf("  resets %llu, needs-reset %llu, driver mistakes %llu%s%s; pages pinned now %llu\n",
 		       (unsigned long long)vp->resets, (unsigned long long)vp->needs_reset,
 		       (unsigned long long)vp->bad_accesses, vp->last_problem ? ": last " : "",

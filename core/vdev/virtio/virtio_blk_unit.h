@@ -16,6 +16,9 @@ struct vblk_vm;
 void vblk_show(struct vm *vm);
 /* The device (counters), or NULL: for metrics. */
 const struct vblk *vblk_of(const struct vm *vm);
+/* Management core, often: a VM's requests held back for pages that were
+ * not at hand (an overcommitted VM's, being read back), tried again. */
+void vblk_unit_poll(struct vm *vm);
 
 /* Host operations per 100 guest requests (IN, OUT, FLUSH). */
 static inline u64 vblk_ops_per_100(const struct vblk *b)

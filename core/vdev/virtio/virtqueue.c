@@ -16,13 +16,17 @@ void vq_reset(struct virtq *q, u16 size)
 	q->last_error = VQ_OK;
 }
 
+/* A failed access with q->again set (by the caller's accessor) was a
+ * page not at hand yet, not a bad address. */
 static bool rd_guest(struct virtq *q, u64 gpa, void *buf, u32 len)
 {
+	q->again = false;
 	return q->mem->read(q->mem_ctx, gpa, buf, len);
 }
 
 static bool wr_guest(struct virtq *q, u64 gpa, const void *buf, u32 len)
 {
+	q->again = false;
 	return q->mem->write(q->mem_ctx, gpa, buf, len);
 }
 
@@ -55,6 +59,12 @@ int vq_enable(struct virtq *q)
 
 static int fail(struct virtq *q, int err)
 {
+	/* Not the driver's fault: the same chain is taken again later. */
+	if (err == VQ_ERR_ADDR && q->again) {
+		q->again = false;
+		q->deferred++;
+		return VQ_ERR_AGAIN;
+	}
 	q->broken = true;
 	q->last_error = err;
 	q->errors++;
@@ -232,7 +242,7 @@ static int chain_copy(struct virtq *q, const struct vq_chain *c, bool write, u32
 		}
 		n = MIN(len, b->len - off);
 		if (write ? !wr_guest(q, b->addr + off, p, n) : !rd_guest(q, b->addr + off, p, n))
-			return VQ_ERR_ADDR;
+			return q->again ? VQ_ERR_AGAIN : VQ_ERR_ADDR;
 		p += n;
 		len -= n;
 		off = 0;
@@ -264,6 +274,7 @@ const char *vq_strerror(int err)
 	case VQ_ERR_TOO_MANY: return "too many buffers in a chain";
 	case VQ_ERR_NOT_READY: return "queue not enabled";
 	case VQ_ERR_ACCESS: return "access outside the chain's buffers of that direction";
+	case VQ_ERR_AGAIN: return "guest page not at hand yet (being read back)";
 	}
 	return "unknown error";
 }

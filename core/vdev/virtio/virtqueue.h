@@ -53,7 +53,9 @@ struct vq_mem_ops {
 	/* Whether [gpa, gpa+len) is all guest RAM (len > 0). */
 	bool (*is_ram)(void *ctx, u64 gpa, u64 len);
 	/* Copy between the guest's RAM and buf; false: not RAM (nothing or
-	 * part copied). */
+	 * part copied), or, with the queue's `again` set, a page that is not
+	 * at hand yet (an overcommitted VM's page being read back: the
+	 * access is retried later, VQ_ERR_AGAIN). */
 	bool (*read)(void *ctx, u64 gpa, void *buf, u32 len);
 	bool (*write)(void *ctx, u64 gpa, const void *buf, u32 len);
 };
@@ -70,6 +72,7 @@ enum vq_err {
 	VQ_ERR_TOO_MANY = -8,		/* more buffers than VQ_CHAIN_MAX */
 	VQ_ERR_NOT_READY = -9,		/* the queue is not enabled */
 	VQ_ERR_ACCESS = -10,		/* the device read a writable or wrote a readable buffer, or past the chain */
+	VQ_ERR_AGAIN = -11,		/* guest memory not at hand yet (q->again): retry later, not broken */
 };
 
 struct vq_buf {
@@ -100,9 +103,11 @@ struct virtq {
 	u16 last_avail;			/* the next available entry to take */
 	u16 used_idx;			/* the next used entry to fill */
 	bool broken;			/* malformed input seen: taken no further */
+	bool again;			/* set by mem's accessors: retry later */
 	int last_error;
 	/* Counters */
 	u64 popped, pushed, errors;
+	u64 deferred;			/* pops retried later (VQ_ERR_AGAIN) */
 };
 
 /* The driver's side reset (sizes kept); mem and limits stay the device's. */
@@ -114,7 +119,8 @@ void vq_reset(struct virtq *q, u16 size);
 int vq_enable(struct virtq *q);
 /*
  * Take the next available chain into *c: 1, 0 when there is none, or an
- * error (the queue is broken from then on: the caller asks for a reset).
+ * error (the queue is broken from then on: the caller asks for a reset),
+ * but VQ_ERR_AGAIN: nothing taken, try again later.
  */
 int vq_pop(struct virtq *q, struct vq_chain *c);
 /* Whether more chains wait (the available index moved past ours). */
@@ -128,7 +134,7 @@ bool vq_want_interrupt(struct virtq *q);
  * Copy between the chain's buffers and buf: reads from the readable part
  * at byte offset off of it, writes into the writable part at off of it.
  * VQ_ERR_ACCESS past the part (nothing copied), VQ_ERR_ADDR if guest
- * memory refused.
+ * memory refused, VQ_ERR_AGAIN if it was not at hand yet.
  */
 int vq_chain_read(struct virtq *q, const struct vq_chain *c, u32 off, void *buf, u32 len);
 int vq_chain_write(struct virtq *q, const struct vq_chain *c, u32 off, const void *buf, u32 len);

@@ -1,0 +1,326 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Swap Mapper's pure parts: the association table both ways, and the
+ * per-page states it changes (swap_vm.h): associated pages dropped with no
+ * swap write and read back from the image with sequential prefetch, writes
+ * breaking the association, a disk write to a block settling its pages
+ * first, a disk read into a page on disk needing no read (stale reads
+ * avoided; baseline counts them), silent writes counted in baseline.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mm/swap/swap_area.h"
+#include "mm/swap/swap_mapper.h"
+#include "mm/swap/swap_vm.h"
+#include "suites.h"
+
+START_TEST(assoc_both_ways)
+{
+	struct swap_assoc a;
+	u32 seen[3], n = 0;
+
+	ck_assert_int_eq(swap_assoc_init(&a, 1000), 0);
+	/* 9 bytes a page: a block, a link, a bucket per 4 pages. */
+	ck_assert_uint_le(swap_assoc_bytes(&a), 9 * 1000 + 4 * 256);
+	ck_assert_uint_eq(swap_assoc_block(&a, 5), SWAP_NO_BLOCK);
+	swap_assoc_set(&a, 5, 100);
+	swap_assoc_set(&a, 6, 101);
+	swap_assoc_set(&a, 7, 100);		/* the same block twice */
+	swap_assoc_set(&a, 5 + 256, 100 + 256);	/* same bucket, other block */
+	ck_assert_uint_eq(a.count, 4);
+	ck_assert_uint_eq(swap_assoc_block(&a, 6), 101);
+	for (u32 j = swap_assoc_first(&a, 100); j != SWAP_ASSOC_END; j = swap_assoc_next(&a, j))
+		seen[n++] = j;
+	ck_assert_uint_eq(n, 2);
+	ck_assert((seen[0] == 5 && seen[1] == 7) || (seen[0] == 7 && seen[1] == 5));
+	/* Re-association moves the page. */
+	swap_assoc_set(&a, 7, 102);
+	ck_assert_uint_eq(swap_assoc_first(&a, 100), 5);
+	ck_assert_uint_eq(swap_assoc_next(&a, 5), SWAP_ASSOC_END);
+	ck_assert_uint_eq(swap_assoc_first(&a, 102), 7);
+	swap_assoc_clear(&a, 5);
+	swap_assoc_clear(&a, 5);		/* twice: nothing */
+	swap_assoc_clear(&a, 5000);		/* outside: nothing */
+	ck_assert_uint_eq(swap_assoc_first(&a, 100), SWAP_ASSOC_END);
+	ck_assert_uint_eq(swap_assoc_first(&a, 356), 261);
+	ck_assert_uint_eq(a.count, 3);
+	swap_assoc_destroy(&a);
+	ck_assert_int_eq(swap_assoc_init(&a, 0), -1);
+}
+END_TEST
+
+/* A random run against a plain model: every page's block as set and
+ * cleared, checked both ways. */
+START_TEST(assoc_random_against_model)
+{
+	enum { N = 300, B = 40 };
+	struct swap_assoc a;
+	u32 model[N];
+
+	srand(11);
+	ck_assert_int_eq(swap_assoc_init(&a, N), 0);
+	memset(model, 0xff, sizeof(model));
+	for (int step = 0; step < 20000; step++) {
+		u32 i = (u32)rand() % N;
+
+		if (rand() % 3)
+			swap_assoc_set(&a, i, model[i] = (u32)rand() % B);
+		else
+			swap_assoc_clear(&a, i), model[i] = SWAP_NO_BLOCK;
+		if (step % 97)
+			continue;
+		for (u32 b = 0; b < B; b++) {
+			u32 want = 0, got = 0;
+
+			for (u32 k = 0; k < N; k++)
+				want += model[k] == b;
+			for (u32 j = swap_assoc_first(&a, b); j != SWAP_ASSOC_END;
+			     j = swap_assoc_next(&a, j)) {
+				ck_assert_uint_eq(model[j], b);
+				got++;
+			}
+			ck_assert_uint_eq(got, want);
+		}
+		for (u32 k = 0; k < N; k++)
+			ck_assert_uint_eq(swap_assoc_block(&a, k), model[k]);
+	}
+	swap_assoc_destroy(&a);
+}
+END_TEST
+
+/* ---- the states, with a fake EPT ---- */
+
+#define NP	32
+static struct swap_dev dev;
+static struct swap_area *area;
+static struct swap_assoc assoc;
+static struct swap_vm s;
+static bool ept_a[NP];
+
+static bool no_pin(void *ctx, u64 i) { return false; }
+
+static bool test_clear_a(void *ctx, u64 i)
+{
+	bool a = ept_a[i];
+
+	ept_a[i] = false;
+	return a;
+}
+
+static const struct swap_clock_ops ops = { no_pin, test_clear_a };
+
+static void setup(u64 limit, bool mapper)
+{
+	memset(ept_a, 0, sizeof(ept_a));
+	ck_assert_int_eq(swap_dev_init(&dev, 4096ULL * 256, 512), 0);
+	area = swap_area_carve(&dev, "vm", NP, NP);
+	ck_assert_int_eq(swap_vm_init(&s, NP, limit, area), 0);
+	if (mapper) {
+		ck_assert_int_eq(swap_assoc_init(&assoc, NP), 0);
+		s.assoc = &assoc;
+	}
+}
+
+static void teardown(void)
+{
+	if (s.assoc)
+		swap_assoc_destroy(&assoc);
+	swap_vm_destroy(&s);
+	swap_area_release(&dev, area);
+}
+
+/* Page i resident, filled whole by a disk read of block b. */
+static void fill(u64 i, u32 b)
+{
+	u32 slot;
+
+	ck_assert_int_eq(swap_fault_overwrite(&s, i, &slot), SWAP_ACT_MAP_ZERO);
+	swap_mark_filled(&s, i);
+	swap_associate(&s, i, b);
+}
+
+/* Evict page i (picked alone), clean. */
+static enum swap_act evict(u64 i)
+{
+	u64 v;
+	u32 slot;
+
+	s.hand = i;
+	ck_assert_uint_eq(swap_clock_pick(&s, &ops, NULL, &v, 1), 1);
+	ck_assert_uint_eq(v, i);
+	return swap_evict(&s, i, false, &slot);
+}
+
+START_TEST(mapper_drops_and_refaults_with_prefetch)
+{
+	u64 pf[8];
+	u32 blk = 0;
+	u8 wake;
+
+	setup(NP, true);
+	for (u64 i = 0; i < 6; i++)
+		fill(10 + i, 500 + (u32)i);
+	ck_assert_uint_eq(s.assoc_made, 6);
+	for (u64 i = 0; i < 6; i++)
+		ck_assert_int_eq(evict(10 + i), SWAP_ACT_DROP);
+	ck_assert_uint_eq(s.dropped_image, 6);
+	ck_assert_uint_eq(s.out_written, 0);
+	ck_assert_uint_eq(s.silent_writes, 0);
+	/* The guest touches page 11: block 501 from the image, and the pages
+	 * of blocks 502.. read ahead with it, in block order. */
+	ck_assert_int_eq(swap_fault(&s, 11, 0, &blk), SWAP_ACT_READ_IMAGE);
+	ck_assert_uint_eq(blk, 501);
+	ck_assert_uint_eq(swap_prefetch(&s, 11, blk, pf, 8), 4);
+	ck_assert_uint_eq(pf[0], 12);
+	ck_assert_uint_eq(pf[3], 15);
+	ck_assert_uint_eq(s.prefetched, 4);
+	/* A vCPU wants one of them while in flight: used. */
+	ck_assert_int_eq(swap_fault(&s, 13, 1, &blk), SWAP_ACT_WAIT);
+	ck_assert_int_eq(swap_read_done(&s, 11, true, &wake), SWAP_ACT_MAP);
+	ck_assert_uint_eq(wake, 1);
+	for (u64 i = 12; i < 16; i++)
+		ck_assert_int_eq(swap_read_done(&s, i, true, &wake), SWAP_ACT_MAP);
+	ck_assert_uint_eq(s.in_image, 5);
+	ck_assert_uint_eq(s.in_swap, 0);
+	ck_assert_uint_eq(s.prefetch_used, 1);
+	/* Page 14 accessed (A set) before the clock: used. */
+	ept_a[14] = true;
+	s.hand = 14;
+	{
+		u64 v;
+
+		swap_clock_pick(&s, &ops, NULL, &v, 1);
+	}
+	ck_assert_uint_eq(s.prefetch_used, 2);
+	/* Still associated: dropped again without a write. */
+	ck_assert_int_eq(swap_read_done(&s, 15, true, &wake), SWAP_ACT_NONE);
+	ck_assert_int_eq(swap_evict(&s, 15, true, &blk), SWAP_ACT_DROP);
+	teardown();
+}
+END_TEST
+
+START_TEST(write_breaks_association)
+{
+	u32 slot;
+
+	setup(NP, true);
+	fill(3, 77);
+	ck_assert(!swap_break(&s, 4));
+	/* The guest's write fault: its protection was the swapper's. */
+	s.pte[3].flags |= SWPF_WP;
+	ck_assert(swap_break(&s, 3));
+	ck_assert_uint_eq(swap_assoc_block(&assoc, 3), SWAP_NO_BLOCK);
+	ck_assert_uint_eq(s.assoc_broken, 1);
+	/* Now an ordinary dirty page: written. */
+	ck_assert_int_eq(evict(3), SWAP_ACT_WRITE);
+	ck_assert_int_eq(swap_write_done(&s, 3, true, false), SWAP_ACT_FREE_FRAME);
+	/* tern's own write breaks it too. */
+	fill(4, 78);
+	swap_mark_dirty(&s, 4);
+	ck_assert_uint_eq(swap_assoc_first(&assoc, 78), SWAP_ASSOC_END);
+	ck_assert_int_eq(evict(4), SWAP_ACT_WRITE);
+	ck_assert_uint_eq(s.silent_writes, 0);
+	(void)slot;
+	teardown();
+}
+END_TEST
+
+START_TEST(disk_write_settles_block)
+{
+	u64 out[4];
+	u32 n, blk;
+	u8 wake;
+
+	setup(NP, true);
+	fill(1, 40);
+	fill(2, 41);
+	ck_assert_int_eq(evict(2), SWAP_ACT_DROP);
+	/* Resident page of block 40: it lets go at once. */
+	ck_assert_int_eq(swap_settle(&s, 40, out, 4, &n), 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_uint_eq(swap_assoc_first(&assoc, 40), SWAP_ASSOC_END);
+	/* Dropped page of block 41: read back first, the write waits. */
+	ck_assert_int_eq(swap_settle(&s, 41, out, 4, &n), -EAGAIN);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(out[0], 2);
+	ck_assert_int_eq(s.pte[2].state, SWP_READING);
+	ck_assert_int_eq(swap_settle(&s, 41, out, 4, &n), -EAGAIN);	/* in flight */
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(swap_read_done(&s, 2, true, &wake), SWAP_ACT_MAP);
+	ck_assert_int_eq(swap_settle(&s, 41, out, 4, &n), 0);
+	ck_assert_uint_eq(s.settled, 2);
+	ck_assert_uint_eq(s.settle_reads, 1);
+	/* No longer associated: its next eviction writes it to swap. */
+	ck_assert_int_eq(evict(2), SWAP_ACT_WRITE);
+	(void)blk;
+	teardown();
+}
+END_TEST
+
+START_TEST(stale_reads_avoided_or_counted)
+{
+	u32 slot;
+
+	/* Mapper: a page in swap overwritten by a disk read: no read. */
+	setup(NP, true);
+	ck_assert_int_eq(swap_fault(&s, 5, 0, &slot), SWAP_ACT_MAP_ZERO);
+	ck_assert_int_eq(evict(5), SWAP_ACT_WRITE);
+	ck_assert_int_eq(swap_write_done(&s, 5, true, false), SWAP_ACT_FREE_FRAME);
+	ck_assert_int_eq(swap_fault_overwrite(&s, 5, &slot), SWAP_ACT_MAP_ZERO);
+	ck_assert_uint_eq(s.stale_avoided, 1);
+	ck_assert_uint_eq(s.in_swap, 0);
+	teardown();
+	/* Baseline: read back, counted; a filled clean page written out is
+	 * a silent write. */
+	setup(NP, false);
+	ck_assert_int_eq(swap_fault(&s, 5, 0, &slot), SWAP_ACT_MAP_ZERO);
+	ck_assert_int_eq(evict(5), SWAP_ACT_WRITE);
+	ck_assert_int_eq(swap_write_done(&s, 5, true, false), SWAP_ACT_FREE_FRAME);
+	ck_assert_int_eq(swap_fault_overwrite(&s, 5, &slot), SWAP_ACT_READ);
+	ck_assert_uint_eq(s.stale_reads, 1);
+	swap_associate(&s, 6, 9);		/* no table: nothing */
+	ck_assert_int_eq(swap_fault_overwrite(&s, 6, &slot), SWAP_ACT_MAP_ZERO);
+	swap_mark_filled(&s, 6);
+	ck_assert_int_eq(evict(6), SWAP_ACT_WRITE);
+	ck_assert_uint_eq(s.silent_writes, 1);
+	ck_assert_uint_eq(s.assoc_made, 0);
+	teardown();
+}
+END_TEST
+
+START_TEST(prefetch_bounded_by_frames)
+{
+	u64 pf[8];
+	u32 blk;
+
+	setup(4, true);
+	for (u64 i = 0; i < 8; i++) {
+		fill(i, 100 + (u32)i);
+		ck_assert_int_eq(evict(i), SWAP_ACT_DROP);
+	}
+	ck_assert_uint_eq(s.frames, 0);
+	ck_assert_int_eq(swap_fault(&s, 0, 0, &blk), SWAP_ACT_READ_IMAGE);
+	/* 4 frames: the faulting page and 3 read ahead. */
+	ck_assert_uint_eq(swap_prefetch(&s, 0, blk, pf, 8), 3);
+	ck_assert_uint_eq(s.frames, 4);
+	teardown();
+}
+END_TEST
+
+Suite *swap_mapper_suite(void)
+{
+	Suite *su = suite_create("swap_mapper");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, assoc_both_ways);
+	tcase_add_test(tc, assoc_random_against_model);
+	tcase_add_test(tc, mapper_drops_and_refaults_with_prefetch);
+	tcase_add_test(tc, write_breaks_association);
+	tcase_add_test(tc, disk_write_settles_block);
+	tcase_add_test(tc, stale_reads_avoided_or_counted);
+	tcase_add_test(tc, prefetch_bounded_by_frames);
+	suite_add_tcase(su, tc);
+	return su;
+}
