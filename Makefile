@@ -44,7 +44,7 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
-.PHONY: acpi-check all deps newlib lwip iso linux-iso linux-native-iso esp guests bench run run-linux run-guests run-qemu run-bochs test unit system \
+.PHONY: acpi-check all deps newlib lwip iso linux-iso linux-native-iso esp guests bench run run-linux run-guests run-qemu run-bochs run-bochs-net test unit system \
 	test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-net test-kvm bench clean help
 
 HOSTCC_LINUX ?= gcc
@@ -57,6 +57,7 @@ help:
 	@echo "make run         tern in Bochs (VT-x) with a Linux VM; attach to tern>, then vm console linux"
 	@echo "make run-guests  tern in Bochs with the test guests (tests/guests/tern.cfg)"
 	@echo "make run-qemu    boot tern.efi in QEMU q35 + OVMF + VT-d and attach"
+	@echo "make run-bochs-net  tern in Bochs on its own e1000; TCP shell at 127.0.0.1:2323"
 	@echo "make test        every test: unit tests, then system tests in QEMU and Bochs"
 	@echo "make unit        host unit tests only (ASan/UBSan)"
 	@echo "make bench       exit round trips, ELI off/delivery/on, block I/O against native (Bochs); the network (QEMU)"
@@ -207,6 +208,10 @@ run-guests: $(BUILD)/tern.iso
 	$(PYTHON) tests/tools/run.py bochs $(BUILD)
 
 run-bochs: run-guests
+
+# tern's network in Bochs: the TCP shell and /metrics relayed to 127.0.0.1.
+run-bochs-net: $(BUILD)/tern-net.iso
+	$(PYTHON) tests/tools/run.py bochs-net $(BUILD)
 
 run-qemu: esp
 	$(PYTHON) tests/tools/run.py qemu-uefi $(BUILD)

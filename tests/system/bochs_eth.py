@@ -142,6 +142,25 @@ class Peer:
     def connect(self, ip, port, timeout=60):
         return Conn(self, ip, port, timeout)
 
+    def tcp_segment(self, dst_ip, sport, dport, seq, ack, flags, data=b"", opts=b""):
+        """One TCP segment, outside any connection (floods, resets)."""
+        off = (20 + len(opts)) // 4
+        seg = struct.pack("!HHIIHHHH", sport, dport, seq & 0xffffffff, ack & 0xffffffff,
+                          (off << 12) | flags, 65535, 0, 0) + opts + data
+        c = csum(self._pseudo(self.ip, dst_ip, seg) + seg)
+        seg = seg[:16] + struct.pack("!H", c) + seg[18:]
+        self.send_ip(dst_ip, 6, seg)
+
+    def syn_flood(self, ip, port, count):
+        """count SYNs from as many source ports, never completed: half-open
+        connections on the other side (its SYN-ACKs are ignored here)."""
+        dst = ip_bytes(ip)
+        self.resolve(ip)
+        with self.cv:
+            for i in range(count):
+                self.tcp_segment(dst, 10000 + i, port, random.getrandbits(32), 0, SYN,
+                                 opts=struct.pack("!BBH", 2, 4, 1460))
+
 
 class Conn:
     """A TCP connection from the peer (the peer's lock guards its state)."""
@@ -161,7 +180,7 @@ class Conn:
         with peer.cv:
             peer.conns[(self.rip, port, self.lport)] = self
             isn = self.snd_nxt
-            self.snd_nxt += 1
+            self.snd_nxt = (self.snd_nxt + 1) & 0xffffffff
             deadline = time.monotonic() + timeout
             while not self.established:
                 if self.reset:
@@ -169,18 +188,22 @@ class Conn:
                 if time.monotonic() > deadline:
                     raise TimeoutError("no SYN-ACK from %s:%d" % (ip, port))
                 self._send(SYN, isn, 0, b"", opts=struct.pack("!BBH", 2, 4, 1460))
-                peer.cv.wait(self.RTO)
+                self._wait(lambda: self.established or self.reset)
             self._send(ACK, self.snd_nxt, self.rcv_nxt)
 
+    def _wait(self, cond):
+        """Until cond() or one retransmission time-out (the peer's lock
+        held; every frame received wakes the waiters, so wait again)."""
+        end = time.monotonic() + self.RTO
+        while not cond():
+            left = end - time.monotonic()
+            if left <= 0:
+                return False
+            self.peer.cv.wait(left)
+        return True
+
     def _send(self, flags, seq, ack, data=b"", opts=b""):
-        off = (20 + len(opts)) // 4
-        hdr = struct.pack("!HHIIHHHH", self.lport, self.rport, seq & 0xffffffff,
-                          ack & 0xffffffff if ack is not None else 0,
-                          (off << 12) | flags, 65535, 0, 0) + opts
-        seg = hdr + data
-        c = csum(Peer._pseudo(self.peer.ip, self.rip, seg) + seg)
-        seg = seg[:16] + struct.pack("!H", c) + seg[18:]
-        self.peer.send_ip(self.rip, 6, seg)
+        self.peer.tcp_segment(self.rip, self.lport, self.rport, seq, ack or 0, flags, data, opts)
 
     def segment(self, seg):
         """A segment for this connection (called with the lock held)."""
@@ -224,7 +247,7 @@ class Conn:
                         self.retransmits += 1
                     first = False
                     self._send(ACK | PSH, seq, self.rcv_nxt, chunk)
-                    self.peer.cv.wait(self.RTO)
+                    self._wait(lambda: self.snd_una == self.snd_nxt or self.reset or self.fin)
 
     def recv(self, timeout=0.2):
         """What arrived (bytes, maybe empty) within timeout."""
@@ -243,5 +266,66 @@ class Conn:
         with self.peer.cv:
             if not self.reset:
                 self._send(FIN | ACK, self.snd_nxt, self.rcv_nxt)
-                self.snd_nxt += 1
+                self.snd_nxt = (self.snd_nxt + 1) & 0xffffffff
             self.peer.conns.pop((self.rip, self.rport, self.lport), None)
+
+    def abort(self):
+        """Leaves by RST."""
+        with self.peer.cv:
+            if not self.reset:
+                self._send(RST | ACK, self.snd_nxt, self.rcv_nxt)
+            self.peer.conns.pop((self.rip, self.rport, self.lport), None)
+
+    def read_all(self, timeout=60):
+        """Everything until the other side closes."""
+        deadline = time.monotonic() + timeout
+        out = b""
+        while not self.closed and time.monotonic() < deadline:
+            out += self.recv(0.5)
+        return out + self.recv(0)
+
+
+def relay(peer, listen_port, ip, port):
+    """Forwards TCP connections to 127.0.0.1:listen_port on the host to
+    ip:port on the wire (a thread per connection): tern's shell in Bochs
+    for socat or telnet. Returns the listening socket (close it to stop)."""
+    ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    ls.bind(("127.0.0.1", listen_port))
+    ls.listen(4)
+
+    def pump(cs):
+        try:
+            conn = peer.connect(ip, port)
+        except OSError:
+            cs.close()
+            return
+        cs.settimeout(0.05)
+        try:
+            while not conn.closed:
+                try:
+                    data = cs.recv(4096)
+                    if not data:
+                        break
+                    conn.send(data)
+                except socket.timeout:
+                    pass
+                out = conn.recv(0.05)
+                if out:
+                    cs.sendall(out)
+            cs.sendall(conn.recv(0))
+        except OSError:
+            pass
+        conn.close()
+        cs.close()
+
+    def accept():
+        while True:
+            try:
+                cs, _ = ls.accept()
+            except OSError:
+                return
+            threading.Thread(target=pump, args=(cs,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return ls
