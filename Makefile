@@ -44,8 +44,8 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-ffreestanding -fno-stack-protector -maccumulate-outgoing-args \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
-.PHONY: acpi-check all deps newlib lwip iso linux-iso linux-native-iso esp guests bench run run-linux run-guests run-qemu run-bochs test unit system \
-	test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-swap test-kvm bench clean help
+.PHONY: acpi-check all deps newlib lwip iso linux-iso linux-native-iso esp guests bench run run-linux run-guests run-qemu run-bochs run-bochs-net test unit system \
+	test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-net test-bochs-swap test-kvm bench clean help
 
 HOSTCC_LINUX ?= gcc
 
@@ -57,6 +57,7 @@ help:
 	@echo "make run         tern in Bochs (VT-x) with a Linux VM; attach to tern>, then vm console linux"
 	@echo "make run-guests  tern in Bochs with the test guests (tests/guests/tern.cfg)"
 	@echo "make run-qemu    boot tern.efi in QEMU q35 + OVMF + VT-d and attach"
+	@echo "make run-bochs-net  tern in Bochs on its own e1000; TCP shell at 127.0.0.1:2323"
 	@echo "make test        every test: unit tests, then system tests in QEMU and Bochs"
 	@echo "make unit        host unit tests only (ASan/UBSan)"
 	@echo "make bench       exit round trips, ELI off/delivery/on, block I/O against native, the vIOMMU's modes (Bochs); the network (QEMU)"
@@ -148,6 +149,16 @@ $(BUILD)/tern-many.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh $(BUILD)/m
 	for i in $$(seq -w 0 69); do echo $$i > $(BUILD)/many/zz$$i; done
 	sh boot/mkiso.sh $(BUILD) $@ $(BUILD)/many
 
+# The Bochs network test (tests/system/test_bochs_net.py): the e1000 as
+# tern's own NIC with a static address, a chatty guest for `vm console`.
+BOCHS_NET_OPTS := ip=10.0.2.15/24,10.0.2.2 shell_timeout=60
+$(BUILD)/tern-net.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh tests/net/tern-bochs-net.cfg \
+		$(BUILD)/modules/chatty.elf
+	rm -rf $(BUILD)/netmods && mkdir -p $(BUILD)/netmods
+	cp $(BUILD)/modules/chatty.elf $(BUILD)/netmods/
+	cp tests/net/tern-bochs-net.cfg $(BUILD)/netmods/tern.cfg
+	sh boot/mkiso.sh $(BUILD) $@ $(BUILD)/netmods "$(BOCHS_NET_OPTS)"
+
 # Linux VM image: Debian's stock kernel and a busybox initramfs as modules.
 # A static Linux program in the guest's initramfs: the assigned e1000 DMAs
 # to and from the guest's RAM (tests/linux/e1000dma.c).
@@ -198,6 +209,10 @@ run-guests: $(BUILD)/tern.iso
 
 run-bochs: run-guests
 
+# tern's network in Bochs: the TCP shell and /metrics relayed to 127.0.0.1.
+run-bochs-net: $(BUILD)/tern-net.iso
+	$(PYTHON) tests/tools/run.py bochs-net $(BUILD)
+
 run-qemu: esp
 	$(PYTHON) tests/tools/run.py qemu-uefi $(BUILD)
 
@@ -244,7 +259,7 @@ acpi-check: $(BUILD)/unit/dump_guest_acpi
 	grep -q 'Device Scope Type : 03 \[IOAPIC Device\]' $(BUILD)/unit/acpi/DMAR.dsl
 	@echo "acpi-check: guest DSDT, FADT, MADT, MCFG, XSDT, DMAR disassemble as intended"
 
-system: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso
+system: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso $(BUILD)/tern-net.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD)
 
 test: unit system
@@ -270,7 +285,7 @@ bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_viommu.py $(BUILD) --kib $(BENCH_VIOMMU_KIB)
 	$(PYTHON) tests/system/bench_swap.py $(BUILD) --mib $(BENCH_SWAP_MIB)
 
-test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-bochs-swap test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso
+test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-bochs-net test-bochs-swap test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso $(BUILD)/tern-net.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD) $(@:test-%=%)
 
 clean:

@@ -2,9 +2,11 @@
 /*
  * The metrics endpoint on lwIP's raw TCP API (http.h). One request a
  * connection, answered and closed ("Connection: close"). A request that
- * does not complete in HTTP_TIMEOUT_MS, or more connections at once than
- * HTTP_MAX_CONNS, is dropped; a request longer than HTTP_REQ_MAX gets its
- * error status without tern reading the rest.
+ * does not complete in HTTP_TIMEOUT_MS is dropped; with HTTP_MAX_CONNS
+ * open, a new connection takes the place of the one that has waited
+ * longest for its request (silent connections cannot keep scrapers out),
+ * or is refused when all are being answered. A request longer than
+ * HTTP_REQ_MAX gets its error status without tern reading the rest.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,7 +40,7 @@ struct http_conn {
 static struct tcp_pcb *listener;
 static struct http_conn *conns[HTTP_MAX_CONNS];
 static u16 port;
-static u64 accepted, refused, timeouts;
+static u64 accepted, refused, timeouts, evicted;
 static const int codes[] = { 200, 400, 404, 405, 408, 414, 431, 505 };
 static u64 by_code[ARRAY_SIZE(codes)];
 
@@ -183,6 +185,32 @@ static err_t on_poll(void *arg, struct tcp_pcb *pcb)
 	return ERR_OK;
 }
 
+/* All connections open: the oldest still waiting for its request goes.
+ * Its slot, or HTTP_MAX_CONNS when all are being answered. */
+static u32 evict_waiting(u32 now)
+{
+	u32 slot = HTTP_MAX_CONNS;
+
+	for (u32 i = 0; i < HTTP_MAX_CONNS; i++) {
+		struct http_conn *c = conns[i];
+
+		if (c && !c->answered &&
+		    (slot == HTTP_MAX_CONNS || now - c->t0 > now - conns[slot]->t0))
+			slot = i;
+	}
+	if (slot < HTTP_MAX_CONNS) {
+		struct http_conn *c = conns[slot];
+
+		evicted++;
+		if (c->pcb) {
+			tcp_arg(c->pcb, NULL);
+			tcp_abort(c->pcb);
+		}
+		conn_free(c);
+	}
+	return slot;
+}
+
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct http_conn *c = NULL;
@@ -193,6 +221,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_VAL;
 	for (slot = 0; slot < HTTP_MAX_CONNS && conns[slot]; slot++)
 		;
+	if (slot == HTTP_MAX_CONNS)
+		slot = evict_waiting(sys_now());
 	if (slot < HTTP_MAX_CONNS)
 		c = calloc(1, sizeof(*c));
 	if (!c) {
@@ -251,9 +281,9 @@ void http_show(void)
 	}
 	for (u32 i = 0; i < HTTP_MAX_CONNS; i++)
 		open += conns[i] != NULL;
-	console_printf("HTTP metrics on port %u: %llu connections (%u open), %llu refused (busy), %llu timed out; answers",
+	console_printf("HTTP metrics on port %u: %llu connections (%u open), %llu refused (busy), %llu timed out, %llu dropped waiting for a request (room for newer); answers",
 		       port, (unsigned long long)accepted, open, (unsigned long long)refused,
-		       (unsigned long long)timeouts);
+		       (unsigned long long)timeouts, (unsigned long long)evicted);
 	for (u32 i = 0; i < ARRAY_SIZE(codes); i++)
 		if (by_code[i])
 			console_printf(" %d:%llu", codes[i], (unsigned long long)by_code[i]);
@@ -273,4 +303,8 @@ void http_metrics(struct prom *p)
 		snprintf(code, sizeof(code), "%d", codes[i]);
 		prom_u64(p, &l, 1, by_code[i]);
 	}
+	prom_family(p, "tern_http_evicted_total",
+		    "HTTP connections still waiting for their request, dropped for a newer connection",
+		    PROM_COUNTER);
+	prom_u64(p, NULL, 0, evicted);
 }

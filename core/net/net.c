@@ -267,17 +267,22 @@ void net_show(void)
 				       ip6_addr_istentative(netif_ip6_addr_state(&nif, i)) ?
 				       ", tentative: duplicate detection under way" : "");
 #endif
-	if (nic->gsi >= 0 || nic->intx_storm)
+	if (nic->gsi >= 0 || nic->storm.tripped)
 		console_printf("  interrupts: %s, %llu (%sGSI %d%s, %llu not the NIC's); DMA %s\n",
 			       nic->irq_kind, (unsigned long long)nic->irqs,
-			       nic->intx_storm ? "INTx on " : "", nic->gsi,
-			       nic->intx_storm ? " masked: a shared line held up" : "",
-			       (unsigned long long)nic->irqs_not_ours, nic_dma_desc(nic));
+			       nic->storm.tripped ? "INTx on " : "", nic->gsi,
+			       nic->storm.tripped ? " masked: a shared line held up" : "",
+			       (unsigned long long)nic->storm.not_ours, nic_dma_desc(nic));
 	else
 		console_printf("  interrupts: %s, %llu; DMA %s\n", nic->irq_kind,
 			       (unsigned long long)nic->irqs, nic_dma_desc(nic));
 	nic->ops->describe(nic, d, sizeof(d));
 	console_printf("  %s\n", d);
+	if (nic->fault || nic->resets || nic->reset_failures)
+		console_printf("  %s; resets %llu, failed tries %llu; last failure: %s\n",
+			       nic->fault ? "FAILED, being reset" : "working",
+			       (unsigned long long)nic->resets, (unsigned long long)nic->reset_failures,
+			       nic->last_fault);
 	console_printf("  polls: %llu with frames, %llu TSC ticks; %llu without, %llu TSC ticks\n",
 		       (unsigned long long)polls[1], (unsigned long long)poll_tsc[1],
 		       (unsigned long long)polls[0], (unsigned long long)poll_tsc[0]);
@@ -316,6 +321,20 @@ void net_metrics(struct prom *p)
 	prom_u64(p, &l, 1, nic->rx_dropped);
 	prom_family(p, "tern_net_link_up", "1 when the management NIC has link", PROM_GAUGE);
 	prom_u64(p, &l, 1, netif_is_link_up(&nif) ? 1 : 0);
+	prom_family(p, "tern_net_resets_total",
+		    "Times the management NIC failed and was reset and brought back", PROM_COUNTER);
+	prom_u64(p, &l, 1, nic->resets);
+	prom_family(p, "tern_net_reset_failures_total",
+		    "Tries to reset a failed management NIC that did not bring it back", PROM_COUNTER);
+	prom_u64(p, &l, 1, nic->reset_failures);
+	prom_family(p, "tern_net_interrupts_total", "Interrupts taken for the management NIC", PROM_COUNTER);
+	prom_u64(p, &l, 1, nic->irqs);
+	prom_family(p, "tern_net_interrupts_not_ours_total",
+		    "INTx interrupts on the NIC's line that were not the NIC's", PROM_COUNTER);
+	prom_u64(p, &l, 1, nic->storm.not_ours);
+	prom_family(p, "tern_net_intx_masked",
+		    "1 when the NIC's INTx line was masked for a storm (the NIC is polled)", PROM_GAUGE);
+	prom_u64(p, &l, 1, nic->storm.tripped ? 1 : 0);
 	{
 		struct prom_label pl[2] = { { "if", nic->name }, { "polls", "frames" } };
 

@@ -49,6 +49,7 @@ struct session {
 	size_t secret_len;
 	u32 tries;
 	u32 last_ms;			/* last input */
+	u32 opened_ms;
 	struct linedit le;
 	struct outbuf out;
 	struct vm *vm;			/* attached to its COM1 */
@@ -61,7 +62,7 @@ static struct login_limit limit;
 static u16 port;
 static char secret[NET_SECRET_MAX];
 static u32 timeout_ms;
-static u64 opened, refused_busy, refused_limited, bad_secrets, timed_out, lines_run;
+static u64 opened, refused_busy, refused_limited, bad_secrets, timed_out, lines_run, evicted;
 
 static void say(struct session *s, const char *text)
 {
@@ -394,6 +395,37 @@ static void refuse(struct tcp_pcb *pcb, const char *why)
 		tcp_abort(pcb);
 }
 
+/*
+ * All sessions in use: the one that has waited longest for its secret
+ * makes room (a flood of silent connections would otherwise keep the
+ * operator out until they time out). Its slot, or SH_MAX_SESSIONS when
+ * every session is logged in.
+ */
+static u32 evict_waiting(u32 now)
+{
+	struct session *victim = NULL;
+	u32 slot = SH_MAX_SESSIONS;
+
+	for (u32 i = 0; i < SH_MAX_SESSIONS; i++) {
+		struct session *s = sessions[i];
+
+		if (s && s->state == SH_LOGIN &&
+		    (!victim || now - s->opened_ms > now - victim->opened_ms)) {
+			victim = s;
+			slot = i;
+		}
+	}
+	if (!victim)
+		return SH_MAX_SESSIONS;
+	evicted++;
+	if (victim->pcb) {
+		detach_pcb(victim->pcb);
+		tcp_abort(victim->pcb);
+	}
+	session_free(victim);
+	return slot;
+}
+
 static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 {
 	struct session *s = NULL;
@@ -411,6 +443,8 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	}
 	for (slot = 0; slot < SH_MAX_SESSIONS && sessions[slot]; slot++)
 		;
+	if (slot == SH_MAX_SESSIONS)
+		slot = evict_waiting(sys_now());
 	if (slot < SH_MAX_SESSIONS)
 		s = calloc(1, sizeof(*s));
 	if (!s) {
@@ -423,7 +457,7 @@ static err_t on_accept(void *arg, struct tcp_pcb *pcb, err_t err)
 	s->pcb = pcb;
 	s->key = key;
 	ipaddr_ntoa_r(&pcb->remote_ip, s->peer, sizeof(s->peer));
-	s->last_ms = sys_now();
+	s->last_ms = s->opened_ms = sys_now();
 	outbuf_init(&s->out, SH_OUT_MAX, true);
 	linedit_init(&s->le, le_out, s);
 	s->le.complete = shell_complete;
@@ -500,11 +534,11 @@ void tcp_shell_show(void)
 	}
 	for (u32 i = 0; i < SH_MAX_SESSIONS; i++)
 		open += sessions[i] != NULL;
-	console_printf("TCP shell on port %u: %llu sessions (%u open of %u), %llu lines run, %llu wrong secrets, refused %llu (busy) %llu (wrong secrets), %llu timed out\n",
+	console_printf("TCP shell on port %u: %llu sessions (%u open of %u), %llu lines run, %llu wrong secrets, refused %llu (busy) %llu (wrong secrets), %llu timed out, %llu dropped waiting for a secret (room for newer)\n",
 		       port, (unsigned long long)opened, open, SH_MAX_SESSIONS,
 		       (unsigned long long)lines_run, (unsigned long long)bad_secrets,
 		       (unsigned long long)refused_busy, (unsigned long long)refused_limited,
-		       (unsigned long long)timed_out);
+		       (unsigned long long)timed_out, (unsigned long long)evicted);
 }
 
 void tcp_shell_metrics(struct prom *p)
@@ -525,4 +559,8 @@ void tcp_shell_metrics(struct prom *p)
 		l.value = "rate_limited";
 		prom_u64(p, &l, 1, refused_limited);
 	}
+	prom_family(p, "tern_shell_tcp_evicted_total",
+		    "TCP shell sessions still waiting for their secret, dropped for a newer connection",
+		    PROM_COUNTER);
+	prom_u64(p, NULL, 0, evicted);
 }

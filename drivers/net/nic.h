@@ -12,6 +12,7 @@
 #define TERN_DRIVERS_NET_NIC_H
 
 #include "core/types.h"
+#include "drivers/net/intx_storm.h"
 
 #define NIC_FRAME_MAX	1518	/* Ethernet without FCS, VLAN tag not used */
 
@@ -29,6 +30,12 @@ struct nic_ops {
 	/* In the interrupt handler, optional: acknowledge the cause; false
 	 * when the NIC had none (on a shared INTx line, another's). */
 	bool (*irq_ack)(struct nic *n);
+	/* Optional, from the management loop after nic_fault: reset the
+	 * device and bring it back (0), or -1 and why (tried again later). */
+	int (*recover)(struct nic *n, const char **why);
+	/* Optional, `net selftest reset`: make the device fail as it would
+	 * by itself (0), or -1 and why not. */
+	int (*inject_fault)(struct nic *n, const char **why);
 };
 
 struct nic {
@@ -44,12 +51,16 @@ struct nic {
 	const char *irq_kind;		/* "MSI-X", "MSI", "INTx", "polled" */
 	int gsi;			/* INTx: the host I/O APIC input, else -1 */
 	u8 ioapic_id;
-	u32 not_ours_run;		/* INTx: in a row, none of the NIC's */
-	bool intx_storm, storm_said;	/* INTx masked for good: polled */
-	u64 irqs, irqs_not_ours;
+	struct intx_storm storm;	/* INTx: a shared line held up? */
+	bool storm_said;		/* its masking logged */
+	u64 irqs;
 	u64 rx_packets, rx_bytes, tx_packets, tx_bytes;
 	u64 rx_dropped;			/* too long, or errors the NIC flagged */
 	u64 tx_full;			/* frames refused: ring full */
+	const char *fault;		/* the device failed: why; NULL when working */
+	const char *last_fault;		/* the last failure, for `net` */
+	u64 resets, reset_failures;	/* recoveries done, tries that failed */
+	u64 fault_ns, retry_ns;		/* when it failed; the next try */
 };
 
 /*
@@ -76,8 +87,17 @@ const char *nic_dma_desc(const struct nic *n);
  */
 void nic_setup_intx(struct nic *n);
 /* From the management core's loop: say what the interrupt handler could
- * not (an INTx line masked for a storm). */
+ * not (an INTx line masked for a storm); recover a failed device. */
 void nic_check(struct nic *n);
+/* `net selftest storm`: interrupts that are not the NIC's on its INTx
+ * vector until the storm detector masks the line (0), or 1 and why. */
+int nic_storm_selftest(struct nic *n);
+/* A driver found its device failed (broken rings, DEVICE_NEEDS_RESET):
+ * logged; nic_check resets it and brings it back through ops->recover. */
+void nic_fault(struct nic *n, const char *why);
+/* `net selftest reset`: ops->inject_fault (0); the recovery follows from
+ * the management loop. 1 and why when the driver cannot. */
+int nic_reset_selftest(struct nic *n);
 /* Undo nic_setup_irq (the device would not use it): polled again. */
 void nic_free_irq(struct nic *n);
 

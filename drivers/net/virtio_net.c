@@ -14,8 +14,10 @@
  * Without MSI-X, or when the device will not map the entry, polled.
  *
  * What the device writes in the used rings is checked (virtio_drv.c): a
- * device that breaks its rings, or asks to be reset, stops tern's network
- * (said once in the log), nothing else.
+ * device that breaks its rings, or asks to be reset (DEVICE_NEEDS_RESET),
+ * is marked failed (nic_fault), and the management loop resets it and
+ * sets it up again (vnet_recover), with the same features, rings and
+ * interrupt; frames in flight are lost, TCP retransmits them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,7 +129,7 @@ static void broke(struct nic *n, const char *what)
 	if (v->broken)
 		return;
 	v->broken = true;
-	pr_warn("net: %s: virtio-net %s: the interface stops (reboot to use it again)", n->name, what);
+	nic_fault(n, what);
 }
 
 /* ---- the nic_ops ---- */
@@ -237,12 +239,6 @@ static void vnet_describe(struct nic *n, char *buf, size_t len)
 		 (unsigned long long)(v->rx.vr.bad + v->tx.vr.bad), v->broken ? ", BROKEN" : "");
 }
 
-static const struct nic_ops vnet_ops = {
-	.send = vnet_send,
-	.recv = vnet_recv,
-	.link_up = vnet_link_up,
-	.describe = vnet_describe,
-};
 
 /* ---- probing ---- */
 
@@ -329,10 +325,21 @@ static int queue_setup(struct nic *n, struct vnet_queue *q, u16 index, const cha
 		return -1;
 	}
 	q->notify = (volatile u16 *)(v->notify + (noff - v->lay.notify.offset));
-	q->ring_pages = ALIGN_UP(vring_bytes(size, &aoff, &uoff), PAGE_SIZE) / PAGE_SIZE;
-	q->buf_pages = ALIGN_UP((u64)size * VNET_BUF, PAGE_SIZE) / PAGE_SIZE;
-	q->ring_pa = pmm_alloc(q->ring_pages);
-	q->buf_pa = pmm_alloc(q->buf_pages);
+	/* A recovery keeps the memory (the device was reset: it no longer
+	 * uses it) and starts the ring afresh, at the size it had. */
+	if (q->ring_pa && q->vr.size && q->vr.size <= max)
+		size = q->vr.size;
+	vring_bytes(size, &aoff, &uoff);
+	if (!q->ring_pa) {
+		q->ring_pages = ALIGN_UP(vring_bytes(size, &aoff, &uoff), PAGE_SIZE) / PAGE_SIZE;
+		q->buf_pages = ALIGN_UP((u64)size * VNET_BUF, PAGE_SIZE) / PAGE_SIZE;
+		q->ring_pa = pmm_alloc(q->ring_pages);
+		q->buf_pa = pmm_alloc(q->buf_pages);
+	} else if (size != q->vr.size) {
+		*why = "a queue is shorter than before the reset";
+		return -1;
+	}
+	vring_destroy(&q->vr);
 	if (!q->ring_pa || !q->buf_pa || vring_init(&q->vr, phys_to_virt(q->ring_pa), size)) {
 		*why = "out of memory for the queues";
 		return -1;
@@ -363,6 +370,127 @@ static int queue_setup(struct nic *n, struct vnet_queue *q, u16 index, const cha
 	return 0;
 }
 
+/*
+ * 3.1.1: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK. The first
+ * time tern chooses the features; after a recovery's reset the device
+ * must take the same ones again.
+ */
+static int negotiate(struct vnet *v, const char **why)
+{
+	u8 st = VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER;
+	u64 offered, want;
+
+	if (reset(v)) {
+		*why = "reset did not complete";
+		return -1;
+	}
+	cc_wr8(v, VCC_STATUS, VIRTIO_ST_ACKNOWLEDGE);
+	cc_wr8(v, VCC_STATUS, st);
+	cc_wr32(v, VCC_DFSELECT, 0);
+	offered = cc_rd32(v, VCC_DF);
+	cc_wr32(v, VCC_DFSELECT, 1);
+	offered |= (u64)cc_rd32(v, VCC_DF) << 32;
+	if (v->features) {
+		want = v->features;
+		if ((offered & want) != want) {
+			*why = "after the reset the device no longer offers the features tern took";
+			return -1;
+		}
+	} else {
+		want = virtio_net_choose_features(offered, v->dev ? v->dev_len : 0, why);
+		if (!want)
+			return -1;
+	}
+	v->features = want;
+	cc_wr32(v, VCC_GFSELECT, 0);
+	cc_wr32(v, VCC_GF, (u32)want);
+	cc_wr32(v, VCC_GFSELECT, 1);
+	cc_wr32(v, VCC_GF, (u32)(want >> 32));
+	cc_wr8(v, VCC_STATUS, st | VIRTIO_ST_FEATURES_OK);
+	if (!(cc_rd8(v, VCC_STATUS) & VIRTIO_ST_FEATURES_OK)) {
+		*why = "the device refused the features tern takes";
+		return -1;
+	}
+	if (cc_rd16(v, VCC_NUM_QUEUES) < 2) {
+		*why = "fewer than two queues";
+		return -1;
+	}
+	return 0;
+}
+
+/* The queues, the receive buffers posted, DRIVER_OK (5.1.5). */
+static int start_queues(struct nic *n, struct vnet *v, const char **why)
+{
+	/* Configuration changes get no interrupt: the link is polled. */
+	cc_wr16(v, VCC_MSIX_CONFIG, VIRTIO_MSI_NO_VECTOR);
+	if (queue_setup(n, &v->rx, VNET_RXQ, why) || queue_setup(n, &v->tx, VNET_TXQ, why))
+		return -1;
+	if (n->vector < 0)
+		vring_no_interrupts(&v->rx.vr, true);	/* polled: nothing to wake */
+	for (int id; (id = vring_take(&v->rx.vr)) >= 0;)
+		vring_post(&v->rx.vr, (u16)id, v->rx.buf_pa + (u64)id * VNET_BUF, VNET_BUF, true);
+	vring_publish(&v->rx.vr);
+	cc_wr8(v, VCC_STATUS, cc_rd8(v, VCC_STATUS) | VIRTIO_ST_DRIVER_OK);
+	if (cc_rd8(v, VCC_STATUS) & (VIRTIO_ST_NEEDS_RESET | VIRTIO_ST_FAILED)) {
+		*why = "the device failed at DRIVER_OK";
+		return -1;
+	}
+	*v->rx.notify = VNET_RXQ;
+	return 0;
+}
+
+/* nic_ops.recover: reset the failed device and set it up again. */
+static int vnet_recover(struct nic *n, const char **why)
+{
+	struct vnet *v = n->drv;
+
+	if (negotiate(v, why) || start_queues(n, v, why)) {
+		/* Left reset: nothing of tern's memory in use by it. */
+		reset(v);
+		return -1;
+	}
+	v->broken = false;
+	return 0;
+}
+
+/*
+ * nic_ops.inject_fault (`net selftest reset`): a transmit descriptor of
+ * zero bytes, which virtio 1.1 2.6.4.1 forbids; a device that checks
+ * (QEMU's does) sets DEVICE_NEEDS_RESET, as it would for its own faults.
+ */
+static int vnet_inject_fault(struct nic *n, const char **why)
+{
+	struct vnet *v = n->drv;
+	struct vnet_queue *q = &v->tx;
+	int d;
+
+	if (v->broken) {
+		*why = "the device has failed already";
+		return -1;
+	}
+	d = vring_take(&q->vr);
+	if (d < 0) {
+		*why = "no free transmit descriptor";
+		return -1;
+	}
+	/* vring_post refuses a zero length (rightly): posted whole, then cut. */
+	vring_post(&q->vr, (u16)d, q->buf_pa + (u64)d * VNET_BUF, VIRTIO_NET_HDR_LEN, false);
+	q->vr.desc[d].len = 0;
+	vring_publish(&q->vr);
+	*q->notify = q->index;
+	q->kicks++;
+	return 0;
+}
+
+static const struct nic_ops vnet_ops = {
+	.send = vnet_send,
+	.recv = vnet_recv,
+	.link_up = vnet_link_up,
+	.describe = vnet_describe,
+	.recover = vnet_recover,
+	.inject_fault = vnet_inject_fault,
+};
+
 static void make_mac(struct pci_dev *d, u8 *mac)
 {
 	u64 t = rdtsc();
@@ -380,8 +508,7 @@ static void make_mac(struct pci_dev *d, u8 *mac)
 static int vnet_init(struct pci_dev *d, struct nic *n, struct vnet *v, const char **why)
 {
 	struct virtio_pci_view view = { cfg_rd8, cfg_rd32, d, { 0 } };
-	u8 cap_ptr, st = VIRTIO_ST_ACKNOWLEDGE | VIRTIO_ST_DRIVER;
-	u64 offered;
+	u8 cap_ptr;
 	u16 cmd;
 
 	if (!(pci_read16(d->seg, d->bus, d->dev, d->fn, PCI_STATUS) & PCI_STATUS_CAP_LIST)) {
@@ -409,34 +536,8 @@ static int vnet_init(struct pci_dev *d, struct nic *n, struct vnet *v, const cha
 	cmd = (u16)(pci_read16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND) | PCI_COMMAND_INTX_DISABLE);
 	pci_write16(d->seg, d->bus, d->dev, d->fn, PCI_COMMAND, cmd | PCI_COMMAND_MEMORY);
 
-	/* 3.1.1: reset, ACKNOWLEDGE, DRIVER, features, FEATURES_OK. */
-	if (reset(v)) {
-		*why = "reset did not complete";
-		return -1;
-	}
-	cc_wr8(v, VCC_STATUS, VIRTIO_ST_ACKNOWLEDGE);
-	cc_wr8(v, VCC_STATUS, st);
-	cc_wr32(v, VCC_DFSELECT, 0);
-	offered = cc_rd32(v, VCC_DF);
-	cc_wr32(v, VCC_DFSELECT, 1);
-	offered |= (u64)cc_rd32(v, VCC_DF) << 32;
-	v->features = virtio_net_choose_features(offered, v->dev ? v->dev_len : 0, why);
-	if (!v->features)
+	if (negotiate(v, why))
 		goto failed;
-	cc_wr32(v, VCC_GFSELECT, 0);
-	cc_wr32(v, VCC_GF, (u32)v->features);
-	cc_wr32(v, VCC_GFSELECT, 1);
-	cc_wr32(v, VCC_GF, (u32)(v->features >> 32));
-	st |= VIRTIO_ST_FEATURES_OK;
-	cc_wr8(v, VCC_STATUS, st);
-	if (!(cc_rd8(v, VCC_STATUS) & VIRTIO_ST_FEATURES_OK)) {
-		*why = "the device refused the features tern takes";
-		goto failed;
-	}
-	if (cc_rd16(v, VCC_NUM_QUEUES) < 2) {
-		*why = "fewer than two queues";
-		goto failed;
-	}
 	if (has(v, VIRTIO_NET_F_MAC))
 		read_mac(v, n->mac);
 	else
@@ -457,23 +558,8 @@ static int vnet_init(struct pci_dev *d, struct nic *n, struct vnet *v, const cha
 	 * with MSI-X enabled); configuration changes get none: the link is
 	 * polled. */
 	nic_setup_irq(n, true, 0);
-	cc_wr16(v, VCC_MSIX_CONFIG, VIRTIO_MSI_NO_VECTOR);
-	if (queue_setup(n, &v->rx, VNET_RXQ, why) || queue_setup(n, &v->tx, VNET_TXQ, why))
+	if (start_queues(n, v, why))
 		goto failed;
-	if (n->vector < 0)
-		vring_no_interrupts(&v->rx.vr, true);	/* polled: nothing to wake */
-
-	/* 5.1.5: the receive queue full of buffers, then DRIVER_OK. */
-	for (int id; (id = vring_take(&v->rx.vr)) >= 0;)
-		vring_post(&v->rx.vr, (u16)id, v->rx.buf_pa + (u64)id * VNET_BUF, VNET_BUF, true);
-	vring_publish(&v->rx.vr);
-	st |= VIRTIO_ST_DRIVER_OK;
-	cc_wr8(v, VCC_STATUS, st);
-	if (cc_rd8(v, VCC_STATUS) & (VIRTIO_ST_NEEDS_RESET | VIRTIO_ST_FAILED)) {
-		*why = "the device failed at DRIVER_OK";
-		goto failed;
-	}
-	*v->rx.notify = VNET_RXQ;
 	return 0;
 
 failed:

@@ -6,7 +6,8 @@ pkgs="gcc libc6-dev make binutils python3 pkg-config git
 	gnu-efi newlib-source dpkg-dev xz-utils
 	grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools
 	qemu-system-x86 ovmf bochs bochsbios vgabios
-	check acpica-tools python3-prometheus-client e2fsprogs"
+	check acpica-tools python3-prometheus-client e2fsprogs
+	curl socat"
 missing=""
 for p in $pkgs; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -7,6 +7,9 @@ tern's `vm console`.
 
     run.py bochs BUILD        GRUB ISO with the test guests, Bochs, 4 CPUs (VT-x)
     run.py bochs-linux BUILD  the Linux VM ISO, Bochs, 3 CPUs: `vm console linux`
+    run.py bochs-net BUILD    tern's network in Bochs (its e1000 on the socket back
+                              end), the TCP shell and /metrics relayed to
+                              127.0.0.1:2323 and :9100, a chatty guest
     run.py qemu-uefi BUILD    tern.efi in QEMU q35 + OVMF + VT-d, 4 CPUs
 """
 import os
@@ -18,6 +21,7 @@ import tty
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "system"))
 from harness import Machine  # noqa: E402
+import bochs_eth  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "linux"))
 import guestdisk  # noqa: E402
 
@@ -38,6 +42,21 @@ def main():
             guestdisk.make(disk, os.path.join(build, "linux", "pkg", "busybox"))
         m.bochs(os.path.join(build, "tern-linux.iso"), cpus=3, megs=512,
                 extra=Machine.BOCHS_E1000 + "\n" + Machine.bochs_ata_disk(disk, guestdisk.MODEL))
+    elif kind == "bochs-net":
+        # Bochs's e1000 as tern's NIC (tests/net/tern-bochs-net.cfg names
+        # no device), frames over UDP on 127.0.0.1 to a host in Python
+        # (tests/system/bochs_eth.py) that relays 127.0.0.1:2323 and :9100.
+        import test_bochs_net
+        port = test_bochs_net.udp_port_pair()
+        m.bochs(os.path.join(build, "tern-net.iso"), cpus=2, megs=128,
+                extra="pci: enabled=1, chipset=i440fx, slot1=e1000\n"
+                      "e1000: enabled=1, mac=%s, ethmod=socket, ethdev=%d"
+                      % (test_bochs_net.TERN_MAC, port))
+        peer = bochs_eth.Peer(port)
+        for p in (2323, 9100):
+            bochs_eth.relay(peer, p, test_bochs_net.TERN_IP, p)
+        print("tern: TCP shell relayed to 127.0.0.1:2323 (secret: %s), /metrics to "
+              "127.0.0.1:9100\r" % test_bochs_net.SECRET)
     elif kind == "qemu-uefi":
         # tern's management network: QEMU user networking (restrict=on:
         # nothing leaves the emulator), an e1000 at 00:04.0 (00:02.0 is a
@@ -54,7 +73,7 @@ def main():
                        "hostfwd=tcp:127.0.0.1:9100-:9100",
             "-device", "e1000,netdev=n0,addr=4"])
     else:
-        sys.exit("run.py: unknown emulator '%s' (bochs, bochs-linux, qemu-uefi)" % kind)
+        sys.exit("run.py: unknown emulator '%s' (bochs, bochs-linux, bochs-net, qemu-uefi)" % kind)
     print("tern: %s started; serial console attached. Ctrl-A x quits.\r" % kind)
     interactive = sys.stdin.isatty()
     old = termios.tcgetattr(sys.stdin) if interactive else None

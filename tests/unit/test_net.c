@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The network's pure parts: boot options, the HTTP request parser, the
- * wrong-secret limiter, a connection's output buffer. */
+ * wrong-secret limiter, a connection's output buffer, the INTx storm
+ * detector. */
 #include <string.h>
 
 #include "core/cmdline.h"
@@ -9,6 +10,7 @@
 #include "core/net/netopts.h"
 #include "core/net/outbuf.h"
 #include "core/vm/config.h"
+#include "drivers/net/intx_storm.h"
 #include "tests/unit/suites.h"
 
 static struct tern_options o;
@@ -211,6 +213,78 @@ START_TEST(config_host)
 }
 END_TEST
 
+
+#define MS 1000000ULL
+
+/* A stuck line: 1000 not-ours interrupts back to back trip it once. */
+START_TEST(storm_trips)
+{
+	struct intx_storm st;
+	u64 t = 5 * MS;
+
+	intx_storm_init(&st, INTX_STORM_LIMIT, INTX_STORM_WINDOW_NS);
+	for (int i = 0; i < INTX_STORM_LIMIT - 1; i++, t += 1000)
+		ck_assert(!intx_storm_feed(&st, false, t));
+	ck_assert(!st.tripped);
+	ck_assert(intx_storm_feed(&st, false, t));
+	ck_assert(st.tripped);
+	/* Never again, and still counted. */
+	for (int i = 0; i < 5000; i++)
+		ck_assert(!intx_storm_feed(&st, false, t + (u64)i));
+	ck_assert(!intx_storm_feed(&st, true, t));
+	ck_assert_uint_eq(st.not_ours, INTX_STORM_LIMIT + 5000);
+}
+END_TEST
+
+/* One of the NIC's own interrupts breaks a run. */
+START_TEST(storm_ours_resets)
+{
+	struct intx_storm st;
+	u64 t = 0;
+
+	intx_storm_init(&st, INTX_STORM_LIMIT, INTX_STORM_WINDOW_NS);
+	for (int round = 0; round < 10; round++) {
+		for (int i = 0; i < INTX_STORM_LIMIT - 1; i++)
+			ck_assert(!intx_storm_feed(&st, false, t++));
+		ck_assert(!intx_storm_feed(&st, true, t++));
+	}
+	ck_assert(!st.tripped);
+	ck_assert_uint_eq(st.not_ours, 10 * (INTX_STORM_LIMIT - 1));
+	for (int i = 0; i < INTX_STORM_LIMIT - 1; i++)
+		ck_assert(!intx_storm_feed(&st, false, t++));
+	ck_assert(intx_storm_feed(&st, false, t));
+}
+END_TEST
+
+/* Slow stray interrupts (one every 2 ms: 1000 of them take 2 s) never
+ * make a storm; the same count inside the window does. */
+START_TEST(storm_window)
+{
+	struct intx_storm st;
+	u64 t = 0;
+
+	intx_storm_init(&st, INTX_STORM_LIMIT, INTX_STORM_WINDOW_NS);
+	for (int i = 0; i < 10 * INTX_STORM_LIMIT; i++, t += 2 * MS)
+		ck_assert(!intx_storm_feed(&st, false, t));
+	ck_assert(!st.tripped);
+	/* Exactly at the window's edge still counts as inside it. */
+	intx_storm_init(&st, 3, 10 * MS);
+	ck_assert(!intx_storm_feed(&st, false, 100 * MS));
+	ck_assert(!intx_storm_feed(&st, false, 105 * MS));
+	ck_assert(intx_storm_feed(&st, false, 110 * MS));
+	/* One past it starts a new run from there. */
+	intx_storm_init(&st, 3, 10 * MS);
+	ck_assert(!intx_storm_feed(&st, false, 100 * MS));
+	ck_assert(!intx_storm_feed(&st, false, 105 * MS));
+	ck_assert(!intx_storm_feed(&st, false, 110 * MS + 1));
+	ck_assert(!intx_storm_feed(&st, false, 111 * MS));
+	ck_assert(intx_storm_feed(&st, false, 112 * MS));
+	/* A limit of 0 is taken as 1. */
+	intx_storm_init(&st, 0, MS);
+	ck_assert(intx_storm_feed(&st, false, 0));
+}
+END_TEST
+
 Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -225,6 +299,9 @@ Suite *net_suite(void)
 	tcase_add_test(tc, limiter_flood);
 	tcase_add_test(tc, outbuf_basics);
 	tcase_add_test(tc, config_host);
+	tcase_add_test(tc, storm_trips);
+	tcase_add_test(tc, storm_ours_resets);
+	tcase_add_test(tc, storm_window);
 	suite_add_tcase(s, tc);
 	return s;
 }
