@@ -155,6 +155,12 @@ static void login_byte(struct session *s, u8 c)
 		memset(s->secret, 0, sizeof(s->secret));
 		s->secret_len = 0;
 		s->state = SH_SHELL;
+		/* Out of PCBs, lwIP makes room by killing the least recently
+		 * active connection of the same or a lower priority (tcp_alloc's
+		 * tcp_kill_prio): a flood of connection attempts must not take
+		 * a logged-in operator's session, so it outranks them. */
+		if (s->pcb)
+			tcp_setprio(s->pcb, TCP_PRIO_MAX);
 		pr_info("net: shell session from %s", s->peer);
 		say(s, "\r\ntern shell over TCP. Type 'help' for commands, 'exit' to leave.\r\n");
 		prompt(s);

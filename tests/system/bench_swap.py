@@ -42,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, "..", "tools"))
 from harness import Machine, TestFailure, check  # noqa: E402
+import bench_blk  # noqa: E402
 import mkdisk  # noqa: E402
 
 MODES = {"baseline": "linuxswapbase", "mapper": "linuxswap", "vswapper": "linuxswapvs"}
@@ -69,23 +70,10 @@ def make_disk(path, mib):
     return hashlib.md5(blob).hexdigest()
 
 
-SAMPLE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$")
-LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
-
-
-def metrics(m):
-    out = {}
-    for line in m.command("metrics").splitlines():
-        mk = SAMPLE.match(line.strip())
-        if mk and not line.startswith("#"):
-            labels = tuple(sorted(LABEL.findall(mk.group(2) or "")))
-            out[(mk.group(1), labels)] = float(mk.group(3))
-    return out
-
-
-def value(sample, name, **want):
-    return sum(v for (n, labels), v in sample.items()
-               if n == name and all((k, str(x)) in labels for k, x in want.items()))
+# `metrics` read as {(name, labels): value}, and sums over labels: the
+# block benchmark's.
+metrics = bench_blk.metrics
+value = bench_blk.total
 
 
 class Guest:

@@ -151,6 +151,16 @@ class Peer:
         seg = seg[:16] + struct.pack("!H", c) + seg[18:]
         self.send_ip(dst_ip, 6, seg)
 
+    def free_port(self, rport):
+        """A local port no connection of ours to rport uses (a random one
+        could take an open session's, and its segments would go astray)."""
+        with self.cv:
+            used = set(lp for (_, p, lp) in self.conns if p == rport)
+        while True:
+            lp = random.randint(20000, 60000)
+            if lp not in used:
+                return lp
+
     def syn_flood(self, ip, port, count):
         """count SYNs from as many source ports, never completed: half-open
         connections on the other side (its SYN-ACKs are ignored here)."""
@@ -170,7 +180,7 @@ class Conn:
 
     def __init__(self, peer, ip, port, timeout):
         self.peer, self.rip, self.rport = peer, ip_bytes(ip), port
-        self.lport = random.randint(20000, 60000)
+        self.lport = peer.free_port(port)
         self.snd_una = self.snd_nxt = random.getrandbits(32)
         self.rcv_nxt = None
         self.buf = bytearray()
