@@ -19,6 +19,30 @@ static inline u8 *fg(u64 gpa)
 	return fg_ram + (gpa - FG_BASE);
 }
 
+/* The fake RAM as guest memory (fg_mem's and the vIOMMU tests'
+ * callbacks): false outside it, as a bus error would be. */
+static inline bool fg_is_ram(void *ctx, u64 gpa, u64 len)
+{
+	(void)ctx;
+	return gpa >= FG_BASE && len <= FG_SIZE && gpa - FG_BASE <= FG_SIZE - len;
+}
+
+static inline bool fg_read(void *ctx, u64 gpa, void *buf, u32 len)
+{
+	if (!fg_is_ram(ctx, gpa, len))
+		return false;
+	memcpy(buf, fg(gpa), len);
+	return true;
+}
+
+static inline bool fg_write(void *ctx, u64 gpa, const void *buf, u32 len)
+{
+	if (!fg_is_ram(ctx, gpa, len))
+		return false;
+	memcpy(fg(gpa), buf, len);
+	return true;
+}
+
 /* Descriptor i of the table at gpa. */
 static inline void fg_desc(u64 table, u16 i, u64 addr, u32 len, u16 flags, u16 next)
 {

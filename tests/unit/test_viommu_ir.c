@@ -12,15 +12,7 @@
 #define IRT	(FG_BASE + 0x8000)
 #define ON	(GSTS_IRES | GSTS_IRTPS)
 
-static bool t_read(void *ctx, u64 gpa, void *buf, u32 len)
-{
-	if (gpa < FG_BASE || gpa + len > FG_BASE + FG_SIZE)
-		return false;
-	memcpy(buf, fg(gpa), len);
-	return true;
-}
-
-static const struct vtdw_mem mem = { t_read, NULL };
+static const struct vtdw_mem mem = { fg_read, NULL };
 static struct vtdir_cache cache;
 
 static void irte(u32 i, u64 lo, u64 hi)

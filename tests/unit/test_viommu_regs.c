@@ -17,22 +17,6 @@ static struct {
 	struct vtde_inv inv[32];
 } seen;
 
-static bool t_read(void *ctx, u64 gpa, void *buf, u32 len)
-{
-	if (gpa < FG_BASE || gpa + len > FG_BASE + FG_SIZE)
-		return false;
-	memcpy(buf, fg(gpa), len);
-	return true;
-}
-
-static bool t_write(void *ctx, u64 gpa, const void *buf, u32 len)
-{
-	if (gpa < FG_BASE || gpa + len > FG_BASE + FG_SIZE)
-		return false;
-	memcpy(fg(gpa), buf, len);
-	return true;
-}
-
 static void t_msi(void *ctx, u32 lo, u32 hi, u32 data)
 {
 	seen.msis++;
@@ -48,7 +32,7 @@ static void t_inv(void *ctx, const struct vtde_inv *inv)
 	seen.ninv++;
 }
 
-static const struct vtde_ops ops = { t_read, t_write, t_msi, t_inv };
+static const struct vtde_ops ops = { fg_read, fg_write, t_msi, t_inv };
 static struct vtde u;
 
 static void setup(void)

@@ -28,22 +28,14 @@ static struct vtdir_cache cache;
 static int events;
 static u32 event_data;
 
-static bool t_read(void *ctx, u64 gpa, void *buf, u32 len)
-{
-	if (gpa < FG_BASE || gpa + len > FG_BASE + FG_SIZE)
-		return false;
-	memcpy(buf, fg(gpa), len);
-	return true;
-}
-
 static void t_msi(void *ctx, u32 lo, u32 hi, u32 data)
 {
 	events++;
 	event_data = data;
 }
 
-static const struct vtde_ops ops = { t_read, NULL, t_msi, NULL };
-static const struct vtdw_mem mem = { t_read, NULL };
+static const struct vtde_ops ops = { fg_read, NULL, t_msi, NULL };
+static const struct vtdw_mem mem = { fg_read, NULL };
 
 static void pte(u64 table, u64 iova, int lvl, u64 v)
 {

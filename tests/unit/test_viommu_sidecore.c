@@ -19,28 +19,12 @@
 
 static int msis;
 
-static bool t_read(void *ctx, u64 gpa, void *buf, u32 len)
-{
-	if (gpa < FG_BASE || gpa + len > FG_BASE + FG_SIZE)
-		return false;
-	memcpy(buf, fg(gpa), len);
-	return true;
-}
-
-static bool t_write(void *ctx, u64 gpa, const void *buf, u32 len)
-{
-	if (gpa < FG_BASE || gpa + len > FG_BASE + FG_SIZE)
-		return false;
-	memcpy(fg(gpa), buf, len);
-	return true;
-}
-
 static void t_msi(void *ctx, u32 lo, u32 hi, u32 data)
 {
 	msis++;
 }
 
-static const struct vtde_ops ops = { t_read, t_write, t_msi, NULL };
+static const struct vtde_ops ops = { fg_read, fg_write, t_msi, NULL };
 static struct vtde u;
 static struct vtds s;
 static u32 page[VTDE_SIZE / 4];

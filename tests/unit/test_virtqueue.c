@@ -5,27 +5,6 @@
 
 u8 fg_ram[FG_SIZE];
 
-static bool fg_is_ram(void *ctx, u64 gpa, u64 len)
-{
-	return gpa >= FG_BASE && len <= FG_SIZE && gpa - FG_BASE <= FG_SIZE - len;
-}
-
-static bool fg_read(void *ctx, u64 gpa, void *buf, u32 len)
-{
-	if (!fg_is_ram(ctx, gpa, len))
-		return false;
-	memcpy(buf, fg(gpa), len);
-	return true;
-}
-
-static bool fg_write(void *ctx, u64 gpa, const void *buf, u32 len)
-{
-	if (!fg_is_ram(ctx, gpa, len))
-		return false;
-	memcpy(fg(gpa), buf, len);
-	return true;
-}
-
 const struct vq_mem_ops fg_mem = { fg_is_ram, fg_read, fg_write };
 
 #define QSIZE		8
