@@ -271,8 +271,10 @@ test: unit system
 # out; it adds about 20 s).
 BENCH_BLK_MIB ?= 16
 # Overcommit: Linux with 64 MiB of frames reads a BENCH_SWAP_MIB file three
-# times under baseline and mapper (one Bochs run each; vswapper = mapper).
+# times, then allocates BENCH_SWAP_ALLOC MiB of fresh memory three times,
+# under baseline, mapper and vswapper (one Bochs run each).
 BENCH_SWAP_MIB ?= 80
+BENCH_SWAP_ALLOC ?= 96
 BENCH_NATIVE ?= 1
 # The vIOMMU: off / samecore / sidecore x strict / optimistic, KiB a phase.
 BENCH_VIOMMU_KIB ?= 8192
@@ -283,7 +285,8 @@ bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_blk.py $(BUILD) --mib $(BENCH_BLK_MIB) \
 		$(if $(filter 1,$(BENCH_NATIVE)),,--only tern)
 	$(PYTHON) tests/system/bench_viommu.py $(BUILD) --kib $(BENCH_VIOMMU_KIB)
-	$(PYTHON) tests/system/bench_swap.py $(BUILD) --mib $(BENCH_SWAP_MIB)
+	$(PYTHON) tests/system/bench_swap.py $(BUILD) --mib $(BENCH_SWAP_MIB) \
+		--alloc $(BENCH_SWAP_ALLOC)
 
 test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-bochs-net test-bochs-swap test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso $(BUILD)/tern-net.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD) $(@:test-%=%)

@@ -132,6 +132,7 @@ void gpa_map_destroy(struct gpa_map *g)
 	g->faults_unhandled = keep.faults_unhandled;
 	g->waits = keep.waits;
 	g->wakes = keep.wakes;
+	g->emulations = keep.emulations;
 }
 
 /* Back and map RAM [base, base+len) (2 MiB-aligned base). */
@@ -725,14 +726,52 @@ enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access, u32 waiter)
 		if (r != GPA_FAULT_PASS)
 			break;
 	}
+	/*
+	 * Nobody's now: the rights may have come back after the state was
+	 * read (changes happen under the map's lock, not this one: a read
+	 * landing on another core while this vCPU ran on). Run it again.
+	 */
+	if (r == GPA_FAULT_PASS) {
+		st = __atomic_load_n(&g->state[page_index(g, gpa)], __ATOMIC_ACQUIRE);
+		if (!(st & GPA_PG_NOACCESS) &&
+		    !((st & GPA_PG_WP) && (access & GPA_ACCESS_WRITE)))
+			r = GPA_FAULT_RETRY;
+	}
 	if (r == GPA_FAULT_WAIT)
 		g->waits++;
 	/* Nobody's, refused, or an answer a handler may not give. */
-	if (r != GPA_FAULT_RETRY && r != GPA_FAULT_WAIT) {
+	if (r == GPA_FAULT_EMULATE && !g->emulate_fn)
+		r = GPA_FAULT_STOP;
+	if (r != GPA_FAULT_RETRY && r != GPA_FAULT_WAIT && r != GPA_FAULT_EMULATE) {
 		g->faults_unhandled++;
 		r = GPA_FAULT_STOP;
 	}
 	spin_unlock_irqrestore(&g->handlers_lock, f);
+	return r;
+}
+
+void gpa_set_emulator(struct gpa_map *g, gpa_emulate_fn fn, void *ctx)
+{
+	g->emulate_ctx = ctx;
+	__atomic_store_n(&g->emulate_fn, fn, __ATOMIC_RELEASE);
+}
+
+enum gpa_fault gpa_emulate(struct gpa_map *g, u64 gpa, u32 access, u32 waiter,
+			   struct gpa_insn *in)
+{
+	gpa_emulate_fn fn = __atomic_load_n(&g->emulate_fn, __ATOMIC_ACQUIRE);
+	enum gpa_fault r;
+
+	if (!fn || !gpa_is_ram(g, gpa, 1))
+		return GPA_FAULT_RETRY;
+	g->emulations++;
+	r = fn(g, gpa, access, waiter, in, g->emulate_ctx);
+	if (r == GPA_FAULT_WAIT)
+		g->waits++;
+	if (r != GPA_FAULT_RETRY && r != GPA_FAULT_WAIT) {
+		g->faults_unhandled++;
+		r = GPA_FAULT_STOP;
+	}
 	return r;
 }
 

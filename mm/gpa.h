@@ -37,6 +37,9 @@
 #define GPA_ACCESS_READ		BIT(0)
 #define GPA_ACCESS_WRITE	BIT(1)
 #define GPA_ACCESS_EXEC		BIT(2)
+/* The access is the CPU's own walk of the guest's page tables (or one
+ * with no linear address), not the instruction's operand. */
+#define GPA_ACCESS_NOT_OPERAND	BIT(3)
 
 enum gpa_fault {
 	GPA_FAULT_NOT_RAM = 0,	/* not RAM: MMIO or nothing, the caller's */
@@ -44,6 +47,7 @@ enum gpa_fault {
 	GPA_FAULT_STOP,		/* no handler, or it refused: stop the VM */
 	GPA_FAULT_WAIT,		/* work under way: the vCPU sleeps until gpa_wake(), then retries */
 	GPA_FAULT_PASS,		/* a handler's only: not mine, ask the next */
+	GPA_FAULT_EMULATE,	/* the map's emulator wants the instruction: gpa_emulate() */
 };
 
 struct gpa_map;
@@ -80,6 +84,31 @@ struct gpa_access_ops {
 	void (*put)(struct gpa_map *g, u64 page, void *ctx);
 };
 
+/*
+ * The instruction of a fault a handler answered GPA_FAULT_EMULATE (the
+ * False Reads Preventer: a write to a page on disk is performed into a
+ * buffer instead of reading the page first). The vCPU's side fills it:
+ * the bytes at RIP, the mode, the registers, and the guest's paging, so
+ * the emulator can translate the operands. The emulator updates regs in
+ * place; the caller writes them back, and a RIP that moved means the
+ * instruction completed (else it runs again: a REP stopped part way, or
+ * the vCPU waited).
+ */
+struct pemul_regs;
+struct gpa_insn {
+	u8 mode;			/* enum insn_mode */
+	u8 paging;			/* enum guest_paging */
+	bool pse;			/* CR4.PSE */
+	u32 len;			/* bytes fetched (up to 15) */
+	const u8 *bytes;
+	u64 cr3;
+	struct pemul_regs *regs;
+};
+/* RETRY (done, or not its page any more: run the access again), WAIT
+ * (the vCPU sleeps until gpa_wake()), or STOP. */
+typedef enum gpa_fault (*gpa_emulate_fn)(struct gpa_map *g, u64 gpa, u32 access, u32 waiter,
+					 struct gpa_insn *in, void *ctx);
+
 /* Where RAM comes from: tern's page allocator, or a test's. */
 struct gpa_ops {
 	u64 (*alloc)(u64 pages, u64 align);	/* physical; 0: none */
@@ -107,6 +136,9 @@ struct gpa_map {
 	/* tern's own accesses to a sparse map's pages (gpa_get_page) */
 	const struct gpa_access_ops *access;
 	void *access_ctx;
+	/* the emulator behind GPA_FAULT_EMULATE (mm/swap/swapper_prev.c) */
+	gpa_emulate_fn emulate_fn;
+	void *emulate_ctx;
 	/* INVEPT batching */
 	volatile u64 generation;	/* vCPUs invalidate when theirs differs */
 	bool stale;			/* changes since the last flush */
@@ -115,6 +147,7 @@ struct gpa_map {
 	/* Counters */
 	u64 large_runs, small_pages;
 	u64 protect_calls, flushes, faults, faults_unhandled, waits, wakes;
+	u64 emulations;			/* instructions handed to the emulator */
 };
 
 /* [0, size) split as GPA_LOW_TOP/GPA_HIGH_BASE say. */
@@ -205,8 +238,15 @@ void gpa_set_waker(struct gpa_map *g, void (*fn)(struct gpa_map *g, u32 waiter, 
 		   void *ctx);
 void gpa_wake(struct gpa_map *g, u32 waiter);
 /* An EPT violation at gpa with the qualification's access bits, taken
- * by vCPU waiter. Never PASS. */
+ * by vCPU waiter. Never PASS. EMULATE: call gpa_emulate() with the
+ * faulting instruction (outside the handlers' lock: the emulator reads
+ * guest page tables). */
 enum gpa_fault gpa_fault(struct gpa_map *g, u64 gpa, u32 access, u32 waiter);
+void gpa_set_emulator(struct gpa_map *g, gpa_emulate_fn fn, void *ctx);
+/* The emulator's answer; RETRY when none is set any more (the access runs
+ * again and faults through the handlers). Never EMULATE or PASS. */
+enum gpa_fault gpa_emulate(struct gpa_map *g, u64 gpa, u32 access, u32 waiter,
+			   struct gpa_insn *in);
 /*
  * One page's frame in a sparse map, for the swapper. Each takes the map's
  * lock; -1 when gpa is not a RAM page of a sparse map or the page is not

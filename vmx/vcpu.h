@@ -44,6 +44,7 @@ struct vcpu_stats {
 	u64 inits;			/* INITs that reset the running vCPU */
 	u64 reinjected;			/* events an exit interrupted */
 	u64 string_elements;		/* MOVS/STOS/LODS elements emulated */
+	u64 ram_emulated;		/* instructions performed into RAM pages (the Preventer) */
 	u64 exceptions_reflected;	/* exception exits given back (vm_features) */
 	u64 host_nmis;			/* NMIs that arrived in guest mode */
 	u64 desc_table_exits;		/* LGDT...STR emulated (ELI VMs) */

@@ -262,10 +262,11 @@ static void mem(struct vm *vm)
 	console_printf("\nbacked by %llu 2 MiB runs and %llu 4 KiB pages; EPT: %llu table pages, %llu large pages split\n",
 		       (unsigned long long)g->large_runs, (unsigned long long)g->small_pages,
 		       (unsigned long long)g->ept.tables, (unsigned long long)g->ept.splits);
-	console_printf("pages protected %llu, pinned %llu; state changes %llu, EPT flushes %llu; faults %llu (%llu unresolved)\n",
+	console_printf("pages protected %llu, pinned %llu; state changes %llu, EPT flushes %llu; faults %llu (%llu unresolved), instructions emulated into pages %llu\n",
 		       (unsigned long long)prot, (unsigned long long)pinned,
 		       (unsigned long long)g->protect_calls, (unsigned long long)g->flushes,
-		       (unsigned long long)g->faults, (unsigned long long)g->faults_unhandled);
+		       (unsigned long long)g->faults, (unsigned long long)g->faults_unhandled,
+		       (unsigned long long)g->emulations);
 	swapper_mem_line(vm);
 }
 

@@ -532,6 +532,31 @@ int config_parse(const char *file, const char *text, size_t len,
 			} else {
 				vm->viommu_residency_ms = (u32)v;
 			}
+		} else if (!strcmp(key, "preventer_pages") || !strcmp(key, "preventer_time_us")) {
+			bool pages = !strcmp(key, "preventer_pages");
+			u32 max = pages ? CONFIG_PREV_PAGES_MAX : CONFIG_PREV_TIME_MAX;
+			char *end;
+			unsigned long v = strtoul(val, &end, 10);
+
+			if (!*val || *end || v < 1 || v > max) {
+				report(fn, arg, &st.problems, "%s:%u: %s '%s': expected a number from 1 to %u%s",
+				       file, lineno, key, val, max, pages ? "" : " (microseconds)");
+				vm_bad = true;
+			} else if (pages) {
+				vm->prev_pages = (u32)v;
+			} else {
+				vm->prev_time_us = (u32)v;
+			}
+		} else if (!strcmp(key, "preventer_sequential")) {
+			if (!strcmp(val, "on"))
+				vm->prev_sequential = CONFIG_PREV_SEQ_ON;
+			else if (!strcmp(val, "off"))
+				vm->prev_sequential = CONFIG_PREV_SEQ_OFF;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: preventer_sequential '%s': use on or off",
+				       file, lineno, val);
+				vm_bad = true;
+			}
 		} else if (!strcmp(key, "autostart")) {
 			if (!strcmp(val, "yes") || !strcmp(val, "true") || !strcmp(val, "1"))
 				vm->autostart = true;
@@ -541,7 +566,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, eli_timer, viommu, viommu_teardown, viommu_quota, viommu_residency_ms, resident, swap, swap_mode)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, eli_timer, viommu, viommu_teardown, viommu_quota, viommu_residency_ms, resident, swap, swap_mode, preventer_pages, preventer_time_us, preventer_sequential)",
 			       file, lineno, key);
 		}
 	}

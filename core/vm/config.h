@@ -30,6 +30,12 @@
  *   swap = ata0p3      # a swap partition of tern's, shared by the VMs that
  *                      # name it, each given its own area (mm/swap/swap_area.h)
  *   swap_mode = vswapper # optional: baseline, mapper or vswapper (default)
+ *   preventer_pages = 32 # optional (vswapper): pages the False Reads
+ *                      # Preventer emulates writes into at once (1-64)
+ *   preventer_time_us = 1000 # optional: how long one page's emulation
+ *                      # may run before its old content is read (1-1000000)
+ *   preventer_sequential = on # optional: on (a write leaving a gap ends
+ *                      # the emulation, the thesis's rule) or off
  *
  *   [host]             # optional: tern's own settings
  *   shell_secret = S   # the TCP shell's shared secret (8-63 characters)
@@ -64,6 +70,11 @@ enum config_swap_mode {
 	CONFIG_SWAP_BASELINE,
 	CONFIG_SWAP_MAPPER,
 };
+
+#define CONFIG_PREV_SEQ_ON	1
+#define CONFIG_PREV_SEQ_OFF	2
+#define CONFIG_PREV_PAGES_MAX	64		/* PREV_MAX_SLOTS */
+#define CONFIG_PREV_TIME_MAX	1000000		/* 1 s */
 
 /* eli = (vmx/eli/eli.h) */
 enum config_eli {
@@ -122,6 +133,9 @@ struct vm_config {
 	u64 resident;		/* host frames at most; 0: memory (no overcommit) */
 	char swap[CONFIG_DISK_MAX];	/* swap partition, or empty */
 	u8 swap_mode;		/* enum config_swap_mode */
+	u32 prev_pages;		/* preventer_pages; 0: the default */
+	u32 prev_time_us;	/* preventer_time_us; 0: the default */
+	u8 prev_sequential;	/* CONFIG_PREV_SEQ_*; 0: the default (on) */
 	u32 resident_line, swap_line;
 	u32 line;		/* where its [vm] header is */
 };

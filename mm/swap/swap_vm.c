@@ -155,6 +155,20 @@ enum swap_act swap_fault(struct swap_vm *s, u64 idx, u32 waiter, u32 *slot)
 	return SWAP_ACT_READ;
 }
 
+/* Page idx (SWAPPED) gets a frame whose content replaces its own whole:
+ * resident, with no read; the slot's copy and the block's are old. */
+static void take_whole(struct swap_vm *s, struct swap_pte *p, u64 idx)
+{
+	take_frame(s, SWAP_WAITER_TERN);
+	if (p->flags & SWPF_IMAGE) {
+		swap_assoc_clear(s->assoc, idx);
+		s->assoc_broken++;
+	}
+	p->state = SWP_RESIDENT;
+	/* The protection stays for the guest's first write to lift. */
+	p->flags &= SWPF_WP;
+}
+
 enum swap_act swap_fault_overwrite(struct swap_vm *s, u64 idx, u32 *slot)
 {
 	struct swap_pte *p;
@@ -169,17 +183,19 @@ enum swap_act swap_fault_overwrite(struct swap_vm *s, u64 idx, u32 *slot)
 		s->stale_reads++;
 		return swap_fault(s, idx, SWAP_WAITER_TERN, slot);
 	}
-	take_frame(s, SWAP_WAITER_TERN);
-	if (p->flags & SWPF_IMAGE) {
-		swap_assoc_clear(s->assoc, idx);
-		s->assoc_broken++;
-	}
-	p->state = SWP_RESIDENT;
-	/* The slot's copy is old from now on; the protection stays for the
-	 * guest's first write to lift (SWPF_WP). */
-	p->flags &= SWPF_WP;
+	take_whole(s, p, idx);
 	s->stale_avoided++;
 	return SWAP_ACT_MAP_ZERO;
+}
+
+bool swap_fill_whole(struct swap_vm *s, u64 idx)
+{
+	struct swap_pte *p = idx < s->npages ? &s->pte[idx] : NULL;
+
+	if (!p || p->state != SWP_SWAPPED)
+		return false;
+	take_whole(s, p, idx);
+	return true;
 }
 
 u32 swap_prefetch(struct swap_vm *s, u64 idx, u32 blk, u64 *out, u32 max)

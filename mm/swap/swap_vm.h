@@ -210,6 +210,13 @@ enum swap_act swap_read_done(struct swap_vm *s, u64 idx, bool ok, u8 *wake);
  */
 enum swap_act swap_fault_overwrite(struct swap_vm *s, u64 idx, u32 *slot);
 /*
+ * The False Reads Preventer filled page idx (SWAPPED) whole in a frame of
+ * its own: idx is resident with that content, no read (the caller maps
+ * the frame; the frame counts against the limit from now on). Its slot's
+ * and block's copies are old. false: not SWAPPED (nothing changed).
+ */
+bool swap_fill_whole(struct swap_vm *s, u64 idx);
+/*
  * After READ_IMAGE for idx (block blk): up to max pages holding blk+1,
  * blk+2, ... in order, each in the image and without a frame, while frames
  * stay under the limit; each becomes READING (prefetched). Their indices

@@ -39,66 +39,13 @@
 #include "mm/swap/swap_mapper.h"
 #include "mm/swap/swap_vm.h"
 #include "mm/swap/swapper.h"
+#include "mm/swap/swapper_prev.h"
+#include "mm/swap/swapper_priv.h"
 #include "vmx/vcpu_request.h"
-
-/* Swap partitions in use: one swap_dev each, its areas the VMs'. */
-#define SWAP_PARTS_MAX		4
-/* Block requests per VM: reads for every vCPU and tern's own waiters
- * always find one (SWAP_REQS_RESERVE); write-outs take the rest. */
-#define SWAP_REQS		48
-#define SWAP_REQS_RESERVE	(CONFIG_MAX_VCPUS + 4)
-/* Victims per reclaim round: one EPT flush covers them all. */
-#define SWAP_BATCH		32
-/* Pages per read from the disk image: the faulting one and those of the
- * following blocks read ahead with it (one block-layer request). */
-#define SWAP_IMAGE_PAGES	BLK_SEGS_MAX
 
 static const char swap_user[] = "tern swap";
 
-struct swap_part {
-	struct blk_dev *bd;		/* NULL: a free entry */
-	struct swap_dev dev;
-	u32 areas;			/* live areas (VMs using it) */
-};
-
 static struct swap_part parts[SWAP_PARTS_MAX];
-
-/* One block request of a VM's swapping: one page to or from its slot, or
- * pages from consecutive blocks of the VM's disk image (the Mapper). */
-struct swap_req {
-	struct blk_req r;
-	struct swapper *sw;
-	u64 idx;			/* the page */
-	u64 pa;				/* its frame: read into, written from */
-	bool image;			/* a read of the image: the pages below */
-	u32 npages;
-	u64 idxs[SWAP_IMAGE_PAGES], pas[SWAP_IMAGE_PAGES];
-	struct swap_req *next_free;
-};
-
-struct swapper {
-	spinlock_t lock;
-	struct vm *vm;
-	struct swap_vm s;		/* the pure state machine (swap_vm.h) */
-	struct swap_part *part;
-	struct swap_area *area;
-	bool live;			/* attached to the running VM's map */
-	u16 *holds;			/* tern's holds per page (gpa_get_page) */
-	struct gpa_fault_handler fh;
-	/* The Swap Mapper (swap_mode mapper or vswapper) */
-	bool mapper;
-	struct swap_assoc assoc;
-	struct gpa_fault_handler wp_fh;	/* the guest's first write to a page */
-	bool wp_pending;		/* protections set for a request not yet submitted */
-	u64 wp_faults, fill_unarmed, image_reqs, image_pages, image_errors;
-	struct swap_req reqs[SWAP_REQS];
-	struct swap_req *free_reqs;
-	u32 nfree;
-	/* Counters beyond swap_vm's */
-	u64 tern_gets, tern_waits, tern_refused, reclaim_rounds, evict_raced;
-	u64 no_frame;
-	u64 min_free_reqs;
-};
 
 static bool overcommitted(const struct vm_config *c)
 {
@@ -225,7 +172,7 @@ static bool mapper_mode(const struct vm *vm)
 static const char *mode_note(const struct vm *vm)
 {
 	return vm->cfg.swap_mode == CONFIG_SWAP_VSWAPPER ?
-	       " (runs as mapper: the False Reads Preventer is not implemented yet)" : "";
+	       " (the Swap Mapper and the False Reads Preventer)" : "";
 }
 
 void swapper_list_line(const struct vm *vm)
@@ -303,7 +250,7 @@ static u64 frame_alloc(bool zero)
 	return pa;
 }
 
-static void wake_mask(struct swapper *sw, u8 mask)
+void swapper_wake(struct swapper *sw, u8 mask)
 {
 	for (u32 i = 0; mask; i++, mask >>= 1)
 		if (mask & 1)
@@ -434,7 +381,7 @@ static int do_act(struct swapper *sw, u64 idx, enum swap_act act, u32 slot)
 	}
 }
 
-static int do_fault(struct swapper *sw, u64 idx, u32 waiter)
+int swapper_do_fault(struct swapper *sw, u64 idx, u32 waiter)
 {
 	u32 slot = SWAP_NO_SLOT;
 	/* Decided first: slot is its output (argument order is unspecified). */
@@ -451,14 +398,19 @@ static enum gpa_fault swapper_fault(struct gpa_map *g, u64 gpa, u32 access, u32 
 	u64 idx = gpa_page_index(g, gpa & ~(u64)(PAGE_SIZE - 1)), f;
 	int rc;
 
-	(void)access;
 	f = spin_lock_irqsave(&sw->lock);
 	/* A resident page made no-access by someone else: theirs. */
 	if (!sw->live || sw->s.pte[idx].state == SWP_RESIDENT) {
 		spin_unlock_irqrestore(&sw->lock, f);
 		return GPA_FAULT_PASS;
 	}
-	rc = do_fault(sw, idx, waiter);
+	/* A write to a page on disk, or any access to one under emulation:
+	 * the instruction goes to the Preventer (swapper_prev.c). */
+	if (swprev_wants(sw, idx, access)) {
+		spin_unlock_irqrestore(&sw->lock, f);
+		return GPA_FAULT_EMULATE;
+	}
+	rc = swapper_do_fault(sw, idx, waiter);
 	spin_unlock_irqrestore(&sw->lock, f);
 	return rc == 0 ? GPA_FAULT_RETRY : rc > 0 ? GPA_FAULT_WAIT : GPA_FAULT_STOP;
 }
@@ -504,6 +456,8 @@ static int swapper_get(struct gpa_map *g, u64 page, u32 flags, void *ctx)
 			return -EIO;
 		}
 		sw->tern_gets += !waited;
+		/* Its buffered writes are merged with its old content first. */
+		swprev_host_needs(sw, idx);
 		if (flags & GPA_GET_OVERWRITE) {
 			u32 slot = SWAP_NO_SLOT;
 			/* A disk read replaces it whole: under the Mapper
@@ -512,7 +466,7 @@ static int swapper_get(struct gpa_map *g, u64 page, u32 flags, void *ctx)
 
 			rc = do_act(sw, idx, act, slot);
 		} else {
-			rc = do_fault(sw, idx, SWAP_WAITER_TERN);
+			rc = swapper_do_fault(sw, idx, SWAP_WAITER_TERN);
 		}
 		if (rc == 0 && gpa_page_has_frame(g, page)) {
 			/* Held: the clock passes it by until put. */
@@ -651,10 +605,13 @@ int swapper_disk_write(struct vm *vm, u64 block, u32 n)
 
 		if (swap_settle(&sw->s, (u32)(block + i), out, ARRAY_SIZE(out), &nread))
 			rc = -EAGAIN;
-		/* Only the disk has them: each read back (the write waits). */
-		for (u32 k = 0; k < nread; k++)
+		/* Only the disk has them: each read back (the write waits),
+		 * any writes buffered for one merged when it lands. */
+		for (u32 k = 0; k < nread; k++) {
+			swprev_host_needs(sw, out[k]);
 			if (read_image(sw, out[k], (u32)(block + i), false))
 				break;
+		}
 	}
 	spin_unlock_irqrestore(&sw->lock, f);
 	return rc;
@@ -668,6 +625,11 @@ static void read_done(struct swapper *sw, struct swap_req *q, bool ok)
 	u64 page = gpa_index_page(g, q->idx);
 	u8 wake = 0;
 
+	if (swprev_read_landed(sw, q->idx, q->pa, ok, &wake)) {
+		pmm_free(q->pa, 1);
+		swapper_wake(sw, wake);
+		return;
+	}
 	if (swap_read_done(&sw->s, q->idx, ok, &wake) == SWAP_ACT_MAP &&
 	    !gpa_page_install(g, page, q->pa)) {
 		q->pa = 0;
@@ -678,7 +640,7 @@ static void read_done(struct swapper *sw, struct swap_req *q, bool ok)
 	}
 	if (q->pa)
 		pmm_free(q->pa, 1);
-	wake_mask(sw, wake);
+	swapper_wake(sw, wake);
 }
 
 static void write_done(struct swapper *sw, struct swap_req *q, bool ok)
@@ -717,6 +679,11 @@ static void image_done(struct swapper *sw, struct swap_req *q, bool ok)
 		u64 page = gpa_index_page(g, q->idxs[i]);
 		u8 wake = 0;
 
+		if (swprev_read_landed(sw, q->idxs[i], q->pas[i], ok, &wake)) {
+			pmm_free(q->pas[i], 1);
+			swapper_wake(sw, wake);
+			continue;
+		}
 		switch (swap_read_done(&sw->s, q->idxs[i], ok, &wake)) {
 		case SWAP_ACT_MAP:
 			if (!gpa_page_install(g, page, q->pas[i])) {
@@ -733,7 +700,7 @@ static void image_done(struct swapper *sw, struct swap_req *q, bool ok)
 		}
 		if (q->pas[i])
 			pmm_free(q->pas[i], 1);
-		wake_mask(sw, wake);
+		swapper_wake(sw, wake);
 	}
 }
 
@@ -753,7 +720,7 @@ static void req_done(struct blk_req *r)
 	req_give(sw, q);
 	wake = swap_take_frame_waiters(&sw->s);
 	spin_unlock_irqrestore(&sw->lock, f);
-	wake_mask(sw, wake);
+	swapper_wake(sw, wake);
 }
 
 static bool clock_pinned(void *ctx, u64 idx)
@@ -819,7 +786,7 @@ static void reclaim(struct swapper *sw)
 	wake = need && !n ? swap_take_frame_waiters(&sw->s) : 0;
 	spin_unlock_irqrestore(&sw->lock, f);
 	if (!n) {
-		wake_mask(sw, wake);
+		swapper_wake(sw, wake);
 		return;
 	}
 	sw->reclaim_rounds++;
@@ -860,7 +827,7 @@ static void reclaim(struct swapper *sw)
 	spin_unlock_irqrestore(&sw->lock, f);
 	for (u32 i = 0; i < ndrop; i++)
 		pmm_free(drop[i], 1);
-	wake_mask(sw, wake);
+	swapper_wake(sw, wake);
 }
 
 void swapper_poll(void)
@@ -868,8 +835,10 @@ void swapper_poll(void)
 	for (u32 i = 0; i < nvms; i++) {
 		struct swapper *sw = vms[i]->swapper;
 
-		if (sw && sw->live && vms[i]->state == VM_RUNNING)
+		if (sw && sw->live && vms[i]->state == VM_RUNNING) {
+			swprev_poll(sw);
 			reclaim(sw);
+		}
 	}
 }
 
@@ -983,6 +952,7 @@ int swapper_vm_attach(struct vm *vm, char *err, size_t n)
 		gpa_add_fault_handler(g, &sw->wp_fh);
 	}
 	gpa_set_access(g, &access_ops, sw);
+	swprev_attach(sw, &vm->cfg);
 	/* Every core of the VM has them (swapper_vm_start checked). */
 	gpa_set_ad(g, true);
 	sw->live = true;
@@ -1012,6 +982,8 @@ void swapper_vm_release(struct vm *vm)
 	gpa_set_access(&vm->mem, NULL, NULL);
 	while (__atomic_load_n(&sw->nfree, __ATOMIC_ACQUIRE) < SWAP_REQS)
 		blk_service();
+	/* After the last read landed: the buffers not mapped go back. */
+	swprev_release(sw);
 	/* The frames still in the map go with it (gpa_map_destroy). */
 	swap_vm_destroy(&sw->s);
 	swap_assoc_destroy(&sw->assoc);
@@ -1041,7 +1013,7 @@ bool swapper_counts(const struct vm *vm, struct swapper_counts *c)
 	c->silent_avoided = sw->s.dropped_image;
 	c->stale_reads = sw->s.stale_reads;
 	c->stale_avoided = sw->s.stale_avoided;
-	c->false_reads_avoided = 0;	/* the Preventer's: not implemented */
+	c->false_reads_avoided = sw->prev.c.false_reads_avoided;
 	c->prefetched = sw->s.prefetched;
 	c->prefetch_used = sw->s.prefetch_used;
 	c->mapper = sw->mapper;
@@ -1075,15 +1047,17 @@ void swapper_show(const struct vm *vm)
 		       (unsigned long long)s->write_errors, (unsigned long long)s->read_errors,
 		       (unsigned long long)sw->min_free_reqs, SWAP_REQS);
 	/* The five problems of thesis §4.3, as far as tern sees them. */
-	console_printf("  problems: silent writes %llu (disk-read pages written to swap), %llu avoided (dropped: in the image); stale reads %llu, %llu avoided; false reads avoided 0 (the False Reads Preventer is not implemented)\n",
+	console_printf("  problems: silent writes %llu (disk-read pages written to swap), %llu avoided (dropped: in the image); stale reads %llu, %llu avoided; false reads avoided %llu\n",
 		       (unsigned long long)s->silent_writes, (unsigned long long)s->dropped_image,
-		       (unsigned long long)s->stale_reads, (unsigned long long)s->stale_avoided);
+		       (unsigned long long)s->stale_reads, (unsigned long long)s->stale_avoided,
+		       (unsigned long long)sw->prev.c.false_reads_avoided);
+	swprev_show(sw);
 	if (!sw->mapper) {
 		console_printf("  Swap Mapper: off (swap_mode baseline)\n");
 		return;
 	}
-	console_printf("  Swap Mapper%s: %llu pages associated now, %llu made, %llu broken (%llu by guest write faults), %llu fills not associated (a vCPU had not dropped its rights yet)\n",
-		       mode_note(vm), (unsigned long long)sw->assoc.count,
+	console_printf("  Swap Mapper: %llu pages associated now, %llu made, %llu broken (%llu by guest write faults), %llu fills not associated (a vCPU had not dropped its rights yet)\n",
+		       (unsigned long long)sw->assoc.count,
 		       (unsigned long long)s->assoc_made, (unsigned long long)s->assoc_broken,
 		       (unsigned long long)sw->wp_faults, (unsigned long long)sw->fill_unarmed);
 	console_printf("  image reads: %llu requests, %llu pages (%llu read back, %llu read ahead, %llu of those used), %llu errors; disk writes settled %llu pages (%llu read back first)\n",
@@ -1110,11 +1084,15 @@ void swapper_mem_line(const struct vm *vm)
 		       (unsigned long long)count[SWP_SWAPPED], (unsigned long long)count[SWP_READING],
 		       (unsigned long long)count[SWP_ZERO], sw->area->nslots, sw->part->bd->name,
 		       sw->area->base, sw->area->used);
-	console_printf("swap: %llu written out, %llu dropped (%llu of them in the image: silent writes avoided), %llu read from swap, %llu from the image (%llu read ahead, %llu used); stale reads avoided %llu, false reads avoided 0\n",
+	console_printf("swap: %llu written out, %llu dropped (%llu of them in the image: silent writes avoided), %llu read from swap, %llu from the image (%llu read ahead, %llu used); stale reads avoided %llu, false reads avoided %llu\n",
 		       (unsigned long long)sw->s.out_written, (unsigned long long)sw->s.out_dropped,
 		       (unsigned long long)sw->s.dropped_image, (unsigned long long)sw->s.in_swap,
 		       (unsigned long long)sw->s.in_image, (unsigned long long)sw->s.prefetched,
-		       (unsigned long long)sw->s.prefetch_used, (unsigned long long)sw->s.stale_avoided);
+		       (unsigned long long)sw->s.prefetch_used, (unsigned long long)sw->s.stale_avoided,
+		       (unsigned long long)sw->prev.c.false_reads_avoided);
+	if (sw->prevent && sw->prev.active)
+		console_printf("False Reads Preventer: %u pages under emulation, %llu buffer frames held (outside the limit)\n",
+			       sw->prev.active, (unsigned long long)sw->prev_frames);
 	if (sw->mapper)
 		console_printf("Swap Mapper: %llu pages associated with blocks of the VM's disk; table %llu KiB (9 bytes a guest page)\n",
 			       (unsigned long long)sw->assoc.count,

@@ -14,7 +14,14 @@
  * page is likely on disk; a sweep over the rest pushes the page out
  * again, and it must read back as all ones (tern's writes, which the EPT
  * dirty flag never sees, were written out);
- *   pass 3  as pass 1 with another pattern.
+ *   pass 3  as pass 1 with another pattern;
+ *   pass 4  fresh pages, the False Reads Preventer's case: every page, in
+ *           the scattered order, written whole by one REP STOSL with a
+ *           value of its own (a kernel clearing a page it allocates), all
+ *           checked; then the first half of each, scattered again, by
+ *           REP STOSL with another value, and a dword of its second half
+ *           read at once (under vswapper: buffered bytes merged with the
+ *           page's old content), all checked.
  * Ends through the exit port with 0, or 1 naming the first bad address.
  */
 #include "guest.h"
@@ -119,10 +126,78 @@ guest_main:
 	movl	$3, %eax
 	call	pass_done
 
+	/* Pass 4a: each page whole by one REP STOSL, scattered. */
+	cld
+	xorl	%ecx, %ecx
+1:	call	scattered_page		/* EDI = the page */
+	movl	%edi, %eax
+	xorl	$0x77770000, %eax
+	pushl	%ecx
+	movl	$1024, %ecx
+	rep stosl
+	popl	%ecx
+	incl	%ecx
+	cmpl	npages, %ecx
+	jb	1b
+	movl	$START, %edi
+2:	movl	%edi, %eax
+	andl	$~0xfff, %eax
+	xorl	$0x77770000, %eax
+	cmpl	%eax, (%edi)
+	jne	bad_dword
+	addl	$4, %edi
+	cmpl	top, %edi
+	jb	2b
+	movl	$m_fresh, %esi
+	call	puts
+
+	/* Pass 4b: the first half of each page, then a dword of its second. */
+	xorl	%ecx, %ecx
+1:	call	scattered_page
+	movl	%edi, %eax
+	xorl	$0x12340000, %eax
+	pushl	%ecx
+	movl	$512, %ecx
+	rep stosl			/* EDI ends at the page's middle */
+	popl	%ecx
+	movl	%edi, %eax
+	andl	$~0xfff, %eax
+	xorl	$0x77770000, %eax
+	cmpl	%eax, (%edi)
+	jne	bad_dword
+	incl	%ecx
+	cmpl	npages, %ecx
+	jb	1b
+	movl	$START, %edi
+2:	movl	%edi, %eax
+	andl	$~0xfff, %eax
+	testl	$0x800, %edi
+	jnz	3f
+	xorl	$0x12340000, %eax
+	jmp	4f
+3:	xorl	$0x77770000, %eax
+4:	cmpl	%eax, (%edi)
+	jne	bad_dword
+	addl	$4, %edi
+	cmpl	top, %edi
+	jb	2b
+	movl	$m_half, %esi
+	call	puts
+
 	movl	$m_pass, %esi
 	call	puts
 	movb	$0, %al
 	jmp	guest_exit
+
+/* scattered_page: EDI = page ECX*STRIDE mod npages, from START. */
+scattered_page:
+	movl	%ecx, %eax
+	imull	$STRIDE, %eax
+	xorl	%edx, %edx
+	divl	npages
+	shll	$12, %edx
+	leal	START(%edx), %edi
+	ret
 
 /* fill_seq: [EDI, ECX) with the pattern; its sum in wsum. */
 fill_seq:
@@ -203,6 +278,8 @@ m_sumis:	.asciz	" read back bit for bit, checksum "
 m_emul:		.asciz	"guest: swaptest: tern's string emulation wrote and compared a page\n"
 m_emul2:	.asciz	"guest: swaptest: the page tern wrote read back as written\n"
 m_pass:		.asciz	"guest: swaptest: PASS\n"
+m_fresh:	.asciz	"guest: swaptest: pass 4 pages written whole by REP STOSL read back\n"
+m_half:		.asciz	"guest: swaptest: pass 4 half-written pages kept their other half\n"
 m_bad:		.asciz	"guest: swaptest: wrong dword at "
 m_badword:	.asciz	"a dword read back differs from what was written"
 m_sum:		.asciz	"the checksum read back differs from the one written"

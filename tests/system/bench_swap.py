@@ -11,9 +11,15 @@ swapper in each swap_mode:
   mapper     the Swap Mapper: page-cache pages that hold a disk block are
              dropped with no write and read back from the disk image, with
              sequential prefetch;
-  vswapper   the Mapper and the False Reads Preventer; the Preventer is not
-             implemented yet, so it runs as mapper: its column repeats the
-             mapper's figures, marked (--only ...,vswapper runs it).
+  vswapper   the Mapper and the False Reads Preventer: a guest write to a
+             page on disk is emulated into a buffer instead of reading the
+             page first; a page written whole is mapped with no read.
+
+Then the guest allocates and touches fresh memory (Fig. 4.10): busybox dd
+reading /dev/zero into a buffer of --alloc MiB, --alloc-passes times. The
+pages Linux hands it were the page cache's and freed memory's, long paged
+out by tern; Linux clears each (clear_page, and dd's read writes it again),
+so whatever tern reads back for them is overwritten whole: a false read.
 
 Each configuration is one Bochs run (2 CPUs: the management core and the
 VM's) of tests/linux/tern.cfg's VM for it (linuxswapbase, linuxswap,
@@ -24,11 +30,17 @@ per instruction, ips 10M), disk operations and sectors read and written on
 the swap partition and on the image partition, silent writes (and those
 avoided), stale reads (and those avoided), false reads avoided, and the
 guest's page faults (/proc/vmstat), first for the cold read, then for the
-rereads. Every read's checksum (MD5) is checked.
+rereads, then for the allocations, with the pages read back during them
+(swap and image: each one a false read) and the share of them vswapper
+avoids. Every read's checksum (MD5) is checked, and a 16 MiB file in the
+guest's tmpfs is checksummed before and after the allocations (memory
+that went to swap and came back, or was merged by the Preventer).
 
-    bench_swap.py [BUILD] [--mib N] [--passes N] [--only MODE,...]
+    bench_swap.py [BUILD] [--mib N] [--passes N] [--alloc N] [--alloc-passes N]
+                  [--only MODE,...]
 
-Defaults: an 80 MiB file, 3 reads, baseline and mapper.
+Defaults: an 80 MiB file, 3 reads, 96 MiB allocated 3 times, all three
+modes.
 """
 import argparse
 import hashlib
@@ -147,6 +159,7 @@ def figures(a, b):
     f["silent_avoided"] = d("tern_swap_silent_writes_avoided_total", vm=vm)
     f["stale_avoided"] = d("tern_swap_stale_reads_avoided_total", vm=vm)
     f["false_avoided"] = d("tern_swap_false_reads_avoided_total", vm=vm)
+    f["read_back"] = f["in_swap"] + f["in_image"]
     f["prefetched"] = d("tern_swap_prefetched_total", vm=vm)
     f["prefetch_used"] = d("tern_swap_prefetch_used_total", vm=vm)
     stale = re.search(r"stale reads (\d+), (\d+) avoided", b["stats"])
@@ -155,11 +168,33 @@ def figures(a, b):
     return f
 
 
-def run_mode(build, mode, mib, passes, logname=None, after=None):
+def tmpfs_md5(g, tag):
+    out = g.run("md5sum /tmp/mem; echo TERN-MEM-$((6*7))-%s" % tag)
+    mk = re.findall(r"\n([0-9a-f]{32})\s+/tmp/mem\r?\nTERN-MEM-42-%s" % tag, out)
+    check(mk, "no checksum of /tmp/mem (%s):\n%s" % (tag, out[-1500:]))
+    return mk[-1]
+
+
+def alloc_passes(g, mib, passes):
+    """Fresh memory, `passes` times: dd's buffer of mib MiB filled from
+    /dev/zero (each page cleared by Linux first), around a 16 MiB tmpfs
+    file whose checksum must not change. Returns (md5 before, after)."""
+    g.run("mkdir -p /tmp && dd if=/dev/urandom of=/tmp/mem bs=1M count=16 2>/dev/null")
+    before = tmpfs_md5(g, "a")
+    for n in range(1, passes + 1):
+        out = g.run("dd if=/dev/zero of=/dev/null bs=%dM count=1 2>/dev/null && "
+                    "echo TERN-ALLOC-$((%d*7))" % (mib, n))
+        check(re.search(r"\nTERN-ALLOC-%d\r?\n" % (n * 7), out),
+              "allocation %d failed:\n%s" % (n, out[-1500:]))
+    return before, tmpfs_md5(g, "b")
+
+
+def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_n=0):
     """One configuration in Bochs: boot tern, start its VM, mount the data
-    disk, read data.bin `passes` times (checksums checked). Returns the
-    snapshots (cold: before and after pass 1; rereads: after the last),
-    and calls after(m, guest) before stopping if given."""
+    disk, read data.bin `passes` times (checksums checked), then allocate
+    fresh memory (alloc MiB, alloc_n times; none if 0). Returns the
+    snapshots' differences (cold: pass 1; rereads: the others; alloc: the
+    allocations), and calls after(m, guest) before stopping if given."""
     build = os.path.abspath(build)
     vm = MODES[mode]
     iso = os.path.join(build, "tern-linux.iso")
@@ -185,12 +220,22 @@ def run_mode(build, mode, mib, passes, logname=None, after=None):
         for n in range(2, passes + 1):
             read_pass(g, sha, n)
         s2 = snapshot(g, "2")
-        for s in (s0, s1, s2):
+        snaps = [s0, s1, s2]
+        mem_md5 = None
+        if alloc and alloc_n:
+            mem_md5 = alloc_passes(g, alloc, alloc_n)
+            snaps.append(snapshot(g, "3"))
+            check(mem_md5[0] == mem_md5[1], "the guest's 16 MiB tmpfs file changed across "
+                  "the allocations: %s, then %s" % mem_md5)
+        for s in snaps:
             s["vm"] = vm
         extra = after(m, g) if after else None
         g.detach()
-        return {"cold": figures(s0, s1), "reread": figures(s1, s2), "stats": s2["stats"],
-                "mem": m.command("vm mem %s" % vm), "extra": extra}
+        r = {"cold": figures(s0, s1), "reread": figures(s1, s2), "stats": snaps[-1]["stats"],
+             "mem": m.command("vm mem %s" % vm), "extra": extra, "mem_md5": mem_md5}
+        if len(snaps) > 3:
+            r["alloc"] = figures(s2, snaps[3])
+        return r
     except TestFailure:
         print("  (serial transcript: %s)" % os.path.join(m.logdir, m.name + ".serial"))
         raise
@@ -211,35 +256,41 @@ ROWS = [
     ("silent writes", "silent"), ("silent writes avoided", "silent_avoided"),
     ("stale reads", "stale"), ("stale reads avoided", "stale_avoided"),
     ("false reads avoided", "false_avoided"),
+    ("pages read back (swap + image)", "read_back"),
     ("guest page faults", "pgfault"), ("guest major faults", "pgmajfault"),
 ]
 
 
-def report(results, mib, passes):
+def report(results, mib, passes, alloc=0, alloc_n=0):
     modes = [k for k in MODES if k in results]
-    heads = [k + ("*" if k == "vswapper" else "") for k in modes]
-    # vswapper runs as mapper until the Preventer exists: not run again
-    # unless asked (--only), its column is the mapper's, marked.
-    if "vswapper" not in results and "mapper" in results:
-        results = dict(results, vswapper=results["mapper"])
-        modes.append("vswapper")
-        heads.append("vswapper**")
-    for phase, title in (("cold", "first read (cold: from the image)"),
-                         ("reread", "rereads %d-%d (the page cache the guest keeps)" % (2, passes))):
+    phases = [("cold", "first read (cold: from the image)"),
+              ("reread", "rereads %d-%d (the page cache the guest keeps)" % (2, passes))]
+    if all("alloc" in results[k] for k in modes):
+        phases.append(("alloc", "fresh memory: %d MiB allocated and touched %d times "
+                       "(every page read back is a false read)" % (alloc, alloc_n)))
+    for phase, title in phases:
         print("\nOvercommit: %d MiB read %d times, 256M believed, 64M resident; %s"
               % (mib, passes, title))
-        print("  %-34s" % "" + "".join("%14s" % h for h in heads))
+        print("  %-34s" % "" + "".join("%14s" % k for k in modes))
         for label, key in ROWS:
             print("  %-34s" % label + "".join("%14d" % results[k][phase][key] for k in modes))
     if "baseline" in results and "mapper" in results:
         b, mp = results["baseline"]["reread"]["ops"], results["mapper"]["reread"]["ops"]
         print("\n  rereads: disk operations baseline/mapper = %s" %
               ("%.1fx" % (b / mp) if mp else "inf (mapper: none)"))
-    if "vswapper*" in heads:
-        print("  * vswapper runs as mapper: the False Reads Preventer is not implemented yet")
-    if "vswapper**" in heads:
-        print("  ** vswapper runs as mapper (the False Reads Preventer is not implemented yet): "
-              "the mapper's figures, not run again (--only vswapper runs it)")
+    if "baseline" in results and "vswapper" in results:
+        b, vs = results["baseline"]["reread"]["ops"], results["vswapper"]["reread"]["ops"]
+        print("  rereads: disk operations baseline/vswapper = %s" %
+              ("%.1fx" % (b / vs) if vs else "inf (vswapper: none)"))
+        if "alloc" in phases[-1]:
+            fb = results["baseline"]["alloc"]["read_back"]
+            fv = results["vswapper"]["alloc"]["read_back"]
+            print("  allocations: pages read back baseline %d, vswapper %d: false reads cut by %s"
+                  % (fb, fv, "%.1f%%" % (100.0 * (fb - fv) / fb) if fb else "- (none in baseline)"))
+    for k in modes:
+        if results[k].get("mem_md5"):
+            print("  %s: the guest's 16 MiB tmpfs file checksummed the same before and after "
+                  "the allocations" % k)
 
 
 def main():
@@ -247,13 +298,16 @@ def main():
     ap.add_argument("build", nargs="?", default="build")
     ap.add_argument("--mib", type=int, default=80)
     ap.add_argument("--passes", type=int, default=3)
-    ap.add_argument("--only", default="baseline,mapper")
+    ap.add_argument("--alloc", type=int, default=96)
+    ap.add_argument("--alloc-passes", type=int, default=3)
+    ap.add_argument("--only", default="baseline,mapper,vswapper")
     args = ap.parse_args()
     results = {}
     for mode in args.only.split(","):
         print("bench_swap: %s (vm %s)..." % (mode, MODES[mode]), flush=True)
-        results[mode] = run_mode(args.build, mode, args.mib, args.passes)
-    report(results, args.mib, args.passes)
+        results[mode] = run_mode(args.build, mode, args.mib, args.passes,
+                                 alloc=args.alloc, alloc_n=args.alloc_passes)
+    report(results, args.mib, args.passes, args.alloc, args.alloc_passes)
 
 
 if __name__ == "__main__":

@@ -380,8 +380,8 @@ def check_overcommit(m, cfg):
     check("vm start overcommit: swap ata0p1: 512 free slots in one run, the VM needs at least 1024"
           in out, "an overcommitted VM with too small a swap area was not refused:\n" + out)
     out = m.command("vm list")
-    check("resident 4M of 8M, swap ata0p1, swap_mode vswapper (runs as mapper: the False Reads "
-          "Preventer is not implemented yet)" in out, "vm list: overcommit:\n" + out)
+    check("resident 4M of 8M, swap ata0p1, swap_mode vswapper (the Swap Mapper and the False "
+          "Reads Preventer)" in out, "vm list: overcommit:\n" + out)
     out = m.command("vm resident overcommit 16M")
     check("resident must be whole pages from 4K to the VM's memory (8 MiB)" in out,
           "vm resident over memory:\n" + out)
@@ -398,63 +398,84 @@ def check_overcommit(m, cfg):
 LIMIT = 4 << 20                 # swaptest's resident
 
 
-def check_swap(m):
-    """Baseline swapping end to end: swaptest's 16 MiB in 4 MiB of frames,
-    its pattern read back bit for bit across heavy swapping, tern's own
-    emulated accesses to swapped-out pages; the counters in metrics."""
-    out = m.command("vm start swaptest")
-    check("vm swaptest started" in out, "swaptest:\n" + out)
+def check_swap(m, vm="swaptest", mode="baseline"):
+    """Swapping end to end: swaptest's 16 MiB in 4 MiB of frames, its
+    pattern read back bit for bit across heavy swapping, tern's own
+    emulated accesses to swapped-out pages; the counters in metrics. Run
+    as `baseline` (swaptest) and as `vswapper` (swaptestvs: pass 4's fresh
+    pages go through the False Reads Preventer)."""
+    out = m.command("vm start " + vm)
+    check("vm %s started" % vm in out, vm + ":\n" + out)
     samples, peak = 0, 0
     deadline = time.monotonic() + 1800
     while time.monotonic() < deadline:
         out = m.command("vm list")
-        if re.search(r"^swaptest\s+stopped\s", out, re.M):
+        if re.search(r"^%s\s+stopped\s" % vm, out, re.M):
             break
         fams = prom_parse(m.command("metrics"))
-        res = prom_value(fams, "tern_vm_resident_bytes", vm="swaptest")
-        if res is not None and re.search(r"^swaptest\s+running\s", out, re.M):
+        res = prom_value(fams, "tern_vm_resident_bytes", vm=vm)
+        if res is not None and re.search(r"^%s\s+running\s" % vm, out, re.M):
             samples += 1
             peak = max(peak, res)
             if res > LIMIT:
                 # Only tern's own accesses may take a frame past the
                 # limit (it cannot park); vm stats counts them.
-                st = m.command("vm stats swaptest")
+                st = m.command("vm stats " + vm)
                 over = re.search(r"frames past the limit (\d+)", st)
                 check(over and res <= LIMIT + int(over.group(1)) * 4096,
-                      "swaptest holds %d bytes, over its 4 MiB:\n%s" % (res, st))
+                      "%s holds %d bytes, over its 4 MiB:\n%s" % (vm, res, st))
         if samples == 1:
-            mem = m.command("vm mem swaptest")
+            mem = m.command("vm mem " + vm)
             check("overcommitted:" in mem and "of at most 1024 frames held" in mem,
-                  "vm mem swaptest:\n" + mem)
+                  "vm mem %s:\n%s" % (vm, mem))
             check("user tern swap" in m.command("disks"), "disks: ata0p3 not tern's swap")
         time.sleep(5)
-    out = wait_state(m, "swaptest", "stopped", 10)
-    con = m.command("vm console swaptest")
-    check(re.search(r"^swaptest\s+stopped.*(?:\n\s+.*)*?\n\s+exit status 0", out, re.M),
-          "swaptest failed:\n%s%s" % (out, con))
+    out = wait_state(m, vm, "stopped", 10)
+    con = m.command("vm console " + vm)
+    check(re.search(r"^%s\s+stopped.*(?:\n\s+.*)*?\n\s+exit status 0" % vm, out, re.M),
+          "%s failed:\n%s%s" % (vm, out, con))
     for line in ("pass 1 read back bit for bit", "pass 2 read back bit for bit",
                  "tern's string emulation wrote and compared a page",
                  "the page tern wrote read back as written",
-                 "pass 3 read back bit for bit", "PASS"):
-        check("guest: swaptest: " + line in con, "swaptest console lacks %r:\n%s" % (line, con))
+                 "pass 3 read back bit for bit",
+                 "pass 4 pages written whole by REP STOSL read back",
+                 "pass 4 half-written pages kept their other half", "PASS"):
+        check("guest: swaptest: " + line in con, "%s console lacks %r:\n%s" % (vm, line, con))
     fams = prom_parse(m.command("metrics"))
-    written = prom_value(fams, "tern_swap_out", "_total", vm="swaptest", kind="written")
-    dropped = prom_value(fams, "tern_swap_out", "_total", vm="swaptest", kind="dropped")
-    swapin = prom_value(fams, "tern_swap_in", "_total", vm="swaptest", source="swap")
+    written = prom_value(fams, "tern_swap_out", "_total", vm=vm, kind="written")
+    dropped = prom_value(fams, "tern_swap_out", "_total", vm=vm, kind="dropped")
+    swapin = prom_value(fams, "tern_swap_in", "_total", vm=vm, source="swap")
     check(written and written > 0 and swapin and swapin > 0,
           "metrics: swap-outs %r, swap-ins %r" % (written, swapin))
-    check(prom_value(fams, "tern_swap_in", "_total", vm="swaptest", source="image") == 0,
-          "metrics: swap-ins from the image in baseline mode")
-    check(prom_value(fams, "tern_vm_resident_bytes", vm="swaptest") == 0,
+    check(prom_value(fams, "tern_swap_in", "_total", vm=vm, source="image") == 0,
+          "metrics: swap-ins from the image without a disk")
+    check(prom_value(fams, "tern_vm_resident_bytes", vm=vm) == 0,
           "metrics: a stopped VM holds frames")
-    st = m.command("vm stats swaptest")
+    st = m.command("vm stats " + vm)
     acc = re.search(r"tern's accesses (\d+) \((\d+) waited for a read", st)
-    check(acc and int(acc.group(1)) > 0, "vm stats swaptest: tern's accesses:\n" + st)
+    check(acc and int(acc.group(1)) > 0, "vm stats %s: tern's accesses:\n%s" % (vm, st))
     check(re.search(r"^ata0p3\s.*user -", m.command("disks"), re.M),
           "the stopped VM kept its swap partition")
-    print("  swap: swaptest passed; %d pages written out, %d dropped, %d read back; "
+    false_avoided = prom_value(fams, "tern_swap_false_reads_avoided", "_total", vm=vm)
+    prev = re.search(r"False Reads Preventer \(.*?\): (\d+) emulations, (\d+) false reads avoided.*"
+                     r"\n\s+ended: full (\d+), .*; merges (\d+)", st)
+    if mode == "vswapper":
+        # Pass 4a's pages on disk, each filled by one REP STOSL: mapped with
+        # no read; 4b's half pages (and pass 2's, written a dword at a
+        # time) read their old content and merged.
+        check(prev and false_avoided and false_avoided > 0 and
+              int(prev.group(2)) == false_avoided and int(prev.group(3)) >= false_avoided and
+              int(prev.group(4)) > 0, "vm stats %s: the Preventer avoided no false read, or "
+              "merged none (metrics %r):\n%s" % (vm, false_avoided, st))
+    else:
+        check(false_avoided == 0 and "False Reads Preventer: off (swap_mode baseline)" in st,
+              "%s: the Preventer ran under baseline:\n%s" % (vm, st))
+    print("  swap (%s): %s passed; false reads avoided %d;" % (mode, vm, false_avoided or 0) +
+          " %d pages written out, %d dropped, %d read back; "
           "resident at most %d KiB in %d samples; tern's accesses %s (%s waited for a read)"
           % (written, dropped or 0, swapin, int(peak) >> 10, samples, acc.group(1), acc.group(2)))
+    if prev:
+        print("  " + prev.group(0).strip().replace("\n", " ").replace("  ", " "))
 
 
 def run(build):
@@ -768,6 +789,7 @@ def run(build):
         check_eli(m)
         check_overcommit(m, cfg)
         check_swap(m)
+        check_swap(m, "swaptestvs", "vswapper")
     finally:
         m.stop()
     check_image(disk)

@@ -376,6 +376,28 @@ START_TEST(pass_falls_through)
 }
 END_TEST
 
+/* A handler that finds the page's rights already back (another core
+ * lifted the protection after the map read the state): not its own, but
+ * the access runs again rather than stopping the VM. */
+static enum gpa_fault lifted_meanwhile(struct gpa_map *m, u64 gpa, u32 access, u32 waiter,
+				       void *ctx)
+{
+	gpa_set_state(m, gpa & ~(u64)(PAGE_SIZE - 1), PAGE_SIZE, 0, GPA_PG_WP);
+	return GPA_FAULT_PASS;
+}
+
+START_TEST(pass_after_rights_came_back_retries)
+{
+	struct gpa_fault_handler h = { .fn = lifted_meanwhile, .state_bit = GPA_PG_WP };
+
+	ck_assert_int_eq(gpa_add_fault_handler(&g, &h), 0);
+	ck_assert_int_eq(gpa_set_state(&g, WP_PAGE, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	ck_assert_int_eq(fault(WP_PAGE, GPA_ACCESS_WRITE), GPA_FAULT_RETRY);
+	ck_assert_uint_eq(g.faults_unhandled, 0);
+	gpa_remove_fault_handler(&g, &h);
+}
+END_TEST
+
 START_TEST(no_handler_stops)
 {
 	struct probe w;
@@ -686,6 +708,7 @@ Suite *gpa_suite(void)
 	tcase_add_test(tc, identity);
 	tcase_add_test(tc, handlers_by_bit);
 	tcase_add_test(tc, pass_falls_through);
+	tcase_add_test(tc, pass_after_rights_came_back_retries);
 	tcase_add_test(tc, no_handler_stops);
 	tcase_add_test(tc, removed_handler);
 	tcase_add_test(tc, wait_and_wake);

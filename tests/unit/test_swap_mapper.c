@@ -290,6 +290,34 @@ START_TEST(stale_reads_avoided_or_counted)
 }
 END_TEST
 
+/* The Preventer filled a page on disk whole: resident with no read, its
+ * block's and slot's copies old (its next eviction writes it). */
+START_TEST(fill_whole_needs_no_read)
+{
+	u32 slot;
+
+	setup(NP, true);
+	fill(3, 40);
+	ck_assert_int_eq(evict(3), SWAP_ACT_DROP);
+	ck_assert_uint_eq(s.frames, 0);
+	ck_assert(swap_fill_whole(&s, 3));
+	ck_assert_uint_eq(s.pte[3].state, SWP_RESIDENT);
+	ck_assert_uint_eq(s.frames, 1);
+	ck_assert_uint_eq(s.in_image + s.in_swap, 0);
+	ck_assert_uint_eq(swap_assoc_first(&assoc, 40), SWAP_ASSOC_END);
+	ck_assert_int_eq(evict(3), SWAP_ACT_WRITE);
+	ck_assert_int_eq(swap_write_done(&s, 3, true, false), SWAP_ACT_FREE_FRAME);
+	/* From swap too; not for a page that is not on disk. */
+	ck_assert(swap_fill_whole(&s, 3));
+	ck_assert_uint_eq(s.in_swap, 0);
+	ck_assert(!swap_fill_whole(&s, 3));
+	ck_assert(!swap_fill_whole(&s, 4));
+	ck_assert_int_eq(swap_fault(&s, 4, 0, &slot), SWAP_ACT_MAP_ZERO);
+	ck_assert_uint_eq(s.stale_avoided, 0);
+	teardown();
+}
+END_TEST
+
 START_TEST(prefetch_bounded_by_frames)
 {
 	u64 pf[8];
@@ -321,6 +349,7 @@ Suite *swap_mapper_suite(void)
 	tcase_add_test(tc, disk_write_settles_block);
 	tcase_add_test(tc, stale_reads_avoided_or_counted);
 	tcase_add_test(tc, prefetch_bounded_by_frames);
+	tcase_add_test(tc, fill_whole_needs_no_read);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -15,6 +15,7 @@
 #include "vmx/emul/guest_walk.h"
 #include "vmx/emul/insn.h"
 #include "vmx/emul/mmio.h"
+#include "vmx/emul/ram_emul.h"
 #include "vmx/exit.h"
 #include "vmx/guest_state.h"
 #include "vmx/vcpu_request.h"
@@ -25,8 +26,7 @@ static bool read_guest(u64 gpa, void *buf, u32 len, void *ctx)
 	return gpa_copy_from(ctx, gpa, buf, len);
 }
 
-/* Fetch up to 15 instruction bytes at CS:RIP through the guest's paging. */
-static u32 fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
+u32 emul_fetch_insn(struct vcpu *v, u8 *buf, enum insn_mode *mode)
 {
 	u64 cs_ar = vmread(VMCS_GUEST_ES_AR + 2 * SEG_CS);
 	u64 la = vmread(VMCS_GUEST_ES_BASE + 2 * SEG_CS) + v->rip;
@@ -306,15 +306,25 @@ int vmx_exit_ept_violation(struct vcpu *v, u64 q)
 	u64 gpa = vmread(VMCS_GUEST_PHYS_ADDR), val = 0;
 	enum insn_mode mode;
 	struct insn in;
+	u32 access = (u32)q & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC), n;
 	u8 bytes[15];
-	u32 n;
 
+	/* Only an access to the instruction's own operand may be emulated:
+	 * not the CPU's page walk, nor its stack pushes while delivering an
+	 * event (the instruction at RIP is not the writer then). */
+	if ((q & (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_FINAL)) !=
+	    (EPT_QUAL_GLA_VALID | EPT_QUAL_GLA_FINAL) ||
+	    (vmread(VMCS_IDT_VECTORING_INFO) & INTR_INFO_VALID))
+		access |= GPA_ACCESS_NOT_OPERAND;
 	vcpu_save_state(v);
 	/* RAM: a page whose state took rights away (mm/gpa.h). */
-	switch (gpa_fault(&vm->mem, gpa,
-			  (u32)q & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC), v->id)) {
+	switch (gpa_fault(&vm->mem, gpa, access, v->id)) {
 	case GPA_FAULT_RETRY:
 		return EXIT_RESUME;
+	case GPA_FAULT_EMULATE:
+		/* A write to a page on disk, performed into a buffer
+		 * (the False Reads Preventer, mm/swap/swapper_prev.c). */
+		return vmx_emulate_ram(v, gpa, access);
 	case GPA_FAULT_WAIT:
 		/* The access runs again once the handler's work is done and
 		 * gpa_wake() posts VCPU_REQ_WAKE; till then the core sleeps. */
@@ -348,7 +358,7 @@ int vmx_exit_ept_violation(struct vcpu *v, u64 q)
 		vm_note_stop(vm, "executing unbacked guest-physical %#llx", (unsigned long long)gpa);
 		return EXIT_STOP;
 	}
-	n = fetch_insn(v, bytes, &mode);
+	n = emul_fetch_insn(v, bytes, &mode);
 	if (insn_decode(bytes, n, mode, &in)) {
 		vm_note_stop(vm, "cannot emulate the access to %#llx at RIP %#llx (bytes %02x %02x %02x %02x)",
 			     (unsigned long long)gpa, (unsigned long long)v->rip,
