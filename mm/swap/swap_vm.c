@@ -403,8 +403,10 @@ enum swap_act swap_evict(struct swap_vm *s, u64 idx, bool dirty, u32 *slot)
 		s->writing--;
 		return SWAP_ACT_MAP_BACK;
 	}
-	/* Disk content the guest never wrote, written to swap anyway. */
-	if ((p->flags & SWPF_FILLED) && !dirty)
+	/* Disk content the guest never wrote, written to swap anyway: clean,
+	 * or still write-protected since the fill (a D flag from before the
+	 * fill, the kernel zeroing the page it allocated, does not count). */
+	if ((p->flags & SWPF_FILLED) && (!dirty || (p->flags & SWPF_WP)))
 		s->silent_writes++;
 	p->flags &= (u8)~SWPF_FILLED;
 	p->flags |= SWPF_WRITE_ISSUED;

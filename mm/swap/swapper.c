@@ -538,7 +538,9 @@ void swapper_fill_begin(struct vm *vm, u64 page)
 	struct swapper *sw = vm->swapper;
 	u64 idx, f;
 
-	if (!sw || !sw->live || !sw->mapper || !gpa_is_ram(&vm->mem, page, PAGE_SIZE))
+	/* Under baseline too: the guest's first write tells a page still
+	 * holding what the disk gave it (a silent write if written out). */
+	if (!sw || !sw->live || !gpa_is_ram(&vm->mem, page, PAGE_SIZE))
 		return;
 	idx = gpa_page_index(&vm->mem, page);
 	f = spin_lock_irqsave(&sw->lock);
@@ -577,14 +579,15 @@ void swapper_fill_done(struct vm *vm, u64 page, u64 block)
 	if (!sw || !sw->live || !gpa_is_ram(&vm->mem, page, PAGE_SIZE))
 		return;
 	idx = gpa_page_index(&vm->mem, page);
-	armed = sw->mapper && rights_dropped(vm);
+	/* Every vCPU dropped the rights it cached before the protection:
+	 * the guest's next write faults, so the page is the block until then. */
+	armed = rights_dropped(vm);
 	f = spin_lock_irqsave(&sw->lock);
-	/* Still protected (no write lifted it while the data came): the
-	 * page is the block. */
-	if (armed && block < SWAP_NO_BLOCK && (sw->s.pte[idx].flags & SWPF_WP)) {
+	if (armed && sw->mapper && block < SWAP_NO_BLOCK && (sw->s.pte[idx].flags & SWPF_WP)) {
 		swap_associate(&sw->s, idx, (u32)block);
-	} else {
-		sw->fill_unarmed += sw->mapper;
+	} else if (armed || sw->mapper) {
+		/* Baseline counts a silent write only when it can tell. */
+		sw->fill_unarmed += sw->mapper && !armed;
 		swap_mark_filled(&sw->s, idx);
 	}
 	spin_unlock_irqrestore(&sw->lock, f);
@@ -945,12 +948,12 @@ int swapper_vm_attach(struct vm *vm, char *err, size_t n)
 		.fn = swapper_fault, .ctx = sw, .state_bit = GPA_PG_NOACCESS,
 	};
 	gpa_add_fault_handler(g, &sw->fh);
-	if (sw->mapper) {
-		sw->wp_fh = (struct gpa_fault_handler){
-			.fn = swapper_wp_fault, .ctx = sw, .state_bit = GPA_PG_WP,
-		};
-		gpa_add_fault_handler(g, &sw->wp_fh);
-	}
+	/* The guest's first write to a page a disk read filled (all modes:
+	 * the Mapper's association, everyone's silent-write count). */
+	sw->wp_fh = (struct gpa_fault_handler){
+		.fn = swapper_wp_fault, .ctx = sw, .state_bit = GPA_PG_WP,
+	};
+	gpa_add_fault_handler(g, &sw->wp_fh);
 	gpa_set_access(g, &access_ops, sw);
 	swprev_attach(sw, &vm->cfg);
 	/* Every core of the VM has them (swapper_vm_start checked). */
@@ -977,8 +980,7 @@ void swapper_vm_release(struct vm *vm)
 	sw->live = false;
 	spin_unlock_irqrestore(&sw->lock, f);
 	gpa_remove_fault_handler(&vm->mem, &sw->fh);
-	if (sw->mapper)
-		gpa_remove_fault_handler(&vm->mem, &sw->wp_fh);
+	gpa_remove_fault_handler(&vm->mem, &sw->wp_fh);
 	gpa_set_access(&vm->mem, NULL, NULL);
 	while (__atomic_load_n(&sw->nfree, __ATOMIC_ACQUIRE) < SWAP_REQS)
 		blk_service();

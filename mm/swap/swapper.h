@@ -6,8 +6,8 @@
  * per-page state machine, CLOCK and watermarks; swap_mapper.h: the Swap
  * Mapper's page <-> disk block table); swapper.c wires it into the GPA map
  * as below. swap_mode = mapper runs the Swap Mapper (thesis §4.5.1) on the
- * VM's virtio disk; vswapper adds the False Reads Preventer, which is not
- * here yet: vswapper runs as mapper, saying so. Not faulted in, so refused
+ * VM's virtio disk; vswapper adds the False Reads Preventer (§4.5.2,
+ * mm/swap/swapper_prev.h). Not faulted in, so refused
  * with overcommit at `vm start`: the vIOMMU's table reads (and ELI's IDT
  * reads, which need assigned devices, which overcommit refuses without a
  * vIOMMU).
@@ -84,7 +84,8 @@ void swapper_mem_line(const struct vm *vm);
 
 /*
  * The Swap Mapper's hooks for the VM's virtio-blk device (nothing for a
- * VM not overcommitted, and nothing but counting under baseline):
+ * VM not overcommitted; under baseline the protection only tells silent
+ * writes: a page still as the disk filled it when it is written out):
  *  fill_begin: a read request's data page the disk will write whole:
  *              write-protected in EPT before the data lands;
  *  fill_submit: the request goes to the disk: every vCPU is told to drop
@@ -111,7 +112,7 @@ struct swapper_counts {
 	u64 resident_bytes;		/* frames held now (0 when stopped) */
 	u64 silent_writes, silent_avoided;
 	u64 stale_reads, stale_avoided;
-	u64 false_reads_avoided;	/* the Preventer's: 0 until it exists */
+	u64 false_reads_avoided;	/* the Preventer's: pages written whole, no read */
 	u64 prefetched, prefetch_used;
 	bool mapper;			/* the Swap Mapper ran */
 };

@@ -326,6 +326,30 @@ START_TEST(overcommit)
 }
 END_TEST
 
+/* The False Reads Preventer's settings (thesis §4.5.2: empirical values,
+ * so settings): defaults 0 (the Preventer's own), bad ones named. */
+START_TEST(preventer_settings)
+{
+	ck_assert_int_eq(parse("[vm a]\ncores = 1\nmemory = 8M\nkernel = k\n"
+			       "preventer_pages = 8\npreventer_time_us = 250\n"
+			       "preventer_sequential = off\n"
+			       "[vm b]\ncores = 2\nmemory = 8M\nkernel = k\n"), 0);
+	ck_assert_uint_eq(c.vms[0].prev_pages, 8);
+	ck_assert_uint_eq(c.vms[0].prev_time_us, 250);
+	ck_assert_uint_eq(c.vms[0].prev_sequential, CONFIG_PREV_SEQ_OFF);
+	ck_assert_uint_eq(c.vms[1].prev_pages, 0);
+	ck_assert_uint_eq(c.vms[1].prev_time_us, 0);
+	ck_assert_uint_eq(c.vms[1].prev_sequential, 0);
+	ck_assert_int_ge(parse("[vm a]\ncores = 1\nmemory = 8M\nkernel = k\n"
+			       "preventer_pages = 65\npreventer_time_us = 1ms\n"
+			       "preventer_sequential = maybe\n"), 3);
+	ck_assert(reports_find(&r, "tern.cfg:5: preventer_pages '65': expected a number from 1 to 64"));
+	ck_assert(reports_find(&r, "tern.cfg:6: preventer_time_us '1ms': expected a number from 1 to 1000000 (microseconds)"));
+	ck_assert(reports_find(&r, "tern.cfg:7: preventer_sequential 'maybe': use on or off"));
+	ck_assert_uint_eq(c.nvms, 0);
+}
+END_TEST
+
 Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
@@ -341,6 +365,7 @@ Suite *config_suite(void)
 	tcase_add_test(tc, viommu);
 	tcase_add_test(tc, overcommit);
 	tcase_add_test(tc, eli_settings);
+	tcase_add_test(tc, preventer_settings);
 	suite_add_tcase(s, tc);
 	return s;
 }

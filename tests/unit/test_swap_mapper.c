@@ -290,6 +290,33 @@ START_TEST(stale_reads_avoided_or_counted)
 }
 END_TEST
 
+/* Baseline's silent writes: a page a disk read filled is written out
+ * although the guest never wrote it since; the EPT D flag may be set from
+ * before the fill (the kernel zeroed the page it allocated), so the
+ * write protection set at the fill is what tells. */
+START_TEST(silent_write_despite_dirty_flag_from_before_the_fill)
+{
+	u64 v;
+	u32 slot;
+
+	setup(NP, false);
+	for (u64 i = 6; i <= 7; i++) {
+		ck_assert_int_eq(swap_fault(&s, i, 0, &slot), SWAP_ACT_MAP_ZERO);
+		s.pte[i].flags |= SWPF_WP;	/* swapper_fill_begin */
+		swap_mark_filled(&s, i);
+	}
+	/* Page 7: the guest's first write since the fill lifts it. */
+	ck_assert(swap_break(&s, 7));
+	for (u64 i = 6; i <= 7; i++) {
+		s.hand = i;
+		ck_assert_uint_eq(swap_clock_pick(&s, &ops, NULL, &v, 1), 1);
+		ck_assert_int_eq(swap_evict(&s, i, true, &slot), SWAP_ACT_WRITE);
+	}
+	ck_assert_uint_eq(s.silent_writes, 1);
+	teardown();
+}
+END_TEST
+
 /* The Preventer filled a page on disk whole: resident with no read, its
  * block's and slot's copies old (its next eviction writes it). */
 START_TEST(fill_whole_needs_no_read)
@@ -350,6 +377,7 @@ Suite *swap_mapper_suite(void)
 	tcase_add_test(tc, stale_reads_avoided_or_counted);
 	tcase_add_test(tc, prefetch_bounded_by_frames);
 	tcase_add_test(tc, fill_whole_needs_no_read);
+	tcase_add_test(tc, silent_write_despite_dirty_flag_from_before_the_fill);
 	suite_add_tcase(su, tc);
 	return su;
 }
