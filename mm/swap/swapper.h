@@ -86,11 +86,13 @@ void swapper_mem_line(const struct vm *vm);
  * The Swap Mapper's hooks for the VM's virtio-blk device (nothing for a
  * VM not overcommitted; under baseline the protection only tells silent
  * writes: a page still as the disk filled it when it is written out):
- *  fill_begin: a read request's data page the disk will write whole:
- *              write-protected in EPT before the data lands;
+ *  fill_begin: a read request's data page the disk will write whole, or
+ *              a write request's page the disk will take whole:
+ *              write-protected in EPT before the device touches it;
  *  fill_submit: the request goes to the disk: every vCPU is told to drop
  *              cached rights (once per request);
- *  fill_done:  it landed with 4 KiB block `block` of the VM's disk: the
+ *  fill_done:  done: it is 4 KiB block `block` of the VM's disk (a write
+ *              is on the disk first: its block is associated again): the
  *              page is associated with it — if every vCPU has dropped its
  *              cached rights since fill_begin (a write through an old
  *              writable translation would otherwise go unseen); else it

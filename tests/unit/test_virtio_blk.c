@@ -522,7 +522,11 @@ START_TEST(deferred_until_at_hand)
 	ck_assert_int_eq(nsub, 4);
 	ck_assert_int_eq(submitted[3]->op, BLK_WRITE);
 	host_complete(submitted[3], 0);
-	ck_assert_int_eq(nfilled, 4);			/* writes fill nothing */
+	/* The written page holds block 5 now (sector 40), reported once the
+	 * write is done. */
+	ck_assert_int_eq(nfilled, 5);
+	ck_assert_uint_eq(filled_page[4], DATA);
+	ck_assert_uint_eq(filled_block[4], 5);
 	ck_assert_uint_eq(b->requests[VBLK_OUT], 1);
 	ck_assert_int_eq(pinned(), 0);
 	ck_assert_uint_eq(used_idx(), 4);

@@ -99,14 +99,16 @@ static int map_data(struct vblk *b, struct vblk_req *r, bool write_part, u32 off
 		while (n) {
 			u64 page = gpa & PAGE_MASK, hpa, pinned;
 			u32 piece = (u32)MIN((u64)n, page + PAGE_SIZE - gpa);
-			bool whole = write_part && piece == PAGE_SIZE && !(done % VBLK_BLOCK);
+			bool whole = piece == PAGE_SIZE && !(done % VBLK_BLOCK);
 			int rc;
 
-			/* The device writes the data of a read request. */
+			/* The device writes the data of a read request, and
+			 * reads a write request's. */
 			if (br->nsegs >= BLK_SEGS_MAX)
 				return -E2BIG;
-			rc = b->ops->pin(b, page, (write_part ? VBLK_PIN_WRITE : 0) |
-					 (whole ? VBLK_PIN_WHOLE : 0), &hpa, &pinned);
+			rc = b->ops->pin(b, page, write_part ?
+					 VBLK_PIN_WRITE | (whole ? VBLK_PIN_WHOLE : 0) :
+					 (whole ? VBLK_PIN_SOURCE : 0), &hpa, &pinned);
 			if (rc)
 				return rc;
 			r->blocks[r->npins] = whole ? first + done / VBLK_BLOCK : VBLK_NO_BLOCK;
@@ -355,8 +357,10 @@ void vblk_host_done(struct blk_req *br)
 	u64 pushed = q->pushed;
 	u8 status = VIRTIO_BLK_S_OK;
 
-	/* Pages the disk filled whole, before they are let go. */
-	if (!br->status && r->kind == VBLK_IN && b->ops->filled)
+	/* Pages the disk filled whole, or that a write put whole on the disk
+	 * (done: the block has the page's content now), before they are let
+	 * go. */
+	if (!br->status && (r->kind == VBLK_IN || r->kind == VBLK_OUT) && b->ops->filled)
 		for (u32 i = 0; i < r->npins; i++)
 			if (r->blocks[i] != VBLK_NO_BLOCK)
 				b->ops->filled(b, r->pins[i], r->blocks[i]);

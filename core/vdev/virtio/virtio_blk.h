@@ -82,6 +82,8 @@ struct vblk;
 /* vblk_ops.pin's flags */
 #define VBLK_PIN_WRITE		BIT(0)	/* the device writes the page (a read request's data) */
 #define VBLK_PIN_WHOLE		BIT(1)	/* ... all of it, with one 4 KiB block of the disk */
+#define VBLK_PIN_SOURCE		BIT(2)	/* the device reads all of it, as one 4 KiB block
+					 * (a write request's data) */
 #define VBLK_NO_BLOCK		(~0ULL)
 
 struct vblk_ops {
@@ -111,8 +113,9 @@ struct vblk_ops {
 	 *         or let go (off, at a reset); -EAGAIN: retry later;
 	 *  settle: before a write of blocks [block, block+n) (4 KiB units)
 	 *         is submitted; -EAGAIN: retry later;
-	 *  filled: a read request completed and wrote the whole pinned page
-	 *         with 4 KiB block `block` of the disk (before its unpin).
+	 *  filled: a request completed and the whole pinned page is 4 KiB
+	 *         block `block` of the disk: a read wrote it, or a write put
+	 *         it there (before its unpin).
 	 */
 	int (*rings)(struct vblk *b, bool on);
 	int (*settle)(struct vblk *b, u64 block, u32 n);

@@ -247,9 +247,12 @@ static int vm_pin(struct vblk *b, u64 addr, u32 flags, u64 *hpa, u64 *pinned)
 			return -EFAULT;
 		}
 	}
-	/* The Swap Mapper: a page a disk read fills whole is protected
-	 * against guest writes before the data lands (swapper.h). */
-	if ((flags & (VBLK_PIN_WRITE | VBLK_PIN_WHOLE)) == (VBLK_PIN_WRITE | VBLK_PIN_WHOLE))
+	/* The Swap Mapper: a page a disk read fills whole, or a write takes
+	 * whole to the disk, is protected against guest writes before the
+	 * device touches it (swapper.h): unwritten when the request is done,
+	 * it is its block. */
+	if ((flags & (VBLK_PIN_WRITE | VBLK_PIN_WHOLE)) == (VBLK_PIN_WRITE | VBLK_PIN_WHOLE) ||
+	    (flags & VBLK_PIN_SOURCE))
 		swapper_fill_begin(d->vm, page);
 	*pinned = page;
 	return 0;
