@@ -25,6 +25,7 @@
 #include "drivers/block/blk.h"
 #include "iommu/vtd.h"
 #include "mm/pmm.h"
+#include "mm/swap/preventer.h"
 #include "mm/swap/swapper.h"
 
 /*
@@ -632,8 +633,23 @@ static void swap_metrics(struct prom *p)
 		 "Disk reads into pages on disk that needed no read of the old content (the Swap Mapper)",
 		 c_stale);
 	swap_one(p, "tern_swap_false_reads_avoided_total",
-		 "Whole-page guest writes to pages on disk that needed no read (the False Reads Preventer: not implemented, always 0)",
+		 "Pages on disk the guest overwrote whole, mapped with no read (the False Reads Preventer)",
 		 c_false);
+	prom_family(p, "tern_swap_preventer_ended_total",
+		    "The False Reads Preventer's emulations by how they ended (limit: not started)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		struct swapper_counts c;
+
+		if (!vm_listed(vms[i]) || !swapper_counts(vms[i], &c) || !c.prevent)
+			continue;
+		for (u32 k = 0; k < ARRAY_SIZE(c.prev_ended); k++) {
+			struct prom_label l[2] = { { "vm", vms[i]->name },
+						   { "reason", prev_end_name((enum prev_end)k) } };
+
+			prom_u64(p, l, 2, c.prev_ended[k]);
+		}
+	}
 	swap_one(p, "tern_swap_silent_writes_total",
 		 "Pages a disk read filled, not written since, written to swap anyway", c_silent);
 	swap_one(p, "tern_swap_silent_writes_avoided_total",

@@ -1019,6 +1019,9 @@ bool swapper_counts(const struct vm *vm, struct swapper_counts *c)
 	c->prefetched = sw->s.prefetched;
 	c->prefetch_used = sw->s.prefetch_used;
 	c->mapper = sw->mapper;
+	c->prevent = sw->prevent;
+	_Static_assert(ARRAY_SIZE(c->prev_ended) == PREV_END_COUNT, "prev_ended");
+	memcpy(c->prev_ended, sw->prev.c.ended, sizeof(c->prev_ended));
 	c->resident_bytes = sw->live ? sw->s.frames * PAGE_SIZE : 0;
 	return true;
 }

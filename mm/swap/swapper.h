@@ -117,6 +117,9 @@ struct swapper_counts {
 	u64 false_reads_avoided;	/* the Preventer's: pages written whole, no read */
 	u64 prefetched, prefetch_used;
 	bool mapper;			/* the Swap Mapper ran */
+	bool prevent;			/* the False Reads Preventer ran */
+	u64 prev_ended[7];		/* its emulations by how they ended
+					 * (PREV_END_*, prev_end_name) */
 };
 /* false: the VM never ran overcommitted (c zeroed). */
 bool swapper_counts(const struct vm *vm, struct swapper_counts *c);

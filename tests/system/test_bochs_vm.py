@@ -467,6 +467,9 @@ def check_swap(m, vm="swaptest", mode="baseline"):
               int(prev.group(2)) == false_avoided and int(prev.group(3)) >= false_avoided and
               int(prev.group(4)) > 0, "vm stats %s: the Preventer avoided no false read, or "
               "merged none (metrics %r):\n%s" % (vm, false_avoided, st))
+        full = prom_value(fams, "tern_swap_preventer_ended", "_total", vm=vm, reason="full")
+        check(full == int(prev.group(3)), "metrics: Preventer emulations ended full %r, vm stats "
+              "%s" % (full, prev.group(3)))
     else:
         check(false_avoided == 0 and "False Reads Preventer: off (swap_mode baseline)" in st,
               "%s: the Preventer ran under baseline:\n%s" % (vm, st))
