@@ -606,11 +606,26 @@ int swapper_disk_write(struct vm *vm, u64 block, u32 n)
 		u64 out[4];
 		u32 nread = 0;
 
+		/*
+		 * A large write over a file whose pages are in the image needs
+		 * a read for each: at most what the requests allow beyond the
+		 * vCPUs' reserve now; the write waits for them and settles the
+		 * rest when it is retried.
+		 */
+		if (sw->nfree <= SWAP_REQS_RESERVE) {
+			sw->settle_waits++;
+			rc = -EAGAIN;
+			break;
+		}
 		if (swap_settle(&sw->s, (u32)(block + i), out, ARRAY_SIZE(out), &nread))
 			rc = -EAGAIN;
 		/* Only the disk has them: each read back (the write waits),
 		 * any writes buffered for one merged when it lands. */
 		for (u32 k = 0; k < nread; k++) {
+			if (sw->nfree <= SWAP_REQS_RESERVE) {
+				swap_read_cancel(&sw->s, out[k]);
+				continue;
+			}
 			swprev_host_needs(sw, out[k]);
 			if (read_image(sw, out[k], (u32)(block + i), false))
 				break;
@@ -1065,11 +1080,12 @@ void swapper_show(const struct vm *vm)
 		       (unsigned long long)sw->assoc.count,
 		       (unsigned long long)s->assoc_made, (unsigned long long)s->assoc_broken,
 		       (unsigned long long)sw->wp_faults, (unsigned long long)sw->fill_unarmed);
-	console_printf("  image reads: %llu requests, %llu pages (%llu read back, %llu read ahead, %llu of those used), %llu errors; disk writes settled %llu pages (%llu read back first)\n",
+	console_printf("  image reads: %llu requests, %llu pages (%llu read back, %llu read ahead, %llu of those used), %llu errors; disk writes settled %llu pages (%llu read back first; writes held back for want of requests %llu)\n",
 		       (unsigned long long)sw->image_reqs, (unsigned long long)sw->image_pages,
 		       (unsigned long long)s->in_image, (unsigned long long)s->prefetched,
 		       (unsigned long long)s->prefetch_used, (unsigned long long)sw->image_errors,
-		       (unsigned long long)s->settled, (unsigned long long)s->settle_reads);
+		       (unsigned long long)s->settled, (unsigned long long)s->settle_reads,
+		       (unsigned long long)sw->settle_waits);
 }
 
 void swapper_mem_line(const struct vm *vm)

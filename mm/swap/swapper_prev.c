@@ -72,8 +72,16 @@ static void op_start_read(void *arg, u64 gpa)
 	struct swapper *sw = c->sw;
 	u64 idx = gpa_page_index(&sw->vm->mem, gpa & PAGE_MASK);
 
-	if (sw->s.pte[idx].state == SWP_SWAPPED)
-		swapper_do_fault(sw, idx, SWAP_WAITER_TERN);
+	if (sw->s.pte[idx].state != SWP_SWAPPED)
+		return;
+	/* The last requests are the vCPUs' own faults': with none to
+	 * spare, the read starts from swprev_poll (or when a vCPU must
+	 * wait for the page, through its own fault). */
+	if (sw->nfree <= CONFIG_MAX_VCPUS) {
+		sw->prev_read_later++;
+		return;
+	}
+	swapper_do_fault(sw, idx, SWAP_WAITER_TERN);
 }
 
 static void superseded_add(struct swapper *sw, u64 idx)
@@ -271,7 +279,7 @@ void swprev_poll(struct swapper *sw)
 	struct prev_ctx c = { sw, NULL };
 	u64 now, f;
 
-	if (!sw->prevent || !sw->prev.active)
+	if (!sw->prevent || !__atomic_load_n(&sw->prev.active, __ATOMIC_RELAXED))
 		return;
 	now = tsc_to_ns(rdtsc());
 	f = spin_lock_irqsave(&sw->lock);
@@ -280,6 +288,9 @@ void swprev_poll(struct swapper *sw)
 
 		if (pg->state == PREV_EMULATING &&
 		    (prev_check_time(&sw->prev, pg, now) & PREV_ACT_READ))
+			op_start_read(&c, pg->gpa);
+		/* A read put off for want of requests. */
+		else if (pg->state == PREV_READING)
 			op_start_read(&c, pg->gpa);
 	}
 	spin_unlock_irqrestore(&sw->lock, f);
@@ -335,14 +346,15 @@ void swprev_show(const struct swapper *sw)
 			       config_swap_mode_name(sw->vm->cfg.swap_mode));
 		return;
 	}
-	console_printf("  False Reads Preventer (%u pages, %llu us, %s): %llu emulations, %llu false reads avoided (%llu more filled after their read was asked); under emulation now %u; instructions emulated %llu, bytes %llu, reads served %llu, vCPU waits %llu (%llu instruction fetches), not started %llu\n",
+	console_printf("  False Reads Preventer (%u pages, %llu us, %s): %llu emulations, %llu false reads avoided (%llu more filled after their read was asked); under emulation now %u; instructions emulated %llu, bytes %llu, reads served %llu, vCPU waits %llu (%llu instruction fetches), not started %llu, reads put off %llu\n",
 		       sw->prev.set.max_pages, (unsigned long long)(sw->prev.set.max_ns / 1000),
 		       sw->prev.set.sequential ? "sequential" : "any order",
 		       (unsigned long long)pc->started, (unsigned long long)pc->false_reads_avoided,
 		       (unsigned long long)pc->full_while_reading, sw->prev.active,
 		       (unsigned long long)sw->prev_emulated, (unsigned long long)pc->bytes_emulated,
 		       (unsigned long long)pc->reads_served, (unsigned long long)sw->prev_waits,
-		       (unsigned long long)sw->prev_exec, (unsigned long long)sw->prev_declined);
+		       (unsigned long long)sw->prev_exec, (unsigned long long)sw->prev_declined,
+		       (unsigned long long)sw->prev_read_later);
 	console_printf("    ended: full %llu, read of missing bytes %llu, not sequential %llu, time %llu, limit (not started) %llu, instruction %llu, tern's need %llu; merges %llu\n",
 		       (unsigned long long)pc->ended[PREV_END_FULL],
 		       (unsigned long long)pc->ended[PREV_END_READ],

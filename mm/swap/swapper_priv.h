@@ -68,6 +68,7 @@ struct swapper {
 	/* Counters beyond swap_vm's */
 	u64 tern_gets, tern_waits, tern_refused, reclaim_rounds, evict_raced;
 	u64 no_frame;
+	u64 settle_waits;		/* guest writes held back: reads for their blocks */
 	u64 min_free_reqs;
 	/* The False Reads Preventer (swap_mode vswapper; swapper_prev.c) */
 	bool prevent;
@@ -77,7 +78,7 @@ struct swapper {
 	u64 superseded[PREV_MAX_SLOTS];
 	u32 nsuperseded;
 	u64 prev_frames;		/* buffers held now (outside the limit) */
-	u64 prev_emulated, prev_waits, prev_declined, prev_exec;
+	u64 prev_emulated, prev_waits, prev_declined, prev_exec, prev_read_later;
 };
 
 /* A page's fault, as swap_fault() decides it, done (under sw->lock): 0
