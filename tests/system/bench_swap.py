@@ -177,16 +177,12 @@ def tmpfs_md5(g, tag):
 
 def alloc_passes(g, mib, passes):
     """Fresh memory, `passes` times: dd's buffer of mib MiB filled from
-    /dev/zero (each page cleared by Linux first), around a 16 MiB tmpfs
-    file whose checksum must not change. Returns (md5 before, after)."""
-    g.run("mkdir -p /tmp && dd if=/dev/urandom of=/tmp/mem bs=1M count=16 2>/dev/null")
-    before = tmpfs_md5(g, "a")
+    /dev/zero (each page cleared by Linux first)."""
     for n in range(1, passes + 1):
         out = g.run("dd if=/dev/zero of=/dev/null bs=%dM count=1 2>/dev/null && "
                     "echo TERN-ALLOC-$((%d*7))" % (mib, n))
         check(re.search(r"\nTERN-ALLOC-%d\r?\n" % (n * 7), out),
               "allocation %d failed:\n%s" % (n, out[-1500:]))
-    return before, tmpfs_md5(g, "b")
 
 
 def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_n=0):
@@ -223,8 +219,15 @@ def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_
         snaps = [s0, s1, s2]
         mem_md5 = None
         if alloc and alloc_n:
-            mem_md5 = alloc_passes(g, alloc, alloc_n)
+            # A 16 MiB tmpfs file checksummed around the allocations (its
+            # pages go to swap and come back, or are merged); only the
+            # allocations are counted.
+            g.run("mkdir -p /tmp && dd if=/dev/urandom of=/tmp/mem bs=1M count=16 2>/dev/null")
+            before = tmpfs_md5(g, "a")
             snaps.append(snapshot(g, "3"))
+            alloc_passes(g, alloc, alloc_n)
+            snaps.append(snapshot(g, "4"))
+            mem_md5 = (before, tmpfs_md5(g, "b"))
             check(mem_md5[0] == mem_md5[1], "the guest's 16 MiB tmpfs file changed across "
                   "the allocations: %s, then %s" % mem_md5)
         for s in snaps:
@@ -233,8 +236,8 @@ def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_
         g.detach()
         r = {"cold": figures(s0, s1), "reread": figures(s1, s2), "stats": snaps[-1]["stats"],
              "mem": m.command("vm mem %s" % vm), "extra": extra, "mem_md5": mem_md5}
-        if len(snaps) > 3:
-            r["alloc"] = figures(s2, snaps[3])
+        if len(snaps) > 4:
+            r["alloc"] = figures(snaps[3], snaps[4])
         return r
     except TestFailure:
         print("  (serial transcript: %s)" % os.path.join(m.logdir, m.name + ".serial"))
