@@ -421,6 +421,40 @@ int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size)
 	return err;
 }
 
+int vtd_domain_clear(struct vtd_domain *d, u64 iova, u64 size)
+{
+	int err = pt_unmap(&d->sl, iova, size);
+
+	d->unmaps++;
+	d->mapped -= MIN(d->mapped, size);
+	sync_tables();
+	return err;
+}
+
+bool vtd_domain_invalidate(struct vtd_domain *d, u64 iova, int am, bool *page_selective)
+{
+	bool ok = true, psi = am >= 0;
+
+	for (u32 i = 0; i < vtd_nunits; i++)
+		if (vtd_units[i].up && vtd_units[i].attached &&
+		    (!vtd_units[i].caps.psi || (u32)am > vtd_units[i].caps.mamv))
+			psi = false;
+	for (u32 i = 0; i < vtd_nunits; i++) {
+		struct vtd_unit *u = &vtd_units[i];
+		struct vtd_desc desc = psi ? vtd_desc_iotlb_page(d->id, iova, (u32)am, true) :
+					     vtd_desc_iotlb_domain(d->id, true);
+
+		if (!u->up || !u->attached)
+			continue;
+		if (qi_run(u, &desc, 1))
+			u->iotlb_invals++;
+		else
+			ok = false;
+	}
+	*page_selective = psi;
+	return ok;
+}
+
 /* The unit whose scope names the device, else the segment's catch-all. */
 static struct vtd_unit *unit_for(u8 bus, u8 devfn)
 {

@@ -89,6 +89,17 @@ void vtd_domain_free(struct vtd_domain *d);
 int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write);
 int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size);
 /*
+ * For a domain whose entries come and go in batches (a vIOMMU's shadow,
+ * core/vdev/viommu/viommu_shadow.h): the entries of [iova, iova + size)
+ * removed from the tables with no invalidation; the caller then has the
+ * units forget them with one vtd_domain_invalidate, page-selective (2^am
+ * pages from iova) where every unit can, domain-selective otherwise (am <
+ * 0 asks for that), and waits for it. false: a unit did not answer (what
+ * it cached may still be used: the pages must stay pinned).
+ */
+int vtd_domain_clear(struct vtd_domain *d, u64 iova, u64 size);
+bool vtd_domain_invalidate(struct vtd_domain *d, u64 iova, int am, bool *page_selective);
+/*
  * Interrupt remapping for a device's MSI to apic_id/vector: an IRTE on the
  * device's unit; *addr and *data are what the device's MSI registers get.
  * Returns the IRTE index, or -1 (no unit with remapping on, table full).
