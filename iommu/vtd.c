@@ -433,7 +433,7 @@ int vtd_domain_clear(struct vtd_domain *d, u64 iova, u64 size)
 
 bool vtd_domain_invalidate(struct vtd_domain *d, u64 iova, int am, bool *page_selective)
 {
-	bool ok = true, psi = am >= 0;
+	bool ok = true, psi = d && am >= 0;
 
 	for (u32 i = 0; i < vtd_nunits; i++)
 		if (vtd_units[i].up && vtd_units[i].attached &&
@@ -441,7 +441,8 @@ bool vtd_domain_invalidate(struct vtd_domain *d, u64 iova, int am, bool *page_se
 			psi = false;
 	for (u32 i = 0; i < vtd_nunits; i++) {
 		struct vtd_unit *u = &vtd_units[i];
-		struct vtd_desc desc = psi ? vtd_desc_iotlb_page(d->id, iova, (u32)am, true) :
+		struct vtd_desc desc = !d ? vtd_desc_iotlb_global(true) :
+				       psi ? vtd_desc_iotlb_page(d->id, iova, (u32)am, true) :
 					     vtd_desc_iotlb_domain(d->id, true);
 
 		if (!u->up || !u->attached)

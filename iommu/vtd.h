@@ -95,7 +95,8 @@ int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size);
  * units forget them with one vtd_domain_invalidate, page-selective (2^am
  * pages from iova) where every unit can, domain-selective otherwise (am <
  * 0 asks for that), and waits for it. false: a unit did not answer (what
- * it cached may still be used: the pages must stay pinned).
+ * it cached may still be used: the pages must stay pinned). d NULL: a
+ * global IOTLB invalidation (a batch over several domains).
  */
 int vtd_domain_clear(struct vtd_domain *d, u64 iova, u64 size);
 bool vtd_domain_invalidate(struct vtd_domain *d, u64 iova, int am, bool *page_selective);

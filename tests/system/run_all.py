@@ -14,7 +14,7 @@ TESTS = ["qemu_uefi", "qemu_net", "qemu_grub", "qemu_grub_uefi", "bochs", "bochs
 ALIASES = {"qemu-uefi": "qemu_uefi", "qemu-net": "qemu_net", "qemu-grub": "qemu_grub",
            "qemu-grub-uefi": "qemu_grub_uefi", "bochs-vm": "bochs_vm", "bochs-net": "bochs_net", "bochs-linux": "bochs_linux",
            "bochs-swap": "bochs_swap",
-           "bench-blk": "bench_blk"}
+           "bench-blk": "bench_blk", "qemu-viommu": "qemu_viommu"}
 
 
 def main():
