@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """QEMU TCG + OVMF: a vIOMMU's shadowing into the physical VT-d, with QEMU's
 edu device as a VM's assigned device and `iommu selftest viommu` playing
-the guest (QEMU has no VMX); plain and caching-mode VT-d. test_qemu_uefi
-and test_qemu_grub_uefi run the same check in their boots."""
+the guest (QEMU has no VMX). Plain VT-d here; test_qemu_grub_uefi runs the
+same check on VT-d in caching mode."""
 import os
 import re
 
