@@ -16,7 +16,9 @@
  *  3. the guest maps two pages, a page-selective invalidation each
  *     (caching mode): tern walks and installs them;
  *  4. edu DMAs through them: data checked;
- *  5. an IOVA the guest never mapped: blocked, the physical fault seen;
+ *  5. an IOVA the guest never mapped: blocked, the physical fault seen,
+ *     and passed on to the guest's unit (its fault record, its source
+ *     the guest's requester-id);
  *  6. the guest unmaps a page (strict): cleared, one page-selective
  *     physical invalidation, then unpinned; a DMA there is blocked
  *     (QEMU's IOTLB held it: the invalidation is what removes it);
@@ -178,6 +180,30 @@ static bool blocked(volatile u64 *regs, u64 src, u64 dst, u64 cmd, char *why, si
 	return true;
 }
 
+/* The guest's fault-handling: the first pending record of its unit
+ * (11.4.9.1 FRI, 11.4.14), read and cleared as a driver does. */
+static bool guest_fault(struct gst *g, char *what, size_t n, u64 want_addr, bool want_read)
+{
+	u64 fsts = reg_r(g, VTD_FSTS, 4), lo, hi;
+	u32 off;
+
+	if (!(fsts & FSTS_PPF)) {
+		snprintf(what, n, "NOTHING");
+		return false;
+	}
+	off = VTDE_FRO + 16 * FSTS_FRI(fsts);
+	lo = reg_r(g, off, 8);
+	hi = reg_r(g, off + 8, 8);
+	snprintf(what, n, "source %02x:%02x.%u, %s %#llx, reason %#x",
+		 FRCD_HI_SID(hi) >> 8, (FRCD_HI_SID(hi) >> 3) & 0x1f, FRCD_HI_SID(hi) & 7,
+		 hi & FRCD_HI_T ? "read" : "write", (unsigned long long)(lo & ~0xfffULL),
+		 FRCD_HI_FR(hi));
+	reg_w(g, off + 12, 4, (u32)(FRCD_HI_F >> 32));
+	reg_w(g, VTD_FSTS, 4, fsts & FSTS_W1C);
+	return FRCD_HI_SID(hi) == GUEST_SID && (lo & ~0xfffULL) == want_addr &&
+	       !!(hi & FRCD_HI_T) == want_read;
+}
+
 static const char ev_char[] = { 'p', 'i', 'c', 'F', 'D', 'G', 'X', 'u' };
 
 /*
@@ -300,6 +326,9 @@ static int run(struct gst *g, const struct pci_dev *d, volatile u64 *regs)
 		       (unsigned long long)IOVA_NONE, ok ? "blocked, fault reported" : "NOT blocked",
 		       why);
 	check(g, ok, "unmapped IOVA blocked");
+	ok = guest_fault(g, why, sizeof(why), IOVA_NONE, true);
+	console_printf(P "the guest's unit recorded it: %s\n", why);
+	check(g, ok, "fault passed to the guest");
 
 	/* 6. Strict unmap. */
 	c0 = counters(g);
@@ -317,6 +346,8 @@ static int run(struct gst *g, const struct pci_dev *d, volatile u64 *regs)
 		       ok ? "blocked, fault reported" : "NOT blocked", why);
 	check(g, ok && c.phys_real - c0.phys_real == 1 && c.unpins - c0.unpins == 1 &&
 	      c.shadow_inv_page - c0.shadow_inv_page == 1, "strict unmap");
+	check(g, guest_fault(g, why, sizeof(why), IOVA_DST, false),
+	      "the strict unmap's fault passed to the guest");
 
 	/* 7. Optimistic teardown. (The blocked read of step 5 left edu's
 	 * buffer undefined: the pattern again, through the shadow.) */
@@ -359,6 +390,8 @@ static int run(struct gst *g, const struct pci_dev *d, volatile u64 *regs)
 		       (unsigned long long)(c.unpins - c0.unpins), (unsigned long long)c.stale_now,
 		       ok ? "blocked, fault reported" : "NOT blocked");
 	check(g, ok && c.phys_real - c0.phys_real == 1 && c.stale_now == 0, "optimistic expiry");
+	check(g, guest_fault(g, why, sizeof(why), IOVA_OPT, false),
+	      "the expiry's fault passed to the guest");
 
 	/* 8. Translation off: the mirror again. */
 	gcmd(g, GCMD_TE, false);

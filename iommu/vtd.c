@@ -22,6 +22,7 @@ struct vtd_unit vtd_units[VTD_MAX_UNITS];
 u32 vtd_nunits;
 struct vtd_domain *vtd_domains[VTD_MAX_DOMAINS];
 u64 vtd_domains_made;
+void (*vtd_fault_hook)(const struct vtd_fault *f);
 
 static u32 rd32(struct vtd_unit *u, u32 off)
 {
@@ -146,6 +147,8 @@ void vtd_poll_faults(struct vtd_unit *u)
 		       (unsigned long long)flt.addr, flt.reason, vtd_fault_reason(flt.reason));
 		/* Clear the record: F is write-1-to-clear (bit 127). */
 		wr32(u, off + 12, (u32)(FRCD_HI_F >> 32));
+		if (vtd_fault_hook)
+			vtd_fault_hook(&flt);
 	}
 	if (fsts & FSTS_PFO)
 		pr_err("vt-d %#llx: fault records overflowed; some faults were lost",

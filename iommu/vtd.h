@@ -79,6 +79,10 @@ extern u32 vtd_nunits;
 void vtd_init(void);
 /* Read and clear a unit's fault records (also the interrupt's work). */
 void vtd_poll_faults(struct vtd_unit *u);
+/* Told of each fault record read (in the fault interrupt, or where a
+ * caller polls): a vIOMMU passes its shadowed devices' faults on to the
+ * guest (core/vdev/viommu/viommu_shadow.h). NULL: nobody. */
+extern void (*vtd_fault_hook)(const struct vtd_fault *f);
 /* Global context-cache and IOTLB invalidation; false if the unit hung. */
 bool vtd_flush_all(struct vtd_unit *u);
 

@@ -31,6 +31,8 @@ def check_viommu_selftest(m, label):
          "DMA through the shadow")
     need(r"DMA read of unmapped I/O address 0x12000: blocked, fault reported \(read 0x12000, "
          r"reason 0x[0-9a-f]+: [^)]+\)\n", "unmapped IOVA")
+    need(r"the guest's unit recorded it: source 00:02\.0, read 0x12000, reason 0x[0-9a-f]+\n",
+         "the physical fault passed to the guest")
     need(r"the guest unmaps 0x11000 \(strict\): 1 entry cleared, 1 physical invalidation "
          r"\(page-selective 1\), 1 page unpinned; DMA write there: blocked, fault reported "
          r"\(write 0x11000, ", "strict unmap")
@@ -55,10 +57,12 @@ def check_viommu_selftest(m, label):
     check(re.search(r"physical invalidations: 3 real \(batches that cleared shadowed entries from "
                     r"the physical VT-d\), 0 equivalents \(emulated devices' batches\); shadowed "
                     r"entries installed 3, cleared 3\n", out), "%s: vm stats line:\n%s" % (label, out))
+    check(re.search(r"faults recorded 3, dropped 0;", out), "%s: guest faults:\n%s" % (label, out))
     check(re.search(r"assigned 00:05\.0 \(the guest's 00:02\.0\): in the VM's guest-physical mirror",
                     out), "%s: vm stats device line:\n%s" % (label, out))
     check(re.search(r"shadow: physical IOTLB invalidations 3 \(page-selective 3, domain-selective 0, "
-                    r"global 0\), failed 0; devices moved 2\n", out),
+                    r"global 0\), failed 0; devices moved 2; physical faults passed to the guest 3 "
+                    r"\(not recorded: FPD 0\)\n", out),
           "%s: vm stats shadow line:\n%s" % (label, out))
     need(r"PASS\n", "verdict")
     log = m.command("log")

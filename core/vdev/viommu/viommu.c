@@ -260,6 +260,18 @@ static bool m_flush(void *ctx)
 	return vshadow_flush(&((struct viommu_vm *)ctx)->sh);
 }
 
+/* A physical fault of a shadowed device: recorded for the guest as its
+ * unit would have (the fault interrupt's context, or a poller's). */
+static void shadow_fault(void *ctx, u16 gsid, const struct vtd_fault *f)
+{
+	struct viommu_vm *d = ctx;
+	u64 fl = vplat_lock(d->vm);
+
+	if (d->live)
+		vtde_fault(&d->regs, gsid, f->reason, f->addr & ~0xfffULL, f->read);
+	vplat_unlock(d->vm, fl);
+}
+
 static const struct vmc_ops map_ops = {
 	.pin = m_pin_noted,
 	.unpin = m_unpin,
@@ -408,6 +420,7 @@ static int viommu_init(struct vm *vm, char *err, size_t n)
 		return -1;
 	}
 	d->live = true;
+	vshadow_register(&d->sh, shadow_fault, d);
 	if (vm->cfg.viommu == CONFIG_VIOMMU_SIDECORE) {
 		/* The register page: tern's, shared RW with the guest
 		 * (write-back, never executable), kept across restarts. */
@@ -463,6 +476,7 @@ static void viommu_stop(struct vm *vm)
 	vmc_flush(&d->map, tsc_ns());
 	d->live = false;
 	vplat_unlock(vm, f);
+	vshadow_unregister(&d->sh);
 }
 
 int viommu_assign(struct vm *vm, u16 gsid, u8 bus, u8 devfn, struct vtd_domain *mirror,

@@ -8,6 +8,46 @@
 #include "core/vdev/viommu/viommu_shadow.h"
 #include "core/vdev/viommu/vtd_shadow.h"
 
+/* The VMs whose shadowed devices' faults go to their guests. */
+static struct vshadow *registered[CONFIG_MAX_VMS];
+
+static void fault_hook(const struct vtd_fault *f)
+{
+	for (u32 i = 0; i < CONFIG_MAX_VMS; i++) {
+		struct vshadow *s = __atomic_load_n(&registered[i], __ATOMIC_ACQUIRE);
+
+		for (u32 k = 0; s && k < VSHADOW_DEVS; k++) {
+			const struct vshadow_dev *d = &s->dev[k];
+
+			if (!d->used || !d->in_shadow || f->sid != (u16)(d->bus << 8 | d->devfn))
+				continue;
+			if (d->ctx_ok && d->ctx.fpd) {
+				s->faults_fpd++;
+				continue;
+			}
+			s->faults_passed++;
+			s->fault(s->ctx, d->gsid, f);
+		}
+	}
+}
+
+void vshadow_register(struct vshadow *s, void (*fault)(void *ctx, u16 gsid,
+							const struct vtd_fault *f), void *ctx)
+{
+	if (s->vm_index >= CONFIG_MAX_VMS)
+		return;
+	s->fault = fault;
+	s->ctx = ctx;
+	vtd_fault_hook = fault_hook;
+	__atomic_store_n(&registered[s->vm_index], s, __ATOMIC_RELEASE);
+}
+
+void vshadow_unregister(struct vshadow *s)
+{
+	if (s->vm_index < CONFIG_MAX_VMS && registered[s->vm_index] == s)
+		__atomic_store_n(&registered[s->vm_index], NULL, __ATOMIC_RELEASE);
+}
+
 static struct vshadow_dev *dev_of(struct vshadow *s, u16 gsid)
 {
 	for (u32 k = 0; k < VSHADOW_DEVS; k++)
@@ -264,9 +304,10 @@ void vshadow_show(const struct vshadow *s)
 				       (d->gsid >> 3) & 0x1f, d->gsid & 7);
 	}
 	if (any)
-		console_printf("  shadow: physical IOTLB invalidations %llu (page-selective %llu, domain-selective %llu, global %llu), failed %llu; devices moved %llu\n",
+		console_printf("  shadow: physical IOTLB invalidations %llu (page-selective %llu, domain-selective %llu, global %llu), failed %llu; devices moved %llu; physical faults passed to the guest %llu (not recorded: FPD %llu)\n",
 			       (unsigned long long)(s->inv_page + s->inv_domain + s->inv_global),
 			       (unsigned long long)s->inv_page, (unsigned long long)s->inv_domain,
 			       (unsigned long long)s->inv_global, (unsigned long long)s->inv_failed,
-			       (unsigned long long)s->switches);
+			       (unsigned long long)s->switches,
+			       (unsigned long long)s->faults_passed, (unsigned long long)s->faults_fpd);
 }

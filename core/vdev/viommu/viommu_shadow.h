@@ -26,9 +26,13 @@
  * The events (pins, installs, clears, invalidations, unpins) go into a
  * small log for `iommu selftest viommu`, which checks their order.
  *
- * Not done: the physical fault of a shadowed device is reported by
- * tern's VT-d driver (log, `iommu`), not reflected into the guest's
- * fault registers; a write-only guest mapping is shadowed read-write
+ * A physical fault of a device in its shadow (an IOVA the guest has not
+ * mapped, a write to a page it mapped read-only) is passed on to the
+ * guest's unit (its fault registers and fault event, unless the guest's
+ * context entry has FPD) with the guest's requester-id: what hardware
+ * would have recorded.
+ *
+ * Not done: a write-only guest mapping is shadowed read-write
  * (tern's second-level format always grants reads); the VM's GPA mirror
  * stays built (all RAM pinned) while devices are shadowed.
  * Everything runs under the VM's platform lock (vplat_lock).
@@ -82,9 +86,20 @@ struct vshadow {
 	/* Real physical IOTLB invalidations, by granularity. */
 	u64 inv_page, inv_domain, inv_global, inv_failed;
 	u64 switches;			/* devices moved between mirror and shadow */
+	u64 faults_passed, faults_fpd;	/* physical faults to the guest; not (FPD) */
+	/* Record a fault for the guest (gsid's request, as it saw it). */
+	void (*fault)(void *ctx, u16 gsid, const struct vtd_fault *f);
+	void *ctx;
 	struct vshadow_event log[VSHADOW_LOG];
 	u32 nlog;			/* events ever; the last VSHADOW_LOG kept */
 };
+
+/* Physical faults of this VM's shadowed devices to fault(ctx, ...), from
+ * now on (the fault interrupt's context: fault takes the locks it needs);
+ * unregister before s goes away. */
+void vshadow_register(struct vshadow *s, void (*fault)(void *ctx, u16 gsid,
+							const struct vtd_fault *f), void *ctx);
+void vshadow_unregister(struct vshadow *s);
 
 /* An assigned device (the guest's sid, the physical function), now in
  * the VM's mirror. -1 and why in err: no room, no domain. */
