@@ -175,6 +175,8 @@ void vshadow_update(struct vshadow *s, struct vmc *c, const struct vtde *e,
 		d->ctx = ctx;
 		d->ctx_ok = ok;
 		if (want && !d->in_shadow) {
+			/* Its translations first, then the device: no gap. */
+			sync(d, c, e, m, 0, ~0ULL, now);
 			move(s, d, &d->dom);
 			d->in_shadow = true;
 			pr_info("vt-d: %02x:%02x.%u (the guest's %02x:%02x.%u) follows the guest's vIOMMU: shadow domain %u%s",
@@ -185,9 +187,9 @@ void vshadow_update(struct vshadow *s, struct vmc *c, const struct vtde *e,
 			d->in_shadow = false;
 			pr_info("vt-d: %02x:%02x.%u back in the VM's guest-physical mirror (the guest's vIOMMU does not translate for it)",
 				d->bus, d->devfn >> 3, d->devfn & 7);
-		}
-		if (d->in_shadow)
+		} else if (d->in_shadow) {
 			sync(d, c, e, m, 0, ~0ULL, now);
+		}
 	}
 }
 
