@@ -78,9 +78,19 @@ def run(build):
                     extra=["-nic", "none", "-device", "edu,addr=5"])
         secs = m.boot_to_prompt(timeout=150)
         print("  qemu-viommu: prompt after %.1f s wall" % secs)
+        before = m.command("iommu")
         out = check_viommu_selftest(m, "plain VT-d")
         print("  " + "\n  ".join(l for l in out.splitlines() if "physical invalidations" in l))
         out = m.command("iommu")
         check("faults 3" in out, "iommu: the self-test's three blocked DMAs:\n" + out)
+        # The physical unit's own counters around the self-test: its
+        # IOTLB invalidations are the shadow's three page-selective ones
+        # plus the global ones of each context change (attach, detach).
+        for label, text in (("before", before), ("after", out)):
+            inv = re.search(r"invalidations: context (\d+), IOTLB (\d+), interrupt entry \d+; "
+                            r"waits (\d+)", text)
+            check(inv, "iommu: no invalidation counters:\n" + text)
+            print("  physical unit %s the self-test: context %s, IOTLB %s, waits %s"
+                  % (label, inv.group(1), inv.group(2), inv.group(3)))
     finally:
         m.stop()
