@@ -45,7 +45,7 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
 .PHONY: acpi-check all deps newlib lwip iso linux-iso linux-native-iso esp guests bench run run-linux run-guests run-qemu run-bochs run-bochs-net test unit system \
-	test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-net test-bochs-swap test-kvm bench clean help
+	test-qemu-uefi test-qemu-viommu test-qemu-net test-qemu-grub test-bochs test-bochs-net test-bochs-swap test-kvm bench clean help
 
 HOSTCC_LINUX ?= gcc
 
@@ -288,7 +288,7 @@ bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_swap.py $(BUILD) --mib $(BENCH_SWAP_MIB) \
 		--alloc $(BENCH_SWAP_ALLOC)
 
-test-qemu-uefi test-qemu-net test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-bochs-net test-bochs-swap test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso $(BUILD)/tern-net.iso
+test-qemu-uefi test-qemu-viommu test-qemu-net test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-bochs-net test-bochs-swap test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso $(BUILD)/tern-net.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD) $(@:test-%=%)
 
 clean:

@@ -28,6 +28,12 @@ void iommu_show_domains(void)
 
 static int cmd_iommu(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "selftest") && !strcmp(argv[2], "viommu"))
+		return iommu_selftest_viommu();
+	if (argc > 2 && !strcmp(argv[1], "selftest")) {
+		console_printf("iommu selftest: unknown part '%s' (known: viommu)\n", argv[2]);
+		return 1;
+	}
 	if (argc > 1 && !strcmp(argv[1], "selftest"))
 		return iommu_selftest();
 	if (!vtd_nunits) {
@@ -82,6 +88,6 @@ static int cmd_iommu(int argc, char **argv)
 	}
 	return 0;
 }
-SHELL_COMMAND(iommu, "iommu", "[selftest]",
-	      "VT-d units: capabilities, state, invalidations, faults; selftest: a blocked DMA",
+SHELL_COMMAND(iommu, "iommu", "[selftest [viommu]]",
+	      "VT-d units: capabilities, state, invalidations, faults; selftest: a blocked DMA; selftest viommu: a vIOMMU's shadowing with edu",
 	      cmd_iommu);

@@ -28,19 +28,6 @@
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 
-/* QEMU's "edu" device (docs/specs/edu.txt): a DMA engine in BAR0. */
-#define EDU_VENDOR		0x1234
-#define EDU_DEVICE		0x11e8
-#define EDU_DMA_SRC		0x80
-#define EDU_DMA_DST		0x88
-#define EDU_DMA_COUNT		0x90
-#define EDU_DMA_CMD		0x98
-#define EDU_DMA_START		BIT(0)
-#define EDU_DMA_TO_RAM		BIT(1)	/* direction: 0 RAM -> device, 1 back */
-#define EDU_BUFFER		0x40000
-#define EDU_IRQ_STATUS		0x24
-#define EDU_IRQ_RAISE		0x60
-#define EDU_IRQ_ACK		0x64
 #define SELFTEST_ADDR		0x7000	/* what the device is told to read */
 
 static volatile u32 msi_count;
@@ -100,7 +87,7 @@ static bool msi_test(const struct pci_dev *d, volatile u64 *regs)
 	return ok;
 }
 
-static u64 total_faults(bool poll)
+u64 selftest_faults(bool poll)
 {
 	u64 n = 0;
 
@@ -113,7 +100,7 @@ static u64 total_faults(bool poll)
 }
 
 /* Start one edu DMA and wait for the device to finish it (~100 ms). */
-static bool edu_dma(volatile u64 *regs, u64 src, u64 dst, u64 cmd)
+bool edu_dma(volatile u64 *regs, u64 src, u64 dst, u64 cmd)
 {
 	u64 start = rdtsc();
 
@@ -131,14 +118,14 @@ static bool edu_dma(volatile u64 *regs, u64 src, u64 dst, u64 cmd)
 }
 
 /* Wait (interrupt first, then polling) for a new fault; true if one came. */
-static bool wait_fault(u64 before, bool *by_irq)
+bool selftest_wait_fault(u64 before, bool *by_irq)
 {
 	u64 start = rdtsc();
 
 	while (rdtsc() - start < tsc_hz() / 2) {
 		bool poll = rdtsc() - start > tsc_hz() / 4;
 
-		if (total_faults(poll) > before) {
+		if (selftest_faults(poll) > before) {
 			*by_irq = !poll;
 			return true;
 		}
@@ -355,11 +342,11 @@ static bool nvme_test(void)
 			       nvme_irqs ? "delivered more than once" : "NOT delivered");
 	else
 		console_printf("iommu selftest: NVMe without MSI-X or interrupt remapping: completion interrupt not checked\n");
-	before = total_faults(true);
+	before = selftest_faults(true);
 	st2 = nvme_read(&n, 1, 0, 1, NVME_IOVA_UNMAPPED);
 	/* The fault record is the proof: QEMU 7.2's controller completes the
 	 * command successfully even though its transfer was blocked. */
-	blocked = st2 >= 0 && wait_fault(before, &by_irq);
+	blocked = st2 >= 0 && selftest_wait_fault(before, &by_irq);
 	console_printf("iommu selftest: NVMe read into unmapped I/O address %#x: %s (completion: %s)\n",
 		       NVME_IOVA_UNMAPPED, blocked ? "blocked, fault reported" : "NOT blocked",
 		       st2 < 0 ? "none" : nvme_status_name((u16)st2));
@@ -408,9 +395,9 @@ int iommu_selftest(void)
 	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
 		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) | 0x6);
 
-	before = total_faults(true);
+	before = selftest_faults(true);
 	edu_dma(regs, SELFTEST_ADDR, EDU_BUFFER, 0);
-	ok = wait_fault(before, &by_irq);
+	ok = selftest_wait_fault(before, &by_irq);
 	console_printf("iommu selftest: %02x:%02x.%u read %#x by DMA: %s%s\n", d->bus, d->dev,
 		       d->fn, SELFTEST_ADDR, ok ? "blocked, fault reported" :
 		       "NOT blocked (no fault within 500 ms)",
@@ -435,16 +422,16 @@ int iommu_selftest(void)
 		vtd_domain_free(&dom);
 		goto out;
 	}
-	before = total_faults(true);
+	before = selftest_faults(true);
 	copied = edu_dma(regs, SELFTEST_ADDR, EDU_BUFFER, 0) &&
 		 edu_dma(regs, EDU_BUFFER, SELFTEST_ADDR + PAGE_SIZE, EDU_DMA_TO_RAM) &&
 		 !memcmp(phys_to_virt(dst), pattern, sizeof(pattern)) &&
-		 total_faults(true) == before;
+		 selftest_faults(true) == before;
 	console_printf("iommu selftest: %02x:%02x.%u in domain %u (%u-bit): DMA read %#x and write %#x through the IOMMU: %s\n",
 		       d->bus, d->dev, d->fn, dom.id, dom.agaw, SELFTEST_ADDR,
 		       (u32)(SELFTEST_ADDR + PAGE_SIZE), copied ? "data intact" : "FAILED");
 	edu_dma(regs, EDU_BUFFER, SELFTEST_ADDR + 2 * PAGE_SIZE, EDU_DMA_TO_RAM);
-	ro_blocked = wait_fault(before, &by_irq) && !*(u64 *)phys_to_virt(ro);
+	ro_blocked = selftest_wait_fault(before, &by_irq) && !*(u64 *)phys_to_virt(ro);
 	console_printf("iommu selftest: DMA write to the read-only page %#x: %s\n",
 		       (u32)(SELFTEST_ADDR + 2 * PAGE_SIZE),
 		       ro_blocked ? "blocked, fault reported" : "NOT blocked");

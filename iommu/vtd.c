@@ -22,6 +22,7 @@ struct vtd_unit vtd_units[VTD_MAX_UNITS];
 u32 vtd_nunits;
 struct vtd_domain *vtd_domains[VTD_MAX_DOMAINS];
 u64 vtd_domains_made;
+void (*vtd_fault_hook)(const struct vtd_fault *f);
 
 static u32 rd32(struct vtd_unit *u, u32 off)
 {
@@ -146,6 +147,8 @@ void vtd_poll_faults(struct vtd_unit *u)
 		       (unsigned long long)flt.addr, flt.reason, vtd_fault_reason(flt.reason));
 		/* Clear the record: F is write-1-to-clear (bit 127). */
 		wr32(u, off + 12, (u32)(FRCD_HI_F >> 32));
+		if (vtd_fault_hook)
+			vtd_fault_hook(&flt);
 	}
 	if (fsts & FSTS_PFO)
 		pr_err("vt-d %#llx: fault records overflowed; some faults were lost",
@@ -419,6 +422,41 @@ int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size)
 		if (vtd_units[i].up && vtd_units[i].attached)
 			vtd_flush_all(&vtd_units[i]);
 	return err;
+}
+
+int vtd_domain_clear(struct vtd_domain *d, u64 iova, u64 size)
+{
+	int err = pt_unmap(&d->sl, iova, size);
+
+	d->unmaps++;
+	d->mapped -= MIN(d->mapped, size);
+	sync_tables();
+	return err;
+}
+
+bool vtd_domain_invalidate(struct vtd_domain *d, u64 iova, int am, bool *page_selective)
+{
+	bool ok = true, psi = d && am >= 0;
+
+	for (u32 i = 0; i < vtd_nunits; i++)
+		if (vtd_units[i].up && vtd_units[i].attached &&
+		    (!vtd_units[i].caps.psi || (u32)am > vtd_units[i].caps.mamv))
+			psi = false;
+	for (u32 i = 0; i < vtd_nunits; i++) {
+		struct vtd_unit *u = &vtd_units[i];
+		struct vtd_desc desc = !d ? vtd_desc_iotlb_global(true) :
+				       psi ? vtd_desc_iotlb_page(d->id, iova, (u32)am, true) :
+					     vtd_desc_iotlb_domain(d->id, true);
+
+		if (!u->up || !u->attached)
+			continue;
+		if (qi_run(u, &desc, 1))
+			u->iotlb_invals++;
+		else
+			ok = false;
+	}
+	*page_selective = psi;
+	return ok;
 }
 
 /* The unit whose scope names the device, else the segment's catch-all. */

@@ -79,6 +79,10 @@ extern u32 vtd_nunits;
 void vtd_init(void);
 /* Read and clear a unit's fault records (also the interrupt's work). */
 void vtd_poll_faults(struct vtd_unit *u);
+/* Told of each fault record read (in the fault interrupt, or where a
+ * caller polls): a vIOMMU passes its shadowed devices' faults on to the
+ * guest (core/vdev/viommu/viommu_shadow.h). NULL: nobody. */
+extern void (*vtd_fault_hook)(const struct vtd_fault *f);
 /* Global context-cache and IOTLB invalidation; false if the unit hung. */
 bool vtd_flush_all(struct vtd_unit *u);
 
@@ -88,6 +92,18 @@ void vtd_domain_free(struct vtd_domain *d);
 /* iova -> pa for size bytes (page-aligned), read-only unless write. */
 int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write);
 int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size);
+/*
+ * For a domain whose entries come and go in batches (a vIOMMU's shadow,
+ * core/vdev/viommu/viommu_shadow.h): the entries of [iova, iova + size)
+ * removed from the tables with no invalidation; the caller then has the
+ * units forget them with one vtd_domain_invalidate, page-selective (2^am
+ * pages from iova) where every unit can, domain-selective otherwise (am <
+ * 0 asks for that), and waits for it. false: a unit did not answer (what
+ * it cached may still be used: the pages must stay pinned). d NULL: a
+ * global IOTLB invalidation (a batch over several domains).
+ */
+int vtd_domain_clear(struct vtd_domain *d, u64 iova, u64 size);
+bool vtd_domain_invalidate(struct vtd_domain *d, u64 iova, int am, bool *page_selective);
 /*
  * Interrupt remapping for a device's MSI to apic_id/vector: an IRTE on the
  * device's unit; *addr and *data are what the device's MSI registers get.

@@ -17,6 +17,7 @@ void vtd_caps_decode(u32 ver, u64 cap, u64 ecap, struct vtd_caps *c)
 	c->caching_mode = cap & CAP_CM;
 	c->rwbf = cap & CAP_RWBF;
 	c->psi = cap & CAP_PSI;
+	c->mamv = (u32)((cap >> 48) & 0x3f);
 	c->coherent = ecap & ECAP_C;
 	c->qi = ecap & ECAP_QI;
 	c->ir = ecap & ECAP_IR;
@@ -44,6 +45,21 @@ struct vtd_desc vtd_desc_iotlb_global(bool drain)
 {
 	return (struct vtd_desc){ QI_IOTLB | QI_GRAN_GLOBAL |
 				  (drain ? QI_IOTLB_DR | QI_IOTLB_DW : 0), 0 };
+}
+
+/* IOTLB descriptor (6.5.2.3): granularity 5:4 (2 domain, 3 page), DID
+ * 31:16; high: address 63:12, AM 5:0 (2^AM pages, the address aligned). */
+struct vtd_desc vtd_desc_iotlb_domain(u16 did, bool drain)
+{
+	return (struct vtd_desc){ QI_IOTLB | (2ULL << 4) | (u64)did << 16 |
+				  (drain ? QI_IOTLB_DR | QI_IOTLB_DW : 0), 0 };
+}
+
+struct vtd_desc vtd_desc_iotlb_page(u16 did, u64 addr, u32 am, bool drain)
+{
+	return (struct vtd_desc){ QI_IOTLB | (3ULL << 4) | (u64)did << 16 |
+				  (drain ? QI_IOTLB_DR | QI_IOTLB_DW : 0),
+				  (addr & ~((0x1000ULL << am) - 1)) | (am & 0x3f) };
 }
 
 struct vtd_desc vtd_desc_iec_global(void)
@@ -114,3 +130,4 @@ const char *vtd_fault_reason(u8 r)
 		return "interrupt remapping fault";
 	return "unknown reason";
 }
+

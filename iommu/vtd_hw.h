@@ -17,6 +17,7 @@ struct vtd_caps {
 	u32 fro, nfr;			/* fault records: offset, count */
 	u32 iro;			/* IOTLB registers offset */
 	bool caching_mode, rwbf, psi;
+	u32 mamv;			/* largest page-selective AM */
 	bool coherent, qi, ir, eim, pt, sc, scalable;
 };
 
@@ -31,6 +32,10 @@ struct vtd_desc {
 
 struct vtd_desc vtd_desc_cc_global(void);
 struct vtd_desc vtd_desc_iotlb_global(bool drain);
+/* Domain-selective, and page-selective (2^am pages from addr, aligned
+ * down to their size; the unit's CAP.PSI and MAMV must allow it). */
+struct vtd_desc vtd_desc_iotlb_domain(u16 did, bool drain);
+struct vtd_desc vtd_desc_iotlb_page(u16 did, u64 addr, u32 am, bool drain);
 struct vtd_desc vtd_desc_iec_global(void);
 /* Wait: write status_data to status_pa (4-byte aligned) when reached. */
 struct vtd_desc vtd_desc_wait(u32 status_data, u64 status_pa);

@@ -373,8 +373,28 @@ static void viommu_metrics(struct prom *p)
 		      "Stale translations torn down past their residency or over the quota",
 		      offsetof(struct viommu_counters, expired), PROM_COUNTER);
 	viommu_family(p, "tern_viommu_physical_invalidations_total",
-		      "Teardown batches: physical IOTLB invalidations, or their equivalent for emulated devices",
+		      "Teardown batches: a real physical IOTLB invalidation each when it cleared shadowed entries of assigned devices, the equivalent for emulated devices' translations",
 		      offsetof(struct viommu_counters, phys_inv), PROM_COUNTER);
+	prom_family(p, "tern_viommu_shadow_invalidations_total",
+		    "Physical IOTLB invalidations for assigned devices' shadowed translations, by granularity (failed: the unit did not answer)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		struct viommu_counters c;
+		struct prom_label l[2] = { { "vm", vms[i]->name }, { "type", "page" } };
+
+		if (!vm_listed(vms[i]) || !viommu_counters(vms[i], &c))
+			continue;
+		prom_u64(p, l, 2, c.shadow_inv_page);
+		l[1].value = "domain";
+		prom_u64(p, l, 2, c.shadow_inv_domain);
+		l[1].value = "global";
+		prom_u64(p, l, 2, c.shadow_inv_global);
+		l[1].value = "failed";
+		prom_u64(p, l, 2, c.shadow_inv_failed);
+	}
+	viommu_family(p, "tern_viommu_shadowed_devices",
+		      "Assigned devices whose DMA follows the guest's vIOMMU translations now",
+		      offsetof(struct viommu_counters, shadowed), PROM_GAUGE);
 	viommu_family(p, "tern_viommu_stale_mappings",
 		      "Translations logically unmapped but physically alive now",
 		      offsetof(struct viommu_counters, stale_now), PROM_GAUGE);

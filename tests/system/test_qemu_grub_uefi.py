@@ -1,13 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0
 """QEMU TCG + OVMF booting the same ISO: UEFI GRUB -> multiboot2 tern.elf;
-VT-d in caching mode (as virtual IOMMUs are, under KVM too): the self-test
-with QEMU's edu device, and tern's NVMe disk through the host domain."""
+VT-d in caching mode (as virtual IOMMUs are, under KVM too): the self-tests
+with QEMU's edu device (the vIOMMU's shadowing too), and tern's NVMe disk
+through the host domain."""
 import os
 import re
 import sys
 
 from harness import Machine, check
 from test_qemu_uefi import check_nvme_image, make_nvme_image
+from test_qemu_viommu import check_viommu_selftest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
 import mkdisk  # noqa: E402
@@ -48,6 +50,10 @@ def run(build):
             check(what in out, "iommu selftest in caching mode lacks %r:\n%s" % (what, out))
         check("'TERN-NVME-LBA0' (success)" in out and "blocked, fault reported (completion" in out,
               "iommu selftest in caching mode: NVMe:\n" + out)
+        # A vIOMMU's shadowing, the physical unit in caching mode (each
+        # new entry is invalidated too).
+        out = check_viommu_selftest(m, "caching mode")
+        print("  " + "\n  ".join(l for l in out.splitlines() if "physical invalidations:" in l))
         # tern's NVMe disk, DMA through the host domain in caching mode.
         out = m.command("disk selftest nvme0n1p1 deep", timeout=120)
         check("disk selftest nvme0n1p1: pass:" in out, "disk selftest in caching mode:\n" + out)

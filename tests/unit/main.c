@@ -79,6 +79,7 @@ int main(void)
 	srunner_add_suite(sr, viommu_ir_suite());
 	srunner_add_suite(sr, viommu_req_suite());
 	srunner_add_suite(sr, viommu_mapcache_suite());
+	srunner_add_suite(sr, viommu_shadow_suite());
 	srunner_add_suite(sr, viommu_sidecore_suite());
 	srunner_add_suite(sr, virtio_net_suite());
 	srunner_add_suite(sr, preventer_suite());

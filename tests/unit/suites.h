@@ -56,6 +56,7 @@ Suite *viommu_walk_suite(void);
 Suite *viommu_ir_suite(void);
 Suite *viommu_req_suite(void);
 Suite *viommu_mapcache_suite(void);
+Suite *viommu_shadow_suite(void);
 Suite *viommu_sidecore_suite(void);
 Suite *swap_suite(void);
 Suite *swap_mapper_suite(void);

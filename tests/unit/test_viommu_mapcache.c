@@ -40,7 +40,7 @@ static void t_unpin(void *ctx, u64 gpa, bool ours)
 	unpin_calls++;
 }
 
-static const struct vmc_ops ops = { t_pin, t_unpin };
+static const struct vmc_ops ops = { .pin = t_pin, .unpin = t_unpin };
 static struct vmc c;
 
 static void setup(u32 live, u32 quota, u64 res, enum vmc_mode mode)

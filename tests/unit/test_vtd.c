@@ -39,6 +39,14 @@ START_TEST(descriptors)
 	ck_assert_uint_eq(d.hi, 0);
 	d = vtd_desc_iotlb_global(true);
 	ck_assert_uint_eq(d.lo, 0x12 | 0xc0);
+	/* Domain-selective (G 2) and page-selective (G 3): DID 31:16; the
+	 * address aligned down to 2^AM pages, AM in 5:0 (6.5.2.3). */
+	d = vtd_desc_iotlb_domain(0x14c, true);
+	ck_assert_uint_eq(d.lo, 0x2 | 0x20 | 0xc0 | (0x14cULL << 16));
+	ck_assert_uint_eq(d.hi, 0);
+	d = vtd_desc_iotlb_page(0x14c, 0x13fff, 2, false);
+	ck_assert_uint_eq(d.lo, 0x2 | 0x30 | (0x14cULL << 16));
+	ck_assert_uint_eq(d.hi, 0x10000 | 2);
 	d = vtd_desc_iec_global();
 	ck_assert_uint_eq(d.lo, 0x4);
 	d = vtd_desc_wait(0xabcd, 0x12345678);

@@ -839,6 +839,8 @@ static void give_back(struct passthru *p)
 	msix_off(p);
 	intx_unroute(p);
 	quiesce(p);
+	/* Out of the vIOMMU's shadow (its translations torn down) first. */
+	viommu_unassign(p->vm, p->guest_devfn);
 	if (p->confined)
 		vtd_detach(p->pdev->bus, devfn_of(p->pdev));
 	reset_function(p, "on the way out");
@@ -879,6 +881,13 @@ static int take(struct vm *vm, struct pci_dev *d, u32 index, char *err, size_t n
 			return -1;
 		}
 		p->confined = true;
+		/* With a vIOMMU, the guest's translations once it turns
+		 * them on (core/vdev/viommu/viommu_shadow.h). */
+		if (viommu_assign(vm, p->guest_devfn, d->bus, devfn_of(d), &vm->domain, err, n))
+			return -1;
+	} else if (vm->cfg.viommu != CONFIG_VIOMMU_OFF) {
+		pr_warn("vm %s: %02x:%02x.%u: no VT-d: its DMA cannot follow the guest's vIOMMU (not shadowed)",
+			vm->name, d->bus, d->dev, d->fn);
 	}
 	if (intx_route(p, err, n))
 		return -1;

@@ -17,6 +17,7 @@
 #include "core/vdev/viommu/vtd_ir.h"
 #include "core/vdev/viommu/vtd_mapcache.h"
 #include "core/vdev/viommu/vtd_regs_emul.h"
+#include "core/vdev/viommu/viommu_shadow.h"
 #include "core/vdev/viommu/viommu_sidecore.h"
 #include "core/vdev/viommu/vtd_req.h"
 #include "core/vdev/viommu/vtd_sidecore.h"
@@ -36,6 +37,7 @@ struct viommu_vm {
 	struct vtdir_cache irc;
 	struct vtdq_stats q;		/* requests through the unit */
 	struct vmc map;			/* tern's IOVA->HPA translations */
+	struct vshadow sh;		/* assigned devices: viommu_shadow.h */
 	struct viommu_counters c;
 	/* viommu = sidecore: the register page the guest shares with the
 	 * sidecore (vtd_sidecore.h); mapped while no write-1-to-clear
@@ -122,6 +124,7 @@ static struct vmc_sel inv_sel(const struct vtde_inv *inv)
 static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 {
 	struct viommu_vm *d = ctx;
+	struct vtdw_mem m = { g_read, d };
 	struct vmc_sel sel;
 
 	switch (inv->kind) {
@@ -136,11 +139,18 @@ static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 			d->c.inv_iotlb++;
 		sel = inv_sel(inv);
 		vmc_invalidate(&d->map, &sel, tsc_ns());
+		/* Assigned devices: the guest's table over the range, into
+		 * the physical VT-d (viommu_shadow.h). */
+		if (inv->kind == VTDE_INV_CONTEXT)
+			vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
+		else
+			vshadow_iotlb(&d->sh, &d->map, &d->regs, &m, inv, tsc_ns());
 		break;
 	case VTDE_INV_ROOT:
 	case VTDE_INV_TRANSLATION:
 		/* Every translation may have changed. */
 		vmc_flush(&d->map, tsc_ns());
+		vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
 		break;
 	case VTDE_INV_IEC:
 		d->c.inv_iec++;
@@ -220,13 +230,54 @@ static void m_unpin(void *ctx, u64 gpa, bool ours)
 {
 	struct viommu_vm *d = ctx;
 
+	vshadow_note(&d->sh, VSH_EV_UNPIN, 0, gpa);
 	if (ours)
 		gpa_set_state(&d->vm->mem, gpa, PAGE_SIZE, 0, GPA_PG_PINNED);
 }
 
+static bool m_pin_noted(void *ctx, u64 gpa, u64 *hpa, bool *ours)
+{
+	struct viommu_vm *d = ctx;
+
+	if (!m_pin(ctx, gpa, hpa, ours))
+		return false;
+	vshadow_note(&d->sh, VSH_EV_PIN, 0, gpa);
+	return true;
+}
+
+static bool m_install(void *ctx, const struct vmc_entry *e)
+{
+	return vshadow_install(&((struct viommu_vm *)ctx)->sh, e);
+}
+
+static void m_clear(void *ctx, const struct vmc_entry *e)
+{
+	vshadow_clear(&((struct viommu_vm *)ctx)->sh, e);
+}
+
+static bool m_flush(void *ctx)
+{
+	return vshadow_flush(&((struct viommu_vm *)ctx)->sh);
+}
+
+/* A physical fault of a shadowed device: recorded for the guest as its
+ * unit would have (the fault interrupt's context, or a poller's). */
+static void shadow_fault(void *ctx, u16 gsid, const struct vtd_fault *f)
+{
+	struct viommu_vm *d = ctx;
+	u64 fl = vplat_lock(d->vm);
+
+	if (d->live)
+		vtde_fault(&d->regs, gsid, f->reason, f->addr & ~0xfffULL, f->read);
+	vplat_unlock(d->vm, fl);
+}
+
 static const struct vmc_ops map_ops = {
-	.pin = m_pin,
+	.pin = m_pin_noted,
 	.unpin = m_unpin,
+	.install = m_install,
+	.clear = m_clear,
+	.flush = m_flush,
 };
 
 u8 viommu_dma_get(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa, u32 *token)
@@ -352,6 +403,7 @@ static int viommu_init(struct vm *vm, char *err, size_t n)
 	d->vm = vm;
 	d->page = page;
 	d->page_pa = page_pa;
+	d->sh.vm_index = vm->index;
 	vtde_init(&d->regs, &regs_ops, d);
 	if (vmc_init(&d->map, VIOMMU_LIVE_MAX,
 		     vm->cfg.viommu_quota ? vm->cfg.viommu_quota : CONFIG_VIOMMU_QUOTA_DEFAULT,
@@ -368,6 +420,7 @@ static int viommu_init(struct vm *vm, char *err, size_t n)
 		return -1;
 	}
 	d->live = true;
+	vshadow_register(&d->sh, shadow_fault, d);
 	if (vm->cfg.viommu == CONFIG_VIOMMU_SIDECORE) {
 		/* The register page: tern's, shared RW with the guest
 		 * (write-back, never executable), kept across restarts. */
@@ -390,7 +443,7 @@ static int viommu_init(struct vm *vm, char *err, size_t n)
 		if (viommu_side_add(d, vm->index, err, n))
 			return -1;
 	}
-	pr_info("vm %s: vIOMMU (%s) at %#llx: registers, fault and invalidation events, queued invalidation, interrupt remapping (I/O APIC, virtio and assigned MSIs), virtio-blk DMA through the translation; teardown %s (quota %u, residency %llu ms); not yet: assigned devices' DMA",
+	pr_info("vm %s: vIOMMU (%s) at %#llx: registers, fault and invalidation events, queued invalidation, interrupt remapping (I/O APIC, virtio and assigned MSIs), virtio-blk DMA through the translation, assigned devices' DMA shadowed into the physical VT-d; teardown %s (quota %u, residency %llu ms)",
 		vm->name, d->side ? "sidecore" : "samecore", (unsigned long long)VTDE_BASE,
 		d->map.mode == VMC_OPTIMISTIC ? "optimistic" : "strict", d->map.quota,
 		(unsigned long long)(d->map.residency_ns / 1000000));
@@ -400,6 +453,7 @@ static int viommu_init(struct vm *vm, char *err, size_t n)
 static void viommu_stop(struct vm *vm)
 {
 	struct viommu_vm *d = vm->viommu;
+	u64 f;
 
 	if (!d || !d->live)
 		return;
@@ -413,10 +467,79 @@ static void viommu_stop(struct vm *vm)
 	/* The bus is cleared with the VM's next reset; the counters stay
 	 * for `vm stats`. */
 	vdev_unregister(&vm->bus, VDEV_MMIO, VTDE_BASE);
-	/* Everything torn down; entries a DMA still holds keep their pins
-	 * until it is done (the pool stays until the next start). */
+	f = vplat_lock(vm);
+	/* Assigned devices out of their shadows (back in the mirror until
+	 * the assignment ends), then everything torn down; entries a DMA
+	 * still holds keep their pins until it is done (the pool stays
+	 * until the next start). */
+	vshadow_remove_all(&d->sh, &d->map, tsc_ns());
 	vmc_flush(&d->map, tsc_ns());
 	d->live = false;
+	vplat_unlock(vm, f);
+	vshadow_unregister(&d->sh);
+}
+
+int viommu_assign(struct vm *vm, u16 gsid, u8 bus, u8 devfn, struct vtd_domain *mirror,
+		  char *err, size_t n)
+{
+	struct viommu_vm *d = vm->viommu;
+	struct vtdw_mem m;
+	int rc;
+	u64 f;
+
+	if (!d || !d->live)
+		return 0;
+	m = (struct vtdw_mem){ g_read, d };
+	f = vplat_lock(vm);
+	rc = vshadow_add(&d->sh, gsid, bus, devfn, mirror, err, n);
+	if (!rc)
+		vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
+	vplat_unlock(vm, f);
+	return rc;
+}
+
+void viommu_unassign(struct vm *vm, u16 gsid)
+{
+	struct viommu_vm *d = vm->viommu;
+	u64 f;
+
+	if (!d)
+		return;
+	f = vplat_lock(vm);
+	vshadow_remove(&d->sh, &d->map, gsid, tsc_ns());
+	vplat_unlock(vm, f);
+}
+
+int viommu_unit_init(struct vm *vm, char *err, size_t n)
+{
+	return viommu_init(vm, err, n);
+}
+
+void viommu_unit_stop(struct vm *vm)
+{
+	viommu_stop(vm);
+}
+
+void viommu_free(struct vm *vm)
+{
+	struct viommu_vm *d = vm->viommu;
+
+	if (!d)
+		return;
+	viommu_stop(vm);
+	vmc_destroy(&d->map, tsc_ns());
+	if (d->page_pa)
+		pmm_free(d->page_pa, 1);
+	free(d);
+	vm->viommu = NULL;
+}
+
+const struct vshadow_event *viommu_shadow_log(const struct vm *vm, u32 *n)
+{
+	const struct viommu_vm *d = vm->viommu;
+
+	*n = d ? d->sh.nlog : 0;
+	return d ? d->sh.log : NULL;
 }
 
 void viommu_set_teardown(struct vm *vm, bool optimistic, u32 residency_ms)
@@ -521,6 +644,14 @@ bool viommu_counters(const struct vm *vm, struct viommu_counters *c)
 	c->evicted = d->map.st.evicted;
 	c->replaced = d->map.st.replaced;
 	c->phys_inv = d->map.st.phys_inv;
+	c->phys_real = d->map.st.phys_real;
+	c->shadow_inv_page = d->sh.inv_page;
+	c->shadow_inv_domain = d->sh.inv_domain;
+	c->shadow_inv_global = d->sh.inv_global;
+	c->shadow_inv_failed = d->sh.inv_failed;
+	c->shadowed = vshadow_active(&d->sh);
+	c->shadow_installs = d->map.st.installs;
+	c->shadow_clears = d->map.st.clears;
 	c->stale_now = vmc_stale_now(&d->map);
 	c->stale_max = d->map.st.stale_max;
 	c->stale_oldest_ns = d->map.ent ? vmc_oldest_stale_ns(&d->map, tsc_ns()) : 0;
@@ -593,7 +724,11 @@ void viommu_show(struct vm *vm)
 			       (unsigned long long)d->vs.st.polls,
 			       (unsigned long long)d->vs.st.lost_writebacks,
 			       (unsigned long long)d->side_traps);
-	console_printf("  not yet: assigned devices' DMA through the guest's tables (shadowing into the physical VT-d)\n");
+	console_printf("  physical invalidations: %llu real (batches that cleared shadowed entries from the physical VT-d), %llu equivalents (emulated devices' batches); shadowed entries installed %llu, cleared %llu\n",
+		       (unsigned long long)c.phys_real,
+		       (unsigned long long)(c.phys_inv - c.phys_real),
+		       (unsigned long long)c.shadow_installs, (unsigned long long)c.shadow_clears);
+	vshadow_show(&d->sh);
 }
 
 /* After the platform (it clears the bus at reset), before the devices

@@ -25,9 +25,11 @@
  * if the guest maps the same IOVA to the same page again (`optimistic`,
  * thesis 2.4.4). The stale mappings are counted live (thesis 2.5.2).
  *
- * Not done yet (said at `vm start` and in `vm stats`): shadowing into the
- * physical VT-d for assigned devices (their DMA is not confined by the
- * guest's tables).
+ * Assigned devices (viommu_shadow.h): once the guest translates for
+ * one, its DMA goes through a physical VT-d domain that holds exactly the
+ * guest's IOVA -> host page translations (shadowed when the guest maps,
+ * torn down with one physical IOTLB invalidation per batch before any
+ * page is unpinned); until then the VM's GPA mirror.
  */
 #ifndef TERN_CORE_VDEV_VIOMMU_VIOMMU_H
 #define TERN_CORE_VDEV_VIOMMU_VIOMMU_H
@@ -48,7 +50,12 @@ struct viommu_counters {
 	u64 walks;			/* of the guest's tables, for DMA */
 	u64 reused, deferred, expired;	/* optimistic teardown */
 	u64 evicted, replaced;		/* tern's room; a stale IOVA mapped elsewhere */
-	u64 phys_inv;			/* physical invalidations (or equivalents) */
+	u64 phys_inv;			/* teardown batches: physical invalidations
+					 * (shadowed devices) or their equivalents */
+	u64 phys_real;			/* of those, real (cleared shadowed entries) */
+	u64 shadow_inv_page, shadow_inv_domain, shadow_inv_global, shadow_inv_failed;
+	u64 shadowed;			/* assigned devices in their shadow now */
+	u64 shadow_installs, shadow_clears;
 	u64 stale_now, stale_max;	/* logically unmapped, physically alive */
 	u64 stale_longest_ns, stale_oldest_ns;
 	u64 unmapped_in_flight;		/* unmapped while a DMA held the page */
@@ -111,6 +118,27 @@ void viommu_set_teardown(struct vm *vm, bool optimistic, u32 residency_ms);
 /* Samecore or sidecore from now on, while it runs (`vm viommu`): -1 and
  * why in err if it cannot. */
 int viommu_set_sidecore(struct vm *vm, bool side, char *err, size_t n);
+
+/*
+ * An assigned function (physical bus/devfn, the guest's requester-id
+ * gsid), in the VM's mirror domain now: shadowed once the guest
+ * translates for it. 0 without a vIOMMU; -1 and why in err. Unassign
+ * before the function is detached and given back.
+ */
+struct vtd_domain;
+int viommu_assign(struct vm *vm, u16 gsid, u8 bus, u8 devfn, struct vtd_domain *mirror,
+		  char *err, size_t n);
+void viommu_unassign(struct vm *vm, u16 gsid);
+
+/* The unit's init and stop as the VM's lifecycle runs them (DEFINE_VDEV),
+ * for a VM without vCPUs (`iommu selftest viommu`), and everything freed. */
+int viommu_unit_init(struct vm *vm, char *err, size_t n);
+void viommu_unit_stop(struct vm *vm);
+void viommu_free(struct vm *vm);
+/* The shadow's event log (viommu_shadow.h): events ever in *n, the last
+ * VSHADOW_LOG of them in the ring returned. */
+struct vshadow_event;
+const struct vshadow_event *viommu_shadow_log(const struct vm *vm, u32 *n);
 
 /* The VM's counters; false when it has no vIOMMU. */
 bool viommu_counters(const struct vm *vm, struct viommu_counters *c);

@@ -83,14 +83,18 @@ static u32 find_gpa(const struct vmc *c, u64 gpa, u32 except)
 
 /* --- teardown --- */
 
-/* The last step: the page given back if no other entry pins it. */
+/* The last step: the page given back if no other entry pins it (and its
+ * batch's invalidation was done: else the pin stays, counted). */
 static void release(struct vmc *c, u32 i)
 {
 	struct vmc_entry *e = &c->ent[i];
 
 	chain_del(c, &c->ghash[hash_gpa(c, e->gpa)], i, true);
 	if (find_gpa(c, e->gpa, VMC_NONE) == VMC_NONE) {
-		c->ops->unpin(c->ctx, e->gpa, e->ours);
+		if (e->keep_pin)
+			c->st.kept_pinned++;
+		else
+			c->ops->unpin(c->ctx, e->gpa, e->ours);
 		c->st.unpins++;
 		c->pinned--;
 	}
@@ -99,13 +103,43 @@ static void release(struct vmc *c, u32 i)
 	c->free = i;
 }
 
-/* Out of its list and the lookup; released now, or by the last vmc_put.
- * The caller counts the batch's physical invalidation: the page goes
- * after it (release is called once the batch is out). */
+void vmc_commit(struct vmc *c)
+{
+	u32 n = c->nbatch;
+	bool ok = true;
+
+	if (!n)
+		return;
+	c->nbatch = 0;
+	c->st.phys_inv++;
+	/* The physical IOTLB forgets every cleared entry before any of
+	 * their pages goes back (thesis 2.5.1). */
+	if (c->batch_shadow) {
+		c->batch_shadow = false;
+		c->st.phys_real++;
+		ok = c->ops->flush(c->ctx);
+		if (!ok)
+			c->st.flush_failed++;
+	}
+	for (u32 k = 0; k < n; k++) {
+		struct vmc_entry *e = &c->ent[c->batch[k]];
+
+		e->keep_pin |= !ok;
+		if (!e->refs) {
+			c->dying--;
+			release(c, c->batch[k]);
+		}
+	}
+}
+
+/* Out of its list and the lookup (and the physical VT-d), into the batch;
+ * released at vmc_commit, or by the last vmc_put after it. */
 static void unlink(struct vmc *c, u32 i, u64 now)
 {
 	struct vmc_entry *e = &c->ent[i];
 
+	if (c->nbatch == VMC_BATCH_MAX)
+		vmc_commit(c);
 	if (e->state == VMC_LIVE) {
 		list_del(c, &c->lru, i);
 		c->live--;
@@ -115,30 +149,18 @@ static void unlink(struct vmc *c, u32 i, u64 now)
 			c->st.stale_longest_ns = now - e->since;
 	}
 	chain_del(c, &c->hash[hash_key(c, e->sid, e->iova)], i, false);
+	if (e->shadow) {
+		c->ops->clear(c->ctx, e);
+		c->st.clears++;
+		c->batch_shadow = true;
+	}
 	c->st.torn_down++;
 	e->state = VMC_DYING;
 	c->dying++;
 	if (e->refs)
 		c->st.unmapped_in_flight++;
+	c->batch[c->nbatch++] = i;
 }
-
-/* After the batch's invalidation: pages of entries no DMA holds go back. */
-static void finish_batch(struct vmc *c, u32 *batch, u32 n)
-{
-	if (!n)
-		return;
-	c->st.phys_inv++;
-	for (u32 k = 0; k < n; k++) {
-		if (!c->ent[batch[k]].refs) {
-			c->dying--;
-			release(c, batch[k]);
-		}
-	}
-}
-
-/* Small batches go through a stack array; larger ones in rounds, each
- * its own invalidation (bounded work per round). */
-#define BATCH_MAX	64
 
 u64 vmc_oldest_stale_ns(const struct vmc *c, u64 now)
 {
@@ -147,7 +169,7 @@ u64 vmc_oldest_stale_ns(const struct vmc *c, u64 now)
 
 void vmc_expire(struct vmc *c, u64 now)
 {
-	u32 batch[BATCH_MAX], n = 0, keep;
+	u32 keep;
 	u64 age;
 
 	if (!c->fifo.n)
@@ -170,46 +192,29 @@ void vmc_expire(struct vmc *c, u64 now)
 		else
 			break;
 		unlink(c, i, now);
-		batch[n++] = i;
-		if (n == BATCH_MAX) {
-			finish_batch(c, batch, n);
-			n = 0;
-		}
 	}
-	finish_batch(c, batch, n);
+	vmc_commit(c);
 }
 
 /* Tear down every entry of list l (the caller's one batch). */
-static void tear_all(struct vmc *c, struct vmc_list *l, u64 now, u32 *batch, u32 *n)
+static void tear_all(struct vmc *c, struct vmc_list *l, u64 now)
 {
-	while (l->n) {
-		u32 i = l->head;
-
-		unlink(c, i, now);
-		batch[(*n)++] = i;
-		if (*n == BATCH_MAX) {
-			finish_batch(c, batch, *n);
-			*n = 0;
-		}
-	}
+	while (l->n)
+		unlink(c, l->head, now);
 }
 
 void vmc_flush(struct vmc *c, u64 now)
 {
-	u32 batch[BATCH_MAX], n = 0;
-
-	tear_all(c, &c->fifo, now, batch, &n);
-	tear_all(c, &c->lru, now, batch, &n);
-	finish_batch(c, batch, n);
+	tear_all(c, &c->fifo, now);
+	tear_all(c, &c->lru, now);
+	vmc_commit(c);
 }
 
 void vmc_set_mode(struct vmc *c, enum vmc_mode mode, u64 now)
 {
-	u32 batch[BATCH_MAX], n = 0;
-
 	if (mode == VMC_STRICT && c->mode != VMC_STRICT) {
-		tear_all(c, &c->fifo, now, batch, &n);
-		finish_batch(c, batch, n);
+		tear_all(c, &c->fifo, now);
+		vmc_commit(c);
 	}
 	/* The risk figures are the mode's own from here. */
 	c->st.stale_max = c->fifo.n;
@@ -247,7 +252,9 @@ static u32 take(struct vmc *c, u64 now)
 			i = c->fifo.head;
 			c->st.over_quota++;
 		} else {
-			for (i = c->lru.head; i != VMC_NONE && c->ent[i].refs; i = c->ent[i].next)
+			/* Not one the device may DMA through. */
+			for (i = c->lru.head; i != VMC_NONE && (c->ent[i].refs || c->ent[i].shadow);
+			     i = c->ent[i].next)
 				;
 			if (i == VMC_NONE) {
 				c->st.no_room++;
@@ -256,14 +263,17 @@ static u32 take(struct vmc *c, u64 now)
 			c->st.evicted++;
 		}
 		unlink(c, i, now);
-		finish_batch(c, &i, 1);
+		vmc_commit(c);
 	}
 	i = c->free;
 	c->free = c->ent[i].next;
 	return i;
 }
 
-u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, u64 now)
+/* vmc_map and vmc_map_shadow: the entry, or VMC_NONE; held (refs) only
+ * for an emulated device's DMA. */
+static u32 map_entry(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w,
+		     bool shadow, u64 now)
 {
 	struct vmc_entry *e;
 	u32 i, o;
@@ -276,8 +286,9 @@ u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, 
 	i = find(c, sid, iova);
 	if (i != VMC_NONE) {
 		e = &c->ent[i];
-		if (e->gpa == gpa) {
-			/* The same page: reused, whatever the state. */
+		/* The same page: reused, whatever the state; a shadowed one
+		 * only with the same access (its physical entry has it). */
+		if (e->gpa == gpa && (!e->shadow || (e->r == r && e->w == w))) {
 			if (e->state == VMC_STALE) {
 				list_del(c, &c->fifo, i);
 				if (now - e->since > c->st.stale_longest_ns)
@@ -286,22 +297,26 @@ u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, 
 				list_add_tail(c, &c->lru, i);
 				c->live++;
 				e->state = VMC_LIVE;
+				c->st.maps++;
 			} else {
 				list_del(c, &c->lru, i);
 				list_add_tail(c, &c->lru, i);
+				if (!shadow)
+					c->st.maps++;
 			}
 			e->did = did;
 			e->r = r;
 			e->w = w;
-			e->refs++;
-			c->st.maps++;
+			e->seen = true;
+			if (!shadow)
+				e->refs++;
 			return i;
 		}
 		/* Another page now: the old translation goes first. */
 		if (e->state == VMC_STALE)
 			c->st.replaced++;
 		unlink(c, i, now);
-		finish_batch(c, &i, 1);
+		vmc_commit(c);
 	}
 	/* The slot first: making room may tear down the page's last pin. */
 	i = take(c, now);
@@ -322,7 +337,8 @@ u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, 
 	}
 	e = &c->ent[i];
 	*e = (struct vmc_entry){ .iova = iova, .gpa = gpa, .hpa = hpa, .sid = sid, .did = did,
-				 .state = VMC_LIVE, .r = r, .w = w, .ours = ours, .refs = 1 };
+				 .state = VMC_LIVE, .r = r, .w = w, .ours = ours,
+				 .refs = shadow ? 0 : 1, .shadow = shadow, .seen = true };
 	e->hnext = c->hash[hash_key(c, sid, iova)];
 	c->hash[hash_key(c, sid, iova)] = i;
 	e->gnext = c->ghash[hash_gpa(c, gpa)];
@@ -330,7 +346,29 @@ u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, 
 	list_add_tail(c, &c->lru, i);
 	c->live++;
 	c->st.maps++;
+	if (shadow) {
+		if (c->ops->install(c->ctx, e)) {
+			c->st.installs++;
+		} else {
+			/* Never in the physical VT-d: no invalidation owed. */
+			c->st.install_failed++;
+			e->shadow = false;
+			unlink(c, i, now);
+			vmc_commit(c);
+			return VMC_NONE;
+		}
+	}
 	return i;
+}
+
+u32 vmc_map(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, u64 now)
+{
+	return map_entry(c, sid, did, iova, gpa, r, w, false, now);
+}
+
+u32 vmc_map_shadow(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, u64 now)
+{
+	return map_entry(c, sid, did, iova, gpa, r, w, true, now);
 }
 
 void vmc_put(struct vmc *c, u32 i)
@@ -341,7 +379,8 @@ void vmc_put(struct vmc *c, u32 i)
 		return;
 	if (--e->refs || e->state != VMC_DYING)
 		return;
-	/* Torn down while in flight: its batch's invalidation is done. */
+	/* Torn down while in flight: its batch's invalidation is done
+	 * (every public call commits its batch before it returns). */
 	c->dying--;
 	release(c, i);
 }
@@ -366,41 +405,93 @@ static bool covers(const struct vmc_sel *s, const struct vmc_entry *e)
 	return false;
 }
 
+/* The guest unmapped live entry i: torn down (strict, into the batch) or
+ * deferred (optimistic). */
+static void unmap_one(struct vmc *c, u32 i, u64 now)
+{
+	c->st.unmaps++;
+	if (c->mode == VMC_OPTIMISTIC) {
+		/* Logically unmapped, physically alive. */
+		list_del(c, &c->lru, i);
+		c->live--;
+		c->ent[i].state = VMC_STALE;
+		c->ent[i].since = now;
+		list_add_tail(c, &c->fifo, i);
+		c->st.deferred++;
+		if (c->fifo.n > c->st.stale_max)
+			c->st.stale_max = c->fifo.n;
+	} else {
+		unlink(c, i, now);
+	}
+}
+
 u32 vmc_invalidate(struct vmc *c, const struct vmc_sel *sel, u64 now)
 {
-	u32 batch[BATCH_MAX], n = 0, unmapped = 0;
+	u32 unmapped = 0;
 	u32 i = c->lru.head;
 
 	while (i != VMC_NONE) {
 		u32 next = c->ent[i].next;
 
-		if (covers(sel, &c->ent[i])) {
+		/* Shadowed entries follow the guest's tables (vmc_sweep). */
+		if (!c->ent[i].shadow && covers(sel, &c->ent[i])) {
 			unmapped++;
-			c->st.unmaps++;
-			if (c->mode == VMC_OPTIMISTIC) {
-				/* Logically unmapped, physically alive. */
-				list_del(c, &c->lru, i);
-				c->live--;
-				c->ent[i].state = VMC_STALE;
-				c->ent[i].since = now;
-				list_add_tail(c, &c->fifo, i);
-				c->st.deferred++;
-				if (c->fifo.n > c->st.stale_max)
-					c->st.stale_max = c->fifo.n;
-			} else {
-				unlink(c, i, now);
-				batch[n++] = i;
-				if (n == BATCH_MAX) {
-					finish_batch(c, batch, n);
-					n = 0;
-				}
-			}
+			unmap_one(c, i, now);
 		}
 		i = next;
 	}
-	finish_batch(c, batch, n);
+	vmc_commit(c);
 	vmc_expire(c, now);
 	return unmapped;
+}
+
+static bool in_range(const struct vmc_entry *e, u16 sid, u64 lo, u64 hi)
+{
+	return e->shadow && e->sid == sid && e->iova >= lo && e->iova < hi;
+}
+
+void vmc_mark(struct vmc *c, u16 sid, u64 lo, u64 hi)
+{
+	for (u32 i = c->lru.head; i != VMC_NONE; i = c->ent[i].next)
+		if (in_range(&c->ent[i], sid, lo, hi))
+			c->ent[i].seen = false;
+}
+
+u32 vmc_sweep(struct vmc *c, u16 sid, u64 lo, u64 hi, u64 now)
+{
+	u32 unmapped = 0;
+	u32 i = c->lru.head;
+
+	while (i != VMC_NONE) {
+		u32 next = c->ent[i].next;
+
+		if (in_range(&c->ent[i], sid, lo, hi) && !c->ent[i].seen) {
+			unmapped++;
+			unmap_one(c, i, now);
+		}
+		i = next;
+	}
+	vmc_commit(c);
+	vmc_expire(c, now);
+	return unmapped;
+}
+
+void vmc_drop(struct vmc *c, u16 sid, u64 now)
+{
+	struct vmc_list *lists[2] = { &c->fifo, &c->lru };
+
+	for (u32 k = 0; k < 2; k++) {
+		u32 i = lists[k]->head;
+
+		while (i != VMC_NONE) {
+			u32 next = c->ent[i].next;
+
+			if (c->ent[i].sid == sid)
+				unlink(c, i, now);
+			i = next;
+		}
+	}
+	vmc_commit(c);
 }
 
 /* --- setup --- */

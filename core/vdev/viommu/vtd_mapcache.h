@@ -32,6 +32,15 @@
  * 2.5.1: no stale translation outlives its pin). Several entries may map
  * one guest page: it is pinned once, while any of them exists.
  *
+ * Shadowed entries (vmc_map_shadow: an assigned device's translations,
+ * made when the guest maps, not at a DMA) also live in the physical VT-d:
+ * ops->install writes the physical entry of a new one, ops->clear removes
+ * it when it is torn down, and ops->flush, once per batch, is the physical
+ * IOTLB invalidation, waited for, that covers every entry cleared since
+ * the last: called before any page of the batch is unpinned. A shadowed
+ * live entry is never evicted for room (the device may DMA through it at
+ * any time); only the guest's unmap (vmc_sweep) or a drop removes it.
+ *
  * Strict teardown tears down at once, so it never has stale entries.
  * Pure: time is passed in (ns), pins go through callbacks; the caller
  * serializes calls on one cache. Unit-tested.
@@ -58,12 +67,22 @@ enum vmc_state {
 	VMC_DYING,
 };
 
+struct vmc_entry;
+
 struct vmc_ops {
 	/* Pin guest page gpa: true and its host address; false: not the
 	 * VM's RAM. *ours: whether unpin must undo it (false: the page was
 	 * pinned by someone else already), handed back to unpin. */
 	bool (*pin)(void *ctx, u64 gpa, u64 *hpa, bool *ours);
 	void (*unpin)(void *ctx, u64 gpa, bool ours);
+	/* Shadowing (NULL without): the physical entry of a new shadowed
+	 * translation (false: none could be made; the translation is
+	 * dropped); its removal at teardown; the batch's physical IOTLB
+	 * invalidation covering every removal since the last, waited for
+	 * (false: the unit did not answer: the pages stay pinned). */
+	bool (*install)(void *ctx, const struct vmc_entry *e);
+	void (*clear)(void *ctx, const struct vmc_entry *e);
+	bool (*flush)(void *ctx);
 };
 
 struct vmc_entry {
@@ -77,6 +96,9 @@ struct vmc_entry {
 	u8 state;			/* enum vmc_state */
 	bool r, w;
 	bool ours;			/* the page's pin: pin's *ours */
+	bool shadow;			/* in the physical VT-d too */
+	bool seen;			/* vmc_mark/vmc_sweep */
+	bool keep_pin;			/* its invalidation failed */
 };
 
 struct vmc_list {
@@ -95,11 +117,18 @@ struct vmc_stats {
 	u64 evicted;			/* live, dropped for room (LRU) */
 	u64 torn_down;			/* entries torn down, any reason */
 	u64 phys_inv;			/* teardown batches (physical invalidations) */
+	u64 phys_real;			/* of those, with shadowed entries: real ones */
+	u64 flush_failed, kept_pinned;	/* the unit did not answer; pages kept */
+	u64 installs, clears;		/* physical entries written, removed */
+	u64 install_failed;		/* no physical entry could be made */
 	u64 unmapped_in_flight;		/* torn down while a DMA held them */
 	u64 stale_max;			/* most stale entries at once */
 	u64 stale_longest_ns;		/* longest a stale entry lived */
 	u64 no_room;			/* every entry held by a DMA */
 };
+
+/* Entries torn down per physical invalidation, at most. */
+#define VMC_BATCH_MAX		64
 
 struct vmc {
 	const struct vmc_ops *ops;
@@ -114,6 +143,11 @@ struct vmc {
 	struct vmc_list lru, fifo;
 	u32 live, dying;
 	u64 pinned;			/* distinct guest pages pinned now */
+	/* The batch being torn down: out of every lookup, physical entries
+	 * cleared, pages still pinned until vmc_commit's flush. */
+	u32 batch[VMC_BATCH_MAX];
+	u32 nbatch;
+	bool batch_shadow;		/* it cleared physical entries */
 	struct vmc_stats st;
 };
 
@@ -179,6 +213,31 @@ void vmc_flush(struct vmc *c, u64 now);
 /* Switch strict/optimistic (or stay): leaving optimistic flushes the
  * FIFO; the risk maxima (stale_max, stale_longest_ns) start again. */
 void vmc_set_mode(struct vmc *c, enum vmc_mode mode, u64 now);
+
+/*
+ * Shadowing an assigned device sid (the caller walks the guest's tables,
+ * vtd_walk.h's vtdw_enum, after each guest invalidation):
+ *   vmc_mark   forget which of sid's live shadowed entries in [lo, hi)
+ *              were seen;
+ *   vmc_map_shadow  the guest maps iova -> gpa with r/w in domain did: the
+ *              same live entry is kept (seen); a stale one of the same
+ *              page and access is reused (no pin, no physical write); a
+ *              differing one is torn down first; else a new entry, pinned
+ *              and installed. Returns the entry (not held) or VMC_NONE.
+ *   vmc_sweep  sid's live shadowed entries in [lo, hi) not seen since
+ *              vmc_mark are the guest's unmaps: torn down (strict, one
+ *              batch) or deferred (optimistic). Returns how many.
+ *   vmc_drop   tear down every entry of sid, live or stale, at once (the
+ *              device leaves shadowing).
+ * Each ends with its batch committed (vmc_commit).
+ */
+void vmc_mark(struct vmc *c, u16 sid, u64 lo, u64 hi);
+u32 vmc_map_shadow(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r, bool w, u64 now);
+u32 vmc_sweep(struct vmc *c, u16 sid, u64 lo, u64 hi, u64 now);
+void vmc_drop(struct vmc *c, u16 sid, u64 now);
+/* The batch out: one physical invalidation (ops->flush, if it cleared any
+ * physical entry), then the pages no DMA holds unpinned. */
+void vmc_commit(struct vmc *c);
 
 /* Stale entries now, and the age of the oldest (0: none). */
 static inline u32 vmc_stale_now(const struct vmc *c)

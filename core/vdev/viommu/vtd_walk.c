@@ -114,3 +114,66 @@ u8 vtdw_translate(const struct vtdw_mem *m, u64 root, u64 cap, u64 ecap, u16 sid
 	}
 	return VTD_FR_PTE_ACCESS;	/* not reached: level 1 is a leaf */
 }
+
+/* One table at level lvl covering [base, base + 512 << shift): its
+ * present leaves in [lo, hi), each in 4 KiB pages. */
+static bool enum_table(const struct vtdw_mem *m, u64 cap, u64 table, int lvl, u64 base,
+		       bool r, bool w, u64 lo, u64 hi, vtdw_leaf_fn fn, void *arg, u32 *budget)
+{
+	u32 shift = 12 + 9 * (u32)(lvl - 1);
+
+	for (u32 k = 0; k < 512; k++) {
+		u64 start = base + ((u64)k << shift), end = start + BIT(shift), pte;
+		u64 rsvd = VTDW_SL_RSVD_HAW;
+		bool rr, ww;
+
+		if (end <= lo || start >= hi)
+			continue;
+		if (!m->read || !m->read(m->ctx, table + 8 * k, &pte, 8))
+			continue;	/* a DMA here would fault (0x7) */
+		rr = r && (pte & VTDW_SL_R);
+		ww = w && (pte & VTDW_SL_W);
+		if (!(pte & (VTDW_SL_R | VTDW_SL_W)))
+			continue;
+		if ((pte & VTDW_SL_PS) && lvl == 4)
+			continue;
+		if ((pte & VTDW_SL_PS) && (lvl == 3 || lvl == 2)) {
+			if (!(CAP_SLLPS(cap) & (lvl == 3 ? CAP_SLLPS_1G : CAP_SLLPS_2M)))
+				continue;
+			rsvd |= (BIT(shift) - 1) & ~0xfffULL;
+		}
+		if (pte & rsvd)
+			continue;
+		if (lvl == 1 || (pte & VTDW_SL_PS)) {
+			u64 page = pte & VTDW_SL_ADDR & ~(BIT(shift) - 1);
+
+			if (!rr && !ww)
+				continue;
+			for (u64 a = MAX(start, lo); a < MIN(end, hi); a += PAGE_SIZE) {
+				if (!*budget)
+					return false;
+				(*budget)--;
+				if (!fn(arg, a, page + (a - start), rr, ww))
+					return false;
+			}
+			continue;
+		}
+		if (!enum_table(m, cap, pte & VTDW_SL_ADDR, lvl - 1, start, rr, ww, lo, hi, fn,
+				arg, budget))
+			return false;
+	}
+	return true;
+}
+
+bool vtdw_enum(const struct vtdw_mem *m, u64 cap, const struct vtdw_ctx *c, u64 lo, u64 hi,
+	       u32 max_pages, vtdw_leaf_fn fn, void *arg)
+{
+	u32 budget = max_pages;
+
+	if (c->tt != VTDW_TT_SL || (c->levels != 3 && c->levels != 4))
+		return true;
+	hi = MIN(hi, BIT(12 + 9 * c->levels));
+	if (lo >= hi)
+		return true;
+	return enum_table(m, cap, c->slpt, c->levels, 0, true, true, lo, hi, fn, arg, &budget);
+}
