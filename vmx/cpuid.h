@@ -12,10 +12,22 @@
 #include "core/types.h"
 #include "vmx/xsave.h"
 
-/* Hypervisor leaves (0x40000000: max leaf and signature). */
+/*
+ * Hypervisor leaves (0x40000000: max leaf and signature). Guests look for
+ * a signature they know in blocks of 0x100 leaves from 0x40000000 (Linux's
+ * hypervisor_cpuid_base()). With paravirt = none tern's own is the first
+ * block. With paravirt = kvm the first block names KVM with no feature bits
+ * in 0x40000001 (no kvmclock, PV EOI, steal time or hints: nothing
+ * paravirtual is offered), because Linux uses x2APIC without interrupt
+ * remapping only under a hypervisor it knows (try_to_enable_x2apic(),
+ * x86_init.hyper.x2apic_available: for KVM, the signature alone), and ELI
+ * needs x2APIC; tern's own block moves to 0x40000100.
+ */
 #define CPUID_HV_BASE		0x40000000
-#define CPUID_HV_LAST		(CPUID_HV_BASE + 0xff)
+#define CPUID_HV_BLOCK		0x100
+#define CPUID_HV_LAST		(CPUID_HV_BASE + 2 * CPUID_HV_BLOCK - 1)
 #define CPUID_HV_SIGNATURE	"TernTernTern"
+#define CPUID_KVM_SIGNATURE	"KVMKVMKVM\0\0\0"
 
 /* Leaf 1 EBX (SDM 2A, CPUID, table 3-8) */
 #define CPUID_1_EBX_APIC_ID_SHIFT	24	/* initial APIC ID: bits 31:24 */
@@ -77,6 +89,7 @@ struct cpuid_facts {
 	u64 xsave_mask;		/* XCR0 bits it may set; 0: no XSAVE */
 	bool rdtscp;		/* the "enable RDTSCP" control is on */
 	bool invpcid;		/* the "enable INVPCID" control is on */
+	bool paravirt_kvm;	/* paravirt = kvm (core/vm/config.h) */
 };
 
 static inline bool cpuid_leaf_is_tern(u32 leaf)
@@ -84,9 +97,10 @@ static inline bool cpuid_leaf_is_tern(u32 leaf)
 	return leaf >= CPUID_HV_BASE && leaf <= CPUID_HV_LAST;
 }
 
-/* tern's own leaves (vmx/cpuid.c): max leaf and signature. By value, so
- * the caller's registers need not go through memory. */
-struct cpuid_regs cpuid_tern_leaf(u32 leaf);
+/* The hypervisor leaves (vmx/cpuid.c): max leaf and signature, tern's or
+ * KVM's (paravirt_kvm). By value, so the caller's registers need not go
+ * through memory. */
+struct cpuid_regs cpuid_tern_leaf(u32 leaf, bool paravirt_kvm);
 
 /* Hidden in leaf 1: VMX and SMX (not virtualized), MONITOR (no MWAIT
  * exits), DS/TM/PDCM (their MSRs), MCE/MCA and MTRR (their MSRs #GP). */
@@ -119,7 +133,7 @@ static inline void cpuid_filter(u32 leaf, u32 sub, const struct cpuid_facts *f,
 	u64 xmask = f->xsave_mask;
 
 	if (cpuid_leaf_is_tern(leaf)) {
-		*r = cpuid_tern_leaf(leaf);
+		*r = cpuid_tern_leaf(leaf, f->paravirt_kvm);
 		return;
 	}
 	switch (leaf) {

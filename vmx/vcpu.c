@@ -132,6 +132,7 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 		.xsave_mask = xsave_guest_mask(),
 		.rdtscp = c.proc2 & PROC2_RDTSCP,
 		.invpcid = c.proc2 & PROC2_INVPCID,
+		.paravirt_kvm = v->vm->cfg.paravirt == CONFIG_PARAVIRT_KVM,
 	};
 	arch_limits(v);
 	v->tsc_offset = v->tsc_adjust = 0;
