@@ -69,8 +69,23 @@
 #define CPUID_7_EBX_AVX512CD	BIT(28)
 #define CPUID_7_EBX_AVX512BW	BIT(30)
 #define CPUID_7_EBX_AVX512VL	BIT(31)
+#define CPUID_7_EDX_ARCH_CAPABILITIES	BIT(29)	/* IA32_ARCH_CAPABILITIES */
 #define CPUID_7_ECX_PKU		BIT(3)
 #define CPUID_7_ECX_OSPKE	BIT(4)
+
+/*
+ * IA32_ARCH_CAPABILITIES bits a guest is shown (SDM 4, table 2-2): only
+ * those that say the CPU is not affected by something, true of the guest
+ * when true of its host. RDCL_NO matters most: without it Linux assumes
+ * Meltdown and turns on page-table isolation, whose user page tables do
+ * not map ELI's shadow IDT (vmx/eli/eli.h).
+ */
+#define ARCH_CAP_RDCL_NO	BIT(0)	/* not affected by Meltdown */
+#define ARCH_CAP_SSB_NO		BIT(4)	/* nor speculative store bypass */
+#define ARCH_CAP_MDS_NO		BIT(5)	/* nor MDS */
+#define ARCH_CAP_TAA_NO		BIT(8)	/* nor TSX async abort */
+#define ARCH_CAP_GUEST		(ARCH_CAP_RDCL_NO | ARCH_CAP_SSB_NO | ARCH_CAP_MDS_NO | \
+				 ARCH_CAP_TAA_NO)
 
 /* Leaf 0xD subleaf 1 EAX (SDM 2A, CPUID, table 3-8; SDM 1 13.2) */
 #define CPUID_D_1_EAX_XSAVES	BIT(3)
@@ -90,6 +105,9 @@ struct cpuid_facts {
 	bool rdtscp;		/* the "enable RDTSCP" control is on */
 	bool invpcid;		/* the "enable INVPCID" control is on */
 	bool paravirt_kvm;	/* paravirt = kvm (core/vm/config.h) */
+	/* IA32_ARCH_CAPABILITIES as the guest reads it: the host's, masked
+	 * by ARCH_CAP_GUEST; 0: the MSR and its CPUID bit are hidden. */
+	u64 arch_caps;
 };
 
 static inline bool cpuid_leaf_is_tern(u32 leaf)
@@ -188,6 +206,8 @@ static inline void cpuid_filter(u32 leaf, u32 sub, const struct cpuid_facts *f,
 		/* Without the control INVPCID is #UD in the guest. */
 		if (!f->invpcid)
 			r->b &= ~CPUID_7_EBX_INVPCID;
+		if (!f->arch_caps)
+			r->d &= ~CPUID_7_EDX_ARCH_CAPABILITIES;
 		break;
 	case 0x80000001:
 		if (!f->rdtscp)

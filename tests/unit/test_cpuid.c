@@ -179,6 +179,19 @@ END_TEST
 
 /* paravirt = kvm: KVM's signature, no feature or hint bit; tern's block
  * moved to 0x40000100. */
+/* IA32_ARCH_CAPABILITIES: its CPUID bit only where tern shows the MSR. */
+START_TEST(arch_capabilities)
+{
+	struct cpuid_facts caps = facts;
+
+	ck_assert(!(filter(7, 0, &facts).d & CPUID_7_EDX_ARCH_CAPABILITIES));
+	caps.arch_caps = ARCH_CAP_RDCL_NO;
+	ck_assert(filter(7, 0, &caps).d & CPUID_7_EDX_ARCH_CAPABILITIES);
+	ck_assert(!(ARCH_CAP_GUEST & ~(ARCH_CAP_RDCL_NO | ARCH_CAP_SSB_NO | ARCH_CAP_MDS_NO |
+				       ARCH_CAP_TAA_NO)));
+}
+END_TEST
+
 START_TEST(paravirt_kvm)
 {
 	struct cpuid_facts kvm = facts;
@@ -223,6 +236,7 @@ Suite *cpuid_suite(void)
 	tcase_add_test(tc, zeroed_and_untouched);
 	tcase_add_test(tc, tern_leaves);
 	tcase_add_test(tc, paravirt_kvm);
+	tcase_add_test(tc, arch_capabilities);
 	suite_add_tcase(s, tc);
 	return s;
 }
