@@ -120,7 +120,11 @@ def window_figures(w, vm, hz=None):
                               d(w["null"], "tern_vm_exits_total", reason="intr-window"))),
          "ext_int": int(reasons.get("external-int", 0)),
          "inj_mode": int(d(w, "tern_eli_injection_mode_total")),
+         "eli_injections": int(d(w, "tern_eli_injections_total")),
          "fallbacks": int(d(w, "tern_eli_fallbacks_total")),
+         # Device interrupts that came through tern (the vCPU in injection
+         # mode, or eli = off): the assigned function's INTx count.
+         "intx_tern": int(d(w, "tern_vm_assigned_interrupts_total", kind="intx")),
          "timer_direct": int(d(w, "tern_eli_direct_interrupts_total", source="timer")),
          "reasons": {k: int(v) for k, v in reasons.items()},
          "stats": w.get("stats", "")}
@@ -194,6 +198,7 @@ def table(res, ips, packets):
         ("device interrupts/s", rate("irqs")),
         ("interrupts handled in tern", lambda s: "-" if s == "native" else
          "%d" % (res[s]["ext_int"] + res[s]["reflected"])),
+        ("device interrupts via tern", tern_only("%d", "intx_tern")),
         ("injections/s", lambda s: "-" if s == "native" else
          "%.0f" % (res[s]["injections"] / secs(s))),
         ("IRQ-window exits/s", lambda s: "-" if s == "native" else

@@ -5,8 +5,9 @@ e1000 with its e1000 module and sends UDP datagrams back to back
 (tests/linux/udpwork.sh); its transmit completions reach the guest's
 handler through the shadow IDT and are completed by the passed-through
 EOI. Checked: ELI live (not fallen back), the e1000's interrupts counted
-by the guest grow, no EOI exit, and the exits per device interrupt over
-the workload, read back from `metrics`, under a bound."""
+by the guest grow, no device EOI exits (those that exit are injection
+mode's), and the exits per device interrupt over the workload, read back
+from `metrics`, under a bound."""
 import os
 import re
 import sys
@@ -19,10 +20,12 @@ from bench_eli_linux import (DISTRESS, BOOT_TIMEOUT, boot_vm, workload,  # noqa:
 
 # Datagrams in CI: enough for thousands of interrupts at ips 10M.
 PACKETS = 3000
-# Exits per device interrupt the workload may cost under ELI: the guest's
-# timer (250 Hz; lent to the hardware, one exit a tick or so) and the
-# harness's keypresses are what remains. eli = off costs 2 or more.
-MAX_EXITS_PER_IRQ = 0.2
+# Exits per device interrupt the workload may cost under ELI, net of the
+# harness's own (the null window): what remains is the guest's timer, 250
+# Hz, whose TSC-deadline arm is a trapped WRMSR (one exit a tick). At ips
+# 10M a tick is about 4 datagrams' work: about 0.25 (at the benchmark's 1
+# GHz, 100 times less). eli = off costs 2 or more (delivery, EOI).
+MAX_EXITS_PER_IRQ = 0.5
 
 
 def run(build):
@@ -45,21 +48,34 @@ def run(build):
         w = workload(m, "linuxeli", PACKETS)
         f = window_figures(w, "linuxeli")
         st = f["stats"]
-        live = re.search(r"ELI: on, 1 of 1 vCPUs live", st)
-        check(live, "ELI not live for vm linuxeli:\n" + st)
-        check(f["irqs"] >= 100, "the e1000 interrupted %d times for %d datagrams" %
-              (f["irqs"], f["sent"]))
-        check(f["eoi_exits"] == 0, "%d EOI exits during the workload" % f["eoi_exits"])
-        check(f["fallbacks"] == 0, "ELI fell back:\n" + st)
-        print("  linux: %d datagrams, %d e1000 interrupts (guest's /proc/interrupts), %d exits "
-              "in the window: %.4f exits per device interrupt; EOI exits 0; by reason: %s" %
-              (f["sent"], f["irqs"], f["exits"], f["exits_per_irq"],
+        print("  linux: %d datagrams, %d e1000 interrupts (the guest's /proc/interrupts), %d exits "
+              "in the window net of the null window's %d: %.4f exits per device interrupt; "
+              "EOI exits %d (injection mode entries %d); device interrupts through tern %d; "
+              "guest timer expiries on the hardware %d; by reason (raw): %s" %
+              (f["sent"], f["irqs"], f["exits"], f["null_exits"], f["exits_per_irq"],
+               f["eoi_exits"], f["inj_mode"], f["intx_tern"], f["timer_direct"],
                ", ".join("%s %d" % kv for kv in sorted(f["reasons"].items(), key=lambda kv: -kv[1])
                          if kv[1])))
+        print("  " + "\n  ".join(l.strip() for l in st.splitlines() if "ELI" in l or "EOI" in l or
+                                 "INTx:" in l or "guest timer" in l))
+        check(re.search(r"ELI: on, 1 of 1 vCPUs live\n", st), "ELI not live for vm linuxeli:\n" + st)
+        check(f["fallbacks"] == 0, "ELI fell back:\n" + st)
+        check(f["irqs"] >= PACKETS // 2, "the e1000 interrupted %d times for %d datagrams" %
+              (f["irqs"], f["sent"]))
+        # The completion path: no EOI of a device vector ever exited; the
+        # EOIs that did were injection mode's (virtual interrupts: COM1,
+        # a device interrupt that came while the vCPU was in it).
+        check(re.search(r"EOI exits \d+ \(to the hardware 0\)", st),
+              "device EOIs exited:\n" + st)
+        # (One injected before the window may be EOI'd in it.)
+        check(f["eoi_exits"] <= f["eli_injections"] + 1, "%d EOI exits for %d injections" %
+              (f["eoi_exits"], f["eli_injections"]))
+        # Nearly every device interrupt went straight to the guest.
+        check(f["intx_tern"] * 20 <= f["irqs"], "%d of %d device interrupts through tern" %
+              (f["intx_tern"], f["irqs"]))
         check(f["exits_per_irq"] <= MAX_EXITS_PER_IRQ,
               "%.4f exits per device interrupt (bound %.2f)" % (f["exits_per_irq"],
                                                                MAX_EXITS_PER_IRQ))
-        print("  " + "\n  ".join(l.strip() for l in st.splitlines() if "ELI" in l or "eli" in l))
     except TestFailure:
         print("  (serial transcript: %s)" % os.path.join(m.logdir, m.name + ".serial"))
         raise
