@@ -60,7 +60,7 @@ help:
 	@echo "make run-bochs-net  tern in Bochs on its own e1000; TCP shell at 127.0.0.1:2323"
 	@echo "make test        every test: unit tests, then system tests in QEMU and Bochs"
 	@echo "make unit        host unit tests only (ASan/UBSan)"
-	@echo "make bench       exit round trips, ELI off/delivery/on, block I/O against native, the vIOMMU's modes, overcommit baseline/mapper (Bochs); the network (QEMU)"
+	@echo "make bench       exit round trips, ELI off/delivery/on (test guest; Linux e1000 against native), block I/O against native, the vIOMMU's modes, overcommit baseline/mapper (Bochs); the network (QEMU)"
 	@echo "make usb         build/tern-usb.img: a disk image that boots by BIOS and UEFI"
 
 deps:
