@@ -45,7 +45,7 @@ EFICFLAGS := -std=gnu11 -O2 -Wall -Werror -fpic -fshort-wchar -mno-red-zone \
 	-DGNU_EFI_USE_MS_ABI -DTERN_UEFI_LOADER -I$(EFI_INC) -I$(EFI_INC)/x86_64 -I.
 
 .PHONY: acpi-check all deps newlib lwip iso linux-iso linux-native-iso esp guests bench run run-linux run-guests run-qemu run-bochs run-bochs-net test unit system \
-	test-qemu-uefi test-qemu-viommu test-qemu-net test-qemu-grub test-bochs test-bochs-net test-bochs-swap test-kvm bench clean help
+	test-qemu-uefi test-qemu-viommu test-qemu-net test-qemu-grub test-bochs test-bochs-eli-linux test-bochs-net test-bochs-swap test-kvm bench clean help
 
 HOSTCC_LINUX ?= gcc
 
@@ -60,7 +60,7 @@ help:
 	@echo "make run-bochs-net  tern in Bochs on its own e1000; TCP shell at 127.0.0.1:2323"
 	@echo "make test        every test: unit tests, then system tests in QEMU and Bochs"
 	@echo "make unit        host unit tests only (ASan/UBSan)"
-	@echo "make bench       exit round trips, ELI off/delivery/on, block I/O against native, the vIOMMU's modes, overcommit baseline/mapper (Bochs); the network (QEMU)"
+	@echo "make bench       exit round trips, ELI off/delivery/on (test guest; Linux e1000 against native), block I/O against native, the vIOMMU's modes, overcommit baseline/mapper (Bochs); the network (QEMU)"
 	@echo "make usb         build/tern-usb.img: a disk image that boots by BIOS and UEFI"
 
 deps:
@@ -171,11 +171,18 @@ $(BUILD)/linux/blkbench: tests/linux/blkbench.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC_LINUX) -static -O2 -Wall -Wextra -o $@ $<
 
+# ELI's Linux workload (tests/linux/udpflood.c, udpwork.sh), in the e1000
+# initramfs of the generic kernel.
+$(BUILD)/linux/udpflood: tests/linux/udpflood.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC_LINUX) -static -O2 -Wall -Wextra -o $@ $<
+
 LINUX_PROGS := $(BUILD)/linux/e1000dma $(BUILD)/linux/blkbench
+LINUX_E1000_PROGS := $(BUILD)/linux/udpflood tests/linux/udpwork.sh
 
 $(BUILD)/tern-linux.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh tests/linux/tern.cfg \
-		tests/linux/mkinitrd.py tests/linux/fetch.sh $(LINUX_PROGS)
-	sh tests/linux/fetch.sh $(BUILD) $(LINUX_PROGS)
+		tests/linux/mkinitrd.py tests/linux/fetch.sh $(LINUX_PROGS) $(LINUX_E1000_PROGS)
+	sh tests/linux/fetch.sh $(BUILD) $(LINUX_PROGS) --e1000 $(LINUX_E1000_PROGS)
 	sh boot/mkiso.sh $(BUILD) $@ $(BUILD)/linux/modules
 
 linux-iso: $(BUILD)/tern-linux.iso
@@ -281,6 +288,7 @@ BENCH_VIOMMU_KIB ?= 8192
 bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_exits.py $(BUILD)
 	$(PYTHON) tests/system/bench_eli.py $(BUILD)
+	$(PYTHON) tests/system/bench_eli_linux.py $(BUILD)
 	$(PYTHON) tests/system/bench_net.py $(BUILD)
 	$(PYTHON) tests/system/bench_blk.py $(BUILD) --mib $(BENCH_BLK_MIB) \
 		$(if $(filter 1,$(BENCH_NATIVE)),,--only tern)
@@ -288,7 +296,7 @@ bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_swap.py $(BUILD) --mib $(BENCH_SWAP_MIB) \
 		--alloc $(BENCH_SWAP_ALLOC)
 
-test-qemu-uefi test-qemu-viommu test-qemu-net test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-bochs-net test-bochs-swap test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso $(BUILD)/tern-net.iso
+test-qemu-uefi test-qemu-viommu test-qemu-net test-qemu-grub test-bochs test-bochs-vm test-bochs-linux test-bochs-eli-linux test-bochs-net test-bochs-swap test-kvm: all esp $(BUILD)/tern-linux.iso $(BUILD)/tern-many.iso $(BUILD)/tern-net.iso
 	$(PYTHON) tests/system/run_all.py $(BUILD) $(@:test-%=%)
 
 clean:

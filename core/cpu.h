@@ -48,6 +48,7 @@
 #define MSR_SPEC_CTRL			0x48	/* IA32_SPEC_CTRL */
 #define MSR_PRED_CMD			0x49	/* IA32_PRED_CMD: write-only */
 #define MSR_IA32_BIOS_SIGN_ID		0x8b	/* microcode revision */
+#define MSR_IA32_ARCH_CAPABILITIES	0x10a	/* read-only (SDM 4, table 2-2) */
 #define MSR_FLUSH_CMD			0x10b	/* IA32_FLUSH_CMD: write-only */
 #define MSR_IA32_MISC_ENABLE		0x1a0
 #define  MISC_ENABLE_FAST_STRINGS	BIT(0)

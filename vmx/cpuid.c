@@ -10,15 +10,26 @@
 
 #include "vmx/cpuid.h"
 
-struct cpuid_regs cpuid_tern_leaf(u32 leaf)
+/* A signature block: its max leaf (one more: the features leaf, zero). */
+static struct cpuid_regs signature(u32 base, const char *sig)
 {
-	struct cpuid_regs r = { 0 };
+	struct cpuid_regs r = { .a = base + 1 };
 
-	if (leaf == CPUID_HV_BASE) {
-		r.a = CPUID_HV_BASE + 1;
-		memcpy(&r.b, CPUID_HV_SIGNATURE, 4);
-		memcpy(&r.c, CPUID_HV_SIGNATURE + 4, 4);
-		memcpy(&r.d, CPUID_HV_SIGNATURE + 8, 4);
-	}
+	memcpy(&r.b, sig, 4);
+	memcpy(&r.c, sig + 4, 4);
+	memcpy(&r.d, sig + 8, 4);
 	return r;
+}
+
+struct cpuid_regs cpuid_tern_leaf(u32 leaf, bool paravirt_kvm)
+{
+	struct cpuid_regs none = { 0 };
+	u32 tern = CPUID_HV_BASE + (paravirt_kvm ? CPUID_HV_BLOCK : 0);
+
+	if (leaf == tern)
+		return signature(tern, CPUID_HV_SIGNATURE);
+	/* KVM's: 0x40000001 (features and hints) stays all zero. */
+	if (paravirt_kvm && leaf == CPUID_HV_BASE)
+		return signature(CPUID_HV_BASE, CPUID_KVM_SIGNATURE);
+	return none;
 }

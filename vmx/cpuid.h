@@ -12,10 +12,22 @@
 #include "core/types.h"
 #include "vmx/xsave.h"
 
-/* Hypervisor leaves (0x40000000: max leaf and signature). */
+/*
+ * Hypervisor leaves (0x40000000: max leaf and signature). Guests look for
+ * a signature they know in blocks of 0x100 leaves from 0x40000000 (Linux's
+ * hypervisor_cpuid_base()). With paravirt = none tern's own is the first
+ * block. With paravirt = kvm the first block names KVM with no feature bits
+ * in 0x40000001 (no kvmclock, PV EOI, steal time or hints: nothing
+ * paravirtual is offered), because Linux uses x2APIC without interrupt
+ * remapping only under a hypervisor it knows (try_to_enable_x2apic(),
+ * x86_init.hyper.x2apic_available: for KVM, the signature alone), and ELI
+ * needs x2APIC; tern's own block moves to 0x40000100.
+ */
 #define CPUID_HV_BASE		0x40000000
-#define CPUID_HV_LAST		(CPUID_HV_BASE + 0xff)
+#define CPUID_HV_BLOCK		0x100
+#define CPUID_HV_LAST		(CPUID_HV_BASE + 2 * CPUID_HV_BLOCK - 1)
 #define CPUID_HV_SIGNATURE	"TernTernTern"
+#define CPUID_KVM_SIGNATURE	"KVMKVMKVM\0\0\0"
 
 /* Leaf 1 EBX (SDM 2A, CPUID, table 3-8) */
 #define CPUID_1_EBX_APIC_ID_SHIFT	24	/* initial APIC ID: bits 31:24 */
@@ -57,8 +69,23 @@
 #define CPUID_7_EBX_AVX512CD	BIT(28)
 #define CPUID_7_EBX_AVX512BW	BIT(30)
 #define CPUID_7_EBX_AVX512VL	BIT(31)
+#define CPUID_7_EDX_ARCH_CAPABILITIES	BIT(29)	/* IA32_ARCH_CAPABILITIES */
 #define CPUID_7_ECX_PKU		BIT(3)
 #define CPUID_7_ECX_OSPKE	BIT(4)
+
+/*
+ * IA32_ARCH_CAPABILITIES bits a guest is shown (SDM 4, table 2-2): only
+ * those that say the CPU is not affected by something, true of the guest
+ * when true of its host. RDCL_NO matters most: without it Linux assumes
+ * Meltdown and turns on page-table isolation, whose user page tables do
+ * not map ELI's shadow IDT (vmx/eli/eli.h).
+ */
+#define ARCH_CAP_RDCL_NO	BIT(0)	/* not affected by Meltdown */
+#define ARCH_CAP_SSB_NO		BIT(4)	/* nor speculative store bypass */
+#define ARCH_CAP_MDS_NO		BIT(5)	/* nor MDS */
+#define ARCH_CAP_TAA_NO		BIT(8)	/* nor TSX async abort */
+#define ARCH_CAP_GUEST		(ARCH_CAP_RDCL_NO | ARCH_CAP_SSB_NO | ARCH_CAP_MDS_NO | \
+				 ARCH_CAP_TAA_NO)
 
 /* Leaf 0xD subleaf 1 EAX (SDM 2A, CPUID, table 3-8; SDM 1 13.2) */
 #define CPUID_D_1_EAX_XSAVES	BIT(3)
@@ -77,6 +104,10 @@ struct cpuid_facts {
 	u64 xsave_mask;		/* XCR0 bits it may set; 0: no XSAVE */
 	bool rdtscp;		/* the "enable RDTSCP" control is on */
 	bool invpcid;		/* the "enable INVPCID" control is on */
+	bool paravirt_kvm;	/* paravirt = kvm (core/vm/config.h) */
+	/* IA32_ARCH_CAPABILITIES as the guest reads it: the host's, masked
+	 * by ARCH_CAP_GUEST; 0: the MSR and its CPUID bit are hidden. */
+	u64 arch_caps;
 };
 
 static inline bool cpuid_leaf_is_tern(u32 leaf)
@@ -84,9 +115,10 @@ static inline bool cpuid_leaf_is_tern(u32 leaf)
 	return leaf >= CPUID_HV_BASE && leaf <= CPUID_HV_LAST;
 }
 
-/* tern's own leaves (vmx/cpuid.c): max leaf and signature. By value, so
- * the caller's registers need not go through memory. */
-struct cpuid_regs cpuid_tern_leaf(u32 leaf);
+/* The hypervisor leaves (vmx/cpuid.c): max leaf and signature, tern's or
+ * KVM's (paravirt_kvm). By value, so the caller's registers need not go
+ * through memory. */
+struct cpuid_regs cpuid_tern_leaf(u32 leaf, bool paravirt_kvm);
 
 /* Hidden in leaf 1: VMX and SMX (not virtualized), MONITOR (no MWAIT
  * exits), DS/TM/PDCM (their MSRs), MCE/MCA and MTRR (their MSRs #GP). */
@@ -119,7 +151,7 @@ static inline void cpuid_filter(u32 leaf, u32 sub, const struct cpuid_facts *f,
 	u64 xmask = f->xsave_mask;
 
 	if (cpuid_leaf_is_tern(leaf)) {
-		*r = cpuid_tern_leaf(leaf);
+		*r = cpuid_tern_leaf(leaf, f->paravirt_kvm);
 		return;
 	}
 	switch (leaf) {
@@ -174,6 +206,8 @@ static inline void cpuid_filter(u32 leaf, u32 sub, const struct cpuid_facts *f,
 		/* Without the control INVPCID is #UD in the guest. */
 		if (!f->invpcid)
 			r->b &= ~CPUID_7_EBX_INVPCID;
+		if (!f->arch_caps)
+			r->d &= ~CPUID_7_EDX_ARCH_CAPABILITIES;
 		break;
 	case 0x80000001:
 		if (!f->rdtscp)

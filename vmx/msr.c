@@ -146,6 +146,12 @@ static int h_msr(struct vcpu *v, bool write)
 		if (!write)
 			val = MISC_ENABLE_FAST_STRINGS;
 		break;
+	case MSR_IA32_ARCH_CAPABILITIES:	/* read-only; vmx/cpuid.h */
+		if (write || !v->cpuid.arch_caps)
+			ok = false;
+		else
+			val = v->cpuid.arch_caps;
+		break;
 	case MSR_IA32_FEATURE_CONTROL:	/* locked, VMX not offered */
 		if (write)
 			ok = false;

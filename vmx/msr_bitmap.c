@@ -50,16 +50,26 @@ bool msr_bitmap_exits(const u8 *bitmap, u32 msr, bool write)
 	return bitmap[byte] & bit;
 }
 
-bool msr_bitmap_set_write_exit(u8 *bitmap, u32 msr, bool exits)
+static bool set_exit(u8 *bitmap, u32 msr, bool write, bool exits)
 {
 	u32 byte;
 	u8 bit;
 
-	if (slot(msr, true, &byte, &bit))
+	if (slot(msr, write, &byte, &bit))
 		return false;
 	if (exits)
 		bitmap[byte] |= bit;
 	else
 		bitmap[byte] &= ~bit;
 	return true;
+}
+
+bool msr_bitmap_set_write_exit(u8 *bitmap, u32 msr, bool exits)
+{
+	return set_exit(bitmap, msr, true, exits);
+}
+
+bool msr_bitmap_set_read_exit(u8 *bitmap, u32 msr, bool exits)
+{
+	return set_exit(bitmap, msr, false, exits);
 }

@@ -16,5 +16,7 @@ bool msr_bitmap_allow(u8 *bitmap, u32 msr, bool read, bool write);
 bool msr_bitmap_exits(const u8 *bitmap, u32 msr, bool write);
 /* Writes of msr exit (or not): ELI opens and closes the x2APIC EOI. */
 bool msr_bitmap_set_write_exit(u8 *bitmap, u32 msr, bool exits);
+/* Reads of msr exit (or not): ELI opens the x2APIC TMR in direct mode. */
+bool msr_bitmap_set_read_exit(u8 *bitmap, u32 msr, bool exits);
 
 #endif

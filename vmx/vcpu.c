@@ -100,6 +100,22 @@ static void arch_limits(struct vcpu *v)
 	}
 }
 
+/* IA32_ARCH_CAPABILITIES for the guest (vmx/cpuid.h): the host's "not
+ * affected" bits, where the host has the MSR. */
+static u64 guest_arch_caps(void)
+{
+	u32 a, b, c, d;
+	u64 caps;
+
+	cpuid(0, &a, &b, &c, &d);
+	if (a < 7)
+		return 0;
+	cpuid_count(7, 0, &a, &b, &c, &d);
+	if (!(d & CPUID_7_EDX_ARCH_CAPABILITIES) || rdmsr_safe(MSR_IA32_ARCH_CAPABILITIES, &caps))
+		return 0;
+	return caps & ARCH_CAP_GUEST;
+}
+
 static bool setup_controls(struct vcpu *v, char *why, size_t n)
 {
 	const struct vmx_msrs *m = &this_cpu()->vmx.raw;
@@ -132,6 +148,8 @@ static bool setup_controls(struct vcpu *v, char *why, size_t n)
 		.xsave_mask = xsave_guest_mask(),
 		.rdtscp = c.proc2 & PROC2_RDTSCP,
 		.invpcid = c.proc2 & PROC2_INVPCID,
+		.paravirt_kvm = v->vm->cfg.paravirt == CONFIG_PARAVIRT_KVM,
+		.arch_caps = guest_arch_caps(),
 	};
 	arch_limits(v);
 	v->tsc_offset = v->tsc_adjust = 0;

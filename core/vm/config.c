@@ -494,6 +494,16 @@ int config_parse(const char *file, const char *text, size_t len,
 				       file, lineno, val);
 				vm_bad = true;
 			}
+		} else if (!strcmp(key, "paravirt")) {
+			if (!strcmp(val, "none"))
+				vm->paravirt = CONFIG_PARAVIRT_NONE;
+			else if (!strcmp(val, "kvm"))
+				vm->paravirt = CONFIG_PARAVIRT_KVM;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: paravirt '%s': use none or kvm",
+				       file, lineno, val);
+				vm_bad = true;
+			}
 		} else if (!strcmp(key, "viommu")) {
 			vm->viommu_line = lineno;
 			if (!strcmp(val, "off"))
@@ -566,7 +576,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, eli_timer, viommu, viommu_teardown, viommu_quota, viommu_residency_ms, resident, swap, swap_mode, preventer_pages, preventer_time_us, preventer_sequential)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, eli_timer, paravirt, viommu, viommu_teardown, viommu_quota, viommu_residency_ms, resident, swap, swap_mode, preventer_pages, preventer_time_us, preventer_sequential)",
 			       file, lineno, key);
 		}
 	}

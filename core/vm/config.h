@@ -19,6 +19,9 @@
  *   eli_timer = direct # optional: direct or inject (with ELI live, the
  *                      # guest's local APIC timer on the hardware through
  *                      # the shadow IDT, thesis 3.9; or injected as before)
+ *   paravirt = kvm     # optional: none (default) or kvm: CPUID 0x40000000
+ *                      # names KVM, with no PV features (vmx/cpuid.h: Linux
+ *                      # then takes x2APIC without interrupt remapping)
  *   viommu = samecore  # optional: off, samecore or sidecore (an emulated
  *                      # VT-d unit for the guest; default off)
  *   viommu_teardown = optimistic # optional: strict (default) or optimistic:
@@ -90,6 +93,12 @@ enum config_eli_timer {
 	CONFIG_ELI_TIMER_INJECT,	/* a virtual interrupt, injection mode */
 };
 
+/* paravirt = (vmx/cpuid.h): the hypervisor the guest's CPUID names */
+enum config_paravirt {
+	CONFIG_PARAVIRT_NONE = 0,	/* tern's own leaf at 0x40000000 */
+	CONFIG_PARAVIRT_KVM,		/* KVM's signature, no KVM features */
+};
+
 /* viommu = (core/vdev/viommu/viommu.h) */
 enum config_viommu {
 	CONFIG_VIOMMU_OFF = 0,
@@ -124,6 +133,7 @@ struct vm_config {
 	u32 console_size;	/* bytes of COM1 output kept; 0: the default */
 	u8 eli;			/* enum config_eli */
 	u8 eli_timer;		/* enum config_eli_timer */
+	u8 paravirt;		/* enum config_paravirt */
 	u8 viommu;		/* enum config_viommu */
 	u32 viommu_line;
 	u8 viommu_teardown;	/* enum config_viommu_teardown */

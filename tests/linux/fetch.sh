@@ -9,9 +9,17 @@
 # drivers (libata, ata_piix and SCSI disks: modules in the cloud kernel),
 # which /init loads only for `tern.native`, the same kernel and initramfs
 # booted without tern on Bochs's disk (tests/linux/mknativeiso.sh).
+# ELI's Linux VMs (issue #10) need the kernel's own e1000 driver, which
+# the cloud kernel lacks: Debian's generic kernel (linux-image-amd64, the
+# same version) is fetched too, and its e1000 module goes into a second
+# initramfs with ELI's workload (BUILD/linux/modules/{vmlinuz-generic,
+# initrd-e1000.gz}; a module must come from its own kernel's package, its
+# vermagic names it).
 # The packages are downloaded once (BUILD/linux/pkg); the initramfs and
 # tern.cfg are made again every time, since they are cheap and ours.
-# Usage: fetch.sh BUILD [PROGRAM ...]   (programs go to the initramfs's /bin)
+# Usage: fetch.sh BUILD [PROGRAM ...] [--e1000 PROGRAM ...]
+#   (programs go to the initramfs's /bin; those after --e1000 to the e1000
+#   initramfs's)
 set -eu
 MODULES="uio uio_pci_generic virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_blk"
 NATIVE_MODULES="scsi_common scsi_mod sd_mod libata ata_piix"
@@ -45,10 +53,44 @@ if [ ! -f "$pkg/vmlinuz" ] || [ ! -f "$pkg/busybox" ] || [ $have = no ]; then
 	echo "$kpkg" > "$pkg/kernel-package"
 	rm -rf "$out/deb"
 fi
+# The generic kernel of the same version, for its e1000 module.
+gen=$pkg/generic
+if [ ! -f "$gen/vmlinuz" ] || [ ! -f "$gen/e1000.ko" ]; then
+	kpkg=$(cat "$pkg/kernel-package")
+	gpkg=$(echo "$kpkg" | sed 's/-cloud-amd64$/-amd64/')
+	rm -rf "$out/gdeb"
+	mkdir -p "$out/gdeb" "$gen"
+	cd "$out/gdeb"
+	apt-get download -q -o APT::Sandbox::User=root "$gpkg" >/dev/null || {
+		echo "fetch.sh: cannot download $gpkg (the generic kernel of $kpkg; run apt-get update?)" >&2
+		exit 1
+	}
+	dpkg -x ./*.deb x
+	cd - >/dev/null
+	cp "$out"/gdeb/x/boot/vmlinuz-* "$gen/vmlinuz"
+	find "$out/gdeb/x/lib/modules" -name e1000.ko -exec cp {} "$gen/" \;
+	[ -f "$gen/e1000.ko" ] || { echo "fetch.sh: $gpkg has no e1000 module" >&2; exit 1; }
+	echo "$gpkg" > "$gen/kernel-package"
+	rm -rf "$out/gdeb"
+fi
 cp "$pkg/vmlinuz" "$mods/vmlinuz"
+cp "$gen/vmlinuz" "$mods/vmlinuz-generic"
 shift
+progs=
+e1000_progs=
+to=progs
+for a in "$@"; do
+	if [ "$a" = --e1000 ]; then
+		to=e1000_progs
+	elif [ $to = progs ]; then
+		progs="$progs $a"
+	else
+		e1000_progs="$e1000_progs $a"
+	fi
+done
 python3 tests/linux/mkinitrd.py "$pkg/busybox" "$mods/initrd.gz" \
-	$(for m in $MODULES; do echo "$pkg/$m.ko"; done) "$@" \
+	$(for m in $MODULES; do echo "$pkg/$m.ko"; done) $progs \
 	--native $(for m in $NATIVE_MODULES; do echo "$pkg/$m.ko"; done)
+python3 tests/linux/mkinitrd.py "$pkg/busybox" "$mods/initrd-e1000.gz" "$gen/e1000.ko" $e1000_progs
 cp tests/linux/tern.cfg "$mods/tern.cfg"
-echo "fetch.sh: $(cat "$pkg/kernel-package") and busybox-static ready in $mods"
+echo "fetch.sh: $(cat "$pkg/kernel-package"), $(cat "$gen/kernel-package") and busybox-static ready in $mods"

@@ -13,7 +13,10 @@ devices: its ATA disk drivers).
 `tern.bench=DEV,KIB[,OPTION,...]` on the command line makes /init run the
 block benchmark (tests/linux/blkbench.c: `blkbench DEV KIB OPTION ...`,
 commas for spaces) and power off, instead of starting shells
-(tests/system/bench_blk.py, native side).
+(tests/system/bench_blk.py, native side); `tern.udp=COUNT[,SIZE]` likewise
+runs ELI's network workload (tests/linux/udpwork.sh: `udpwork COUNT SIZE`;
+tests/system/bench_eli_linux.py, native side). A program named *.sh goes
+to /bin without the suffix.
 
     mkinitrd.py BUSYBOX OUT.gz [MODULE.ko | PROGRAM ...] [--native MODULE.ko ...]
 """
@@ -31,6 +34,7 @@ for a in $(/bin/busybox cat /proc/cmdline); do
 	case $a in
 	tern.native) order="$order /lib/modules/order.native" ;;
 	tern.bench=*) bench=${a#tern.bench=} ;;
+	tern.udp=*) udp=${a#tern.udp=} ;;
 	esac
 done
 for m in $(/bin/busybox cat $order 2>/dev/null); do
@@ -47,6 +51,11 @@ if [ -n "$bench" ]; then
 	while [ ! -b $dev ] && [ $i -lt 120 ]; do sleep 1; i=$((i+1)); done
 	blkbench $(echo $bench | tr , ' ') < /dev/console > /dev/console 2>&1
 	echo "TERN-LINUX-INIT: benchmark done, powering off" > /dev/kmsg
+	poweroff -f
+fi
+if [ -n "$udp" ]; then
+	udpwork $(echo $udp | tr , ' ') < /dev/console > /dev/console 2>&1
+	echo "TERN-LINUX-INIT: workload done, powering off" > /dev/kmsg
 	poweroff -f
 fi
 # root=DEV: the root filesystem is on that disk (ext4): switch to it.
@@ -95,7 +104,10 @@ def main():
     for m in modules + native:
         cpio += entry("lib/modules/" + os.path.basename(m), 0o100644, open(m, "rb").read())
     for p in programs:
-        cpio += entry("bin/" + os.path.basename(p), 0o100755, open(p, "rb").read())
+        name = os.path.basename(p)
+        if name.endswith(".sh"):
+            name = name[:-3]
+        cpio += entry("bin/" + name, 0o100755, open(p, "rb").read())
     for order, mods in (("order", modules), ("order.native", native)):
         names = "".join(os.path.basename(m) + "\n" for m in mods)
         cpio += entry("lib/modules/" + order, 0o100644, names.encode())

@@ -19,27 +19,40 @@
 # initializing" (see ../shared/LINUX-IN-BOCHS.md). The file makes it read
 # as tern's does (vmx/msr.c): fast strings on, writes ignored. So the CPU
 # features stay as under tern, with no clearcpuid=fsrm.
-# Usage: mknativeiso.sh BUILD OUT.iso [EXTRA ...]
+# TERN_NATIVE_VM=NAME takes the kernel, initramfs and command line of that
+# VM of tests/linux/tern.cfg instead of [vm linux]'s (e.g. linuxeli_on,
+# ELI's benchmark: tests/system/bench_eli_linux.py).
+# Usage: [TERN_NATIVE_VM=NAME] mknativeiso.sh BUILD OUT.iso [EXTRA ...]
 set -eu
+vm=${TERN_NATIVE_VM:-linux}
 build=$1
 out=$2
 shift 2
 mods=$build/linux/modules
-for f in vmlinuz initrd.gz; do
+# The VM's own keys only: tern.cfg has more VMs, and a second line in
+# grub.cfg would end GRUB's `linux` command (and drop what follows it).
+key() {
+	sed -n "/^\[vm $vm\]/,/^\[/ s/^$1[[:space:]]*=[[:space:]]*//p" tests/linux/tern.cfg
+}
+cmdline=$(key cmdline)
+kernel=$(key kernel)
+initrd=$(key initrd)
+for k in cmdline kernel initrd; do
+	eval v=\$$k
+	[ -n "$v" ] || { echo "mknativeiso.sh: no $k for [vm $vm] in tests/linux/tern.cfg" >&2; exit 1; }
+	[ "$(printf '%s\n' "$v" | wc -l)" -eq 1 ] || {
+		echo "mknativeiso.sh: more than one $k for [vm $vm] in tests/linux/tern.cfg" >&2
+		exit 1
+	}
+done
+for f in "$kernel" "$initrd"; do
 	[ -f "$mods/$f" ] || { echo "mknativeiso.sh: no $mods/$f (make linux-iso)" >&2; exit 1; }
 done
-# [vm linux]'s command line only: tern.cfg has more VMs, and a second line
-# in grub.cfg would end GRUB's `linux` command (and drop what follows it).
-cmdline=$(sed -n '/^\[vm linux\]/,/^\[/ s/^cmdline[[:space:]]*=[[:space:]]*//p' tests/linux/tern.cfg)
-[ -n "$cmdline" ] || { echo "mknativeiso.sh: no cmdline for [vm linux] in tests/linux/tern.cfg" >&2; exit 1; }
-[ "$(printf '%s\n' "$cmdline" | wc -l)" -eq 1 ] || {
-	echo "mknativeiso.sh: more than one cmdline for [vm linux] in tests/linux/tern.cfg" >&2
-	exit 1
-}
 root=$out.d
 rm -rf "$root"
 mkdir -p "$root/boot/grub"
-cp "$mods/vmlinuz" "$mods/initrd.gz" "$root/boot/"
+cp "$mods/$kernel" "$root/boot/vmlinuz"
+cp "$mods/$initrd" "$root/boot/initrd.gz"
 cat > "$root/boot/grub/grub.cfg" <<CFG
 set timeout=0
 set default=0

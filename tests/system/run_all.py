@@ -10,9 +10,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import harness  # noqa: E402
 
 TESTS = ["qemu_uefi", "qemu_viommu", "qemu_net", "qemu_grub", "qemu_grub_uefi", "bochs", "bochs_vm", "bochs_net", "bochs_linux",
-         "bochs_swap", "bench_blk", "kvm"]
+         "bochs_eli_linux", "bochs_swap", "bench_blk", "kvm"]
 ALIASES = {"qemu-uefi": "qemu_uefi", "qemu-net": "qemu_net", "qemu-grub": "qemu_grub",
            "qemu-grub-uefi": "qemu_grub_uefi", "bochs-vm": "bochs_vm", "bochs-net": "bochs_net", "bochs-linux": "bochs_linux",
+           "bochs-eli-linux": "bochs_eli_linux",
            "bochs-swap": "bochs_swap",
            "bench-blk": "bench_blk", "qemu-viommu": "qemu_viommu"}
 

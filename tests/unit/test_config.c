@@ -254,22 +254,28 @@ START_TEST(eli_settings)
 		"[vm a]\ncores = 1\nmemory = 64M\nkernel = k\n"
 		"eli = delivery\n"			/* 5 */
 		"eli_timer = inject\n"
-		"[vm b]\ncores = 2\nmemory = 64M\nkernel = k\n"	/* 7 */
-		"eli = sometimes\n"			/* 11 */
-		"[vm c]\ncores = 3\nmemory = 64M\nkernel = k\n"	/* 12 */
-		"eli_timer = later\n"			/* 16 */
-		"[vm d]\ncores = 4\nmemory = 64M\nkernel = k\n";	/* 17 */
+		"paravirt = kvm\n"
+		"[vm b]\ncores = 2\nmemory = 64M\nkernel = k\n"	/* 8 */
+		"eli = sometimes\n"			/* 12 */
+		"[vm c]\ncores = 3\nmemory = 64M\nkernel = k\n"	/* 13 */
+		"eli_timer = later\n"			/* 17 */
+		"[vm d]\ncores = 4\nmemory = 64M\nkernel = k\n"	/* 18 */
+		"[vm e]\ncores = 5\nmemory = 64M\nkernel = k\n"	/* 22 */
+		"paravirt = xen\n";			/* 26 */
 
 	memset(&r, 0, sizeof(r));
 	config_parse("tern.cfg", text, strlen(text), &c, collect_report, &r);
 	ck_assert_uint_eq(c.nvms, 2);
 	ck_assert_uint_eq(c.vms[0].eli, CONFIG_ELI_DELIVERY);
 	ck_assert_uint_eq(c.vms[0].eli_timer, CONFIG_ELI_TIMER_INJECT);
+	ck_assert_uint_eq(c.vms[0].paravirt, CONFIG_PARAVIRT_KVM);
 	ck_assert_str_eq(c.vms[1].name, "d");
 	ck_assert_uint_eq(c.vms[1].eli, CONFIG_ELI_DEFAULT);
 	ck_assert_uint_eq(c.vms[1].eli_timer, CONFIG_ELI_TIMER_DIRECT);
-	ck_assert(reports_find(&r, "tern.cfg:11: eli 'sometimes': use on, delivery or off"));
-	ck_assert(reports_find(&r, "tern.cfg:16: eli_timer 'later': use direct or inject"));
+	ck_assert_uint_eq(c.vms[1].paravirt, CONFIG_PARAVIRT_NONE);
+	ck_assert(reports_find(&r, "tern.cfg:12: eli 'sometimes': use on, delivery or off"));
+	ck_assert(reports_find(&r, "tern.cfg:17: eli_timer 'later': use direct or inject"));
+	ck_assert(reports_find(&r, "tern.cfg:26: paravirt 'xen': use none or kvm"));
 }
 END_TEST
 

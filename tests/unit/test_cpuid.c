@@ -171,6 +171,53 @@ START_TEST(tern_leaves)
 	r = filter(CPUID_HV_LAST, 0, &facts);
 	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
 	ck_assert(!cpuid_leaf_is_tern(CPUID_HV_LAST + 1));
+	/* Nothing in tern's second block without paravirt = kvm. */
+	r = filter(CPUID_HV_BASE + CPUID_HV_BLOCK, 0, &facts);
+	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
+}
+END_TEST
+
+/* paravirt = kvm: KVM's signature, no feature or hint bit; tern's block
+ * moved to 0x40000100. */
+/* IA32_ARCH_CAPABILITIES: its CPUID bit only where tern shows the MSR. */
+START_TEST(arch_capabilities)
+{
+	struct cpuid_facts caps = facts;
+
+	ck_assert(!(filter(7, 0, &facts).d & CPUID_7_EDX_ARCH_CAPABILITIES));
+	caps.arch_caps = ARCH_CAP_RDCL_NO;
+	ck_assert(filter(7, 0, &caps).d & CPUID_7_EDX_ARCH_CAPABILITIES);
+	ck_assert(!(ARCH_CAP_GUEST & ~(ARCH_CAP_RDCL_NO | ARCH_CAP_SSB_NO | ARCH_CAP_MDS_NO |
+				       ARCH_CAP_TAA_NO)));
+}
+END_TEST
+
+START_TEST(paravirt_kvm)
+{
+	struct cpuid_facts kvm = facts;
+	struct cpuid_regs r;
+	char sig[13] = { 0 };
+
+	kvm.paravirt_kvm = true;
+	r = filter(CPUID_HV_BASE, 0, &kvm);
+	ck_assert_uint_eq(r.a, 0x40000001);
+	memcpy(sig, &r.b, 4);
+	memcpy(sig + 4, &r.c, 4);
+	memcpy(sig + 8, &r.d, 4);
+	ck_assert_mem_eq(sig, "KVMKVMKVM\0\0\0", 12);
+	r = filter(0x40000001, 0, &kvm);	/* KVM_CPUID_FEATURES */
+	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
+	r = filter(0x40000100, 0, &kvm);
+	ck_assert_uint_eq(r.a, 0x40000101);
+	memset(sig, 0, sizeof(sig));
+	memcpy(sig, &r.b, 4);
+	memcpy(sig + 4, &r.c, 4);
+	memcpy(sig + 8, &r.d, 4);
+	ck_assert_str_eq(sig, "TernTernTern");
+	r = filter(0x40000101, 0, &kvm);
+	ck_assert_uint_eq(r.a | r.b | r.c | r.d, 0);
+	/* The rest of the CPU is the same as without. */
+	ck_assert_uint_eq(filter(1, 0, &kvm).c, filter(1, 0, &facts).c);
 }
 END_TEST
 
@@ -188,6 +235,8 @@ Suite *cpuid_suite(void)
 	tcase_add_test(tc, controls);
 	tcase_add_test(tc, zeroed_and_untouched);
 	tcase_add_test(tc, tern_leaves);
+	tcase_add_test(tc, paravirt_kvm);
+	tcase_add_test(tc, arch_capabilities);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -45,6 +45,29 @@ START_TEST(eoi_toggle)
 }
 END_TEST
 
+/* ELI opens reads of the x2APIC TMR (0x818-0x81f) in direct mode: the
+ * read half only, nothing around it. */
+START_TEST(tmr_read_toggle)
+{
+	static u8 bm[PAGE_SIZE], before[PAGE_SIZE];
+
+	msr_bitmap_exit_all(bm);
+	memcpy(before, bm, sizeof(bm));
+	for (u32 m = 0x818; m <= 0x81f; m++)
+		ck_assert(msr_bitmap_set_read_exit(bm, m, false));
+	for (u32 m = 0x818; m <= 0x81f; m++) {
+		ck_assert(!msr_bitmap_exits(bm, m, false));
+		ck_assert(msr_bitmap_exits(bm, m, true));	/* writes still exit */
+	}
+	ck_assert(msr_bitmap_exits(bm, 0x817, false));		/* ISR's last word */
+	ck_assert(msr_bitmap_exits(bm, 0x820, false));		/* IRR's first */
+	for (u32 m = 0x818; m <= 0x81f; m++)
+		ck_assert(msr_bitmap_set_read_exit(bm, m, true));
+	ck_assert_mem_eq(bm, before, sizeof(bm));
+	ck_assert(!msr_bitmap_set_read_exit(bm, 0x40000000, false));
+}
+END_TEST
+
 Suite *msr_bitmap_suite(void)
 {
 	Suite *s = suite_create("msr_bitmap");
@@ -52,6 +75,7 @@ Suite *msr_bitmap_suite(void)
 
 	tcase_add_test(tc, layout);
 	tcase_add_test(tc, eoi_toggle);
+	tcase_add_test(tc, tmr_read_toggle);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -31,6 +31,9 @@
 #include "vmx/vmx_ops.h"
 
 #define MSR_X2APIC_EOI		0x80b
+/* The trigger mode register, eight MSRs (SDM 3A 11.12.1.2, table 11-6). */
+#define MSR_X2APIC_TMR0		0x818
+#define MSR_X2APIC_TMR7		0x81f
 /* Between activation attempts: the guest is still booting. */
 #define ELI_RETRY_NS		1000000ULL
 /* Page-table pages one search for the shadow's linear address may read. */
@@ -213,6 +216,27 @@ static void eoi_exits(struct vcpu *v, bool exits)
 	msr_bitmap_set_write_exit(phys_to_virt(v->eli.msr_bitmap_pa), MSR_X2APIC_EOI, exits);
 }
 
+/*
+ * Reads of the TMR: Linux's ioapic_ack_level() reads the TMR word of the
+ * vector it completes (to catch a level interrupt delivered as edge) on
+ * every level-triggered I/O APIC interrupt, the e1000's INTx among them:
+ * trapped, one exit per device interrupt. In direct mode every interrupt
+ * the guest has in service is a physical one (its devices' and its timer's;
+ * tern's own are completed before it resumes, and direct mode begins only
+ * once every injected one is EOI'd), so the hardware's TMR is the truth
+ * for it, and the read is passed through. Read only: the TMR has no write.
+ * In injection mode the guest may be completing a virtual interrupt, and
+ * the virtual APIC's TMR answers. What the hardware's TMR shows besides is
+ * the trigger mode each vector last arrived with on this core: no data.
+ */
+static void tmr_exits(struct vcpu *v, bool exits)
+{
+	u8 *bm = phys_to_virt(v->eli.msr_bitmap_pa);
+
+	for (u32 m = MSR_X2APIC_TMR0; m <= MSR_X2APIC_TMR7; m++)
+		msr_bitmap_set_read_exit(bm, m, exits);
+}
+
 static void set_pin(u32 bit, bool on)
 {
 	u32 pin = (u32)vmread(VMCS_PIN_CONTROLS);
@@ -225,6 +249,7 @@ static void load_direct(struct vcpu *v)
 	vmwrite(VMCS_GUEST_IDTR_BASE, v->eli.shadow_gva);
 	vmwrite(VMCS_GUEST_IDTR_LIMIT, SHADOW_IDT_LIMIT);
 	set_pin(PIN_EXT_INT_EXITING, false);
+	tmr_exits(v, false);
 	if (v->vm->eli.setting == ELI_CFG_ON)
 		eoi_exits(v, false);
 }
@@ -235,6 +260,7 @@ static void load_injection(struct vcpu *v)
 	vmwrite(VMCS_GUEST_IDTR_LIMIT, v->eli.idt_limit);
 	set_pin(PIN_EXT_INT_EXITING, true);
 	eoi_exits(v, true);
+	tmr_exits(v, true);
 }
 
 static void apply(struct vcpu *v, u32 flags)

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ELI's Linux workload (tests/system/test_bochs_eli_linux.py,
+ * bench_eli_linux.py), run in the guest: UDP datagrams sent back to back
+ * through the kernel's e1000 driver to a neighbour with a static ARP entry
+ * (tests/linux/udpwork.sh sets it up). Nothing answers and nothing leaves
+ * the machine (Bochs's e1000 with ethmod=null drops what it sends): the
+ * device's interrupts are its transmit completions, as many as the driver
+ * lets it raise.
+ *
+ *     udpflood [-w] DST COUNT [SIZE]
+ *
+ * Prints one line for the harness:
+ *   UDPFLOOD sent=N bytes=B ticks=T irqs=I
+ * ticks: rdtsc delta over the sends (in Bochs one tick per emulated
+ * instruction); irqs: the e1000's interrupts over the same span, from its
+ * line in /proc/interrupts (all CPUs): interrupts delivered directly by
+ * ELI never reach tern, so the guest is where they are counted.
+ * -w: print "UDPFLOOD-READY" and wait for one byte on stdin before the
+ * sends, "UDPFLOOD-END" and wait again after them: the harness reads tern's
+ * counters at those points.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <termios.h>
+#include <unistd.h>
+#include <x86intrin.h>
+
+/* The sum of the per-CPU counts on /proc/interrupts's line naming eth0
+ * (the e1000 driver requests its IRQ under the interface's name). */
+static long long e1000_irqs(void)
+{
+	FILE *f = fopen("/proc/interrupts", "r");
+	char line[1024];
+	long long total = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+
+		if (!strstr(line, "eth0"))
+			continue;
+		p = strchr(line, ':');
+		if (!p)
+			break;
+		total = 0;
+		for (p++;; p = end) {
+			long long n = strtoll(p, &end, 10);
+
+			if (end == p)
+				break;
+			total += n;
+		}
+		break;
+	}
+	fclose(f);
+	return total;
+}
+
+/* One key, unechoed, without waiting for a line: the tty raw for -w. */
+static struct termios saved_tty;
+static int tty_saved;
+
+static void tty_raw(void)
+{
+	struct termios t;
+
+	if (tcgetattr(0, &saved_tty))
+		return;
+	tty_saved = 1;
+	t = saved_tty;
+	t.c_lflag &= ~(ICANON | ECHO);
+	t.c_cc[VMIN] = 1;
+	t.c_cc[VTIME] = 0;
+	tcsetattr(0, TCSANOW, &t);
+}
+
+static void tty_restore(void)
+{
+	if (tty_saved)
+		tcsetattr(0, TCSANOW, &saved_tty);
+}
+
+static void wait_key(const char *marker)
+{
+	char c;
+
+	printf("%s\n", marker);
+	fflush(stdout);
+	if (read(0, &c, 1) != 1)
+		exit(1);
+}
+
+int main(int argc, char **argv)
+{
+	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(9) };
+	static char buf[1472];
+	long long count, sent = 0, irq0, irq1;
+	unsigned long long t0, t1;
+	int wait = 0, s, size = 64;
+
+	if (argc > 1 && !strcmp(argv[1], "-w")) {
+		wait = 1;
+		argv++;
+		argc--;
+	}
+	if (argc < 3 || inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1) {
+		fprintf(stderr, "usage: udpflood [-w] DST COUNT [SIZE]\n");
+		return 2;
+	}
+	count = atoll(argv[2]);
+	if (argc > 3)
+		size = atoi(argv[3]);
+	if (size < 1 || size > (int)sizeof(buf)) {
+		fprintf(stderr, "udpflood: SIZE from 1 to %zu\n", sizeof(buf));
+		return 2;
+	}
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0) {
+		perror("udpflood: socket");
+		return 1;
+	}
+	if (wait) {
+		tty_raw();
+		wait_key("UDPFLOOD-READY");
+	}
+	irq0 = e1000_irqs();
+	t0 = __rdtsc();
+	for (long long i = 0; i < count; i++)
+		if (sendto(s, buf, size, 0, (struct sockaddr *)&dst, sizeof(dst)) == size)
+			sent++;
+	t1 = __rdtsc();
+	irq1 = e1000_irqs();
+	if (wait) {
+		wait_key("UDPFLOOD-END");
+		tty_restore();
+	}
+	printf("UDPFLOOD sent=%lld bytes=%lld ticks=%llu irqs=%lld\n", sent, sent * size,
+	       t1 - t0, irq0 < 0 || irq1 < 0 ? -1 : irq1 - irq0);
+	return sent == count ? 0 : 1;
+}
