@@ -48,6 +48,7 @@ struct session {
 	char secret[NET_SECRET_MAX + 1];
 	size_t secret_len;
 	u32 tries;
+	bool logged_in;			/* its end is logged (an operator's) */
 	u32 last_ms;			/* last input */
 	u32 opened_ms;
 	struct linedit le;
@@ -119,6 +120,14 @@ static void flush(struct session *s)
 	}
 }
 
+/* An operator's session ending, and why, in the log (those that never
+ * logged in, a flood's, are only counted). */
+static void log_end(const struct session *s, const char *why)
+{
+	if (s->logged_in)
+		pr_info("net: shell session from %s ended: %s", s->peer, why);
+}
+
 static void closing(struct session *s, const char *why)
 {
 	say(s, why);
@@ -155,6 +164,7 @@ static void login_byte(struct session *s, u8 c)
 		memset(s->secret, 0, sizeof(s->secret));
 		s->secret_len = 0;
 		s->state = SH_SHELL;
+		s->logged_in = true;
 		/* Out of PCBs, lwIP makes room by killing the least recently
 		 * active connection of the same or a lower priority (tcp_alloc's
 		 * tcp_kill_prio): a flood of connection attempts must not take
@@ -256,6 +266,7 @@ static void run_line(struct session *s)
 	snprintf(line, sizeof(line), "%s", s->le.buf);
 	argc = shell_tokenize(line, argv, SHELL_MAX_ARGS);
 	if (argc == 1 && (!strcmp(argv[0], "exit") || !strcmp(argv[0], "logout"))) {
+		log_end(s, argv[0]);
 		closing(s, "bye\r\n");
 		return;
 	}
@@ -279,6 +290,7 @@ static void run_line(struct session *s)
 static void shell_byte(struct session *s, u8 c)
 {
 	if (c == 0x04 && !s->le.len) {		/* Ctrl-D on an empty line */
+		log_end(s, "Ctrl-D");
 		closing(s, "\r\nbye\r\n");
 		return;
 	}
@@ -346,6 +358,7 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	size_t n;
 
 	if (!p) {			/* the client closed */
+		log_end(s, "closed by the client");
 		detach_pcb(pcb);
 		if (tcp_close(pcb) != ERR_OK)
 			tcp_abort(pcb);
@@ -377,8 +390,10 @@ static void on_err(void *arg, err_t err)
 {
 	struct session *s = arg;
 
-	(void)err;
 	if (s) {
+		log_end(s, err == ERR_RST ? "reset by the client" :
+			   err == ERR_ABRT ? "aborted by lwIP (out of memory, or too many retransmissions)" :
+			   "connection error");
 		s->pcb = NULL;		/* lwIP freed it */
 		session_free(s);
 	}
@@ -523,6 +538,7 @@ void tcp_shell_poll(void)
 		 * talks; only the operator's silence counts. */
 		if (s->state != SH_CLOSING && now - s->last_ms > limit_ms) {
 			timed_out++;
+			log_end(s, "idle too long");
 			closing(s, s->state == SH_LOGIN ? "\r\n[no secret in time: closing]\r\n" :
 				   "\r\n[idle too long: closing]\r\n");
 		}

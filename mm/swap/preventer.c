@@ -198,6 +198,18 @@ void prev_release(struct prev *p, struct prev_page *pg)
 	p->active--;
 }
 
+u8 *prev_drop(struct prev *p, struct prev_page *pg)
+{
+	u8 *buf = pg->buf;
+
+	if (pg->state == PREV_FREE)
+		return NULL;
+	end_emulation(p, pg, PREV_END_HOST);
+	p->c.dropped++;
+	prev_release(p, pg);
+	return buf;
+}
+
 void prev_merge(struct prev *p, struct prev_page *pg, const u8 *old)
 {
 	if (pg->state == PREV_FREE)

@@ -94,6 +94,7 @@ struct prev_counts {
 	u64 waits;			/* PREV_ACT_WAIT returned */
 	u64 merges;			/* reads merged */
 	u64 full_while_reading;		/* filled after the read was asked */
+	u64 dropped;			/* superseded by tern writing the page whole */
 };
 
 struct prev {
@@ -165,6 +166,13 @@ void prev_merge(struct prev *p, struct prev_page *pg, const u8 *old);
 
 /* A full page's slot given back after the caller mapped its buffer. */
 void prev_release(struct prev *p, struct prev_page *pg);
+
+/*
+ * Whatever was buffered is moot: tern is about to replace the page whole
+ * (a disk read into it), later than every buffered write. The slot is
+ * free; the buffer (returned, NULL if none) is the caller's to free.
+ */
+u8 *prev_drop(struct prev *p, struct prev_page *pg);
 
 /* Byte-bitmap helpers (exposed for the tests). */
 bool prev_all_buffered(const struct prev_page *pg, u32 off, u32 len);

@@ -505,6 +505,27 @@ enum swap_act swap_read_done(struct swap_vm *s, u64 idx, bool ok, u8 *wake)
 	return SWAP_ACT_MAP;
 }
 
+void swap_read_superseded(struct swap_vm *s, u64 idx, u8 *wake)
+{
+	struct swap_pte *p = idx < s->npages ? &s->pte[idx] : NULL;
+
+	*wake = 0;
+	if (!p || p->state != SWP_READING)
+		return;
+	s->reading--;
+	*wake = p->waiters;
+	p->waiters = 0;
+	if (p->flags & SWPF_IMAGE)
+		s->in_image++;
+	else
+		s->in_swap++;
+	/* Whatever the read brought (or failed to): the guest wrote every
+	 * byte since. A failed prefetch must not send it back to SWAPPED. */
+	p->state = SWP_RESIDENT;
+	p->flags &= (u8)~SWPF_PREFETCHED;
+	swap_mark_dirty(s, idx);
+}
+
 u8 swap_take_frame_waiters(struct swap_vm *s)
 {
 	u8 w = s->frame_waiters;

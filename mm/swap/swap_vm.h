@@ -202,6 +202,13 @@ void swap_mark_dirty(struct swap_vm *s, u64 idx);
  * image). */
 enum swap_act swap_read_done(struct swap_vm *s, u64 idx, bool ok, u8 *wake);
 /*
+ * Page idx's read landed (or failed) after its content was replaced whole
+ * meanwhile (the Preventer mapped a full buffer, while READING): resident
+ * whatever was read, its slot's and block's copies old; *wake as
+ * swap_read_done's. Counted as read back (the disk read was made).
+ */
+void swap_read_superseded(struct swap_vm *s, u64 idx, u8 *wake);
+/*
  * The Swap Mapper (s->assoc). A page tern (a device) overwrites whole:
  * its old content is not needed. As swap_fault, for SWAP_WAITER_TERN, but
  * a page on disk or in the image gets a frame with no read (MAP_ZERO)

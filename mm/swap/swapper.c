@@ -332,6 +332,12 @@ static int do_act(struct swapper *sw, u64 idx, enum swap_act act, u32 slot)
 	u64 page = gpa_index_page(g, idx), pa;
 	struct swap_req *q;
 
+	/* Only the Preventer maps a page it buffers writes for (merged). */
+	if ((act == SWAP_ACT_MAP_ZERO || act == SWAP_ACT_MAP_BACK) && swprev_holds(sw, idx)) {
+		vm_note_stop(sw->vm, "swap: guest page %#llx would be mapped with writes the False Reads Preventer still buffers for it (a tern bug): stopped rather than lose them",
+			     (unsigned long long)page);
+		return -1;
+	}
 	switch (act) {
 	case SWAP_ACT_RETRY:
 		return 0;
@@ -456,7 +462,10 @@ static int swapper_get(struct gpa_map *g, u64 page, u32 flags, void *ctx)
 			return -EIO;
 		}
 		sw->tern_gets += !waited;
-		/* Its buffered writes are merged with its old content first. */
+		/* Its buffered writes are merged with its old content first,
+		 * unless tern's write replaces them all. */
+		if (flags & GPA_GET_OVERWRITE)
+			swprev_overwrite(sw, idx);
 		swprev_host_needs(sw, idx);
 		if (flags & GPA_GET_OVERWRITE) {
 			u32 slot = SWAP_NO_SLOT;

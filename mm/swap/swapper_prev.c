@@ -221,10 +221,36 @@ bool swprev_wants(struct swapper *sw, u64 idx, u32 access)
 		return true;
 	/* A write, and only that (a read-modify-write needs the old bytes),
 	 * by the instruction to its operand (not the CPU setting A/D flags
-	 * in a page table), to a page whose content is on disk. */
+	 * in a page table), to a page whose content is on disk. Each page
+	 * under emulation may end superseded (filled while its read is out):
+	 * a new one starts only while the list of those has room for all. */
 	return (access & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC |
 			  GPA_ACCESS_NOT_OPERAND)) == GPA_ACCESS_WRITE &&
-	       sw->s.pte[idx].state == SWP_SWAPPED && sw->prev.set.enabled;
+	       sw->s.pte[idx].state == SWP_SWAPPED && sw->prev.set.enabled &&
+	       sw->nsuperseded + sw->prev.active < ARRAY_SIZE(sw->superseded);
+}
+
+bool swprev_holds(struct swapper *sw, u64 idx)
+{
+	return sw->prevent && prev_find(&sw->prev, page_of(sw, idx));
+}
+
+void swprev_overwrite(struct swapper *sw, u64 idx)
+{
+	struct prev_ctx c = { sw, NULL };
+	struct prev_page *pg;
+	u8 *buf;
+
+	if (!sw->prevent)
+		return;
+	pg = prev_find(&sw->prev, page_of(sw, idx));
+	/* A read out for it lands first and is merged (swap_fault_overwrite
+	 * waits for a page being read): only a page still on disk goes. */
+	if (!pg || sw->s.pte[idx].state != SWP_SWAPPED)
+		return;
+	buf = prev_drop(&sw->prev, pg);
+	if (buf)
+		op_free_frame(&c, buf);
 }
 
 void swprev_host_needs(struct swapper *sw, u64 idx)
@@ -256,7 +282,7 @@ bool swprev_read_landed(struct swapper *sw, u64 idx, u64 pa, bool ok, u8 *wake)
 	if (sup) {
 		/* The buffer had every byte and is mapped: what was read
 		 * (or failed to be) does not matter. */
-		swap_read_done(&sw->s, idx, true, wake);
+		swap_read_superseded(&sw->s, idx, wake);
 		now_written(sw, idx);
 		return true;
 	}
@@ -355,12 +381,13 @@ void swprev_show(const struct swapper *sw)
 		       (unsigned long long)pc->reads_served, (unsigned long long)sw->prev_waits,
 		       (unsigned long long)sw->prev_exec, (unsigned long long)sw->prev_declined,
 		       (unsigned long long)sw->prev_read_later);
-	console_printf("    ended: full %llu, read of missing bytes %llu, not sequential %llu, time %llu, limit (not started) %llu, instruction %llu, tern's need %llu; merges %llu\n",
+	console_printf("    ended: full %llu, read of missing bytes %llu, not sequential %llu, time %llu, limit (not started) %llu, instruction %llu, tern's need %llu; merges %llu; dropped (tern wrote the page whole) %llu\n",
 		       (unsigned long long)pc->ended[PREV_END_FULL],
 		       (unsigned long long)pc->ended[PREV_END_READ],
 		       (unsigned long long)pc->ended[PREV_END_NONSEQ],
 		       (unsigned long long)pc->ended[PREV_END_TIMEOUT],
 		       (unsigned long long)pc->ended[PREV_END_LIMIT],
 		       (unsigned long long)pc->ended[PREV_END_INSN],
-		       (unsigned long long)pc->ended[PREV_END_HOST], (unsigned long long)pc->merges);
+		       (unsigned long long)pc->ended[PREV_END_HOST], (unsigned long long)pc->merges,
+		       (unsigned long long)pc->dropped);
 }

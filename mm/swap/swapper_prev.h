@@ -45,6 +45,16 @@ bool swprev_wants(struct swapper *sw, u64 idx, u32 access);
  * read starts (if not already out). */
 void swprev_host_needs(struct swapper *sw, u64 idx);
 /*
+ * tern is about to replace page idx whole (locked; a disk read into it,
+ * swap_fault_overwrite): writes buffered for a page still on disk are
+ * older than that and are dropped, so the page is not mapped with them
+ * pending (they would be merged over a later content of the page).
+ */
+void swprev_overwrite(struct swapper *sw, u64 idx);
+/* Writes are buffered for page idx (locked): it must not be mapped by any
+ * way but the Preventer's own (a bug if it were: they would be lost). */
+bool swprev_holds(struct swapper *sw, u64 idx);
+/*
  * A read of page idx into frame pa landed, ok or not (locked). true: it
  * was the Preventer's page (merged and mapped, or superseded by a full
  * buffer): *wake says whom to wake, and the caller frees pa. false: the

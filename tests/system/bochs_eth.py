@@ -185,6 +185,7 @@ class Conn:
         self.rcv_nxt = None
         self.buf = bytearray()
         self.fin = self.reset = self.established = False
+        self.why = None
         self.retransmits = 0
         peer.resolve(ip)
         with peer.cv:
@@ -221,6 +222,7 @@ class Conn:
         flags, data = offflags & 0x3f, seg[(offflags >> 12) * 4:]
         if flags & RST:
             self.reset = True
+            self.why = "RST seq %d ack %d (expected seq %s)" % (seq, ack, self.rcv_nxt)
             return
         if not self.established:
             if flags & SYN and flags & ACK and ack == self.snd_nxt & 0xffffffff:
@@ -235,6 +237,7 @@ class Conn:
             self.rcv_nxt = (self.rcv_nxt + len(data)) & 0xffffffff
             if flags & FIN:
                 self.fin = True
+                self.why = "FIN after %r" % bytes(self.buf[-200:])
                 self.rcv_nxt = (self.rcv_nxt + 1) & 0xffffffff
         if data or flags & FIN:
             self._send(ACK, self.snd_nxt, self.rcv_nxt)
@@ -250,7 +253,7 @@ class Conn:
                 first = True
                 while self.snd_una != self.snd_nxt:
                     if self.reset or self.fin:
-                        raise ConnectionResetError("connection closed by tern")
+                        raise ConnectionResetError("connection closed by tern: %s" % self.why)
                     if time.monotonic() > deadline:
                         raise TimeoutError("data not acknowledged")
                     if not first:

@@ -119,7 +119,11 @@ def check_flood(m, peer, s):
     peer.syn_flood(TERN_IP, 9100, FLOOD_SYNS)
     out = m.command("version")
     check(out.startswith("tern "), "serial console during the SYN flood:\n" + out)
-    out = s.command("cpus")
+    try:
+        out = s.command("cpus")
+    except ConnectionResetError as e:
+        raise TestFailure("the open session during the SYN flood: %s; what it saw last: %r; net:\n%s"
+                          % (e, s.seen[-300:], m.command("net")))
     check(re.search(r"^1\s+1\s+online\s+guest", out, re.M), "open session during the SYN flood:\n" + out)
     t1 = time.monotonic()
     n = Session(peer, timeout=180)

@@ -338,6 +338,37 @@ START_TEST(merge_model)
 }
 END_TEST
 
+/* tern writes a page whole (a disk read into it) while writes are buffered
+ * for it: they are older, dropped with the slot; the buffer is the
+ * caller's to free; an emulation still running counts as ended by tern. */
+START_TEST(drop_for_overwrite)
+{
+	struct prev_page *pg;
+
+	prev_init(&P);
+	pg = start(0x1000, 0, 0);
+	ck_assert_uint_eq(wr(pg, 0, 8, 1), 0);
+	ck_assert_ptr_eq(prev_drop(&P, pg), bufs[0]);
+	ck_assert_uint_eq(P.active, 0);
+	ck_assert_uint_eq(P.c.dropped, 1);
+	ck_assert_uint_eq(P.c.ended[PREV_END_HOST], 1);
+	ck_assert_ptr_null(prev_find(&P, 0x1000));
+	ck_assert_ptr_null(prev_drop(&P, pg));		/* twice: nothing */
+	ck_assert_uint_eq(P.c.dropped, 1);
+	/* Its read already asked (ended): not counted as ended again. */
+	pg = start(0x2000, 1, 0);
+	ck_assert_uint_eq(wr(pg, 0, 8, 1), 0);
+	ck_assert_uint_eq(prev_end(&P, pg, PREV_END_TIMEOUT), PREV_ACT_READ);
+	ck_assert_ptr_eq(prev_drop(&P, pg), bufs[1]);
+	ck_assert_uint_eq(P.c.ended[PREV_END_HOST], 1);
+	ck_assert_uint_eq(P.c.dropped, 2);
+	/* The page starts afresh next time, with nothing of the old buffer. */
+	pg = start(0x2000, 2, 0);
+	ck_assert_uint_eq(pg->filled, 0);
+	ck_assert(!prev_all_buffered(pg, 0, 8));
+}
+END_TEST
+
 Suite *preventer_suite(void)
 {
 	Suite *s = suite_create("preventer");
@@ -352,6 +383,7 @@ Suite *preventer_suite(void)
 	tcase_add_test(tc, full_page);
 	tcase_add_test(tc, bad_calls);
 	tcase_add_test(tc, merge_model);
+	tcase_add_test(tc, drop_for_overwrite);
 	suite_add_tcase(s, tc);
 	return s;
 }

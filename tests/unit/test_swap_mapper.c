@@ -364,6 +364,42 @@ START_TEST(prefetch_bounded_by_frames)
 }
 END_TEST
 
+/* Filled whole while its read was out: resident whatever the read brought
+ * (a failed read-ahead too, which would otherwise send it back to disk),
+ * its block's copy old, the read counted, the waiters woken. */
+START_TEST(read_superseded_stays_resident)
+{
+	u64 pf[4];
+	u32 blk;
+	u8 wake;
+
+	setup(NP, true);
+	for (u64 i = 0; i < 3; i++) {
+		fill(i, 60 + (u32)i);
+		ck_assert_int_eq(evict(i), SWAP_ACT_DROP);
+	}
+	ck_assert_int_eq(swap_fault(&s, 0, 1, &blk), SWAP_ACT_READ_IMAGE);
+	ck_assert_uint_eq(swap_prefetch(&s, 0, blk, pf, 4), 2);
+	swap_read_superseded(&s, 0, &wake);
+	ck_assert_uint_eq(wake, 1u << 1);
+	ck_assert_uint_eq(s.pte[0].state, SWP_RESIDENT);
+	ck_assert_uint_eq(s.in_image, 1);
+	ck_assert_uint_eq(swap_assoc_first(&assoc, 60), SWAP_ASSOC_END);
+	ck_assert(!(s.pte[0].flags & (SWPF_IMAGE | SWPF_SLOT_VALID)));
+	/* A read-ahead whose read failed, the page filled meanwhile. */
+	swap_read_superseded(&s, pf[0], &wake);
+	ck_assert_uint_eq(s.pte[pf[0]].state, SWP_RESIDENT);
+	ck_assert(!(s.pte[pf[0]].flags & SWPF_PREFETCHED));
+	ck_assert_uint_eq(s.frames, 3);
+	ck_assert_uint_eq(s.reading, 1);
+	/* Not reading: nothing. */
+	swap_read_superseded(&s, 0, &wake);
+	ck_assert_uint_eq(wake, 0);
+	ck_assert_uint_eq(s.in_image, 2);
+	teardown();
+}
+END_TEST
+
 Suite *swap_mapper_suite(void)
 {
 	Suite *su = suite_create("swap_mapper");
@@ -377,6 +413,7 @@ Suite *swap_mapper_suite(void)
 	tcase_add_test(tc, stale_reads_avoided_or_counted);
 	tcase_add_test(tc, prefetch_bounded_by_frames);
 	tcase_add_test(tc, fill_whole_needs_no_read);
+	tcase_add_test(tc, read_superseded_stays_resident);
 	tcase_add_test(tc, silent_write_despite_dirty_flag_from_before_the_fill);
 	suite_add_tcase(su, tc);
 	return su;
