@@ -26,6 +26,8 @@ PACKETS = 3000
 # 10M a tick is about 4 datagrams' work: about 0.25 (at the benchmark's 1
 # GHz, 100 times less). eli = off costs 2 or more (delivery, EOI).
 MAX_EXITS_PER_IRQ = 0.5
+# Virtual interrupts in service when the window opens (see the check).
+EOI_SLACK = 4
 
 
 def run(build):
@@ -67,8 +69,10 @@ def run(build):
         # a device interrupt that came while the vCPU was in it).
         check(re.search(r"EOI exits \d+ \(to the hardware 0\)", st),
               "device EOIs exited:\n" + st)
-        # (One injected before the window may be EOI'd in it.)
-        check(f["eoi_exits"] <= f["eli_injections"] + 1, "%d EOI exits for %d injections" %
+        # Injected before the window, EOI'd in it: as many as the guest
+        # can have in service at once, one a priority class (its timer,
+        # COM1, a device interrupt taken in injection mode, an IPI).
+        check(f["eoi_exits"] <= f["eli_injections"] + EOI_SLACK, "%d EOI exits for %d injections" %
               (f["eoi_exits"], f["eli_injections"]))
         # Nearly every device interrupt went straight to the guest.
         check(f["intx_tern"] * 20 <= f["irqs"], "%d of %d device interrupts through tern" %
