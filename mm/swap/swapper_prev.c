@@ -81,7 +81,7 @@ static void op_start_read(void *arg, u64 gpa)
 		sw->prev_read_later++;
 		return;
 	}
-	swapper_do_fault(sw, idx, SWAP_WAITER_TERN);
+	swapper_do_fault(sw, idx, SWAP_WAITER_TERN, SWAP_FOR_GUEST_WRITE);
 }
 
 static void superseded_add(struct swapper *sw, u64 idx)
@@ -198,12 +198,12 @@ static enum gpa_fault swprev_emulate(struct gpa_map *g, u64 gpa, u32 access, u32
 		 * vCPU on a page being read, a waiter until it lands. */
 		sw->prev_waits++;
 		sw->prev_exec += a == PREV_ACCESS_EXEC;
-		rc = swapper_do_fault(sw, idx, waiter);
+		rc = swapper_do_fault(sw, idx, waiter, SWAP_FOR_GUEST_WRITE);
 		break;
 	case PREV_FAULT_NONE:
 		/* Not started (the limit, no frame): the usual read. */
 		sw->prev_declined++;
-		rc = swapper_do_fault(sw, idx, waiter);
+		rc = swapper_do_fault(sw, idx, waiter, SWAP_FOR_GUEST_WRITE);
 		break;
 	}
 	spin_unlock_irqrestore(&sw->lock, f);
@@ -224,9 +224,7 @@ bool swprev_wants(struct swapper *sw, u64 idx, u32 access)
 	 * in a page table), to a page whose content is on disk. Each page
 	 * under emulation may end superseded (filled while its read is out):
 	 * a new one starts only while the list of those has room for all. */
-	return (access & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC |
-			  GPA_ACCESS_NOT_OPERAND)) == GPA_ACCESS_WRITE &&
-	       sw->s.pte[idx].state == SWP_SWAPPED && sw->prev.set.enabled &&
+	return swap_access_stores(access) && sw->s.pte[idx].state == SWP_SWAPPED && sw->prev.set.enabled &&
 	       sw->nsuperseded + sw->prev.active < ARRAY_SIZE(sw->superseded);
 }
 
