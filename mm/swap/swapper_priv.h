@@ -80,6 +80,7 @@ struct swapper {
 	u32 nsuperseded;
 	u64 prev_frames;		/* buffers held now (outside the limit) */
 	u64 prev_emulated, prev_waits, prev_declined, prev_exec, prev_read_later;
+	u64 prev_dirtied;		/* guest entries given A and D for a store */
 	u64 reads_for[SWAP_FOR_COUNT];	/* reads started, by whom */
 };
 
