@@ -670,6 +670,21 @@ static void swap_metrics(struct prom *p)
 			prom_u64(p, l, 2, c.prev_ended[k]);
 		}
 	}
+	prom_family(p, "tern_swap_reads_started_total",
+		    "Guest pages whose read back was started, by what needed them (guest_write: a guest store; every false read is one of those)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		struct swapper_counts c;
+
+		if (!vm_listed(vms[i]) || !swapper_counts(vms[i], &c))
+			continue;
+		for (u32 k = 0; k < SWAP_FOR_COUNT; k++) {
+			struct prom_label l[2] = { { "vm", vms[i]->name },
+						   { "for", swap_read_for_name((enum swap_read_for)k) } };
+
+			prom_u64(p, l, 2, c.reads_for[k]);
+		}
+	}
 	swap_one(p, "tern_swap_silent_writes_total",
 		 "Pages a disk read filled, not written since, written to swap anyway", c_silent);
 	swap_one(p, "tern_swap_silent_writes_avoided_total",

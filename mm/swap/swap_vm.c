@@ -232,6 +232,9 @@ void swap_read_cancel(struct swap_vm *s, u64 idx)
 	if (!p || p->state != SWP_READING)
 		return;
 	p->state = SWP_SWAPPED;
+	/* A read ahead that is not made is not counted as one. */
+	if (p->flags & SWPF_PREFETCHED)
+		s->prefetched--;
 	p->flags &= (u8)~SWPF_PREFETCHED;
 	p->waiters = 0;
 	s->reading--;

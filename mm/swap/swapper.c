@@ -326,7 +326,8 @@ static int read_image(struct swapper *sw, u64 idx, u32 blk, bool ahead)
  * read is under way or a frame will be), -1 the VM cannot go on (why
  * noted).
  */
-static int do_act(struct swapper *sw, u64 idx, enum swap_act act, u32 slot)
+static int do_act(struct swapper *sw, u64 idx, enum swap_act act, u32 slot,
+		  enum swap_read_for why)
 {
 	struct gpa_map *g = &sw->vm->mem;
 	u64 page = gpa_index_page(g, idx), pa;
@@ -375,9 +376,13 @@ static int do_act(struct swapper *sw, u64 idx, enum swap_act act, u32 slot)
 			return -1;
 		}
 		submit(sw, q, BLK_READ, idx, pa, slot);
+		sw->reads_for[why]++;
 		return 1;
 	case SWAP_ACT_READ_IMAGE:
-		return read_image(sw, idx, slot, true) ? -1 : 1;
+		if (read_image(sw, idx, slot, true))
+			return -1;
+		sw->reads_for[why]++;
+		return 1;
 	case SWAP_ACT_WAIT:
 		return 1;
 	default:
@@ -387,13 +392,24 @@ static int do_act(struct swapper *sw, u64 idx, enum swap_act act, u32 slot)
 	}
 }
 
-int swapper_do_fault(struct swapper *sw, u64 idx, u32 waiter)
+int swapper_do_fault(struct swapper *sw, u64 idx, u32 waiter, enum swap_read_for why)
 {
 	u32 slot = SWAP_NO_SLOT;
 	/* Decided first: slot is its output (argument order is unspecified). */
 	enum swap_act act = swap_fault(&sw->s, idx, waiter, &slot);
 
-	return do_act(sw, idx, act, slot);
+	return do_act(sw, idx, act, slot, why);
+}
+
+const char *swap_read_for_name(enum swap_read_for why)
+{
+	static const char *const names[SWAP_FOR_COUNT] = {
+		[SWAP_FOR_GUEST_WRITE] = "guest_write",
+		[SWAP_FOR_GUEST_READ] = "guest_read",
+		[SWAP_FOR_TERN] = "tern",
+	};
+
+	return (u32)why < SWAP_FOR_COUNT ? names[why] : "?";
 }
 
 /* The map's NOACCESS handler: a vCPU touched a page without a frame. */
@@ -416,7 +432,8 @@ static enum gpa_fault swapper_fault(struct gpa_map *g, u64 gpa, u32 access, u32 
 		spin_unlock_irqrestore(&sw->lock, f);
 		return GPA_FAULT_EMULATE;
 	}
-	rc = swapper_do_fault(sw, idx, waiter);
+	rc = swapper_do_fault(sw, idx, waiter,
+			      swap_access_stores(access) ? SWAP_FOR_GUEST_WRITE : SWAP_FOR_GUEST_READ);
 	spin_unlock_irqrestore(&sw->lock, f);
 	return rc == 0 ? GPA_FAULT_RETRY : rc > 0 ? GPA_FAULT_WAIT : GPA_FAULT_STOP;
 }
@@ -473,9 +490,9 @@ static int swapper_get(struct gpa_map *g, u64 page, u32 flags, void *ctx)
 			 * a page on disk needs no read first. */
 			enum swap_act act = swap_fault_overwrite(&sw->s, idx, &slot);
 
-			rc = do_act(sw, idx, act, slot);
+			rc = do_act(sw, idx, act, slot, SWAP_FOR_TERN);
 		} else {
-			rc = swapper_do_fault(sw, idx, SWAP_WAITER_TERN);
+			rc = swapper_do_fault(sw, idx, SWAP_WAITER_TERN, SWAP_FOR_TERN);
 		}
 		if (rc == 0 && gpa_page_has_frame(g, page)) {
 			/* Held: the clock passes it by until put. */
@@ -638,6 +655,7 @@ int swapper_disk_write(struct vm *vm, u64 block, u32 n)
 			swprev_host_needs(sw, out[k]);
 			if (read_image(sw, out[k], (u32)(block + i), false))
 				break;
+			sw->reads_for[SWAP_FOR_TERN]++;
 		}
 	}
 	spin_unlock_irqrestore(&sw->lock, f);
@@ -1046,6 +1064,8 @@ bool swapper_counts(const struct vm *vm, struct swapper_counts *c)
 	c->prevent = sw->prevent;
 	_Static_assert(ARRAY_SIZE(c->prev_ended) == PREV_END_COUNT, "prev_ended");
 	memcpy(c->prev_ended, sw->prev.c.ended, sizeof(c->prev_ended));
+	_Static_assert(ARRAY_SIZE(c->reads_for) == SWAP_FOR_COUNT, "reads_for");
+	memcpy(c->reads_for, sw->reads_for, sizeof(c->reads_for));
 	c->resident_bytes = sw->live ? sw->s.frames * PAGE_SIZE : 0;
 	return true;
 }
@@ -1080,6 +1100,12 @@ void swapper_show(const struct vm *vm)
 		       (unsigned long long)s->silent_writes, (unsigned long long)s->dropped_image,
 		       (unsigned long long)s->stale_reads, (unsigned long long)s->stale_avoided,
 		       (unsigned long long)sw->prev.c.false_reads_avoided);
+	/* Every false read is among the first: an upper bound on them. */
+	console_printf("  reads started for: a guest store %llu (false reads at most), a guest load, fetch or page walk %llu, tern %llu; read ahead %llu\n",
+		       (unsigned long long)sw->reads_for[SWAP_FOR_GUEST_WRITE],
+		       (unsigned long long)sw->reads_for[SWAP_FOR_GUEST_READ],
+		       (unsigned long long)sw->reads_for[SWAP_FOR_TERN],
+		       (unsigned long long)s->prefetched);
 	swprev_show(sw);
 	if (!sw->mapper) {
 		console_printf("  Swap Mapper: off (swap_mode baseline)\n");

@@ -120,7 +120,22 @@ struct swapper_counts {
 	bool prevent;			/* the False Reads Preventer ran */
 	u64 prev_ended[7];		/* its emulations by how they ended
 					 * (PREV_END_*, prev_end_name) */
+	u64 reads_for[3];		/* reads started, by whom (SWAP_FOR_*) */
 };
+
+/*
+ * Why a page's read back was started. A false read (a page read back only
+ * for the guest to overwrite it whole) is always one for a guest write: the
+ * guest's first access to it stored to it. So those reads bound the false
+ * reads from above, in any swap_mode.
+ */
+enum swap_read_for {
+	SWAP_FOR_GUEST_WRITE,	/* a store to the page (the Preventer's, too) */
+	SWAP_FOR_GUEST_READ,	/* a load, a fetch, a page walk, a read-modify-write */
+	SWAP_FOR_TERN,		/* tern's access: DMA, an emulated device, a settle */
+	SWAP_FOR_COUNT
+};
+const char *swap_read_for_name(enum swap_read_for why);
 /* false: the VM never ran overcommitted (c zeroed). */
 bool swapper_counts(const struct vm *vm, struct swapper_counts *c);
 

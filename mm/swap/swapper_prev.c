@@ -81,7 +81,7 @@ static void op_start_read(void *arg, u64 gpa)
 		sw->prev_read_later++;
 		return;
 	}
-	swapper_do_fault(sw, idx, SWAP_WAITER_TERN);
+	swapper_do_fault(sw, idx, SWAP_WAITER_TERN, SWAP_FOR_GUEST_WRITE);
 }
 
 static void superseded_add(struct swapper *sw, u64 idx)
@@ -144,16 +144,47 @@ static void op_map_frame(void *arg, u64 gpa, u8 *frame)
 		swapper_wake(sw, sw->s.pte[idx].waiters);
 }
 
+/*
+ * A store the Preventer performs is the guest's: the entry that mapped it
+ * gets the accessed and dirty flags the CPU would have set (SDM 3A 4.8;
+ * whether it did before the EPT violation is the CPU's choice, 3C
+ * 29.3.3.2), so the guest sees the page written (a shared file page's
+ * writeback depends on it). Atomic: the guest's other CPUs walk the same
+ * tables. Its page table has a frame: the walk just read it.
+ */
+static void mark_dirty(struct swapper *sw, const struct guest_leaf *leaf)
+{
+	struct gpa_map *g = &sw->vm->mem;
+	u64 page = leaf->gpa & PAGE_MASK, pa;
+	void *e;
+
+	if (!leaf->size || !gpa_is_ram(g, page, PAGE_SIZE) || !gpa_page_has_frame(g, page))
+		return;
+	pa = gpa_page_frame(g, page);
+	if (!pa)
+		return;
+	e = (u8 *)phys_to_virt(pa) + (leaf->gpa & (PAGE_SIZE - 1));
+	if (leaf->size == 4)
+		__atomic_fetch_or((u32 *)e, (u32)(GUEST_PTE_A | GUEST_PTE_D), __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_or((u64 *)e, (u64)(GUEST_PTE_A | GUEST_PTE_D), __ATOMIC_SEQ_CST);
+	sw->prev_dirtied++;
+}
+
 static bool op_translate(void *arg, u64 la, bool write, u64 *gpa)
 {
 	struct prev_ctx *c = arg;
 	const struct gpa_insn *in = c->in;
+	struct guest_leaf leaf;
 
 	/* The guest's own paging let the faulting access through before EPT
 	 * refused it; a MOVS source is only read. */
-	(void)write;
-	return in && !guest_walk((enum guest_paging)in->paging, in->cr3, in->pse, la,
-				 read_resident, c->sw, gpa);
+	if (!in || guest_walk_leaf((enum guest_paging)in->paging, in->cr3, in->pse, la,
+				   read_resident, c->sw, gpa, &leaf))
+		return false;
+	if (write)
+		mark_dirty(c->sw, &leaf);
+	return true;
 }
 
 static bool op_read_ram(void *arg, u64 gpa, void *buf, u32 len)
@@ -198,12 +229,12 @@ static enum gpa_fault swprev_emulate(struct gpa_map *g, u64 gpa, u32 access, u32
 		 * vCPU on a page being read, a waiter until it lands. */
 		sw->prev_waits++;
 		sw->prev_exec += a == PREV_ACCESS_EXEC;
-		rc = swapper_do_fault(sw, idx, waiter);
+		rc = swapper_do_fault(sw, idx, waiter, SWAP_FOR_GUEST_WRITE);
 		break;
 	case PREV_FAULT_NONE:
 		/* Not started (the limit, no frame): the usual read. */
 		sw->prev_declined++;
-		rc = swapper_do_fault(sw, idx, waiter);
+		rc = swapper_do_fault(sw, idx, waiter, SWAP_FOR_GUEST_WRITE);
 		break;
 	}
 	spin_unlock_irqrestore(&sw->lock, f);
@@ -224,9 +255,7 @@ bool swprev_wants(struct swapper *sw, u64 idx, u32 access)
 	 * in a page table), to a page whose content is on disk. Each page
 	 * under emulation may end superseded (filled while its read is out):
 	 * a new one starts only while the list of those has room for all. */
-	return (access & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC |
-			  GPA_ACCESS_NOT_OPERAND)) == GPA_ACCESS_WRITE &&
-	       sw->s.pte[idx].state == SWP_SWAPPED && sw->prev.set.enabled &&
+	return swap_access_stores(access) && sw->s.pte[idx].state == SWP_SWAPPED && sw->prev.set.enabled &&
 	       sw->nsuperseded + sw->prev.active < ARRAY_SIZE(sw->superseded);
 }
 
@@ -372,7 +401,7 @@ void swprev_show(const struct swapper *sw)
 			       config_swap_mode_name(sw->vm->cfg.swap_mode));
 		return;
 	}
-	console_printf("  False Reads Preventer (%u pages, %llu us, %s): %llu emulations, %llu false reads avoided (%llu more filled after their read was asked); under emulation now %u; instructions emulated %llu, bytes %llu, reads served %llu, vCPU waits %llu (%llu instruction fetches), not started %llu, reads put off %llu\n",
+	console_printf("  False Reads Preventer (%u pages, %llu us, %s): %llu emulations, %llu false reads avoided (%llu more filled after their read was asked); under emulation now %u; instructions emulated %llu, bytes %llu, reads served %llu, vCPU waits %llu (%llu instruction fetches), not started %llu, reads put off %llu; guest page table entries marked dirty %llu\n",
 		       sw->prev.set.max_pages, (unsigned long long)(sw->prev.set.max_ns / 1000),
 		       sw->prev.set.sequential ? "sequential" : "any order",
 		       (unsigned long long)pc->started, (unsigned long long)pc->false_reads_avoided,
@@ -380,7 +409,7 @@ void swprev_show(const struct swapper *sw)
 		       (unsigned long long)sw->prev_emulated, (unsigned long long)pc->bytes_emulated,
 		       (unsigned long long)pc->reads_served, (unsigned long long)sw->prev_waits,
 		       (unsigned long long)sw->prev_exec, (unsigned long long)sw->prev_declined,
-		       (unsigned long long)sw->prev_read_later);
+		       (unsigned long long)sw->prev_read_later, (unsigned long long)sw->prev_dirtied);
 	console_printf("    ended: full %llu, read of missing bytes %llu, not sequential %llu, time %llu, limit (not started) %llu, instruction %llu, tern's need %llu; merges %llu; dropped (tern wrote the page whole) %llu\n",
 		       (unsigned long long)pc->ended[PREV_END_FULL],
 		       (unsigned long long)pc->ended[PREV_END_READ],

@@ -15,6 +15,7 @@
 #include "mm/swap/swap_area.h"
 #include "mm/swap/swap_mapper.h"
 #include "mm/swap/swap_vm.h"
+#include "mm/swap/swapper.h"
 
 /* Swap partitions in use: one swap_dev each, its areas the VMs'. */
 #define SWAP_PARTS_MAX		4
@@ -79,12 +80,23 @@ struct swapper {
 	u32 nsuperseded;
 	u64 prev_frames;		/* buffers held now (outside the limit) */
 	u64 prev_emulated, prev_waits, prev_declined, prev_exec, prev_read_later;
+	u64 prev_dirtied;		/* guest entries given A and D for a store */
+	u64 reads_for[SWAP_FOR_COUNT];	/* reads started, by whom */
 };
+
+/* An access that stores to the page and nothing else: not a load, a fetch,
+ * the CPU's own page walk (A/D flags), or a read-modify-write. The only
+ * kind a page overwritten whole begins with. */
+static inline bool swap_access_stores(u32 access)
+{
+	return (access & (GPA_ACCESS_READ | GPA_ACCESS_WRITE | GPA_ACCESS_EXEC |
+			  GPA_ACCESS_NOT_OPERAND)) == GPA_ACCESS_WRITE;
+}
 
 /* A page's fault, as swap_fault() decides it, done (under sw->lock): 0
  * mapped (or nothing to do), 1 wait (a read is under way or a frame will
  * be), -1 the VM cannot go on (why noted). */
-int swapper_do_fault(struct swapper *sw, u64 idx, u32 waiter);
+int swapper_do_fault(struct swapper *sw, u64 idx, u32 waiter, enum swap_read_for why);
 /* gpa_wake() each vCPU in mask. */
 void swapper_wake(struct swapper *sw, u8 mask);
 

@@ -18,6 +18,9 @@ MIB = 80
 PASSES = 2
 ALLOC = 64
 ALLOC_PASSES = 2
+# The Preventer's share of the false reads, at least (issue #11 asks 90%
+# of the full benchmark; the CI run's allocations are smaller: some margin).
+MIN_FALSE_CUT = 0.75
 
 
 def write_check(m, g):
@@ -58,6 +61,18 @@ def run(build):
     # Fresh memory: the pages Linux clears for dd, on disk since the reads,
     # come in with no read; the checksum (run_mode) held.
     check(al["false_avoided"] > 0, "allocations: no false read avoided:\n" + st)
+    # Every read is counted by what started it, read-ahead apart (the
+    # guest is idle at both snapshots: a read still in flight then, a
+    # Preventer's past its time, is the most that may differ).
+    started = al["rd_store"] + al["rd_load"] + al["rd_tern"] + al["prefetched"]
+    check(abs(started - al["read_back"]) <= 32, "allocations: %d reads started (store %d, load %d, tern %d, "
+          "read ahead %d) for %d pages read back" % (started, al["rd_store"], al["rd_load"],
+                                                    al["rd_tern"], al["prefetched"], al["read_back"]))
+    # A false read is one for a guest store: those left bound the false
+    # reads the Preventer did not avoid.
+    cut = al["false_avoided"] / float(al["false_avoided"] + al["rd_store"])
+    check(cut >= MIN_FALSE_CUT, "allocations: false reads cut by at least %.1f%% only (%d avoided, "
+          "%d reads for guest stores)" % (100 * cut, al["false_avoided"], al["rd_store"]))
     check(r["mem_md5"] and r["mem_md5"][0] == r["mem_md5"][1], "no tmpfs checksum")
     prev = re.search(r"False Reads Preventer \(32 pages, 1000 us, sequential\): (\d+) emulations", st)
     check(prev and int(prev.group(1)) >= al["false_avoided"], "vm stats: the Preventer:\n" + st)
@@ -72,6 +87,8 @@ def run(build):
                                    re_["image_rd_ops"], re_["prefetched"], re_["prefetch_used"],
                                    re_["in_swap"]))
     print("  swap: %d MiB allocated %d times: %d false reads avoided, %d pages read back "
-          "(swap %d, image %d); the tmpfs file's checksum held"
+          "(swap %d, image %d; for guest stores %d, loads %d, tern %d, read ahead %d): false "
+          "reads cut by at least %.1f%%; the tmpfs file's checksum held"
           % (ALLOC, ALLOC_PASSES, al["false_avoided"], al["read_back"], al["in_swap"],
-             al["in_image"]))
+             al["in_image"], al["rd_store"], al["rd_load"], al["rd_tern"], al["prefetched"],
+             100 * cut))

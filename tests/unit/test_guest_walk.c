@@ -88,6 +88,59 @@ START_TEST(pae)
 }
 END_TEST
 
+/* The entry that mapped the page: where a store's A and D flags go. */
+START_TEST(leaf_entries)
+{
+	struct guest_leaf leaf;
+	u64 gpa;
+
+	ck_assert_int_eq(guest_walk_leaf(GUEST_PAGING_NONE, 0, false, 0x1234, rd, NULL, &gpa,
+					 &leaf), 0);
+	ck_assert_uint_eq(leaf.size, 0);
+	memset(mem, 0, sizeof(mem));
+	put(0x1000 + 1 * 4, 0x2000 | 1, 4);
+	put(0x2000 + 1 * 4, 0x5000 | 1, 4);
+	put(0x1000 + 2 * 4, 0x00c00000 | PS_BIT | 1, 4);
+	ck_assert_int_eq(guest_walk_leaf(GUEST_PAGING_32, 0x1000, false, 0x00401234, rd, NULL,
+					 &gpa, &leaf), 0);
+	ck_assert_uint_eq(leaf.gpa, 0x2004);
+	ck_assert_uint_eq(leaf.size, 4);
+	ck_assert_int_eq(guest_walk_leaf(GUEST_PAGING_32, 0x1000, true, 0x00812345, rd, NULL,
+					 &gpa, &leaf), 0);
+	ck_assert_uint_eq(leaf.gpa, 0x1008);		/* the 4 MiB page's PDE */
+	memset(mem, 0, sizeof(mem));
+	put(0x1020 + 3 * 8, 0x3000 | 1, 8);
+	put(0x3000 + 1 * 8, 0x4000 | 1, 8);
+	put(0x4000 + 1 * 8, 0x9000 | 1, 8);
+	put(0x3000 + 2 * 8, 0x140000000ULL | PS_BIT | 1, 8);
+	ck_assert_int_eq(guest_walk_leaf(GUEST_PAGING_PAE, 0x1020, false, 0xc0201234, rd, NULL,
+					 &gpa, &leaf), 0);
+	ck_assert_uint_eq(leaf.gpa, 0x4008);
+	ck_assert_uint_eq(leaf.size, 8);
+	ck_assert_int_eq(guest_walk_leaf(GUEST_PAGING_PAE, 0x1020, false, 0xc0412345, rd, NULL,
+					 &gpa, &leaf), 0);
+	ck_assert_uint_eq(leaf.gpa, 0x3010);
+	memset(mem, 0, sizeof(mem));
+	put(0x1000 + 511 * 8, 0x2000 | 1, 8);
+	put(0x2000 + 510 * 8, 0x3000 | 1, 8);
+	put(0x3000 + 1 * 8, 0x40000000 | PS_BIT | 1, 8);
+	put(0x3000 + 2 * 8, 0x6000 | 1, 8);
+	put(0x6000 + 3 * 8, 0x7000 | 1, 8);
+	ck_assert_int_eq(guest_walk_leaf(GUEST_PAGING_4LEVEL, 0x1000, false,
+					 0xffffffff80212345ULL, rd, NULL, &gpa, &leaf), 0);
+	ck_assert_uint_eq(leaf.gpa, 0x3008);
+	ck_assert_int_eq(guest_walk_leaf(GUEST_PAGING_4LEVEL, 0x1000, false,
+					 0xffffffff80403abcULL, rd, NULL, &gpa, &leaf), 0);
+	ck_assert_uint_eq(gpa, 0x7abc);
+	ck_assert_uint_eq(leaf.gpa, 0x6018);
+	ck_assert_uint_eq(leaf.size, 8);
+	/* Not present: no entry. */
+	ck_assert_int_eq(guest_walk_leaf(GUEST_PAGING_4LEVEL, 0x1000, false, 0x1000, rd, NULL,
+					 &gpa, &leaf), -1);
+	ck_assert_uint_eq(leaf.size, 0);
+}
+END_TEST
+
 Suite *guest_walk_suite(void)
 {
 	Suite *s = suite_create("guest_walk");
@@ -96,6 +149,7 @@ Suite *guest_walk_suite(void)
 	tcase_add_test(tc, modes);
 	tcase_add_test(tc, walks);
 	tcase_add_test(tc, pae);
+	tcase_add_test(tc, leaf_entries);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -360,6 +360,11 @@ START_TEST(prefetch_bounded_by_frames)
 	/* 4 frames: the faulting page and 3 read ahead. */
 	ck_assert_uint_eq(swap_prefetch(&s, 0, blk, pf, 8), 3);
 	ck_assert_uint_eq(s.frames, 4);
+	/* One not read after all (no host frame): not counted as read ahead. */
+	swap_read_cancel(&s, pf[2]);
+	ck_assert_uint_eq(s.prefetched, 2);
+	ck_assert_uint_eq(s.frames, 3);
+	ck_assert_uint_eq(s.pte[pf[2]].state, SWP_SWAPPED);
 	teardown();
 }
 END_TEST

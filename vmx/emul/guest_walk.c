@@ -17,9 +17,18 @@ enum guest_paging guest_paging_mode(u64 cr0, u64 cr4, u64 efer)
 	return GUEST_PAGING_32;
 }
 
-int guest_walk(enum guest_paging mode, u64 cr3, bool pse, u64 la,
-	       guest_read_t read, void *ctx, u64 *gpa)
+static void set_leaf(struct guest_leaf *leaf, u64 gpa, u32 size)
 {
+	if (leaf) {
+		leaf->gpa = gpa;
+		leaf->size = size;
+	}
+}
+
+int guest_walk_leaf(enum guest_paging mode, u64 cr3, bool pse, u64 la,
+		    guest_read_t read, void *ctx, u64 *gpa, struct guest_leaf *leaf)
+{
+	set_leaf(leaf, 0, 0);
 	switch (mode) {
 	case GUEST_PAGING_NONE:
 		*gpa = la & 0xffffffffULL;
@@ -27,17 +36,22 @@ int guest_walk(enum guest_paging mode, u64 cr3, bool pse, u64 la,
 	case GUEST_PAGING_32: {
 		u32 pde, pte;
 
+		u64 at;
+
 		la &= 0xffffffffULL;
-		if (!read((cr3 & 0xfffff000) + ((la >> 22) << 2), &pde, 4, ctx) || !(pde & P))
+		at = (cr3 & 0xfffff000) + ((la >> 22) << 2);
+		if (!read(at, &pde, 4, ctx) || !(pde & P))
 			return -1;
 		if (pse && (pde & PS)) {
 			*gpa = (pde & 0xffc00000) | (la & 0x3fffff);
+			set_leaf(leaf, at, 4);
 			return 0;
 		}
-		if (!read((pde & 0xfffff000) + (((la >> 12) & 0x3ff) << 2), &pte, 4, ctx) ||
-		    !(pte & P))
+		at = (pde & 0xfffff000) + (((la >> 12) & 0x3ff) << 2);
+		if (!read(at, &pte, 4, ctx) || !(pte & P))
 			return -1;
 		*gpa = (pte & 0xfffff000) | (la & 0xfff);
+		set_leaf(leaf, at, 4);
 		return 0;
 	}
 	case GUEST_PAGING_PAE: {
@@ -47,20 +61,24 @@ int guest_walk(enum guest_paging mode, u64 cr3, bool pse, u64 la,
 		 * loaded; tern reads them from memory, which differs only if
 		 * the guest rewrote them without reloading CR3.
 		 */
-		u64 e;
+		u64 e, at;
 
 		la &= 0xffffffffULL;
 		if (!read((cr3 & 0xffffffe0) + ((la >> 30) << 3), &e, 8, ctx) || !(e & P))
 			return -1;
-		if (!read((e & ADDR) + (((la >> 21) & 511) << 3), &e, 8, ctx) || !(e & P))
+		at = (e & ADDR) + (((la >> 21) & 511) << 3);
+		if (!read(at, &e, 8, ctx) || !(e & P))
 			return -1;
 		if (e & PS) {
 			*gpa = (e & ADDR & ~(u64)(SZ_2M - 1)) | (la & (SZ_2M - 1));
+			set_leaf(leaf, at, 8);
 			return 0;
 		}
-		if (!read((e & ADDR) + (((la >> 12) & 511) << 3), &e, 8, ctx) || !(e & P))
+		at = (e & ADDR) + (((la >> 12) & 511) << 3);
+		if (!read(at, &e, 8, ctx) || !(e & P))
 			return -1;
 		*gpa = (e & ADDR) | (la & 0xfff);
+		set_leaf(leaf, at, 8);
 		return 0;
 	}
 	case GUEST_PAGING_4LEVEL: {
@@ -75,6 +93,7 @@ int guest_walk(enum guest_paging mode, u64 cr3, bool pse, u64 la,
 				u64 size = 1ULL << (12 + 9 * level);
 
 				*gpa = (e & ADDR & ~(size - 1)) | (la & (size - 1));
+				set_leaf(leaf, table + idx * 8, 8);
 				return 0;
 			}
 			table = e & ADDR;

@@ -20,9 +20,25 @@ enum guest_paging {
 
 typedef bool (*guest_read_t)(u64 gpa, void *buf, u32 len, void *ctx);
 
+/* The entry that mapped the page (a PTE, or a PDE/PDPTE of a large page):
+ * where its accessed (bit 5) and dirty (bit 6) flags are. size 0: no
+ * paging, no entry. */
+struct guest_leaf {
+	u64 gpa;
+	u32 size;		/* 4 (32-bit paging) or 8 */
+};
+
+#define GUEST_PTE_A	BIT(5)		/* SDM 3A 4.8 */
+#define GUEST_PTE_D	BIT(6)
+
 enum guest_paging guest_paging_mode(u64 cr0, u64 cr4, u64 efer);
-/* 0, or -1 (not present). */
-int guest_walk(enum guest_paging mode, u64 cr3, bool pse, u64 la,
-	       guest_read_t read, void *ctx, u64 *gpa);
+/* 0, or -1 (not present). leaf may be NULL. */
+int guest_walk_leaf(enum guest_paging mode, u64 cr3, bool pse, u64 la,
+		    guest_read_t read, void *ctx, u64 *gpa, struct guest_leaf *leaf);
+static inline int guest_walk(enum guest_paging mode, u64 cr3, bool pse, u64 la,
+			     guest_read_t read, void *ctx, u64 *gpa)
+{
+	return guest_walk_leaf(mode, cr3, pse, la, read, ctx, gpa, NULL);
+}
 
 #endif
