@@ -44,7 +44,7 @@ static bool map_range(u64 base, u64 end)
 
 	if (end <= base)
 		return true;
-	err = vtd_domain_map(&dom, base, base, end - base, true);
+	err = vtd_domain_map(&dom, base, base, end - base, VTD_MAP_RW);
 	if (err)
 		pr_warn("vt-d: host domain: [%#llx, %#llx) not mapped (%d): tern's devices cannot DMA there",
 			(unsigned long long)base, (unsigned long long)end, err);

@@ -301,7 +301,7 @@ static bool nvme_test(void)
 	if (vtd_domain_init(&dom, 3))
 		goto out;
 	for (int i = 0; i < 5; i++)
-		if (vtd_domain_map(&dom, NVME_IOVA + (u64)i * PAGE_SIZE, pages[i], PAGE_SIZE, true))
+		if (vtd_domain_map(&dom, NVME_IOVA + (u64)i * PAGE_SIZE, pages[i], PAGE_SIZE, VTD_MAP_RW))
 			goto free_dom;
 	if (vtd_attach(&dom, d->bus, devfn))
 		goto free_dom;
@@ -414,9 +414,9 @@ int iommu_selftest(void)
 		goto out;
 	}
 	memcpy(phys_to_virt(src), pattern, sizeof(pattern));
-	if (vtd_domain_map(&dom, SELFTEST_ADDR, src, PAGE_SIZE, false) ||
-	    vtd_domain_map(&dom, SELFTEST_ADDR + PAGE_SIZE, dst, PAGE_SIZE, true) ||
-	    vtd_domain_map(&dom, SELFTEST_ADDR + 2 * PAGE_SIZE, ro, PAGE_SIZE, false) ||
+	if (vtd_domain_map(&dom, SELFTEST_ADDR, src, PAGE_SIZE, VTD_MAP_READ) ||
+	    vtd_domain_map(&dom, SELFTEST_ADDR + PAGE_SIZE, dst, PAGE_SIZE, VTD_MAP_RW) ||
+	    vtd_domain_map(&dom, SELFTEST_ADDR + 2 * PAGE_SIZE, ro, PAGE_SIZE, VTD_MAP_READ) ||
 	    vtd_attach(&dom, d->bus, (u8)(d->dev << 3 | d->fn))) {
 		console_printf("iommu selftest: cannot build or attach the domain\n");
 		vtd_domain_free(&dom);

@@ -355,13 +355,18 @@ void vtd_domain_free(struct vtd_domain *d)
 }
 
 /* The tables only; the caller makes the units see them (publish). */
-static int sl_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
+static int sl_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, u32 perm)
 {
+	u32 flags = d->large ? 0 : MAP_NO_LARGE;
 	int err;
 
 	if (iova + size > (1ULL << d->agaw))
 		return PT_ERR_ALIGN;
-	err = pt_map(&d->sl, iova, pa, size, (write ? MAP_W : 0) | (d->large ? 0 : MAP_NO_LARGE));
+	if (perm & VTD_MAP_WRITE)
+		flags |= MAP_W;
+	if (!(perm & VTD_MAP_READ))
+		flags |= MAP_NO_READ;	/* refused by pt_map without MAP_W */
+	err = pt_map(&d->sl, iova, pa, size, flags);
 	if (!err) {
 		d->mapped += size;
 		d->maps++;
@@ -380,9 +385,9 @@ static void publish(void)
 			vtd_flush_all(&vtd_units[i]);
 }
 
-int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
+int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, u32 perm)
 {
-	int err = sl_map(d, iova, pa, size, write);
+	int err = sl_map(d, iova, pa, size, perm);
 
 	if (!err)
 		publish();
@@ -392,7 +397,7 @@ int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write)
 static int mirror_extent(u64 gpa, u64 hpa, u64 len, u32 perm, void *ctx)
 {
 	(void)perm;	/* DMA may write what the guest's EPT view protects */
-	return sl_map(ctx, gpa, hpa, len, true);
+	return sl_map(ctx, gpa, hpa, len, VTD_MAP_RW);
 }
 
 int vtd_domain_mirror(struct vtd_domain *d, struct gpa_map *g)
@@ -500,7 +505,7 @@ static int map_rmrrs(struct vtd_domain *d, u8 bus, u8 devfn)
 	while ((r = dmar_rmrr_next(&acpi.dmar, bus, devfn, &i))) {
 		u64 base = ALIGN_DOWN(r->base, PAGE_SIZE), end = ALIGN_UP(r->limit + 1, PAGE_SIZE);
 
-		if (vtd_domain_map(d, base, base, end - base, true))
+		if (vtd_domain_map(d, base, base, end - base, VTD_MAP_RW))
 			return -1;
 		pr_info("vt-d: RMRR [%#llx, %#llx] identity-mapped in domain %u for %02x:%02x.%u",
 			(unsigned long long)r->base, (unsigned long long)r->limit, d->id, bus,

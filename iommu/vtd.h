@@ -89,8 +89,14 @@ bool vtd_flush_all(struct vtd_unit *u);
 /* A domain usable on every unit that is up; -1 without one. */
 int vtd_domain_init(struct vtd_domain *d, u16 id);
 void vtd_domain_free(struct vtd_domain *d);
-/* iova -> pa for size bytes (page-aligned), read-only unless write. */
-int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, bool write);
+/* DMA permissions of a mapping: read, write or both (VT-d 9.8: R and W
+ * are separate bits; write-only is legal, e.g. a guest's own mapping). */
+#define VTD_MAP_READ	BIT(0)
+#define VTD_MAP_WRITE	BIT(1)
+#define VTD_MAP_RW	(VTD_MAP_READ | VTD_MAP_WRITE)
+/* iova -> pa for size bytes (page-aligned) with perm (VTD_MAP_*); a
+ * mapping with neither is refused (PT_ERR_PERM). */
+int vtd_domain_map(struct vtd_domain *d, u64 iova, u64 pa, u64 size, u32 perm);
 int vtd_domain_unmap(struct vtd_domain *d, u64 iova, u64 size);
 /*
  * For a domain whose entries come and go in batches (a vIOMMU's shadow,

@@ -24,6 +24,8 @@ static bool canonical(u64 va)
 	return top == 0 || top == 0x1ffff;
 }
 
+/* MAP_NO_READ is ignored here and in EPT: pt_map refuses it first (x86 has
+ * no read bit; EPT W without R is a misconfiguration, SDM 3C 29.3.3.1). */
 u64 pt_flags_to_pte(const struct page_table *pt, u32 flags)
 {
 	u64 e = PTE_P;
@@ -55,11 +57,12 @@ u64 pt_flags_to_ept(const struct page_table *pt, u32 flags)
 }
 
 /* VT-d second-level entries (VT-d spec 9.8): read, write, large (bit 7);
- * no execute or memory type in legacy mode. */
+ * no execute or memory type in legacy mode. R and W are independent: a
+ * write-only leaf (MAP_W | MAP_NO_READ) is W alone, and still present. */
 u64 pt_flags_to_vtd(const struct page_table *pt, u32 flags)
 {
 	(void)pt;
-	return VTD_SL_R | ((flags & MAP_W) ? VTD_SL_W : 0);
+	return ((flags & MAP_NO_READ) ? 0 : VTD_SL_R) | ((flags & MAP_W) ? VTD_SL_W : 0);
 }
 
 static bool x86_present(u64 e) { return e & PTE_P; }
@@ -71,15 +74,18 @@ static u64 ept_table(u64 pa) { return pa | EPT_RWX; }
 static u64 vtd_table(u64 pa) { return pa | VTD_SL_R | VTD_SL_W; }
 
 const struct pt_format pt_format_x86 = {
-	"x86", x86_present, x86_table, pt_flags_to_pte, true,
+	"x86", x86_present, x86_table, pt_flags_to_pte, true, false,
 };
 
 const struct pt_format pt_format_ept = {
-	"ept", ept_present, ept_table, pt_flags_to_ept, false,
+	/* No write-only: W without R is an EPT misconfiguration (SDM 3C
+	 * 29.3.3.1); execute-only would need IA32_VMX_EPT_VPID_CAP bit 0,
+	 * which tern does not use. */
+	"ept", ept_present, ept_table, pt_flags_to_ept, false, false,
 };
 
 const struct pt_format pt_format_vtd = {
-	"vt-d", vtd_present, vtd_table, pt_flags_to_vtd, false,
+	"vt-d", vtd_present, vtd_table, pt_flags_to_vtd, false, true,
 };
 
 static const struct pt_format *fmt(const struct page_table *pt)
@@ -96,6 +102,7 @@ const char *pt_strerror(int err)
 	case PT_ERR_NOMEM:	return "out of memory for page tables";
 	case PT_ERR_CANONICAL:	return "non-canonical virtual address";
 	case PT_ERR_RANGE:	return "no contiguous host memory where it must be";
+	case PT_ERR_PERM:	return "unreadable mapping refused (only VT-d has write-only entries, and never without write)";
 	}
 	return "?";
 }
@@ -173,6 +180,10 @@ int pt_map(struct page_table *pt, u64 va, u64 pa, u64 size, u32 flags)
 
 	if (fmt(pt)->enforce_wx && (flags & MAP_W) && (flags & MAP_X))
 		return PT_ERR_WX;
+	/* Unreadable: only where the format has a separate read bit, and only
+	 * writable (an entry with neither R nor W is not present). */
+	if ((flags & MAP_NO_READ) && (!fmt(pt)->write_only || !(flags & MAP_W)))
+		return PT_ERR_PERM;
 	if (!IS_ALIGNED(va | pa | size, PAGE_SIZE))
 		return PT_ERR_ALIGN;
 	if (!canonical(va) || !canonical(va + size - 1))

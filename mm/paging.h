@@ -52,6 +52,12 @@
 #define MAP_UC		BIT(2)		/* uncached: PCD|PWT (PAT entry 3) */
 #define MAP_NO_LARGE	BIT(3)		/* 4 KiB entries only */
 #define MAP_GLOBAL	BIT(4)
+/* Writable but not readable: VT-d second-level only (VT-d spec 9.8: R and
+ * W are separate bits, W alone is a legal write-only mapping). x86 cannot
+ * express it (a present entry is readable, SDM 3A 4.6) and in EPT W
+ * without R is a misconfiguration (SDM 3C 29.3.3.1): pt_map refuses it
+ * there (PT_ERR_PERM), as it does an unreadable mapping without MAP_W. */
+#define MAP_NO_READ	BIT(5)
 
 struct page_table;
 
@@ -66,6 +72,7 @@ struct pt_format {
 	u64 (*table_entry)(u64 pa);
 	u64 (*leaf_attrs)(const struct page_table *pt, u32 flags);
 	bool enforce_wx;		/* tern's own mappings: never W and X */
+	bool write_only;		/* MAP_NO_READ expressible (VT-d) */
 };
 
 extern const struct pt_format pt_format_x86;
@@ -79,6 +86,7 @@ enum pt_err {
 	PT_ERR_NOMEM = -3,
 	PT_ERR_CANONICAL = -4,
 	PT_ERR_RANGE = -5,	/* no physical range where it must be */
+	PT_ERR_PERM = -6,	/* permissions the format cannot express */
 };
 
 struct page_table {

@@ -150,6 +150,16 @@ START_TEST(errors)
 }
 END_TEST
 
+/* x86 has no read bit (SDM 3A 4.6): an unreadable mapping is refused. */
+START_TEST(x86_write_only_refused)
+{
+	ck_assert_int_eq(pt_map(&pt, 0x1000, 0x1000, PAGE_SIZE, MAP_W | MAP_NO_READ), PT_ERR_PERM);
+	ck_assert_int_eq(pt_map(&pt, 0x1000, 0x1000, PAGE_SIZE, MAP_NO_READ), PT_ERR_PERM);
+	ck_assert(!pt_lookup(&pt, 0x1000, NULL, NULL, NULL));
+	ck_assert(strstr(pt_strerror(PT_ERR_PERM), "unreadable"));
+}
+END_TEST
+
 /* EPT: the same builder with the EPT entry format. */
 static void ept_setup(void)
 {
@@ -205,6 +215,22 @@ START_TEST(ept_mmio_and_protect)
 }
 END_TEST
 
+/* W without R is an EPT misconfiguration (SDM 3C 29.3.3.1): refused,
+ * and a mapping already there is left as it was. */
+START_TEST(ept_write_only_refused)
+{
+	u64 e;
+
+	ck_assert_int_eq(pt_map(&pt, 0x1000, 0x5000, PAGE_SIZE, MAP_W | MAP_NO_READ), PT_ERR_PERM);
+	ck_assert_int_eq(pt_map(&pt, 0x1000, 0x5000, PAGE_SIZE, MAP_X | MAP_NO_READ), PT_ERR_PERM);
+	ck_assert(!pt_lookup(&pt, 0x1000, NULL, NULL, NULL));
+	ck_assert_int_eq(pt_map(&pt, 0x2000, 0x6000, PAGE_SIZE, MAP_W), PT_OK);
+	ck_assert_int_eq(pt_map(&pt, 0x2000, 0x6000, PAGE_SIZE, MAP_W | MAP_NO_READ), PT_ERR_PERM);
+	ck_assert(pt_lookup(&pt, 0x2000, NULL, &e, NULL));
+	ck_assert_uint_eq(e & EPT_RWX, EPT_R | EPT_W);
+}
+END_TEST
+
 TCase *ept_tcase(void);
 TCase *ept_tcase(void)
 {
@@ -213,6 +239,79 @@ TCase *ept_tcase(void)
 	tcase_add_checked_fixture(tc, ept_setup, teardown);
 	tcase_add_test(tc, ept_guest_ram);
 	tcase_add_test(tc, ept_mmio_and_protect);
+	tcase_add_test(tc, ept_write_only_refused);
+	return tc;
+}
+
+/* VT-d second level (VT-d spec 9.8): R (bit 0) and W (bit 1) apart. */
+static void vtd_setup(void)
+{
+	setup();
+	used = 0;
+	memset(&pt, 0, sizeof(pt));
+	pt.fmt = &pt_format_vtd;
+	pt.alloc_table = alloc_table;
+	pt.p2v = p2v;
+	ck_assert_int_eq(pt_init(&pt), PT_OK);
+}
+
+START_TEST(vtd_entry_bits)
+{
+	u64 e, pa;
+
+	ck_assert_int_eq(pt_map(&pt, 0x10000, 0x80000, PAGE_SIZE, 0), PT_OK);
+	ck_assert_int_eq(pt_map(&pt, 0x11000, 0x81000, PAGE_SIZE, MAP_W), PT_OK);
+	ck_assert_int_eq(pt_map(&pt, 0x12000, 0x82000, PAGE_SIZE, MAP_W | MAP_NO_READ), PT_OK);
+	pt_lookup(&pt, 0x10000, NULL, &e, NULL);
+	ck_assert_uint_eq(e & 0xfff, VTD_SL_R);
+	pt_lookup(&pt, 0x11000, NULL, &e, NULL);
+	ck_assert_uint_eq(e & 0xfff, VTD_SL_R | VTD_SL_W);
+	/* Write-only: W alone, still present (found, unmappable). */
+	ck_assert(pt_lookup(&pt, 0x12abc, &pa, &e, NULL));
+	ck_assert_uint_eq(pa, 0x82abc);
+	ck_assert_uint_eq(e & 0xfff, VTD_SL_W);
+	/* Tables above it stay R|W: the leaf decides. */
+	ck_assert_uint_eq(((u64 *)p2v(pt.root))[0] & 0xfff, VTD_SL_R | VTD_SL_W);
+	/* Neither R nor W is not a mapping. */
+	ck_assert_int_eq(pt_map(&pt, 0x13000, 0x83000, PAGE_SIZE, MAP_NO_READ), PT_ERR_PERM);
+	ck_assert(!pt_lookup(&pt, 0x13000, NULL, NULL, NULL));
+	/* Read-write changed to write-only in place, and unmapped. */
+	ck_assert_int_eq(pt_map(&pt, 0x11000, 0x81000, PAGE_SIZE, MAP_W | MAP_NO_READ), PT_OK);
+	pt_lookup(&pt, 0x11000, NULL, &e, NULL);
+	ck_assert_uint_eq(e & 0xfff, VTD_SL_W);
+	ck_assert_int_eq(pt_unmap(&pt, 0x12000, PAGE_SIZE), PT_OK);
+	ck_assert(!pt_lookup(&pt, 0x12000, NULL, NULL, NULL));
+}
+END_TEST
+
+START_TEST(vtd_write_only_large_split)
+{
+	u64 e, sz;
+
+	/* A 2 MiB write-only leaf: W and PS, no R; split by a read-write
+	 * page inside it, the rest stays write-only. */
+	ck_assert_int_eq(pt_map(&pt, SZ_2M, SZ_2M, SZ_2M, MAP_W | MAP_NO_READ), PT_OK);
+	pt_lookup(&pt, SZ_2M + 0x5000, NULL, &e, &sz);
+	ck_assert_uint_eq(sz, SZ_2M);
+	ck_assert_uint_eq(e & 0xfff, VTD_SL_W | PTE_PS);
+	ck_assert_int_eq(pt_map(&pt, SZ_2M + 0x1000, SZ_2M + 0x1000, PAGE_SIZE, MAP_W), PT_OK);
+	ck_assert_uint_eq(pt.splits, 1);
+	pt_lookup(&pt, SZ_2M + 0x1000, NULL, &e, &sz);
+	ck_assert_uint_eq(sz, PAGE_SIZE);
+	ck_assert_uint_eq(e & 0xfff, VTD_SL_R | VTD_SL_W);
+	pt_lookup(&pt, SZ_2M + 0x2000, NULL, &e, NULL);
+	ck_assert_uint_eq(e & 0xfff, VTD_SL_W);
+}
+END_TEST
+
+TCase *vtd_tcase(void);
+TCase *vtd_tcase(void)
+{
+	TCase *tc = tcase_create("vt-d");
+
+	tcase_add_checked_fixture(tc, vtd_setup, teardown);
+	tcase_add_test(tc, vtd_entry_bits);
+	tcase_add_test(tc, vtd_write_only_large_split);
 	return tc;
 }
 
@@ -229,7 +328,9 @@ Suite *paging_suite(void)
 	tcase_add_test(tc, unmap_inside_large_page_splits);
 	tcase_add_test(tc, remap_part_of_1g_splits_twice);
 	tcase_add_test(tc, errors);
+	tcase_add_test(tc, x86_write_only_refused);
 	suite_add_tcase(s, tc);
 	suite_add_tcase(s, ept_tcase());
+	suite_add_tcase(s, vtd_tcase());
 	return s;
 }

@@ -220,8 +220,10 @@ bool vshadow_install(struct vshadow *s, const struct vmc_entry *e)
 
 	if (!d || !d->dom_live)
 		return false;
-	/* Write-only mappings get reads too: the format always grants them. */
-	if (vtd_domain_map(&d->dom, e->iova, e->hpa, PAGE_SIZE, e->w))
+	/* Exactly the guest's permissions: a write-only page stays unreadable
+	 * (a device's read of it faults in the physical unit, passed on). */
+	if (vtd_domain_map(&d->dom, e->iova, e->hpa, PAGE_SIZE,
+			   (e->r ? VTD_MAP_READ : 0) | (e->w ? VTD_MAP_WRITE : 0)))
 		return false;
 	vshadow_note(s, VSH_EV_INSTALL, e->iova, e->gpa);
 	return true;
