@@ -33,6 +33,14 @@ def check_viommu_selftest(m, label):
          r"reason 0x[0-9a-f]+: [^)]+\)\n", "unmapped IOVA")
     need(r"the guest's unit recorded it: source 00:02\.0, read 0x12000, reason 0x[0-9a-f]+\n",
          "the physical fault passed to the guest")
+    # A write-only page (VT-d: W without R): the read blocked and passed
+    # on as a read fault, the write lands.
+    need(r"the guest maps 0x15000 -> 0x203000 write-only: 1 entry installed\n", "write-only map")
+    need(r"DMA read of the write-only page 0x15000: blocked, fault reported \(read 0x15000, "
+         r"reason 0x[0-9a-f]+: [^)]+\)\n", "write-only page read")
+    need(r"the guest's unit recorded it: source 00:02\.0, read 0x15000, reason 0x[0-9a-f]+\n",
+         "the write-only page's read fault passed to the guest")
+    need(r"DMA write to the write-only page 0x15000: landed\n", "write-only page write")
     need(r"the guest unmaps 0x11000 \(strict\): 1 entry cleared, 1 physical invalidation "
          r"\(page-selective 1\), 1 page unpinned; DMA write there: blocked, fault reported "
          r"\(write 0x11000, ", "strict unmap")
@@ -47,21 +55,21 @@ def check_viommu_selftest(m, label):
          r"DMA write to guest-physical 0x201000: in the guest's RAM\n", "back to the mirror")
     ev = re.search(re.escape(P) + r"events \([^)]*\): ([a-zA-Z]+)\n", out)
     check(ev, "%s: no event log:\n%s" % (label, out))
-    # Map, map; the strict unmap; the optimistic map (its deferred unmap,
-    # the reuse and the second unmap log nothing); the expiry; translation
-    # off tears down the last (each: clear, page-selective invalidation,
-    # unpin).
-    check(ev.group(1) == "pipicFupicFucFu", "%s: events %r" % (label, ev.group(1)))
-    need(r"pin/unpin order: 3 unpins, 0 before the physical invalidation covering their page\n",
+    # Map, map; the write-only map and its strict unmap; the strict unmap;
+    # the optimistic map (its deferred unmap, the reuse and the second
+    # unmap log nothing); the expiry; translation off tears down the last
+    # (each: clear, page-selective invalidation, unpin).
+    check(ev.group(1) == "pipipicFucFupicFucFu", "%s: events %r" % (label, ev.group(1)))
+    need(r"pin/unpin order: 4 unpins, 0 before the physical invalidation covering their page\n",
          "order")
-    check(re.search(r"physical invalidations: 3 real \(batches that cleared shadowed entries from "
+    check(re.search(r"physical invalidations: 4 real \(batches that cleared shadowed entries from "
                     r"the physical VT-d\), 0 equivalents \(emulated devices' batches\); shadowed "
-                    r"entries installed 3, cleared 3\n", out), "%s: vm stats line:\n%s" % (label, out))
-    check(re.search(r"faults recorded 3, dropped 0;", out), "%s: guest faults:\n%s" % (label, out))
+                    r"entries installed 4, cleared 4\n", out), "%s: vm stats line:\n%s" % (label, out))
+    check(re.search(r"faults recorded 4, dropped 0;", out), "%s: guest faults:\n%s" % (label, out))
     check(re.search(r"assigned 00:05\.0 \(the guest's 00:02\.0\): in the VM's guest-physical mirror",
                     out), "%s: vm stats device line:\n%s" % (label, out))
-    check(re.search(r"shadow: physical IOTLB invalidations 3 \(page-selective 3, domain-selective 0, "
-                    r"global 0\), failed 0; devices moved 2; physical faults passed to the guest 3 "
+    check(re.search(r"shadow: physical IOTLB invalidations 4 \(page-selective 4, domain-selective 0, "
+                    r"global 0\), failed 0; devices moved 2; physical faults passed to the guest 4 "
                     r"\(not recorded: FPD 0\)\n", out),
           "%s: vm stats shadow line:\n%s" % (label, out))
     need(r"PASS\n", "verdict")
@@ -82,9 +90,9 @@ def run(build):
         out = check_viommu_selftest(m, "plain VT-d")
         print("  " + "\n  ".join(l for l in out.splitlines() if "physical invalidations" in l))
         out = m.command("iommu")
-        check("faults 3" in out, "iommu: the self-test's three blocked DMAs:\n" + out)
+        check("faults 4" in out, "iommu: the self-test's four blocked DMAs:\n" + out)
         # The physical unit's own counters around the self-test: its
-        # IOTLB invalidations are the shadow's three page-selective ones
+        # IOTLB invalidations are the shadow's four page-selective ones
         # plus the global ones of each context change (attach, detach).
         for label, text in (("before", before), ("after", out)):
             inv = re.search(r"invalidations: context (\d+), IOTLB (\d+), interrupt entry \d+; "

@@ -32,9 +32,11 @@
  * context entry has FPD) with the guest's requester-id: what hardware
  * would have recorded.
  *
- * Not done: a write-only guest mapping is shadowed read-write
- * (tern's second-level format always grants reads); the VM's GPA mirror
- * stays built (all RAM pinned) while devices are shadowed.
+ * Each entry has exactly the guest's permissions: read-only, read-write
+ * or write-only (VT-d 9.8: W without R is legal; MAP_NO_READ, mm/paging.h).
+ *
+ * Not done: the VM's GPA mirror stays built (all RAM pinned) while
+ * devices are shadowed.
  * Everything runs under the VM's platform lock (vplat_lock).
  */
 #ifndef TERN_CORE_VDEV_VIOMMU_VIOMMU_SHADOW_H
