@@ -40,6 +40,7 @@ static struct vtdw_ctx ctx = { .did = DID, .tt = VTDW_TT_SL, .levels = 3, .slpt 
 enum { P_NONE, P_LIVE, P_CLEARED };
 static u8 phys[2][PAGES];
 static u64 pgpa[2][PAGES];
+static u8 pperm[2][PAGES];		/* installed: 1 read, 2 write */
 static int pins[FG_SIZE >> 12];
 static u32 installs, clears, flushes, order_bad, unpins_n, pins_n;
 static bool flush_ok;
@@ -94,6 +95,7 @@ static bool t_install(void *c, const struct vmc_entry *e)
 	else {
 		phys[sidx(e->sid)][k] = P_LIVE;
 		pgpa[sidx(e->sid)][k] = e->gpa;
+		pperm[sidx(e->sid)][k] = (e->r ? 1 : 0) | (e->w ? 2 : 0);
 	}
 	installs++;
 	logc('i');
@@ -276,6 +278,35 @@ START_TEST(strict_remap)
 }
 END_TEST
 
+/* The physical entry gets exactly the guest's R and W (VT-d 9.8): a
+ * write-only page (W without R) arrives unreadable; a change of the
+ * permissions alone is a remap (old entry invalidated, new installed). */
+START_TEST(write_only_permissions)
+{
+	setup(VMC_STRICT, 16);
+	gmap(0x1000, DATA, VTDW_SL_W);
+	gmap(0x2000, DATA + 0x1000, VTDW_SL_R);
+	gmap(0x3000, DATA + 0x2000, RW);
+	inv(SID, 0x1000, 0x3000, 1);
+	ck_assert_str_eq(log_buf, "pipipi");
+	ck_assert_uint_eq(pperm[0][1], 2);
+	ck_assert_uint_eq(pperm[0][2], 1);
+	ck_assert_uint_eq(pperm[0][3], 3);
+	/* Read-write to write-only, and write-only to read-write. */
+	gmap(0x3000, DATA + 0x2000, VTDW_SL_W);
+	log_buf[0] = 0;
+	inv(SID, 0x3000, 0x1000, 2);
+	ck_assert_str_eq(log_buf, "cFupi");
+	ck_assert_uint_eq(pperm[0][3], 2);
+	gmap(0x1000, DATA, RW);
+	log_buf[0] = 0;
+	inv(SID, 0x1000, 0x1000, 3);
+	ck_assert_str_eq(log_buf, "cFupi");
+	ck_assert_uint_eq(pperm[0][1], 3);
+	finish();
+}
+END_TEST
+
 /* Optimistic: the unmap is deferred (the physical entry lives on, the
  * page stays pinned), a map of the same page reuses it with no pin and
  * no install, the residency's expiry tears a batch down with one flush. */
@@ -431,6 +462,7 @@ Suite *viommu_shadow_suite(void)
 	tcase_add_test(tc, enumerate);
 	tcase_add_test(tc, strict_map_unmap_order);
 	tcase_add_test(tc, strict_remap);
+	tcase_add_test(tc, write_only_permissions);
 	tcase_add_test(tc, optimistic_defer_reuse_expire);
 	tcase_add_test(tc, flush_failure_keeps_pins);
 	tcase_add_test(tc, shadow_not_evicted);
