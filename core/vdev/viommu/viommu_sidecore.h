@@ -7,7 +7,10 @@
  * floods its queue cannot starve another). The core is claimed when the
  * first such VM starts and kept. It polls in a pause loop: MONITOR/MWAIT
  * on IQT's line is not used yet (one line cannot cover GCMD, and the core
- * runs with interrupts off, so nothing would bound the wait).
+ * runs with interrupts off, so nothing would bound the wait: a guest's
+ * GCMD write, on another line, could wait for ever). A bounded MWAIT
+ * needs a wake source: the local APIC timer with MWAIT's interrupt break
+ * event (ECX[0], where CPUID.05H:ECX[1] has it), taken on this core.
  */
 #ifndef TERN_CORE_VDEV_VIOMMU_VIOMMU_SIDECORE_H
 #define TERN_CORE_VDEV_VIOMMU_VIOMMU_SIDECORE_H
