@@ -224,6 +224,36 @@ static inline void cpu_idle_wait(void)
 	__asm__ __volatile__("sti; hlt; cli" ::: "memory");
 }
 
+/*
+ * MONITOR/MWAIT (SDM 2B, "MONITOR" and "MWAIT"; 3A 9.10.4):
+ * CPUID.01H:ECX[3] has the pair; CPUID.05H:ECX[0] says MWAIT's
+ * extensions are enumerated, ECX[1] that an interrupt ends MWAIT even
+ * with IF = 0 when ECX[0] of MWAIT asks for it (MWAIT_INT_BREAK).
+ */
+#define CPUID1_ECX_MONITOR	BIT(3)
+#define CPUID5_ECX_EMX		BIT(0)
+#define CPUID5_ECX_IBE		BIT(1)
+#define MWAIT_INT_BREAK		BIT(0)
+
+/* Arms the monitor on the line holding p (a write-back mapping). */
+static inline void cpu_monitor(const volatile void *p)
+{
+	__asm__ __volatile__("monitor" :: "a"(p), "c"(0), "d"(0) : "memory");
+}
+
+/* C1 (hint 0) until the line is written or an interrupt is pending. */
+static inline void cpu_mwait_int_break(void)
+{
+	__asm__ __volatile__("mwait" :: "a"(0), "c"(MWAIT_INT_BREAK) : "memory");
+}
+
+/* Lets an interrupt pending while IF = 0 be taken, then off again (the
+ * instruction after STI still runs with interrupts held: the NOP). */
+static inline void cpu_take_interrupts(void)
+{
+	__asm__ __volatile__("sti; nop; cli" ::: "memory");
+}
+
 static inline void __noreturn cpu_halt_forever(void)
 {
 	for (;;)

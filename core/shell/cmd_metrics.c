@@ -20,6 +20,7 @@
 #include "core/shell/shell.h"
 #include "core/tsc.h"
 #include "core/vdev/viommu/viommu.h"
+#include "core/vdev/viommu/viommu_sidecore.h"
 #include "core/vdev/virtio/virtio_blk_unit.h"
 #include "core/vm/vm.h"
 #include "drivers/block/blk.h"
@@ -415,6 +416,38 @@ static void viommu_metrics(struct prom *p)
 		      offsetof(struct viommu_counters, faults), PROM_COUNTER);
 }
 
+/* The vIOMMU's sidecore (viommu_sidecore.h), once configured. */
+static void viommu_sidecore_metrics(struct prom *p)
+{
+	struct viommu_side_stats s;
+	char core[12];
+	struct prom_label l = { "core", core };
+	u64 hz = tsc_hz();
+
+	viommu_side_stats(&s);
+	if (s.core < 0 || !hz)
+		return;
+	snprintf(core, sizeof(core), "%d", s.core);
+	prom_family(p, "tern_viommu_sidecore_rounds_total",
+		    "Rounds the sidecore made over the register pages it serves", PROM_COUNTER);
+	prom_u64(p, &l, 1, s.polls);
+	prom_family(p, "tern_viommu_sidecore_busy_rounds_total",
+		    "Sidecore rounds that found work", PROM_COUNTER);
+	prom_u64(p, &l, 1, s.busy_polls);
+	prom_family(p, "tern_viommu_sidecore_seconds_total",
+		    "Time the sidecore ran (busy, polling or waiting)", PROM_COUNTER);
+	prom_seconds(p, &l, 1, s.total_tsc, hz);
+	prom_family(p, "tern_viommu_sidecore_busy_seconds_total",
+		    "Time the sidecore spent on rounds that found work", PROM_COUNTER);
+	prom_seconds(p, &l, 1, s.busy_tsc, hz);
+	prom_family(p, "tern_viommu_sidecore_waits_total",
+		    "MWAITs of the idle sidecore on IQT's line", PROM_COUNTER);
+	prom_u64(p, &l, 1, s.waits);
+	prom_family(p, "tern_viommu_sidecore_wait_seconds_total",
+		    "Time the idle sidecore spent in MWAIT", PROM_COUNTER);
+	prom_seconds(p, &l, 1, s.wait_tsc, hz);
+}
+
 static void vblk_counters(struct prom *p)
 {
 	prom_family(p, "tern_virtio_blk_requests_total",
@@ -728,6 +761,7 @@ static int cmd_metrics(int argc, char **argv)
 	vm_devices(&p);
 	vblk_counters(&p);
 	viommu_metrics(&p);
+	viommu_sidecore_metrics(&p);
 	swap_metrics(&p);
 	cpu_counters(&p);
 	iommu_counters(&p);

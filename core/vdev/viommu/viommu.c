@@ -359,6 +359,11 @@ bool viommu_side_busy(struct viommu_vm *d)
 			   vtds_needs_trap(&d->regs) == d->mapped);
 }
 
+const volatile void *viommu_side_watch(struct viommu_vm *d)
+{
+	return &d->page[VTD_IQT / 4];
+}
+
 u32 viommu_side_poll(struct viommu_vm *d)
 {
 	u64 f = vplat_lock(d->vm);

@@ -12,6 +12,7 @@
 #include "core/cpu.h"
 #include "core/log.h"
 #include "core/percpu.h"
+#include "core/timer.h"
 #include "core/tsc.h"
 #include "core/vdev/viommu/viommu_sidecore.h"
 #include "core/vm/config.h"
@@ -25,6 +26,8 @@ static struct {
 	u64 busy_polls;
 	u64 busy_tsc, start_tsc;
 	u64 total_before;		/* TSC ticks of earlier runs */
+	bool mwait;			/* MONITOR/MWAIT with the interrupt break */
+	u64 waits, timer_wakes, wait_tsc;
 } side = { .core = -1 };
 
 void viommu_side_configure(int core)
@@ -32,18 +35,67 @@ void viommu_side_configure(int core)
 	side.core = core;
 }
 
+static bool cpu_can_mwait(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(0, &a, &b, &c, &d);
+	if (a < 5)
+		return false;
+	cpuid(1, &a, &b, &c, &d);
+	if (!(c & CPUID1_ECX_MONITOR))
+		return false;
+	cpuid(5, &a, &b, &c, &d);
+	return (c & CPUID5_ECX_EMX) && (c & CPUID5_ECX_IBE);
+}
+
+static void side_timer(struct timer *t, void *arg)
+{
+	*(bool *)arg = true;
+}
+
+/*
+ * The one VM served, d, had nothing to do: sleep until the guest writes
+ * IQT's line, or VIOMMU_SIDE_WAIT_NS, or an interrupt (a stop request's
+ * call). The look after MONITOR closes the race with a write that came
+ * just before it; the bound's interrupt is taken before the next wait
+ * (a pending one would end every MWAIT at once).
+ */
+static void side_wait(struct core_job *j, struct viommu_vm *d)
+{
+	struct timer t = { 0 };
+	bool fired = false;
+	u64 t0 = rdtsc();
+
+	timer_arm(&t, VIOMMU_SIDE_WAIT_NS, side_timer, &fired);
+	cpu_monitor(viommu_side_watch(d));
+	if (!viommu_side_busy(d) && !j->stop_req) {
+		cpu_mwait_int_break();
+		side.waits++;
+	}
+	cpu_take_interrupts();
+	timer_cancel(&t);
+	side.timer_wakes += fired;
+	__atomic_store_n(&side.wait_tsc, side.wait_tsc + rdtsc() - t0, __ATOMIC_RELAXED);
+}
+
 static void side_run(struct core_job *j)
 {
 	while (!j->stop_req) {
+		struct viommu_vm *only = NULL;
 		u64 t0 = rdtsc();
-		u32 work = 0;
+		u32 work = 0, n = 0;
 
 		for (u32 i = 0; i < CONFIG_MAX_VMS; i++) {
 			struct viommu_vm *d = __atomic_load_n(&side.served[i], __ATOMIC_ACQUIRE);
 
+			if (!d)
+				continue;
+			n++;
+			only = d;
 			/* A look without the VM's lock first: the vCPUs
 			 * take it for their exits. */
-			if (d && viommu_side_busy(d))
+			if (viommu_side_busy(d))
 				work += viommu_side_poll(d);
 		}
 		__atomic_store_n(&side.rounds, side.rounds + 1, __ATOMIC_RELEASE);
@@ -51,6 +103,8 @@ static void side_run(struct core_job *j)
 			side.busy_polls++;
 			__atomic_store_n(&side.busy_tsc, side.busy_tsc + rdtsc() - t0,
 					 __ATOMIC_RELAXED);
+		} else if (side.mwait && n == 1) {
+			side_wait(j, only);
 		} else {
 			cpu_relax();
 		}
@@ -75,8 +129,10 @@ int viommu_side_add(struct viommu_vm *d, u32 index, char *err, size_t n)
 		}
 		side.running = true;
 		side.start_tsc = rdtsc();
-		pr_info("vIOMMU sidecore on core %d: polling the register pages of viommu = sidecore VMs",
-			side.core);
+		side.mwait = cpu_can_mwait();
+		pr_info("vIOMMU sidecore on core %d: polling the register pages of viommu = sidecore VMs; idle: %s",
+			side.core, side.mwait ? "MWAIT on IQT's line (one VM served)" :
+			"pause loop (no MWAIT with interrupt break on this CPU)");
 	}
 	__atomic_store_n(&side.served[index], d, __ATOMIC_RELEASE);
 	return 0;
@@ -111,7 +167,9 @@ void viommu_side_stats(struct viommu_side_stats *s)
 {
 	*s = (struct viommu_side_stats){ .core = side.core, .running = side.running,
 					 .polls = side.rounds, .busy_polls = side.busy_polls,
-					 .busy_tsc = side.busy_tsc };
+					 .busy_tsc = side.busy_tsc, .mwait = side.mwait,
+					 .waits = side.waits, .timer_wakes = side.timer_wakes,
+					 .wait_tsc = side.wait_tsc };
 	for (u32 i = 0; i < CONFIG_MAX_VMS; i++)
 		s->served += side.served[i] != NULL;
 	s->total_tsc = side.total_before + (side.running ? rdtsc() - side.start_tsc : 0);
@@ -130,4 +188,13 @@ void viommu_side_show(void)
 		       (unsigned long long)s.busy_polls,
 		       (unsigned long long)(s.total_tsc ? s.busy_tsc * 100 / s.total_tsc : 0),
 		       (unsigned)(s.total_tsc ? s.busy_tsc * 1000 / s.total_tsc % 10 : 0));
+	if (!s.mwait) {
+		console_printf("  idle: pause loop%s\n", s.polls ? " (no MWAIT with interrupt break on this CPU)" : "");
+		return;
+	}
+	console_printf("  idle: MWAIT on IQT's line: %llu waits, %llu ended by the %u us bound; asleep %llu.%u%%\n",
+		       (unsigned long long)s.waits, (unsigned long long)s.timer_wakes,
+		       VIOMMU_SIDE_WAIT_NS / 1000,
+		       (unsigned long long)(s.total_tsc ? s.wait_tsc * 100 / s.total_tsc : 0),
+		       (unsigned)(s.total_tsc ? s.wait_tsc * 1000 / s.total_tsc % 10 : 0));
 }

@@ -5,12 +5,17 @@
  * `viommu = sidecore` in turn (round-robin; each VM's invalidation queue
  * runs at most VIOMMU_SIDE_BUDGET descriptors per turn, so a guest that
  * floods its queue cannot starve another). The core is claimed when the
- * first such VM starts and kept. It polls in a pause loop: MONITOR/MWAIT
- * on IQT's line is not used yet (one line cannot cover GCMD, and the core
- * runs with interrupts off, so nothing would bound the wait: a guest's
- * GCMD write, on another line, could wait for ever). A bounded MWAIT
- * needs a wake source: the local APIC timer with MWAIT's interrupt break
- * event (ECX[0], where CPUID.05H:ECX[1] has it), taken on this core.
+ * first such VM starts and kept.
+ *
+ * Idle, it waits where the CPU lets it: MONITOR on the line of IQT (the
+ * register a guest writes for every invalidation, so a queued
+ * invalidation wakes the core at once) and MWAIT with interrupts as a
+ * break event (CPUID.05H:ECX[1]), while it serves exactly one VM. That
+ * line does not hold GCMD, CCMD or the IOTLB register, and the core runs
+ * with interrupts off, so the wait is bounded by one of its own timers
+ * (VIOMMU_SIDE_WAIT_NS): a write to another line is seen within that.
+ * Serving several VMs (one line cannot watch them all), or on a CPU
+ * without MWAIT's interrupt break, it polls in a pause loop.
  */
 #ifndef TERN_CORE_VDEV_VIOMMU_VIOMMU_SIDECORE_H
 #define TERN_CORE_VDEV_VIOMMU_VIOMMU_SIDECORE_H
@@ -20,6 +25,8 @@
 #include "core/types.h"
 
 #define VIOMMU_SIDE_BUDGET	64	/* queue descriptors per VM per turn */
+/* The longest an idle sidecore sleeps before it looks at every register. */
+#define VIOMMU_SIDE_WAIT_NS	50000
 
 struct viommu_vm;
 
@@ -38,6 +45,10 @@ struct viommu_side_stats {
 	u64 polls;			/* rounds over the VMs */
 	u64 busy_polls;			/* rounds that found work */
 	u64 busy_tsc, total_tsc;	/* the busy share */
+	bool mwait;			/* the CPU lets it MWAIT */
+	u64 waits;			/* MWAITs */
+	u64 timer_wakes;		/* ... ended by the bound, not a write */
+	u64 wait_tsc;			/* TSC ticks in them */
 };
 void viommu_side_stats(struct viommu_side_stats *s);
 /* `vm list`'s line about it. */
@@ -45,6 +56,8 @@ void viommu_side_show(void);
 
 /* In viommu.c, for the sidecore: one VM's turn. Returns the work found. */
 u32 viommu_side_poll(struct viommu_vm *d);
+/* The register the sidecore watches with MONITOR: IQT in d's page. */
+const volatile void *viommu_side_watch(struct viommu_vm *d);
 /* Whether it has anything to do, looked at without its lock. */
 bool viommu_side_busy(struct viommu_vm *d);
 
