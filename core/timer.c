@@ -40,6 +40,18 @@ bool timer_lend(u32 vector, u64 deadline)
 	return true;
 }
 
+bool timer_lend_tsc_deadline(u32 vector, u64 deadline)
+{
+	static int has = -1;
+
+	if (has < 0)
+		has = lapic_has_tsc_deadline();
+	if (!has)
+		return false;
+	lapic_timer_tsc_deadline(vector, deadline);
+	return true;
+}
+
 bool timer_take_back(void)
 {
 	struct percpu *p = this_cpu();

@@ -34,6 +34,13 @@ void timer_cancel(struct timer *t);
  */
 bool timer_lend(u32 vector, u64 deadline);
 bool timer_take_back(void);
+/*
+ * The same in TSC-deadline mode (SDM 3A 11.5.4.1), for a borrower that
+ * writes IA32_TSC_DEADLINE itself (deadline 0: not armed until then);
+ * false where the CPU has no TSC-deadline mode. timer_take_back() ends
+ * it (its answer means nothing then: read IA32_TSC_DEADLINE before).
+ */
+bool timer_lend_tsc_deadline(u32 vector, u64 deadline);
 /* The earliest armed timer on this CPU (TSC), or 0. */
 u64 timer_next_deadline(void);
 

@@ -154,5 +154,24 @@ void lapic_timer_oneshot(u32 vector, u64 count)
 void lapic_timer_stop(void)
 {
 	lapic_write(LAPIC_TIMER_INIT, 0);
+	/* Leaving TSC-deadline mode disarms it too (SDM 3A 11.5.4.1). */
 	lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | VEC_TIMER);
+}
+
+bool lapic_has_tsc_deadline(void)
+{
+	u32 a, b, c, d;
+
+	cpuid(1, &a, &b, &c, &d);
+	return c & CPUID1_ECX_TSC_DEADLINE;
+}
+
+void lapic_timer_tsc_deadline(u32 vector, u64 deadline)
+{
+	lapic_write(LAPIC_LVT_TIMER, vector | LVT_TIMER_TSC_DEADLINE);
+	/* SDM 3A 11.5.4.1: the mode change must be seen before the MSR
+	 * write, or the write may be ignored (an xAPIC MMIO write is not
+	 * serializing). */
+	__asm__ __volatile__("mfence" ::: "memory");
+	wrmsr(MSR_TSC_DEADLINE, deadline);
 }

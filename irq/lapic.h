@@ -31,7 +31,13 @@
 #define LAPIC_TIMER_DIV		0x3e0
 
 #define LVT_MASKED		BIT(16)
+/* LVT timer mode, bits 18:17 (SDM 3A 11.5.1, figure 11-8; 11.5.4.1) */
 #define LVT_TIMER_PERIODIC	BIT(17)
+#define LVT_TIMER_TSC_DEADLINE	BIT(18)
+
+/* IA32_TSC_DEADLINE (SDM 3A 11.5.4.1), where CPUID.01H:ECX[24] says so */
+#define MSR_TSC_DEADLINE	0x6e0
+#define CPUID1_ECX_TSC_DEADLINE	BIT(24)
 
 /* ICR fields (SDM 3A 11.6.1) */
 #define ICR_DM_FIXED		(0 << 8)
@@ -59,6 +65,11 @@ void lapic_send_sipi(u32 apic_id, u32 page);
 u64 lapic_timer_calibrate(void);
 void lapic_timer_oneshot(u32 vector, u64 count);
 void lapic_timer_stop(void);
+/* Whether the timer has TSC-deadline mode on this CPU. */
+bool lapic_has_tsc_deadline(void);
+/* TSC-deadline mode: `vector` at TSC `deadline` (0: armed by a later
+ * write of IA32_TSC_DEADLINE). lapic_timer_stop() ends it. */
+void lapic_timer_tsc_deadline(u32 vector, u64 deadline);
 u32 lapic_read(u32 reg);
 void lapic_write(u32 reg, u32 v);
 

@@ -221,6 +221,8 @@ static void vm_counters(struct prom *p)
 		  "source", "timer", offsetof(struct vm, eli.stats.timer_direct), true },
 		{ "tern_eli_timer_lent_total", "ELI: guest-mode stints with the core's local APIC timer lent to the guest's timer",
 		  NULL, NULL, offsetof(struct vm, eli.stats.timer_lent), true },
+		{ "tern_eli_timer_deadline_passthrough_total", "ELI: of those stints, IA32_TSC_DEADLINE passed through to the hardware (the guest's arm without an exit)",
+		  NULL, NULL, offsetof(struct vm, eli.stats.timer_tscd), true },
 		{ "tern_eli_timer_pending_total", "ELI: lent timer expiries raised but not taken in guest mode (injected instead)",
 		  NULL, NULL, offsetof(struct vm, eli.stats.timer_pending), true },
 		{ "tern_eli_reflected_total", "ELI: host interrupts that hit a hidden gate of the shadow IDT (#NP exits) and ran in tern",

@@ -377,6 +377,31 @@ void vlapic_timer_delivered(struct vlapic *l, u64 now)
 	timer_expired(l, now);
 }
 
+u32 vlapic_tsc_deadline_sync(struct vlapic *l, u64 hw, bool raised, u64 now)
+{
+	u32 lvt = l->lvt[1], direct = 0;
+
+	if (LVT_TIMER_MODE(lvt) != LVT_MODE_TSC_DEADLINE)
+		return 0;
+	if (raised) {
+		/* Taken by tern on the hardware: the guest gets it here. */
+		l->timer_fires++;
+		if (!(lvt & LVT_MASK))
+			vlapic_set_irr(l, lvt & 0xff);
+	} else if (hw && hw <= now) {
+		/* Fired, and the hardware kept the value: the guest took it. */
+		l->timer_fires++;
+		l->direct_fires++;
+		direct = 1;
+	}
+	/* What is left armed is what the hardware still had ahead. */
+	if (hw <= now)
+		hw = 0;
+	l->tsc_deadline = hw;
+	l->deadline = hw;
+	return direct;
+}
+
 int vlapic_pending(const struct vlapic *l)
 {
 	int v;

@@ -11,12 +11,12 @@
 #define TERN_CORE_VDEV_VLAPIC_H
 
 #include "core/types.h"
+#include "irq/lapic.h"		/* MSR_TSC_DEADLINE */
 
 #define VLAPIC_BASE		0xfee00000ULL
 #define VLAPIC_VERSION		0x00050014	/* 6 LVT entries, version 0x14 */
 #define MSR_X2APIC_FIRST	0x800
 #define MSR_X2APIC_LAST		0x8ff
-#define MSR_TSC_DEADLINE	0x6e0
 #define X2APIC_SELF_IPI		0x3f0		/* register offset of MSR 0x83f */
 #define X2APIC_EOI		0x0b0		/* register offset of MSR 0x80b */
 
@@ -107,6 +107,19 @@ u64 vlapic_poll(struct vlapic *l, u64 now);
  * on as vlapic_poll() would move it, and nothing is raised.
  */
 void vlapic_timer_delivered(struct vlapic *l, u64 now);
+/*
+ * ELI's passed-through TSC deadline (vmx/eli/timer.h): in guest mode the
+ * guest wrote IA32_TSC_DEADLINE on the hardware, unseen. At the exit the
+ * virtual timer takes over: hw is what the hardware held then (guest
+ * TSC; 0 after an expiry, which clears it per SDM 3A 11.5.4.1, or after
+ * the guest disarmed it; a past value where the hardware keeps it after
+ * firing, as Bochs does, which means the guest took that expiry), raised
+ * whether an expiry came but was not taken (tern took it on the
+ * hardware: it is raised here, to be injected). A deadline still ahead
+ * stays armed. Returns the expiries that reached the guest directly as
+ * far as tern can tell (0 or 1: earlier ones in the stint left no trace).
+ */
+u32 vlapic_tsc_deadline_sync(struct vlapic *l, u64 hw, bool raised, u64 now);
 /* The periodic timer's interrupt period (TSC ticks), 0 in other modes. */
 u64 vlapic_timer_period(const struct vlapic *l);
 /*

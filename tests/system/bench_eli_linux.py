@@ -126,6 +126,7 @@ def window_figures(w, vm, hz=None):
          # mode, or eli = off): the assigned function's INTx count.
          "intx_tern": int(d(w, "tern_vm_assigned_interrupts_total", kind="intx")),
          "timer_direct": int(d(w, "tern_eli_direct_interrupts_total", source="timer")),
+         "timer_tscd": int(d(w, "tern_eli_timer_deadline_passthrough_total")),
          "reasons": {k: int(v) for k, v in reasons.items()},
          "stats": w.get("stats", "")}
     f["exits_per_irq"] = f["exits"] / float(max(f["irqs"], 1))

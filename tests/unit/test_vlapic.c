@@ -322,6 +322,55 @@ START_TEST(timer_delivered_directly)
 }
 END_TEST
 
+/* ELI's passed-through TSC deadline: what the hardware held at the exit
+ * becomes the virtual timer's state. */
+START_TEST(timer_tsc_deadline_sync)
+{
+	/* Not in TSC-deadline mode: nothing to take over. */
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 500, true, 1000), 0);
+	ck_assert_uint_eq(l.deadline, 0);
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	vlapic_write(&l, 0x320, (2u << 17) | 0x60, 0);
+	vlapic_write_tsc_deadline(&l, 800, 0);
+	/* The guest re-armed it ahead on the hardware: armed here. */
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 5000, false, 1000), 0);
+	ck_assert_uint_eq(l.deadline, 5000);
+	ck_assert_uint_eq(l.tsc_deadline, 5000);
+	ck_assert_uint_eq(vlapic_poll(&l, 4999), 5000);
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	/* Fired and taken (the hardware kept the value): counted, nothing
+	 * raised, disarmed. */
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 5000, false, 5200), 1);
+	ck_assert_uint_eq(l.deadline, 0);
+	ck_assert_uint_eq(l.tsc_deadline, 0);
+	ck_assert_uint_eq(l.direct_fires, 1);
+	ck_assert_uint_eq(l.timer_fires, 1);
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	/* 0 on the hardware, nothing raised: fired and taken on one that
+	 * clears it, or disarmed; either way nothing to do, nothing known. */
+	vlapic_write_tsc_deadline(&l, 6000, 5200);
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 0, false, 7000), 0);
+	ck_assert_uint_eq(l.deadline, 0);
+	ck_assert_int_eq(vlapic_pending(&l), -1);
+	ck_assert_uint_eq(l.timer_fires, 1);
+	/* Raised, not taken, and already armed again further ahead: the
+	 * expiry is injected once and the new deadline kept. */
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 9000, true, 8000), 0);
+	ck_assert_int_eq(vlapic_pending(&l), 0x60);
+	ck_assert_uint_eq(l.deadline, 9000);
+	ck_assert_uint_eq(l.timer_fires, 2);
+	ck_assert_uint_eq(l.direct_fires, 1);
+	vlapic_ack(&l, 0x60);
+	vlapic_write(&l, 0xb0, 0, 8000);
+	/* Raised with the hardware's value behind: one expiry, disarmed. */
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 9000, true, 9100), 0);
+	ck_assert_int_eq(vlapic_pending(&l), 0x60);
+	ck_assert_uint_eq(l.deadline, 0);
+	ck_assert_uint_eq(vlapic_poll(&l, 20000), 0);
+	ck_assert_uint_eq(l.timer_fires, 3);
+}
+END_TEST
+
 Suite *vlapic_suite(void)
 {
 	Suite *s = suite_create("vlapic");
@@ -335,6 +384,7 @@ Suite *vlapic_suite(void)
 	tcase_add_test(tc, timer_min_period);
 	tcase_add_test(tc, timer_tsc_deadline);
 	tcase_add_test(tc, timer_delivered_directly);
+	tcase_add_test(tc, timer_tsc_deadline_sync);
 	tcase_add_test(tc, timer_mode_change_keeps_count);
 	tcase_add_test(tc, ipis);
 	tcase_add_test(tc, destinations_xapic);

@@ -773,8 +773,9 @@ void eli_show(struct vm *vm)
 		console_printf("    guest timer: injected (eli_timer = inject)\n");
 		return;
 	}
-	console_printf("    guest timer on the hardware: stints %llu, taken directly %llu, raised but not taken %llu (in tern %llu)%s%s\n",
-		       (unsigned long long)s->timer_lent, (unsigned long long)s->timer_direct,
+	console_printf("    guest timer on the hardware: stints %llu (TSC deadline passed through %llu), taken directly %llu, raised but not taken %llu (in tern %llu)%s%s\n",
+		       (unsigned long long)s->timer_lent, (unsigned long long)s->timer_tscd,
+		       (unsigned long long)s->timer_direct,
 		       (unsigned long long)s->timer_pending, (unsigned long long)s->timer_in_tern,
 		       vm->vcpus[0].eli.timer_why ? "; vcpu0 last not lent: " : "",
 		       vm->vcpus[0].eli.timer_why ? vm->vcpus[0].eli.timer_why : "");

@@ -60,6 +60,7 @@ struct eli_stats {
 	u64 fallbacks;		/* vCPUs that left ELI for good */
 	/* The exitless guest timer (timer.h) */
 	u64 timer_lent;		/* stints with the core's timer lent */
+	u64 timer_tscd;		/* of those, IA32_TSC_DEADLINE passed through */
 	u64 timer_direct;	/* its expiries the guest took directly */
 	u64 timer_pending;	/* raised, not taken: injected instead */
 	u64 timer_in_tern;	/* of those, taken by tern's handler */
@@ -107,6 +108,7 @@ struct eli_vcpu {
 	/* The exitless guest timer (timer.h) */
 	bool timer_lent;	/* the core's timer is the guest's: in guest
 				 * mode and until eli_timer_exit() */
+	bool timer_tscd;	/* lent in TSC-deadline mode, MSR open */
 	u8 timer_vec;		/* the guest's timer vector, claimed here */
 	u8 timer_refused;	/* a vector tern uses on this core */
 	const char *timer_why;	/* why the last stint did not lend it */

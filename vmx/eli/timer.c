@@ -4,14 +4,25 @@
  * guest for each stint in guest mode (see timer.h; the rules are in
  * timer_rules.c). Runs on the vCPU's own core with interrupts off.
  */
+#include "core/cpu.h"
 #include "core/timer.h"
+#include "core/vdev/vlapic.h"
 #include "core/vm/vm.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
+#include "mm/kmem.h"
 #include "vmx/eli/eli.h"
 #include "vmx/eli/timer.h"
 #include "vmx/eli/timer_rules.h"
+#include "vmx/msr_bitmap.h"
 #include "vmx/vcpu.h"
+
+/*
+ * How long eli_timer_exit() gives a deadline the TSC has passed to raise
+ * its interrupt, in TSC ticks: on hardware that clears IA32_TSC_DEADLINE
+ * when it fires, a past value still there is an expiry not raised yet.
+ */
+#define TSCD_RAISE_WAIT		2000
 
 /*
  * The lent vector came while tern ran (raised after the exit, or while
@@ -55,18 +66,55 @@ static void show_in_shadow(struct vm *vm, u8 vec)
 	__atomic_add_fetch(&e->gen, 1, __ATOMIC_RELEASE);
 }
 
+/* IA32_TSC_DEADLINE straight to the hardware, or trapped again. */
+static void tscd_exits(struct vcpu *v, bool exits)
+{
+	u8 *bm = phys_to_virt(v->eli.msr_bitmap_pa);
+
+	msr_bitmap_set_read_exit(bm, MSR_TSC_DEADLINE, exits);
+	msr_bitmap_set_write_exit(bm, MSR_TSC_DEADLINE, exits);
+}
+
+static bool vec_raised(u8 vec)
+{
+	return lapic_read(LAPIC_IRR + 0x10 * (vec / 32)) & BIT(vec % 32);
+}
+
+/*
+ * The guest's timer is in TSC-deadline mode: the hardware's timer in the
+ * same mode, IA32_TSC_DEADLINE passed through (the guest's arm is then a
+ * plain WRMSR, no exit). The hardware compares the value with its own
+ * TSC, so only for a guest whose TSC is the host's (no offset). A vector
+ * the virtual APIC still has raised waits for injection mode.
+ */
+static const char *tscd_refusal(struct vcpu *v, u8 vec)
+{
+	if (v->tsc_offset)
+		return "the guest moved its TSC: its TSC deadline is not the hardware's";
+	if (v->lapic.irr[vec / 32] & BIT(vec % 32))
+		return "the guest's timer interrupt waits to be injected";
+	return NULL;
+}
+
 u64 eli_timer_enter(struct vcpu *v, u64 at)
 {
 	struct eli_vm *e = &v->vm->eli;
 	u32 lvt = v->lapic.lvt[1];
 	u8 vec = lvt & 0xff;
+	bool tscd = LVT_TIMER_MODE(lvt) == LVT_MODE_TSC_DEADLINE;
 	const char *why;
 	u64 next;
 
-	if (!at || v->vm->cfg.eli_timer != CONFIG_ELI_TIMER_DIRECT || !v->eli.live ||
+	if (v->vm->cfg.eli_timer != CONFIG_ELI_TIMER_DIRECT || !v->eli.live ||
 	    v->eli.mode.mode != ELI_DIRECT || v->eli.stepping)
 		return at;
+	/* Nothing to lend for a one-shot or periodic timer not armed; a
+	 * TSC deadline is lent armed or not: the guest arms it. */
+	if (!at && !tscd)
+		return at;
 	why = eli_timer_refusal(lvt, v->lapic.tpr, &e->device);
+	if (!why && tscd)
+		why = tscd_refusal(v, vec);
 	if (!why && vec != v->eli.timer_vec)
 		why = claim(v, vec);
 	if (why) {
@@ -78,7 +126,14 @@ u64 eli_timer_enter(struct vcpu *v, u64 at)
 		show_in_shadow(v->vm, vec);
 	if (!eli_shadow_sync(v))
 		return at;
-	if (!timer_lend(vec, at - v->tsc_offset)) {
+	if (tscd && timer_lend_tsc_deadline(vec, v->lapic.tsc_deadline)) {
+		tscd_exits(v, false);
+		v->eli.timer_tscd = true;
+		e->stats.timer_tscd++;
+	} else if (!at) {
+		v->eli.timer_why = "the guest's TSC deadline cannot go on this CPU's timer";
+		return at;
+	} else if (!timer_lend(vec, at - v->tsc_offset)) {
 		v->eli.timer_why = "tern's local APIC timer was never calibrated";
 		return at;
 	}
@@ -86,7 +141,37 @@ u64 eli_timer_enter(struct vcpu *v, u64 at)
 	v->eli.timer_why = NULL;
 	e->stats.timer_lent++;
 	next = timer_next_deadline();
+	/* The guest's deadline is the hardware's now: only tern's bounds
+	 * the stint. */
+	if (v->eli.timer_tscd)
+		return next;
 	return eli_timer_bound(at, vlapic_timer_period(&v->lapic), next ? next + v->tsc_offset : 0);
+}
+
+/*
+ * After a stint with IA32_TSC_DEADLINE passed through: what the hardware
+ * holds goes back to the virtual timer (vlapic_tsc_deadline_sync). A
+ * value the TSC has passed with no interrupt raised is either an expiry
+ * the guest took (hardware that keeps the value: Bochs) or one about to
+ * be raised (hardware that clears it when it fires): given a moment, the
+ * second shows in the IRR.
+ */
+static void tscd_exit(struct vcpu *v)
+{
+	struct eli_stats *s = &v->vm->eli.stats;
+	u8 vec = v->eli.timer_vec;
+	u64 hw = rdmsr(MSR_TSC_DEADLINE), t;
+	bool raised = vec_raised(vec);
+
+	if (!raised && hw && hw <= (t = rdtsc()))
+		while (!(raised = vec_raised(vec)) && rdtsc() - t < TSCD_RAISE_WAIT)
+			cpu_relax();
+	v->eli.timer_tscd = false;
+	timer_take_back();
+	raised = raised || vec_raised(vec);
+	tscd_exits(v, true);
+	s->timer_direct += vlapic_tsc_deadline_sync(&v->lapic, hw, raised, guest_tsc(v));
+	s->timer_pending += raised;
 }
 
 void eli_timer_exit(struct vcpu *v)
@@ -96,8 +181,12 @@ void eli_timer_exit(struct vcpu *v)
 	bool fired, irr;
 
 	v->eli.timer_lent = false;
+	if (v->eli.timer_tscd) {
+		tscd_exit(v);
+		return;
+	}
 	fired = timer_take_back();
-	irr = lapic_read(LAPIC_IRR + 0x10 * (vec / 32)) & BIT(vec % 32);
+	irr = vec_raised(vec);
 	switch (eli_timer_classify(fired, irr)) {
 	case ELI_TIMER_DELIVERED:
 		vlapic_timer_delivered(&v->lapic, guest_tsc(v));

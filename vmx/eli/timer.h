@@ -14,8 +14,19 @@
  * handler for the vector takes it when interrupts are next on, and the
  * virtual APIC raises it again, injected). Exactly one delivery each way.
  *
- * What stays: arming the timer is a trapped WRMSR (one exit per arm: a
- * tickless kernel's one per tick); a periodic timer is lent one period
+ * A guest timer in TSC-deadline mode (Linux's, where the CPU has it) is
+ * lent in that mode, armed or not, with IA32_TSC_DEADLINE passed through
+ * in the vCPU's MSR bitmap: the guest's arm is a plain WRMSR on the
+ * hardware, no exit, and a tickless kernel's ticks cost no exit at all.
+ * At the exit tern reads the MSR back and hands it to the virtual APIC
+ * (vlapic_tsc_deadline_sync): still ahead, armed there; passed with its
+ * interrupt raised but not taken, injected; passed and taken, counted
+ * (only the stint's last expiry leaves that trace). The hardware compares
+ * the value with its own TSC, so this needs the guest's TSC to be the
+ * host's (no offset: a guest that wrote IA32_TSC keeps the trapped arm).
+ *
+ * What stays for the other modes: arming the timer is a trapped WRMSR
+ * or APIC write; a periodic timer is lent one period
  * at a time, and guest mode ends half a period after each lent expiry to
  * lend the next. tern's own timers on the core are served by the
  * VMX-preemption timer meanwhile (timer_next_deadline).
