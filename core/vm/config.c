@@ -119,11 +119,12 @@ u64 config_resident(const struct vm_config *vm)
 
 const char *config_overcommit_refusal(const struct vm_config *vm)
 {
-	/* An assigned device DMAs anywhere in the guest's RAM at any time;
-	 * without a vIOMMU tern cannot know which pages, so all stay pinned
-	 * and none could ever be swapped. */
+	/* An assigned device DMAs anywhere in the guest's RAM at any time
+	 * unless the guest's vIOMMU translates for it, and even then tern
+	 * keeps the VM's guest-physical mirror (every page pinned) for the
+	 * times it does not: none could ever be swapped. */
 	if (vm->ndevices)
-		return "assigned devices DMA into any of its RAM, which stays pinned without a vIOMMU (none yet): nothing could be swapped";
+		return "assigned devices DMA into any of its RAM, which stays pinned (with a vIOMMU too: tern keeps the guest-physical mirror for when the guest does not translate): nothing could be swapped";
 	return NULL;
 }
 

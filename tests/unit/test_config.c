@@ -322,7 +322,7 @@ START_TEST(overcommit)
 	ck_assert_uint_eq(c.vms[1].swap_mode, CONFIG_SWAP_VSWAPPER);	/* the default */
 	ck_assert(reports_find(&r, "tern.cfg:12: resident is more than memory (64 MiB)"));
 	ck_assert(reports_find(&r, "tern.cfg:18: resident below memory overcommits the VM: it needs 'swap = PARTITION'"));
-	ck_assert(reports_find(&r, "tern.cfg:24: resident below memory refused: assigned devices DMA into any of its RAM, which stays pinned without a vIOMMU"));
+	ck_assert(reports_find(&r, "tern.cfg:24: resident below memory refused: assigned devices DMA into any of its RAM, which stays pinned (with a vIOMMU too"));
 	ck_assert(reports_find(&r, "tern.cfg:30: resident 'lots': expected a size"));
 	ck_assert(reports_find(&r, "tern.cfg:31: swap 'ata0 p3': expected a partition name"));
 	ck_assert(reports_find(&r, "tern.cfg:32: swap_mode 'clever': use baseline, mapper or vswapper"));
