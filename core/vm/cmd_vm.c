@@ -165,6 +165,32 @@ static void stats(struct vm *vm)
 		       (unsigned long long)vm->con_written);
 }
 
+/* The highest vector set in a 256-bit IRR/ISR/TMR image, or -1. */
+static int top_vector(const u32 *bits)
+{
+	for (int w = 7; w >= 0; w--)
+		if (bits[w])
+			return w * 32 + 31 - __builtin_clz(bits[w]);
+	return -1;
+}
+
+/* The virtual local APIC's timer and pending state: what a guest stuck
+ * waiting for an interrupt is waiting on. */
+static void lapic_line(const struct vcpu *v)
+{
+	const struct vlapic *l = &v->lapic;
+	u64 now = guest_tsc(v);
+
+	console_printf("  local APIC: timer LVT %#x, deadline %llu (%s%llu TSC ticks), IRR top %d, ISR top %d, TPR %#x; ELI %s%s\n",
+		       l->lvt[1], (unsigned long long)l->deadline,
+		       !l->deadline ? "none: " : l->deadline >= now ? "in " : "passed ",
+		       (unsigned long long)(!l->deadline ? 0 : l->deadline >= now ?
+					    l->deadline - now : now - l->deadline),
+		       top_vector(l->irr), top_vector(l->isr), l->tpr,
+		       !v->eli.live ? "not live" : v->eli.mode.mode == ELI_DIRECT ? "direct" :
+		       "injection mode", v->eli.timer_lent ? ", timer lent" : "");
+}
+
 static void regs(struct vm *vm)
 {
 	for (u32 i = 0; i < vm->nvcpus; i++) {
@@ -185,6 +211,7 @@ static void regs(struct vm *vm)
 		console_printf("  CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx\n",
 			       (unsigned long long)v->cr0, (unsigned long long)v->cr3,
 			       (unsigned long long)v->cr4, (unsigned long long)v->efer);
+		lapic_line(v);
 	}
 	if (vm->state == VM_RUNNING)
 		console_printf("(registers as of the last exit that saved them)\n");

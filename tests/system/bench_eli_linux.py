@@ -97,6 +97,18 @@ def workload(m, vm, packets):
     return w
 
 
+def dump_vm(m, vm):
+    """After a failure: tern's view of the VM (its vCPU, virtual APIC and
+    ELI state, counters), if tern still answers."""
+    try:
+        m.send("\x1d")
+        m.expect(r"tern> ", 30)
+        print("  tern's view of vm %s:\n%s\n%s" % (vm, m.command("vm regs " + vm),
+                                                  m.command("vm stats " + vm)))
+    except TestFailure as e:
+        print("  tern did not answer after the failure: %s" % e)
+
+
 def window_figures(w, vm, hz=None):
     """The window's counters, net of the null window's."""
     def d(win, name, **lab):
@@ -141,6 +153,7 @@ def tern_side(build, ips, packets):
     iso = os.path.join(build, "tern-linux.iso")
     m = Machine("bench-eli-linux", build)
     res = {}
+    vm = None
     try:
         m.bochs(iso, cpus=2, megs=512, ips=ips, extra=Machine.BOCHS_E1000)
         m.boot_to_prompt(timeout=600)
@@ -154,6 +167,7 @@ def tern_side(build, ips, packets):
             out = m.command("vm stop " + vm)
             check("vm %s stopped" % vm in out, "stop %s:\n%s" % (vm, out))
     except TestFailure:
+        dump_vm(m, vm)
         print("  (serial transcript: %s)" % os.path.join(m.logdir, m.name + ".serial"))
         raise
     finally:

@@ -15,8 +15,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import Machine, TestFailure, check  # noqa: E402
-from bench_eli_linux import (DISTRESS, BOOT_TIMEOUT, boot_vm, workload,  # noqa: E402
-                             window_figures)
+from bench_eli_linux import (DISTRESS, BOOT_TIMEOUT, boot_vm, dump_vm,  # noqa: E402
+                             workload, window_figures)
 
 # Datagrams in CI: enough for thousands of interrupts at ips 10M.
 PACKETS = 3000
@@ -81,6 +81,7 @@ def run(build):
               "%.4f exits per device interrupt (bound %.2f)" % (f["exits_per_irq"],
                                                                MAX_EXITS_PER_IRQ))
     except TestFailure:
+        dump_vm(m, "linuxeli")
         print("  (serial transcript: %s)" % os.path.join(m.logdir, m.name + ".serial"))
         raise
     finally:
