@@ -189,6 +189,18 @@ static void lapic_line(const struct vcpu *v)
 		       top_vector(l->irr), top_vector(l->isr), l->tpr,
 		       !v->eli.live ? "not live" : v->eli.mode.mode == ELI_DIRECT ? "direct" :
 		       "injection mode", v->eli.timer_lent ? ", timer lent" : "");
+	for (u32 k = 8; k > 0; k--) {
+		u32 n = v->eli.tscd_next;
+		const struct eli_tscd_trace *t;
+
+		if (n < k)
+			continue;
+		t = &v->eli.tscd_trace[(n - k) % 8];
+		console_printf("  ELI TSC deadline stint %u: lent %llu, hardware at the exit %llu, now %llu%s; exit %s\n",
+			       n - k, (unsigned long long)t->lent, (unsigned long long)t->hw,
+			       (unsigned long long)t->now, t->raised ? ", raised" : "",
+			       vmx_exit_name(t->exit));
+	}
 }
 
 static void regs(struct vm *vm)

@@ -109,6 +109,13 @@ struct eli_vcpu {
 	bool timer_lent;	/* the core's timer is the guest's: in guest
 				 * mode and until eli_timer_exit() */
 	bool timer_tscd;	/* lent in TSC-deadline mode, MSR open */
+	/* The last stints' TSC deadlines, for `vm regs` (timer.c). */
+	struct eli_tscd_trace {
+		u64 lent, hw, now;	/* guest TSC */
+		u16 exit;		/* basic exit reason */
+		u8 raised;
+	} tscd_trace[8];
+	u32 tscd_next;
 	u8 timer_vec;		/* the guest's timer vector, claimed here */
 	u8 timer_refused;	/* a vector tern uses on this core */
 	const char *timer_why;	/* why the last stint did not lend it */

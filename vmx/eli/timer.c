@@ -15,6 +15,8 @@
 #include "vmx/eli/timer.h"
 #include "vmx/eli/timer_rules.h"
 #include "vmx/msr_bitmap.h"
+#include "vmx/vmcs.h"
+#include "vmx/vmx_ops.h"
 #include "vmx/vcpu.h"
 
 /*
@@ -160,7 +162,7 @@ static void tscd_exit(struct vcpu *v)
 {
 	struct eli_stats *s = &v->vm->eli.stats;
 	u8 vec = v->eli.timer_vec;
-	u64 hw = rdmsr(MSR_TSC_DEADLINE), t;
+	u64 hw = rdmsr(MSR_TSC_DEADLINE), t, lent = v->lapic.tsc_deadline;
 	bool raised = vec_raised(vec);
 
 	if (!raised && hw && hw <= (t = rdtsc()))
@@ -170,6 +172,9 @@ static void tscd_exit(struct vcpu *v)
 	timer_take_back();
 	raised = raised || vec_raised(vec);
 	tscd_exits(v, true);
+	v->eli.tscd_trace[v->eli.tscd_next++ % 8] = (struct eli_tscd_trace){
+		.lent = lent, .hw = hw, .now = guest_tsc(v),
+		.exit = (u16)vmread(VMCS_EXIT_REASON), .raised = raised };
 	s->timer_direct += vlapic_tsc_deadline_sync(&v->lapic, hw, raised, guest_tsc(v));
 	s->timer_pending += raised;
 }
