@@ -9,6 +9,7 @@
 #include "core/vdev/vlapic.h"
 #include "core/vm/vm.h"
 #include "vmx/arch_rules.h"
+#include "vmx/eli/timer.h"
 #include "vmx/exit.h"
 #include "vmx/guest_state.h"
 #include "vmx/msr.h"
@@ -94,6 +95,8 @@ static int h_msr(struct vcpu *v, bool write)
 		}
 		break;
 	case MSR_TSC_DEADLINE:
+		if (write && v->eli.on)
+			eli_tscd_note(v, v->lapic.tsc_deadline, val, EXIT_WRMSR, 2);
 		if (write)
 			vlapic_write_tsc_deadline(&v->lapic, val, guest_tsc(v));
 		else

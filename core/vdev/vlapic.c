@@ -377,26 +377,32 @@ void vlapic_timer_delivered(struct vlapic *l, u64 now)
 	timer_expired(l, now);
 }
 
-u32 vlapic_tsc_deadline_sync(struct vlapic *l, u64 hw, bool raised, u64 now)
+u32 vlapic_tsc_deadline_sync(struct vlapic *l, u64 hw, bool raised, u64 read, u64 stopped)
 {
 	u32 lvt = l->lvt[1], direct = 0;
 
 	if (LVT_TIMER_MODE(lvt) != LVT_MODE_TSC_DEADLINE)
 		return 0;
 	if (raised) {
-		/* Taken by tern on the hardware: the guest gets it here. */
+		/* Taken by tern on the hardware: the guest gets it here, once,
+		 * for hw too if hw had passed by the stop (an expiry then would
+		 * have merged into the one pending). */
 		l->timer_fires++;
 		if (!(lvt & LVT_MASK))
 			vlapic_set_irr(l, lvt & 0xff);
-	} else if (hw && hw <= now) {
-		/* Fired, and the hardware kept the value: the guest took it. */
+		if (hw <= stopped)
+			hw = 0;
+	} else if (hw && hw <= read) {
+		/* Passed before it was read, nothing raised: the guest took
+		 * it (the hardware kept the value). */
 		l->timer_fires++;
 		l->direct_fires++;
 		direct = 1;
-	}
-	/* What is left armed is what the hardware still had ahead. */
-	if (hw <= now)
 		hw = 0;
+	}
+	/* Ahead when read and not raised: it never fired on the hardware
+	 * (stopped first), so it is the virtual timer's, even if it has
+	 * passed since (the next vlapic_poll raises it). */
 	l->tsc_deadline = hw;
 	l->deadline = hw;
 	return direct;

@@ -110,16 +110,18 @@ void vlapic_timer_delivered(struct vlapic *l, u64 now);
 /*
  * ELI's passed-through TSC deadline (vmx/eli/timer.h): in guest mode the
  * guest wrote IA32_TSC_DEADLINE on the hardware, unseen. At the exit the
- * virtual timer takes over: hw is what the hardware held then (guest
- * TSC; 0 after an expiry, which clears it per SDM 3A 11.5.4.1, or after
- * the guest disarmed it; a past value where the hardware keeps it after
- * firing, as Bochs does, which means the guest took that expiry), raised
- * whether an expiry came but was not taken (tern took it on the
- * hardware: it is raised here, to be injected). A deadline still ahead
- * stays armed. Returns the expiries that reached the guest directly as
- * far as tern can tell (0 or 1: earlier ones in the stint left no trace).
+ * virtual timer takes over. hw is what the hardware held (guest TSC),
+ * read at `read`, before the hardware timer was stopped at `stopped`: 0
+ * after an expiry (SDM 3A 11.5.4.1 clears it) or a disarm; a past value
+ * where the hardware keeps it after firing (Bochs). raised: an expiry
+ * came but was not taken (tern took it on the hardware), injected here
+ * once. Not raised, a value passed when read reached the guest; one ahead
+ * when read never fired there (the stop came first) and stays armed here,
+ * even if it has passed since. Returns the expiries that reached the
+ * guest directly as far as tern can tell (0 or 1: earlier ones in the
+ * stint left no trace).
  */
-u32 vlapic_tsc_deadline_sync(struct vlapic *l, u64 hw, bool raised, u64 now);
+u32 vlapic_tsc_deadline_sync(struct vlapic *l, u64 hw, bool raised, u64 read, u64 stopped);
 /* The periodic timer's interrupt period (TSC ticks), 0 in other modes. */
 u64 vlapic_timer_period(const struct vlapic *l);
 /*

@@ -196,9 +196,11 @@ static void lapic_line(const struct vcpu *v)
 		if (n < k)
 			continue;
 		t = &v->eli.tscd_trace[(n - k) % 8];
-		console_printf("  ELI TSC deadline stint %u: lent %llu, hardware at the exit %llu, now %llu%s; exit %s\n",
+		console_printf("  TSC deadline change %u: %llu -> %llu at %llu%s; %s %s\n",
 			       n - k, (unsigned long long)t->lent, (unsigned long long)t->hw,
-			       (unsigned long long)t->now, t->raised ? ", raised" : "",
+			       (unsigned long long)t->now,
+			       t->raised == 1 ? ", raised not taken" : "",
+			       t->raised == 2 ? "trapped" : "lent stint ending with",
 			       vmx_exit_name(t->exit));
 	}
 }

@@ -327,47 +327,59 @@ END_TEST
 START_TEST(timer_tsc_deadline_sync)
 {
 	/* Not in TSC-deadline mode: nothing to take over. */
-	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 500, true, 1000), 0);
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 500, true, 1000, 1010), 0);
 	ck_assert_uint_eq(l.deadline, 0);
 	ck_assert_int_eq(vlapic_pending(&l), -1);
 	vlapic_write(&l, 0x320, (2u << 17) | 0x60, 0);
 	vlapic_write_tsc_deadline(&l, 800, 0);
 	/* The guest re-armed it ahead on the hardware: armed here. */
-	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 5000, false, 1000), 0);
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 5000, false, 1000, 1010), 0);
 	ck_assert_uint_eq(l.deadline, 5000);
 	ck_assert_uint_eq(l.tsc_deadline, 5000);
 	ck_assert_uint_eq(vlapic_poll(&l, 4999), 5000);
 	ck_assert_int_eq(vlapic_pending(&l), -1);
-	/* Fired and taken (the hardware kept the value): counted, nothing
-	 * raised, disarmed. */
-	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 5000, false, 5200), 1);
+	/* Ahead when read, passed by the stop, nothing raised: it never
+	 * fired on the hardware, so the virtual timer raises it (this was
+	 * a lost tick when judged at the later time). */
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 5000, false, 4990, 5005), 0);
+	ck_assert_uint_eq(l.deadline, 5000);
+	ck_assert_uint_eq(vlapic_poll(&l, 5010), 0);
+	ck_assert_int_eq(vlapic_pending(&l), 0x60);
+	ck_assert_uint_eq(l.timer_fires, 1);
+	ck_assert_uint_eq(l.direct_fires, 0);
+	vlapic_ack(&l, 0x60);
+	vlapic_write(&l, 0xb0, 0, 5010);
+	/* Passed when read, nothing raised (the hardware kept the value):
+	 * the guest took it. Counted, nothing raised, disarmed. */
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 5100, false, 5200, 5210), 1);
 	ck_assert_uint_eq(l.deadline, 0);
 	ck_assert_uint_eq(l.tsc_deadline, 0);
 	ck_assert_uint_eq(l.direct_fires, 1);
-	ck_assert_uint_eq(l.timer_fires, 1);
+	ck_assert_uint_eq(l.timer_fires, 2);
 	ck_assert_int_eq(vlapic_pending(&l), -1);
 	/* 0 on the hardware, nothing raised: fired and taken on one that
 	 * clears it, or disarmed; either way nothing to do, nothing known. */
 	vlapic_write_tsc_deadline(&l, 6000, 5200);
-	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 0, false, 7000), 0);
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 0, false, 7000, 7010), 0);
 	ck_assert_uint_eq(l.deadline, 0);
 	ck_assert_int_eq(vlapic_pending(&l), -1);
-	ck_assert_uint_eq(l.timer_fires, 1);
-	/* Raised, not taken, and already armed again further ahead: the
-	 * expiry is injected once and the new deadline kept. */
-	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 9000, true, 8000), 0);
+	ck_assert_uint_eq(l.timer_fires, 2);
+	/* Raised, not taken, and armed again further ahead: the expiry is
+	 * injected once and the new deadline kept. */
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 9000, true, 8000, 8010), 0);
 	ck_assert_int_eq(vlapic_pending(&l), 0x60);
 	ck_assert_uint_eq(l.deadline, 9000);
-	ck_assert_uint_eq(l.timer_fires, 2);
-	ck_assert_uint_eq(l.direct_fires, 1);
+	ck_assert_uint_eq(l.timer_fires, 3);
 	vlapic_ack(&l, 0x60);
 	vlapic_write(&l, 0xb0, 0, 8000);
-	/* Raised with the hardware's value behind: one expiry, disarmed. */
-	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 9000, true, 9100), 0);
+	/* Raised, and the value passed by the stop (ahead when read): one
+	 * interrupt for both, as the hardware would merge them. */
+	ck_assert_uint_eq(vlapic_tsc_deadline_sync(&l, 9000, true, 8990, 9005), 0);
 	ck_assert_int_eq(vlapic_pending(&l), 0x60);
 	ck_assert_uint_eq(l.deadline, 0);
 	ck_assert_uint_eq(vlapic_poll(&l, 20000), 0);
-	ck_assert_uint_eq(l.timer_fires, 3);
+	ck_assert_uint_eq(l.timer_fires, 4);
+	ck_assert_uint_eq(l.direct_fires, 1);
 }
 END_TEST
 

@@ -68,6 +68,12 @@ static void show_in_shadow(struct vm *vm, u8 vec)
 	__atomic_add_fetch(&e->gen, 1, __ATOMIC_RELEASE);
 }
 
+void eli_tscd_note(struct vcpu *v, u64 before, u64 after, u16 exit, u8 raised)
+{
+	v->eli.tscd_trace[v->eli.tscd_next++ % 8] = (struct eli_tscd_trace){
+		.lent = before, .hw = after, .now = guest_tsc(v), .exit = exit, .raised = raised };
+}
+
 /* IA32_TSC_DEADLINE straight to the hardware, or trapped again. */
 static void tscd_exits(struct vcpu *v, bool exits)
 {
@@ -156,26 +162,37 @@ u64 eli_timer_enter(struct vcpu *v, u64 at)
  * value the TSC has passed with no interrupt raised is either an expiry
  * the guest took (hardware that keeps the value: Bochs) or one about to
  * be raised (hardware that clears it when it fires): given a moment, the
- * second shows in the IRR.
+ * second shows in the IRR. Judged at the time of the read, not later: a
+ * value still ahead then that passed while the timer was being stopped
+ * never fired (the stop came first) and stays armed in the virtual timer;
+ * judged later, it read as taken, and the guest's tick was lost.
  */
 static void tscd_exit(struct vcpu *v)
 {
 	struct eli_stats *s = &v->vm->eli.stats;
 	u8 vec = v->eli.timer_vec;
-	u64 hw = rdmsr(MSR_TSC_DEADLINE), t, lent = v->lapic.tsc_deadline;
-	bool raised = vec_raised(vec);
+	u64 lent = v->lapic.tsc_deadline, at, hw, stopped;
+	bool raised;
 
-	if (!raised && hw && hw <= (t = rdtsc()))
-		while (!(raised = vec_raised(vec)) && rdtsc() - t < TSCD_RAISE_WAIT)
+	/* The time first: a value passed by then had fired before the read. */
+	at = rdtsc();
+	hw = rdmsr(MSR_TSC_DEADLINE);
+	raised = vec_raised(vec);
+
+	if (!raised && hw && hw <= at)
+		while (!(raised = vec_raised(vec)) && rdtsc() - at < TSCD_RAISE_WAIT)
 			cpu_relax();
 	v->eli.timer_tscd = false;
 	timer_take_back();
+	stopped = rdtsc();
+	/* Raised before the timer was stopped, or never will be. */
 	raised = raised || vec_raised(vec);
 	tscd_exits(v, true);
-	v->eli.tscd_trace[v->eli.tscd_next++ % 8] = (struct eli_tscd_trace){
-		.lent = lent, .hw = hw, .now = guest_tsc(v),
-		.exit = (u16)vmread(VMCS_EXIT_REASON), .raised = raised };
-	s->timer_direct += vlapic_tsc_deadline_sync(&v->lapic, hw, raised, guest_tsc(v));
+	/* Only stints that saw the deadline change or fire. */
+	if (lent != hw || raised)
+		eli_tscd_note(v, lent, hw, (u16)vmread(VMCS_EXIT_REASON), raised);
+	s->timer_direct += vlapic_tsc_deadline_sync(&v->lapic, hw, raised, at + v->tsc_offset,
+						    stopped + v->tsc_offset);
 	s->timer_pending += raised;
 }
 

@@ -52,6 +52,9 @@ struct vcpu;
 u64 eli_timer_enter(struct vcpu *v, u64 at);
 /* First thing after the exit, interrupts off. */
 void eli_timer_exit(struct vcpu *v);
+/* A change of the guest's TSC deadline, for `vm regs` (before, after;
+ * a trapped WRMSR's exit or the stint's). */
+void eli_tscd_note(struct vcpu *v, u64 before, u64 after, u16 exit, u8 raised);
 /* The vCPU stops on its core: its vector goes back to tern. */
 void eli_timer_stop(struct vcpu *v);
 
