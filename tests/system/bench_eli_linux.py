@@ -101,7 +101,10 @@ def dump_vm(m, vm):
     """After a failure: tern's view of the VM (its vCPU, virtual APIC and
     ELI state, counters), if tern still answers."""
     try:
+        # Detach if attached; a bare line at tern's prompt otherwise.
         m.send("\x1d")
+        time.sleep(1)
+        m.send("\r")
         m.expect(r"tern> ", 30)
         print("  tern's view of vm %s:\n%s\n%s" % (vm, m.command("vm regs " + vm),
                                                   m.command("vm stats " + vm)))
@@ -139,6 +142,7 @@ def window_figures(w, vm, hz=None):
          "intx_tern": int(d(w, "tern_vm_assigned_interrupts_total", kind="intx")),
          "timer_direct": int(d(w, "tern_eli_direct_interrupts_total", source="timer")),
          "timer_tscd": int(d(w, "tern_eli_timer_deadline_passthrough_total")),
+         "reclaimed": int(d(w, "tern_eli_reclaimed_total")),
          "reasons": {k: int(v) for k, v in reasons.items()},
          "stats": w.get("stats", "")}
     f["exits_per_irq"] = f["exits"] / float(max(f["irqs"], 1))

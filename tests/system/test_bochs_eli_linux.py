@@ -21,11 +21,13 @@ from bench_eli_linux import (DISTRESS, BOOT_TIMEOUT, boot_vm, dump_vm,  # noqa: 
 # Datagrams in CI: enough for thousands of interrupts at ips 10M.
 PACKETS = 3000
 # Exits per device interrupt the workload may cost under ELI, net of the
-# harness's own (the null window): what remains is the guest's timer, 250
-# Hz, whose TSC-deadline arm is a trapped WRMSR (one exit a tick). At ips
-# 10M a tick is about 4 datagrams' work: about 0.25 (at the benchmark's 1
-# GHz, 100 times less). eli = off costs 2 or more (delivery, EOI).
-MAX_EXITS_PER_IRQ = 0.5
+# harness's own (the null window). The guest's TSC-deadline arm no longer
+# exits (IA32_TSC_DEADLINE passed through): what remains is mostly the
+# VMX-preemption timer's 10 ms bound on guest mode and the harness's
+# console. At ips 10M that is about 0.13 (with the arm trapped it was
+# about 0.25: a tick every 4 datagrams or so; at the benchmark's 1 GHz,
+# 100 times less). eli = off costs 2 or more (delivery, EOI).
+MAX_EXITS_PER_IRQ = 0.2
 # Virtual interrupts in service when the window opens (see the check).
 EOI_SLACK = 4
 
@@ -52,10 +54,10 @@ def run(build):
         st = f["stats"]
         print("  linux: %d datagrams, %d e1000 interrupts (the guest's /proc/interrupts), %d exits "
               "in the window net of the null window's %d: %.4f exits per device interrupt; "
-              "EOI exits %d (injection mode entries %d); device interrupts through tern %d; "
-              "guest timer expiries on the hardware %d; by reason (raw): %s" %
+              "EOI exits %d (injection mode entries %d, reclaimed vectors %d); device interrupts "
+              "through tern %d; stints with the TSC deadline passed through %d; by reason (raw): %s" %
               (f["sent"], f["irqs"], f["exits"], f["null_exits"], f["exits_per_irq"],
-               f["eoi_exits"], f["inj_mode"], f["intx_tern"], f["timer_direct"],
+               f["eoi_exits"], f["inj_mode"], f["reclaimed"], f["intx_tern"], f["timer_tscd"],
                ", ".join("%s %d" % kv for kv in sorted(f["reasons"].items(), key=lambda kv: -kv[1])
                          if kv[1])))
         print("  " + "\n  ".join(l.strip() for l in st.splitlines() if "ELI" in l or "EOI" in l or
@@ -69,14 +71,23 @@ def run(build):
         # a device interrupt that came while the vCPU was in it).
         check(re.search(r"EOI exits \d+ \(to the hardware 0\)", st),
               "device EOIs exited:\n" + st)
-        # Injected before the window, EOI'd in it: as many as the guest
-        # can have in service at once, one a priority class (its timer,
-        # COM1, a device interrupt taken in injection mode, an IPI).
-        check(f["eoi_exits"] <= f["eli_injections"] + EOI_SLACK, "%d EOI exits for %d injections" %
-              (f["eoi_exits"], f["eli_injections"]))
+        # Each EOI that exits completes an injection, or a vector of the
+        # guest's tern completed on the hardware at an exit (reclaimed,
+        # thesis 3.7.2: its EOI is then tern's to take), or one injected
+        # before the window: as many as the guest can have in service at
+        # once, one a priority class (its timer, COM1, a device interrupt
+        # taken in injection mode, an IPI).
+        check(f["eoi_exits"] <= f["eli_injections"] + f["reclaimed"] + EOI_SLACK,
+              "%d EOI exits for %d injections and %d reclaimed vectors" %
+              (f["eoi_exits"], f["eli_injections"], f["reclaimed"]))
         # Nearly every device interrupt went straight to the guest.
         check(f["intx_tern"] * 20 <= f["irqs"], "%d of %d device interrupts through tern" %
               (f["intx_tern"], f["irqs"]))
+        # The guest's timer on the hardware with its deadline passed
+        # through: WRMSRs that exit are EOIs (the arm would be one a tick).
+        check(f["timer_tscd"] > 0 and f["reasons"].get("WRMSR", 0) <= f["eoi_exits"] + 4,
+              "the guest's TSC deadline not passed through: %d stints, %d WRMSR exits, %d of "
+              "them EOIs" % (f["timer_tscd"], f["reasons"].get("WRMSR", 0), f["eoi_exits"]))
         check(f["exits_per_irq"] <= MAX_EXITS_PER_IRQ,
               "%.4f exits per device interrupt (bound %.2f)" % (f["exits_per_irq"],
                                                                MAX_EXITS_PER_IRQ))
