@@ -421,6 +421,27 @@ static void viommu_metrics(struct prom *p)
 /* The vIOMMU's sidecore (viommu_sidecore.h), once configured. */
 static void viommu_sidecore_metrics(struct prom *p)
 {
+	static const struct {
+		const char *name, *help;
+		size_t off;
+		bool tsc;		/* TSC ticks, shown in seconds */
+	} f[] = {
+		{ "tern_viommu_sidecore_rounds_total",
+		  "Rounds the sidecore made over the register pages it serves",
+		  offsetof(struct viommu_side_stats, polls), false },
+		{ "tern_viommu_sidecore_busy_rounds_total", "Sidecore rounds that found work",
+		  offsetof(struct viommu_side_stats, busy_polls), false },
+		{ "tern_viommu_sidecore_seconds_total",
+		  "Time the sidecore ran (busy, polling or waiting)",
+		  offsetof(struct viommu_side_stats, total_tsc), true },
+		{ "tern_viommu_sidecore_busy_seconds_total",
+		  "Time the sidecore spent on rounds that found work",
+		  offsetof(struct viommu_side_stats, busy_tsc), true },
+		{ "tern_viommu_sidecore_waits_total", "MWAITs of the idle sidecore on IQT's line",
+		  offsetof(struct viommu_side_stats, waits), false },
+		{ "tern_viommu_sidecore_wait_seconds_total", "Time the idle sidecore spent in MWAIT",
+		  offsetof(struct viommu_side_stats, wait_tsc), true },
+	};
 	struct viommu_side_stats s;
 	char core[12];
 	struct prom_label l = { "core", core };
@@ -430,24 +451,15 @@ static void viommu_sidecore_metrics(struct prom *p)
 	if (s.core < 0 || !hz)
 		return;
 	snprintf(core, sizeof(core), "%d", s.core);
-	prom_family(p, "tern_viommu_sidecore_rounds_total",
-		    "Rounds the sidecore made over the register pages it serves", PROM_COUNTER);
-	prom_u64(p, &l, 1, s.polls);
-	prom_family(p, "tern_viommu_sidecore_busy_rounds_total",
-		    "Sidecore rounds that found work", PROM_COUNTER);
-	prom_u64(p, &l, 1, s.busy_polls);
-	prom_family(p, "tern_viommu_sidecore_seconds_total",
-		    "Time the sidecore ran (busy, polling or waiting)", PROM_COUNTER);
-	prom_seconds(p, &l, 1, s.total_tsc, hz);
-	prom_family(p, "tern_viommu_sidecore_busy_seconds_total",
-		    "Time the sidecore spent on rounds that found work", PROM_COUNTER);
-	prom_seconds(p, &l, 1, s.busy_tsc, hz);
-	prom_family(p, "tern_viommu_sidecore_waits_total",
-		    "MWAITs of the idle sidecore on IQT's line", PROM_COUNTER);
-	prom_u64(p, &l, 1, s.waits);
-	prom_family(p, "tern_viommu_sidecore_wait_seconds_total",
-		    "Time the idle sidecore spent in MWAIT", PROM_COUNTER);
-	prom_seconds(p, &l, 1, s.wait_tsc, hz);
+	for (u32 i = 0; i < ARRAY_SIZE(f); i++) {
+		u64 v = *(const u64 *)((const char *)&s + f[i].off);
+
+		prom_family(p, f[i].name, f[i].help, PROM_COUNTER);
+		if (f[i].tsc)
+			prom_seconds(p, &l, 1, v, hz);
+		else
+			prom_u64(p, &l, 1, v);
+	}
 }
 
 static void vblk_counters(struct prom *p)
