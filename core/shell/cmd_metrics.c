@@ -235,6 +235,8 @@ static void vm_counters(struct prom *p)
 		  NULL, NULL, offsetof(struct vm, eli.stats.injections), true },
 		{ "tern_eli_eoi_exits_total", "ELI: guest EOI writes that exited while ELI was live",
 		  NULL, NULL, offsetof(struct vm, eli.stats.eoi_exits), true },
+		{ "tern_eli_device_eoi_exits_total", "ELI: of those, EOIs of a device vector in service on the hardware (passed on to it)",
+		  NULL, NULL, offsetof(struct vm, eli.stats.phys_eois), true },
 		{ "tern_eli_shadow_resyncs_total", "ELI: shadow IDT rebuilds (guest IDT writes, LIDT, new device vectors)",
 		  NULL, NULL, offsetof(struct vm, eli.stats.resyncs), true },
 		{ "tern_eli_reclaimed_total", "ELI: guest device vectors tern EOI'd on the hardware at an exit (thesis 3.7.2)",

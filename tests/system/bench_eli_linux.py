@@ -129,6 +129,7 @@ def window_figures(w, vm, hz=None):
          "null_exits": int(d(w["null"], "tern_vm_exits_total")),
          "exits": max(0, int(net("tern_vm_exits_total"))),
          "eoi_exits": int(d(w, "tern_eli_eoi_exits_total")),
+         "device_eoi_exits": int(d(w, "tern_eli_device_eoi_exits_total")),
          "reflected": int(d(w, "tern_eli_reflected_total")),
          "injections": max(0, int(net("tern_vm_interrupts_injected_total"))),
          "window": max(0, int(reasons.get("intr-window", 0) -
@@ -223,6 +224,7 @@ def table(res, ips, packets):
         ("IRQ-window exits/s", lambda s: "-" if s == "native" else
          "%.0f" % (res[s]["window"] / secs(s))),
         ("EOI exits while ELI live", tern_only("%d", "eoi_exits")),
+        ("  of a device vector", tern_only("%d", "device_eoi_exits")),
         ("throughput: datagrams/s", rate("sent")),
         ("throughput: Mbit/s", lambda s: "%.2f" % (res[s]["bytes"] * 8 / secs(s) / 1e6)),
         ("device interrupts (window)", lambda s: "%d" % res[s]["irqs"]),
