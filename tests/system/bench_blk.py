@@ -83,7 +83,8 @@ LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 def metrics(m):
     """`metrics` as {(name, ((label, value), ...)): float}."""
     out = {}
-    for line in m.command("metrics").splitlines():
+    # Long: at ips 1G the emulated UART takes about a minute for it.
+    for line in m.command("metrics", timeout=600).splitlines():
         mk = SAMPLE.match(line.strip())
         if mk and not line.startswith("#"):
             labels = tuple(sorted(LABEL.findall(mk.group(2) or "")))

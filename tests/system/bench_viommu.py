@@ -92,11 +92,11 @@ def run_bench(build, kib, ips):
     disk = os.path.join(build, "linux", "bench-viommu-disk.img")
     guestdisk.make(disk, os.path.join(build, "linux", "pkg", "busybox"))
     m = Machine("bench-viommu", build)
-    out = {}
+    out = {"ips": ips}
     try:
         m.bochs(iso, cpus=4, megs=512, ips=ips, extra=Machine.BOCHS_E1000 + "\n" +
                 Machine.bochs_ata_disk(disk, guestdisk.MODEL))
-        m.boot_to_prompt(timeout=240)
+        m.boot_to_prompt(timeout=900)
         mk = re.search(r"tsc (\d+)\.(\d+) MHz", m.command("uptime"))
         out["tsc_mhz"] = float("%s.%s" % mk.groups()) if mk else 0
         boot(m, "linux")
@@ -144,7 +144,8 @@ def figures(out):
 def report(f, kib, out):
     names = [n for n, _, _ in MODES]
     w = 22
-    print("vIOMMU: Linux intel_iommu=on, blkbench randread %d KiB (4 KiB O_DIRECT requests)" % kib)
+    print("vIOMMU: Linux intel_iommu=on, blkbench randread %d KiB (4 KiB O_DIRECT requests); "
+          "Bochs ips %d (a %g MHz clock)" % (kib, out["ips"], out["ips"] / 1e6))
     print("%-26s" % "" + "".join("%*s" % (w, n) for n in names))
 
     def row(label, key, fmt):
@@ -166,6 +167,9 @@ def report(f, kib, out):
     side = re.search(r"sidecore: core \d+ .*busy (\d+\.\d)%", out["vm_list"])
     if side:
         print("sidecore busy share over its run: %s%%" % side.group(1))
+    idle = re.search(r"idle: .*", out["vm_list"])
+    if idle:
+        print("sidecore " + idle.group(0))
     if out.get("tsc_mhz"):
         r = out["samecore optimistic"]
         ms = r["ticks"] / r["ios"] / (out["tsc_mhz"] * 1000)

@@ -178,7 +178,7 @@ def disk_fault(m):
 
 def viommu_counts(m):
     """The vIOMMU's counters of linuxiommu, from `metrics`."""
-    fams = prom_parse(m.command("metrics"))
+    fams = prom_parse(m.command("metrics", timeout=600))
     names = {"exits": ("tern_viommu_exits", "_total"), "maps": ("tern_viommu_maps", "_total"),
              "unmaps": ("tern_viommu_unmaps", "_total"),
              "reused": ("tern_viommu_teardown_reused", "_total"),
