@@ -443,6 +443,12 @@ static void viommu_sidecore_metrics(struct prom *p)
 		  offsetof(struct viommu_side_stats, waits), false },
 		{ "tern_viommu_sidecore_wait_seconds_total", "Time the idle sidecore spent in MWAIT",
 		  offsetof(struct viommu_side_stats, wait_tsc), true },
+		{ "tern_viommu_sidecore_write_wakes_total",
+		  "Sidecore MWAITs that ended with work to do (a guest's write)",
+		  offsetof(struct viommu_side_stats, write_wakes), false },
+		{ "tern_viommu_sidecore_bound_wakes_total",
+		  "Sidecore MWAITs that lasted their whole bound (VIOMMU_SIDE_WAIT_NS)",
+		  offsetof(struct viommu_side_stats, timer_wakes), false },
 	};
 	struct viommu_side_stats s;
 	char core[12];

@@ -27,7 +27,7 @@ static struct {
 	u64 busy_tsc, start_tsc;
 	u64 total_before;		/* TSC ticks of earlier runs */
 	bool mwait;			/* MONITOR/MWAIT with the interrupt break */
-	u64 waits, timer_wakes, wait_tsc;
+	u64 waits, timer_wakes, write_wakes, wait_tsc;
 } side = { .core = -1 };
 
 void viommu_side_configure(int core)
@@ -49,9 +49,10 @@ static bool cpu_can_mwait(void)
 	return (c & CPUID5_ECX_EMX) && (c & CPUID5_ECX_IBE);
 }
 
-static void side_timer(struct timer *t, void *arg)
+static void side_bound(struct timer *t, void *arg)
 {
-	*(bool *)arg = true;
+	/* Taking its interrupt ended the MWAIT: nothing else to do. */
+	(void)t; (void)arg;
 }
 
 /*
@@ -59,23 +60,28 @@ static void side_timer(struct timer *t, void *arg)
  * IQT's line, or VIOMMU_SIDE_WAIT_NS, or an interrupt (a stop request's
  * call). The look after MONITOR closes the race with a write that came
  * just before it; the bound's interrupt is taken before the next wait
- * (a pending one would end every MWAIT at once).
+ * (a pending one would end every MWAIT at once). What ended the wait is
+ * judged by the clock and the page: the bound's time had come, or there
+ * is work (the guest wrote), or neither (another interrupt).
  */
 static void side_wait(struct core_job *j, struct viommu_vm *d)
 {
 	struct timer t = { 0 };
-	bool fired = false;
-	u64 t0 = rdtsc();
+	u64 t0 = rdtsc(), woke;
 
-	timer_arm(&t, VIOMMU_SIDE_WAIT_NS, side_timer, &fired);
+	timer_arm(&t, VIOMMU_SIDE_WAIT_NS, side_bound, NULL);
 	cpu_monitor(viommu_side_watch(d));
 	if (!viommu_side_busy(d) && !j->stop_req) {
 		cpu_mwait_int_break();
+		woke = rdtsc();
 		side.waits++;
+		if (woke >= t.deadline)
+			side.timer_wakes++;
+		else if (viommu_side_busy(d))
+			side.write_wakes++;
 	}
 	cpu_take_interrupts();
 	timer_cancel(&t);
-	side.timer_wakes += fired;
 	__atomic_store_n(&side.wait_tsc, side.wait_tsc + rdtsc() - t0, __ATOMIC_RELAXED);
 }
 
@@ -169,6 +175,7 @@ void viommu_side_stats(struct viommu_side_stats *s)
 					 .polls = side.rounds, .busy_polls = side.busy_polls,
 					 .busy_tsc = side.busy_tsc, .mwait = side.mwait,
 					 .waits = side.waits, .timer_wakes = side.timer_wakes,
+					 .write_wakes = side.write_wakes,
 					 .wait_tsc = side.wait_tsc };
 	for (u32 i = 0; i < CONFIG_MAX_VMS; i++)
 		s->served += side.served[i] != NULL;
@@ -192,9 +199,9 @@ void viommu_side_show(void)
 		console_printf("  idle: pause loop%s\n", s.polls ? " (no MWAIT with interrupt break on this CPU)" : "");
 		return;
 	}
-	console_printf("  idle: MWAIT on IQT's line: %llu waits, %llu ended by the %u us bound; asleep %llu.%u%%\n",
-		       (unsigned long long)s.waits, (unsigned long long)s.timer_wakes,
-		       VIOMMU_SIDE_WAIT_NS / 1000,
+	console_printf("  idle: MWAIT on IQT's line: %llu waits, %llu ended by the guest's writes, %llu by the %u us bound; asleep %llu.%u%%\n",
+		       (unsigned long long)s.waits, (unsigned long long)s.write_wakes,
+		       (unsigned long long)s.timer_wakes, VIOMMU_SIDE_WAIT_NS / 1000,
 		       (unsigned long long)(s.total_tsc ? s.wait_tsc * 100 / s.total_tsc : 0),
 		       (unsigned)(s.total_tsc ? s.wait_tsc * 1000 / s.total_tsc % 10 : 0));
 }

@@ -47,7 +47,8 @@ struct viommu_side_stats {
 	u64 busy_tsc, total_tsc;	/* the busy share */
 	bool mwait;			/* the CPU lets it MWAIT */
 	u64 waits;			/* MWAITs */
-	u64 timer_wakes;		/* ... ended by the bound, not a write */
+	u64 timer_wakes;		/* ... ended by the bound */
+	u64 write_wakes;		/* ... ended with work to do (a write) */
 	u64 wait_tsc;			/* TSC ticks in them */
 };
 void viommu_side_stats(struct viommu_side_stats *s);
