@@ -93,6 +93,15 @@ static int h_vmcall(struct vcpu *v, u64 qual)
 		/* Up to this exit: the time in guest mode so far. */
 		v->regs.rax = v->stats.tsc_guest;
 		break;
+	case HC_MARK:
+		if (v->regs.rbx >= GUEST_MARKS) {
+			v->regs.rax = HC_ENOSYS;
+			break;
+		}
+		v->mark[v->regs.rbx] = v->stats;
+		v->vm->eli.mark[v->regs.rbx] = v->vm->eli.stats;
+		v->regs.rax = 0;
+		break;
 	case HC_ELI_KICK:
 		eli_self_kick(v);
 		v->regs.rax = v->eli.live ? 0 : HC_ENOSYS;

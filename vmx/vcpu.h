@@ -74,6 +74,8 @@ struct vcpu {
 	u64 exit_qual;
 	u64 rip, rsp, rflags, cr0, cr3, cr4, efer;
 	struct vcpu_stats stats;
+	/* The counters at the guest's two marks (HC_MARK, vmx/exit.h). */
+	struct vcpu_stats mark[GUEST_MARKS];
 	struct vdev_hit io_hit, mmio_hit;	/* last device reached (bus.h) */
 	struct vlapic lapic;
 	struct timer lapic_timer;	/* host timer for the guest's next deadline */

@@ -9,6 +9,11 @@
  * on each start, a counter reset to Prometheus); an invalid VM appears only
  * in tern_vm_state. Exit reasons, I/O APIC pins and assigned functions
  * appear only with something to count.
+ *
+ * `metrics mark N` prints the vCPU families (exits, time, injections) and
+ * the ELI ones as they were at each vCPU's guest mark N (HC_MARK,
+ * vmx/exit.h; zeros where the guest set none): a benchmark's window that
+ * the guest marks itself, free of the harness's own exits.
  */
 #include <stdio.h>
 #include <string.h>
@@ -55,6 +60,20 @@ static void line_out(const char *s, size_t n, void *arg)
 		if (s[i] == '\n')
 			line_flush(l);
 	}
+}
+
+/* -1: the live counters; else the guest mark `metrics mark N` asked for. */
+static int src_mark = -1;
+
+static const struct vcpu_stats *vstats(const struct vm *vm, u32 c)
+{
+	return src_mark < 0 ? &vm->vcpus[c].stats : &vm->vcpus[c].mark[src_mark];
+}
+
+static bool eli_field(size_t off)
+{
+	return off >= offsetof(struct vm, eli.stats) &&
+	       off < offsetof(struct vm, eli.stats) + sizeof(struct eli_stats);
 }
 
 static bool vm_listed(const struct vm *vm)
@@ -106,7 +125,7 @@ static void vm_exits(struct prom *p)
 	prom_family(p, "tern_vm_exits_total", "VM exits by vCPU and exit reason (reasons with exits only)",
 		    PROM_COUNTER);
 	for_each_listed_vcpu(vm, c) {
-		const struct vcpu_stats *s = &vm->vcpus[c].stats;
+		const struct vcpu_stats *s = vstats(vm, c);
 		struct vcpu_labels vl;
 
 		vcpu_labels(&vl, vm, c);
@@ -128,7 +147,7 @@ static void vcpu_seconds(struct prom *p)
 		    "vCPU time: in the guest, in tern handling its exits, halted (HLT or waiting for a start-up IPI)",
 		    PROM_COUNTER);
 	for_each_listed_vcpu(vm, c) {
-		const struct vcpu_stats *s = &vm->vcpus[c].stats;
+		const struct vcpu_stats *s = vstats(vm, c);
 		struct vcpu_labels vl;
 
 		vcpu_labels(&vl, vm, c);
@@ -146,7 +165,7 @@ static void vcpu_counter(struct prom *p, const char *name, const char *help, siz
 {
 	prom_family(p, name, help, PROM_COUNTER);
 	for_each_listed_vcpu(vm, c) {
-		const u8 *s = (const u8 *)&vm->vcpus[c].stats;
+		const u8 *s = (const u8 *)vstats(vm, c);
 		struct vcpu_labels vl;
 
 		vcpu_labels(&vl, vm, c);
@@ -182,8 +201,12 @@ static void vm_counter(struct prom *p, const struct vm *vm, size_t off, const ch
 		       const char *lvalue)
 {
 	struct prom_label l[2] = { { "vm", vm->name }, { lname, lvalue } };
+	const u8 *base = (const u8 *)vm;
 
-	prom_u64(p, l, lname ? 2 : 1, *(const u64 *)((const u8 *)vm + off));
+	/* A mark holds the ELI counters only (vm_counters asks no other). */
+	if (src_mark >= 0)
+		base = (const u8 *)&vm->eli.mark[src_mark] - offsetof(struct vm, eli.stats);
+	prom_u64(p, l, lname ? 2 : 1, *(const u64 *)(base + off));
 }
 
 static void vm_counters(struct prom *p)
@@ -251,7 +274,7 @@ static void vm_counters(struct prom *p)
 	for (u32 f = 0; f < ARRAY_SIZE(c); f++) {
 		u32 last = f;
 
-		if (!c[f].first)
+		if (!c[f].first || (src_mark >= 0 && !eli_field(c[f].off)))
 			continue;
 		while (last + 1 < ARRAY_SIZE(c) && !c[last + 1].first)
 			last++;
@@ -773,13 +796,25 @@ static int cmd_metrics(int argc, char **argv)
 	struct line_buf lb = { .len = 0 };
 	struct prom p;
 
-	(void)argc; (void)argv;
+	src_mark = -1;
+	if (argc == 3 && !strcmp(argv[1], "mark") && argv[2][0] >= '0' &&
+	    argv[2][0] < '0' + GUEST_MARKS && !argv[2][1]) {
+		src_mark = argv[2][0] - '0';
+	} else if (argc != 1) {
+		console_printf("usage: metrics [mark 0-%d]\n", GUEST_MARKS - 1);
+		return 1;
+	}
 	prom_init(&p, line_out, &lb);
 	vm_state(&p);
 	vm_exits(&p);
 	vcpu_seconds(&p);
 	vcpu_counters(&p);
 	vm_counters(&p);
+	if (src_mark >= 0) {
+		/* The families a mark holds: done. */
+		src_mark = -1;
+		goto out;
+	}
 	vm_devices(&p);
 	vblk_counters(&p);
 	viommu_metrics(&p);
@@ -790,6 +825,7 @@ static int cmd_metrics(int argc, char **argv)
 	memory(&p);
 	disk_counters(&p);
 	net_metrics(&p);
+out:
 	if (lb.len)
 		line_flush(&lb);
 	/* Only a tern bug gets here: the writer refused a name or label. */
@@ -797,5 +833,6 @@ static int cmd_metrics(int argc, char **argv)
 		console_printf("# metrics: %u samples or families refused\n", p.errors);
 	return p.errors ? 1 : 0;
 }
-SHELL_COMMAND(metrics, "metrics", "",
-	      "every counter tern keeps, in the Prometheus text format", cmd_metrics);
+SHELL_COMMAND(metrics, "metrics", "[mark N]",
+	      "every counter tern keeps, in the Prometheus text format (mark N: the vCPU and ELI counters at the guest's mark N)",
+	      cmd_metrics);

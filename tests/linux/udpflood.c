@@ -8,7 +8,7 @@
  * device's interrupts are its transmit completions, as many as the driver
  * lets it raise.
  *
- *     udpflood [-w] DST COUNT [SIZE]
+ *     udpflood [-w] [-m] [-c CYCLES] DST COUNT [SIZE]
  *
  * Prints one line for the harness:
  *   UDPFLOOD sent=N bytes=B ticks=T irqs=I
@@ -19,6 +19,17 @@
  * -w: print "UDPFLOOD-READY" and wait for one byte on stdin before the
  * sends, "UDPFLOOD-END" and wait again after them: the harness reads tern's
  * counters at those points.
+ * -m: under tern, mark the sends' ends with HC_MARK (VMCALL 7, RBX 0 and 1,
+ * vmx/exit.h): `metrics mark 0|1` then hold tern's counters at exactly
+ * those points, with no harness traffic inside (the mark's own VMCALL
+ * exit at the end is the window's one extra exit). Natively a VMCALL is
+ * #UD: not there.
+ * -c CYCLES: compute for CYCLES TSC ticks after each datagram (the
+ * thesis's modified netperf, 3.6.4, "extra computation per byte"). Bochs's
+ * e1000 raises a transmit completion 10 us of emulated time after the
+ * last send, and every send restarts that wait: back-to-back sends shorter
+ * than that share one interrupt, so at a realistic clock the computation
+ * is what gives each datagram its own completion interrupt.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -30,6 +41,19 @@
 #include <termios.h>
 #include <unistd.h>
 #include <x86intrin.h>
+
+#define HC_MARK	7	/* tern's vmx/exit.h */
+
+static void tern_mark(unsigned long which)
+{
+	unsigned long rax = HC_MARK;
+
+	asm volatile("vmcall" : "+a"(rax) : "b"(which) : "memory");
+	if (rax) {
+		fprintf(stderr, "udpflood: HC_MARK %lu refused (%#lx)\n", which, rax);
+		exit(1);
+	}
+}
 
 /* The sum of the per-CPU counts on /proc/interrupts's line naming eth0
  * (the e1000 driver requests its IRQ under the interface's name). */
@@ -102,16 +126,29 @@ int main(int argc, char **argv)
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(9) };
 	static char buf[1472];
 	long long count, sent = 0, irq0, irq1;
-	unsigned long long t0, t1;
-	int wait = 0, s, size = 64;
+	unsigned long long t0, t1, compute = 0;
+	int wait = 0, mark = 0, s, size = 64, opt;
 
-	if (argc > 1 && !strcmp(argv[1], "-w")) {
-		wait = 1;
-		argv++;
-		argc--;
+	while ((opt = getopt(argc, argv, "wmc:")) != -1) {
+		switch (opt) {
+		case 'w':
+			wait = 1;
+			break;
+		case 'm':
+			mark = 1;
+			break;
+		case 'c':
+			compute = strtoull(optarg, NULL, 0);
+			break;
+		default:
+			goto usage;
+		}
 	}
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 3 || inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1) {
-		fprintf(stderr, "usage: udpflood [-w] DST COUNT [SIZE]\n");
+usage:
+		fprintf(stderr, "usage: udpflood [-w] [-m] [-c CYCLES] DST COUNT [SIZE]\n");
 		return 2;
 	}
 	count = atoll(argv[2]);
@@ -131,11 +168,20 @@ int main(int argc, char **argv)
 		wait_key("UDPFLOOD-READY");
 	}
 	irq0 = e1000_irqs();
+	if (mark)
+		tern_mark(0);
 	t0 = __rdtsc();
-	for (long long i = 0; i < count; i++)
+	for (long long i = 0; i < count; i++) {
+		unsigned long long c0;
+
 		if (sendto(s, buf, size, 0, (struct sockaddr *)&dst, sizeof(dst)) == size)
 			sent++;
+		for (c0 = __rdtsc(); compute && __rdtsc() - c0 < compute;)
+			;
+	}
 	t1 = __rdtsc();
+	if (mark)
+		tern_mark(1);
 	irq1 = e1000_irqs();
 	if (wait) {
 		wait_key("UDPFLOOD-END");

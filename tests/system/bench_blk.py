@@ -80,11 +80,11 @@ SAMPLE = re.compile(r"^(\w+)(?:\{(.*)\})? (\S+)$")
 LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
-def metrics(m):
-    """`metrics` as {(name, ((label, value), ...)): float}."""
+def metrics(m, cmd="metrics"):
+    """`metrics` (or `metrics mark N`) as {(name, ((label, value), ...)): float}."""
     out = {}
     # Long: at ips 1G the emulated UART takes about a minute for it.
-    for line in m.command("metrics", timeout=600).splitlines():
+    for line in m.command(cmd, timeout=600).splitlines():
         mk = SAMPLE.match(line.strip())
         if mk and not line.startswith("#"):
             labels = tuple(sorted(LABEL.findall(mk.group(2) or "")))

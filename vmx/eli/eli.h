@@ -42,6 +42,9 @@
 #define ELI_CFG_DELIVERY	CONFIG_ELI_DELIVERY
 #define ELI_CFG_ON		CONFIG_ELI_ON
 
+/* How many marks a guest can set (HC_MARK, vmx/exit.h): a window's ends. */
+#define GUEST_MARKS		2
+
 struct eli_stats {
 	u64 activations;	/* vCPUs that went DIRECT the first time */
 	u64 reflected;		/* host interrupts through #NP */
@@ -80,6 +83,7 @@ struct eli_vm {
 	u8 *scratch;		/* a page: the guest IDT as read */
 	char why[120];		/* why ELI is not (or no longer) live */
 	struct eli_stats stats;
+	struct eli_stats mark[GUEST_MARKS];	/* at a vCPU's HC_MARK (vmx/exit.h) */
 };
 
 struct eli_vcpu {
