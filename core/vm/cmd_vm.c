@@ -189,13 +189,13 @@ static void lapic_line(const struct vcpu *v)
 		       top_vector(l->irr), top_vector(l->isr), l->tpr,
 		       !v->eli.live ? "not live" : v->eli.mode.mode == ELI_DIRECT ? "direct" :
 		       "injection mode", v->eli.timer_lent ? ", timer lent" : "");
-	for (u32 k = 8; k > 0; k--) {
+	for (u32 k = ELI_TSCD_TRACE; k > 0; k--) {
 		u32 n = v->eli.tscd_next;
 		const struct eli_tscd_trace *t;
 
 		if (n < k)
 			continue;
-		t = &v->eli.tscd_trace[(n - k) % 8];
+		t = &v->eli.tscd_trace[(n - k) % ELI_TSCD_TRACE];
 		console_printf("  TSC deadline change %u: %llu -> %llu at %llu%s; %s %s\n",
 			       n - k, (unsigned long long)t->lent, (unsigned long long)t->hw,
 			       (unsigned long long)t->now,

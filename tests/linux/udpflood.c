@@ -168,8 +168,14 @@ usage:
 		wait_key("UDPFLOOD-READY");
 	}
 	irq0 = e1000_irqs();
-	if (mark)
+	if (mark) {
+		/* The console's output drained first (the shell's echo, udpwork's
+		 * line): its transmit interrupts and port writes are the
+		 * harness's, not the sends'. */
+		fflush(stdout);
+		tcdrain(STDOUT_FILENO);
 		tern_mark(0);
+	}
 	t0 = __rdtsc();
 	for (long long i = 0; i < count; i++) {
 		unsigned long long c0;

@@ -114,11 +114,12 @@ struct eli_vcpu {
 				 * mode and until eli_timer_exit() */
 	bool timer_tscd;	/* lent in TSC-deadline mode, MSR open */
 	/* The last stints' TSC deadlines, for `vm regs` (timer.c). */
+#define ELI_TSCD_TRACE	8
 	struct eli_tscd_trace {
 		u64 lent, hw, now;	/* guest TSC */
 		u16 exit;		/* basic exit reason */
 		u8 raised;
-	} tscd_trace[8];
+	} tscd_trace[ELI_TSCD_TRACE];
 	u32 tscd_next;
 	u8 timer_vec;		/* the guest's timer vector, claimed here */
 	u8 timer_refused;	/* a vector tern uses on this core */

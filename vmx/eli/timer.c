@@ -70,7 +70,7 @@ static void show_in_shadow(struct vm *vm, u8 vec)
 
 void eli_tscd_note(struct vcpu *v, u64 before, u64 after, u16 exit, u8 raised)
 {
-	v->eli.tscd_trace[v->eli.tscd_next++ % 8] = (struct eli_tscd_trace){
+	v->eli.tscd_trace[v->eli.tscd_next++ % ELI_TSCD_TRACE] = (struct eli_tscd_trace){
 		.lent = before, .hw = after, .now = guest_tsc(v), .exit = exit, .raised = raised };
 }
 

@@ -169,6 +169,7 @@ u64 vmc_oldest_stale_ns(const struct vmc *c, u64 now)
 
 void vmc_expire(struct vmc *c, u64 now)
 {
+	bool expired;
 	u32 keep;
 	u64 age;
 
@@ -178,16 +179,18 @@ void vmc_expire(struct vmc *c, u64 now)
 	if (c->fifo.n <= c->quota && age < c->residency_ns)
 		return;
 	/* One batch, one invalidation: over the quota, down to 7/8 of it;
-	 * past the residency, every entry older than half of it too (torn
-	 * down early rather than each on its own invalidation). */
+	 * the oldest past the residency, all of them. Keeping the young ones
+	 * to their own expiry would cost an invalidation every fraction of
+	 * the residency; flushed now they cost none, and the staleness bound
+	 * is the same. */
 	keep = c->fifo.n > c->quota ? c->quota - c->quota / 8 : c->fifo.n;
+	expired = age >= c->residency_ns;
 	while (c->fifo.n) {
 		u32 i = c->fifo.head;
 
-		age = now - c->ent[i].since;
 		if (c->fifo.n > keep)
 			c->st.over_quota++;
-		else if (age >= c->residency_ns / 2)
+		else if (expired)
 			c->st.expired++;
 		else
 			break;

@@ -23,9 +23,10 @@
  *
  * Teardown is in batches: everything one invalidation (strict) or one
  * expiry check (optimistic) tears down counts as one physical
- * invalidation; an expiry check that must act (the oldest past the
- * residency, or the FIFO over its quota) takes along every entry older
- * than half the residency, and trims an over-full FIFO to 7/8 of its
+ * invalidation; an expiry check that must act takes, when the oldest is
+ * past the residency, every stale entry (the young ones early: at most
+ * one expiry batch a residency, as Linux's own flush queue flushes all
+ * it deferred every 10 ms), and trims an over-full FIFO to 7/8 of its
  * quota, so batches are large, the IOTLB invalidation a shadowed mapping would need; for
  * tern's emulated devices it is the equivalent event. A page is unpinned
  * only after its entry is out of every lookup and no DMA holds it (thesis
