@@ -7,7 +7,25 @@
 #include "irq/irq.h"
 #include "irq/lapic.h"
 
-/* Program the LAPIC for the earliest deadline; called with timer_lock held. */
+/* The local APIC's TSC-deadline mode (SDM 3A 11.5.4.1), probed once. */
+static bool has_tsc_deadline(void)
+{
+	static int has = -1;
+
+	if (has < 0)
+		has = lapic_has_tsc_deadline();
+	return has;
+}
+
+/*
+ * Program the LAPIC for the earliest deadline; called with timer_lock held.
+ * In TSC-deadline mode where the CPU has it: the interrupt comes when the
+ * TSC reaches the deadline, never before. A one-shot count converted with
+ * the calibrated rate may end a little early (Bochs's does), and the
+ * handler then finds nothing due and arms one more tick: two interrupts
+ * for one deadline, and a wait judged by the clock (the vIOMMU sidecore's
+ * MWAIT bound) misread.
+ */
 static void reprogram(struct percpu *p)
 {
 	struct timer *t = p->timers;
@@ -15,6 +33,10 @@ static void reprogram(struct percpu *p)
 
 	if (!t) {
 		lapic_timer_stop();
+		return;
+	}
+	if (has_tsc_deadline()) {
+		lapic_timer_tsc_deadline(VEC_TIMER, t->deadline);
 		return;
 	}
 	if (!p->lapic_timer_hz || !hz) {
@@ -42,11 +64,7 @@ bool timer_lend(u32 vector, u64 deadline)
 
 bool timer_lend_tsc_deadline(u32 vector, u64 deadline)
 {
-	static int has = -1;
-
-	if (has < 0)
-		has = lapic_has_tsc_deadline();
-	if (!has)
+	if (!has_tsc_deadline())
 		return false;
 	lapic_timer_tsc_deadline(vector, deadline);
 	return true;
