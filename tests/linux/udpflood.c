@@ -195,5 +195,8 @@ usage:
 	}
 	printf("UDPFLOOD sent=%lld bytes=%lld ticks=%llu irqs=%lld\n", sent, sent * size,
 	       t1 - t0, irq0 < 0 || irq1 < 0 ? -1 : irq1 - irq0);
+	/* On the wire before we exit: natively /init powers off next. */
+	fflush(stdout);
+	tcdrain(STDOUT_FILENO);
 	return sent == count ? 0 : 1;
 }
