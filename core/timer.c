@@ -66,6 +66,9 @@ bool timer_lend_tsc_deadline(u32 vector, u64 deadline)
 {
 	if (!has_tsc_deadline())
 		return false;
+	/* tern's own deadline is armed in the same mode, and a new vector
+	 * alone does not disarm it: it could reach the guest's vector. */
+	wrmsr(MSR_TSC_DEADLINE, 0);
 	lapic_timer_tsc_deadline(vector, deadline);
 	return true;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Per-CPU one-shot timers on the local APIC timer. A timer fires on the
- * CPU that armed it, from interrupt context.
+ * Per-CPU one-shot timers on the local APIC timer (its TSC-deadline mode
+ * where the CPU has it, timer.c). A timer fires on the CPU that armed it,
+ * from interrupt context.
  */
 #ifndef TERN_CORE_TIMER_H
 #define TERN_CORE_TIMER_H

@@ -34,9 +34,10 @@ void lapic_events(struct vcpu *v);
 #define HC_EXITS_ALL	5	/* the vCPU's exits so far, all of them */
 #define HC_GUEST_TSC	6	/* TSC ticks the vCPU spent in guest mode so far */
 #define HC_MARK		7	/* RBX 0 or 1: keep the vCPU's and the VM's ELI
-				 * counters as they are now (this exit counted),
-				 * for `metrics mark N`: a window the guest marks
-				 * (the benchmarks); any CPL, it reads counters only */
+				 * counters as they are now (this exit counted)
+				 * in mark RBX, for `metrics mark N`: a window the
+				 * guest marks (the benchmarks); any CPL: a guest
+				 * process can spoil only its own VM's marks */
 #define HC_ENOSYS	((u64)-1)
 
 #endif

@@ -10,10 +10,11 @@
  * in tern_vm_state. Exit reasons, I/O APIC pins and assigned functions
  * appear only with something to count.
  *
- * `metrics mark N` prints the vCPU families (exits, time, injections) and
- * the ELI ones as they were at each vCPU's guest mark N (HC_MARK,
- * vmx/exit.h; zeros where the guest set none): a benchmark's window that
- * the guest marks itself, free of the harness's own exits.
+ * `metrics mark N` prints the vCPU families (exits, time, injections) as
+ * they were at each vCPU's guest mark N (HC_MARK, vmx/exit.h; zeros where
+ * the guest set none) and the ELI ones, which are the VM's, as they were
+ * at the last mark N any of its vCPUs set: a benchmark's window that the
+ * guest marks itself, free of the harness's own exits.
  */
 #include <stdio.h>
 #include <string.h>
@@ -470,7 +471,7 @@ static void viommu_sidecore_metrics(struct prom *p)
 		  "Sidecore MWAITs that ended with work to do (a guest's write)",
 		  offsetof(struct viommu_side_stats, write_wakes), false },
 		{ "tern_viommu_sidecore_bound_wakes_total",
-		  "Sidecore MWAITs that lasted their whole bound (VIOMMU_SIDE_WAIT_NS)",
+		  "Sidecore MWAITs that found no work and lasted at least 7/8 of their bound (VIOMMU_SIDE_WAIT_NS)",
 		  offsetof(struct viommu_side_stats, timer_wakes), false },
 	};
 	struct viommu_side_stats s;

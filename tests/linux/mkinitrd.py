@@ -13,8 +13,9 @@ devices: its ATA disk drivers).
 `tern.bench=DEV,KIB[,OPTION,...]` on the command line makes /init run the
 block benchmark (tests/linux/blkbench.c: `blkbench DEV KIB OPTION ...`,
 commas for spaces) and power off, instead of starting shells
-(tests/system/bench_blk.py, native side); `tern.udp=COUNT[,SIZE]` likewise
-runs ELI's network workload (tests/linux/udpwork.sh: `udpwork COUNT SIZE`;
+(tests/system/bench_blk.py, native side); `tern.udp=[OPTION,...,]COUNT[,SIZE]`
+likewise runs ELI's network workload (tests/linux/udpwork.sh: `udpwork
+[-c CYCLES] COUNT SIZE`;
 tests/system/bench_eli_linux.py, native side). A program named *.sh goes
 to /bin without the suffix.
 

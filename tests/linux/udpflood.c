@@ -121,6 +121,12 @@ static void wait_key(const char *marker)
 		exit(1);
 }
 
+static int usage(void)
+{
+	fprintf(stderr, "usage: udpflood [-w] [-m] [-c CYCLES] DST COUNT [SIZE]\n");
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_in dst = { .sin_family = AF_INET, .sin_port = htons(9) };
@@ -141,16 +147,13 @@ int main(int argc, char **argv)
 			compute = strtoull(optarg, NULL, 0);
 			break;
 		default:
-			goto usage;
+			return usage();
 		}
 	}
 	argc -= optind - 1;
 	argv += optind - 1;
-	if (argc < 3 || inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1) {
-usage:
-		fprintf(stderr, "usage: udpflood [-w] [-m] [-c CYCLES] DST COUNT [SIZE]\n");
-		return 2;
-	}
+	if (argc < 3 || inet_pton(AF_INET, argv[1], &dst.sin_addr) != 1)
+		return usage();
 	count = atoll(argv[2]);
 	if (argc > 3)
 		size = atoi(argv[3]);

@@ -24,7 +24,7 @@ PACKETS = 3000
 # Exits per device interrupt the sends may cost under ELI. The guest's
 # TSC-deadline arm no longer exits (IA32_TSC_DEADLINE passed through): what
 # remains is mostly the VMX-preemption timer's 10 ms bound on guest mode,
-# 100 exits an emulated second, against about 1,400 datagrams a second at
+# 100 exits an emulated second, against about 1,100 datagrams a second at
 # ips 10M, each with its interrupt. With the arm trapped it was about 0.25
 # more (a tick every 4 datagrams or so). eli = off costs 2 or more
 # (delivery, EOI).

@@ -183,7 +183,7 @@ START_TEST(optimistic_residency)
 	unmap(0x15000, 13 * MS);
 	ck_assert_uint_eq(vmc_get(&c, SID, 0x90000, false, 23 * MS - 1), VMC_NONE);
 	ck_assert_uint_eq(vmc_stale_now(&c), 1);
-	ck_assert_uint_eq(vmc_get(&c, SID, 0x90000, false, 30 * MS), VMC_NONE);
+	ck_assert_uint_eq(vmc_get(&c, SID, 0x90000, false, 23 * MS), VMC_NONE);
 	ck_assert_uint_eq(vmc_stale_now(&c), 0);
 	ck_assert_uint_eq(c.st.phys_inv, 2);
 	/* Too late: a map of an expired IOVA is a new pin. */
