@@ -8,7 +8,7 @@
  * device's interrupts are its transmit completions, as many as the driver
  * lets it raise.
  *
- *     udpflood [-w] [-m] [-c CYCLES] DST COUNT [SIZE]
+ *     udpflood [-m] [-c CYCLES] DST COUNT [SIZE]
  *
  * Prints one line for the harness:
  *   UDPFLOOD sent=N bytes=B ticks=T irqs=I
@@ -16,9 +16,6 @@
  * instruction); irqs: the e1000's interrupts over the same span, from its
  * line in /proc/interrupts (all CPUs): interrupts delivered directly by
  * ELI never reach tern, so the guest is where they are counted.
- * -w: print "UDPFLOOD-READY" and wait for one byte on stdin before the
- * sends, "UDPFLOOD-END" and wait again after them: the harness reads tern's
- * counters at those points.
  * -m: under tern, mark the sends' ends with HC_MARK (VMCALL 7, RBX 0 and 1,
  * vmx/exit.h): `metrics mark 0|1` then hold tern's counters at exactly
  * those points, with no harness traffic inside (the mark's own VMCALL
@@ -87,43 +84,9 @@ static long long e1000_irqs(void)
 	return total;
 }
 
-/* One key, unechoed, without waiting for a line: the tty raw for -w. */
-static struct termios saved_tty;
-static int tty_saved;
-
-static void tty_raw(void)
-{
-	struct termios t;
-
-	if (tcgetattr(0, &saved_tty))
-		return;
-	tty_saved = 1;
-	t = saved_tty;
-	t.c_lflag &= ~(ICANON | ECHO);
-	t.c_cc[VMIN] = 1;
-	t.c_cc[VTIME] = 0;
-	tcsetattr(0, TCSANOW, &t);
-}
-
-static void tty_restore(void)
-{
-	if (tty_saved)
-		tcsetattr(0, TCSANOW, &saved_tty);
-}
-
-static void wait_key(const char *marker)
-{
-	char c;
-
-	printf("%s\n", marker);
-	fflush(stdout);
-	if (read(0, &c, 1) != 1)
-		exit(1);
-}
-
 static int usage(void)
 {
-	fprintf(stderr, "usage: udpflood [-w] [-m] [-c CYCLES] DST COUNT [SIZE]\n");
+	fprintf(stderr, "usage: udpflood [-m] [-c CYCLES] DST COUNT [SIZE]\n");
 	return 2;
 }
 
@@ -133,13 +96,10 @@ int main(int argc, char **argv)
 	static char buf[1472];
 	long long count, sent = 0, irq0, irq1;
 	unsigned long long t0, t1, compute = 0;
-	int wait = 0, mark = 0, s, size = 64, opt;
+	int mark = 0, s, size = 64, opt;
 
-	while ((opt = getopt(argc, argv, "wmc:")) != -1) {
+	while ((opt = getopt(argc, argv, "mc:")) != -1) {
 		switch (opt) {
-		case 'w':
-			wait = 1;
-			break;
 		case 'm':
 			mark = 1;
 			break;
@@ -166,10 +126,6 @@ int main(int argc, char **argv)
 		perror("udpflood: socket");
 		return 1;
 	}
-	if (wait) {
-		tty_raw();
-		wait_key("UDPFLOOD-READY");
-	}
 	irq0 = e1000_irqs();
 	if (mark) {
 		/* The console's output drained first (the shell's echo, udpwork's
@@ -192,10 +148,6 @@ int main(int argc, char **argv)
 	if (mark)
 		tern_mark(1);
 	irq1 = e1000_irqs();
-	if (wait) {
-		wait_key("UDPFLOOD-END");
-		tty_restore();
-	}
 	printf("UDPFLOOD sent=%lld bytes=%lld ticks=%llu irqs=%lld\n", sent, sent * size,
 	       t1 - t0, irq0 < 0 || irq1 < 0 ? -1 : irq1 - irq0);
 	/* On the wire before we exit: natively /init powers off next. */

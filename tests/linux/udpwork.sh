@@ -4,7 +4,7 @@
 # eth0 (the kernel's e1000 driver on the assigned, or Bochs's own, e1000)
 # up with an address and a static neighbour, so no ARP is asked and
 # nothing is expected back; then udpflood's datagrams to it.
-#     udpwork [-w] [-m] [-c CYCLES] COUNT [SIZE]   (udpflood's options)
+#     udpwork [-m] [-c CYCLES] COUNT [SIZE]   (udpflood's options)
 ip link set eth0 up || exit 1
 ip addr add 10.0.2.15/24 dev eth0 2>/dev/null
 arp -i eth0 -s 10.0.2.2 52:54:00:12:34:57 || exit 1
@@ -19,7 +19,7 @@ echo "UDPWORK: eth0 carrier $(cat /sys/class/net/eth0/carrier 2>/dev/null)"
 opts=
 while [ $# -gt 0 ]; do
 	case $1 in
-	-w|-m) opts="$opts $1"; shift ;;
+	-m) opts="$opts $1"; shift ;;
 	-c) opts="$opts -c $2"; shift 2 ;;
 	*) break ;;
 	esac
