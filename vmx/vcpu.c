@@ -11,6 +11,7 @@
 #include "core/log.h"
 #include "core/percpu.h"
 #include "core/tsc.h"
+#include "core/vdev/viommu/viommu.h"
 #include "core/vm/vm.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
@@ -452,6 +453,16 @@ static void set_preemption_timer(struct vcpu *v)
  * vector is injected if the guest can take it, or an interrupt window is
  * requested. The host timer follows the virtual timer's next deadline.
  */
+/* The first vCPU keeps the platform's time: the PIT's, and the vIOMMU's
+ * teardown window (samecore). One load each for a VM without them. */
+static void keep_platform_time(struct vcpu *v)
+{
+	if (v->id == 0) {
+		vplat_poll(v->vm);
+		viommu_clock(v->vm);
+	}
+}
+
 static void prepare_events(struct vcpu *v)
 {
 	u64 idt = v->skip_reinject ? 0 : vmread(VMCS_IDT_VECTORING_INFO);
@@ -466,12 +477,10 @@ static void prepare_events(struct vcpu *v)
 		v->stats.reinjected++;
 		return;
 	}
-	/* Hot path: no virtual timer armed, nothing requested. The first
-	 * vCPU keeps the platform's time (the PIT). */
+	/* Hot path: no virtual timer armed, nothing requested. */
 	if (v->lapic.deadline)
 		poll_lapic_timer(v, false);
-	if (v->id == 0)
-		vplat_poll(v->vm);
+	keep_platform_time(v);
 	vec = vlapic_pending(&v->lapic);
 	if (vcpu_requested(v, VCPU_REQ_NMI) && inject_nmi(v)) {
 		/* One event per entry: an interrupt waits for its window. */
@@ -559,10 +568,9 @@ static void handle_init(struct vcpu *v)
 static void halt_wait(struct vcpu *v)
 {
 	while (!vcpu_stopping(v)) {
-		/* The clocks go on, and the first vCPU keeps the PIT's. */
+		/* The clocks go on. */
 		poll_lapic_timer(v, true);
-		if (v->id == 0)
-			vplat_poll(v->vm);
+		keep_platform_time(v);
 		vcpu_take(v, VCPU_REQ_EVENT);
 		/* Rights taken away while it waits: dropped now, so those
 		 * waiting for every vCPU to have dropped them (the Swap
@@ -713,8 +721,10 @@ void vcpu_run(struct vcpu *v)
 	vcpu_save_state(v);
 	eli_vcpu_stop(v);
 	timer_cancel(&v->lapic_timer);
-	if (v->id == 0)
+	if (v->id == 0) {
 		timer_cancel(&v->vm->plat.pit_timer);
+		viommu_clock_stop(v->vm);
+	}
 	/* The MSRs the guest owned must not carry its values to the next
 	 * VM on this core (vmx/msr.h). */
 	msr_policy_clear_on_stop();

@@ -401,6 +401,9 @@ static void viommu_metrics(struct prom *p)
 	viommu_family(p, "tern_viommu_teardown_expired_total",
 		      "Stale translations torn down past their residency or over the quota",
 		      offsetof(struct viommu_counters, expired), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_teardown_clock_checks_total",
+		      "Times the teardown window's clock (the first vCPU samecore, the sidecore) found stale translations due and tore them down",
+		      offsetof(struct viommu_counters, clock_checks), PROM_COUNTER);
 	viommu_family(p, "tern_viommu_physical_invalidations_total",
 		      "Teardown batches: a real physical IOTLB invalidation each when it cleared shadowed entries of assigned devices, the equivalent for emulated devices' translations",
 		      offsetof(struct viommu_counters, phys_inv), PROM_COUNTER);

@@ -132,12 +132,15 @@ START_TEST(optimistic_reuse)
 	ck_assert_uint_eq(vmc_stale_now(&c), 1);
 	ck_assert_uint_eq(c.st.phys_inv, 0);
 	ck_assert_uint_eq(vmc_oldest_stale_ns(&c, 3 * MS), 2 * MS);
+	/* The clock's next look: the end of its residency. */
+	ck_assert_uint_eq(vmc_due(&c), 11 * MS);
 	/* Mapped again to the same page within the window: reused. */
 	map_put(0x5000, 0x2000, 4 * MS);
 	ck_assert_uint_eq(c.st.reused, 1);
 	ck_assert_int_eq(pin_calls, 1);
 	ck_assert_uint_eq(c.st.phys_inv, 0);
 	ck_assert_uint_eq(vmc_stale_now(&c), 0);
+	ck_assert_uint_eq(vmc_due(&c), 0);
 	ck_assert_uint_eq(c.st.stale_longest_ns, 3 * MS);
 	ck_assert_uint_ne(vmc_get(&c, SID, 0x5000, false, 4 * MS), VMC_NONE);
 	vmc_put(&c, c.lru.tail);
@@ -372,6 +375,10 @@ START_TEST(random_run)
 		bad += bad_unpins;
 		if (c.mode == VMC_OPTIMISTIC && vmc_stale_now(&c))
 			bad += vmc_oldest_stale_ns(&c, now) >= 12 * MS;
+		/* The clock is told when the oldest stale entry is due, and
+		 * that nothing is while nothing is stale. */
+		bad += vmc_stale_now(&c) ? vmc_due(&c) != now - vmc_oldest_stale_ns(&c, now) + 10 * MS :
+					   vmc_due(&c) != 0;
 		if (bad)
 			ck_abort_msg("step %d: an invariant broke", step);
 	}

@@ -10,6 +10,8 @@
 
 #include "core/console.h"
 #include "core/log.h"
+#include "core/percpu.h"
+#include "core/timer.h"
 #include "core/tsc.h"
 #include "core/vdev/msi.h"
 #include "core/vdev/vdev.h"
@@ -25,6 +27,7 @@
 #include "core/vm/vm.h"
 #include "mm/kmem.h"
 #include "mm/pmm.h"
+#include "vmx/vcpu_request.h"
 
 /* Live translations tern keeps per VM besides the stale ones (the FIFO's
  * quota): more than a queue of requests in flight touches. */
@@ -39,6 +42,17 @@ struct viommu_vm {
 	struct vmc map;			/* tern's IOVA->HPA translations */
 	struct vshadow sh;		/* assigned devices: viommu_shadow.h */
 	struct viommu_counters c;
+	/*
+	 * The teardown window's clock: when the oldest stale translation
+	 * is due (vmc_due; 0: none), kept under the lock and read without
+	 * it. The sidecore looks at it every round; samecore, the first
+	 * vCPU does, woken by `clock`, a timer on its core (as the PIT's),
+	 * so an idle guest's stale translations go at their time, whatever
+	 * the management core is doing.
+	 */
+	u64 due;
+	struct timer clock;		/* armed on the first vCPU's core only */
+	u64 clock_at;
 	/* viommu = sidecore: the register page the guest shares with the
 	 * sidecore (vtd_sidecore.h); mapped while no write-1-to-clear
 	 * status is pending, else unmapped so accesses trap. */
@@ -70,6 +84,30 @@ static void side_sync_map(struct viommu_vm *d)
 		vtds_publish_all(&d->vs, &d->regs, d->page);
 		d->mapped = !gpa_map_mmio(g, VTDE_BASE, d->page_pa, VTDE_SIZE, false);
 	}
+}
+
+/*
+ * The window's next look after what may have deferred an unmap (lock
+ * held). Samecore, the first vCPU is told when something became due from
+ * nothing: it arms its clock. Anything else only brings the oldest entry
+ * nearer or takes it away, and a look that comes early finds the new due.
+ */
+static void note_due(struct viommu_vm *d)
+{
+	u64 was = d->due;
+
+	__atomic_store_n(&d->due, vmc_due(&d->map), __ATOMIC_RELEASE);
+	if (!was && d->due && !d->side && d->vm->nvcpus &&
+	    this_cpu_index() != d->vm->vcpus[0].cpu)
+		vcpu_post(&d->vm->vcpus[0], VCPU_REQ_EVENT);
+}
+
+/* Tear down what is due now (lock held). */
+static void expire_due(struct viommu_vm *d, u64 now)
+{
+	d->c.clock_checks++;
+	vmc_expire(&d->map, now);
+	__atomic_store_n(&d->due, vmc_due(&d->map), __ATOMIC_RELEASE);
 }
 
 /* --- guest memory (the queue, status writes, the guest's tables) --- */
@@ -166,6 +204,7 @@ static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 	default:
 		break;
 	}
+	note_due(d);
 }
 
 static const struct vtde_ops regs_ops = {
@@ -317,20 +356,56 @@ void viommu_dma_put(struct vm *vm, u32 token)
 		vmc_put(&d->map, token);
 }
 
-void viommu_poll(void)
+static void clock_fn(struct timer *t, void *arg)
 {
-	for (u32 i = 0; i < nvms; i++) {
-		struct viommu_vm *d = vms[i]->viommu;
-		u64 f;
+	/* Waking the first vCPU is the point: its run loop looks. */
+	(void)t; (void)arg;
+}
 
-		/* The window is checked here too, not only when the guest
-		 * uses the unit: an idle guest's stale entries expire. */
-		if (!d || !d->live || !__atomic_load_n(&d->map.fifo.n, __ATOMIC_RELAXED))
-			continue;
-		f = vplat_lock(d->vm);
-		vmc_expire(&d->map, tsc_ns());
-		vplat_unlock(d->vm, f);
+void viommu_clock(struct vm *vm)
+{
+	struct viommu_vm *d = vm->viommu;
+	u64 due, now, f;
+
+	if (likely(!d))
+		return;
+	due = __atomic_load_n(&d->due, __ATOMIC_ACQUIRE);
+	if (likely(!due) || d->side)
+		return;
+	now = tsc_ns();
+	if (now >= due) {
+		f = vplat_lock(vm);
+		if (d->live && !d->side)
+			expire_due(d, now);
+		due = d->due;
+		vplat_unlock(vm, f);
+		if (!due)
+			return;
 	}
+	if (d->clock.armed && d->clock_at <= due)
+		return;
+	timer_cancel(&d->clock);
+	d->clock_at = due;
+	d->c.clock_arms++;
+	timer_arm(&d->clock, due > now ? due - now : 0, clock_fn, NULL);
+}
+
+void viommu_clock_stop(struct vm *vm)
+{
+	if (vm->viommu)
+		timer_cancel(&vm->viommu->clock);
+}
+
+void viommu_side_expire(struct viommu_vm *d)
+{
+	u64 due = __atomic_load_n(&d->due, __ATOMIC_ACQUIRE), now, f;
+
+	if (!due || (now = tsc_ns()) < due)
+		return;
+	f = vplat_lock(d->vm);
+	if (d->live && d->side)
+		expire_due(d, now);
+	vplat_unlock(d->vm, f);
 }
 
 /* --- the register page: each access an exit (samecore) --- */
@@ -479,6 +554,7 @@ static void viommu_stop(struct vm *vm)
 	 * until the next start). */
 	vshadow_remove_all(&d->sh, &d->map, tsc_ns());
 	vmc_flush(&d->map, tsc_ns());
+	d->due = 0;
 	d->live = false;
 	vplat_unlock(vm, f);
 	vshadow_unregister(&d->sh);
@@ -561,6 +637,9 @@ void viommu_set_teardown(struct vm *vm, bool optimistic, u32 residency_ms)
 	if (residency_ms)
 		d->map.residency_ns = residency_ms * 1000000ULL;
 	vmc_set_mode(&d->map, optimistic ? VMC_OPTIMISTIC : VMC_STRICT, tsc_ns());
+	/* A shorter window may be due sooner than the clock is set for. */
+	d->due = 0;
+	note_due(d);
 	vplat_unlock(vm, f);
 }
 
@@ -588,6 +667,9 @@ static void to_samecore(struct viommu_vm *d)
 	if (was_mapped)
 		vtds_poll(&d->vs, &d->regs, d->page);
 	vtde_queue_continue(&d->regs);
+	/* The sidecore kept the window's clock; the first vCPU does now. */
+	d->due = 0;
+	note_due(d);
 	vplat_unlock(vm, f);
 }
 
@@ -712,11 +794,13 @@ void viommu_show(struct vm *vm)
 		       (unsigned long long)c.expired, (unsigned long long)c.replaced,
 		       (unsigned long long)c.evicted, (unsigned long long)c.phys_inv,
 		       (unsigned long long)c.unmapped_in_flight);
-	console_printf("  risk: stale mappings now %llu (oldest %llu us), max %llu, longest lived %llu us\n",
+	console_printf("  risk: stale mappings now %llu (oldest %llu us), max %llu, longest lived %llu us; the window's clock (%s): %llu times due, timer armed %llu times\n",
 		       (unsigned long long)c.stale_now,
 		       (unsigned long long)(c.stale_oldest_ns / 1000),
 		       (unsigned long long)c.stale_max,
-		       (unsigned long long)(c.stale_longest_ns / 1000));
+		       (unsigned long long)(c.stale_longest_ns / 1000),
+		       d->side ? "the sidecore" : "the first vCPU",
+		       (unsigned long long)c.clock_checks, (unsigned long long)c.clock_arms);
 	console_printf("  interrupts remapped %llu, blocked %llu; DMA translations %llu; interrupt entry cache hits %llu, misses %llu\n",
 		       (unsigned long long)c.irq_remapped, (unsigned long long)c.irq_blocked,
 		       (unsigned long long)c.translations, (unsigned long long)d->irc.hits,

@@ -66,6 +66,8 @@ struct viommu_counters {
 	u64 translations;		/* DMA addresses translated */
 	u64 irq_remapped, irq_blocked;	/* MSIs through the IRT */
 	u64 side_writes;		/* sidecore: guest writes found in the page */
+	u64 clock_checks;		/* the window's clock found stale entries due */
+	u64 clock_arms;			/* its timer armed (samecore) */
 };
 
 /*
@@ -106,9 +108,15 @@ bool viommu_translating(const struct vm *vm);
  */
 u8 viommu_dma_get(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa, u32 *token);
 void viommu_dma_put(struct vm *vm, u32 token);
-/* On the management core, often: stale translations past their window
- * torn down while the guest does not use the unit. */
-void viommu_poll(void);
+/*
+ * The teardown window's clock, samecore: on the first vCPU's core before
+ * each entry and in its halt (as the PIT's), stale translations torn down
+ * when they are due, whether or not the guest uses the unit, and a timer
+ * on that core armed for the next. viommu_clock_stop() when that vCPU
+ * stops. (The sidecore keeps it for its VMs, viommu_sidecore.h.)
+ */
+void viommu_clock(struct vm *vm);
+void viommu_clock_stop(struct vm *vm);
 
 /* `viommu_teardown` for the VM from now on (its tern.cfg value until
  * then): leaving optimistic tears the stale translations down at once.

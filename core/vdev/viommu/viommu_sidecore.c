@@ -107,6 +107,7 @@ static void side_run(struct core_job *j)
 			 * take it for their exits. */
 			if (viommu_side_busy(d))
 				work += viommu_side_poll(d);
+			viommu_side_expire(d);
 		}
 		__atomic_store_n(&side.rounds, side.rounds + 1, __ATOMIC_RELEASE);
 		if (work) {

@@ -16,6 +16,10 @@
  * (VIOMMU_SIDE_WAIT_NS): a write to another line is seen within that.
  * Serving several VMs (one line cannot watch them all), or on a CPU
  * without MWAIT's interrupt break, it polls in a pause loop.
+ *
+ * It also keeps the optimistic teardown's clock for the VMs it serves:
+ * each round, a VM whose oldest stale translation is due has its batch
+ * torn down there.
  */
 #ifndef TERN_CORE_VDEV_VIOMMU_VIOMMU_SIDECORE_H
 #define TERN_CORE_VDEV_VIOMMU_VIOMMU_SIDECORE_H
@@ -61,5 +65,8 @@ u32 viommu_side_poll(struct viommu_vm *d);
 const volatile void *viommu_side_watch(struct viommu_vm *d);
 /* Whether it has anything to do, looked at without its lock. */
 bool viommu_side_busy(struct viommu_vm *d);
+/* The teardown window's clock, every round: stale translations torn down
+ * when due (at most VIOMMU_SIDE_WAIT_NS late while it sleeps). */
+void viommu_side_expire(struct viommu_vm *d);
 
 #endif

@@ -167,6 +167,11 @@ u64 vmc_oldest_stale_ns(const struct vmc *c, u64 now)
 	return c->fifo.n ? now - c->ent[c->fifo.head].since : 0;
 }
 
+u64 vmc_due(const struct vmc *c)
+{
+	return c->fifo.n ? c->ent[c->fifo.head].since + c->residency_ns : 0;
+}
+
 void vmc_expire(struct vmc *c, u64 now)
 {
 	bool expired;

@@ -206,8 +206,12 @@ struct vmc_sel {
  */
 u32 vmc_invalidate(struct vmc *c, const struct vmc_sel *sel, u64 now);
 /* Tear down what the FIFO's quota and residency no longer allow, in one
- * batch; the periodic check and every queue access's. */
+ * batch; the clock's check (vmc_due) and every queue access's. */
 void vmc_expire(struct vmc *c, u64 now);
+/* When vmc_expire next has work without a new unmap: the oldest stale
+ * entry's end of residency; 0 with nothing stale. (Over the quota is
+ * handled by the unmap that passes it.) */
+u64 vmc_due(const struct vmc *c);
 /* Tear down everything, live and stale, in one batch (translation off, a
  * new root table, a mode change, the VM's stop). */
 void vmc_flush(struct vmc *c, u64 now);
