@@ -177,8 +177,13 @@ $(BUILD)/linux/udpflood: tests/linux/udpflood.c
 	@mkdir -p $(dir $@)
 	$(HOSTCC_LINUX) -static -O2 -Wall -Wextra -o $@ $<
 
+# ELI's IPI workload (tests/linux/ipiping.c), in the same initramfs.
+$(BUILD)/linux/ipiping: tests/linux/ipiping.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC_LINUX) -static -O2 -Wall -Wextra -pthread -o $@ $<
+
 LINUX_PROGS := $(BUILD)/linux/e1000dma $(BUILD)/linux/blkbench
-LINUX_E1000_PROGS := $(BUILD)/linux/udpflood tests/linux/udpwork.sh
+LINUX_E1000_PROGS := $(BUILD)/linux/udpflood tests/linux/udpwork.sh $(BUILD)/linux/ipiping
 
 $(BUILD)/tern-linux.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh tests/linux/tern.cfg \
 		tests/linux/mkinitrd.py tests/linux/fetch.sh $(LINUX_PROGS) $(LINUX_E1000_PROGS)
@@ -289,6 +294,7 @@ bench: all $(BUILD)/tern-linux.iso
 	$(PYTHON) tests/system/bench_exits.py $(BUILD)
 	$(PYTHON) tests/system/bench_eli.py $(BUILD)
 	$(PYTHON) tests/system/bench_eli_linux.py $(BUILD)
+	$(PYTHON) tests/system/bench_eli_ipi.py $(BUILD)
 	$(PYTHON) tests/system/bench_net.py $(BUILD)
 	$(PYTHON) tests/system/bench_blk.py $(BUILD) --mib $(BENCH_BLK_MIB) \
 		$(if $(filter 1,$(BENCH_NATIVE)),,--only tern)

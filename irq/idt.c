@@ -87,7 +87,8 @@ int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *ow
 	struct percpu *p = cpu < cpu_count ? cpus[cpu] : NULL;
 	struct irq_slot *s;
 
-	if (!p || v < VEC_EXCEPTIONS_END || v > VEC_DYN_LAST)
+	if (!p || v < VEC_EXCEPTIONS_END || v > VEC_CLAIM_LAST ||
+	    (v >= VEC_FIXED_FIRST && v <= VEC_FIXED_LAST))
 		return -1;
 	s = &p->vectors[v];
 	if (!__sync_bool_compare_and_swap(&s->owner, NULL, owner))
@@ -101,7 +102,8 @@ void irq_free_vector(u32 cpu, u32 vector)
 {
 	struct irq_slot *s;
 
-	if (cpu >= cpu_count || vector < VEC_EXCEPTIONS_END || vector > VEC_DYN_LAST)
+	if (cpu >= cpu_count || vector < VEC_EXCEPTIONS_END || vector > VEC_CLAIM_LAST ||
+	    (vector >= VEC_FIXED_FIRST && vector <= VEC_FIXED_LAST))
 		return;
 	s = &cpus[cpu]->vectors[vector];
 	__atomic_store_n(&s->fn, NULL, __ATOMIC_RELEASE);

@@ -25,16 +25,26 @@ struct irq_slot {
 /*
  * Fixed vectors, the same on every core. Device vectors are allocated per
  * core from [VEC_DYN_FIRST, VEC_DYN_LAST]. ELI gives a guest the vector it
- * programmed for its device on the guest's own core, moving tern's user of
- * that vector if there is one; so ownership is tracked per core.
+ * programmed for its device on the guest's own core, and the vectors of
+ * its IPIs on its cores (vmx/eli/ipi.h), when tern does not use them
+ * there; so ownership is tracked per core. tern's fixed vectors sit in
+ * 0xf0-0xf3: the highest priority class, so no guest device or timer
+ * interrupt in service holds them back, and not where Linux puts the
+ * IPIs a guest sends (0xf4-0xfe: reschedule 0xfd, call-function 0xfc and
+ * 0xfb, reboot 0xf8, irq-work 0xf6; 0xf0-0xf2 are its posted-interrupt
+ * vectors, used only by a KVM host). A guest may claim up to
+ * VEC_CLAIM_LAST; the fixed ones never.
  */
 #define VEC_EXCEPTIONS_END	32
 #define VEC_DYN_FIRST		0x30
 #define VEC_DYN_LAST		0xef
-#define VEC_HALT		0xfa	/* stop this core */
-#define VEC_KICK		0xfb	/* make a guest core look at its vCPU */
-#define VEC_TIMER		0xfc	/* local APIC timer */
-#define VEC_CALL		0xfd	/* cross-CPU function call */
+#define VEC_HALT		0xf0	/* stop this core */
+#define VEC_KICK		0xf1	/* make a guest core look at its vCPU */
+#define VEC_TIMER		0xf2	/* local APIC timer */
+#define VEC_CALL		0xf3	/* cross-CPU function call */
+#define VEC_FIXED_FIRST		VEC_HALT
+#define VEC_FIXED_LAST		VEC_CALL
+#define VEC_CLAIM_LAST		0xfe
 #define VEC_SPURIOUS		0xff
 
 /* Exception numbers (SDM 3A 6.3.1) */
@@ -60,8 +70,9 @@ void irq_set_handler(u32 vector, irq_handler_t fn, void *arg, const char *owner)
 /* Allocate a free dynamic vector on a core; -1 if none is left. */
 int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner);
 void irq_free_vector(u32 cpu, u32 vector);
-/* Claim exactly vector v on a core (ELI: the vector a guest programmed);
- * -1 if tern uses it there, or it is an exception or fixed vector. */
+/* Claim exactly vector v on a core (ELI: the vector a guest programmed or
+ * sends as an IPI); -1 if tern uses it there, or it is an exception, a
+ * fixed vector or the spurious one. */
 int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner);
 
 void irq_dispatch(struct regs *r);

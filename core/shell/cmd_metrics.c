@@ -269,6 +269,10 @@ static void vm_counters(struct prom *p)
 		  NULL, NULL, offsetof(struct vm, eli.stats.true_np), true },
 		{ "tern_eli_fallbacks_total", "ELI: vCPUs that left ELI for good (vm stats says why)",
 		  NULL, NULL, offsetof(struct vm, eli.stats.fallbacks), true },
+		{ "tern_eli_ipis_direct_total", "ELI: IPIs between the VM's vCPUs sent on the hardware with the guest's vector (eli_ipi = direct)",
+		  NULL, NULL, offsetof(struct vm, eli.stats.ipi_direct), true },
+		{ "tern_eli_ipis_in_tern_total", "ELI: of those, IPIs that landed while tern ran on the target's core (injected instead)",
+		  NULL, NULL, offsetof(struct vm, eli.stats.ipi_in_tern), true },
 	};
 
 	/* Families in order, each with all VMs before the next starts. */

@@ -8,6 +8,7 @@
 #include "core/vdev/vdev.h"
 #include "core/vdev/vplatform.h"
 #include "core/vdev/viommu/viommu.h"
+#include "vmx/eli/ipi.h"
 #include "vmx/vcpu_request.h"
 #include "drivers/cmos_rtc.h"
 
@@ -49,6 +50,12 @@ void vplat_deliver(struct vm *vm, struct vcpu *from, const struct vlapic_ipi *ms
 		switch (msg->mode) {
 		case ICR_MODE_FIXED:
 		case ICR_MODE_LOWEST:
+			/* ELI: between the VM's vCPUs, on the hardware with
+			 * the guest's vector (vmx/eli/ipi.h). */
+			if (from && t != from && !level && eli_ipi_send(from, t, (u8)msg->vector)) {
+				vm->ipis_sent++;
+				break;
+			}
 			vlapic_accept(&t->lapic, msg->vector, level);
 			if (t == from) {
 				t->lapic.self_ipis++;

@@ -495,6 +495,16 @@ int config_parse(const char *file, const char *text, size_t len,
 				       file, lineno, val);
 				vm_bad = true;
 			}
+		} else if (!strcmp(key, "eli_ipi")) {
+			if (!strcmp(val, "direct"))
+				vm->eli_ipi = CONFIG_ELI_IPI_DIRECT;
+			else if (!strcmp(val, "inject"))
+				vm->eli_ipi = CONFIG_ELI_IPI_INJECT;
+			else {
+				report(fn, arg, &st.problems, "%s:%u: eli_ipi '%s': use direct or inject",
+				       file, lineno, val);
+				vm_bad = true;
+			}
 		} else if (!strcmp(key, "paravirt")) {
 			if (!strcmp(val, "none"))
 				vm->paravirt = CONFIG_PARAVIRT_NONE;
@@ -577,7 +587,7 @@ int config_parse(const char *file, const char *text, size_t len,
 				report(fn, arg, &st.problems, "%s:%u: autostart '%s': use yes or no",
 				       file, lineno, val);
 		} else {
-			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, eli_timer, paravirt, viommu, viommu_teardown, viommu_quota, viommu_residency_ms, resident, swap, swap_mode, preventer_pages, preventer_time_us, preventer_sequential)",
+			report(fn, arg, &st.problems, "%s:%u: unknown key '%s' ignored (known: cores, memory, kernel, initrd, cmdline, autostart, devices, iommu, disk, console_history, eli, eli_timer, eli_ipi, paravirt, viommu, viommu_teardown, viommu_quota, viommu_residency_ms, resident, swap, swap_mode, preventer_pages, preventer_time_us, preventer_sequential)",
 			       file, lineno, key);
 		}
 	}

@@ -19,6 +19,9 @@
  *   eli_timer = direct # optional: direct or inject (with ELI live, the
  *                      # guest's local APIC timer on the hardware through
  *                      # the shadow IDT, thesis 3.9; or injected as before)
+ *   eli_ipi = direct   # optional: direct or inject (with ELI, IPIs between
+ *                      # the VM's vCPUs sent on the hardware with the
+ *                      # guest's vector, thesis 3.9; or injected as before)
  *   paravirt = kvm     # optional: none (default) or kvm: CPUID 0x40000000
  *                      # names KVM, with no PV features (vmx/cpuid.h: Linux
  *                      # then takes x2APIC without interrupt remapping)
@@ -93,6 +96,12 @@ enum config_eli_timer {
 	CONFIG_ELI_TIMER_INJECT,	/* a virtual interrupt, injection mode */
 };
 
+/* eli_ipi = (vmx/eli/ipi.h) */
+enum config_eli_ipi {
+	CONFIG_ELI_IPI_DIRECT = 0,	/* a physical IPI with the guest's vector */
+	CONFIG_ELI_IPI_INJECT,		/* a virtual interrupt, injection mode */
+};
+
 /* paravirt = (vmx/cpuid.h): the hypervisor the guest's CPUID names */
 enum config_paravirt {
 	CONFIG_PARAVIRT_NONE = 0,	/* tern's own leaf at 0x40000000 */
@@ -133,6 +142,7 @@ struct vm_config {
 	u32 console_size;	/* bytes of COM1 output kept; 0: the default */
 	u8 eli;			/* enum config_eli */
 	u8 eli_timer;		/* enum config_eli_timer */
+	u8 eli_ipi;		/* enum config_eli_ipi */
 	u8 paravirt;		/* enum config_paravirt */
 	u8 viommu;		/* enum config_viommu */
 	u32 viommu_line;

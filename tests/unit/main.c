@@ -70,6 +70,7 @@ int main(void)
 	srunner_add_suite(sr, eli_vectors_suite());
 	srunner_add_suite(sr, eli_mode_suite());
 	srunner_add_suite(sr, eli_timer_suite());
+	srunner_add_suite(sr, eli_ipi_suite());
 	srunner_add_suite(sr, desc_table_suite());
 	srunner_add_suite(sr, swap_suite());
 	srunner_add_suite(sr, swap_mapper_suite());

@@ -50,6 +50,7 @@ Suite *eli_shadow_idt_suite(void);
 Suite *eli_vectors_suite(void);
 Suite *eli_mode_suite(void);
 Suite *eli_timer_suite(void);
+Suite *eli_ipi_suite(void);
 Suite *desc_table_suite(void);
 Suite *viommu_regs_suite(void);
 Suite *viommu_walk_suite(void);

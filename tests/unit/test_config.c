@@ -261,11 +261,15 @@ START_TEST(eli_settings)
 		"eli_timer = later\n"			/* 17 */
 		"[vm d]\ncores = 4\nmemory = 64M\nkernel = k\n"	/* 18 */
 		"[vm e]\ncores = 5\nmemory = 64M\nkernel = k\n"	/* 22 */
-		"paravirt = xen\n";			/* 26 */
+		"paravirt = xen\n"			/* 26 */
+		"[vm f]\ncores = 6\nmemory = 64M\nkernel = k\n"	/* 27 */
+		"eli_ipi = inject\n"			/* 31 */
+		"[vm g]\ncores = 7\nmemory = 64M\nkernel = k\n"	/* 32 */
+		"eli_ipi = sometimes\n";		/* 36 */
 
 	memset(&r, 0, sizeof(r));
 	config_parse("tern.cfg", text, strlen(text), &c, collect_report, &r);
-	ck_assert_uint_eq(c.nvms, 2);
+	ck_assert_uint_eq(c.nvms, 3);
 	ck_assert_uint_eq(c.vms[0].eli, CONFIG_ELI_DELIVERY);
 	ck_assert_uint_eq(c.vms[0].eli_timer, CONFIG_ELI_TIMER_INJECT);
 	ck_assert_uint_eq(c.vms[0].paravirt, CONFIG_PARAVIRT_KVM);
@@ -273,6 +277,10 @@ START_TEST(eli_settings)
 	ck_assert_uint_eq(c.vms[1].eli, CONFIG_ELI_DEFAULT);
 	ck_assert_uint_eq(c.vms[1].eli_timer, CONFIG_ELI_TIMER_DIRECT);
 	ck_assert_uint_eq(c.vms[1].paravirt, CONFIG_PARAVIRT_NONE);
+	ck_assert_uint_eq(c.vms[1].eli_ipi, CONFIG_ELI_IPI_DIRECT);
+	ck_assert_str_eq(c.vms[2].name, "f");
+	ck_assert_uint_eq(c.vms[2].eli_ipi, CONFIG_ELI_IPI_INJECT);
+	ck_assert(reports_find(&r, "tern.cfg:36: eli_ipi 'sometimes': use direct or inject"));
 	ck_assert(reports_find(&r, "tern.cfg:12: eli 'sometimes': use on, delivery or off"));
 	ck_assert(reports_find(&r, "tern.cfg:17: eli_timer 'later': use direct or inject"));
 	ck_assert(reports_find(&r, "tern.cfg:26: paravirt 'xen': use none or kvm"));

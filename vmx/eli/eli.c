@@ -20,6 +20,7 @@
 #include "mm/kmem.h"
 #include "mm/pmm.h"
 #include "vmx/eli/eli.h"
+#include "vmx/eli/ipi.h"
 #include "vmx/eli/shadow_idt.h"
 #include "vmx/eli/timer.h"
 #include "vmx/eli/vectors.h"
@@ -123,6 +124,13 @@ static void report_shadow(const char *msg, void *arg)
 	pr_info("vm %s: ELI: %s", vm->name, msg);
 }
 
+/* The vectors the hardware delivers to the guest through the shadow. */
+static void guest_vectors(const struct eli_vm *e, struct vec_set *out)
+{
+	for (u32 w = 0; w < 4; w++)
+		out->w[w] = e->device.w[w] | e->timer.w[w] | e->ipi.w[w];
+}
+
 /* Build the shadow from the IDT at base/limit (the guest's own, read
  * through v's paging). Under e->lock. false: why set. */
 static bool build_shadow(struct vcpu *v, u64 base, u16 limit)
@@ -134,9 +142,9 @@ static bool build_shadow(struct vcpu *v, u64 base, u16 limit)
 	u64 p0, p1;
 	int rc;
 
-	/* Present gates: the devices' vectors and the timers' (timer.h). */
-	for (u32 w = 0; w < 4; w++)
-		present.w[w] = e->device.w[w] | e->timer.w[w];
+	/* Present gates: the devices' vectors, the timers' (timer.h) and
+	 * the IPIs' (ipi.h). */
+	guest_vectors(e, &present);
 	if (!guest_linear_rw(v, base, e->scratch, (u32)limit + 1, false) ||
 	    !guest_linear_to_gpa(v, base, &p0) || !guest_linear_to_gpa(v, base + limit, &p1)) {
 		set_why(vm, "the guest's IDT%s is not in its RAM", "");
@@ -292,14 +300,15 @@ static void give_up(struct vcpu *v, const char *why)
 }
 
 /* The guest's vectors the physical local APIC has in service: its
- * devices' and its timer's (timer.h). */
+ * devices', its timer's (timer.h) and its IPIs' (ipi.h). */
 static void assigned_isr(struct vcpu *v, struct vec_set *out)
 {
-	const struct eli_vm *e = &v->vm->eli;
+	struct vec_set mine;
 
+	guest_vectors(&v->vm->eli, &mine);
 	memset(out, 0, sizeof(*out));
 	for (u32 i = 0; i < 8; i++) {
-		u64 w = e->device.w[i / 2] | e->timer.w[i / 2];
+		u64 w = mine.w[i / 2];
 		u32 want = (u32)(w >> (32 * (i % 2)));
 
 		if (want)
@@ -693,6 +702,7 @@ void eli_vm_release(struct vm *vm)
 {
 	struct eli_vm *e = &vm->eli;
 
+	eli_ipi_release(vm);
 	if (e->wp.fn) {
 		gpa_remove_fault_handler(&vm->mem, &e->wp);
 		e->wp.fn = NULL;
@@ -746,6 +756,15 @@ void eli_vcpu_stop(struct vcpu *v)
 	}
 }
 
+static u32 ipi_vectors(const struct eli_vm *e)
+{
+	u32 n = 0;
+
+	for (u32 w = 0; w < 4; w++)
+		n += (u32)__builtin_popcountll(e->ipi.w[w]);
+	return n;
+}
+
 void eli_show(struct vm *vm)
 {
 	const struct eli_vm *e = &vm->eli;
@@ -769,6 +788,14 @@ void eli_show(struct vm *vm)
 		       (unsigned long long)s->resyncs,
 		       (unsigned long long)s->true_np, (unsigned long long)s->guest_events,
 		       (unsigned long long)s->fallbacks);
+	if (vm->cfg.eli_ipi != CONFIG_ELI_IPI_DIRECT)
+		console_printf("    IPIs between vCPUs: injected (eli_ipi = inject)\n");
+	else
+		console_printf("    IPIs between vCPUs on the hardware: %llu (landed in tern, injected: %llu), kept virtual by the target's TPR %llu; vectors on the hardware %u\n",
+			       (unsigned long long)s->ipi_direct, (unsigned long long)s->ipi_in_tern,
+			       (unsigned long long)s->ipi_tpr, ipi_vectors(e));
+	if (vm->cfg.eli_ipi == CONFIG_ELI_IPI_DIRECT && e->ipi_why)
+		console_printf("    IPI vector %#x stays virtual: %s\n", e->ipi_why_vec, e->ipi_why);
 	if (vm->cfg.eli_timer != CONFIG_ELI_TIMER_DIRECT) {
 		console_printf("    guest timer: injected (eli_timer = inject)\n");
 		return;

@@ -24,6 +24,8 @@
  *   the guest has EOI'd what tern injected.
  * - the guest's own local APIC timer goes on the hardware for each stint
  *   in direct mode, with no exit to deliver or complete it (timer.h).
+ * - IPIs between its vCPUs go on the hardware with the guest's vector:
+ *   the receiver takes and completes them with no exit (ipi.h).
  * If ELI cannot run, the VM runs as eli = off, and `vm stats` says why.
  */
 #ifndef TERN_VMX_ELI_ELI_H
@@ -67,6 +69,10 @@ struct eli_stats {
 	u64 timer_direct;	/* its expiries the guest took directly */
 	u64 timer_pending;	/* raised, not taken: injected instead */
 	u64 timer_in_tern;	/* of those, taken by tern's handler */
+	/* Exitless IPIs between the VM's vCPUs (ipi.h) */
+	u64 ipi_direct;		/* sent on the hardware, the guest's vector */
+	u64 ipi_in_tern;	/* of those, landed in tern: injected */
+	u64 ipi_tpr;		/* kept virtual: the target's TPR held them */
 };
 
 struct eli_vm {
@@ -77,6 +83,10 @@ struct eli_vm {
 	u64 shadow_gpa;		/* where the guest sees it; 0: BAR not placed */
 	struct vec_set device;	/* the guest's device vectors */
 	struct vec_set timer;	/* the guest's timer vectors (timer.h) */
+	struct vec_set ipi;	/* its IPI vectors, on every core (ipi.h) */
+	struct vec_set ipi_refused;	/* ... that stay virtual */
+	const char *ipi_why;	/* why the last of those did */
+	u8 ipi_why_vec;
 	u32 gen;		/* device set or guest IDT changed */
 	u64 idt_page[2];	/* guest IDT pages write-protected, 0: none */
 	struct gpa_fault_handler wp;
