@@ -82,13 +82,17 @@ int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner)
 	return -1;
 }
 
-int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
+static bool fixed_vector(u32 v)
+{
+	return (v >= VEC_FIXED_FIRST && v <= VEC_FIXED_LAST) || v > VEC_CLAIM_LAST;
+}
+
+static int claim(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
 {
 	struct percpu *p = cpu < cpu_count ? cpus[cpu] : NULL;
 	struct irq_slot *s;
 
-	if (!p || v < VEC_EXCEPTIONS_END || v > VEC_CLAIM_LAST ||
-	    (v >= VEC_FIXED_FIRST && v <= VEC_FIXED_LAST))
+	if (!p || v < VEC_EXCEPTIONS_END || fixed_vector(v))
 		return -1;
 	s = &p->vectors[v];
 	if (!__sync_bool_compare_and_swap(&s->owner, NULL, owner))
@@ -98,12 +102,31 @@ int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *ow
 	return (int)v;
 }
 
+int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
+{
+	return v > VEC_DYN_LAST ? -1 : claim(cpu, v, fn, arg, owner);
+}
+
+int irq_claim_ipi_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
+{
+	return claim(cpu, v, fn, arg, owner);
+}
+
+bool irq_vector_held_by(u32 cpu, u32 v, irq_handler_t fn, const void *arg)
+{
+	const struct irq_slot *s;
+
+	if (cpu >= cpu_count || v > 0xff)
+		return false;
+	s = &cpus[cpu]->vectors[v];
+	return __atomic_load_n(&s->fn, __ATOMIC_ACQUIRE) == fn && s->arg == arg;
+}
+
 void irq_free_vector(u32 cpu, u32 vector)
 {
 	struct irq_slot *s;
 
-	if (cpu >= cpu_count || vector < VEC_EXCEPTIONS_END || vector > VEC_CLAIM_LAST ||
-	    (vector >= VEC_FIXED_FIRST && vector <= VEC_FIXED_LAST))
+	if (cpu >= cpu_count || vector < VEC_EXCEPTIONS_END || fixed_vector(vector))
 		return;
 	s = &cpus[cpu]->vectors[vector];
 	__atomic_store_n(&s->fn, NULL, __ATOMIC_RELEASE);

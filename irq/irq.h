@@ -25,15 +25,17 @@ struct irq_slot {
 /*
  * Fixed vectors, the same on every core. Device vectors are allocated per
  * core from [VEC_DYN_FIRST, VEC_DYN_LAST]. ELI gives a guest the vector it
- * programmed for its device on the guest's own core, and the vectors of
- * its IPIs on its cores (vmx/eli/ipi.h), when tern does not use them
- * there; so ownership is tracked per core. tern's fixed vectors sit in
- * 0xf0-0xf3: the highest priority class, so no guest device or timer
- * interrupt in service holds them back, and not where Linux puts the
- * IPIs a guest sends (0xf4-0xfe: reschedule 0xfd, call-function 0xfc and
- * 0xfb, reboot 0xf8, irq-work 0xf6; 0xf0-0xf2 are its posted-interrupt
- * vectors, used only by a KVM host). A guest may claim up to
- * VEC_CLAIM_LAST; the fixed ones never.
+ * programmed for its device or timer on the guest's own core (up to
+ * VEC_DYN_LAST), and the vectors of its IPIs on its cores (up to
+ * VEC_CLAIM_LAST, vmx/eli/ipi.h), when tern does not use them there; so
+ * ownership is tracked per core. tern's fixed vectors sit in 0xf0-0xf3:
+ * the highest priority class, above every guest device and timer vector,
+ * and not where Linux puts the IPIs a guest sends (0xf4-0xfe: reschedule
+ * 0xfd, call-function 0xfc and 0xfb, reboot 0xf8, irq-work 0xf6; 0xf0-0xf2
+ * are its posted-interrupt vectors, used only by a KVM host). A guest IPI
+ * it has in service (same class) holds them back until its EOI, or the
+ * exit that ends the stint (the VMX-preemption timer's at the latest),
+ * where tern completes it for the guest (vmx/eli/eli.h).
  */
 #define VEC_EXCEPTIONS_END	32
 #define VEC_DYN_FIRST		0x30
@@ -70,10 +72,15 @@ void irq_set_handler(u32 vector, irq_handler_t fn, void *arg, const char *owner)
 /* Allocate a free dynamic vector on a core; -1 if none is left. */
 int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner);
 void irq_free_vector(u32 cpu, u32 vector);
-/* Claim exactly vector v on a core (ELI: the vector a guest programmed or
- * sends as an IPI); -1 if tern uses it there, or it is an exception, a
- * fixed vector or the spurious one. */
+/* Claim exactly vector v on a core (ELI: the vector a guest programmed
+ * for its device or timer), up to VEC_DYN_LAST; -1 if tern uses it there,
+ * or it is an exception or above. */
 int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner);
+/* The same for a guest's IPI vector (vmx/eli/ipi.h): up to VEC_CLAIM_LAST,
+ * never a fixed vector. */
+int irq_claim_ipi_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner);
+/* Whether v on that core is still the claim of handler fn with arg. */
+bool irq_vector_held_by(u32 cpu, u32 v, irq_handler_t fn, const void *arg);
 
 void irq_dispatch(struct regs *r);
 void exception_handle(struct regs *r);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ELI's IPI workload (issue #10 item 9; tests/system/test_bochs_eli_linux.py,
- * bench_eli_linux.py --ipi), run in a guest with two vCPUs: a thread on CPU
+ * bench_eli_ipi.py), run in a guest with two vCPUs: a thread on CPU
  * 1 spins in user mode while the main thread on CPU 0 takes write
  * permission away from a page they share, ROUNDS times. Each time Linux
  * shoots the page's TLB entry down on CPU 1 with a function-call IPI, and

@@ -60,7 +60,7 @@ def ipi_workload(m, vm, rounds, cycles):
             "after": metrics(m, "metrics mark 1"), "stats": m.command("vm stats " + vm)}
 
 
-def ipi_figures(w, vm, hz=None):
+def ipi_figures(w, vm):
     """The receiver's (vCPU 1's) counters between its marks, less the
     closing mark's exit, and the VM's ELI IPI counters there."""
     def d(name, **lab):

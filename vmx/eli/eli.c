@@ -143,8 +143,14 @@ static bool build_shadow(struct vcpu *v, u64 base, u16 limit)
 	int rc;
 
 	/* Present gates: the devices' vectors, the timers' (timer.h) and
-	 * the IPIs' (ipi.h). */
+	 * the IPIs' (ipi.h). An IPI vector past the guest's limit stays
+	 * hidden (it lands in tern and is injected: the guest faults on it
+	 * as on bare metal); only a device's makes the shadow impossible. */
 	guest_vectors(e, &present);
+	for (int vec = vec_set_highest(&present); vec >= 0 && (u32)vec * 16 + 15 > limit; vec--)
+		if (vec_set_has(&e->ipi, (u8)vec) && !vec_set_has(&e->device, (u8)vec) &&
+		    !vec_set_has(&e->timer, (u8)vec))
+			vec_set_del(&present, (u8)vec);
 	if (!guest_linear_rw(v, base, e->scratch, (u32)limit + 1, false) ||
 	    !guest_linear_to_gpa(v, base, &p0) || !guest_linear_to_gpa(v, base + limit, &p1)) {
 		set_why(vm, "the guest's IDT%s is not in its RAM", "");

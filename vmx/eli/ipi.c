@@ -34,7 +34,7 @@ static const char *claim_all(struct vm *vm, u8 vec)
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
-		if (irq_claim_vector(v->cpu, vec, ipi_in_tern, v, vm->name) >= 0)
+		if (irq_claim_ipi_vector(v->cpu, vec, ipi_in_tern, v, vm->name) >= 0)
 			continue;
 		while (i--)
 			irq_free_vector(vm->vcpus[i].cpu, vec);
@@ -101,8 +101,11 @@ void eli_ipi_release(struct vm *vm)
 	struct eli_vm *e = &vm->eli;
 
 	for (int vec = vec_set_highest(&e->ipi); vec >= 0; vec = vec_set_highest(&e->ipi)) {
+		/* Only what is still ours: the core may serve another VM
+		 * already, whose claim this is not. */
 		for (u32 i = 0; i < vm->nvcpus; i++)
-			irq_free_vector(vm->vcpus[i].cpu, (u32)vec);
+			if (irq_vector_held_by(vm->vcpus[i].cpu, (u32)vec, ipi_in_tern, &vm->vcpus[i]))
+				irq_free_vector(vm->vcpus[i].cpu, (u32)vec);
 		vec_set_del(&e->ipi, (u8)vec);
 	}
 }

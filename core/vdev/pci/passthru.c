@@ -318,7 +318,7 @@ static void intx_eli_route(void *ctx, u64 rte)
 		want = viommu_irq(vm, VIOAPIC_SID, addr, 0, data, true, &msg, NULL);
 	}
 	vec = msg.vector;
-	want = want && !msg.shorthand && vec >= VEC_EXCEPTIONS_END && vec <= VEC_CLAIM_LAST &&
+	want = want && !msg.shorthand && vec >= VEC_EXCEPTIONS_END && vec <= VEC_DYN_LAST &&
 	       (msg.mode == ICR_MODE_FIXED || msg.mode == ICR_MODE_LOWEST);
 	/* One core takes it: the vCPU the destination names (physical, or
 	 * a logical one only it matches); lowest priority picks the first

@@ -105,7 +105,10 @@ static void note_due(struct viommu_vm *d)
 /* Tear down what is due now (lock held). */
 static void expire_due(struct viommu_vm *d, u64 now)
 {
-	d->c.clock_checks++;
+	/* A due time the FIFO no longer has (a lookup or a reuse took the
+	 * entries away) is only a look. */
+	if (vmc_due(&d->map) && vmc_due(&d->map) <= now)
+		d->c.clock_checks++;
 	vmc_expire(&d->map, now);
 	__atomic_store_n(&d->due, vmc_due(&d->map), __ATOMIC_RELEASE);
 }
@@ -575,6 +578,7 @@ int viommu_assign(struct vm *vm, u16 gsid, u8 bus, u8 devfn, struct vtd_domain *
 	rc = vshadow_add(&d->sh, gsid, bus, devfn, mirror, err, n);
 	if (!rc)
 		vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
+	note_due(d);
 	vplat_unlock(vm, f);
 	return rc;
 }
@@ -588,6 +592,7 @@ void viommu_unassign(struct vm *vm, u16 gsid)
 		return;
 	f = vplat_lock(vm);
 	vshadow_remove(&d->sh, &d->map, gsid, tsc_ns());
+	note_due(d);
 	vplat_unlock(vm, f);
 }
 
