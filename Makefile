@@ -173,12 +173,12 @@ $(BUILD)/linux/blkbench: tests/linux/blkbench.c
 
 # ELI's Linux workload (tests/linux/udpflood.c, udpwork.sh), in the e1000
 # initramfs of the generic kernel.
-$(BUILD)/linux/udpflood: tests/linux/udpflood.c
+$(BUILD)/linux/udpflood: tests/linux/udpflood.c tests/linux/tern_mark.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC_LINUX) -static -O2 -Wall -Wextra -o $@ $<
 
 # ELI's IPI workload (tests/linux/ipiping.c), in the same initramfs.
-$(BUILD)/linux/ipiping: tests/linux/ipiping.c
+$(BUILD)/linux/ipiping: tests/linux/ipiping.c tests/linux/tern_mark.h
 	@mkdir -p $(dir $@)
 	$(HOSTCC_LINUX) -static -O2 -Wall -Wextra -pthread -o $@ $<
 

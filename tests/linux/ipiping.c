@@ -33,22 +33,11 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
-#define HC_MARK	7	/* tern's vmx/exit.h */
+#include "tern_mark.h"
 
 static volatile int ready, done;
 static volatile unsigned long spins;
 static int mark;
-
-static void tern_mark(unsigned long which)
-{
-	unsigned long rax = HC_MARK;
-
-	asm volatile("vmcall" : "+a"(rax) : "b"(which) : "memory");
-	if (rax) {
-		fprintf(stderr, "ipiping: HC_MARK %lu refused (%#lx)\n", which, rax);
-		exit(1);
-	}
-}
 
 static void pin(int cpu)
 {
@@ -92,12 +81,12 @@ static void *receiver(void *arg)
 	(void)arg;
 	pin(1);
 	if (mark)
-		tern_mark(0);
+		tern_mark("ipiping", 0);
 	ready = 1;
 	while (!done)
 		spins++;
 	if (mark)
-		tern_mark(1);
+		tern_mark("ipiping", 1);
 	return NULL;
 }
 

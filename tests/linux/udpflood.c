@@ -39,18 +39,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
-#define HC_MARK	7	/* tern's vmx/exit.h */
-
-static void tern_mark(unsigned long which)
-{
-	unsigned long rax = HC_MARK;
-
-	asm volatile("vmcall" : "+a"(rax) : "b"(which) : "memory");
-	if (rax) {
-		fprintf(stderr, "udpflood: HC_MARK %lu refused (%#lx)\n", which, rax);
-		exit(1);
-	}
-}
+#include "tern_mark.h"
 
 /* The sum of the per-CPU counts on /proc/interrupts's line naming eth0
  * (the e1000 driver requests its IRQ under the interface's name). */
@@ -133,7 +122,7 @@ int main(int argc, char **argv)
 		 * harness's, not the sends'. */
 		fflush(stdout);
 		tcdrain(STDOUT_FILENO);
-		tern_mark(0);
+		tern_mark("udpflood", 0);
 	}
 	t0 = __rdtsc();
 	for (long long i = 0; i < count; i++) {
@@ -146,7 +135,7 @@ int main(int argc, char **argv)
 	}
 	t1 = __rdtsc();
 	if (mark)
-		tern_mark(1);
+		tern_mark("udpflood", 1);
 	irq1 = e1000_irqs();
 	printf("UDPFLOOD sent=%lld bytes=%lld ticks=%llu irqs=%lld\n", sent, sent * size,
 	       t1 - t0, irq0 < 0 || irq1 < 0 ? -1 : irq1 - irq0);
