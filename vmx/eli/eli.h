@@ -19,9 +19,9 @@
  *   interrupts reach the guest's handler and its EOI the physical APIC;
  *   every other vector hits a not-present gate, and its #NP exit is a host
  *   interrupt tern runs through its own handler;
- * - a virtual interrupt (timer, COM1, IPIs, virtio) switches the vCPU to
- *   INJECTION (guest IDT, external-interrupt exiting, EOI trapped) until
- *   the guest has EOI'd what tern injected.
+ * - a virtual interrupt (COM1, virtio, a timer or IPI not on the
+ *   hardware) switches the vCPU to INJECTION (guest IDT, external-interrupt
+ *   exiting, EOI trapped) until the guest has EOI'd what tern injected.
  * - the guest's own local APIC timer goes on the hardware for each stint
  *   in direct mode, with no exit to deliver or complete it (timer.h).
  * - IPIs between its vCPUs go on the hardware with the guest's vector:
