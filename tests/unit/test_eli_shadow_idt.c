@@ -203,6 +203,33 @@ START_TEST(update)
 }
 END_TEST
 
+/* A rebuilt shadow reaches the live one gate by gate, only what changed. */
+START_TEST(publish)
+{
+	static u8 live[SHADOW_IDT_SIZE], staged[SHADOW_IDT_SIZE];
+	struct shadow_idt_result res;
+	struct vec_set dev = { 0 };
+
+	full_guest();
+	vec_set_add(&dev, 0x61);
+	ck_assert_int_eq(shadow_idt_build(live, guest, SHADOW_IDT_LIMIT, &dev, &res, NULL, NULL), 0);
+	/* Nothing new: nothing written. */
+	ck_assert_int_eq(shadow_idt_build(staged, guest, SHADOW_IDT_LIMIT, &dev, &res, NULL, NULL), 0);
+	ck_assert_uint_eq(shadow_idt_publish(live, staged), 0);
+	/* Another vector shown (its P and type: the lower half), one the
+	 * guest moved far (its upper half too), one hidden again. */
+	vec_set_add(&dev, 0xfd);
+	vec_set_del(&dev, 0x61);
+	set_gate(guest, 0x80, 0x00007fff00001000ULL, IDT_GATE_P | IDT_GATE_INTR64, 0);
+	ck_assert_int_eq(shadow_idt_build(staged, guest, SHADOW_IDT_LIMIT, &dev, &res, NULL, NULL), 0);
+	ck_assert_uint_eq(shadow_idt_publish(live, staged), 3);
+	ck_assert_mem_eq(live, staged, SHADOW_IDT_SIZE);
+	ck_assert(idt_gate_attr(live, 0xfd) & IDT_GATE_P);
+	ck_assert(!(idt_gate_attr(live, 0x61) & IDT_GATE_P));
+	ck_assert_uint_eq(shadow_idt_publish(live, staged), 0);
+}
+END_TEST
+
 Suite *eli_shadow_idt_suite(void)
 {
 	Suite *s = suite_create("eli_shadow_idt");
@@ -212,6 +239,7 @@ Suite *eli_shadow_idt_suite(void)
 	tcase_add_test(tc, short_limit);
 	tcase_add_test(tc, malformed_device_gate);
 	tcase_add_test(tc, update);
+	tcase_add_test(tc, publish);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -156,7 +156,11 @@ static bool build_shadow(struct vcpu *v, u64 base, u16 limit)
 		set_why(vm, "the guest's IDT%s is not in its RAM", "");
 		return false;
 	}
-	rc = shadow_idt_build(e->shadow, e->scratch, limit, &present, &res, report_shadow, vm);
+	/* Built aside, then published gate by gate: the VM's other vCPUs
+	 * may be taking interrupts through the live shadow right now. */
+	rc = shadow_idt_build(e->staging, e->scratch, limit, &present, &res, report_shadow, vm);
+	if (!rc)
+		shadow_idt_publish(e->shadow, e->staging);
 	if (rc) {
 		set_why(vm, "the guest's IDT cannot be shadowed (%s)",
 			rc == SHADOW_IDT_TOO_LONG ? "limit over one page" :
@@ -681,6 +685,9 @@ int eli_vm_start(struct vm *vm, char *err, size_t n)
 	e->scratch = phys_to_virt(pmm_alloc_zeroed_page());
 	if (e->scratch == phys_to_virt(0))
 		goto nomem;
+	e->staging = phys_to_virt(pmm_alloc_zeroed_page());
+	if (e->staging == phys_to_virt(0))
+		goto nomem;
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 
@@ -717,8 +724,10 @@ void eli_vm_release(struct vm *vm)
 		pmm_free(e->shadow_pa, 1);
 	if (e->scratch && e->scratch != phys_to_virt(0))
 		pmm_free(virt_to_phys(e->scratch), 1);
+	if (e->staging && e->staging != phys_to_virt(0))
+		pmm_free(virt_to_phys(e->staging), 1);
 	e->shadow_pa = 0;
-	e->shadow = e->scratch = NULL;
+	e->shadow = e->scratch = e->staging = NULL;
 	for (u32 i = 0; i < vm->nvcpus; i++) {
 		if (vm->vcpus[i].eli.msr_bitmap_pa)
 			pmm_free(vm->vcpus[i].eli.msr_bitmap_pa, 1);

@@ -91,6 +91,7 @@ struct eli_vm {
 	u64 idt_page[2];	/* guest IDT pages write-protected, 0: none */
 	struct gpa_fault_handler wp;
 	u8 *scratch;		/* a page: the guest IDT as read */
+	u8 *staging;		/* a page: the shadow built, then published */
 	char why[120];		/* why ELI is not (or no longer) live */
 	struct eli_stats stats;
 	struct eli_stats mark[GUEST_MARKS];	/* at a vCPU's HC_MARK (vmx/exit.h) */

@@ -113,3 +113,32 @@ int shadow_idt_update(u8 *shadow, const u8 *guest_idt, u32 limit, u32 offset,
 		sync_gate(shadow, guest_idt, limit, v, device, res, fn, arg);
 	return last - first + 1;
 }
+
+unsigned int shadow_idt_publish(u8 *live, const u8 *staged)
+{
+	const u64 p = (u64)IDT_GATE_P << 40;	/* byte 5 of the lower half */
+	unsigned int changed = 0;
+
+	for (unsigned int v = 0; v < IDT_NR_GATES; v++) {
+		volatile u64 *l = (volatile u64 *)(live + v * IDT_GATE_SIZE);
+		u64 lo, hi;
+
+		memcpy(&lo, staged + v * IDT_GATE_SIZE, 8);
+		memcpy(&hi, staged + v * IDT_GATE_SIZE + 8, 8);
+		if (l[0] == lo && l[1] == hi)
+			continue;
+		changed++;
+		if (l[1] != hi) {
+			/* Not present first: no CPU can use a gate whose
+			 * halves disagree (the offset's upper bits). */
+			l[0] = l[0] & ~p;
+			__asm__ __volatile__("" ::: "memory");
+			l[1] = hi;
+			__asm__ __volatile__("" ::: "memory");
+		}
+		/* The lower half holds P, type and the offset's low bits:
+		 * one store from one valid gate to the next. */
+		l[0] = lo;
+	}
+	return changed;
+}

@@ -62,7 +62,8 @@ static inline u8 idt_gate_attr(const u8 *idt, u8 v)
 
 /*
  * Build the shadow of the guest IDT guest_idt (limit + 1 bytes, limit as
- * in the guest's IDTR) into shadow (SHADOW_IDT_SIZE bytes). Gates past
+ * in the guest's IDTR) into shadow (SHADOW_IDT_SIZE bytes: a staging
+ * page, never the live one, see shadow_idt_publish). Gates past
  * the guest's limit are hidden: the fault the guest expects there, #GP,
  * comes from replaying the event through its own IDT. Device vectors whose guest gate is not present or not an interrupt
  * or trap gate stay not present, each reported and listed in res->refused;
@@ -84,5 +85,18 @@ int shadow_idt_build(u8 *shadow, const u8 *guest_idt, u32 limit,
 int shadow_idt_update(u8 *shadow, const u8 *guest_idt, u32 limit, u32 offset,
 		      u32 len, const struct vec_set *device,
 		      struct shadow_idt_result *res, report_fn fn, void *arg);
+
+/*
+ * Copy a shadow built aside (staged) into the one vCPUs are running on
+ * (live, shared by the VM's vCPUs), gate by gate, so that a CPU taking an
+ * interrupt through it meanwhile never reads an invalid gate: that is
+ * #GP in the guest, which does not exit. A gate that changes is first made
+ * not present with its type kept (an interrupt then is #NP, which tern
+ * takes as a host interrupt), then its upper half written, then its lower
+ * half with P. Only changed gates are written; each store is one aligned
+ * 8-byte store (x86: seen whole and in order by other CPUs). Returns the
+ * number of gates changed.
+ */
+unsigned int shadow_idt_publish(u8 *live, const u8 *staged);
 
 #endif
