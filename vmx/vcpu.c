@@ -457,6 +457,7 @@ static void set_preemption_timer(struct vcpu *v)
  * teardown window (samecore). One load each for a VM without them. */
 static void keep_platform_time(struct vcpu *v)
 {
+	viommu_settle(v->vm);
 	if (v->id == 0) {
 		vplat_poll(v->vm);
 		viommu_clock(v->vm);

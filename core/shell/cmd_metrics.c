@@ -408,6 +408,21 @@ static void viommu_metrics(struct prom *p)
 	viommu_family(p, "tern_viommu_teardown_clock_checks_total",
 		      "Times the teardown window's clock (the first vCPU samecore, the sidecore) found stale translations due and tore them down",
 		      offsetof(struct viommu_counters, clock_checks), PROM_COUNTER);
+	prom_family(p, "tern_viommu_page_retries_total",
+		    "Work of an overcommitted VM's vIOMMU retried for a guest page on disk, by what (irq: an interrupt not delivered)",
+		    PROM_COUNTER);
+	for (u32 i = 0; i < nvms; i++) {
+		struct viommu_counters c;
+		struct prom_label l[2] = { { "vm", vms[i]->name }, { "for", "queue" } };
+
+		if (!vm_listed(vms[i]) || !viommu_counters(vms[i], &c))
+			continue;
+		prom_u64(p, l, 2, c.again_queue);
+		l[1].value = "dma";
+		prom_u64(p, l, 2, c.again_dma);
+		l[1].value = "irq";
+		prom_u64(p, l, 2, c.again_irq);
+	}
 	viommu_family(p, "tern_viommu_physical_invalidations_total",
 		      "Teardown batches: a real physical IOTLB invalidation each when it cleared shadowed entries of assigned devices, the equivalent for emulated devices' translations",
 		      offsetof(struct viommu_counters, phys_inv), PROM_COUNTER);

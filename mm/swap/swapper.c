@@ -113,12 +113,12 @@ int swapper_vm_start(struct vm *vm, char *err, size_t n)
 			return -1;
 		}
 	}
-	/* What reaches guest RAM without asking the swapper first (a
-	 * virtio disk asks: its pages are held while in flight). */
-	if (vm->cfg.viommu != CONFIG_VIOMMU_OFF) {
-		snprintf(err, n, "overcommit with a vIOMMU is not implemented yet (its table reads are not faulted in; see README)");
-		return -1;
-	}
+	/* Everything of tern's that reaches guest RAM asks the swapper
+	 * first: a virtio disk holds its pages while in flight, the vIOMMU
+	 * holds the pages it has translations for and reads the guest's
+	 * tables and queue without waiting under the platform lock
+	 * (core/vdev/viommu/viommu.c); assigned devices are refused
+	 * (config.c: their DMA reaches any page). */
 	bd = blk_find(vm->cfg.swap);
 	if (!bd) {
 		snprintf(err, n, "swap %s does not exist (see `disks`)", vm->cfg.swap);

@@ -57,7 +57,9 @@ from harness import Machine, TestFailure, check  # noqa: E402
 import bench_blk  # noqa: E402
 import mkdisk  # noqa: E402
 
-MODES = {"baseline": "linuxswapbase", "mapper": "linuxswap", "vswapper": "linuxswapvs"}
+MODES = {"baseline": "linuxswapbase", "mapper": "linuxswap", "vswapper": "linuxswapvs",
+         # vswapper again, the guest on its own vIOMMU (test_bochs_swap)
+         "vswapper-viommu": "linuxswapiommu"}
 DISK_MODEL = "tern swap disk"
 IPS = 10000000
 DISTRESS = (r"soft lockup|hard LOCKUP|rcu_\w+ (?:self-)?detected stalls?|"

@@ -12,7 +12,7 @@
 #define IRT	(FG_BASE + 0x8000)
 #define ON	(GSTS_IRES | GSTS_IRTPS)
 
-static const struct vtdw_mem mem = { fg_read, NULL };
+static const struct vtdw_mem mem = { fg_read, NULL, NULL };
 static struct vtdir_cache cache;
 
 static void irte(u32 i, u64 lo, u64 hi)

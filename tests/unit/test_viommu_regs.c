@@ -32,7 +32,7 @@ static void t_inv(void *ctx, const struct vtde_inv *inv)
 	seen.ninv++;
 }
 
-static const struct vtde_ops ops = { fg_read, fg_write, t_msi, t_inv };
+static const struct vtde_ops ops = { fg_read, fg_write, t_msi, t_inv, NULL };
 static struct vtde u;
 
 static void setup(void)
@@ -506,6 +506,117 @@ START_TEST(status_write_to_nowhere)
 }
 END_TEST
 
+/*
+ * An overcommitted VM: guest pages on disk. An access to one fails with
+ * `again` (its read started); the queue stops at that descriptor with no
+ * error and runs on from it once the page is at hand.
+ */
+static u64 on_disk = ~0ULL;		/* a page not at hand, or none */
+static bool last_again;
+
+static bool sw_at_hand(u64 gpa, u32 len)
+{
+	bool in = on_disk == ~0ULL || ((gpa & ~0xfffULL) != on_disk &&
+					((gpa + len - 1) & ~0xfffULL) != on_disk);
+
+	last_again = !in;
+	return in;
+}
+
+static bool sw_read(void *ctx, u64 gpa, void *buf, u32 len)
+{
+	return sw_at_hand(gpa, len) && fg_read(ctx, gpa, buf, len);
+}
+
+static bool sw_write(void *ctx, u64 gpa, const void *buf, u32 len)
+{
+	return sw_at_hand(gpa, len) && fg_write(ctx, gpa, buf, len);
+}
+
+static bool sw_again(void *ctx)
+{
+	return last_again;
+}
+
+/* An interrupt-entry invalidation whose entries the owner reads back. */
+static void sw_inv(void *ctx, const struct vtde_inv *inv)
+{
+	u8 e[16];
+
+	t_inv(ctx, inv);
+	if (inv->kind == VTDE_INV_IEC)
+		sw_read(ctx, FG_BASE + 0x30000, e, 16);
+}
+
+static const struct vtde_ops sw_ops = {
+	.read = sw_read, .write = sw_write, .msi = t_msi, .invalidate = sw_inv, .again = sw_again,
+};
+
+START_TEST(queue_stalls_on_pages_on_disk)
+{
+	setup();
+	vtde_init(&u, &sw_ops, NULL);
+	qi_on();
+	/* A status write to a page on disk: IQH stays at the wait. */
+	on_disk = STATUS;
+	qd(0, QI_CC | (1 << 4), 0);
+	qd(1, wait_desc(0x11, false), STATUS);
+	qd(2, wait_desc(0x22, false), STATUS + 0x1000);
+	wr(VTD_IQT, 8, 3 * 16);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 16);
+	ck_assert(!(rd(VTD_FSTS, 4) & FSTS_IQE));
+	ck_assert(u.stalled && vtde_queue_pending(&u));
+	ck_assert_uint_eq(u.st.stalls, 1);
+	ck_assert_uint_eq(u.st.status_writes_failed, 0);
+	ck_assert_int_eq(seen.ninv, 1);
+	/* Still on disk: the same stall, counted once. */
+	vtde_queue_continue(&u);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 16);
+	ck_assert_uint_eq(u.st.stalls, 1);
+	/* At hand: on from the wait, the status written once. */
+	on_disk = ~0ULL;
+	vtde_queue_continue(&u);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 3 * 16);
+	ck_assert(!u.stalled && !vtde_queue_pending(&u));
+	ck_assert_uint_eq(rd32(fg(STATUS)), 0x11);
+	ck_assert_uint_eq(rd32(fg(STATUS + 0x1000)), 0x22);
+	ck_assert_uint_eq(u.st.status_writes, 2);
+	ck_assert_int_eq(seen.ninv, 1);
+
+	/* The queue's own page on disk: nothing fetched, no IQE. */
+	on_disk = QBASE;
+	qd(3, wait_desc(0x33, false), STATUS);
+	wr(VTD_IQT, 8, 4 * 16);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 3 * 16);
+	ck_assert(!(rd(VTD_FSTS, 4) & FSTS_IQE));
+	ck_assert_uint_eq(u.st.stalls, 2);
+	on_disk = ~0ULL;
+	vtde_queue_continue(&u);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 4 * 16);
+	ck_assert_uint_eq(rd32(fg(STATUS)), 0x33);
+
+	/* An invalidation whose read-back meets a page on disk runs again. */
+	on_disk = FG_BASE + 0x30000;
+	qd(4, QI_IEC, 0);
+	wr(VTD_IQT, 8, 5 * 16);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 4 * 16);
+	ck_assert_uint_eq(u.st.iec_inv, 0);
+	on_disk = ~0ULL;
+	vtde_queue_continue(&u);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 5 * 16);
+	ck_assert_uint_eq(u.st.iec_inv, 1);
+	ck_assert_int_eq(seen.ninv, 3);
+
+	/* Not RAM is still the guest's error, not a stall. */
+	on_disk = ~0ULL;
+	qd(5, wait_desc(7, false), 0xdead0000);
+	wr(VTD_IQT, 8, 6 * 16);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 6 * 16);
+	ck_assert_uint_eq(u.st.status_writes_failed, 1);
+	ck_assert_uint_eq(u.st.stalls, 3);
+}
+END_TEST
+
 START_TEST(iqe_with_fault_pending)
 {
 	setup();
@@ -547,6 +658,7 @@ Suite *viommu_regs_suite(void)
 	tcase_add_test(tc, queue_errors);
 	tcase_add_test(tc, status_write_to_nowhere);
 	tcase_add_test(tc, iqe_with_fault_pending);
+	tcase_add_test(tc, queue_stalls_on_pages_on_disk);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -34,8 +34,8 @@ static void t_msi(void *ctx, u32 lo, u32 hi, u32 data)
 	event_data = data;
 }
 
-static const struct vtde_ops ops = { fg_read, NULL, t_msi, NULL };
-static const struct vtdw_mem mem = { fg_read, NULL };
+static const struct vtde_ops ops = { fg_read, NULL, t_msi, NULL, NULL };
+static const struct vtdw_mem mem = { fg_read, NULL, NULL };
 
 static void pte(u64 table, u64 iova, int lvl, u64 v)
 {
@@ -127,6 +127,77 @@ START_TEST(dma)
 }
 END_TEST
 
+/* An overcommitted VM: one guest page on disk (its read started). */
+static u64 on_disk;
+static bool last_again;
+
+static bool sw_read(void *ctx, u64 gpa, void *buf, u32 len)
+{
+	last_again = (gpa & ~0xfffULL) == on_disk;
+	return !last_again && fg_read(ctx, gpa, buf, len);
+}
+
+static bool sw_again(void *ctx)
+{
+	return last_again;
+}
+
+static const struct vtdw_mem sw_mem = { sw_read, NULL, sw_again };
+
+static u32 raddr(u16 h);
+
+/* A table page on disk: VTDQ_AGAIN, nothing recorded; then the walk. */
+START_TEST(pages_on_disk)
+{
+	struct vtdir_req rq = { .sid = SID };
+	struct vlapic_ipi m;
+	u64 gpa = 0;
+	bool level;
+
+	setup();
+	for (u64 p = ROOT; p <= L1; p += 0x1000) {
+		on_disk = p;
+		ck_assert_uint_eq(vtdq_dma(&unit, &sw_mem, &st, SID, IOVA, true, &gpa, NULL),
+				  VTDQ_AGAIN);
+	}
+	ck_assert_uint_eq(st.dma_again, 5);	/* root, context, 3 levels */
+	ck_assert_uint_eq(st.dma_faults, 0);
+	ck_assert_uint_eq(unit.st.faults, 0);
+	ck_assert_int_eq(events, 0);
+	on_disk = ~0ULL;
+	ck_assert_uint_eq(vtdq_dma(&unit, &sw_mem, &st, SID, IOVA + 4, true, &gpa, NULL), 0);
+	ck_assert_uint_eq(gpa, 0x150004);
+	/* A real fault is still one. */
+	ck_assert_uint_eq(vtdq_dma(&unit, &sw_mem, &st, SID, 0x1000, false, &gpa, NULL),
+			  VTD_FR_READ);
+	ck_assert_uint_eq(unit.st.faults, 1);
+
+	/* The interrupt remapping table's page: not delivered, not a fault. */
+	put64(fg(IRT + 32), IRTE_P | IRTE_VECTOR(0x62) | IRTE_DEST_X2APIC(1));
+	put64(fg(IRT + 40), SID | IRTE_HI_SVT_VERIFY);
+	rq.addr_lo = raddr(2);
+	on_disk = IRT;
+	ck_assert(!vtdq_irq(&unit, &sw_mem, &cache, &st, &rq, false, &m, &level));
+	ck_assert_uint_eq(st.irq_again, 1);
+	ck_assert_uint_eq(st.irq_blocked, 0);
+	ck_assert_uint_eq(unit.st.faults, 1);
+	/* Read back into the cache where the caller can wait: then the
+	 * interrupt needs no read. */
+	ck_assert(!vtdir_cache_flush_reload(&sw_mem, &cache, unit.irta, false, 2, 0));
+	on_disk = ~0ULL;
+	ck_assert(vtdir_cache_flush_reload(&sw_mem, &cache, unit.irta, false, 2, 0));
+	on_disk = IRT;
+	ck_assert(vtdq_irq(&unit, &sw_mem, &cache, &st, &rq, false, &m, &level));
+	ck_assert_uint_eq(m.vector, 0x62);
+	/* A global flush reads back what the cache had. */
+	on_disk = ~0ULL;
+	ck_assert(vtdir_cache_flush_reload(&sw_mem, &cache, unit.irta, true, 0, 0));
+	on_disk = IRT;
+	ck_assert(vtdq_irq(&unit, &sw_mem, &cache, &st, &rq, false, &m, &level));
+	ck_assert_uint_eq(st.irq_again, 1);
+}
+END_TEST
+
 static u32 raddr(u16 h)
 {
 	return 0xfee00000 | (u32)(h & 0x7fff) << 5 | (u32)(h >> 15) << 2 | MSI_ADDR_REMAP;
@@ -189,6 +260,7 @@ Suite *viommu_req_suite(void)
 
 	tcase_add_test(tc, dma);
 	tcase_add_test(tc, interrupts);
+	tcase_add_test(tc, pages_on_disk);
 	suite_add_tcase(s, tc);
 	return s;
 }

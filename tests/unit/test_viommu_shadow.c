@@ -31,7 +31,7 @@
 #define L1	(FG_BASE + 0x2000)
 #define DATA	(FG_BASE + 0x10000)	/* guest pages the IOVAs map */
 
-static const struct vtdw_mem mem = { fg_read, NULL };
+static const struct vtdw_mem mem = { fg_read, NULL, NULL };
 static u64 cap;
 static struct vtdw_ctx ctx = { .did = DID, .tt = VTDW_TT_SL, .levels = 3, .slpt = L3 };
 

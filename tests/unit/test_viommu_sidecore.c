@@ -24,7 +24,7 @@ static void t_msi(void *ctx, u32 lo, u32 hi, u32 data)
 	msis++;
 }
 
-static const struct vtde_ops ops = { fg_read, fg_write, t_msi, NULL };
+static const struct vtde_ops ops = { fg_read, fg_write, t_msi, NULL, NULL };
 static struct vtde u;
 static struct vtds s;
 static u32 page[VTDE_SIZE / 4];

@@ -30,7 +30,7 @@ static bool t_read(void *ctx, u64 gpa, void *buf, u32 len)
 	return true;
 }
 
-static const struct vtdw_mem mem = { t_read, NULL };
+static const struct vtdw_mem mem = { t_read, NULL, NULL };
 static struct vtde unit;	/* for its CAP and ECAP */
 
 static void put_ctx(u64 lo, u64 hi)

@@ -4,6 +4,7 @@
  * bus, guest memory and interrupts for the register model, and `vm
  * stats`. Everything runs under the platform lock, as the other devices.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,30 @@ struct viommu_vm {
 	bool mapped;
 	struct vtds vs;
 	u64 side_traps;			/* times the page went to trapping */
+	/*
+	 * An overcommitted VM's pages may be on disk. Under the platform
+	 * lock nothing waits for a disk read (the management core may need
+	 * the lock to finish one): an access to such a page starts its read
+	 * and fails with `again` set (vtdw_mem.again), and the work is
+	 * retried. stall_page: the page the queue stopped at (samecore),
+	 * for the next vCPU entry to wait for outside the lock.
+	 */
+	bool again;
+	u64 again_page;
+	bool stall;
+	u64 stall_page;
+	u64 settle_waits;		/* vCPU entries that waited for it */
 };
+
+/* Samecore: the queue stopped at a page on disk (lock held): the next
+ * vCPU entry waits for it, outside the lock (viommu_settle). */
+static void note_stall(struct viommu_vm *d)
+{
+	if (!d->regs.stalled || d->side)
+		return;
+	d->stall_page = d->again_page;
+	__atomic_store_n(&d->stall, true, __ATOMIC_RELEASE);
+}
 
 /* The page as the model says, mapped or not as vtds_needs_trap says.
  * Unmapping waits for no vCPU: each is kicked and flushes before it next
@@ -115,19 +139,53 @@ static void expire_due(struct viommu_vm *d, u64 now)
 
 /* --- guest memory (the queue, status writes, the guest's tables) --- */
 
+/* Page by page, never waiting for a disk read (lock held): a page on
+ * disk sets d->again (its read started), anything else clears it. */
+static bool g_copy(struct viommu_vm *d, u64 gpa, u8 *buf, u32 len, bool write)
+{
+	struct gpa_map *g = &d->vm->mem;
+
+	d->again = false;
+	if (!len || !gpa_is_ram(g, gpa, len))
+		return false;
+	while (len) {
+		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
+		int err = 0;
+		u8 *h = gpa_get_page(g, gpa, GPA_GET_NOWAIT | (write ? GPA_GET_WRITE : 0), &err);
+
+		if (!h) {
+			d->again = err == -EAGAIN;
+			d->again_page = gpa & PAGE_MASK;
+			return false;
+		}
+		if (write)
+			memcpy(h, buf, n);
+		else
+			memcpy(buf, h, n);
+		gpa_put_page(g, gpa);
+		gpa += n;
+		buf += n;
+		len -= n;
+	}
+	return true;
+}
+
 static bool g_read(void *ctx, u64 gpa, void *buf, u32 len)
 {
-	struct viommu_vm *d = ctx;
-
-	return len && gpa_copy_from(&d->vm->mem, gpa, buf, len);
+	return g_copy(ctx, gpa, buf, len, false);
 }
 
 static bool g_write(void *ctx, u64 gpa, const void *buf, u32 len)
 {
-	struct viommu_vm *d = ctx;
-
-	return len && gpa_copy_to(&d->vm->mem, gpa, buf, len);
+	return g_copy(ctx, gpa, (u8 *)buf, len, true);
 }
+
+static bool g_again(void *ctx)
+{
+	return ((struct viommu_vm *)ctx)->again;
+}
+
+#define GUEST_MEM(d)	((struct vtdw_mem){ g_read, (d), g_again })
 
 /* The unit's own fault and completion events: compatibility-format
  * messages (the unit's interrupts are never remapped, 5.1.6). */
@@ -165,7 +223,7 @@ static struct vmc_sel inv_sel(const struct vtde_inv *inv)
 static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 {
 	struct viommu_vm *d = ctx;
-	struct vtdw_mem m = { g_read, d };
+	struct vtdw_mem m = GUEST_MEM(d);
 	struct vmc_sel sel;
 
 	switch (inv->kind) {
@@ -195,7 +253,14 @@ static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 		break;
 	case VTDE_INV_IEC:
 		d->c.inv_iec++;
-		vtdir_cache_flush(&d->irc, inv->gran == VTDE_GRAN_GLOBAL, inv->iidx, inv->am);
+		/* Overcommitted: the entries are read back now, where the
+		 * queue can wait for a page on disk; an interrupt cannot. */
+		if (d->vm->mem.sparse)
+			vtdir_cache_flush_reload(&m, &d->irc, d->regs.irta,
+						 inv->gran == VTDE_GRAN_GLOBAL, inv->iidx, inv->am);
+		else
+			vtdir_cache_flush(&d->irc, inv->gran == VTDE_GRAN_GLOBAL, inv->iidx,
+					  inv->am);
 		/* An entry behind an I/O APIC pin may have moved (ELI
 		 * routes an assigned INTx by it). */
 		vplat_routes_changed_locked(d->vm);
@@ -215,6 +280,7 @@ static const struct vtde_ops regs_ops = {
 	.write = g_write,
 	.msi = g_msi,
 	.invalidate = g_invalidate,
+	.again = g_again,
 };
 
 /* --- interrupt remapping (VT-d ch. 5) --- */
@@ -230,7 +296,7 @@ bool viommu_irq(struct vm *vm, u16 sid, u32 addr_lo, u32 addr_hi, u32 data, bool
 		struct vlapic_ipi *msg, bool *level)
 {
 	struct viommu_vm *d = vm->viommu;
-	struct vtdw_mem m = { g_read, d };
+	struct vtdw_mem m = GUEST_MEM(d);
 	struct vtdir_req rq = { .sid = sid, .addr_lo = addr_lo, .addr_hi = addr_hi, .data = data };
 	bool lvl;
 
@@ -255,17 +321,28 @@ static bool m_pin(void *ctx, u64 gpa, u64 *hpa, bool *ours)
 {
 	struct viommu_vm *d = ctx;
 	struct gpa_map *g = &d->vm->mem;
-	void *h = gpa_to_hva(g, gpa);
+	int err = 0;
+	void *h;
 
-	if (!h || !gpa_is_ram(g, gpa, PAGE_SIZE))
+	/* Held while pinned: an overcommitted VM's page is brought in
+	 * (never waited for: d->again, retried) and kept at its frame. */
+	d->again = false;
+	if (!gpa_is_ram(g, gpa, PAGE_SIZE))
 		return false;
+	h = gpa_get_page(g, gpa, GPA_GET_NOWAIT, &err);
+	if (!h) {
+		d->again = err == -EAGAIN;
+		d->again_page = gpa & PAGE_MASK;
+		return false;
+	}
 	*hpa = virt_to_phys(h);
-	if (*hpa == ~0ULL)
-		return false;
 	/* Pinned already (VT-d pins all RAM of its domain): not ours to
 	 * take away at the end. */
 	*ours = !(gpa_page_state(g, gpa) & GPA_PG_PINNED);
-	return !*ours || !gpa_set_state(g, gpa, PAGE_SIZE, GPA_PG_PINNED, 0);
+	if (*hpa != ~0ULL && (!*ours || !gpa_set_state(g, gpa, PAGE_SIZE, GPA_PG_PINNED, 0)))
+		return true;
+	gpa_put_page(g, gpa);
+	return false;
 }
 
 static void m_unpin(void *ctx, u64 gpa, bool ours)
@@ -275,6 +352,7 @@ static void m_unpin(void *ctx, u64 gpa, bool ours)
 	vshadow_note(&d->sh, VSH_EV_UNPIN, 0, gpa);
 	if (ours)
 		gpa_set_state(&d->vm->mem, gpa, PAGE_SIZE, 0, GPA_PG_PINNED);
+	gpa_put_page(&d->vm->mem, gpa);
 }
 
 static bool m_pin_noted(void *ctx, u64 gpa, u64 *hpa, bool *ours)
@@ -325,7 +403,7 @@ static const struct vmc_ops map_ops = {
 u8 viommu_dma_get(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa, u32 *token)
 {
 	struct viommu_vm *d = vm->viommu;
-	struct vtdw_mem m = { g_read, d };
+	struct vtdw_mem m = GUEST_MEM(d);
 	struct vtdw_xlate x;
 	u64 now = tsc_ns(), g;
 	u32 i;
@@ -336,9 +414,17 @@ u8 viommu_dma_get(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa, u32 *t
 		/* Not held live: the guest's tables say (a fault is
 		 * recorded there), then tern pins and keeps it. */
 		fr = vtdq_dma(&d->regs, &m, &d->q, sid, iova, write, &g, &x);
+		if (fr == VTDQ_AGAIN)
+			return VIOMMU_AGAIN;
 		if (fr)
 			return fr;
+		d->again = false;
 		i = vmc_map(&d->map, sid, x.ctx.did, iova, g, x.r, x.w, now);
+		if (i == VMC_NONE && d->again) {
+			/* The page is on disk: its read is started. */
+			d->q.dma_again++;
+			return VIOMMU_AGAIN;
+		}
 		if (i == VMC_NONE) {
 			/* Not RAM (the access goes nowhere, as on a bus
 			 * without a target), or every entry in flight. */
@@ -393,6 +479,30 @@ void viommu_clock(struct vm *vm)
 	timer_arm(&d->clock, due > now ? due - now : 0, clock_fn, NULL);
 }
 
+void viommu_settle(struct vm *vm)
+{
+	struct viommu_vm *d = vm->viommu;
+	u64 page, f;
+	void *h;
+
+	if (likely(!d) || likely(!__atomic_load_n(&d->stall, __ATOMIC_ACQUIRE)))
+		return;
+	if (!__atomic_exchange_n(&d->stall, false, __ATOMIC_ACQ_REL))
+		return;
+	page = d->stall_page;
+	/* No lock held: the read may be waited for here. */
+	h = gpa_get_page(&vm->mem, page, 0, NULL);
+	if (h)
+		gpa_put_page(&vm->mem, page);
+	f = vplat_lock(vm);
+	d->settle_waits++;
+	if (d->live && !d->side && vtde_queue_pending(&d->regs)) {
+		vtde_queue_continue(&d->regs);
+		note_stall(d);
+	}
+	vplat_unlock(vm, f);
+}
+
 void viommu_clock_stop(struct vm *vm)
 {
 	if (vm->viommu)
@@ -422,6 +532,7 @@ static bool regs_rw(const struct vdev_region *r, u64 addr, u32 size, bool write,
 
 	d->c.exits++;
 	ok = write ? vtde_write(&d->regs, off, size, *val) : vtde_read(&d->regs, off, size, val);
+	note_stall(d);
 	/* Sidecore, trapping: back to the shared page once the guest has
 	 * cleared what made it trap. */
 	side_sync_map(d);
@@ -573,7 +684,7 @@ int viommu_assign(struct vm *vm, u16 gsid, u8 bus, u8 devfn, struct vtd_domain *
 
 	if (!d || !d->live)
 		return 0;
-	m = (struct vtdw_mem){ g_read, d };
+	m = GUEST_MEM(d);
 	f = vplat_lock(vm);
 	rc = vshadow_add(&d->sh, gsid, bus, devfn, mirror, err, n);
 	if (!rc)
@@ -672,6 +783,7 @@ static void to_samecore(struct viommu_vm *d)
 	if (was_mapped)
 		vtds_poll(&d->vs, &d->regs, d->page);
 	vtde_queue_continue(&d->regs);
+	note_stall(d);
 	/* The sidecore kept the window's clock; the first vCPU does now. */
 	d->due = 0;
 	note_due(d);
@@ -725,6 +837,10 @@ bool viommu_counters(const struct vm *vm, struct viommu_counters *c)
 	c->maps = d->map.st.maps;
 	c->unmaps = d->map.st.unmaps;
 	c->pinned = d->map.pinned;
+	c->again_queue = d->regs.st.stalls;
+	c->again_dma = d->q.dma_again;
+	c->again_irq = d->q.irq_again;
+	c->settle_waits = d->settle_waits;
 	c->pins = d->map.st.pins;
 	c->unpins = d->map.st.unpins;
 	c->lookups = d->map.st.lookups;
@@ -792,6 +908,12 @@ void viommu_show(struct vm *vm)
 		       (unsigned long long)c.lookups, (unsigned long long)c.hits,
 		       (unsigned long long)c.walks, (unsigned long long)c.pins,
 		       (unsigned long long)c.unpins, (unsigned long long)c.dma_refused);
+	if (vm->mem.sparse)
+		console_printf("  overcommitted: only pages mapped for DMA pinned (%llu now of %llu); guest pages on disk retried: the queue stopped %llu times (vCPU entries waited %llu), DMA translations %llu; interrupts not delivered (their remapping entry on disk) %llu\n",
+			       (unsigned long long)c.pinned,
+			       (unsigned long long)(vm->mem.ram_size >> PAGE_SHIFT),
+			       (unsigned long long)c.again_queue, (unsigned long long)c.settle_waits,
+			       (unsigned long long)c.again_dma, (unsigned long long)c.again_irq);
 	console_printf("  teardown %s (quota %u, residency %llu ms): reused %llu, deferred %llu, expired %llu, replaced %llu, evicted %llu; physical invalidations %llu; unmapped in flight %llu\n",
 		       d->map.mode == VMC_OPTIMISTIC ? "optimistic" : "strict", d->map.quota,
 		       (unsigned long long)(d->map.residency_ns / 1000000),

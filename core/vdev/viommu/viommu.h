@@ -68,6 +68,11 @@ struct viommu_counters {
 	u64 side_writes;		/* sidecore: guest writes found in the page */
 	u64 clock_checks;		/* the window's clock found stale entries due */
 	u64 clock_arms;			/* its timer armed (samecore) */
+	/* An overcommitted VM: guest pages on disk, retried (viommu.c) */
+	u64 again_queue;		/* the queue stopped at one */
+	u64 again_dma;			/* a DMA translation (walk or pin) */
+	u64 again_irq;			/* an interrupt's entry: not delivered */
+	u64 settle_waits;		/* vCPU entries that waited for the queue's */
 };
 
 /*
@@ -95,6 +100,10 @@ bool viommu_translating(const struct vm *vm);
 /* viommu_dma_get's answer for a translation to what is not the VM's RAM
  * (nothing recorded: the hardware would send the DMA on to no target). */
 #define VIOMMU_NOT_RAM		0xff
+/* ... and for a page of the guest's tables, or the page itself, on disk
+ * (an overcommitted VM): nothing recorded, the read started; the caller
+ * retries the access later, as for its own page on disk (-EAGAIN). */
+#define VIOMMU_AGAIN		0xfe
 
 /*
  * One DMA access by sid at I/O address iova, a write to guest memory or a
@@ -104,10 +113,17 @@ bool viommu_translating(const struct vm *vm);
  * when it holds one live; else the guest's tables do (vtd_walk.h) and
  * tern keeps what they say. A fault reason: recorded in the fault
  * registers with the fault event unless the context entry has FPD (7.2);
- * VIOMMU_NOT_RAM. Platform lock held.
+ * VIOMMU_NOT_RAM; VIOMMU_AGAIN. Platform lock held.
  */
 u8 viommu_dma_get(struct vm *vm, u16 sid, u64 iova, bool write, u64 *gpa, u32 *token);
 void viommu_dma_put(struct vm *vm, u32 token);
+/*
+ * Before any vCPU's entry, no lock held: where the unit's queue stopped
+ * at a page on disk (an overcommitted VM, samecore), the page is waited
+ * for and the queue run on. The guest meanwhile polls its wait
+ * descriptor: to it, a slow unit. One load for a VM without a vIOMMU.
+ */
+void viommu_settle(struct vm *vm);
 /*
  * The teardown window's clock, samecore: on the first vCPU's core before
  * each entry and in its halt (as the PIT's), stale translations torn down

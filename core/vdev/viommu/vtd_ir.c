@@ -42,6 +42,29 @@ static bool irte_read(const struct vtdw_mem *m, struct vtdir_cache *c, u64 irta,
 	return true;
 }
 
+bool vtdir_cache_flush_reload(const struct vtdw_mem *m, struct vtdir_cache *c, u64 irta,
+			      bool global, u16 index, u8 im)
+{
+	u32 entries = 2U << IRTA_S(irta), first = index & ~((1U << im) - 1);
+	u32 n = MIN(1U << im, (u32)VTDIR_CACHE), had = 0;
+	u16 idx[VTDIR_CACHE];
+	u64 lo, hi;
+
+	if (global) {
+		for (u32 i = 0; i < VTDIR_CACHE; i++)
+			if (c->e[i].valid)
+				idx[had++] = c->e[i].index;
+	} else {
+		for (u32 i = 0; i < n; i++)
+			idx[had++] = (u16)(first + i);
+	}
+	vtdir_cache_flush(c, global, index, im);
+	for (u32 i = 0; i < had; i++)
+		if (idx[i] < entries && !irte_read(m, c, irta, idx[i], &lo, &hi))
+			return false;
+	return true;
+}
+
 /* Source-id verification (9.10, SVT/SQ/SID). */
 static bool sid_ok(u64 hi, u16 sid)
 {

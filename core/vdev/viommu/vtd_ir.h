@@ -66,6 +66,16 @@ struct vtdir_result {
 
 /* Forget every entry, or the 2^im entries from index (aligned). */
 void vtdir_cache_flush(struct vtdir_cache *c, bool global, u16 index, u8 im);
+/*
+ * The same, then the entries read back into the cache at once: those the
+ * flush named (at most VTDIR_CACHE of them), or for a global flush the
+ * ones it had. For an overcommitted VM, whose table pages may be on disk
+ * when an interrupt comes (and an interrupt cannot wait): the read is
+ * made where the queue can wait instead. false: a read failed (m->again
+ * says whether only for now); the flush is done either way.
+ */
+bool vtdir_cache_flush_reload(const struct vtdw_mem *m, struct vtdir_cache *c, u64 irta,
+			      bool global, u16 index, u8 im);
 
 /*
  * The request through the unit whose GSTS is gsts and latched IRTA irta.

@@ -233,7 +233,13 @@ static void iqe(struct vtde *e, enum vtde_iqe_why why)
 	fsts_set(e, FSTS_IQE);
 }
 
-/* One descriptor; false: an error that stops the queue at it. */
+static bool again(const struct vtde *e)
+{
+	return e->ops && e->ops->again && e->ops->again(e->ctx);
+}
+
+/* One descriptor; false: an error that stops the queue at it (or
+ * VTDE_IQE_AGAIN: it runs again once its page is at hand). */
 static bool run_desc(struct vtde *e, u64 lo, u64 hi, enum vtde_iqe_why *why)
 {
 	u32 type = QD_TYPE(lo);
@@ -271,8 +277,13 @@ static bool run_desc(struct vtde *e, u64 lo, u64 hi, enum vtde_iqe_why *why)
 		inv.gran = lo & QD_IEC_INDEX ? VTDE_GRAN_DEVICE : VTDE_GRAN_GLOBAL;
 		inv.iidx = QD_IEC_IIDX(lo);
 		inv.am = (u8)QD_IEC_IM(lo);
-		e->st.iec_inv++;
 		tell(e, &inv);
+		if (again(e)) {
+			/* Entries the owner reloads (overcommit) are on disk. */
+			*why = VTDE_IQE_AGAIN;
+			return false;
+		}
+		e->st.iec_inv++;
 		return true;
 	}
 	case QI_WAIT: {
@@ -284,10 +295,14 @@ static bool run_desc(struct vtde *e, u64 lo, u64 hi, enum vtde_iqe_why *why)
 		if (lo & QD_WAIT_SW) {
 			u32 data = (u32)(lo >> 32);
 
-			if (e->ops && e->ops->write && e->ops->write(e->ctx, hi, &data, 4))
+			if (e->ops && e->ops->write && e->ops->write(e->ctx, hi, &data, 4)) {
 				e->st.status_writes++;
-			else
+			} else if (again(e)) {
+				*why = VTDE_IQE_AGAIN;
+				return false;
+			} else {
 				e->st.status_writes_failed++;	/* a DMA to nowhere */
+			}
 		}
 		if (lo & QD_WAIT_IF)
 			inv_event(e);
@@ -325,17 +340,30 @@ static void queue_run(struct vtde *e)
 			e->iqh = 0;	/* a queue shrunk under its head */
 		if (!e->ops || !e->ops->read ||
 		    !e->ops->read(e->ctx, IQA_BASE(e->iqa) + e->iqh, d, DESC_BYTES)) {
+			if (again(e))
+				goto stall;
 			iqe(e, VTDE_IQE_FETCH);
 			return;
 		}
 		/* IQH stays at a bad descriptor: the guest finds it there
 		 * (6.5.2.10). */
 		if (!run_desc(e, d[0], d[1], &why)) {
+			if (why == VTDE_IQE_AGAIN)
+				goto stall;
 			iqe(e, why);
 			return;
 		}
 		e->iqh = (e->iqh + DESC_BYTES) % size;
+		e->stalled = false;
 	}
+	return;
+stall:
+	/* IQH stays at the descriptor: to the guest, a slow unit (it polls
+	 * its wait descriptor's status). Descriptors run again are
+	 * idempotent: invalidations, and a status write not yet made. */
+	if (!e->stalled)
+		e->st.stalls++;
+	e->stalled = true;
 }
 
 bool vtde_queue_pending(const struct vtde *e)

@@ -201,6 +201,7 @@ enum vtde_iqe_why {
 	VTDE_IQE_FETCH,			/* the descriptor's address is not RAM */
 	VTDE_IQE_TYPE,			/* not a type this unit offers */
 	VTDE_IQE_RESERVED,		/* a reserved field or value set */
+	VTDE_IQE_AGAIN,			/* not an error: a page not at hand (ops->again) */
 };
 
 /* What the owner must drop from what it derived from guest tables. */
@@ -234,6 +235,11 @@ struct vtde_ops {
 	void (*msi)(void *ctx, u32 addr_lo, u32 addr_hi, u32 data);
 	/* Act on an invalidation or a pointer change; may be NULL. */
 	void (*invalidate)(void *ctx, const struct vtde_inv *inv);
+	/* May be NULL: the last guest-memory access (read, write, or one
+	 * invalidate made) failed only because the page is not at hand yet
+	 * (vtdw_mem.again): the queue stops at that descriptor, with no
+	 * error, and runs on from it at the next vtde_queue_continue(). */
+	bool (*again)(void *ctx);
 };
 
 struct vtde_stats {
@@ -244,6 +250,7 @@ struct vtde_stats {
 	u64 faults, faults_overflowed;		/* recorded; dropped (PFO) */
 	u64 fault_events, inv_events;		/* interrupts sent */
 	u64 ignored_commands;			/* e.g. register invalidation with QI on */
+	u64 stalls;				/* queue stopped for a page not at hand */
 };
 
 struct vtde {
@@ -265,6 +272,7 @@ struct vtde {
 	u64 iva, iotlb;
 	enum vtde_iqe_why iqe_why;
 	u32 queue_budget;		/* descriptors per run, 0: all (sidecore: bounded) */
+	bool stalled;			/* the queue waits for a page (ops->again) */
 	struct vtde_stats st;
 };
 

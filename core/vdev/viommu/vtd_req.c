@@ -23,6 +23,10 @@ u8 vtdq_dma(struct vtde *e, const struct vtdw_mem *m, struct vtdq_stats *st, u16
 			*out = x;
 		return 0;
 	}
+	if (vtdw_again(m)) {
+		st->dma_again++;
+		return VTDQ_AGAIN;
+	}
 	st->dma_faults++;
 	/* x.ctx.fpd is set only where a present context entry asked. */
 	if (x.ctx.fpd)
@@ -45,6 +49,10 @@ bool vtdq_irq(struct vtde *e, const struct vtdw_mem *m, struct vtdir_cache *c,
 	ok = vtdir_message(rq, &r, msg, level);
 	if (probe)
 		return ok;
+	if (r.fault == VTD_FR_IR_ACCESS && vtdw_again(m)) {
+		st->irq_again++;
+		return false;
+	}
 	if (r.fault) {
 		st->irq_blocked++;
 		if (r.fpd)

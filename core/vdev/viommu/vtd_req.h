@@ -24,7 +24,11 @@ struct vtdq_stats {
 	u64 irq_remapped, irq_compat;	/* through an IRTE; compatibility, let through */
 	u64 irq_blocked, irq_unrecorded;
 	u64 irq_undelivered;		/* a delivery mode tern does not deliver */
+	u64 dma_again, irq_again;	/* a table page not at hand: retried, not faulted */
 };
+
+/* vtdq_dma: a table page is not at hand yet (vtdw_mem.again): retry. */
+#define VTDQ_AGAIN		0xfe
 
 /*
  * A DMA access by sid at iova (write: the device writes guest memory).
@@ -32,7 +36,8 @@ struct vtdq_stats {
  * fault reason (appendix A), recorded at the request's page, T = 1 for a
  * read (11.4.14), unless the context entry has FPD. x (may be NULL): the
  * whole translation (the domain, what the page allows) when it succeeded
- * with translation on.
+ * with translation on. VTDQ_AGAIN, nothing recorded: a table page is not
+ * at hand yet (m->again).
  */
 u8 vtdq_dma(struct vtde *e, const struct vtdw_mem *m, struct vtdq_stats *st, u16 sid, u64 iova,
 	    bool write, u64 *gpa, struct vtdw_xlate *x);
@@ -42,7 +47,8 @@ u8 vtdq_dma(struct vtde *e, const struct vtdw_mem *m, struct vtdq_stats *st, u16
  * *level, the trigger mode) to deliver; false: blocked — the fault
  * recorded with the interrupt index in FI 63:48 and T = 0 (interrupt
  * requests are writes), unless the IRTE has FPD — or a delivery mode
- * tern does not deliver. Remapping off (IRES clear): the request as a
+ * tern does not deliver; or (st->irq_again counts it) its entry's page is
+ * not at hand yet, nothing recorded. Remapping off (IRES clear): the request as a
  * compatibility-format message. probe: look only, no cache fill, no
  * fault, no count (for routing ahead of any interrupt).
  */

@@ -41,11 +41,22 @@
 #define VTDW_SL_ADDR		0x0000fffffffff000ULL
 #define VTDW_SL_RSVD_HAW	(0xfULL << 48)	/* above the 48-bit width */
 
-/* The guest's memory. */
+/*
+ * The guest's memory. again (may be NULL): whether the last access that
+ * failed did so only because the page is not at hand yet (an
+ * overcommitted VM's page on disk, its read started): the caller retries
+ * later instead of taking the failure as the guest's fault.
+ */
 struct vtdw_mem {
 	bool (*read)(void *ctx, u64 gpa, void *buf, u32 len);
 	void *ctx;
+	bool (*again)(void *ctx);
 };
+
+static inline bool vtdw_again(const struct vtdw_mem *m)
+{
+	return m->again && m->again(m->ctx);
+}
 
 /* A device's context entry, decoded. */
 struct vtdw_ctx {

@@ -50,6 +50,8 @@ struct vblk_vm {
 	struct pin pins[PIN_SLOTS];
 	/* The rings' pages held (vm_rings), and for which addresses */
 	u64 ring[8];
+	u32 ring_tok[8];		/* through the vIOMMU: its translation, held */
+	bool ring_xl;
 	u32 nring;
 	u64 ring_for[3];
 };
@@ -101,8 +103,11 @@ static bool mem_copy(struct vblk_vm *d, u64 addr, void *buf, u32 len, bool write
 		int err = 0;
 		u8 *h;
 
-		if (xl && viommu_dma_get(vm, d->devfn, addr, write, &gpa, &tok))
+		if (xl && (err = viommu_dma_get(vm, d->devfn, addr, write, &gpa, &tok))) {
+			if (err == VIOMMU_AGAIN)
+				d->b.vp.vq[0].again = true;
 			return false;
+		}
 		/* An overcommitted VM's page may be on disk: never waited for
 		 * here (the platform lock is held, and the management core
 		 * may need it to finish a request first); the queue retries. */
@@ -190,37 +195,54 @@ static void pin_remove(struct vblk_vm *d, struct pin *p)
 }
 
 /* The token a pin hands back (vblk_ops.pin's *pinned): the guest page,
- * or, through the vIOMMU, its token shifted into the page bits. */
+ * and through the vIOMMU its translation's token in bits 63:48. */
 #define PIN_VIA_VIOMMU	1ULL
+#define PIN_TOK_SHIFT	48
+#define PIN_PAGE(p)	((p) & PAGE_MASK & ((1ULL << PIN_TOK_SHIFT) - 1))
+
+static int pin_page(struct vblk_vm *d, u64 page, u32 flags, u64 *hpa);
 
 static int vm_pin(struct vblk *b, u64 addr, u32 flags, u64 *hpa, u64 *pinned)
 {
 	struct vblk_vm *d = b->ctx;
-	struct gpa_map *g = &d->vm->mem;
 	bool write = flags & VBLK_PIN_WRITE;
 	u64 page = addr;
-	struct pin *p;
-	int err = 0;
 	u32 tok;
-	void *h;
+	int rc;
+	u8 fr;
 
+	if (!translating(d)) {
+		rc = pin_page(d, page & PAGE_MASK, flags, hpa);
+		if (!rc)
+			*pinned = page & PAGE_MASK;
+		return rc;
+	}
 	/* Through the guest's tables: a read request's data is written, so
 	 * its pages need W (VT-d 3.6: write permission fault 0x5). The
-	 * vIOMMU holds the page pinned while it keeps the translation (an
-	 * overcommitted VM has no vIOMMU: swapper_vm_start refuses it). */
-	if (translating(d)) {
-		if (viommu_dma_get(d->vm, d->devfn, addr, write, &page, &tok))
-			return -EFAULT;
-		h = gpa_to_hva(g, page & PAGE_MASK);
-		*hpa = h ? virt_to_phys(h) : ~0ULL;
-		if (*hpa == ~0ULL) {
-			viommu_dma_put(d->vm, tok);
-			return -EFAULT;
-		}
-		*pinned = (u64)tok << PAGE_SHIFT | PIN_VIA_VIOMMU;
-		return 0;
+	 * vIOMMU keeps the translation (and the page) while this holds it,
+	 * and the page is also held as any other: an overcommitted VM's is
+	 * brought in, and what the disk writes into it counts as written. */
+	fr = viommu_dma_get(d->vm, d->devfn, addr, write, &page, &tok);
+	if (fr)
+		return fr == VIOMMU_AGAIN ? -EAGAIN : -EFAULT;
+	rc = tok >> (64 - PIN_TOK_SHIFT) ? -EFAULT : pin_page(d, page & PAGE_MASK, flags, hpa);
+	if (rc) {
+		viommu_dma_put(d->vm, tok);
+		return rc;
 	}
-	page &= PAGE_MASK;
+	*pinned = (page & PAGE_MASK) | (u64)tok << PIN_TOK_SHIFT | PIN_VIA_VIOMMU;
+	return 0;
+}
+
+/* Guest page `page` held for a request's DMA, counted, marked pinned. */
+static int pin_page(struct vblk_vm *d, u64 page, u32 flags, u64 *hpa)
+{
+	struct gpa_map *g = &d->vm->mem;
+	bool write = flags & VBLK_PIN_WRITE;
+	struct pin *p;
+	int err = 0;
+	void *h;
+
 	if (!gpa_is_ram(g, page, PAGE_SIZE))
 		return -EFAULT;
 	/* Held until the unpin (an overcommitted VM's page: faulted in,
@@ -254,7 +276,6 @@ static int vm_pin(struct vblk *b, u64 addr, u32 flags, u64 *hpa, u64 *pinned)
 	if ((flags & (VBLK_PIN_WRITE | VBLK_PIN_WHOLE)) == (VBLK_PIN_WRITE | VBLK_PIN_WHOLE) ||
 	    (flags & VBLK_PIN_SOURCE))
 		swapper_fill_begin(d->vm, page);
-	*pinned = page;
 	return 0;
 }
 
@@ -263,11 +284,9 @@ static void vm_unpin(struct vblk *b, u64 pinned)
 	struct vblk_vm *d = b->ctx;
 	struct pin *p;
 
-	if (pinned & PIN_VIA_VIOMMU) {
-		viommu_dma_put(d->vm, (u32)(pinned >> PAGE_SHIFT));
-		return;
-	}
-	p = pin_find(d, pinned & PAGE_MASK, false);
+	if (pinned & PIN_VIA_VIOMMU)
+		viommu_dma_put(d->vm, (u32)(pinned >> PIN_TOK_SHIFT));
+	p = pin_find(d, PIN_PAGE(pinned), false);
 	if (!p)
 		return;
 	gpa_put_page(&d->vm->mem, p->page);
@@ -286,8 +305,11 @@ static void vm_unpin(struct vblk *b, u64 pinned)
  * page read. Only in a sparse map (elsewhere RAM never moves). */
 static void rings_put(struct vblk_vm *d)
 {
-	for (u32 i = 0; i < d->nring; i++)
+	for (u32 i = 0; i < d->nring; i++) {
 		gpa_put_page(&d->vm->mem, d->ring[i]);
+		if (d->ring_xl)
+			viommu_dma_put(d->vm, d->ring_tok[i]);
+	}
 	d->nring = 0;
 	d->ring_for[0] = d->ring_for[1] = d->ring_for[2] = 0;
 }
@@ -303,31 +325,51 @@ static int vm_rings(struct vblk *b, bool on)
 		{ q->used, VIRTQ_USED_RING + (u64)VIRTQ_USED_ELEM_SIZE * q->size + 2 },
 	};
 
-	if (!g->sparse || translating(d))
+	bool xl = translating(d);
+	int err = 0;
+
+	if (!g->sparse)
 		return 0;
 	if (on && d->nring && d->ring_for[0] == q->desc && d->ring_for[1] == q->avail &&
-	    d->ring_for[2] == q->used)
+	    d->ring_for[2] == q->used && d->ring_xl == xl)
 		return 0;
 	rings_put(d);
 	if (!on)
 		return 0;
+	/* Through the guest's vIOMMU, its translations of the rings are
+	 * held too: a completion must not need a walk of tables that may
+	 * be on disk. */
+	d->ring_xl = xl;
 	for (u32 k = 0; k < 3; k++) {
 		for (u64 pg = part[k][0] & PAGE_MASK; pg < part[k][0] + part[k][1]; pg += PAGE_SIZE) {
-			int err = 0;
+			u64 gpa = pg;
+			u32 tok = 0;
+			u8 fr = 0;
 
-			if (d->nring >= ARRAY_SIZE(d->ring) ||
-			    !gpa_get_page(g, pg, GPA_GET_NOWAIT, &err)) {
-				rings_put(d);
-				/* Not RAM: the pop reports it (vq_enable checked). */
-				return err == -EAGAIN ? -EAGAIN : 0;
+			if (d->nring >= ARRAY_SIZE(d->ring))
+				goto fail;
+			if (xl && (fr = viommu_dma_get(d->vm, d->devfn, pg, k == 2, &gpa, &tok))) {
+				err = fr == VIOMMU_AGAIN ? -EAGAIN : -EFAULT;
+				goto fail;
 			}
-			d->ring[d->nring++] = pg;
+			if (!gpa_get_page(g, gpa & PAGE_MASK, GPA_GET_NOWAIT, &err)) {
+				if (xl)
+					viommu_dma_put(d->vm, tok);
+				goto fail;
+			}
+			d->ring_tok[d->nring] = tok;
+			d->ring[d->nring++] = gpa & PAGE_MASK;
 		}
 	}
 	d->ring_for[0] = q->desc;
 	d->ring_for[1] = q->avail;
 	d->ring_for[2] = q->used;
 	return 0;
+fail:
+	rings_put(d);
+	/* Not RAM, or a fault through the vIOMMU: the pop reports it (the
+	 * faulting access recorded its fault). */
+	return err == -EAGAIN ? -EAGAIN : 0;
 }
 
 static int vm_settle(struct vblk *b, u64 block, u32 n)
@@ -341,7 +383,7 @@ static void vm_filled(struct vblk *b, u64 pinned, u64 block)
 {
 	struct vblk_vm *d = b->ctx;
 
-	swapper_fill_done(d->vm, pinned & PAGE_MASK, block);
+	swapper_fill_done(d->vm, PIN_PAGE(pinned), block);
 }
 
 /* The management core's poll: requests held back for pages not at hand. */
