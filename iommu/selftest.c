@@ -40,6 +40,70 @@ static void edu_msi(struct regs *r, void *arg)
 	edu_regs32[EDU_IRQ_ACK / 4] = edu_regs32[EDU_IRQ_STATUS / 4];
 }
 
+/* 4b. ELI's claim of the MSI's vector (irq/irq.h): its IRTE repointed. */
+static const struct pci_dev *move_dev;
+static int move_irte;
+static u32 moved_to;
+static volatile u32 claimed_count;
+
+static int edu_move(void *arg, u32 cpu, u32 from, u32 to)
+{
+	(void)arg; (void)from;
+	if (vtd_msi_retarget(move_dev->bus, (u8)(move_dev->dev << 3 | move_dev->fn), move_irte,
+			     cpus[cpu]->apic_id, (u8)to))
+		return -1;
+	moved_to = to;
+	return 0;
+}
+
+static void claimed_irq(struct regs *r, void *arg)
+{
+	(void)r; (void)arg;
+	claimed_count++;
+}
+
+/* Raise edu's interrupt and wait for it (half a second at most). */
+static void edu_raise_wait(void)
+{
+	u64 start = rdtsc();
+
+	msi_count = 0;
+	edu_regs32[EDU_IRQ_RAISE / 4] = 1;
+	while (!msi_count && rdtsc() - start < tsc_hz() / 2) {
+		irq_enable();
+		cpu_relax();
+	}
+}
+
+static bool move_test(const struct pci_dev *d, int vec, int idx)
+{
+	int got;
+	bool ok;
+
+	move_dev = d;
+	move_irte = idx;
+	moved_to = 0;
+	claimed_count = 0;
+	got = irq_claim_vector(0, (u32)vec, claimed_irq, NULL, "iommu selftest claim");
+	if (got != vec || !moved_to) {
+		console_printf("iommu selftest: a claim of vector %d did not move the MSI's user (%d)\n",
+			       vec, got);
+		if (got == vec)
+			irq_free_vector(0, (u32)vec);
+		return false;
+	}
+	edu_raise_wait();
+	ok = msi_count == 1 && !claimed_count &&
+	     irq_vector_held_by(0, moved_to, edu_msi, NULL) &&
+	     irq_vector_held_by(0, (u32)vec, claimed_irq, NULL);
+	console_printf("iommu selftest: vector %d claimed (as ELI claims a guest's): the MSI's user moved to vector %u, IRTE %d rewritten in place; the next MSI %s, the claimant's handler %u times\n",
+		       vec, moved_to, idx, msi_count == 1 ? "came on the new vector" : "did NOT come",
+		       claimed_count);
+	irq_free_vector(0, (u32)vec);
+	irq_free_vector(0, moved_to);
+	return ok;
+}
+
 /* 4. The device's MSI through an IRTE to core 0 (edu raises one on demand). */
 static bool msi_test(const struct pci_dev *d, volatile u64 *regs)
 {
@@ -51,7 +115,7 @@ static bool msi_test(const struct pci_dev *d, volatile u64 *regs)
 
 	if (!cap)
 		return false;
-	vec = irq_alloc_vector(0, edu_msi, NULL, "iommu selftest MSI");
+	vec = irq_alloc_vector_movable(0, edu_msi, NULL, "iommu selftest MSI", edu_move);
 	if (vec < 0)
 		return false;
 	idx = vtd_msi_remap(d->bus, devfn, cpus[0]->apic_id, (u8)vec, &addr, &data);
@@ -81,9 +145,13 @@ static bool msi_test(const struct pci_dev *d, volatile u64 *regs)
 	console_printf("iommu selftest: MSI of %02x:%02x.%u through IRTE %d (%#x) to core 0 vector %d: %s\n",
 		       d->bus, d->dev, d->fn, idx, addr, vec,
 		       ok ? "delivered" : msi_count ? "delivered more than once" : "NOT delivered");
+	if (ok) {
+		ok = move_test(d, vec, idx);
+	} else {
+		irq_free_vector(0, (u32)vec);
+	}
 	pci_write16(d->seg, d->bus, d->dev, d->fn, cap + 2, (u16)(ctrl & ~BIT(0)));
 	vtd_msi_unmap(d->bus, devfn, idx);
-	irq_free_vector(0, (u32)vec);
 	return ok;
 }
 

@@ -635,6 +635,16 @@ int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data
 	return idx;
 }
 
+int vtd_msi_retarget(u8 bus, u8 devfn, int index, u32 apic_id, u8 vector)
+{
+	struct vtd_unit *u = unit_for(bus, devfn);
+
+	if (!u || !u->ir_on || index < 0 || index >= VTD_IRT_ENTRIES)
+		return -1;
+	irte_set(u, index, vtd_irte(apic_id, vector, u->ir_x2apic, (u16)(bus << 8 | devfn)));
+	return 0;
+}
+
 void vtd_msi_unmap(u8 bus, u8 devfn, int index)
 {
 	struct vtd_unit *u = unit_for(bus, devfn);

@@ -117,6 +117,9 @@ bool vtd_domain_invalidate(struct vtd_domain *d, u64 iova, int am, bool *page_se
  */
 int vtd_msi_remap(u8 bus, u8 devfn, u32 apic_id, u8 vector, u32 *addr, u32 *data);
 void vtd_msi_unmap(u8 bus, u8 devfn, int index);
+/* The same entry to another vector or core (the device's message, which
+ * names the entry, unchanged); invalidated before it returns. */
+int vtd_msi_retarget(u8 bus, u8 devfn, int index, u32 apic_id, u8 vector);
 /*
  * The same for an I/O APIC pin: the redirection entry to write (VT-d
  * 5.1.5.1 remappable format; the compatibility format where no unit

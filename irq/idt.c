@@ -62,23 +62,53 @@ void irq_set_handler(u32 vector, irq_handler_t fn, void *arg, const char *owner)
 	s->owner = owner;
 }
 
-int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner)
+u64 irq_moves;
+
+static bool take(struct irq_slot *s, irq_handler_t fn, void *arg, const char *owner,
+		 irq_move_fn move)
+{
+	if (__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) ||
+	    !__sync_bool_compare_and_swap(&s->owner, NULL, owner))
+		return false;
+	s->arg = arg;
+	s->move = move;
+	__atomic_store_n(&s->fn, fn, __ATOMIC_RELEASE);
+	return true;
+}
+
+int irq_alloc_vector_movable(u32 cpu, irq_handler_t fn, void *arg, const char *owner,
+			     irq_move_fn move)
 {
 	struct percpu *p = cpu < cpu_count ? cpus[cpu] : NULL;
 
 	if (!p)
 		return -1;
-	for (int v = VEC_DYN_FIRST; v <= VEC_DYN_LAST; v++) {
-		struct irq_slot *s = &p->vectors[v];
+	for (int v = VEC_DYN_FIRST; v <= VEC_DYN_LAST; v++)
+		if (take(&p->vectors[v], fn, arg, owner, move))
+			return v;
+	return -1;
+}
 
-		if (__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE))
-			continue;
-		if (!__sync_bool_compare_and_swap(&s->owner, NULL, owner))
-			continue;
-		s->arg = arg;
-		__atomic_store_n(&s->fn, fn, __ATOMIC_RELEASE);
-		return v;
-	}
+int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner)
+{
+	return irq_alloc_vector_movable(cpu, fn, arg, owner, NULL);
+}
+
+/*
+ * Where the user of v moves: a free vector of its priority class (the
+ * vector's upper nibble, SDM 3A 11.8.3), else the highest free one, so
+ * its interrupts keep their place against the guest's as far as they can.
+ */
+static int move_target(struct percpu *p, u32 v, const struct irq_slot *from)
+{
+	u32 c = v & 0xf0;
+
+	for (u32 t = MAX(c, (u32)VEC_DYN_FIRST); t <= MIN(c + 15, (u32)VEC_DYN_LAST); t++)
+		if (take(&p->vectors[t], from->fn, from->arg, from->owner, from->move))
+			return (int)t;
+	for (u32 t = VEC_DYN_LAST + 1; t-- > VEC_DYN_FIRST;)
+		if (take(&p->vectors[t], from->fn, from->arg, from->owner, from->move))
+			return (int)t;
 	return -1;
 }
 
@@ -91,14 +121,34 @@ static int claim(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
 {
 	struct percpu *p = cpu < cpu_count ? cpus[cpu] : NULL;
 	struct irq_slot *s;
+	int to;
 
 	if (!p || v < VEC_EXCEPTIONS_END || fixed_vector(v))
 		return -1;
 	s = &p->vectors[v];
-	if (!__sync_bool_compare_and_swap(&s->owner, NULL, owner))
+	if (take(s, fn, arg, owner, NULL))
+		return (int)v;
+	if (!__atomic_load_n(&s->move, __ATOMIC_ACQUIRE))
 		return -1;
+	/* A movable user: its source moves to `to` (held for it), then v is
+	 * the claimant's. An interrupt already sent with v reaches the
+	 * claimant's handler: spurious to it; the mover makes up for one the
+	 * user may lose (passthru.c). */
+	to = move_target(p, v, s);
+	if (to < 0)
+		return -1;
+	if (s->move(s->arg, cpu, v, (u32)to)) {
+		irq_free_vector(cpu, (u32)to);
+		return -1;
+	}
+	/* Never the old handler with the new argument: none in between (an
+	 * interrupt then is counted as unexpected, and dropped). */
+	__atomic_store_n(&s->fn, NULL, __ATOMIC_RELEASE);
+	s->move = NULL;
 	s->arg = arg;
+	__atomic_store_n(&s->owner, owner, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->fn, fn, __ATOMIC_RELEASE);
+	__atomic_add_fetch(&irq_moves, 1, __ATOMIC_RELAXED);
 	return (int)v;
 }
 
@@ -131,6 +181,7 @@ void irq_free_vector(u32 cpu, u32 vector)
 	s = &cpus[cpu]->vectors[vector];
 	__atomic_store_n(&s->fn, NULL, __ATOMIC_RELEASE);
 	s->arg = NULL;
+	s->move = NULL;
 	__atomic_store_n(&s->owner, NULL, __ATOMIC_RELEASE);
 }
 

@@ -15,10 +15,22 @@ struct regs {
 
 typedef void (*irq_handler_t)(struct regs *r, void *arg);
 
+/*
+ * A tern user of a vector that can move to another (ELI: a guest claims
+ * the vector; thesis 3.5.3): repoint its source (an I/O APIC entry, an
+ * MSI or its interrupt-remapping entry) from vector `from` to `to` on that
+ * core, already allocated to it. 0 done; else it stays (e.g. a level
+ * interrupt in flight). Called with the claimant's locks held (the VM's
+ * platform lock: the only movable users on a VM's cores are its own
+ * assigned functions' routes through tern).
+ */
+typedef int (*irq_move_fn)(void *arg, u32 cpu, u32 from, u32 to);
+
 struct irq_slot {
 	irq_handler_t fn;
 	void *arg;
 	const char *owner;
+	irq_move_fn move;		/* NULL: not movable */
 	u64 count;
 };
 
@@ -71,16 +83,23 @@ void idt_load(void *idt_page);
 void irq_set_handler(u32 vector, irq_handler_t fn, void *arg, const char *owner);
 /* Allocate a free dynamic vector on a core; -1 if none is left. */
 int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner);
+/* The same for a user that moves when a claim wants its vector. */
+int irq_alloc_vector_movable(u32 cpu, irq_handler_t fn, void *arg, const char *owner,
+			     irq_move_fn move);
 void irq_free_vector(u32 cpu, u32 vector);
 /* Claim exactly vector v on a core (ELI: the vector a guest programmed
- * for its device or timer), up to VEC_DYN_LAST; -1 if tern uses it there,
- * or it is an exception or above. */
+ * for its device or timer), up to VEC_DYN_LAST; a movable user of it is
+ * moved first (to a free vector of the same priority class where there is
+ * one); -1 if tern uses it there and cannot move, or it is an exception
+ * or above. */
 int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner);
 /* The same for a guest's IPI vector (vmx/eli/ipi.h): up to VEC_CLAIM_LAST,
  * never a fixed vector. */
 int irq_claim_ipi_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner);
 /* Whether v on that core is still the claim of handler fn with arg. */
 bool irq_vector_held_by(u32 cpu, u32 v, irq_handler_t fn, const void *arg);
+/* Users moved off a vector a claim wanted, since boot (all cores). */
+extern u64 irq_moves;
 
 void irq_dispatch(struct regs *r);
 void exception_handle(struct regs *r);

@@ -28,6 +28,9 @@
  *     (hypercall 3 says 3) before an interrupt could fault on the IDT;
  *     back on its own tables, device interrupts still come (through
  *     tern now).
+ * With "vec N" (decimal) its device's vector is N instead (test_bochs_vm:
+ * a vector tern's route of another assigned function holds on that core,
+ * which must move: thesis 3.5.3).
  * With the command line "hang", it instead takes one device interrupt
  * without ever EOI'ing it and spins with interrupts off: `vm stop` must
  * still stop it, and its core must be clean for the next VM.
@@ -88,6 +91,12 @@ guest_main:
 	cmpl	$0x676e6168, (%esi)		/* "hang" */
 	jne	2f
 	movl	$1, hang
+2:	cmpl	$0x20636576, (%esi)		/* "vec N" */
+	jne	2f
+	addl	$3, %esi
+	call	atoi
+	movl	%eax, dev_vec
+	jmp	1f
 2:	cmpl	$0x636e6562, (%esi)		/* "bench PERIOD TICKS" */
 	jne	1f
 	cmpb	$0x68, 4(%esi)
@@ -129,7 +138,10 @@ guest_main:
 	outw	%ax, %dx
 	/* The line: vector 0x61, level, active low, to APIC ID 0. */
 	IOAPIC_WR(0x10 + 2 * GUEST_GSI + 1, 0)
-	IOAPIC_WR(0x10 + 2 * GUEST_GSI, DEV_VEC | 0xa000)
+	movl	$0x10 + 2 * GUEST_GSI, IOAPIC
+	movl	dev_vec, %eax
+	orl	$0xa000, %eax
+	movl	%eax, IOAPIC + 0x10
 
 	/* 64-bit mode: [0, 4 MiB) identity, and 0xc0000000 (the BAR) and
 	 * 0xfec00000 uncached, 2 MiB pages. */
@@ -187,7 +199,7 @@ long_entry:
 	movl	$14, %ebx
 	call	gate64
 	leaq	dev_handler(%rip), %rax
-	movl	$DEV_VEC, %ebx
+	movl	dev_vec(%rip), %ebx
 	call	gate64
 	leaq	timer_handler(%rip), %rax
 	movl	$TIMER_VEC, %ebx
@@ -277,7 +289,7 @@ long_entry:
 
 	/* D. The device's gate rewritten: the shadow follows. */
 	leaq	dev_handler2(%rip), %rax
-	movl	$DEV_VEC, %ebx
+	movl	dev_vec(%rip), %ebx
 	call	gate64
 	movl	dev_count2(%rip), %r15d
 	call	raise_any
@@ -286,7 +298,7 @@ long_entry:
 	leaq	m_d(%rip), %rsi
 	call	puts64
 	leaq	dev_handler(%rip), %rax
-	movl	$DEV_VEC, %ebx
+	movl	dev_vec(%rip), %ebx
 	call	gate64
 
 	/* E. A self-IPI: a virtual interrupt, injection mode. */
@@ -647,6 +659,7 @@ idt64_ptr:
 	.long	idt64, 0
 sidt_buf: .skip	16
 hang:	.long	0
+dev_vec: .long	DEV_VEC
 bench:	.long	0
 bench_period: .long 0
 bench_ticks: .long 0

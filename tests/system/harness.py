@@ -99,6 +99,11 @@ class Machine:
     # (00:02.0; BAR0 memory, BAR1 I/O, INTA on the ISA IRQ the BIOS picks).
     BOCHS_E1000 = ("pci: enabled=1, chipset=i440fx, slot1=e1000\n"
                    "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null")
+    # ... and a PCI NE2000 (RTL8029) in slot 2 (00:03.0; an I/O BAR, INTA
+    # on another ISA IRQ): a second function for a VM (test_bochs_vm).
+    BOCHS_E1000_NE2K = ("pci: enabled=1, chipset=i440fx, slot1=e1000, slot2=ne2k\n"
+                        "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null\n"
+                        "ne2k: enabled=1, mac=52:54:00:12:34:57, ethmod=null")
 
     @staticmethod
     def bochs_ata_disk(path, model):

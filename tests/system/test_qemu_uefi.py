@@ -234,6 +234,13 @@ def run(build):
         # (IRTE 0 is the NVMe driver's.)
         check(re.search(r"MSI of 00:05\.0 through IRTE 1 \(0xfee00030\) to core 0 vector \d+: "
                         r"delivered", out), "selftest MSI:\n" + out)
+        # Its vector claimed as ELI claims a guest's (irq/irq.h): tern's
+        # user moves, its IRTE rewritten in place, the next MSI on the new
+        # vector and none to the claimant.
+        mv = re.search(r"vector (\d+) claimed \(as ELI claims a guest's\): the MSI's user moved "
+                       r"to vector (\d+), IRTE 1 rewritten in place; the next MSI came on the new "
+                       r"vector, the claimant's handler 0 times", out)
+        check(mv and mv.group(1) != mv.group(2), "selftest vector move:\n" + out)
         # Its INTx through the (remapped) I/O APIC, exactly once.
         check(re.search(r"INTx of 00:05\.0 through the I/O APIC \(remapped\): delivered once, "
                         r"on GSI (1[6-9]|2[0-3])", out), "selftest INTx:\n" + out)

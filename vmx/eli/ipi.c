@@ -6,6 +6,7 @@
  */
 #include "core/log.h"
 #include "core/percpu.h"
+#include "core/vdev/vplatform.h"
 #include "core/vm/vm.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
@@ -50,8 +51,13 @@ static bool adopt(struct vm *vm, u8 vec)
 	struct eli_vm *e = &vm->eli;
 	const char *why = NULL;
 	bool ok;
-	u64 f;
+	u64 pf, f;
 
+	/* The platform lock first (its order before e->lock): a route of
+	 * an assigned function through tern may hold the vector on one of
+	 * the VM's cores and move (irq/irq.h). From the sender's exit,
+	 * which holds no lock. */
+	pf = vplat_lock(vm);
 	f = spin_lock_irqsave(&e->lock);
 	if (!vec_set_has(&e->ipi, vec) && !vec_set_has(&e->ipi_refused, vec)) {
 		why = eli_ipi_vector_refusal(vec, &e->device, &e->timer);
@@ -68,6 +74,7 @@ static bool adopt(struct vm *vm, u8 vec)
 	}
 	ok = vec_set_has(&e->ipi, vec);
 	spin_unlock_irqrestore(&e->lock, f);
+	vplat_unlock(vm, pf);
 	if (why)
 		pr_info("vm %s: ELI: IPI vector %#x stays virtual: %s", vm->name, vec, why);
 	else if (ok)

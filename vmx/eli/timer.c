@@ -7,6 +7,7 @@
 #include "core/cpu.h"
 #include "core/timer.h"
 #include "core/vdev/vlapic.h"
+#include "core/vdev/vplatform.h"
 #include "core/vm/vm.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
@@ -43,13 +44,21 @@ static void timer_in_tern(struct regs *r, void *arg)
 /* The vector is this vCPU's on its core, or why not. */
 static const char *claim(struct vcpu *v, u8 vec)
 {
+	int got;
+	u64 f;
+
 	if (vec == v->eli.timer_refused)
 		return "tern uses the guest's timer vector on this core";
 	if (v->eli.timer_vec) {
 		irq_free_vector(v->cpu, v->eli.timer_vec);
 		v->eli.timer_vec = 0;
 	}
-	if (irq_claim_vector(v->cpu, vec, timer_in_tern, v, v->vm->name) < 0) {
+	/* Under the platform lock: a route of an assigned function through
+	 * tern may hold the vector and move (irq/irq.h). */
+	f = vplat_lock(v->vm);
+	got = irq_claim_vector(v->cpu, vec, timer_in_tern, v, v->vm->name);
+	vplat_unlock(v->vm, f);
+	if (got < 0) {
 		v->eli.timer_refused = vec;
 		return "tern uses the guest's timer vector on this core";
 	}

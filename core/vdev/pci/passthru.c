@@ -294,6 +294,8 @@ static void intx_command(struct passthru *p)
  * or a vector tern holds on that core, keeps the plain route (tern takes
  * the interrupt and injects it).
  */
+static int intx_move(void *arg, u32 cpu, u32 from, u32 to);
+
 static void intx_eli_route(void *ctx, u64 rte)
 {
 	struct passthru *p = ctx;
@@ -346,7 +348,7 @@ static void intx_eli_route(void *ctx, u64 rte)
 			vm->name, vec, cpu, p->pdev->bus, p->pdev->dev, p->pdev->fn);
 	if (got < 0) {
 		cpu = vm->vcpus[0].cpu;
-		got = irq_alloc_vector(cpu, intx_irq, p, vm->name);
+		got = irq_alloc_vector_movable(cpu, intx_irq, p, vm->name, intx_move);
 	}
 	p->eli_vector = want && got == (int)vec ? (int)vec : -1;
 	p->host_cpu = cpu;
@@ -363,6 +365,44 @@ static void intx_eli_route(void *ctx, u64 rte)
 						     p->host_level, p->host_low, &p->host_irte));
 	if (!p->intx_pending && !intx_guest_disabled(p))
 		ioapic_mask(p->host_gsi, false);
+}
+
+/*
+ * irq_move_fn (irq/irq.h) of a route through tern: a guest of the VM
+ * claims the vector on that core for ELI (platform lock held). The host
+ * pin is repointed at `to` while masked; a level pin with its remote IRR
+ * set has an interrupt in flight whose EOI must still name `from`: it
+ * stays (the claim fails this time and is tried again).
+ */
+static int intx_move(void *arg, u32 cpu, u32 from, u32 to)
+{
+	struct passthru *p = arg;
+	struct host_ioapic *io;
+	u32 pin;
+
+	if (p->host_cpu != cpu || p->host_vector != (int)from)
+		return -1;
+	io = ioapic_for_gsi(p->host_gsi, &pin);
+	ioapic_mask(p->host_gsi, true);
+	if (!io || (p->host_level && (ioapic_read_rte(p->host_gsi) & RTE_REMOTE_IRR))) {
+		if (!p->intx_pending && !intx_guest_disabled(p))
+			ioapic_mask(p->host_gsi, false);
+		return -1;
+	}
+	if (p->host_irte >= 0)
+		vtd_ioapic_unmap(p->host_ioapic_id, p->host_irte);
+	p->host_irte = -1;
+	ioapic_write_rte(p->host_gsi, vtd_ioapic_rte(io->id, cpus[cpu]->apic_id, (u8)to,
+						     p->host_level, p->host_low,
+						     &p->host_irte) | RTE_MASKED);
+	p->host_vector = (int)to;
+	p->moves++;
+	if (!p->intx_pending && !intx_guest_disabled(p))
+		ioapic_mask(p->host_gsi, false);
+	/* An edge sent with `from` before the mask went to the claimant. */
+	if (!p->host_level)
+		lapic_send_ipi(cpus[cpu]->apic_id, to);
+	return 0;
 }
 
 static int intx_route(struct passthru *p, char *err, size_t n)
@@ -399,7 +439,7 @@ static int intx_route(struct passthru *p, char *err, size_t n)
 		}
 	}
 	p->host_cpu = p->vm->vcpus[0].cpu;
-	p->host_vector = irq_alloc_vector(p->host_cpu, intx_irq, p, p->vm->name);
+	p->host_vector = irq_alloc_vector_movable(p->host_cpu, intx_irq, p, p->vm->name, intx_move);
 	if (p->host_vector < 0) {
 		snprintf(err, n, "no free vector on core %u", p->host_cpu);
 		return -1;
@@ -510,14 +550,14 @@ static u32 msi_target_core(struct passthru *p, const struct vlapic_ipi *msg)
  * the address/data the device must send for it: an IRTE where VT-d
  * confines the device, the plain message with iommu = off-unsafe. */
 static int host_message(struct passthru *p, const struct vlapic_ipi *msg, irq_handler_t fn,
-			void *arg, u32 *cpu, int *irte, u32 *addr, u32 *data)
+			void *arg, irq_move_fn move, u32 *cpu, int *irte, u32 *addr, u32 *data)
 {
 	struct pci_dev *d = p->pdev;
 	int vec;
 	u32 apic;
 
 	*cpu = msi_target_core(p, msg);
-	vec = irq_alloc_vector(*cpu, fn, arg, p->vm->name);
+	vec = irq_alloc_vector_movable(*cpu, fn, arg, p->vm->name, move);
 	if (vec < 0)
 		return -1;
 	apic = cpus[*cpu]->apic_id;
@@ -539,7 +579,8 @@ static int host_message(struct passthru *p, const struct vlapic_ipi *msg, irq_ha
  * and the address/data the device sends for it; -1 (refused, named) when
  * tern does not deliver it or has no vector or IRTE left. */
 static int route_message(struct passthru *p, const char *what, u32 g_lo, u32 g_hi, u32 g_data,
-			 irq_handler_t fn, void *arg, u32 *cpu, int *irte, u32 *addr, u32 *data)
+			 irq_handler_t fn, void *arg, irq_move_fn move, u32 *cpu, int *irte,
+			 u32 *addr, u32 *data)
 {
 	struct vlapic_ipi msg;
 	bool ir = viommu_ir_on(p->vm);
@@ -558,12 +599,63 @@ static int route_message(struct passthru *p, const char *what, u32 g_lo, u32 g_h
 	if (!ir && !msi_guest_message(g_lo, g_hi, g_data, &msg))
 		snprintf(why, sizeof(why), "%s: an address or delivery mode tern does not deliver; kept off",
 			 what);
-	else if ((vec = host_message(p, &msg, fn, arg, cpu, irte, addr, data)) < 0)
+	else if ((vec = host_message(p, &msg, fn, arg, move, cpu, irte, addr, data)) < 0)
 		snprintf(why, sizeof(why), "%s: no free host vector or interrupt-remapping entry",
 			 what);
 	if (vec < 0)
 		refuse(p, why);
 	return vec;
+}
+
+/*
+ * A message's host vector moved (irq_move_fn, platform lock held): its
+ * interrupt-remapping entry rewritten in place, or with iommu = off-unsafe
+ * the data the device sends; then one interrupt on `to` for one that may
+ * have gone to `from` meanwhile (spurious at worst, as MSIs may be).
+ */
+static int message_move(struct passthru *p, u32 cpu, int irte, u32 to, volatile u32 *msix,
+			u8 msi_data_off)
+{
+	struct pci_dev *d = p->pdev;
+
+	if (irte >= 0) {
+		if (vtd_msi_retarget(d->bus, devfn_of(d), irte, cpus[cpu]->apic_id, (u8)to))
+			return -1;
+	} else if (msix) {
+		/* Masked while it changes; the address is the same core's. */
+		pci_msix_entry(msix, 0, MSI_ADDR_BASE | cpus[cpu]->apic_id << 12, to, false);
+	} else {
+		cfg_host_w16(p, msi_data_off, (u16)to);
+	}
+	p->moves++;
+	lapic_send_ipi(cpus[cpu]->apic_id, to);
+	return 0;
+}
+
+static int msi_move(void *arg, u32 cpu, u32 from, u32 to)
+{
+	struct passthru *p = arg;
+	const struct vpa_msi *m = &p->cfg.msi;
+
+	if (p->msi_cpu != cpu || p->msi_vector != (int)from ||
+	    message_move(p, cpu, p->msi_irte, to, NULL,
+			 (u8)(m->cap + (m->is64 ? MSI_DATA_64 : MSI_DATA_32))))
+		return -1;
+	p->msi_vector = (int)to;
+	return 0;
+}
+
+static volatile u32 *host_entry(struct passthru *p, u32 i);
+
+static int msix_move(void *arg, u32 cpu, u32 from, u32 to)
+{
+	struct passthru_vec *v = arg;
+
+	if (v->cpu != cpu || v->vector != (int)from ||
+	    message_move(v->p, cpu, v->irte, to, host_entry(v->p, v->index), 0))
+		return -1;
+	v->vector = (int)to;
+	return 0;
 }
 
 /* The guest changed its MSI registers: follow it on the device. */
@@ -577,7 +669,7 @@ static void msi_sync(struct passthru *p)
 	if (!(m->ctrl & MSI_CTRL_ENABLE))
 		return;
 	p->msi_vector = route_message(p, "the MSI", m->addr_lo, m->addr_hi, m->data, msi_irq, p,
-				      &p->msi_cpu, &p->msi_irte, &addr, &data);
+				      msi_move, &p->msi_cpu, &p->msi_irte, &addr, &data);
 	if (p->msi_vector < 0)
 		return;
 	cfg_host_w32(p, m->cap + MSI_ADDR_LO, addr);
@@ -641,7 +733,7 @@ static void msix_sync_entry(struct passthru *p, u32 i)
 	if (!(p->cfg.msix_ctrl & MSIX_CTRL_ENABLE) || (e->ctrl & MSIX_ENTRY_MASKED))
 		return;
 	v->vector = route_message(p, "an MSI-X entry", e->addr_lo, e->addr_hi, e->data, msix_irq,
-				  v, &v->cpu, &v->irte, &addr, &data);
+				  v, msix_move, &v->cpu, &v->irte, &addr, &data);
 	if (v->vector < 0)
 		return;
 	pci_msix_entry(h, 0, addr, data, false);
@@ -998,7 +1090,12 @@ void passthru_show(struct vm *vm, bool detail)
 			       d->fn, d->vendor, d->device, p->guest_devfn >> 3,
 			       p->confined ? "confined (VT-d domain)" : "UNCONFINED (identity-mapped RAM)");
 		if (p->host_vector >= 0)
-			console_printf(", INTx host GSI %u -> guest GSI %u", p->host_gsi, p->guest_irq);
+			console_printf(", INTx host GSI %u -> guest GSI %u (vector %#x on core %u, %s)",
+				       p->host_gsi, p->guest_irq, (u32)p->host_vector, p->host_cpu,
+				       p->eli_vector >= 0 ? "ELI: the guest's" : "through tern");
+		if (p->moves)
+			console_printf("; its host vectors moved for the guest's ELI claims %llu times",
+				       (unsigned long long)p->moves);
 		console_printf("\n");
 		if (!detail)
 			continue;

@@ -91,6 +91,7 @@ struct passthru {
 	u64 msi_host, msix_irqs;
 	u64 msix_table_accesses, msix_forwarded;
 	u64 bar_maps, io_forwarded, refused;
+	u64 moves;			/* host vectors moved for a guest's ELI claim */
 	char last_refusal[96];
 };
 

@@ -76,6 +76,12 @@ struct viommu_vm {
 	bool stall;
 	u64 stall_page;
 	u64 settle_waits;		/* vCPU entries that waited for it */
+	/* The interrupt remapping table's pages an entry was read from,
+	 * held at hand (overcommitted) until the guest moves the table or
+	 * turns remapping off: an interrupt cannot wait for a disk read. */
+#define VIOMMU_IRT_HELD		16
+	u64 irt_held[VIOMMU_IRT_HELD];
+	u32 nirt_held;
 };
 
 /* Samecore: the queue stopped at a page on disk (lock held): the next
@@ -187,6 +193,35 @@ static bool g_again(void *ctx)
 
 #define GUEST_MEM(d)	((struct vtdw_mem){ g_read, (d), g_again })
 
+/* Reads of the interrupt remapping table: the page of an entry read is
+ * kept at hand (overcommitted; the first VIOMMU_IRT_HELD pages). */
+static bool g_read_irt(void *ctx, u64 gpa, void *buf, u32 len)
+{
+	struct viommu_vm *d = ctx;
+	struct gpa_map *g = &d->vm->mem;
+	u64 page = gpa & PAGE_MASK;
+
+	if (!g_read(ctx, gpa, buf, len))
+		return false;
+	if (!g->sparse || d->nirt_held >= VIOMMU_IRT_HELD)
+		return true;
+	for (u32 i = 0; i < d->nirt_held; i++)
+		if (d->irt_held[i] == page)
+			return true;
+	if (gpa_get_page(g, page, GPA_GET_NOWAIT, NULL))
+		d->irt_held[d->nirt_held++] = page;
+	return true;
+}
+
+static void irt_let_go(struct viommu_vm *d)
+{
+	for (u32 i = 0; i < d->nirt_held; i++)
+		gpa_put_page(&d->vm->mem, d->irt_held[i]);
+	d->nirt_held = 0;
+}
+
+#define IRT_MEM(d)	((struct vtdw_mem){ g_read_irt, (d), g_again })
+
 /* The unit's own fault and completion events: compatibility-format
  * messages (the unit's interrupts are never remapped, 5.1.6). */
 static void g_msi(void *ctx, u32 lo, u32 hi, u32 data)
@@ -223,7 +258,7 @@ static struct vmc_sel inv_sel(const struct vtde_inv *inv)
 static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 {
 	struct viommu_vm *d = ctx;
-	struct vtdw_mem m = GUEST_MEM(d);
+	struct vtdw_mem m = GUEST_MEM(d), irt = IRT_MEM(d);
 	struct vmc_sel sel;
 
 	switch (inv->kind) {
@@ -256,7 +291,7 @@ static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 		/* Overcommitted: the entries are read back now, where the
 		 * queue can wait for a page on disk; an interrupt cannot. */
 		if (d->vm->mem.sparse)
-			vtdir_cache_flush_reload(&m, &d->irc, d->regs.irta,
+			vtdir_cache_flush_reload(&irt, &d->irc, d->regs.irta,
 						 inv->gran == VTDE_GRAN_GLOBAL, inv->iidx, inv->am);
 		else
 			vtdir_cache_flush(&d->irc, inv->gran == VTDE_GRAN_GLOBAL, inv->iidx,
@@ -267,6 +302,7 @@ static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 		break;
 	case VTDE_INV_IRT:
 		vtdir_cache_flush(&d->irc, true, 0, 0);
+		irt_let_go(d);
 		vplat_routes_changed_locked(d->vm);
 		break;
 	default:
@@ -296,7 +332,7 @@ bool viommu_irq(struct vm *vm, u16 sid, u32 addr_lo, u32 addr_hi, u32 data, bool
 		struct vlapic_ipi *msg, bool *level)
 {
 	struct viommu_vm *d = vm->viommu;
-	struct vtdw_mem m = GUEST_MEM(d);
+	struct vtdw_mem m = IRT_MEM(d);
 	struct vtdir_req rq = { .sid = sid, .addr_lo = addr_lo, .addr_hi = addr_hi, .data = data };
 	bool lvl;
 
@@ -668,6 +704,7 @@ static void viommu_stop(struct vm *vm)
 	 * until the next start). */
 	vshadow_remove_all(&d->sh, &d->map, tsc_ns());
 	vmc_flush(&d->map, tsc_ns());
+	irt_let_go(d);
 	d->due = 0;
 	d->live = false;
 	vplat_unlock(vm, f);
