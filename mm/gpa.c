@@ -470,28 +470,39 @@ void gpa_put_page(struct gpa_map *g, u64 gpa)
 		g->access->put(g, gpa & ~(u64)(PAGE_SIZE - 1), g->access_ctx);
 }
 
-/* len bytes between tern's buffer and guest RAM, page by page, each held
- * while it is copied. */
-static bool copy_ram(struct gpa_map *g, u64 gpa, u8 *buf, u64 len, bool write)
+int gpa_copy(struct gpa_map *g, u64 gpa, void *buf, u64 len, bool write, u32 flags, u64 *where)
 {
+	u8 *b = buf;
+
 	if (!gpa_is_ram(g, gpa, len))
-		return false;
+		return -EFAULT;
 	while (len) {
 		u64 n = MIN(len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		u8 *h = gpa_get_page(g, gpa, write ? GPA_GET_WRITE : 0, NULL);
+		int err = -EFAULT;
+		u8 *h = gpa_get_page(g, gpa, flags | (write ? GPA_GET_WRITE : 0), &err);
 
-		if (!h)
-			return false;
+		if (!h) {
+			if (where)
+				*where = gpa & ~(u64)(PAGE_SIZE - 1);
+			return err;
+		}
 		if (write)
-			memcpy(h, buf, n);
+			memcpy(h, b, n);
 		else
-			memcpy(buf, h, n);
+			memcpy(b, h, n);
 		gpa_put_page(g, gpa);
 		gpa += n;
-		buf += n;
+		b += n;
 		len -= n;
 	}
-	return true;
+	return 0;
+}
+
+/* len bytes between tern's buffer and guest RAM, page by page, each held
+ * while it is copied (waiting for a page on disk). */
+static bool copy_ram(struct gpa_map *g, u64 gpa, u8 *buf, u64 len, bool write)
+{
+	return !gpa_copy(g, gpa, buf, len, write, 0, NULL);
 }
 
 bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len)

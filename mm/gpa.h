@@ -196,6 +196,13 @@ void *gpa_get_page(struct gpa_map *g, u64 gpa, u32 flags, int *err);
 void gpa_put_page(struct gpa_map *g, u64 gpa);
 void gpa_set_access(struct gpa_map *g, const struct gpa_access_ops *ops, void *ctx);
 /* Copies through gpa_get_page (so a sparse map's pages are faulted in). */
+/*
+ * len bytes between buf and guest RAM, each page held while copied, with
+ * gpa_get_page's flags (GPA_GET_NOWAIT: never wait for a disk read). 0, or
+ * its error (-EFAULT: not RAM; -EAGAIN: a page on disk, its read started)
+ * and the page in *where (may be NULL).
+ */
+int gpa_copy(struct gpa_map *g, u64 gpa, void *buf, u64 len, bool write, u32 flags, u64 *where);
 bool gpa_copy_to(struct gpa_map *g, u64 gpa, const void *src, u64 len);
 bool gpa_copy_from(struct gpa_map *g, u64 gpa, void *dst, u64 len);
 

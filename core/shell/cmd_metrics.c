@@ -362,22 +362,49 @@ static void viommu_family(struct prom *p, const char *name, const char *help, si
 	}
 }
 
-static void viommu_metrics(struct prom *p)
+/* A vIOMMU counter family with a second label: key = names[k] for the
+ * counter at offs[k], every VM that has one. */
+struct viommu_split {
+	const char *name;
+	size_t off;
+};
+
+static void viommu_family_by(struct prom *p, const char *name, const char *help, const char *key,
+			     const struct viommu_split *s, u32 n)
 {
-	prom_family(p, "tern_viommu_invalidations_total",
-		    "Invalidations the guest asked of its vIOMMU, by type", PROM_COUNTER);
+	prom_family(p, name, help, PROM_COUNTER);
 	for (u32 i = 0; i < nvms; i++) {
 		struct viommu_counters c;
-		struct prom_label l[2] = { { "vm", vms[i]->name }, { "type", "context" } };
+		struct prom_label l[2] = { { "vm", vms[i]->name }, { key, NULL } };
 
 		if (!vm_listed(vms[i]) || !viommu_counters(vms[i], &c))
 			continue;
-		prom_u64(p, l, 2, c.inv_context);
-		l[1].value = "iotlb";
-		prom_u64(p, l, 2, c.inv_iotlb);
-		l[1].value = "interrupt_entry";
-		prom_u64(p, l, 2, c.inv_iec);
+		for (u32 k = 0; k < n; k++) {
+			l[1].value = s[k].name;
+			prom_u64(p, l, 2, *(const u64 *)((const u8 *)&c + s[k].off));
+		}
 	}
+}
+
+#define VSPLIT(n, f)	{ n, offsetof(struct viommu_counters, f) }
+
+static void viommu_metrics(struct prom *p)
+{
+	static const struct viommu_split inv[] = {
+		VSPLIT("context", inv_context), VSPLIT("iotlb", inv_iotlb),
+		VSPLIT("interrupt_entry", inv_iec),
+	};
+	static const struct viommu_split again[] = {
+		VSPLIT("queue", again_queue), VSPLIT("dma", again_dma), VSPLIT("irq", again_irq),
+	};
+	static const struct viommu_split shadow[] = {
+		VSPLIT("page", shadow_inv_page), VSPLIT("domain", shadow_inv_domain),
+		VSPLIT("global", shadow_inv_global), VSPLIT("failed", shadow_inv_failed),
+	};
+
+	viommu_family_by(p, "tern_viommu_invalidations_total",
+			 "Invalidations the guest asked of its vIOMMU, by type", "type", inv,
+			 ARRAY_SIZE(inv));
 	viommu_family(p, "tern_viommu_exits_total",
 		      "Guest accesses to the vIOMMU's registers (each a VM exit, samecore)",
 		      offsetof(struct viommu_counters, exits), PROM_COUNTER);
@@ -408,41 +435,15 @@ static void viommu_metrics(struct prom *p)
 	viommu_family(p, "tern_viommu_teardown_clock_checks_total",
 		      "Times the teardown window's clock (the first vCPU samecore, the sidecore) found stale translations due and tore them down",
 		      offsetof(struct viommu_counters, clock_checks), PROM_COUNTER);
-	prom_family(p, "tern_viommu_page_retries_total",
-		    "Work of an overcommitted VM's vIOMMU retried for a guest page on disk, by what (irq: an interrupt not delivered)",
-		    PROM_COUNTER);
-	for (u32 i = 0; i < nvms; i++) {
-		struct viommu_counters c;
-		struct prom_label l[2] = { { "vm", vms[i]->name }, { "for", "queue" } };
-
-		if (!vm_listed(vms[i]) || !viommu_counters(vms[i], &c))
-			continue;
-		prom_u64(p, l, 2, c.again_queue);
-		l[1].value = "dma";
-		prom_u64(p, l, 2, c.again_dma);
-		l[1].value = "irq";
-		prom_u64(p, l, 2, c.again_irq);
-	}
+	viommu_family_by(p, "tern_viommu_page_retries_total",
+			 "Work of an overcommitted VM's vIOMMU retried for a guest page on disk, by what (irq: an interrupt not delivered)",
+			 "for", again, ARRAY_SIZE(again));
 	viommu_family(p, "tern_viommu_physical_invalidations_total",
 		      "Teardown batches: a real physical IOTLB invalidation each when it cleared shadowed entries of assigned devices, the equivalent for emulated devices' translations",
 		      offsetof(struct viommu_counters, phys_inv), PROM_COUNTER);
-	prom_family(p, "tern_viommu_shadow_invalidations_total",
-		    "Physical IOTLB invalidations for assigned devices' shadowed translations, by granularity (failed: the unit did not answer)",
-		    PROM_COUNTER);
-	for (u32 i = 0; i < nvms; i++) {
-		struct viommu_counters c;
-		struct prom_label l[2] = { { "vm", vms[i]->name }, { "type", "page" } };
-
-		if (!vm_listed(vms[i]) || !viommu_counters(vms[i], &c))
-			continue;
-		prom_u64(p, l, 2, c.shadow_inv_page);
-		l[1].value = "domain";
-		prom_u64(p, l, 2, c.shadow_inv_domain);
-		l[1].value = "global";
-		prom_u64(p, l, 2, c.shadow_inv_global);
-		l[1].value = "failed";
-		prom_u64(p, l, 2, c.shadow_inv_failed);
-	}
+	viommu_family_by(p, "tern_viommu_shadow_invalidations_total",
+			 "Physical IOTLB invalidations for assigned devices' shadowed translations, by granularity (failed: the unit did not answer)",
+			 "type", shadow, ARRAY_SIZE(shadow));
 	viommu_family(p, "tern_viommu_shadowed_devices",
 		      "Assigned devices whose DMA follows the guest's vIOMMU translations now",
 		      offsetof(struct viommu_counters, shadowed), PROM_GAUGE);

@@ -51,9 +51,9 @@ SQUEEZE = "16M"
 
 def squeeze(m, g):
     """The idle guest squeezed into SQUEEZE of frames (`vm resident`): its
-    vIOMMU's queue and page tables go to disk with the rest. Then 8 MiB of
-    data.bin read with the page cache dropped, against the same 8 MiB read
-    before: the unit's work meets its pages on disk. Back to 64 MiB."""
+    vIOMMU's page tables go to disk with the rest. Then 8 MiB of data.bin
+    read with the page cache dropped, against the same 8 MiB read before:
+    tern's walks meet the tables' pages on disk. Back to 64 MiB."""
     out = g.run("dd if=/mnt/data.bin bs=1M count=8 2>/dev/null | md5sum; echo TERN-A-$((6*7))")
     before = re.findall(r"\n([0-9a-f]{32})\s+-", out)
     check(before and "TERN-A-42" in out, "no checksum of 8 MiB:\n" + out[-1500:])
@@ -93,9 +93,10 @@ def run_viommu(build):
     check(pinned <= 64, "%d of %d pages pinned by the vIOMMU while idle" % (pinned, pages))
     check(cold["out_written"] + cold["out_dropped"] > 1000 and cold["in_swap"] > 0,
           "the VM was not paged while it read:\n" + st)
-    # The retry paths ran: the queue stopped at a page on disk and a vCPU
-    # entry waited for it; DMA translations met table or data pages on disk.
-    check(stops > 0 and waits > 0, "the queue never met a page on disk:\n" + st)
+    # The retry path ran: DMA translations met pages of the guest's tables
+    # on disk (its upper levels only tern reads). Linux writes each
+    # descriptor and wait status word itself just before, so its queue
+    # never meets a page on disk (that path: the unit tests).
     check(dma > 0, "no DMA translation met a page on disk:\n" + st)
     check(lost == 0, "%d interrupts lost to a remapping entry on disk" % lost)
     check(re.search(r"faults recorded 0,", st) and re.search(r"queue errors 0", st),

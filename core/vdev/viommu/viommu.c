@@ -147,33 +147,13 @@ static void expire_due(struct viommu_vm *d, u64 now)
 
 /* Page by page, never waiting for a disk read (lock held): a page on
  * disk sets d->again (its read started), anything else clears it. */
-static bool g_copy(struct viommu_vm *d, u64 gpa, u8 *buf, u32 len, bool write)
+static bool g_copy(struct viommu_vm *d, u64 gpa, void *buf, u32 len, bool write)
 {
-	struct gpa_map *g = &d->vm->mem;
+	int err = len ? gpa_copy(&d->vm->mem, gpa, buf, len, write, GPA_GET_NOWAIT,
+				 &d->again_page) : -EFAULT;
 
-	d->again = false;
-	if (!len || !gpa_is_ram(g, gpa, len))
-		return false;
-	while (len) {
-		u32 n = (u32)MIN((u64)len, PAGE_SIZE - (gpa & (PAGE_SIZE - 1)));
-		int err = 0;
-		u8 *h = gpa_get_page(g, gpa, GPA_GET_NOWAIT | (write ? GPA_GET_WRITE : 0), &err);
-
-		if (!h) {
-			d->again = err == -EAGAIN;
-			d->again_page = gpa & PAGE_MASK;
-			return false;
-		}
-		if (write)
-			memcpy(h, buf, n);
-		else
-			memcpy(buf, h, n);
-		gpa_put_page(g, gpa);
-		gpa += n;
-		buf += n;
-		len -= n;
-	}
-	return true;
+	d->again = err == -EAGAIN;
+	return !err;
 }
 
 static bool g_read(void *ctx, u64 gpa, void *buf, u32 len)
@@ -183,7 +163,7 @@ static bool g_read(void *ctx, u64 gpa, void *buf, u32 len)
 
 static bool g_write(void *ctx, u64 gpa, const void *buf, u32 len)
 {
-	return g_copy(ctx, gpa, (u8 *)buf, len, true);
+	return g_copy(ctx, gpa, (void *)buf, len, true);
 }
 
 static bool g_again(void *ctx)
