@@ -430,8 +430,8 @@ def run(build):
         check(re.search(r"ELI: on, 0 of 2 vCPUs live: waiting: the guest's local APIC is not in x2APIC mode",
                         st), "ELI's state for the Linux VM:\n" + st)
         check(re.search(r"00:02\.0 \(8086:100e\) is guest 00:02\.0: DMA UNCONFINED .*"
-                        r"INTx host GSI \d+ -> guest GSI 18 \(vector 0x[0-9a-f]+ on core \d+, through "
-                        r"tern\)\n.*BAR0 memory 0x[0-9a-f]+\+0x20000: "
+                        r"INTx host GSI \d+ -> guest GSI 18 \(vector 0x[0-9a-f]+ on core \d+, "
+                        r"[^)\n]+\)\n.*BAR0 memory 0x[0-9a-f]+\+0x20000: "
                         r"guest 0xc0000000 \(mapped\), then ELI's shadow IDT page[^\n]*\n.*BAR1 I/O 0x[0-9a-f]+\+0x40: guest 0x1000 "
                         r"\(ports forwarded\)\n\s+INTx: 2 interrupts, 2 guest EOIs[^;\n]*; MSI: 0 "
                         r"interrupts\n\s+BAR mappings 2, ports forwarded [1-9]\d*, refused 1: last BAR over "

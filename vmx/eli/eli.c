@@ -631,10 +631,35 @@ void eli_shadow_placed(struct vm *vm, u64 gpa)
 	__atomic_add_fetch(&vm->eli.gen, 1, __ATOMIC_RELEASE);
 }
 
+/*
+ * A device vector's gate is present in the shadow IDT every vCPU of the
+ * VM shares, so on each of the VM's cores an interrupt with that vector
+ * goes to the guest's handler. It is reserved on all of them (tern's
+ * movable users moved away, irq/irq.h) so that none of tern's can be
+ * one; should one come while tern runs there, it is only counted.
+ */
+static void stray_device_vector(struct regs *r, void *arg)
+{
+	struct vm *vm = arg;
+
+	(void)r;
+	__atomic_add_fetch(&vm->eli.stats.stray, 1, __ATOMIC_RELAXED);
+}
+
 void eli_device_vector(struct vm *vm, u8 vec, bool add)
 {
 	struct eli_vm *e = &vm->eli;
-	u64 f = spin_lock_irqsave(&e->lock);
+	u64 f;
+
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		u32 cpu = vm->vcpus[i].cpu;
+
+		if (add)
+			irq_claim_vector(cpu, vec, stray_device_vector, vm, vm->name);
+		else if (irq_vector_held_by(cpu, vec, stray_device_vector, vm))
+			irq_free_vector(cpu, vec);
+	}
+	f = spin_lock_irqsave(&e->lock);
 
 	if (add)
 		vec_set_add(&e->device, vec);
@@ -811,6 +836,9 @@ void eli_show(struct vm *vm)
 			       (unsigned long long)s->ipi_tpr, ipi_vectors(e));
 	if (vm->cfg.eli_ipi == CONFIG_ELI_IPI_DIRECT && e->ipi_why)
 		console_printf("    IPI vector %#x stays virtual: %s\n", e->ipi_why_vec, e->ipi_why);
+	if (s->stray)
+		console_printf("    device vectors taken by tern on a core not their route's: %llu\n",
+			       (unsigned long long)s->stray);
 	if (vm->cfg.eli_timer != CONFIG_ELI_TIMER_DIRECT) {
 		console_printf("    guest timer: injected (eli_timer = inject)\n");
 		return;

@@ -73,6 +73,7 @@ struct eli_stats {
 	u64 ipi_direct;		/* sent on the hardware, the guest's vector */
 	u64 ipi_in_tern;	/* of those, landed in tern: injected */
 	u64 ipi_tpr;		/* kept virtual: the target's TPR held them */
+	u64 stray;		/* a device vector on another of the VM's cores */
 };
 
 struct eli_vm {
@@ -194,7 +195,8 @@ void eli_cr3_loaded(struct vcpu *v, u64 cr3);
 void eli_idtr_read(struct vcpu *v, u64 *base, u16 *limit);
 void eli_idtr_write(struct vcpu *v, u64 base, u16 limit);
 
-/* passthru: the BAR page and the device vectors. */
+/* passthru: the BAR page and the device vectors (the caller has claimed
+ * vec on its route's core, and holds the VM's platform lock). */
 void eli_shadow_placed(struct vm *vm, u64 gpa);
 void eli_device_vector(struct vm *vm, u8 vec, bool add);
 /* For `vm stats` and metrics. */

@@ -296,11 +296,37 @@ static void intx_command(struct passthru *p)
  */
 static int intx_move(void *arg, u32 cpu, u32 from, u32 to);
 
+/*
+ * ELI: whether a guest interrupt (decoded: an I/O APIC entry's fields or
+ * an MSI, through the guest's IRTE where it remaps) can go straight to
+ * one vCPU with its own vector, and that vCPU's core: fixed or lowest
+ * priority, no shorthand, a vector tern may give a guest device; one core
+ * takes it (the vCPU the destination names, physical or a logical one
+ * only it matches; lowest priority picks the first of several, as
+ * delivery through tern would).
+ */
+static bool eli_direct_core(const struct vm *vm, const struct vlapic_ipi *msg, u32 *cpu)
+{
+	u32 hits = 0;
+
+	if (vm->eli.setting == ELI_CFG_OFF || msg->shorthand ||
+	    msg->vector < VEC_EXCEPTIONS_END || msg->vector > VEC_DYN_LAST ||
+	    (msg->mode != ICR_MODE_FIXED && msg->mode != ICR_MODE_LOWEST))
+		return false;
+	for (u32 i = 0; i < vm->nvcpus; i++) {
+		if (!vlapic_accepts(&vm->vcpus[i].lapic, msg, false))
+			continue;
+		if (!hits++)
+			*cpu = vm->vcpus[i].cpu;
+	}
+	return hits == 1 || (hits > 1 && msg->mode == ICR_MODE_LOWEST);
+}
+
 static void intx_eli_route(void *ctx, u64 rte)
 {
 	struct passthru *p = ctx;
 	struct vm *vm = p->vm;
-	u32 vec, cpu = vm->vcpus[0].cpu, hits = 0;
+	u32 vec, cpu = vm->vcpus[0].cpu;
 	bool want = !(rte & RTE_MASKED);
 	struct vlapic_ipi msg = { .valid = true, .mode = (u8)RTE_MODE(rte),
 				  .vector = RTE_VECTOR(rte), .logical = rte & RTE_LOGICAL,
@@ -320,18 +346,7 @@ static void intx_eli_route(void *ctx, u64 rte)
 		want = viommu_irq(vm, VIOAPIC_SID, addr, 0, data, true, &msg, NULL);
 	}
 	vec = msg.vector;
-	want = want && !msg.shorthand && vec >= VEC_EXCEPTIONS_END && vec <= VEC_DYN_LAST &&
-	       (msg.mode == ICR_MODE_FIXED || msg.mode == ICR_MODE_LOWEST);
-	/* One core takes it: the vCPU the destination names (physical, or
-	 * a logical one only it matches); lowest priority picks the first
-	 * of several, as delivery through tern would. */
-	for (u32 i = 0; want && i < vm->nvcpus; i++) {
-		if (!vlapic_accepts(&vm->vcpus[i].lapic, &msg, false))
-			continue;
-		if (!hits++)
-			cpu = vm->vcpus[i].cpu;
-	}
-	want = want && (hits == 1 || (hits > 1 && msg.mode == ICR_MODE_LOWEST));
+	want = want && eli_direct_core(vm, &msg, &cpu);
 	if (want ? p->eli_vector == (int)vec && p->host_cpu == cpu : p->eli_vector < 0)
 		return;
 	ioapic_mask(p->host_gsi, true);
@@ -397,6 +412,8 @@ static int intx_move(void *arg, u32 cpu, u32 from, u32 to)
 						     &p->host_irte) | RTE_MASKED);
 	p->host_vector = (int)to;
 	p->moves++;
+	pr_info("vm %s: %02x:%02x.%u INTx moved from vector %#x to %#x on core %u: the guest claims it (ELI)",
+		p->vm->name, p->pdev->bus, p->pdev->dev, p->pdev->fn, from, to, cpu);
 	if (!p->intx_pending && !intx_guest_disabled(p))
 		ioapic_mask(p->host_gsi, false);
 	/* An edge sent with `from` before the mask went to the claimant. */
@@ -528,9 +545,12 @@ static void msi_off(struct passthru *p)
 		     pci_read16(d->seg, d->bus, d->dev, d->fn, cap + MSI_CTRL) & ~MSI_CTRL_ENABLE);
 	if (p->msi_irte >= 0)
 		vtd_msi_unmap(d->bus, devfn_of(d), p->msi_irte);
+	if (p->msi_eli)
+		eli_device_vector(p->vm, (u8)p->msi_vector, false);
 	irq_free_vector(p->msi_cpu, (u32)p->msi_vector);
 	p->msi_vector = -1;
 	p->msi_irte = -1;
+	p->msi_eli = false;
 }
 
 /* The core of the vCPU a physical-mode message names; else the first's
@@ -550,14 +570,21 @@ static u32 msi_target_core(struct passthru *p, const struct vlapic_ipi *msg)
  * the address/data the device must send for it: an IRTE where VT-d
  * confines the device, the plain message with iommu = off-unsafe. */
 static int host_message(struct passthru *p, const struct vlapic_ipi *msg, irq_handler_t fn,
-			void *arg, irq_move_fn move, u32 *cpu, int *irte, u32 *addr, u32 *data)
+			void *arg, irq_move_fn move, u32 *cpu, int *irte, u32 *addr, u32 *data,
+			bool *direct)
 {
 	struct pci_dev *d = p->pdev;
-	int vec;
+	int vec = -1;
 	u32 apic;
 
-	*cpu = msi_target_core(p, msg);
-	vec = irq_alloc_vector_movable(*cpu, fn, arg, p->vm->name, move);
+	/* ELI: the guest's own vector on its vCPU's core, straight through
+	 * the shadow IDT (tern's handler only when it lands in tern). */
+	*direct = eli_direct_core(p->vm, msg, cpu) &&
+		  (vec = irq_claim_vector(*cpu, msg->vector, fn, arg, p->vm->name)) >= 0;
+	if (!*direct) {
+		*cpu = msi_target_core(p, msg);
+		vec = irq_alloc_vector_movable(*cpu, fn, arg, p->vm->name, move);
+	}
 	if (vec < 0)
 		return -1;
 	apic = cpus[*cpu]->apic_id;
@@ -566,12 +593,15 @@ static int host_message(struct passthru *p, const struct vlapic_ipi *msg, irq_ha
 		*irte = vtd_msi_remap(d->bus, devfn_of(d), apic, (u8)vec, addr, data);
 		if (*irte < 0) {
 			irq_free_vector(*cpu, (u32)vec);
+			*direct = false;
 			return -1;
 		}
 	} else {
 		*addr = MSI_ADDR_BASE | apic << 12;
 		*data = (u32)vec;		/* fixed, edge */
 	}
+	if (*direct)
+		eli_device_vector(p->vm, (u8)vec, true);
 	return vec;
 }
 
@@ -580,7 +610,7 @@ static int host_message(struct passthru *p, const struct vlapic_ipi *msg, irq_ha
  * tern does not deliver it or has no vector or IRTE left. */
 static int route_message(struct passthru *p, const char *what, u32 g_lo, u32 g_hi, u32 g_data,
 			 irq_handler_t fn, void *arg, irq_move_fn move, u32 *cpu, int *irte,
-			 u32 *addr, u32 *data)
+			 u32 *addr, u32 *data, bool *direct)
 {
 	struct vlapic_ipi msg;
 	bool ir = viommu_ir_on(p->vm);
@@ -599,7 +629,7 @@ static int route_message(struct passthru *p, const char *what, u32 g_lo, u32 g_h
 	if (!ir && !msi_guest_message(g_lo, g_hi, g_data, &msg))
 		snprintf(why, sizeof(why), "%s: an address or delivery mode tern does not deliver; kept off",
 			 what);
-	else if ((vec = host_message(p, &msg, fn, arg, move, cpu, irte, addr, data)) < 0)
+	else if ((vec = host_message(p, &msg, fn, arg, move, cpu, irte, addr, data, direct)) < 0)
 		snprintf(why, sizeof(why), "%s: no free host vector or interrupt-remapping entry",
 			 what);
 	if (vec < 0)
@@ -613,8 +643,8 @@ static int route_message(struct passthru *p, const char *what, u32 g_lo, u32 g_h
  * the data the device sends; then one interrupt on `to` for one that may
  * have gone to `from` meanwhile (spurious at worst, as MSIs may be).
  */
-static int message_move(struct passthru *p, u32 cpu, int irte, u32 to, volatile u32 *msix,
-			u8 msi_data_off)
+static int message_move(struct passthru *p, u32 cpu, int irte, u32 from, u32 to,
+			volatile u32 *msix, u8 msi_data_off)
 {
 	struct pci_dev *d = p->pdev;
 
@@ -628,6 +658,8 @@ static int message_move(struct passthru *p, u32 cpu, int irte, u32 to, volatile 
 		cfg_host_w16(p, msi_data_off, (u16)to);
 	}
 	p->moves++;
+	pr_info("vm %s: %02x:%02x.%u %s moved from vector %#x to %#x on core %u: the guest claims it (ELI)",
+		p->vm->name, d->bus, d->dev, d->fn, msix ? "an MSI-X entry" : "its MSI", from, to, cpu);
 	lapic_send_ipi(cpus[cpu]->apic_id, to);
 	return 0;
 }
@@ -638,7 +670,7 @@ static int msi_move(void *arg, u32 cpu, u32 from, u32 to)
 	const struct vpa_msi *m = &p->cfg.msi;
 
 	if (p->msi_cpu != cpu || p->msi_vector != (int)from ||
-	    message_move(p, cpu, p->msi_irte, to, NULL,
+	    message_move(p, cpu, p->msi_irte, from, to, NULL,
 			 (u8)(m->cap + (m->is64 ? MSI_DATA_64 : MSI_DATA_32))))
 		return -1;
 	p->msi_vector = (int)to;
@@ -652,7 +684,7 @@ static int msix_move(void *arg, u32 cpu, u32 from, u32 to)
 	struct passthru_vec *v = arg;
 
 	if (v->cpu != cpu || v->vector != (int)from ||
-	    message_move(v->p, cpu, v->irte, to, host_entry(v->p, v->index), 0))
+	    message_move(v->p, cpu, v->irte, from, to, host_entry(v->p, v->index), 0))
 		return -1;
 	v->vector = (int)to;
 	return 0;
@@ -669,7 +701,7 @@ static void msi_sync(struct passthru *p)
 	if (!(m->ctrl & MSI_CTRL_ENABLE))
 		return;
 	p->msi_vector = route_message(p, "the MSI", m->addr_lo, m->addr_hi, m->data, msi_irq, p,
-				      msi_move, &p->msi_cpu, &p->msi_irte, &addr, &data);
+				      msi_move, &p->msi_cpu, &p->msi_irte, &addr, &data, &p->msi_eli);
 	if (p->msi_vector < 0)
 		return;
 	cfg_host_w32(p, m->cap + MSI_ADDR_LO, addr);
@@ -715,9 +747,12 @@ static void msix_vec_free(struct passthru *p, u32 i)
 		return;
 	if (v->irte >= 0)
 		vtd_msi_unmap(p->pdev->bus, devfn_of(p->pdev), v->irte);
+	if (v->eli)
+		eli_device_vector(p->vm, (u8)v->vector, false);
 	irq_free_vector(v->cpu, (u32)v->vector);
 	v->vector = -1;
 	v->irte = -1;
+	v->eli = false;
 }
 
 /* Entry i as the guest has it now: a host vector behind it while the
@@ -733,7 +768,7 @@ static void msix_sync_entry(struct passthru *p, u32 i)
 	if (!(p->cfg.msix_ctrl & MSIX_CTRL_ENABLE) || (e->ctrl & MSIX_ENTRY_MASKED))
 		return;
 	v->vector = route_message(p, "an MSI-X entry", e->addr_lo, e->addr_hi, e->data, msix_irq,
-				  v, msix_move, &v->cpu, &v->irte, &addr, &data);
+				  v, msix_move, &v->cpu, &v->irte, &addr, &data, &v->eli);
 	if (v->vector < 0)
 		return;
 	pci_msix_entry(h, 0, addr, data, false);
@@ -801,7 +836,7 @@ static void msix_take(struct passthru *p)
 		return;
 	}
 	for (u32 i = 0; i < p->msix.nvec; i++) {
-		p->msix_vec[i] = (struct passthru_vec){ p, (u16)i, -1, 0, -1 };
+		p->msix_vec[i] = (struct passthru_vec){ p, (u16)i, -1, 0, -1, false };
 		pci_msix_entry(host_entry(p, i), 0, 0, 0, true);
 	}
 }
@@ -1117,14 +1152,21 @@ void passthru_show(struct vm *vm, bool detail)
 			       (unsigned long long)p->intx_host, (unsigned long long)p->intx_eois,
 			       p->intx_pending ? ", one pending" : "",
 			       p->cfg.command & BIT(10) ? ", disabled by the guest" : "",
-			       (unsigned long long)p->msi_host, p->msi_vector >= 0 ? " (on)" : "");
-		if (p->msix_vec)
-			console_printf("      MSI-X: %u entries in BAR%u at %#x (trapped), %llu interrupts%s; table accesses %llu, other registers in its pages forwarded %llu\n",
-				       p->msix.nvec, p->msix.table_bar, p->msix.table_off,
+			       (unsigned long long)p->msi_host,
+			       p->msi_eli ? " (on, ELI: the guest's vector, direct)" :
+			       p->msi_vector >= 0 ? " (on)" : "");
+		if (p->msix_vec) {
+			u32 direct = 0;
+
+			for (u32 i = 0; i < p->msix.nvec; i++)
+				direct += p->msix_vec[i].eli;
+			console_printf("      MSI-X: %u entries in BAR%u at %#x (trapped, %u direct: ELI), %llu interrupts%s; table accesses %llu, other registers in its pages forwarded %llu\n",
+				       p->msix.nvec, p->msix.table_bar, p->msix.table_off, direct,
 				       (unsigned long long)p->msix_irqs,
 				       p->cfg.msix_ctrl & MSIX_CTRL_ENABLE ? " (on)" : "",
 				       (unsigned long long)p->msix_table_accesses,
 				       (unsigned long long)p->msix_forwarded);
+		}
 		console_printf("      BAR mappings %llu, ports forwarded %llu, refused %llu%s%s\n",
 			       (unsigned long long)p->bar_maps, (unsigned long long)p->io_forwarded,
 			       (unsigned long long)p->refused, p->refused ? ": last " : "",

@@ -49,6 +49,7 @@ struct passthru_vec {
 	int vector;			/* -1: entry off */
 	u32 cpu;
 	int irte;
+	bool eli;			/* the guest's own vector, direct (ELI) */
 };
 
 struct passthru {
@@ -80,6 +81,7 @@ struct passthru {
 	int msi_vector;			/* on msi_cpu; -1: off */
 	u32 msi_cpu;
 	int msi_irte;
+	bool msi_eli;			/* the guest's own vector, direct (ELI) */
 	/* MSI-X: the guest's table (core/vmsix.h), the device's table pages
 	 * mapped for tern, a host vector per entry in use */
 	struct vmsix msix;
