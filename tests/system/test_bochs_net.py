@@ -103,6 +103,12 @@ def check_flood(m, peer, s):
     f0 = peer.frames_in + peer.frames_out
     for port in (2323, 9100):
         for i in range(FLOOD_ATTEMPTS):
+            # The operator types now and then: the attempts can take
+            # longer than the shell's idle limit (60 s emulated, as the
+            # host's pace against Bochs's goes), and an idle session is
+            # rightly closed.
+            if i % 25 == 0:
+                s.command("uptime")
             try:
                 c = peer.connect(TERN_IP, port, timeout=30)
             except TimeoutError as e:
