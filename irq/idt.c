@@ -62,8 +62,6 @@ void irq_set_handler(u32 vector, irq_handler_t fn, void *arg, const char *owner)
 	s->owner = owner;
 }
 
-u64 irq_moves;
-
 static bool take(struct irq_slot *s, irq_handler_t fn, void *arg, const char *owner,
 		 irq_move_fn move)
 {
@@ -148,7 +146,6 @@ static int claim(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
 	s->arg = arg;
 	__atomic_store_n(&s->owner, owner, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->fn, fn, __ATOMIC_RELEASE);
-	__atomic_add_fetch(&irq_moves, 1, __ATOMIC_RELAXED);
 	return (int)v;
 }
 

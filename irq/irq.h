@@ -98,8 +98,6 @@ int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *ow
 int irq_claim_ipi_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner);
 /* Whether v on that core is still the claim of handler fn with arg. */
 bool irq_vector_held_by(u32 cpu, u32 v, irq_handler_t fn, const void *arg);
-/* Users moved off a vector a claim wanted, since boot (all cores). */
-extern u64 irq_moves;
 
 void irq_dispatch(struct regs *r);
 void exception_handle(struct regs *r);

@@ -454,10 +454,12 @@ static void set_preemption_timer(struct vcpu *v)
  * requested. The host timer follows the virtual timer's next deadline.
  */
 /* The first vCPU keeps the platform's time: the PIT's, and the vIOMMU's
- * teardown window (samecore). One load each for a VM without them. */
+ * teardown window (samecore); any vCPU runs on a vIOMMU queue stopped at
+ * a page on disk. One load each for a VM without them. */
 static void keep_platform_time(struct vcpu *v)
 {
-	viommu_settle(v->vm);
+	if (unlikely(v->vm->viommu))
+		viommu_settle(v->vm);
 	if (v->id == 0) {
 		vplat_poll(v->vm);
 		viommu_clock(v->vm);

@@ -285,15 +285,6 @@ static void intx_command(struct passthru *p)
 	}
 }
 
-/*
- * ELI: the guest's redirection entry for the function's line, as it wrote
- * it (platform lock held). A fixed, physical-destination entry to one of
- * the VM's vCPUs has the host pin deliver that very vector to that vCPU's
- * core: through the shadow IDT straight to the guest's handler, the EOI
- * back through the physical APIC to the I/O APIC (level). Anything else,
- * or a vector tern holds on that core, keeps the plain route (tern takes
- * the interrupt and injects it).
- */
 static int intx_move(void *arg, u32 cpu, u32 from, u32 to);
 
 /*
@@ -322,6 +313,16 @@ static bool eli_direct_core(const struct vm *vm, const struct vlapic_ipi *msg, u
 	return hits == 1 || (hits > 1 && msg->mode == ICR_MODE_LOWEST);
 }
 
+/*
+ * ELI: the guest's redirection entry for the function's line, as it wrote
+ * it (platform lock held). An entry one vCPU takes (eli_direct_core) has
+ * the host pin deliver that very vector to that vCPU's core: through the
+ * shadow IDT straight to the guest's handler, the EOI back through the
+ * physical APIC to the I/O APIC (level); a route of tern's holding the
+ * vector there moves (irq_claim_vector). Anything else, or a vector tern
+ * cannot free there, keeps the plain route (tern takes the interrupt and
+ * injects it).
+ */
 static void intx_eli_route(void *ctx, u64 rte)
 {
 	struct passthru *p = ctx;

@@ -197,6 +197,7 @@ static void pin_remove(struct vblk_vm *d, struct pin *p)
 /* The token a pin hands back (vblk_ops.pin's *pinned): the guest page,
  * and through the vIOMMU its translation's token in bits 63:48. */
 #define PIN_VIA_VIOMMU	1ULL
+#define PIN_NO_HOLD	2ULL	/* ... and only there (a dense map: RAM never moves) */
 #define PIN_TOK_SHIFT	48
 #define PIN_PAGE(p)	((p) & PAGE_MASK & ((1ULL << PIN_TOK_SHIFT) - 1))
 
@@ -219,19 +220,29 @@ static int vm_pin(struct vblk *b, u64 addr, u32 flags, u64 *hpa, u64 *pinned)
 	}
 	/* Through the guest's tables: a read request's data is written, so
 	 * its pages need W (VT-d 3.6: write permission fault 0x5). The
-	 * vIOMMU keeps the translation (and the page) while this holds it,
-	 * and the page is also held as any other: an overcommitted VM's is
-	 * brought in, and what the disk writes into it counts as written. */
+	 * vIOMMU keeps the translation (and the page) while this holds it;
+	 * an overcommitted VM's page is also held as any other, so that what
+	 * the disk writes into it counts as written. */
 	fr = viommu_dma_get(d->vm, d->devfn, addr, write, &page, &tok);
 	if (fr)
 		return fr == VIOMMU_AGAIN ? -EAGAIN : -EFAULT;
-	rc = tok >> (64 - PIN_TOK_SHIFT) ? -EFAULT : pin_page(d, page & PAGE_MASK, flags, hpa);
-	if (rc) {
-		viommu_dma_put(d->vm, tok);
-		return rc;
+	page &= PAGE_MASK;
+	*pinned = page | (u64)tok << PIN_TOK_SHIFT | PIN_VIA_VIOMMU;
+	if (tok >> (64 - PIN_TOK_SHIFT)) {
+		rc = -EFAULT;
+	} else if (!d->vm->mem.sparse) {
+		/* The vIOMMU's pin is all a dense map needs. */
+		void *h = gpa_to_hva(&d->vm->mem, page);
+
+		*hpa = h ? virt_to_phys(h) : ~0ULL;
+		*pinned |= PIN_NO_HOLD;
+		rc = *hpa == ~0ULL ? -EFAULT : 0;
+	} else {
+		rc = pin_page(d, page, flags, hpa);
 	}
-	*pinned = (page & PAGE_MASK) | (u64)tok << PIN_TOK_SHIFT | PIN_VIA_VIOMMU;
-	return 0;
+	if (rc)
+		viommu_dma_put(d->vm, tok);
+	return rc;
 }
 
 /* Guest page `page` held for a request's DMA, counted, marked pinned. */
@@ -286,6 +297,8 @@ static void vm_unpin(struct vblk *b, u64 pinned)
 
 	if (pinned & PIN_VIA_VIOMMU)
 		viommu_dma_put(d->vm, (u32)(pinned >> PIN_TOK_SHIFT));
+	if (pinned & PIN_NO_HOLD)
+		return;
 	p = pin_find(d, PIN_PAGE(pinned), false);
 	if (!p)
 		return;
