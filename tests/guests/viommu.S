@@ -235,8 +235,11 @@ submit:
 	incl	%ebx
 	movw	%bx, vq_avail + 2
 	movw	$0, VBAR + 0x3000		/* notify queue 0 */
-	/* The device answers on the notify's exit: the used index moved. */
-	movl	$1000000, %ecx
+	/* The device answers once tern's disk has read the block (the
+	 * management core's ATA request, which an emulator may take a good
+	 * part of an emulated second for): the used index moved. The bound
+	 * only keeps a device that never answers from hanging the test. */
+	movl	$100000000, %ecx
 1:	cmpw	%bx, vq_used + 2
 	je	2f
 	pause
