@@ -48,6 +48,7 @@ import os
 import random
 import re
 import sys
+import time
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -201,6 +202,13 @@ def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_
     m = Machine(logname or "bench-swap-" + mode, build)
     disk = os.path.join(m.logdir, m.name + "-disk.img")
     sha = make_disk(disk, mib)
+    # Wall seconds of each part (CI's time: where it goes).
+    wall, last = [], [time.monotonic()]
+
+    def lap(what):
+        now = time.monotonic()
+        wall.append("%s %.0f" % (what, now - last[0]))
+        last[0] = now
     try:
         m.bochs(iso, cpus=2, megs=384, ips=IPS,
                 extra=Machine.bochs_ata_disk(disk, DISK_MODEL))
@@ -214,12 +222,14 @@ def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_
         g.run("mkdir -p /mnt && mount -t ext4 -o ro /dev/vda /mnt && ls -l /mnt/data.bin")
         check("data.bin" in m.transcript[-600:], "ext4 on /dev/vda not mounted:\n" +
               m.transcript[-2000:])
+        lap("boot")
         s0 = snapshot(g, "0")
         read_pass(g, sha, 1)
         s1 = snapshot(g, "1")
         for n in range(2, passes + 1):
             read_pass(g, sha, n)
         s2 = snapshot(g, "2")
+        lap("reads")
         snaps = [s0, s1, s2]
         mem_md5 = None
         if alloc and alloc_n:
@@ -234,12 +244,16 @@ def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_
             mem_md5 = (before, tmpfs_md5(g, "b"))
             check(mem_md5[0] == mem_md5[1], "the guest's 16 MiB tmpfs file changed across "
                   "the allocations: %s, then %s" % mem_md5)
+            lap("allocations")
         for s in snaps:
             s["vm"] = vm
         extra = after(m, g) if after else None
+        if after:
+            lap("then")
         g.detach()
         r = {"cold": figures(s0, s1), "reread": figures(s1, s2), "stats": snaps[-1]["stats"],
-             "mem": m.command("vm mem %s" % vm), "extra": extra, "mem_md5": mem_md5}
+             "mem": m.command("vm mem %s" % vm), "extra": extra, "mem_md5": mem_md5,
+             "wall": "wall s: " + ", ".join(wall)}
         if len(snaps) > 4:
             r["alloc"] = figures(snaps[3], snaps[4])
         return r

@@ -112,6 +112,7 @@ def run_viommu(build):
           "entries waited %d), DMA %d; no fault, no lost interrupt"
           % (VIOMMU_MIB, SQUEEZE, maps.group(1), cold["out_written"] + cold["out_dropped"],
              cold["in_swap"] + cold["in_image"], pinned, pages, stops, waits, dma))
+    print("  swap + vIOMMU: " + r["wall"])
 
 
 def run(build):
@@ -171,3 +172,4 @@ def run_swap(build):
           % (ALLOC, ALLOC_PASSES, al["false_avoided"], al["read_back"], al["in_swap"],
              al["in_image"], al["rd_store"], al["rd_load"], al["rd_tern"], al["prefetched"],
              100 * cut))
+    print("  swap: " + r["wall"])
