@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* IDT gates (SDM 3A 6.14.1) and per-core vector ownership. */
+/* IDT gates (SDM 3A 6.14.1), dispatch, and each core's vector table
+ * (irq/vectors.c). */
 #include <string.h>
 
 #include "core/cpu.h"
@@ -7,6 +8,7 @@
 #include "core/percpu.h"
 #include "irq/irq.h"
 #include "irq/lapic.h"
+#include "irq/vectors.h"
 
 struct idt_gate {
 	u16 offset_lo;
@@ -62,29 +64,17 @@ void irq_set_handler(u32 vector, irq_handler_t fn, void *arg, const char *owner)
 	s->owner = owner;
 }
 
-static bool take(struct irq_slot *s, irq_handler_t fn, void *arg, const char *owner,
-		 irq_move_fn move)
+static struct irq_slot *table(u32 cpu)
 {
-	if (__atomic_load_n(&s->owner, __ATOMIC_ACQUIRE) ||
-	    !__sync_bool_compare_and_swap(&s->owner, NULL, owner))
-		return false;
-	s->arg = arg;
-	s->move = move;
-	__atomic_store_n(&s->fn, fn, __ATOMIC_RELEASE);
-	return true;
+	return cpu < cpu_count ? cpus[cpu]->vectors : NULL;
 }
 
 int irq_alloc_vector_movable(u32 cpu, irq_handler_t fn, void *arg, const char *owner,
 			     irq_move_fn move)
 {
-	struct percpu *p = cpu < cpu_count ? cpus[cpu] : NULL;
+	struct irq_slot *t = table(cpu);
 
-	if (!p)
-		return -1;
-	for (int v = VEC_DYN_FIRST; v <= VEC_DYN_LAST; v++)
-		if (take(&p->vectors[v], fn, arg, owner, move))
-			return v;
-	return -1;
+	return t ? vectors_alloc(t, fn, arg, owner, move) : -1;
 }
 
 int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner)
@@ -92,94 +82,33 @@ int irq_alloc_vector(u32 cpu, irq_handler_t fn, void *arg, const char *owner)
 	return irq_alloc_vector_movable(cpu, fn, arg, owner, NULL);
 }
 
-/*
- * Where the user of v moves: a free vector of its priority class (the
- * vector's upper nibble, SDM 3A 11.8.3), else the highest free one, so
- * its interrupts keep their place against the guest's as far as they can.
- */
-static int move_target(struct percpu *p, u32 v, const struct irq_slot *from)
-{
-	u32 c = v & 0xf0;
-
-	for (u32 t = MAX(c, (u32)VEC_DYN_FIRST); t <= MIN(c + 15, (u32)VEC_DYN_LAST); t++)
-		if (take(&p->vectors[t], from->fn, from->arg, from->owner, from->move))
-			return (int)t;
-	for (u32 t = VEC_DYN_LAST + 1; t-- > VEC_DYN_FIRST;)
-		if (take(&p->vectors[t], from->fn, from->arg, from->owner, from->move))
-			return (int)t;
-	return -1;
-}
-
-static bool fixed_vector(u32 v)
-{
-	return (v >= VEC_FIXED_FIRST && v <= VEC_FIXED_LAST) || v > VEC_CLAIM_LAST;
-}
-
-static int claim(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
-{
-	struct percpu *p = cpu < cpu_count ? cpus[cpu] : NULL;
-	struct irq_slot *s;
-	int to;
-
-	if (!p || v < VEC_EXCEPTIONS_END || fixed_vector(v))
-		return -1;
-	s = &p->vectors[v];
-	if (take(s, fn, arg, owner, NULL))
-		return (int)v;
-	if (!__atomic_load_n(&s->move, __ATOMIC_ACQUIRE))
-		return -1;
-	/* A movable user: its source moves to `to` (held for it), then v is
-	 * the claimant's. An interrupt already sent with v reaches the
-	 * claimant's handler: spurious to it; the mover makes up for one the
-	 * user may lose (passthru.c). */
-	to = move_target(p, v, s);
-	if (to < 0)
-		return -1;
-	if (s->move(s->arg, cpu, v, (u32)to)) {
-		irq_free_vector(cpu, (u32)to);
-		return -1;
-	}
-	/* Never the old handler with the new argument: none in between (an
-	 * interrupt then is counted as unexpected, and dropped). */
-	__atomic_store_n(&s->fn, NULL, __ATOMIC_RELEASE);
-	s->move = NULL;
-	s->arg = arg;
-	__atomic_store_n(&s->owner, owner, __ATOMIC_RELEASE);
-	__atomic_store_n(&s->fn, fn, __ATOMIC_RELEASE);
-	return (int)v;
-}
-
 int irq_claim_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
 {
-	return v > VEC_DYN_LAST ? -1 : claim(cpu, v, fn, arg, owner);
+	struct irq_slot *t = table(cpu);
+
+	return t ? vectors_claim(t, cpu, v, VEC_DYN_LAST, fn, arg, owner) : -1;
 }
 
 int irq_claim_ipi_vector(u32 cpu, u32 v, irq_handler_t fn, void *arg, const char *owner)
 {
-	return claim(cpu, v, fn, arg, owner);
+	struct irq_slot *t = table(cpu);
+
+	return t ? vectors_claim(t, cpu, v, VEC_CLAIM_LAST, fn, arg, owner) : -1;
 }
 
 bool irq_vector_held_by(u32 cpu, u32 v, irq_handler_t fn, const void *arg)
 {
-	const struct irq_slot *s;
+	const struct irq_slot *t = table(cpu);
 
-	if (cpu >= cpu_count || v > 0xff)
-		return false;
-	s = &cpus[cpu]->vectors[v];
-	return __atomic_load_n(&s->fn, __ATOMIC_ACQUIRE) == fn && s->arg == arg;
+	return t && vectors_held_by(t, v, fn, arg);
 }
 
 void irq_free_vector(u32 cpu, u32 vector)
 {
-	struct irq_slot *s;
+	struct irq_slot *t = table(cpu);
 
-	if (cpu >= cpu_count || vector < VEC_EXCEPTIONS_END || fixed_vector(vector))
-		return;
-	s = &cpus[cpu]->vectors[vector];
-	__atomic_store_n(&s->fn, NULL, __ATOMIC_RELEASE);
-	s->arg = NULL;
-	s->move = NULL;
-	__atomic_store_n(&s->owner, NULL, __ATOMIC_RELEASE);
+	if (t)
+		vectors_free(t, vector);
 }
 
 void irq_dispatch(struct regs *r)

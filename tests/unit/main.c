@@ -67,7 +67,8 @@ int main(void)
 	srunner_add_suite(sr, virtqueue_suite());
 	srunner_add_suite(sr, virtio_blk_suite());
 	srunner_add_suite(sr, eli_shadow_idt_suite());
-	srunner_add_suite(sr, eli_vectors_suite());
+	srunner_add_suite(sr, eli_np_exit_suite());
+	srunner_add_suite(sr, irq_vectors_suite());
 	srunner_add_suite(sr, eli_mode_suite());
 	srunner_add_suite(sr, eli_timer_suite());
 	srunner_add_suite(sr, eli_ipi_suite());

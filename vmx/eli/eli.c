@@ -23,7 +23,7 @@
 #include "vmx/eli/ipi.h"
 #include "vmx/eli/shadow_idt.h"
 #include "vmx/eli/timer.h"
-#include "vmx/eli/vectors.h"
+#include "vmx/eli/np_exit.h"
 #include "vmx/emul/guest_mem.h"
 #include "vmx/exit.h"
 #include "vmx/msr_bitmap.h"
