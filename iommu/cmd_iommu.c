@@ -30,8 +30,10 @@ static int cmd_iommu(int argc, char **argv)
 {
 	if (argc > 2 && !strcmp(argv[1], "selftest") && !strcmp(argv[2], "viommu"))
 		return iommu_selftest_viommu();
+	if (argc > 2 && !strcmp(argv[1], "selftest") && !strcmp(argv[2], "eli"))
+		return iommu_selftest_eli();
 	if (argc > 2 && !strcmp(argv[1], "selftest")) {
-		console_printf("iommu selftest: unknown part '%s' (known: viommu)\n", argv[2]);
+		console_printf("iommu selftest: unknown part '%s' (known: viommu, eli)\n", argv[2]);
 		return 1;
 	}
 	if (argc > 1 && !strcmp(argv[1], "selftest"))
@@ -88,6 +90,6 @@ static int cmd_iommu(int argc, char **argv)
 	}
 	return 0;
 }
-SHELL_COMMAND(iommu, "iommu", "[selftest [viommu]]",
-	      "VT-d units: capabilities, state, invalidations, faults; selftest: a blocked DMA; selftest viommu: a vIOMMU's shadowing with edu",
+SHELL_COMMAND(iommu, "iommu", "[selftest [viommu|eli]]",
+	      "VT-d units: capabilities, state, invalidations, faults; selftest: a blocked DMA; selftest viommu: a vIOMMU's shadowing with edu; selftest eli: ELI's direct MSI routes with two edus",
 	      cmd_iommu);

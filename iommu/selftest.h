@@ -28,6 +28,8 @@ bool selftest_wait_fault(u64 before, bool *by_irq);
 
 /* `iommu selftest viommu` (iommu/selftest_viommu.c): 0 if it passed. */
 int iommu_selftest_viommu(void);
+/* `iommu selftest eli` (iommu/selftest_eli.c): 0 if it passed. */
+int iommu_selftest_eli(void);
 
 /* The self-test with QEMU's edu device (and NVMe, if any): 0 if it passed. */
 int iommu_selftest(void);

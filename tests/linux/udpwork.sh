@@ -24,4 +24,14 @@ while [ $# -gt 0 ]; do
 	*) break ;;
 	esac
 done
-udpflood $opts 10.0.2.2 "$@"
+# Sent from the CPU the e1000 interrupts (its effective affinity): ELI
+# delivers a device interrupt straight to a vCPU in guest mode, while one
+# halted takes it in tern (with two vCPUs and the sender on the other,
+# most of them went through tern).
+irq=$(awk '/eth0/ { sub(":", "", $1); print $1; exit }' /proc/interrupts)
+cpu=$(cat /proc/irq/"$irq"/effective_affinity_list 2>/dev/null)
+case $cpu in
+''|*[!0-9]*) cpu=0 ;;
+esac
+echo "UDPWORK: sending from CPU $cpu (eth0's interrupt $irq)"
+exec taskset "$(printf %x $((1 << cpu)))" udpflood $opts 10.0.2.2 "$@"

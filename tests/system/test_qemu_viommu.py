@@ -2,7 +2,11 @@
 """QEMU TCG + OVMF: a vIOMMU's shadowing into the physical VT-d, with QEMU's
 edu device as a VM's assigned device and `iommu selftest viommu` playing
 the guest (QEMU has no VMX). Plain VT-d here; test_qemu_grub_uefi runs the
-same check on VT-d in caching mode."""
+same check on VT-d in caching mode. Then ELI's direct MSI routes (issue
+#10): `iommu selftest eli` plays the guest of a VM with two edus and one
+vCPU that never runs, whose MSI to its vCPU takes the guest's own vector
+on the vCPU's core (the other's route through tern moved off it first),
+both MSIs arriving where they should."""
 import os
 import re
 
@@ -79,11 +83,47 @@ def check_viommu_selftest(m, label):
     return out
 
 
+def check_eli_selftest(m):
+    """`iommu selftest eli`: the direct MSI route and the move, line by line."""
+    E = "iommu selftest eli: "
+    out = m.command("iommu selftest eli", timeout=120)
+
+    def need(pattern, what):
+        mk = re.search(re.escape(E) + pattern, out)
+        check(mk, "eli selftest: %s:\n%s" % (what, out))
+        return mk
+    need(r"a VM with one vCPU that never runs \(core 1, eli = on\): 00:05\.0 and 00:06\.0 "
+         r"assigned as the guest's 00:02\.0 and 00:03\.0\n", "the fake VM")
+    t = need(r"the guest's 00:03\.0 MSI to a logical destination no vCPU takes: through tern "
+             r"\(vector (0x[0-9a-f]+) on core 1, IRTE \d+\)\n", "the route through tern")
+    d = need(r"the guest's 00:02\.0 MSI to vCPU 0, vector (0x[0-9a-f]+): direct \(vector "
+             r"(0x[0-9a-f]+) on core 1, IRTE \d+\); the other's route moved to vector "
+             r"(0x[0-9a-f]+) \(1 moves\)\n", "the direct route")
+    check(d.group(1) == t.group(1) == d.group(2) and d.group(3) != t.group(1),
+          "eli selftest: the guest's vector %s, tern's %s, direct on %s, moved to %s"
+          % (d.group(1), t.group(1), d.group(2), d.group(3)))
+    need(r"00:02\.0's MSI on core 1 vector %s: came, the guest's IRR has it; 00:03\.0's on "
+         r"vector %s: came\n" % (d.group(1), d.group(3)), "the MSIs")
+    # `vm stats`: the direct route's one interrupt; the other's two (the
+    # one the move sends on the new vector, then the device's).
+    check("MSI: 1 interrupts (on, ELI: the guest's vector, direct)" in out and
+          "MSI: 2 interrupts (on)" in out, "eli selftest: vm stats:\n" + out)
+    need(r"the guest turns 00:02\.0's MSI off: vector %s on core 1 free again\n" % d.group(1),
+         "the vector given back")
+    need(r"PASS\n", "verdict")
+    log = m.command("log")
+    check(re.search(r"vm eli-selftest: 00:06\.0: its MSI moved from vector %s to %s on core 1: "
+                    r"the guest claims it \(ELI\)" % (t.group(1), d.group(3)), log),
+          "eli selftest: the move not logged:\n" + log[-2000:])
+    print("  eli: the guest's MSI vector %s direct on core 1; tern's route there moved to %s; "
+          "both MSIs arrived" % (d.group(1), d.group(3)))
+
+
 def run(build):
     m = Machine("qemu-viommu", build)
     try:
         m.qemu_uefi(os.path.join(os.path.abspath(build), "esp"), smp=2, mem=512,
-                    extra=["-nic", "none", "-device", "edu,addr=5"])
+                    extra=["-nic", "none", "-device", "edu,addr=5", "-device", "edu,addr=6"])
         secs = m.boot_to_prompt(timeout=150)
         print("  qemu-viommu: prompt after %.1f s wall" % secs)
         before = m.command("iommu")
@@ -100,5 +140,6 @@ def run(build):
             check(inv, "iommu: no invalidation counters:\n" + text)
             print("  physical unit %s the self-test: context %s, IOTLB %s, waits %s"
                   % (label, inv.group(1), inv.group(2), inv.group(3)))
+        check_eli_selftest(m)
     finally:
         m.stop()

@@ -659,7 +659,7 @@ static int message_move(struct passthru *p, u32 cpu, int irte, u32 from, u32 to,
 		cfg_host_w16(p, msi_data_off, (u16)to);
 	}
 	p->moves++;
-	pr_info("vm %s: %02x:%02x.%u %s moved from vector %#x to %#x on core %u: the guest claims it (ELI)",
+	pr_info("vm %s: %02x:%02x.%u: %s moved from vector %#x to %#x on core %u: the guest claims it (ELI)",
 		p->vm->name, d->bus, d->dev, d->fn, msix ? "an MSI-X entry" : "its MSI", from, to, cpu);
 	lapic_send_ipi(cpus[cpu]->apic_id, to);
 	return 0;
