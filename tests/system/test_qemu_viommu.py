@@ -6,9 +6,12 @@ same check on VT-d in caching mode. Then ELI's direct MSI routes (issue
 #10): `iommu selftest eli` plays the guest of a VM with two edus and one
 vCPU that never runs, whose MSI to its vCPU takes the guest's own vector
 on the vCPU's core (the other's route through tern moved off it first),
-both MSIs arriving where they should."""
+both MSIs arriving where they should; then the same with QEMU's e1000e's
+MSI-X entry as the direct route (tern booted with net=off, so the e1000e
+is free to assign)."""
 import os
 import re
+import shutil
 
 from harness import Machine, check, prom_parse, prom_value
 
@@ -110,20 +113,46 @@ def check_eli_selftest(m):
           "MSI: 2 interrupts (on)" in out, "eli selftest: vm stats:\n" + out)
     need(r"the guest turns 00:02\.0's MSI off: vector %s on core 1 free again\n" % d.group(1),
          "the vector given back")
+    # MSI-X: a second VM, the e1000e's entry 0 direct, edu 2 through tern.
+    need(r"a VM with one vCPU that never runs \(core 1, eli = on\): 00:04\.0 and 00:06\.0 "
+         r"assigned as the guest's 00:02\.0 and 00:03\.0\n", "the MSI-X VM")
+    t2 = re.findall(re.escape(E) + r"the guest's 00:03\.0 MSI to a logical destination no vCPU "
+                    r"takes: through tern \(vector (0x[0-9a-f]+) on core 1", out)
+    x = need(r"the guest's 00:02\.0 \(e1000e\) MSI-X entry 0 to vCPU 0, vector (0x[0-9a-f]+): "
+             r"direct \(vector (0x[0-9a-f]+) on core 1, IRTE \d+\); 00:03\.0's route moved to "
+             r"vector (0x[0-9a-f]+) \(1 moves\)\n", "the direct MSI-X route")
+    check(len(t2) == 2 and x.group(1) == x.group(2) == t2[1] and x.group(3) != x.group(1),
+          "eli selftest: MSI-X: tern's %r, direct %s on %s, moved to %s" %
+          (t2, x.group(1), x.group(2), x.group(3)))
+    need(r"00:02\.0's MSI-X on core 1 vector %s: came, the guest's IRR has it\n" % x.group(1),
+         "the MSI-X interrupt")
+    check(re.search(r"MSI-X: 5 entries in BAR3 at 0 \(trapped, 1 direct: ELI\), 1 interrupts "
+                    r"\(on\)", out), "eli selftest: MSI-X in vm stats:\n" + out)
+    need(r"the guest turns 00:02\.0's MSI-X off: vector %s on core 1 free again\n" % x.group(1),
+         "the MSI-X vector given back")
     need(r"PASS\n", "verdict")
     log = m.command("log")
-    check(re.search(r"vm eli-selftest: 00:06\.0: its MSI moved from vector %s to %s on core 1: "
-                    r"the guest claims it \(ELI\)" % (t.group(1), d.group(3)), log),
-          "eli selftest: the move not logged:\n" + log[-2000:])
-    print("  eli: the guest's MSI vector %s direct on core 1; tern's route there moved to %s; "
-          "both MSIs arrived" % (d.group(1), d.group(3)))
+    for frm, to in ((t.group(1), d.group(3)), (x.group(1), x.group(3))):
+        check(re.search(r"vm eli-selftest: 00:06\.0: its MSI moved from vector %s to %s on core "
+                        r"1: the guest claims it \(ELI\)" % (frm, to), log),
+              "eli selftest: the move %s -> %s not logged:\n%s" % (frm, to, log[-2000:]))
+    print("  eli: the guest's MSI vector %s direct on core 1, tern's route there moved to %s; "
+          "the e1000e's MSI-X entry on %s direct, the route moved to %s; every interrupt "
+          "arrived" % (d.group(1), d.group(3), x.group(1), x.group(3)))
 
 
 def run(build):
     m = Machine("qemu-viommu", build)
     try:
-        m.qemu_uefi(os.path.join(os.path.abspath(build), "esp"), smp=2, mem=512,
-                    extra=["-nic", "none", "-device", "edu,addr=5", "-device", "edu,addr=6"])
+        # The build's ESP with a tern.cmdline of net=off: tern leaves the
+        # e1000e alone (it would be its network otherwise).
+        esp = os.path.join(m.tmp, "esp")
+        shutil.copytree(os.path.join(os.path.abspath(build), "esp"), esp)
+        with open(os.path.join(esp, "EFI", "BOOT", "tern.cmdline"), "w") as f:
+            f.write("net=off\n")
+        m.qemu_uefi(esp, smp=2, mem=512,
+                    extra=["-nic", "none", "-device", "edu,addr=5", "-device", "edu,addr=6",
+                           "-device", "e1000e,addr=4"])
         secs = m.boot_to_prompt(timeout=150)
         print("  qemu-viommu: prompt after %.1f s wall" % secs)
         before = m.command("iommu")
