@@ -436,8 +436,14 @@ static void viommu_metrics(struct prom *p)
 		      "Times the teardown window's clock (the first vCPU samecore, the sidecore) found stale translations due and tore them down",
 		      offsetof(struct viommu_counters, clock_checks), PROM_COUNTER);
 	viommu_family_by(p, "tern_viommu_page_retries_total",
-			 "Work of an overcommitted VM's vIOMMU retried for a guest page on disk, by what (irq: an interrupt not delivered)",
+			 "Work of an overcommitted VM's vIOMMU retried for a guest page on disk, by what (irq: an interrupt held until a vCPU has waited for its remapping entry's page)",
 			 "for", again, ARRAY_SIZE(again));
+	viommu_family(p, "tern_viommu_interrupts_late_total",
+		      "Interrupts held for a remapping entry on disk, then delivered",
+		      offsetof(struct viommu_counters, irqs_late), PROM_COUNTER);
+	viommu_family(p, "tern_viommu_interrupts_lost_total",
+		      "Interrupts held for a remapping entry on disk and lost (more held than room, or remapping turned off meanwhile)",
+		      offsetof(struct viommu_counters, irqs_lost), PROM_COUNTER);
 	viommu_family(p, "tern_viommu_physical_invalidations_total",
 		      "Teardown batches: a real physical IOTLB invalidation each when it cleared shadowed entries of assigned devices, the equivalent for emulated devices' translations",
 		      offsetof(struct viommu_counters, phys_inv), PROM_COUNTER);

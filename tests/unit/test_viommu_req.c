@@ -253,6 +253,70 @@ START_TEST(interrupts)
 }
 END_TEST
 
+/* An interrupt whose entry's page is on disk is kept and delivered late,
+ * in order, with its trigger mode if its source takes it; kept again
+ * while a page is still on disk; lost when the queue is full or the guest
+ * turned remapping off meanwhile. */
+static struct vlapic_ipi late_msg[VTDQ_HELD];
+static bool late_level[VTDQ_HELD];
+static u32 nlate;
+
+static void t_deliver(void *ctx, const struct vlapic_ipi *msg, bool level)
+{
+	late_msg[nlate] = *msg;
+	late_level[nlate++] = level;
+}
+
+START_TEST(interrupts_held)
+{
+	struct vtdq_held h = { 0 };
+	struct vtdir_req rq = { .sid = SID }, io = { .sid = VIOAPIC_SID };
+	struct vlapic_ipi m;
+	bool level;
+
+	setup();
+	nlate = 0;
+	/* IRTE 2 (vector 0x62, edge) for SID, IRTE 3 (vector 0x63, level)
+	 * for the I/O APIC. */
+	put64(fg(IRT + 32), IRTE_P | IRTE_VECTOR(0x62) | IRTE_DEST_X2APIC(1));
+	put64(fg(IRT + 40), SID | IRTE_HI_SVT_VERIFY);
+	put64(fg(IRT + 48), IRTE_P | IRTE_TM_LEVEL | IRTE_VECTOR(0x63) | IRTE_DEST_X2APIC(0));
+	put64(fg(IRT + 56), VIOAPIC_SID | IRTE_HI_SVT_VERIFY);
+	rq.addr_lo = raddr(2);
+	io.addr_lo = raddr(3);
+	on_disk = IRT;
+	ck_assert(!vtdq_irq(&unit, &sw_mem, &cache, &st, &rq, false, &m, &level));
+	ck_assert(vtdq_hold(&h, &rq, false));
+	ck_assert(!vtdq_irq(&unit, &sw_mem, &cache, &st, &io, false, &m, &level));
+	ck_assert(vtdq_hold(&h, &io, true));
+	ck_assert_uint_eq(st.irq_again, 2);
+	/* Still on disk: both kept again, nothing delivered, no fault. */
+	ck_assert_uint_eq(vtdq_irq_retry(&unit, &sw_mem, &cache, &st, &h, t_deliver, NULL), 2);
+	ck_assert_uint_eq(nlate, 0);
+	ck_assert_uint_eq(unit.st.faults, 0);
+	/* Back: delivered in order, the I/O APIC's level-triggered. */
+	on_disk = ~0ULL;
+	ck_assert_uint_eq(vtdq_irq_retry(&unit, &sw_mem, &cache, &st, &h, t_deliver, NULL), 0);
+	ck_assert_uint_eq(nlate, 2);
+	ck_assert_uint_eq(late_msg[0].vector, 0x62);
+	ck_assert(!late_level[0]);
+	ck_assert_uint_eq(late_msg[1].vector, 0x63);
+	ck_assert(late_level[1]);
+	ck_assert_uint_eq(h.late, 2);
+	ck_assert_uint_eq(h.lost, 0);
+	/* Full: the next one is lost, counted. */
+	for (u32 i = 0; i < VTDQ_HELD; i++)
+		ck_assert(vtdq_hold(&h, &rq, false));
+	ck_assert(!vtdq_hold(&h, &rq, false));
+	ck_assert_uint_eq(h.lost, 1);
+	/* Remapping turned off meanwhile: none delivered, all lost. */
+	wr(VTD_GCMD, GCMD_TE);
+	ck_assert_uint_eq(vtdq_irq_retry(&unit, &sw_mem, &cache, &st, &h, t_deliver, NULL), 0);
+	ck_assert_uint_eq(nlate, 2);
+	ck_assert_uint_eq(h.lost, 1 + VTDQ_HELD);
+}
+END_TEST
+
 Suite *viommu_req_suite(void)
 {
 	Suite *s = suite_create("viommu_req");
@@ -261,6 +325,7 @@ Suite *viommu_req_suite(void)
 	tcase_add_test(tc, dma);
 	tcase_add_test(tc, interrupts);
 	tcase_add_test(tc, pages_on_disk);
+	tcase_add_test(tc, interrupts_held);
 	suite_add_tcase(s, tc);
 	return s;
 }

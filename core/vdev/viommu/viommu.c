@@ -82,7 +82,19 @@ struct viommu_vm {
 #define VIOMMU_IRT_HELD		16
 	u64 irt_held[VIOMMU_IRT_HELD];
 	u32 nirt_held;
+	/* Interrupts whose remapping entry was on disk anyway (not cached,
+	 * its page not held): delivered late, once a vCPU has waited for the
+	 * page (viommu_settle). */
+	struct vtdq_held irq_held;
 };
+
+/* A page on disk that the next vCPU entry waits for, outside the lock
+ * (viommu_settle; lock held). */
+static void stall_on(struct viommu_vm *d, u64 page)
+{
+	d->stall_page = page;
+	__atomic_store_n(&d->stall, true, __ATOMIC_RELEASE);
+}
 
 /* Samecore: the queue stopped at a page on disk (lock held): the next
  * vCPU entry waits for it, outside the lock (viommu_settle). */
@@ -90,8 +102,7 @@ static void note_stall(struct viommu_vm *d)
 {
 	if (!d->regs.stalled || d->side)
 		return;
-	d->stall_page = d->again_page;
-	__atomic_store_n(&d->stall, true, __ATOMIC_RELEASE);
+	stall_on(d, d->again_page);
 }
 
 /* The page as the model says, mapped or not as vtds_needs_trap says.
@@ -308,20 +319,53 @@ bool viommu_ir_on(const struct vm *vm)
 	return d && d->live && (__atomic_load_n(&d->regs.gsts, __ATOMIC_RELAXED) & GSTS_IRES);
 }
 
+/* An interrupt met its remapping entry on disk (lock held): kept for a
+ * vCPU to deliver once it has waited for the page; the first vCPU is
+ * woken for it (it may be halted, waiting for this very interrupt). */
+static void hold_irq(struct viommu_vm *d, const struct vtdir_req *rq, bool level)
+{
+	if (!vtdq_hold(&d->irq_held, rq, level))
+		return;
+	stall_on(d, d->again_page);
+	vcpu_post(&d->vm->vcpus[0], VCPU_REQ_EVENT);
+}
+
+static void deliver_late(void *ctx, const struct vlapic_ipi *msg, bool level)
+{
+	struct viommu_vm *d = ctx;
+
+	vplat_deliver(d->vm, NULL, msg, level);
+}
+
+/* The kept interrupts, again (lock held). */
+static void deliver_held(struct viommu_vm *d)
+{
+	struct vtdw_mem m = IRT_MEM(d);
+
+	if (d->irq_held.n && vtdq_irq_retry(&d->regs, &m, &d->irc, &d->q, &d->irq_held,
+					    deliver_late, d))
+		stall_on(d, d->again_page);
+}
+
 bool viommu_irq(struct vm *vm, u16 sid, u32 addr_lo, u32 addr_hi, u32 data, bool probe,
 		struct vlapic_ipi *msg, bool *level)
 {
 	struct viommu_vm *d = vm->viommu;
 	struct vtdw_mem m = IRT_MEM(d);
 	struct vtdir_req rq = { .sid = sid, .addr_lo = addr_lo, .addr_hi = addr_hi, .data = data };
-	bool lvl;
+	bool lvl, ok;
+	u64 again;
 
 	if (!level)
 		level = &lvl;
 	*level = false;
 	if (!d || !d->live || !vtde_remapping(&d->regs))
 		return msi_guest_message(addr_lo, addr_hi, data, msg);
-	return vtdq_irq(&d->regs, &m, &d->irc, &d->q, &rq, probe, msg, level);
+	again = d->q.irq_again;
+	ok = vtdq_irq(&d->regs, &m, &d->irc, &d->q, &rq, probe, msg, level);
+	if (d->q.irq_again != again)
+		hold_irq(d, &rq, level != &lvl);
+	return ok;
 }
 
 /* --- DMA translation (VT-d ch. 3) --- */
@@ -516,6 +560,7 @@ void viommu_settle(struct vm *vm)
 		vtde_queue_continue(&d->regs);
 		note_stall(d);
 	}
+	deliver_held(d);
 	vplat_unlock(vm, f);
 }
 
@@ -857,6 +902,8 @@ bool viommu_counters(const struct vm *vm, struct viommu_counters *c)
 	c->again_queue = d->regs.st.stalls;
 	c->again_dma = d->q.dma_again;
 	c->again_irq = d->q.irq_again;
+	c->irqs_late = d->irq_held.late;
+	c->irqs_lost = d->irq_held.lost;
 	c->settle_waits = d->settle_waits;
 	c->pins = d->map.st.pins;
 	c->unpins = d->map.st.unpins;
@@ -926,11 +973,12 @@ void viommu_show(struct vm *vm)
 		       (unsigned long long)c.walks, (unsigned long long)c.pins,
 		       (unsigned long long)c.unpins, (unsigned long long)c.dma_refused);
 	if (vm->mem.sparse)
-		console_printf("  overcommitted: only pages mapped for DMA pinned (%llu now of %llu); guest pages on disk retried: the queue stopped %llu times (vCPU entries waited %llu), DMA translations %llu; interrupts not delivered (their remapping entry on disk) %llu\n",
+		console_printf("  overcommitted: only pages mapped for DMA pinned (%llu now of %llu); guest pages on disk retried: the queue stopped %llu times (vCPU entries waited %llu), DMA translations %llu; interrupts whose remapping entry was on disk %llu (delivered late %llu, lost %llu)\n",
 			       (unsigned long long)c.pinned,
 			       (unsigned long long)(vm->mem.ram_size >> PAGE_SHIFT),
 			       (unsigned long long)c.again_queue, (unsigned long long)c.settle_waits,
-			       (unsigned long long)c.again_dma, (unsigned long long)c.again_irq);
+			       (unsigned long long)c.again_dma, (unsigned long long)c.again_irq,
+			       (unsigned long long)c.irqs_late, (unsigned long long)c.irqs_lost);
 	console_printf("  teardown %s (quota %u, residency %llu ms): reused %llu, deferred %llu, expired %llu, replaced %llu, evicted %llu; physical invalidations %llu; unmapped in flight %llu\n",
 		       d->map.mode == VMC_OPTIMISTIC ? "optimistic" : "strict", d->map.quota,
 		       (unsigned long long)(d->map.residency_ns / 1000000),

@@ -71,7 +71,8 @@ struct viommu_counters {
 	/* An overcommitted VM: guest pages on disk, retried (viommu.c) */
 	u64 again_queue;		/* the queue stopped at one */
 	u64 again_dma;			/* a DMA translation (walk or pin) */
-	u64 again_irq;			/* an interrupt's entry: not delivered */
+	u64 again_irq;			/* an interrupt's entry: held for later */
+	u64 irqs_late, irqs_lost;	/* ... then delivered; or lost (too many) */
 	u64 settle_waits;		/* vCPU entries that waited for the queue's */
 };
 

@@ -69,3 +69,45 @@ bool vtdq_irq(struct vtde *e, const struct vtdw_mem *m, struct vtdir_cache *c,
 		st->irq_remapped++;
 	return ok;
 }
+
+bool vtdq_hold(struct vtdq_held *h, const struct vtdir_req *rq, bool level)
+{
+	if (h->n == VTDQ_HELD) {
+		h->lost++;
+		return false;
+	}
+	h->rq[h->n] = *rq;
+	h->level[h->n++] = level;
+	return true;
+}
+
+u32 vtdq_irq_retry(struct vtde *e, const struct vtdw_mem *m, struct vtdir_cache *c,
+		   struct vtdq_stats *st, struct vtdq_held *h,
+		   void (*deliver)(void *ctx, const struct vlapic_ipi *msg, bool level),
+		   void *ctx)
+{
+	struct vtdir_req rq[VTDQ_HELD];
+	bool lv[VTDQ_HELD];
+	u32 n = h->n;
+
+	memcpy(rq, h->rq, n * sizeof(rq[0]));
+	memcpy(lv, h->level, n * sizeof(lv[0]));
+	h->n = 0;
+	for (u32 i = 0; i < n; i++) {
+		struct vlapic_ipi msg;
+		bool level = false;
+		u64 again = st->irq_again;
+
+		if (!vtde_remapping(e)) {
+			h->lost++;
+			continue;
+		}
+		if (vtdq_irq(e, m, c, st, &rq[i], false, &msg, &level)) {
+			h->late++;
+			deliver(ctx, &msg, lv[i] && level);
+		} else if (st->irq_again != again) {
+			vtdq_hold(h, &rq[i], lv[i]);
+		}
+	}
+	return h->n;
+}

@@ -56,4 +56,32 @@ bool vtdq_irq(struct vtde *e, const struct vtdw_mem *m, struct vtdir_cache *c,
 	      struct vtdq_stats *st, const struct vtdir_req *rq, bool probe,
 	      struct vlapic_ipi *msg, bool *level);
 
+/*
+ * Interrupt requests that met their entry's page on disk (st->irq_again),
+ * kept in order for a try once the page is back: an interrupt cannot wait
+ * for a disk read, but it may come late. level: the source takes the
+ * entry's trigger mode (the I/O APIC's pins; MSIs are edge).
+ */
+#define VTDQ_HELD		16
+struct vtdq_held {
+	struct vtdir_req rq[VTDQ_HELD];
+	bool level[VTDQ_HELD];
+	u32 n;
+	u64 late, lost;			/* delivered at a retry; dropped */
+};
+
+/* Keep rq; false (counted lost) when h is full. */
+bool vtdq_hold(struct vtdq_held *h, const struct vtdir_req *rq, bool level);
+/*
+ * Each kept request again, in order, through vtdq_irq: deliver(ctx, msg,
+ * level) for those that translate now; kept again those whose page is
+ * still (or another) on disk; a blocked one is the fault the hardware
+ * would record now; with remapping off since, lost. Returns how many
+ * are kept again.
+ */
+u32 vtdq_irq_retry(struct vtde *e, const struct vtdw_mem *m, struct vtdir_cache *c,
+		   struct vtdq_stats *st, struct vtdq_held *h,
+		   void (*deliver)(void *ctx, const struct vlapic_ipi *msg, bool level),
+		   void *ctx);
+
 #endif
