@@ -197,6 +197,30 @@ START_TEST(optimistic_residency)
 }
 END_TEST
 
+/* Another core's clock a little behind (TSCs of different cores): a
+ * stale translation looked at "before" its deferral is young, not an
+ * aeon old: no early expiry, no near-2^64 "longest". */
+START_TEST(optimistic_time_behind)
+{
+	setup(16, 100, 10 * MS, VMC_OPTIMISTIC);
+	map_put(0x10000, 0x20000, 5 * MS);
+	unmap(0x10000, 5 * MS);
+	vmc_expire(&c, 5 * MS - 50);
+	ck_assert_uint_eq(vmc_stale_now(&c), 1);
+	ck_assert_uint_eq(c.st.expired, 0);
+	ck_assert_uint_eq(vmc_oldest_stale_ns(&c, 5 * MS - 50), 0);
+	/* Reused by a map whose time trails the deferral's. */
+	map_put(0x10000, 0x20000, 5 * MS - 40);
+	ck_assert_uint_eq(c.st.reused, 1);
+	ck_assert_uint_eq(c.st.stale_longest_ns, 0);
+	unmap(0x10000, 6 * MS);
+	vmc_expire(&c, 17 * MS);
+	ck_assert_uint_eq(c.st.expired, 1);
+	ck_assert_uint_eq(c.st.stale_longest_ns, 11 * MS);
+	teardown();
+}
+END_TEST
+
 START_TEST(optimistic_quota)
 {
 	setup(64, 4, 10 * MS, VMC_OPTIMISTIC);
@@ -397,6 +421,7 @@ Suite *viommu_mapcache_suite(void)
 	tcase_add_test(tc, strict_teardown);
 	tcase_add_test(tc, optimistic_reuse);
 	tcase_add_test(tc, optimistic_residency);
+	tcase_add_test(tc, optimistic_time_behind);
 	tcase_add_test(tc, optimistic_quota);
 	tcase_add_test(tc, lru_and_room);
 	tcase_add_test(tc, pins_shared_and_in_flight);

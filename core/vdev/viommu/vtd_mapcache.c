@@ -132,6 +132,15 @@ void vmc_commit(struct vmc *c)
 	}
 }
 
+/* How long since `since`: 0 if `now` is earlier. The times come from the
+ * cores that deferred and that look (samecore: any vCPU's), whose TSCs may
+ * differ by a little (Bochs: a few ticks); a negative age must not read
+ * as an aeon (an early expiry, a "longest" near 2^64 ns). */
+static u64 age_ns(u64 now, u64 since)
+{
+	return now > since ? now - since : 0;
+}
+
 /* Out of its list and the lookup (and the physical VT-d), into the batch;
  * released at vmc_commit, or by the last vmc_put after it. */
 static void unlink(struct vmc *c, u32 i, u64 now)
@@ -145,8 +154,7 @@ static void unlink(struct vmc *c, u32 i, u64 now)
 		c->live--;
 	} else if (e->state == VMC_STALE) {
 		list_del(c, &c->fifo, i);
-		if (now - e->since > c->st.stale_longest_ns)
-			c->st.stale_longest_ns = now - e->since;
+		c->st.stale_longest_ns = MAX(c->st.stale_longest_ns, age_ns(now, e->since));
 	}
 	chain_del(c, &c->hash[hash_key(c, e->sid, e->iova)], i, false);
 	if (e->shadow) {
@@ -164,7 +172,7 @@ static void unlink(struct vmc *c, u32 i, u64 now)
 
 u64 vmc_oldest_stale_ns(const struct vmc *c, u64 now)
 {
-	return c->fifo.n ? now - c->ent[c->fifo.head].since : 0;
+	return c->fifo.n ? age_ns(now, c->ent[c->fifo.head].since) : 0;
 }
 
 u64 vmc_due(const struct vmc *c)
@@ -180,7 +188,7 @@ void vmc_expire(struct vmc *c, u64 now)
 
 	if (!c->fifo.n)
 		return;
-	age = now - c->ent[c->fifo.head].since;
+	age = age_ns(now, c->ent[c->fifo.head].since);
 	if (c->fifo.n <= c->quota && age < c->residency_ns)
 		return;
 	/* One batch, one invalidation: over the quota, down to 7/8 of it;
@@ -299,8 +307,8 @@ static u32 map_entry(struct vmc *c, u16 sid, u16 did, u64 iova, u64 gpa, bool r,
 		if (e->gpa == gpa && (!e->shadow || (e->r == r && e->w == w))) {
 			if (e->state == VMC_STALE) {
 				list_del(c, &c->fifo, i);
-				if (now - e->since > c->st.stale_longest_ns)
-					c->st.stale_longest_ns = now - e->since;
+				c->st.stale_longest_ns = MAX(c->st.stale_longest_ns,
+							     age_ns(now, e->since));
 				c->st.reused++;
 				list_add_tail(c, &c->lru, i);
 				c->live++;
