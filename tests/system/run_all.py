@@ -101,9 +101,14 @@ def main():
     args = sys.argv[1:]
     if args[:1] == ["--one"]:
         return 0 if run_one(args[1], args[2]) != "fail" else 1
-    jobs = int(os.environ.get("TERN_TEST_JOBS") or min(2, os.cpu_count() or 1))
+    jobs = os.environ.get("TERN_TEST_JOBS") or str(min(2, os.cpu_count() or 1))
     if args[:1] == ["-j"]:
-        jobs, args = int(args[1]), args[2:]
+        jobs, args = args[1] if len(args) > 1 else "", args[2:]
+    if not jobs.isdigit() or int(jobs) < 1:
+        print("run_all.py: -j or TERN_TEST_JOBS wants a number of tests at a time (1 or more), "
+              "not %r" % jobs)
+        return 2
+    jobs = int(jobs)
     build = args[0] if args else "build"
     names = [ALIASES.get(n, n) for n in args[1:]] or TESTS
     os.makedirs(os.path.join(build, "esp-empty"), exist_ok=True)
