@@ -151,7 +151,7 @@ $(BUILD)/tern-many.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh $(BUILD)/m
 
 # The Bochs network test (tests/system/test_bochs_net.py): the e1000 as
 # tern's own NIC with a static address, a chatty guest for `vm console`.
-BOCHS_NET_OPTS := ip=10.0.2.15/24,10.0.2.2 shell_timeout=60
+BOCHS_NET_OPTS := ip=10.0.2.15/24,10.0.2.2
 $(BUILD)/tern-net.iso: $(BUILD)/tern.elf boot/grub.cfg boot/mkiso.sh tests/net/tern-bochs-net.cfg \
 		$(BUILD)/modules/chatty.elf
 	rm -rf $(BUILD)/netmods && mkdir -p $(BUILD)/netmods
