@@ -788,19 +788,29 @@ enum gpa_fault gpa_emulate(struct gpa_map *g, u64 gpa, u32 access, u32 waiter,
 
 void gpa_flush(struct gpa_map *g)
 {
-	u64 f = spin_lock_irqsave(&g->lock);
-	bool stale = g->stale;
+	u64 f = spin_lock_irqsave(&g->lock), asked;
 
-	g->stale = false;
-	if (stale) {
-		g->generation++;
-		g->flushes++;
-	}
-	spin_unlock_irqrestore(&g->lock, f);
-	if (!stale)
+	/*
+	 * Nothing new since a flush every vCPU completed. Otherwise this
+	 * caller is about to reuse what it unmapped (a frame, say), so a
+	 * flush that is only asked — a vCPU in guest mode takes it at its
+	 * next exit — or that another core is still waiting for does not
+	 * cover it: one more, waited for.
+	 */
+	if (!g->stale && g->flush_done == g->flush_asked) {
+		spin_unlock_irqrestore(&g->lock, f);
 		return;
+	}
+	g->stale = false;
+	asked = ++g->flush_asked;
+	g->flushes++;
+	spin_unlock_irqrestore(&g->lock, f);
 	if (g->flush_fn)
 		g->flush_fn(g, g->flush_ctx);
+	f = spin_lock_irqsave(&g->lock);
+	if (asked > g->flush_done)
+		g->flush_done = asked;
+	spin_unlock_irqrestore(&g->lock, f);
 }
 
 void gpa_flush_async(struct gpa_map *g)
@@ -809,7 +819,7 @@ void gpa_flush_async(struct gpa_map *g)
 
 	if (g->stale) {
 		g->stale = false;
-		g->generation++;
+		g->flush_asked++;
 		g->flushes++;
 	}
 	spin_unlock_irqrestore(&g->lock, f);

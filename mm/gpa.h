@@ -140,8 +140,11 @@ struct gpa_map {
 	gpa_emulate_fn emulate_fn;
 	void *emulate_ctx;
 	/* INVEPT batching */
-	volatile u64 generation;	/* vCPUs invalidate when theirs differs */
-	bool stale;			/* changes since the last flush */
+	bool stale;			/* changes since the last flush asked */
+	/* Flushes asked (gpa_flush, gpa_flush_async) and the newest one a
+	 * gpa_flush saw every vCPU complete: an asynchronous flush, or
+	 * another core's still waiting, does not let a gpa_flush return. */
+	u64 flush_asked, flush_done;
 	void (*flush_fn)(struct gpa_map *g, void *ctx);
 	void *flush_ctx;
 	/* Counters */
@@ -286,10 +289,13 @@ u64 gpa_index_page(const struct gpa_map *g, u64 idx);
 bool gpa_page_test_clear_accessed(struct gpa_map *g, u64 gpa);
 bool gpa_page_dirty(struct gpa_map *g, u64 gpa);
 /* Make every vCPU drop stale translations, once for all changes since
- * the last flush. Call with interrupts enabled (it waits for the cores). */
+ * the last flush, and return only when none can use a translation removed
+ * before the call: a flush only asked (gpa_flush_async), or still under
+ * way on another core, is done again here. Call with interrupts enabled
+ * (it waits for the cores). */
 void gpa_flush(struct gpa_map *g);
-/* The same without waiting: the generation moves on, and the map's
- * owner has each vCPU invalidate before it next enters (vm_ept_changed). */
+/* Asks a flush without waiting: the map's owner has each vCPU invalidate
+ * before it next enters (vm_ept_changed). */
 void gpa_flush_async(struct gpa_map *g);
 
 #endif

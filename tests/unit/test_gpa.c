@@ -134,7 +134,8 @@ START_TEST(protection_and_faults)
 	gpa_flush(&g);
 	gpa_flush(&g);
 	ck_assert_uint_eq(flushes_seen, 1);
-	ck_assert_uint_eq(g.generation, 1);
+	ck_assert_uint_eq(g.flush_asked, 1);
+	ck_assert_uint_eq(g.flush_done, 1);
 	/* No handler yet: a write to a protected page stops the VM. */
 	ck_assert_int_eq(gpa_fault(&g, page + 12, GPA_ACCESS_WRITE, 0), GPA_FAULT_STOP);
 	ck_assert_uint_eq(g.faults_unhandled, 1);
@@ -152,6 +153,55 @@ START_TEST(protection_and_faults)
 	ck_assert_uint_eq(flushes_seen, 1);
 	/* Not RAM: the MMIO path's. */
 	ck_assert_int_eq(gpa_fault(&g, 0xfec00000, GPA_ACCESS_READ, 0), GPA_FAULT_NOT_RAM);
+}
+END_TEST
+
+static u32 nested_left;
+
+/* Another core's gpa_flush() while this one's still waits for the vCPUs. */
+static void on_flush_nested(struct gpa_map *m, void *ctx)
+{
+	(void)ctx;
+	flushes_seen++;
+	if (nested_left) {
+		nested_left--;
+		gpa_flush(m);
+	}
+}
+
+/*
+ * A flush only asked (vm_ept_changed: a vCPU in guest mode takes it at its
+ * next exit), or one another core still waits for, does not let gpa_flush
+ * return at once: its caller frees what it unmapped next.
+ */
+START_TEST(flush_waits_for_flushes_asked)
+{
+	flushes_seen = 0;
+	gpa_set_flush(&g, on_flush, NULL);
+	ck_assert_int_eq(gpa_set_state(&g, PAGE_SIZE, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	gpa_flush_async(&g);
+	ck_assert_uint_eq(flushes_seen, 0);
+	ck_assert(!g.stale);
+	gpa_flush(&g);
+	ck_assert_uint_eq(flushes_seen, 1);
+	ck_assert_uint_eq(g.flush_done, g.flush_asked);
+	/* Done and nothing new: nothing to wait for. */
+	gpa_flush(&g);
+	ck_assert_uint_eq(flushes_seen, 1);
+	/* An asynchronous flush with nothing stale asks nothing. */
+	gpa_flush_async(&g);
+	gpa_flush(&g);
+	ck_assert_uint_eq(flushes_seen, 1);
+	/* Under way on "another core": the second caller flushes again. */
+	gpa_set_flush(&g, on_flush_nested, NULL);
+	nested_left = 1;
+	ck_assert_int_eq(gpa_set_state(&g, 2 * PAGE_SIZE, PAGE_SIZE, GPA_PG_WP, 0), 0);
+	gpa_flush(&g);
+	ck_assert_uint_eq(flushes_seen, 3);
+	ck_assert_uint_eq(g.flush_done, g.flush_asked);
+	gpa_flush(&g);
+	ck_assert_uint_eq(flushes_seen, 3);
+	gpa_set_flush(&g, NULL, NULL);
 }
 END_TEST
 
@@ -702,6 +752,7 @@ Suite *gpa_suite(void)
 	tcase_add_test(tc, layout);
 	tcase_add_test(tc, ram);
 	tcase_add_test(tc, protection_and_faults);
+	tcase_add_test(tc, flush_waits_for_flushes_asked);
 	tcase_add_test(tc, noaccess_and_pins);
 	tcase_add_test(tc, walk_and_mmio);
 	tcase_add_test(tc, fragmented_host);
