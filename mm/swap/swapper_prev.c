@@ -155,7 +155,7 @@ static void op_map_frame(void *arg, u64 gpa, u8 *frame)
 static void mark_dirty(struct swapper *sw, const struct guest_leaf *leaf)
 {
 	struct gpa_map *g = &sw->vm->mem;
-	u64 page = leaf->gpa & PAGE_MASK, pa;
+	u64 page = leaf->gpa & PAGE_MASK, pa, old, idx;
 	void *e;
 
 	if (!leaf->size || !gpa_is_ram(g, page, PAGE_SIZE) || !gpa_page_has_frame(g, page))
@@ -163,12 +163,21 @@ static void mark_dirty(struct swapper *sw, const struct guest_leaf *leaf)
 	pa = gpa_page_frame(g, page);
 	if (!pa)
 		return;
+	idx = gpa_page_index(g, page);
+	/* Chosen by the clock, its frame still held: taken back first (as a
+	 * vCPU's touch would), so the write-out's copy counts as old. */
+	if (sw->s.pte[idx].state == SWP_WRITING)
+		swapper_do_fault(sw, idx, SWAP_WAITER_TERN, SWAP_FOR_TERN);
 	e = (u8 *)phys_to_virt(pa) + (leaf->gpa & (PAGE_SIZE - 1));
 	if (leaf->size == 4)
-		__atomic_fetch_or((u32 *)e, (u32)(GUEST_PTE_A | GUEST_PTE_D), __ATOMIC_SEQ_CST);
+		old = __atomic_fetch_or((u32 *)e, (u32)(GUEST_PTE_A | GUEST_PTE_D), __ATOMIC_SEQ_CST);
 	else
-		__atomic_fetch_or((u64 *)e, (u64)(GUEST_PTE_A | GUEST_PTE_D), __ATOMIC_SEQ_CST);
+		old = __atomic_fetch_or((u64 *)e, (u64)(GUEST_PTE_A | GUEST_PTE_D), __ATOMIC_SEQ_CST);
 	sw->prev_dirtied++;
+	/* tern wrote the page table, which its EPT D flag never sees: its
+	 * copy in swap (or one being written out now) is old. */
+	if ((old & (GUEST_PTE_A | GUEST_PTE_D)) != (GUEST_PTE_A | GUEST_PTE_D))
+		swap_mark_dirty(&sw->s, idx);
 }
 
 static bool op_translate(void *arg, u64 la, bool write, u64 *gpa)
