@@ -532,8 +532,14 @@ static bool wait_for_sipi(struct vcpu *v)
 	u64 t0 = rdtsc();
 
 	v->state = VCPU_WAIT_SIPI;
-	while (!(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & ends))
+	while (!(__atomic_load_n(&v->requests, __ATOMIC_ACQUIRE) & ends)) {
+		/* As in halt_wait: those waiting for every vCPU to have
+		 * dropped rights (virtio-blk's requests under the Swap
+		 * Mapper) need not wait for this one's start-up IPI. */
+		if (vcpu_take(v, VCPU_REQ_FLUSH))
+			invept(INVEPT_SINGLE, gpa_map_eptp(&v->vm->mem));
 		cpu_idle_wait();
+	}
 	v->stats.tsc_halted += rdtsc() - t0;
 	if (vcpu_stopping(v) || !vcpu_take(v, VCPU_REQ_SIPI))
 		return false;

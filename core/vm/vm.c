@@ -220,8 +220,14 @@ static void invept_here(void *arg)
 {
 	struct vm *vm = arg;
 
-	if (read_cr4() & CR4_VMXE)
-		invept(INVEPT_SINGLE, gpa_map_eptp(&vm->mem));
+	if (!(read_cr4() & CR4_VMXE))
+		return;
+	/* A flush asked earlier (vm_ept_changed) is done by this one: taken
+	 * first, so one asked after it stays for the vCPU to take. */
+	for (u32 i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].cpu == this_cpu_index())
+			vcpu_take(&vm->vcpus[i], VCPU_REQ_FLUSH);
+	invept(INVEPT_SINGLE, gpa_map_eptp(&vm->mem));
 }
 
 /* gpa_flush(): every core running one of the VM's vCPUs, and wait. */

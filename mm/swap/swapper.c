@@ -576,16 +576,6 @@ void swapper_fill_begin(struct vm *vm, u64 page)
 	sw->wp_pending = true;
 }
 
-void swapper_fill_submit(struct vm *vm)
-{
-	struct swapper *sw = vm->swapper;
-
-	if (!sw || !sw->wp_pending)
-		return;
-	sw->wp_pending = false;
-	vm_ept_changed(vm);
-}
-
 /* Every vCPU has dropped the rights it cached before the last
  * vm_ept_changed (none has its flush still to take). */
 static bool rights_dropped(const struct vm *vm)
@@ -593,6 +583,34 @@ static bool rights_dropped(const struct vm *vm)
 	for (u32 i = 0; i < vm->nvcpus; i++)
 		if (vcpu_requested(&vm->vcpus[i], VCPU_REQ_FLUSH))
 			return false;
+	return true;
+}
+
+bool swapper_fill_submit(struct vm *vm)
+{
+	struct swapper *sw = vm->swapper;
+
+	if (!sw || !sw->live)
+		return true;
+	if (sw->wp_pending) {
+		sw->wp_pending = false;
+		vm_ept_changed(vm);
+		/* Only the Mapper trusts a page to stay its block; baseline's
+		 * protection only counts silent writes. */
+		sw->wp_unflushed = sw->mapper;
+	}
+	return swapper_fill_ready(vm);
+}
+
+bool swapper_fill_ready(struct vm *vm)
+{
+	struct swapper *sw = vm->swapper;
+
+	if (!sw || !sw->live || !sw->wp_unflushed)
+		return true;
+	if (!rights_dropped(vm))
+		return false;
+	sw->wp_unflushed = false;
 	return true;
 }
 

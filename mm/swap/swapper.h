@@ -90,7 +90,12 @@ void swapper_mem_line(const struct vm *vm);
  *              a write request's page the disk will take whole:
  *              write-protected in EPT before the device touches it;
  *  fill_submit: the request goes to the disk: every vCPU is told to drop
- *              cached rights (once per request);
+ *              cached rights (once per request). false: one may not have
+ *              yet, and a write through its old writable translation
+ *              while the disk reads the page would leave the page unlike
+ *              the block it is then associated with: the caller holds the
+ *              request (and any after it) until fill_ready;
+ *  fill_ready: every vCPU has dropped the rights fill_submit took away;
  *  fill_done:  done: it is 4 KiB block `block` of the VM's disk (a write
  *              is on the disk first: its block is associated again): the
  *              page is associated with it — if every vCPU has dropped its
@@ -102,7 +107,8 @@ void swapper_mem_line(const struct vm *vm);
  *              read back first: -EAGAIN, retry later). 0: go ahead.
  */
 void swapper_fill_begin(struct vm *vm, u64 page);
-void swapper_fill_submit(struct vm *vm);
+bool swapper_fill_submit(struct vm *vm);
+bool swapper_fill_ready(struct vm *vm);
 void swapper_fill_done(struct vm *vm, u64 page, u64 block);
 int swapper_disk_write(struct vm *vm, u64 block, u32 n);
 

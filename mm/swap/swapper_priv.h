@@ -62,6 +62,7 @@ struct swapper {
 	struct swap_assoc assoc;
 	struct gpa_fault_handler wp_fh;	/* the guest's first write to a page */
 	bool wp_pending;		/* protections set for a request not yet submitted */
+	bool wp_unflushed;		/* submitted, some vCPU may not have dropped rights yet */
 	u64 wp_faults, fill_unarmed, image_reqs, image_pages, image_errors;
 	struct swap_req reqs[SWAP_REQS];
 	struct swap_req *free_reqs;

@@ -166,11 +166,16 @@ def run_swap(build):
     check(re.search(r"overcommitted: \d+ of at most 16384 frames held", mem) and
           "Swap Mapper:" in mem, "vm mem:\n" + mem)
     check(r["extra"], "the write check did not run")
+    # Requests whose pages the Mapper protected wait until every vCPU
+    # dropped its cached rights (the reads' fills, at least).
+    held = re.search(r"held until every vCPU dropped its rights to the pages \(the Swap Mapper\): "
+                     r"(\d+) requests", st)
+    check(held and int(held.group(1)) > 0, "vm stats: no request held for the vCPUs' rights:\n" + st)
     print("  swap: %d MiB read %d times in 64 MiB of frames: cold read dropped %d pages "
           "(silent writes 0), rereads %d pages from the image in %d reads (%d read ahead, %d "
-          "used), %d from swap" % (MIB, PASSES, cold["silent_avoided"], re_["in_image"],
-                                   re_["image_rd_ops"], re_["prefetched"], re_["prefetch_used"],
-                                   re_["in_swap"]))
+          "used), %d from swap; %s disk requests held for the vCPUs' rights"
+          % (MIB, PASSES, cold["silent_avoided"], re_["in_image"], re_["image_rd_ops"],
+             re_["prefetched"], re_["prefetch_used"], re_["in_swap"], held.group(1)))
     print("  swap: %d MiB allocated %d times: %d false reads avoided, %d pages read back "
           "(swap %d, image %d; for guest stores %d, loads %d, tern %d, read ahead %d): false "
           "reads cut by at least %.1f%%; the tmpfs file's checksum held"

@@ -54,6 +54,10 @@ struct vblk_vm {
 	bool ring_xl;
 	u32 nring;
 	u64 ring_for[3];
+	/* Requests held, in order, until every vCPU has dropped the write
+	 * rights their pages just lost (swapper_fill_submit) */
+	struct blk_req *held, *held_last;
+	u64 held_total;
 };
 
 /* --- guest memory: the one place the device's guest addresses are
@@ -399,13 +403,24 @@ static void vm_filled(struct vblk *b, u64 pinned, u64 block)
 	swapper_fill_done(d->vm, PIN_PAGE(pinned), block);
 }
 
-/* The management core's poll: requests held back for pages not at hand. */
+static void submit_held(struct vblk_vm *d);
+
+/* The management core's poll: requests held until every vCPU dropped its
+ * rights to their pages, and those held back for pages not at hand. */
 void vblk_unit_poll(struct vm *vm)
 {
 	struct vblk_vm *d = vm->vblk;
 	u64 f;
 
-	if (!d || !d->live || !vblk_wants_retry(&d->b))
+	if (!d || !d->live)
+		return;
+	if (__atomic_load_n(&d->held, __ATOMIC_RELAXED)) {
+		f = vplat_lock(vm);
+		if (d->live && swapper_fill_ready(vm))
+			submit_held(d);
+		vplat_unlock(vm, f);
+	}
+	if (!vblk_wants_retry(&d->b))
 		return;
 	f = vplat_lock(vm);
 	if (d->live)
@@ -433,14 +448,39 @@ static void host_done(struct blk_req *r)
 	__atomic_store_n(&b->queue_tsc, b->queue_tsc + blk_tsc_elapsed(&t), __ATOMIC_RELAXED);
 }
 
+/* Held requests to the disk, in order (platform lock held). */
+static void submit_held(struct vblk_vm *d)
+{
+	while (d->held) {
+		struct blk_req *r = d->held;
+
+		d->held = r->next;
+		r->next = NULL;
+		blk_submit(d->b.disk, r);
+	}
+	d->held_last = NULL;
+}
+
 static void vm_submit(struct vblk *b, struct blk_req *r)
 {
 	struct vblk_vm *d = b->ctx;
-
 	/* Protections swapper_fill_begin set: every vCPU drops its cached
-	 * rights before the data lands. */
-	swapper_fill_submit(d->vm);
+	 * rights before the disk touches the pages (a page the disk writes
+	 * out must not change under it unseen); until then the request,
+	 * and every one after it, waits for the management core's poll. */
+	bool ready = swapper_fill_submit(d->vm);
+
 	r->done = host_done;
+	if (!ready || d->held) {
+		r->next = NULL;
+		if (d->held_last)
+			d->held_last->next = r;
+		else
+			d->held = r;
+		d->held_last = r;
+		d->held_total++;
+		return;
+	}
 	blk_submit(b->disk, r);
 }
 
@@ -636,6 +676,8 @@ static void vblk_unit_stop(struct vm *vm)
 	f = vplat_lock(vm);
 	vpci_emul_remove(&d->b.vp.emul);
 	d->b.vp.vq[0].ready = false;	/* completions write no ring */
+	/* The guest runs no more: nothing can write the pages now. */
+	submit_held(d);
 	vplat_unlock(vm, f);
 	/* The guest's RAM goes once the units stop: the host's DMA into it
 	 * must be over. The block layer times every request out. */
@@ -690,6 +732,9 @@ void vblk_show(struct vm *vm)
 		console_printf("  held back for pages not at hand (overcommit): %llu times; queue pops %llu retried\n",
 			       (unsigned long long)b->deferrals,
 			       (unsigned long long)vp->vq[0].deferred);
+	if (d->held_total)
+		console_printf("  held until every vCPU dropped its rights to the pages (the Swap Mapper): %llu requests\n",
+			       (unsigned long long)d->held_total);
 	console_printf("  resets %llu, needs-reset %llu, driver mistakes %llu%s%s; pages pinned now %llu\n",
 		       (unsigned long long)vp->resets, (unsigned long long)vp->needs_reset,
 		       (unsigned long long)vp->bad_accesses, vp->last_problem ? ": last " : "",
