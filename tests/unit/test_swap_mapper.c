@@ -5,7 +5,9 @@
  * swap write and read back from the image with sequential prefetch, writes
  * breaking the association, a disk write to a block settling its pages
  * first, a disk read into a page on disk needing no read (stale reads
- * avoided; baseline counts them), silent writes counted in baseline.
+ * avoided; baseline counts them), silent writes counted in baseline; and a
+ * randomized run of all of it, with I/O landing in any order, checked bit
+ * for bit.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -405,6 +407,308 @@ START_TEST(read_superseded_stays_resident)
 }
 END_TEST
 
+/* ---- randomized: the Mapper against a fake EPT, disk and swap ---- */
+
+/*
+ * One vCPU, tern's disk requests (reads that fill pages whole, writes that
+ * take them whole to the disk, each settling its block first), the
+ * Preventer's whole-page fills, reclaim and every completion in any
+ * order; the disk's and the slots' content sampled when the I/O lands, as
+ * a DMA would. Every guest read must see what was last written.
+ */
+#define MB	24		/* disk blocks */
+#define ML	10		/* frames */
+
+struct mio {
+	bool write, image;
+	u64 idx[9];		/* image: the pages of blocks blk, blk+1, ... */
+	u32 n, blk, slot;
+};
+
+static u32 m_frame[NP], m_expect[NP], m_slot[NP], m_blk[MB];
+static bool m_mapped[NP], m_d[NP], m_dirty_at_unmap[NP], m_waiting;
+static struct mio m_ios[NP + 8];
+static u32 m_nios;
+static u64 m_picked[NP];
+static u32 m_npicked;
+static u64 m_rng = 0x9e3779b97f4a7c15ULL;
+static u32 m_serial = 1;
+
+static u32 mrnd(u32 n)
+{
+	m_rng ^= m_rng << 13;
+	m_rng ^= m_rng >> 7;
+	m_rng ^= m_rng << 17;
+	return (u32)(m_rng % n);
+}
+
+static void m_map(u64 i)
+{
+	m_mapped[i] = true;
+	ept_a[i] = m_d[i] = false;
+}
+
+/* A fault's answer acted on. true: the page is mapped now. */
+static bool m_act(u64 i, enum swap_act act, u32 slot, bool tern)
+{
+	u64 more[8];
+
+	switch (act) {
+	case SWAP_ACT_RETRY:
+		return true;
+	case SWAP_ACT_MAP_ZERO:
+		m_frame[i] = 0;
+		m_map(i);
+		return true;
+	case SWAP_ACT_MAP_BACK:
+		m_map(i);
+		return true;
+	case SWAP_ACT_READ:
+		m_ios[m_nios++] = (struct mio){ .slot = slot, .n = 1, .idx = { i } };
+		break;
+	case SWAP_ACT_READ_IMAGE: {
+		u32 n = swap_prefetch(&s, i, slot, more, 8);
+		struct mio *io = &m_ios[m_nios++];
+
+		*io = (struct mio){ .image = true, .blk = slot, .n = n + 1, .idx = { i } };
+		for (u32 k = 0; k < n; k++)
+			io->idx[k + 1] = more[k];
+		break;
+	}
+	case SWAP_ACT_WAIT:
+		break;
+	default:
+		ck_abort_msg("unexpected fault answer %d", act);
+	}
+	if (!tern)
+		m_waiting = true;
+	return false;
+}
+
+static void m_guest(u64 i, bool write)
+{
+	u32 slot = SWAP_NO_SLOT;
+
+	enum swap_act act;
+
+	/* Decided first: slot is its output. */
+	if (!m_mapped[i] && (act = swap_fault(&s, i, 0, &slot), !m_act(i, act, slot, false)))
+		return;
+	ept_a[i] = true;
+	if (!write) {
+		ck_assert_uint_eq(m_frame[i], m_expect[i]);
+		return;
+	}
+	/* The swapper's write protection: the first write breaks it. */
+	if (s.pte[i].flags & SWPF_WP)
+		swap_break(&s, i);
+	m_d[i] = true;
+	m_frame[i] = m_expect[i] = m_serial++;
+}
+
+/* The Preventer filled a page on disk whole: mapped, no read. */
+static void m_fill_whole(u64 i)
+{
+	if (!swap_fill_whole(&s, i))
+		return;
+	m_frame[i] = m_expect[i] = m_serial++;
+	m_map(i);
+	swap_mark_dirty(&s, i);
+	swap_break(&s, i);
+}
+
+/* A guest read request: block b into page i, whole. */
+static void m_disk_read(u64 i, u32 b)
+{
+	u32 slot = SWAP_NO_SLOT;
+
+	enum swap_act act;
+
+	/* Decided first: slot is its output. */
+	if (!m_mapped[i] && (act = swap_fault_overwrite(&s, i, &slot), !m_act(i, act, slot, true)))
+		return;			/* retried later, as virtio-blk does */
+	swap_mark_dirty(&s, i);
+	s.pte[i].flags |= SWPF_WP;	/* swapper_fill_begin */
+	m_frame[i] = m_expect[i] = m_blk[b];
+	swap_associate(&s, i, b);	/* fill_done, every vCPU's rights dropped */
+}
+
+/* A guest write request: page i to block b, whole. */
+static void m_disk_write(u64 i, u32 b)
+{
+	u32 slot = SWAP_NO_SLOT, n;
+	u64 out[4];
+	enum swap_act act;
+
+	if (swap_settle(&s, b, out, 4, &n)) {
+		for (u32 k = 0; k < n; k++)
+			m_ios[m_nios++] = (struct mio){ .image = true, .blk = b, .n = 1,
+							 .idx = { out[k] } };
+		return;
+	}
+	/* Decided first: slot is its output. */
+	if (!m_mapped[i] && (act = swap_fault(&s, i, SWAP_WAITER_TERN, &slot), !m_act(i, act, slot, true)))
+		return;
+	s.pte[i].flags |= SWPF_WP;	/* swapper_fill_begin */
+	m_blk[b] = m_frame[i];
+	swap_associate(&s, i, b);
+}
+
+static void m_reclaim(void)
+{
+	u64 need = swap_reclaim_need(&s), out[NP];
+	u32 n;
+
+	if (!need)
+		return;
+	n = swap_clock_pick(&s, &ops, NULL, out, (u32)MIN(need, 8ULL));
+	if (!n)
+		m_waiting = m_waiting && !swap_take_frame_waiters(&s);
+	for (u32 k = 0; k < n; k++) {
+		m_dirty_at_unmap[out[k]] = m_d[out[k]];
+		m_mapped[out[k]] = false;
+		m_picked[m_npicked++] = out[k];
+	}
+}
+
+static void m_decide(u32 k)
+{
+	u64 i = m_picked[k];
+	u32 slot = SWAP_NO_SLOT;
+	bool image = s.pte[i].flags & SWPF_IMAGE;
+	u32 blk = image ? swap_assoc_block(&assoc, i) : SWAP_NO_BLOCK;
+
+	m_picked[k] = m_picked[--m_npicked];
+	switch (swap_evict(&s, i, m_dirty_at_unmap[i], &slot)) {
+	case SWAP_ACT_DROP:
+		/* What makes a drop safe: the copy it relies on is current. */
+		if (image)
+			ck_assert_uint_eq(m_blk[blk], m_expect[i]);
+		else
+			ck_assert_uint_eq(m_slot[s.pte[i].slot], m_expect[i]);
+		if (swap_take_frame_waiters(&s))
+			m_waiting = false;
+		break;
+	case SWAP_ACT_WRITE:
+		m_ios[m_nios++] = (struct mio){ .write = true, .slot = slot, .n = 1, .idx = { i } };
+		break;
+	case SWAP_ACT_MAP_BACK:
+		m_map(i);
+		break;
+	case SWAP_ACT_NONE:
+		break;
+	default:
+		ck_abort_msg("unexpected evict answer");
+	}
+}
+
+static void m_complete(u32 k)
+{
+	struct mio io = m_ios[k];
+	u8 w = 0;
+
+	m_ios[k] = m_ios[--m_nios];
+	if (io.write) {
+		u64 i = io.idx[0];
+
+		m_slot[io.slot] = m_frame[i];
+		if (swap_write_done(&s, i, true, m_mapped[i] && m_d[i]) == SWAP_ACT_FREE_FRAME)
+			m_frame[i] = 0xdeadbeef;
+		if (swap_take_frame_waiters(&s))
+			m_waiting = false;
+		return;
+	}
+	for (u32 p = 0; p < io.n; p++) {
+		u64 i = io.idx[p];
+		u32 val = io.image ? m_blk[io.blk + p] : m_slot[io.slot];
+
+		switch (swap_read_done(&s, i, true, &w)) {
+		case SWAP_ACT_MAP:
+			m_frame[i] = val;
+			m_map(i);
+			break;
+		case SWAP_ACT_NONE:
+			break;
+		default:
+			ck_abort_msg("unexpected read answer");
+		}
+		if (w & 1)
+			m_waiting = false;
+	}
+	if (swap_take_frame_waiters(&s))
+		m_waiting = false;
+}
+
+START_TEST(mapper_random_run_bit_for_bit)
+{
+	setup(ML, true);
+	memset(m_mapped, 0, sizeof(m_mapped));
+	memset(m_expect, 0, sizeof(m_expect));
+	memset(m_slot, 0, sizeof(m_slot));
+	for (u32 b = 0; b < MB; b++)
+		m_blk[b] = 0x40000000 + b;
+	m_nios = m_npicked = 0;
+	m_waiting = false;
+	for (int step = 0; step < 300000; step++) {
+		u32 what = mrnd(40);
+		u64 i = mrnd(4) ? mrnd(NP / 2) : mrnd(NP);
+
+		if (what < 8) {
+			if (!m_waiting)
+				m_guest(i, mrnd(4) == 0);
+		} else if (what < 14) {
+			/* Reading a file again: its pages in order. */
+			for (u64 k = 0; k < 4 && !m_waiting; k++)
+				m_guest((i + k) % NP, false);
+		} else if (what < 16) {
+			if (!m_waiting)
+				m_fill_whole(i);
+		} else if (what < 18) {
+			/* A file read: consecutive pages of consecutive blocks,
+			 * the runs prefetch finds again. */
+			for (u64 k = 0; k < 4; k++)
+				m_disk_read((i + k) % NP, (u32)((i + k) % MB));
+		} else if (what < 19) {
+			m_disk_write(i, mrnd(MB));
+		} else if (what < 25) {
+			m_reclaim();
+		} else if (what < 32 && m_npicked) {
+			m_decide(mrnd(m_npicked));
+		} else if (m_nios) {
+			m_complete(mrnd(m_nios));
+		}
+		ck_assert_uint_le(m_nios, NP);
+	}
+	/* Drain, then every page reads back what was last written. */
+	while (m_npicked)
+		m_decide(0);
+	while (m_nios)
+		m_complete(0);
+	for (u64 i = 0; i < NP; i++) {
+		for (int tries = 0; !m_mapped[i] && tries < 100; tries++) {
+			m_waiting = false;
+			m_guest(i, false);
+			while (m_nios)
+				m_complete(0);
+			if (!m_mapped[i]) {
+				m_reclaim();
+				while (m_npicked)
+					m_decide(0);
+				while (m_nios)
+					m_complete(0);
+			}
+		}
+		m_guest(i, false);
+	}
+	ck_assert_uint_gt(s.dropped_image, 1000);
+	ck_assert_uint_gt(s.in_image, 1000);
+	ck_assert_uint_gt(s.prefetched, 100);
+	ck_assert_uint_gt(s.settle_reads, 10);
+	ck_assert_uint_gt(s.out_written, 100);
+	teardown();
+}
+END_TEST
+
 Suite *swap_mapper_suite(void)
 {
 	Suite *su = suite_create("swap_mapper");
@@ -420,6 +724,7 @@ Suite *swap_mapper_suite(void)
 	tcase_add_test(tc, fill_whole_needs_no_read);
 	tcase_add_test(tc, read_superseded_stays_resident);
 	tcase_add_test(tc, silent_write_despite_dirty_flag_from_before_the_fill);
+	tcase_add_test(tc, mapper_random_run_bit_for_bit);
 	suite_add_tcase(su, tc);
 	return su;
 }
