@@ -190,7 +190,7 @@ def alloc_passes(g, mib, passes):
               "allocation %d failed:\n%s" % (n, out[-1500:]))
 
 
-def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_n=0):
+def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_n=0, cpus=2):
     """One configuration in Bochs: boot tern, start its VM, mount the data
     disk, read data.bin `passes` times (checksums checked), then allocate
     fresh memory (alloc MiB, alloc_n times; none if 0). Returns the
@@ -210,7 +210,7 @@ def run_mode(build, mode, mib, passes, logname=None, after=None, alloc=0, alloc_
         wall.append("%s %.0f" % (what, now - last[0]))
         last[0] = now
     try:
-        m.bochs(iso, cpus=2, megs=384, ips=IPS,
+        m.bochs(iso, cpus=cpus, megs=384, ips=IPS,
                 extra=Machine.bochs_ata_disk(disk, DISK_MODEL))
         m.boot_to_prompt(timeout=240)
         out = m.command("vm start %s" % vm)
