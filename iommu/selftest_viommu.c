@@ -31,7 +31,22 @@
  *  8. translation off: edu back in the mirror, nothing pinned;
  *  9. the event log: every unpin after the physical invalidation that
  *     covered its page.
+ *
+ * Then the same device for an overcommitted VM (issue #12: only what the
+ * guest maps for DMA is pinned): its RAM a sparse map whose pages tern
+ * reaches through access ops of this file's (a fake swapper: a frame on
+ * first use, one page "on disk" at will), no guest-physical mirror:
+ *  O1. translation off: edu's DMA to guest-physical blocked;
+ *  O2. translation on; the guest maps two pages, one of them on disk:
+ *      the queue stops at its invalidation (no error, the wait after it
+ *      not written), tern's settle brings the page in and the queue runs
+ *      on; both installed, only those two pages pinned;
+ *  O3. edu DMAs through them: data checked;
+ *  O4. the guest maps a page whose own leaf table page is on disk: the
+ *      same stop and run on, then the DMA;
+ *  O5. translation off: blocked again, nothing pinned.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +62,7 @@
 #include "iommu/selftest.h"
 #include "iommu/vtd.h"
 #include "mm/kmem.h"
+#include "mm/pmm.h"
 
 #define P			"iommu selftest viommu: "
 #define VM_RAM			(4ULL << 20)
@@ -77,6 +93,10 @@
 #define AFTER_MS		(RESIDENCY_MS + 20)
 
 static const char pattern[8] = "TERN-VIO";
+
+/* The overcommitted VM's fake swapper: one page on disk (~0: none). */
+static u64 oc_on_disk = ~0ULL;
+static u32 oc_reads;			/* "disk reads" it waited for */
 
 struct gst {
 	struct vm *vm;
@@ -115,10 +135,8 @@ static void gput64(struct gst *g, u64 gpa, u64 v)
 
 /* Descriptors into the guest's queue, a wait behind them, the tail
  * moved: the unit runs them (samecore: within the register write). */
-static bool queue(struct gst *g, const struct vtd_desc *d, u32 n)
+static void queue_put(struct gst *g, const struct vtd_desc *d, u32 n)
 {
-	u32 status = 0;
-
 	for (u32 i = 0; i <= n; i++) {
 		struct vtd_desc x = i < n ? d[i] : vtd_desc_wait(++g->seq, G_STATUS);
 
@@ -126,8 +144,24 @@ static bool queue(struct gst *g, const struct vtd_desc *d, u32 n)
 		g->qtail = (g->qtail + 1) % 256;
 	}
 	reg_w(g, VTD_IQT, 8, (u64)g->qtail << 4);
+}
+
+/* Whether the wait of the last queue_put() has written its status. */
+static bool queue_done(struct gst *g)
+{
+	u32 status = 0;
+
 	gpa_copy_from(&g->vm->mem, G_STATUS, &status, 4);
-	if (status != g->seq || (reg_r(g, VTD_FSTS, 4) & FSTS_IQE)) {
+	return status == g->seq && !(reg_r(g, VTD_FSTS, 4) & FSTS_IQE);
+}
+
+static bool queue(struct gst *g, const struct vtd_desc *d, u32 n)
+{
+	u32 status = 0;
+
+	queue_put(g, d, n);
+	if (!queue_done(g)) {
+		gpa_copy_from(&g->vm->mem, G_STATUS, &status, 4);
 		console_printf(P "the unit did not complete the guest's queue (status %u of %u, fault status %#llx)\n",
 			       status, g->seq, (unsigned long long)reg_r(g, VTD_FSTS, 4));
 		g->ok = false;
@@ -457,6 +491,210 @@ static int run(struct gst *g, const struct pci_dev *d, volatile u64 *regs)
 	return g->ok ? 0 : 1;
 }
 
+/* --- the overcommitted VM --- */
+
+#define PO		"iommu selftest viommu, overcommitted: "
+
+static int oc_get(struct gpa_map *m, u64 page, u32 flags, void *ctx)
+{
+	u64 pa;
+
+	if (page == oc_on_disk) {
+		if (flags & GPA_GET_NOWAIT)
+			return -EAGAIN;
+		oc_on_disk = ~0ULL;	/* the read waited for */
+		oc_reads++;
+	}
+	if (gpa_page_has_frame(m, page))
+		return 0;
+	pa = pmm_alloc_zeroed_page();
+	if (!pa)
+		return -ENOMEM;
+	if (gpa_page_install(m, page, pa)) {
+		pmm_free(pa, 1);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void oc_put(struct gpa_map *m, u64 page, void *ctx)
+{
+}
+
+static const struct gpa_access_ops oc_access = { oc_get, oc_put };
+
+/* RAM pages of the VM pinned now (the GPA map's state). */
+static u32 oc_pinned_pages(struct vm *vm)
+{
+	u32 n = 0;
+
+	for (u64 a = 0; a < VM_RAM; a += PAGE_SIZE)
+		n += !!(gpa_page_state(&vm->mem, a) & GPA_PG_PINNED);
+	return n;
+}
+
+/* A guest map whose invalidation stops at a page on disk: the queue
+ * waits with no error, tern's settle (a vCPU's next entry, samecore)
+ * reads the page in and runs it on. */
+static bool oc_map_waits(struct gst *g, u64 iova, u64 gpa, u64 on_disk, char *what, size_t n)
+{
+	struct vtd_desc d = vtd_desc_iotlb_page(GUEST_DID, iova, 0, true);
+	struct viommu_counters c0 = counters(g), c;
+	bool stopped, done;
+
+	gput64(g, G_L1 + 8 * ((iova >> 12) & 511), gpa | VTDW_SL_R | VTDW_SL_W);
+	oc_on_disk = on_disk;
+	queue_put(g, &d, 1);
+	stopped = !queue_done(g) && oc_on_disk == on_disk;
+	c = counters(g);
+	viommu_settle(g->vm);
+	done = queue_done(g);
+	snprintf(what, n, "the queue %s (%llu stop), the page read, then %s; %llu entry installed",
+		 stopped ? "stopped at its invalidation, no error" : "DID NOT STOP",
+		 (unsigned long long)(c.again_queue - c0.again_queue),
+		 done ? "the wait written" : "STILL WAITING",
+		 (unsigned long long)(counters(g).shadow_installs - c0.shadow_installs));
+	oc_on_disk = ~0ULL;
+	return stopped && done && c.again_queue - c0.again_queue == 1 &&
+	       counters(g).shadow_installs - c0.shadow_installs == 1;
+}
+
+static int run_overcommitted(struct gst *g, const struct pci_dev *d, volatile u64 *regs)
+{
+	struct vm *vm = g->vm;
+	struct viommu_counters c;
+	char why[160] = "";
+	u64 t;
+	bool ok;
+
+	/* O1. No mirror: blocked while the guest does not translate. */
+	gpa_copy_to(&vm->mem, G_SRC, pattern, sizeof(pattern));
+	memset(why, 0, sizeof(why));
+	ok = blocked(regs, G_SRC, EDU_BUFFER, 0, why, sizeof(why));
+	console_printf(PO "translation off: DMA read of guest-physical %#llx: %s (%s)\n",
+		       (unsigned long long)G_SRC,
+		       ok ? "blocked (no guest-physical mirror), fault reported" : "NOT blocked", why);
+	check(g, ok, "no mirror: DMA blocked");
+
+	/* O2. Tables, translation on, two maps (the second page on disk). */
+	gput64(g, G_ROOT, G_CTX | ROOT_P);
+	gput64(g, G_CTX + 16 * (GUEST_SID & 0xff) + 8, 1 | (GUEST_DID << 8));
+	gput64(g, G_CTX + 16 * (GUEST_SID & 0xff), G_L3 | CTX_P);
+	gput64(g, G_L3, G_L2 | VTDW_SL_R | VTDW_SL_W);
+	gput64(g, G_L2, G_L1 | VTDW_SL_R | VTDW_SL_W);
+	reg_w(g, VTD_RTADDR, 8, G_ROOT);
+	gcmd(g, GCMD_SRTP, true);
+	reg_w(g, VTD_IQT, 8, 0);
+	reg_w(g, VTD_IQA, 8, G_IQ);
+	gcmd(g, GCMD_QIE, true);
+	{
+		struct vtd_desc inv[2] = { vtd_desc_cc_global(), vtd_desc_iotlb_global(true) };
+
+		queue(g, inv, 2);
+	}
+	gcmd(g, GCMD_TE, true);
+	gmap(g, IOVA_SRC, G_SRC, VTDW_SL_R);
+	ok = oc_map_waits(g, IOVA_DST, G_DST, G_DST, why, sizeof(why));
+	console_printf(PO "translation on; the guest maps %#llx -> %#llx, then %#llx -> %#llx, a page on disk: %s\n",
+		       (unsigned long long)IOVA_SRC, (unsigned long long)G_SRC,
+		       (unsigned long long)IOVA_DST, (unsigned long long)G_DST, why);
+	check(g, ok, "a map of a page on disk waits for it");
+	c = counters(g);
+	ok = c.pinned == 2 && oc_pinned_pages(vm) == 2 &&
+	     (gpa_page_state(&vm->mem, G_SRC) & GPA_PG_PINNED) &&
+	     (gpa_page_state(&vm->mem, G_DST) & GPA_PG_PINNED);
+	console_printf(PO "pinned: %llu by the vIOMMU, %u of the VM's %llu pages in all (the two mapped)\n",
+		       (unsigned long long)c.pinned, oc_pinned_pages(vm),
+		       (unsigned long long)(VM_RAM >> 12));
+	check(g, ok, "only the mapped pages pinned");
+
+	/* O3. DMA through them. */
+	t = selftest_faults(true);
+	memset(gpa_to_hva(&vm->mem, G_DST), 0, 8);
+	ok = edu_dma(regs, IOVA_SRC, EDU_BUFFER, 0) &&
+	     edu_dma(regs, EDU_BUFFER, IOVA_DST, EDU_DMA_TO_RAM) &&
+	     !memcmp(gpa_to_hva(&vm->mem, G_DST), pattern, 8) && selftest_faults(true) == t;
+	console_printf(PO "DMA read %#llx and write %#llx through the shadowed translations: %s\n",
+		       (unsigned long long)IOVA_SRC, (unsigned long long)IOVA_DST,
+		       ok ? "data intact" : "FAILED");
+	check(g, ok, "overcommitted: DMA through the shadow");
+
+	/* O4. The leaf table's own page on disk. */
+	ok = oc_map_waits(g, IOVA_OPT, G_OPT, G_L1, why, sizeof(why));
+	console_printf(PO "the guest maps %#llx -> %#llx with its table page %#llx on disk: %s\n",
+		       (unsigned long long)IOVA_OPT, (unsigned long long)G_OPT,
+		       (unsigned long long)G_L1, why);
+	check(g, ok, "a map whose table page is on disk waits for it");
+	memset(gpa_to_hva(&vm->mem, G_OPT), 0, 8);
+	ok = edu_dma(regs, EDU_BUFFER, IOVA_OPT, EDU_DMA_TO_RAM) &&
+	     !memcmp(gpa_to_hva(&vm->mem, G_OPT), pattern, 8);
+	console_printf(PO "DMA write %#llx: %s\n", (unsigned long long)IOVA_OPT,
+		       ok ? "landed" : "FAILED");
+	check(g, ok, "DMA after the table page came in");
+
+	/* O5. Translation off: blocked again, nothing pinned. */
+	gcmd(g, GCMD_TE, false);
+	c = counters(g);
+	ok = blocked(regs, EDU_BUFFER, G_DST, EDU_DMA_TO_RAM, why, sizeof(why)) &&
+	     c.pinned == 0 && oc_pinned_pages(vm) == 0;
+	console_printf(PO "translation off: DMA write to guest-physical %#llx: %s; pinned %llu, %u pages\n",
+		       (unsigned long long)G_DST, ok ? "blocked, fault reported" : "NOT blocked",
+		       (unsigned long long)c.pinned, oc_pinned_pages(vm));
+	check(g, ok, "overcommitted: translation off");
+	console_printf(PO "pages read from \"disk\" %u; the vIOMMU as `vm stats` shows it:\n",
+		       oc_reads);
+	viommu_show(vm);
+	return g->ok ? 0 : 1;
+}
+
+static int overcommitted(const struct pci_dev *d, volatile u64 *regs)
+{
+	struct gst g = { .ok = true };
+	u8 devfn = (u8)(d->dev << 3 | d->fn);
+	char err[128] = "";
+	struct vm *vm = calloc(1, sizeof(*vm));
+	int rc = 1;
+
+	if (!vm)
+		return 1;
+	vm->index = CONFIG_MAX_VMS - 1;
+	snprintf(vm->name, sizeof(vm->name), "viommu-selftest-oc");
+	vm->cfg.viommu = CONFIG_VIOMMU_SAMECORE;
+	vm->cfg.viommu_teardown = CONFIG_TEARDOWN_STRICT;
+	g.vm = vm;
+	oc_on_disk = ~0ULL;
+	oc_reads = 0;
+	if (gpa_map_create_sparse(&vm->mem, VM_RAM, NULL)) {
+		console_printf(PO "no memory for the VM's RAM\n");
+		free(vm);
+		return 1;
+	}
+	gpa_set_access(&vm->mem, &oc_access, NULL);
+	/* As passthru.c does for an overcommitted VM: no domain at all. */
+	vtd_detach(d->bus, devfn);
+	if (viommu_unit_init(vm, err, sizeof(err)) ||
+	    viommu_assign(vm, GUEST_SID, d->bus, devfn, NULL, err, sizeof(err))) {
+		console_printf(PO "%s\n", err);
+		goto out;
+	}
+	console_printf(PO "a VM without vCPUs, its %llu MiB of RAM sparse (frames on first use), no guest-physical mirror; %02x:%02x.%u assigned as its 00:02.0\n",
+		       (unsigned long long)(VM_RAM >> 20), d->bus, d->dev, d->fn);
+	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
+		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) | 0x6);
+	rc = run_overcommitted(&g, d, regs);
+	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
+		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) & ~0x4);
+	console_printf(PO "%s\n", rc ? "FAILED" : "PASS");
+out:
+	viommu_unassign(vm, GUEST_SID);
+	viommu_free(vm);
+	vtd_detach(d->bus, devfn);
+	gpa_set_access(&vm->mem, NULL, NULL);
+	gpa_map_destroy(&vm->mem);
+	free(vm);
+	return rc;
+}
+
 int iommu_selftest_viommu(void)
 {
 	const struct pci_dev *d = NULL;
@@ -518,5 +756,7 @@ free_dom:
 	vtd_domain_free(&vm->domain);
 	gpa_map_destroy(&vm->mem);
 	free(vm);
-	return rc;
+	if (rc)
+		return rc;
+	return overcommitted(d, regs);
 }

@@ -119,12 +119,13 @@ u64 config_resident(const struct vm_config *vm)
 
 const char *config_overcommit_refusal(const struct vm_config *vm)
 {
-	/* An assigned device DMAs anywhere in the guest's RAM at any time
-	 * unless the guest's vIOMMU translates for it, and even then tern
-	 * keeps the VM's guest-physical mirror (every page pinned) for the
-	 * times it does not: none could ever be swapped. */
-	if (vm->ndevices)
-		return "assigned devices DMA into any of its RAM, which stays pinned (with a vIOMMU too: tern keeps the guest-physical mirror for when the guest does not translate): nothing could be swapped";
+	/* Without a vIOMMU an assigned device DMAs anywhere in the guest's
+	 * RAM at any time: all of it stays pinned. With one, tern pins only
+	 * what the guest maps for DMA, and the device's DMA is blocked while
+	 * the guest does not translate for it (no guest-physical mirror:
+	 * core/vdev/viommu/viommu_shadow.h). */
+	if (vm->ndevices && vm->viommu == CONFIG_VIOMMU_OFF)
+		return "assigned devices DMA into any of its RAM, which stays pinned: with 'viommu = samecore' or 'sidecore' only the pages the guest maps for DMA are";
 	return NULL;
 }
 

@@ -739,6 +739,13 @@ static int check_devices(struct vm *vm, bool *unconfined, char *err, size_t n)
 			return -1;
 		}
 		*unconfined |= !vtd_covers(bus, (u8)(dev << 3 | fn));
+		/* Swapped frames go to other users: a device whose DMA no
+		 * IOMMU bounds could reach them. */
+		if (*unconfined && swapper_overcommitted(vm)) {
+			snprintf(err, n, "device %02x:%02x.%u: no VT-d unit confines its DMA, and the VM is overcommitted (its pages' frames are reused): not assignable",
+				 bus, dev, fn);
+			return -1;
+		}
 		if (vtd_has_rmrr(bus, (u8)(dev << 3 | fn))) {
 			snprintf(err, n, "device %02x:%02x.%u has firmware-reserved DMA ranges (RMRR): not assignable",
 				 bus, dev, fn);

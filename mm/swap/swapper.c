@@ -117,8 +117,9 @@ int swapper_vm_start(struct vm *vm, char *err, size_t n)
 	 * first: a virtio disk holds its pages while in flight, the vIOMMU
 	 * holds the pages it has translations for and reads the guest's
 	 * tables and queue without waiting under the platform lock
-	 * (core/vdev/viommu/viommu.c); assigned devices are refused
-	 * (config.c: their DMA reaches any page). */
+	 * (core/vdev/viommu/viommu.c); assigned devices only with a
+	 * vIOMMU, which pins what the guest maps for their DMA and blocks
+	 * it while the guest does not translate (config.c, passthru.c). */
 	bd = blk_find(vm->cfg.swap);
 	if (!bd) {
 		snprintf(err, n, "swap %s does not exist (see `disks`)", vm->cfg.swap);

@@ -685,7 +685,9 @@ def run(build):
         for vm, why in (("nodev", "device 00:09.0 does not exist on this machine"),
                         ("noiommu", "device 00:02.0: no VT-d unit confines its DMA"),
                         ("bridge", "device 00:01.0 is a bridge (class 06.01)"),
-                        ("unsafe", "kernel 'idle.elf': multiboot kernels load at fixed addresses")):
+                        ("unsafe", "kernel 'idle.elf': multiboot kernels load at fixed addresses"),
+                        ("unsafeswap", "device 00:02.0: no VT-d unit confines its DMA, and the VM "
+                         "is overcommitted (its pages' frames are reused): not assignable")):
             out = m.command("vm start " + vm)
             check("vm start %s: %s" % (vm, why) in out, "vm start %s:\n%s" % (vm, out))
         out = m.command("pci")

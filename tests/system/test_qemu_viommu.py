@@ -80,10 +80,45 @@ def check_viommu_selftest(m, label):
                     r"\(not recorded: FPD 0\)\n", out),
           "%s: vm stats shadow line:\n%s" % (label, out))
     need(r"PASS\n", "verdict")
+    check_overcommitted(out, label)
     log = m.command("log")
     check(re.search(r"vt-d: 00:05\.0 \(the guest's 00:02\.0\) follows the guest's vIOMMU: shadow "
                     r"domain 332", log), "%s: shadow not logged:\n%s" % (label, log[-2000:]))
     return out
+
+
+def check_overcommitted(out, label):
+    """The self-test's second VM: overcommitted (issue #12), its RAM
+    sparse behind a fake swapper, no guest-physical mirror."""
+    O = "iommu selftest viommu, overcommitted: "
+
+    def need(pattern, what):
+        check(re.search(re.escape(O) + pattern, out), "%s, overcommitted: %s:\n%s" %
+              (label, what, out))
+
+    need(r"a VM without vCPUs, its 4 MiB of RAM sparse \(frames on first use\), no guest-physical "
+         r"mirror; 00:05\.0 assigned as its 00:02\.0\n", "the fake VM")
+    need(r"translation off: DMA read of guest-physical 0x200000: blocked \(no guest-physical "
+         r"mirror\), fault reported \(read 0x200000, ", "no mirror: blocked")
+    need(r"translation on; the guest maps 0x10000 -> 0x200000, then 0x11000 -> 0x201000, a page "
+         r"on disk: the queue stopped at its invalidation, no error \(1 stop\), the page read, "
+         r"then the wait written; 1 entry installed\n", "a mapped page on disk")
+    need(r"pinned: 2 by the vIOMMU, 2 of the VM's 1024 pages in all \(the two mapped\)\n",
+         "only the mapped pages pinned")
+    need(r"DMA read 0x10000 and write 0x11000 through the shadowed translations: data intact\n",
+         "DMA through the shadow")
+    need(r"the guest maps 0x13000 -> 0x202000 with its table page 0x104000 on disk: the queue "
+         r"stopped at its invalidation, no error \(1 stop\), the page read, then the wait "
+         r"written; 1 entry installed\n", "a table page on disk")
+    need(r"DMA write 0x13000: landed\n", "DMA after the table page")
+    need(r"translation off: DMA write to guest-physical 0x201000: blocked, fault reported; "
+         r"pinned 0, 0 pages\n", "translation off: blocked, nothing pinned")
+    need(r"pages read from \"disk\" 2;", "the fake disk's reads")
+    check(re.search(r"assigned 00:05\.0 \(the guest's 00:02\.0\): DMA blocked \(the guest's vIOMMU "
+                    r"does not translate for it; overcommitted, the VM has no guest-physical "
+                    r"mirror\)\n    its syncs stopped at a guest page on disk and run again: 2\n", out),
+          "%s, overcommitted: vm stats device lines:\n%s" % (label, out))
+    need(r"PASS\n", "verdict")
 
 
 def check_eli_selftest(m):
@@ -159,7 +194,8 @@ def run(build):
         out = check_viommu_selftest(m, "plain VT-d")
         print("  " + "\n  ".join(l for l in out.splitlines() if "physical invalidations" in l))
         out = m.command("iommu")
-        check("faults 4" in out, "iommu: the self-test's four blocked DMAs:\n" + out)
+        # Four with the mirror, two of the overcommitted VM with none.
+        check("faults 6" in out, "iommu: the self-test's six blocked DMAs:\n" + out)
         # The physical unit's own counters around the self-test: its
         # IOTLB invalidations are the shadow's four page-selective ones
         # plus the global ones of each context change (attach, detach).

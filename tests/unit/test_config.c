@@ -314,11 +314,16 @@ START_TEST(overcommit)
 		"swap = ata0p2\n"			/* 38: its own disk */
 		"resident = 32M\n"
 		"[vm g]\ncores = 7\nmemory = 64M\nkernel = k\n"	/* 40 */
-		"swap = ata0p3\n";			/* swap without overcommit: kept */
+		"swap = ata0p3\n"			/* swap without overcommit: kept */
+		"[vm h]\ncores = 8\nmemory = 64M\nkernel = k\n"	/* 45 */
+		"devices = 00:19.0\n"
+		"viommu = samecore\n"			/* a device with a vIOMMU: kept */
+		"resident = 32M\n"
+		"swap = ata0p3\n";
 
 	memset(&r, 0, sizeof(r));
 	config_parse("tern.cfg", text, strlen(text), &c, collect_report, &r);
-	ck_assert_uint_eq(c.nvms, 2);
+	ck_assert_uint_eq(c.nvms, 3);
 	ck_assert_str_eq(c.vms[0].name, "a");
 	ck_assert_uint_eq(c.vms[0].resident, 128ULL << 20);
 	ck_assert_uint_eq(config_resident(&c.vms[0]), 128ULL << 20);
@@ -328,9 +333,12 @@ START_TEST(overcommit)
 	ck_assert_str_eq(c.vms[1].name, "g");
 	ck_assert_uint_eq(config_resident(&c.vms[1]), 64ULL << 20);	/* memory */
 	ck_assert_uint_eq(c.vms[1].swap_mode, CONFIG_SWAP_VSWAPPER);	/* the default */
+	ck_assert_str_eq(c.vms[2].name, "h");
+	ck_assert_uint_eq(config_resident(&c.vms[2]), 32ULL << 20);
+	ck_assert_ptr_null(config_overcommit_refusal(&c.vms[2]));
 	ck_assert(reports_find(&r, "tern.cfg:12: resident is more than memory (64 MiB)"));
 	ck_assert(reports_find(&r, "tern.cfg:18: resident below memory overcommits the VM: it needs 'swap = PARTITION'"));
-	ck_assert(reports_find(&r, "tern.cfg:24: resident below memory refused: assigned devices DMA into any of its RAM, which stays pinned (with a vIOMMU too"));
+	ck_assert(reports_find(&r, "tern.cfg:24: resident below memory refused: assigned devices DMA into any of its RAM, which stays pinned: with 'viommu = samecore' or 'sidecore' only the pages the guest maps for DMA are"));
 	ck_assert(reports_find(&r, "tern.cfg:30: resident 'lots': expected a size"));
 	ck_assert(reports_find(&r, "tern.cfg:31: swap 'ata0 p3': expected a partition name"));
 	ck_assert(reports_find(&r, "tern.cfg:32: swap_mode 'clever': use baseline, mapper or vswapper"));

@@ -538,7 +538,12 @@ static bool sw_again(void *ctx)
 	return last_again;
 }
 
-/* An interrupt-entry invalidation whose entries the owner reads back. */
+/* A page of the guest's second-level tables the owner walks. */
+#define TABLE	(FG_BASE + 0x31000)
+
+/* An interrupt-entry invalidation whose entries the owner reads back;
+ * the others walk the guest's table (an assigned device's shadow,
+ * viommu_shadow.h). */
 static void sw_inv(void *ctx, const struct vtde_inv *inv)
 {
 	u8 e[16];
@@ -546,6 +551,8 @@ static void sw_inv(void *ctx, const struct vtde_inv *inv)
 	t_inv(ctx, inv);
 	if (inv->kind == VTDE_INV_IEC)
 		sw_read(ctx, FG_BASE + 0x30000, e, 16);
+	else if (inv->kind != VTDE_INV_IRT)
+		sw_read(ctx, TABLE, e, 8);
 }
 
 static const struct vtde_ops sw_ops = {
@@ -565,19 +572,19 @@ START_TEST(queue_stalls_on_pages_on_disk)
 	wr(VTD_IQT, 8, 3 * 16);
 	ck_assert_uint_eq(rd(VTD_IQH, 8), 16);
 	ck_assert(!(rd(VTD_FSTS, 4) & FSTS_IQE));
-	ck_assert(u.stalled && vtde_queue_pending(&u));
+	ck_assert(u.stalled && vtde_pending(&u));
 	ck_assert_uint_eq(u.st.stalls, 1);
 	ck_assert_uint_eq(u.st.status_writes_failed, 0);
 	ck_assert_int_eq(seen.ninv, 1);
 	/* Still on disk: the same stall, counted once. */
-	vtde_queue_continue(&u);
+	vtde_continue(&u);
 	ck_assert_uint_eq(rd(VTD_IQH, 8), 16);
 	ck_assert_uint_eq(u.st.stalls, 1);
 	/* At hand: on from the wait, the status written once. */
 	on_disk = ~0ULL;
-	vtde_queue_continue(&u);
+	vtde_continue(&u);
 	ck_assert_uint_eq(rd(VTD_IQH, 8), 3 * 16);
-	ck_assert(!u.stalled && !vtde_queue_pending(&u));
+	ck_assert(!u.stalled && !vtde_pending(&u));
 	ck_assert_uint_eq(rd32(fg(STATUS)), 0x11);
 	ck_assert_uint_eq(rd32(fg(STATUS + 0x1000)), 0x22);
 	ck_assert_uint_eq(u.st.status_writes, 2);
@@ -591,7 +598,7 @@ START_TEST(queue_stalls_on_pages_on_disk)
 	ck_assert(!(rd(VTD_FSTS, 4) & FSTS_IQE));
 	ck_assert_uint_eq(u.st.stalls, 2);
 	on_disk = ~0ULL;
-	vtde_queue_continue(&u);
+	vtde_continue(&u);
 	ck_assert_uint_eq(rd(VTD_IQH, 8), 4 * 16);
 	ck_assert_uint_eq(rd32(fg(STATUS)), 0x33);
 
@@ -602,7 +609,7 @@ START_TEST(queue_stalls_on_pages_on_disk)
 	ck_assert_uint_eq(rd(VTD_IQH, 8), 4 * 16);
 	ck_assert_uint_eq(u.st.iec_inv, 0);
 	on_disk = ~0ULL;
-	vtde_queue_continue(&u);
+	vtde_continue(&u);
 	ck_assert_uint_eq(rd(VTD_IQH, 8), 5 * 16);
 	ck_assert_uint_eq(u.st.iec_inv, 1);
 	ck_assert_int_eq(seen.ninv, 3);
@@ -614,6 +621,89 @@ START_TEST(queue_stalls_on_pages_on_disk)
 	ck_assert_uint_eq(rd(VTD_IQH, 8), 6 * 16);
 	ck_assert_uint_eq(u.st.status_writes_failed, 1);
 	ck_assert_uint_eq(u.st.stalls, 3);
+}
+END_TEST
+
+/*
+ * Invalidations whose owner meets a guest page on disk (its shadow's walk
+ * or pin) are not complete: a queued one stops the queue at it, a
+ * register one stays in progress (CCMD.ICC, IOTLB.IVT: the guest polls
+ * it), a root pointer or translation change is told again; each done
+ * once the page is at hand (vtde_continue), counted once.
+ */
+START_TEST(invalidations_wait_for_owner_pages)
+{
+	setup();
+	vtde_init(&u, &sw_ops, NULL);
+	on_disk = TABLE;
+	wr(VTDE_IVA, 8, 0x5000);
+	wr(VTDE_IOTLB, 8, IOTLB_IVT | (3ULL << 60) | (7ULL << 32));
+	ck_assert(rd(VTDE_IOTLB, 8) & IOTLB_IVT);
+	ck_assert(vtde_waiting(&u) && vtde_pending(&u));
+	ck_assert_uint_eq(u.st.iotlb_inv, 0);
+	ck_assert_uint_eq(u.st.stalls, 1);
+	vtde_continue(&u);
+	ck_assert(rd(VTDE_IOTLB, 8) & IOTLB_IVT);
+	ck_assert_uint_eq(u.st.stalls, 1);
+	on_disk = ~0ULL;
+	vtde_continue(&u);
+	ck_assert(!(rd(VTDE_IOTLB, 8) & IOTLB_IVT));
+	ck_assert_uint_eq((rd(VTDE_IOTLB, 8) >> IOTLB_IAIG_SHIFT) & 3, 3);
+	ck_assert_uint_eq(u.st.iotlb_inv, 1);
+	ck_assert(!vtde_waiting(&u) && !vtde_pending(&u));
+	ck_assert_int_eq(seen.ninv, 3);
+	ck_assert_int_eq(seen.inv[2].kind, VTDE_INV_IOTLB);
+	ck_assert_uint_eq(seen.inv[2].addr, 0x5000);
+
+	/* The context command the same way. */
+	on_disk = TABLE;
+	wr(VTD_CCMD, 8, CCMD_ICC | (1ULL << 61));
+	ck_assert(rd(VTD_CCMD, 8) & CCMD_ICC);
+	ck_assert(vtde_waiting(&u) && vtde_pending(&u));
+	ck_assert_uint_eq(u.st.cc_inv, 0);
+	on_disk = ~0ULL;
+	vtde_continue(&u);
+	ck_assert_uint_eq(rd(VTD_CCMD, 8) & CCMD_ICC, 0);
+	ck_assert_uint_eq(u.st.cc_inv, 1);
+	ck_assert_uint_eq(u.st.stalls, 2);
+
+	/* Translation on: GSTS says so at once (the guest waits for
+	 * nothing else), the change told again until its walk is through. */
+	on_disk = TABLE;
+	gcmd(GCMD_TE, true);
+	ck_assert(rd(VTD_GSTS, 4) & GSTS_TES);
+	ck_assert(vtde_waiting(&u) && vtde_pending(&u));
+	seen.ninv = 0;
+	vtde_continue(&u);
+	ck_assert_int_eq(seen.ninv, 1);
+	ck_assert_int_eq(seen.inv[0].kind, VTDE_INV_TRANSLATION);
+	ck_assert(vtde_pending(&u));
+	on_disk = ~0ULL;
+	vtde_continue(&u);
+	ck_assert_int_eq(seen.ninv, 2);
+	ck_assert(!vtde_waiting(&u) && !vtde_pending(&u));
+	vtde_continue(&u);
+	ck_assert_int_eq(seen.ninv, 2);
+	ck_assert_uint_eq(u.st.stalls, 3);
+
+	/* Queued: IQH stays at the IOTLB descriptor; the wait after it is
+	 * not written before it is done. */
+	qi_on();
+	on_disk = TABLE;
+	qd(0, QI_IOTLB | (1 << 4), 0);
+	qd(1, wait_desc(0x44, false), STATUS);
+	wr(VTD_IQT, 8, 2 * 16);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 0);
+	ck_assert(!(rd(VTD_FSTS, 4) & FSTS_IQE));
+	ck_assert_uint_eq(rd32(fg(STATUS)), 0);
+	ck_assert_uint_eq(u.st.iotlb_inv, 1);
+	on_disk = ~0ULL;
+	vtde_continue(&u);
+	ck_assert_uint_eq(rd(VTD_IQH, 8), 2 * 16);
+	ck_assert_uint_eq(rd32(fg(STATUS)), 0x44);
+	ck_assert_uint_eq(u.st.iotlb_inv, 2);
+	ck_assert(!vtde_waiting(&u) && !vtde_pending(&u));
+	ck_assert_uint_eq(u.st.stalls, 4);
 }
 END_TEST
 
@@ -659,6 +749,7 @@ Suite *viommu_regs_suite(void)
 	tcase_add_test(tc, status_write_to_nowhere);
 	tcase_add_test(tc, iqe_with_fault_pending);
 	tcase_add_test(tc, queue_stalls_on_pages_on_disk);
+	tcase_add_test(tc, invalidations_wait_for_owner_pages);
 	suite_add_tcase(s, tc);
 	return s;
 }

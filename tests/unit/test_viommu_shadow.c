@@ -61,9 +61,29 @@ static int sidx(u16 sid)
 	return sid == SID ? 0 : 1;
 }
 
+/* An overcommitted VM: one guest page on disk (~0: none). Reads of it and
+ * pins of it fail with `again`, which, as in the vIOMMU, is the state of
+ * the last access (a table read or a pin). */
+static u64 on_disk = ~0ULL;
+static bool last_again;
+
+static bool d_read(void *ctx, u64 gpa, void *buf, u32 len)
+{
+	last_again = (gpa & ~0xfffULL) == on_disk;
+	return !last_again && fg_read(ctx, gpa, buf, len);
+}
+
+static bool d_again(void *ctx)
+{
+	return last_again;
+}
+
+static const struct vtdw_mem dmem = { d_read, NULL, d_again };
+
 static bool t_pin(void *c, u64 gpa, u64 *hpa, bool *ours)
 {
-	if (!fg_is_ram(NULL, gpa, 0x1000))
+	last_again = (gpa & ~0xfffULL) == on_disk;
+	if (last_again || !fg_is_ram(NULL, gpa, 0x1000))
 		return false;
 	pins[(gpa - FG_BASE) >> 12]++;
 	pins_n++;
@@ -141,6 +161,8 @@ static void setup(enum vmc_mode mode, u32 quota)
 	memset(phys, 0, sizeof(phys));
 	memset(pins, 0, sizeof(pins));
 	installs = clears = flushes = order_bad = unpins_n = pins_n = 0;
+	on_disk = ~0ULL;
+	last_again = false;
 	flush_ok = true;
 	log_buf[0] = 0;
 	vtde_init(&unit, NULL, NULL);
@@ -159,6 +181,16 @@ static void gmap(u64 iova, u64 gpa, u64 perm)
 static void gunmap(u64 iova)
 {
 	put64(fg(L1 + 8 * (iova >> 12)), 0);
+}
+
+/* The same through guest memory m (pages on disk). */
+static struct vshd_result vshd_sync_m(const struct vtdw_mem *m, u16 sid, u64 lo, u64 hi,
+				      u64 now)
+{
+	struct vshd_result r;
+
+	vshd_sync(&c, m, cap, &ctx, sid, lo, hi, now, &r);
+	return r;
 }
 
 /* The guest's invalidation of [iova, iova + len) as the unit passes it on. */
@@ -444,6 +476,70 @@ START_TEST(random_order)
 }
 END_TEST
 
+/*
+ * Overcommitted: a page the guest maps, or a page of its table, on disk.
+ * The sync stops there (again): what lies before it is done (a map
+ * installed, an unmap torn down), nothing at or past it is decided (no
+ * translation taken for an unmap because its table could not be read);
+ * run again once the page is in, it finishes.
+ */
+START_TEST(page_on_disk_stops_sync)
+{
+	struct vshd_result r;
+
+	setup(VMC_STRICT, 16);
+	gmap(0x1000, DATA, RW);
+	gmap(0x3000, DATA + 0x2000, RW);
+	gmap(0x6000, DATA + 0x5000, RW);
+	r = vshd_sync_m(&dmem, SID, 0, 0x10000, 1);
+	ck_assert(!r.again && r.seen == 3);
+	/* Unmap 0x3000, map 0x4000 to a page on disk and 0x5000 after it,
+	 * unmap 0x6000. */
+	gunmap(0x3000);
+	gmap(0x4000, DATA + 0x3000, RW);
+	gmap(0x5000, DATA + 0x4000, RW);
+	gunmap(0x6000);
+	on_disk = DATA + 0x3000;
+	log_buf[0] = 0;
+	r = vshd_sync_m(&dmem, SID, 0, 0x10000, 2);
+	ck_assert(r.again && !r.truncated);
+	ck_assert_uint_eq(r.seen, 1);
+	ck_assert_uint_eq(r.unmapped, 1);		/* 0x3000, before the stop */
+	ck_assert_str_eq(log_buf, "cFu");
+	ck_assert_int_eq(phys[0][1], P_LIVE);
+	ck_assert_int_eq(phys[0][4], P_NONE);
+	ck_assert_int_eq(phys[0][5], P_NONE);
+	ck_assert_int_eq(phys[0][6], P_LIVE);		/* past the stop: as it was */
+	/* In: the rest. */
+	on_disk = ~0ULL;
+	log_buf[0] = 0;
+	r = vshd_sync_m(&dmem, SID, 0, 0x10000, 3);
+	ck_assert(!r.again);
+	ck_assert_uint_eq(r.seen, 3);
+	ck_assert_uint_eq(r.unmapped, 1);		/* 0x6000 */
+	ck_assert_str_eq(log_buf, "pipicFu");
+	ck_assert_int_eq(phys[0][4], P_LIVE);
+	ck_assert_int_eq(phys[0][5], P_LIVE);
+	ck_assert_int_eq(phys[0][6], P_NONE);
+	/* The leaf table itself on disk: nothing decided, nothing torn down
+	 * (every entry would look unmapped otherwise). */
+	gunmap(0x1000);
+	on_disk = L1;
+	log_buf[0] = 0;
+	r = vshd_sync_m(&dmem, SID, 0, 0x10000, 4);
+	ck_assert(r.again);
+	ck_assert_uint_eq(r.unmapped, 0);
+	ck_assert_str_eq(log_buf, "");
+	ck_assert_int_eq(phys[0][1], P_LIVE);
+	on_disk = ~0ULL;
+	r = vshd_sync_m(&dmem, SID, 0, 0x10000, 5);
+	ck_assert(!r.again);
+	ck_assert_uint_eq(r.unmapped, 1);
+	ck_assert_int_eq(phys[0][1], P_NONE);
+	finish();
+}
+END_TEST
+
 START_TEST(inv_am)
 {
 	ck_assert_int_eq(vshd_inv_am(0x5000, 0x5000, true, 18), 0);
@@ -467,6 +563,7 @@ Suite *viommu_shadow_suite(void)
 	tcase_add_test(tc, flush_failure_keeps_pins);
 	tcase_add_test(tc, shadow_not_evicted);
 	tcase_add_test(tc, random_order);
+	tcase_add_test(tc, page_on_disk_stops_sync);
 	tcase_add_test(tc, inv_am);
 	suite_add_tcase(s, tc);
 	return s;

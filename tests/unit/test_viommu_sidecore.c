@@ -125,10 +125,10 @@ START_TEST(queue)
 	gw(VTD_IQT, 7 * 16);
 	vtds_poll(&s, &u, page);
 	ck_assert_uint_eq(pg(VTD_IQH), 4 * 16);
-	ck_assert(vtde_queue_pending(&u));
-	vtde_queue_continue(&u);
-	vtde_queue_continue(&u);
-	ck_assert(!vtde_queue_pending(&u));
+	ck_assert(vtde_pending(&u));
+	vtde_continue(&u);
+	vtde_continue(&u);
+	ck_assert(!vtde_pending(&u));
 	vtds_poll(&s, &u, page);
 	ck_assert_uint_eq(pg(VTD_IQH), 7 * 16);
 	ck_assert_uint_eq(rd32(fg(STATUS + 24)), 0x36);

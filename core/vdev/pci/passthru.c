@@ -1013,6 +1013,14 @@ static int take(struct vm *vm, struct pci_dev *d, u32 index, char *err, size_t n
 		 * them on (core/vdev/viommu/viommu_shadow.h). */
 		if (viommu_assign(vm, p->guest_devfn, d->bus, devfn_of(d), &vm->domain, err, n))
 			return -1;
+	} else if (vm->mem.sparse && vtd_covers(d->bus, devfn_of(d))) {
+		/* Overcommitted (config.c allows it only with a vIOMMU):
+		 * no mirror. The device is in no domain, its DMA blocked,
+		 * until the guest's vIOMMU translates for it. */
+		vtd_detach(d->bus, devfn_of(d));
+		p->confined = true;
+		if (viommu_assign(vm, p->guest_devfn, d->bus, devfn_of(d), NULL, err, n))
+			return -1;
 	} else if (vm->cfg.viommu != CONFIG_VIOMMU_OFF) {
 		pr_warn("vm %s: %02x:%02x.%u: no VT-d: its DMA cannot follow the guest's vIOMMU (not shadowed)",
 			vm->name, d->bus, d->dev, d->fn);
@@ -1069,7 +1077,9 @@ static int passthru_attach(struct vm *vm, char *err, size_t n)
 
 	vm->npt = 0;
 	vm->domain_live = false;
-	for (u32 i = 0; i < vm->cfg.ndevices; i++) {
+	/* The guest-physical mirror pins all RAM: an overcommitted VM
+	 * (its map sparse) has none (take()). */
+	for (u32 i = 0; i < vm->cfg.ndevices && !vm->mem.sparse; i++) {
 		u16 bdf = vm->cfg.devices[i];
 
 		need_domain |= vtd_covers((u8)(bdf >> 8), (u8)bdf);
@@ -1124,7 +1134,9 @@ void passthru_show(struct vm *vm, bool detail)
 
 		console_printf("    %02x:%02x.%u (%04x:%04x) is guest 00:%02x.0: DMA %s", d->bus, d->dev,
 			       d->fn, d->vendor, d->device, p->guest_devfn >> 3,
-			       p->confined ? "confined (VT-d domain)" : "UNCONFINED (identity-mapped RAM)");
+			       !p->confined ? "UNCONFINED (identity-mapped RAM)" :
+			       p->vm->domain_live ? "confined (VT-d domain)" :
+			       "confined (VT-d: only what the guest's vIOMMU maps; overcommitted, no guest-physical mirror)");
 		if (p->host_vector >= 0)
 			console_printf(", INTx host GSI %u -> guest GSI %u (vector %#x on core %u, %s)",
 				       p->host_gsi, p->guest_irq, (u32)p->host_vector, p->host_cpu,

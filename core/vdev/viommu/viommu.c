@@ -100,7 +100,7 @@ static void stall_on(struct viommu_vm *d, u64 page)
  * vCPU entry waits for it, outside the lock (viommu_settle). */
 static void note_stall(struct viommu_vm *d)
 {
-	if (!d->regs.stalled || d->side)
+	if (!vtde_waiting(&d->regs) || d->side)
 		return;
 	stall_on(d, d->again_page);
 }
@@ -251,31 +251,40 @@ static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 	struct viommu_vm *d = ctx;
 	struct vtdw_mem m = GUEST_MEM(d), irt = IRT_MEM(d);
 	struct vmc_sel sel;
+	bool done = true;
 
+	/* What the model asks next (again) is about this invalidation's
+	 * own accesses, none before it. */
+	d->again = false;
 	switch (inv->kind) {
 	case VTDE_INV_CONTEXT:
 	case VTDE_INV_IOTLB:
 		/* With caching mode the guest invalidates after its maps
 		 * too: what tern holds in the range is dropped (strict) or
 		 * deferred (optimistic); a map is seen at its first DMA. */
-		if (inv->kind == VTDE_INV_CONTEXT)
-			d->c.inv_context++;
-		else
-			d->c.inv_iotlb++;
 		sel = inv_sel(inv);
 		vmc_invalidate(&d->map, &sel, tsc_ns());
 		/* Assigned devices: the guest's table over the range, into
 		 * the physical VT-d (viommu_shadow.h). */
 		if (inv->kind == VTDE_INV_CONTEXT)
-			vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
+			done = vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
 		else
-			vshadow_iotlb(&d->sh, &d->map, &d->regs, &m, inv, tsc_ns());
+			done = vshadow_iotlb(&d->sh, &d->map, &d->regs, &m, inv, tsc_ns());
+		/* A page of the guest's on disk (overcommitted): the model
+		 * runs the invalidation again once it is in, and it is not
+		 * complete to the guest before (again, below); counted when
+		 * it is. Run again, the same is done again: idempotent. */
+		d->again = !done;
+		if (done && inv->kind == VTDE_INV_CONTEXT)
+			d->c.inv_context++;
+		else if (done)
+			d->c.inv_iotlb++;
 		break;
 	case VTDE_INV_ROOT:
 	case VTDE_INV_TRANSLATION:
 		/* Every translation may have changed. */
 		vmc_flush(&d->map, tsc_ns());
-		vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
+		d->again = !vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
 		break;
 	case VTDE_INV_IEC:
 		d->c.inv_iec++;
@@ -556,8 +565,8 @@ void viommu_settle(struct vm *vm)
 		gpa_put_page(&vm->mem, page);
 	f = vplat_lock(vm);
 	d->settle_waits++;
-	if (d->live && !d->side && vtde_queue_pending(&d->regs)) {
-		vtde_queue_continue(&d->regs);
+	if (d->live && !d->side && vtde_pending(&d->regs)) {
+		vtde_continue(&d->regs);
 		note_stall(d);
 	}
 	deliver_held(d);
@@ -605,7 +614,7 @@ static bool regs_rw(const struct vdev_region *r, u64 addr, u32 size, bool write,
 
 bool viommu_side_busy(struct viommu_vm *d)
 {
-	return d->live && (vtds_dirty(&d->vs, d->page) || vtde_queue_pending(&d->regs) ||
+	return d->live && (vtds_dirty(&d->vs, d->page) || vtde_pending(&d->regs) ||
 			   vtds_needs_trap(&d->regs) == d->mapped);
 }
 
@@ -622,8 +631,8 @@ u32 viommu_side_poll(struct viommu_vm *d)
 	if (d->live) {
 		n = vtds_poll(&d->vs, &d->regs, d->page);
 		/* Bounded: the rest of a long queue in later turns. */
-		if (vtde_queue_pending(&d->regs)) {
-			vtde_queue_continue(&d->regs);
+		if (vtde_pending(&d->regs)) {
+			vtde_continue(&d->regs);
 			n++;
 		}
 		side_sync_map(d);
@@ -844,7 +853,7 @@ static void to_samecore(struct viommu_vm *d)
 	f = vplat_lock(vm);
 	if (was_mapped)
 		vtds_poll(&d->vs, &d->regs, d->page);
-	vtde_queue_continue(&d->regs);
+	vtde_continue(&d->regs);
 	note_stall(d);
 	/* The sidecore kept the window's clock; the first vCPU does now. */
 	d->due = 0;

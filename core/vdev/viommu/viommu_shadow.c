@@ -136,7 +136,8 @@ void vshadow_remove_all(struct vshadow *s, struct vmc *c, u64 now)
 			vshadow_remove(s, c, s->dev[k].gsid, now);
 }
 
-static void sync(struct vshadow_dev *d, struct vmc *c, const struct vtde *e,
+/* false: it stopped at a guest page on disk (vshd_sync). */
+static bool sync(struct vshadow_dev *d, struct vmc *c, const struct vtde *e,
 		 const struct vtdw_mem *m, u64 lo, u64 hi, u64 now)
 {
 	struct vshd_result r;
@@ -147,11 +148,15 @@ static void sync(struct vshadow_dev *d, struct vmc *c, const struct vtde *e,
 	d->refused += r.refused;
 	d->unmapped += r.unmapped;
 	d->truncated += r.truncated;
+	d->again += r.again;
+	return !r.again;
 }
 
-void vshadow_update(struct vshadow *s, struct vmc *c, const struct vtde *e,
+bool vshadow_update(struct vshadow *s, struct vmc *c, const struct vtde *e,
 		    const struct vtdw_mem *m, u64 now)
 {
+	bool done = true;
+
 	for (u32 k = 0; k < VSHADOW_DEVS; k++) {
 		struct vshadow_dev *d = &s->dev[k];
 		struct vtdw_ctx ctx;
@@ -161,6 +166,14 @@ void vshadow_update(struct vshadow *s, struct vmc *c, const struct vtde *e,
 			continue;
 		if (vtde_translating(e)) {
 			u8 fr = vtdw_context(m, e->root, e->cap, e->ecap, d->gsid, &ctx);
+
+			/* Its root or context entry's page is on disk: this
+			 * device as it was, until the caller runs it again. */
+			if (fr && vtdw_again(m)) {
+				d->again++;
+				done = false;
+				continue;
+			}
 
 			/* Pass-through: the guest's I/O addresses are its
 			 * guest-physical ones, as the mirror has them. */
@@ -175,8 +188,11 @@ void vshadow_update(struct vshadow *s, struct vmc *c, const struct vtde *e,
 		d->ctx = ctx;
 		d->ctx_ok = ok;
 		if (want && !d->in_shadow) {
-			/* Its translations first, then the device: no gap. */
-			sync(d, c, e, m, 0, ~0ULL, now);
+			/* Its translations first, then the device: no gap. A
+			 * sync stopped at a page on disk moves it all the same
+			 * (the rest comes when the caller runs it again, before
+			 * the guest's invalidation completes). */
+			done &= sync(d, c, e, m, 0, ~0ULL, now);
 			move(s, d, &d->dom);
 			d->in_shadow = true;
 			pr_info("vt-d: %02x:%02x.%u (the guest's %02x:%02x.%u) follows the guest's vIOMMU: shadow domain %u%s",
@@ -185,18 +201,24 @@ void vshadow_update(struct vshadow *s, struct vmc *c, const struct vtde *e,
 		} else if (!want && d->in_shadow) {
 			move(s, d, d->mirror);
 			d->in_shadow = false;
-			pr_info("vt-d: %02x:%02x.%u back in the VM's guest-physical mirror (the guest's vIOMMU does not translate for it)",
-				d->bus, d->devfn >> 3, d->devfn & 7);
+			if (d->mirror)
+				pr_info("vt-d: %02x:%02x.%u back in the VM's guest-physical mirror (the guest's vIOMMU does not translate for it)",
+					d->bus, d->devfn >> 3, d->devfn & 7);
+			else
+				pr_info("vt-d: %02x:%02x.%u: DMA blocked (the guest's vIOMMU does not translate for it, and the VM, overcommitted, has no guest-physical mirror)",
+					d->bus, d->devfn >> 3, d->devfn & 7);
 		} else if (d->in_shadow) {
-			sync(d, c, e, m, 0, ~0ULL, now);
+			done &= sync(d, c, e, m, 0, ~0ULL, now);
 		}
 	}
+	return done;
 }
 
-void vshadow_iotlb(struct vshadow *s, struct vmc *c, const struct vtde *e,
+bool vshadow_iotlb(struct vshadow *s, struct vmc *c, const struct vtde *e,
 		   const struct vtdw_mem *m, const struct vtde_inv *inv, u64 now)
 {
 	u64 lo = 0, hi = ~0ULL;
+	bool done = true;
 
 	if (inv->gran == VTDE_GRAN_DEVICE) {
 		/* Page-selective: 2^am pages from addr (6.5.2.3). */
@@ -210,8 +232,9 @@ void vshadow_iotlb(struct vshadow *s, struct vmc *c, const struct vtde *e,
 
 		if (d->used && d->in_shadow && d->ctx_ok &&
 		    (inv->gran == VTDE_GRAN_GLOBAL || d->ctx.did == inv->did))
-			sync(d, c, e, m, lo, hi, now);
+			done &= sync(d, c, e, m, lo, hi, now);
 	}
+	return done;
 }
 
 bool vshadow_install(struct vshadow *s, const struct vmc_entry *e)
@@ -302,10 +325,17 @@ void vshadow_show(const struct vshadow *s)
 				       d->ctx_ok ? "" : ", context not translating: blocked",
 				       (unsigned long long)d->syncs, (unsigned long long)d->seen,
 				       (unsigned long long)d->refused, (unsigned long long)d->unmapped);
-		else
+		else if (d->mirror)
 			console_printf("  assigned %02x:%02x.%u (the guest's %02x:%02x.%u): in the VM's guest-physical mirror (the guest's vIOMMU does not translate for it)\n",
 				       d->bus, d->devfn >> 3, d->devfn & 7, d->gsid >> 8,
 				       (d->gsid >> 3) & 0x1f, d->gsid & 7);
+		else
+			console_printf("  assigned %02x:%02x.%u (the guest's %02x:%02x.%u): DMA blocked (the guest's vIOMMU does not translate for it; overcommitted, the VM has no guest-physical mirror)\n",
+				       d->bus, d->devfn >> 3, d->devfn & 7, d->gsid >> 8,
+				       (d->gsid >> 3) & 0x1f, d->gsid & 7);
+		if (d->again)
+			console_printf("    its syncs stopped at a guest page on disk and run again: %llu\n",
+				       (unsigned long long)d->again);
 	}
 	if (any)
 		console_printf("  shadow: physical IOTLB invalidations %llu (page-selective %llu, domain-selective %llu, global %llu), failed %llu; devices moved %llu; physical faults passed to the guest %llu (not recorded: FPD %llu)\n",

@@ -7,7 +7,8 @@
  * While the guest's unit does not translate (GSTS.TES clear), or its
  * context entry for the device asks for pass-through, the device stays in
  * the VM's GPA mirror (iommu/vtd.h, vtd_domain_mirror), as without a
- * vIOMMU. Once the guest translates for it, the device moves to a
+ * vIOMMU; an overcommitted VM has no mirror (it would pin all its RAM),
+ * and the device's DMA is then blocked (mirror NULL). Once the guest translates for it, the device moves to a
  * physical domain of its own (the shadow) that holds exactly tern's
  * shadowed translations of it (vtd_mapcache.h): IOVA -> the host page
  * behind the guest page the guest's table names. Nothing else: an IOVA
@@ -35,8 +36,8 @@
  * Each entry has exactly the guest's permissions: read-only, read-write
  * or write-only (VT-d 9.8: W without R is legal; MAP_NO_READ, mm/paging.h).
  *
- * Not done: the VM's GPA mirror stays built (all RAM pinned) while
- * devices are shadowed.
+ * Not done: a VM that is not overcommitted keeps its GPA mirror built
+ * (all RAM pinned) while its devices are shadowed.
  * Everything runs under the VM's platform lock (vplat_lock).
  */
 #ifndef TERN_CORE_VDEV_VIOMMU_VIOMMU_SHADOW_H
@@ -76,6 +77,7 @@ struct vshadow_dev {
 	bool ctx_ok;			/* the guest's context translates */
 	struct vtdw_ctx ctx;
 	u64 syncs, seen, refused, unmapped, truncated;
+	u64 again;			/* syncs stopped at a guest page on disk */
 };
 
 struct vshadow {
@@ -104,7 +106,8 @@ void vshadow_register(struct vshadow *s, void (*fault)(void *ctx, u16 gsid,
 void vshadow_unregister(struct vshadow *s);
 
 /* An assigned device (the guest's sid, the physical function), now in
- * the VM's mirror. -1 and why in err: no room, no domain. */
+ * the VM's mirror (NULL: none, its DMA blocked until the guest
+ * translates for it). -1 and why in err: no room, no domain. */
 int vshadow_add(struct vshadow *s, u16 gsid, u8 bus, u8 devfn, struct vtd_domain *mirror,
 		char *err, size_t n);
 /* The device goes (its translations torn down, out of the shadow). */
@@ -114,10 +117,14 @@ void vshadow_remove_all(struct vshadow *s, struct vmc *c, u64 now);
 /* The guest's unit changed: translation on or off, a new root table, a
  * context invalidation: each device to the mirror or the shadow, and its
  * shadow brought in line with the guest's whole table. */
-void vshadow_update(struct vshadow *s, struct vmc *c, const struct vtde *e,
+bool vshadow_update(struct vshadow *s, struct vmc *c, const struct vtde *e,
 		    const struct vtdw_mem *m, u64 now);
-/* An IOTLB invalidation by the guest (global, domain or pages). */
-void vshadow_iotlb(struct vshadow *s, struct vmc *c, const struct vtde *e,
+/* An IOTLB invalidation by the guest (global, domain or pages). Both
+ * return false when a page of the guest's (a table, a page it maps) was
+ * on disk: its read is started (vtdw_again), what was done stays, and the
+ * caller runs the same again once the page is in; the guest's
+ * invalidation is not complete before. */
+bool vshadow_iotlb(struct vshadow *s, struct vmc *c, const struct vtde *e,
 		   const struct vtdw_mem *m, const struct vtde_inv *inv, u64 now);
 
 /* The map cache's physical side (struct vmc_ops). */

@@ -52,11 +52,40 @@ static void tell(struct vtde *e, const struct vtde_inv *inv)
 		e->ops->invalidate(e->ctx, inv);
 }
 
+static bool again(const struct vtde *e)
+{
+	return e->ops && e->ops->again && e->ops->again(e->ctx);
+}
+
+/* The queue stopped at a guest page not at hand: counted once a stop. */
+static void stall(struct vtde *e)
+{
+	if (!e->stalled)
+		e->st.stalls++;
+	e->stalled = true;
+}
+
+/* A register command stopped at one (it stays in progress): counted the
+ * first time, not when vtde_continue() finds it still waiting. */
+static void cmd_stall(struct vtde *e)
+{
+	if (!e->retrying)
+		e->st.stalls++;
+}
+
+/* A pointer or translation change; one that met a guest page not at hand
+ * is told again at the next vtde_continue() (GSTS already says done: the
+ * guest waits for no status of it). */
 static void tell_kind(struct vtde *e, enum vtde_inv_kind k)
 {
 	struct vtde_inv inv = { .kind = k, .gran = VTDE_GRAN_GLOBAL };
 
+	e->redo &= ~BIT(k);
 	tell(e, &inv);
+	if (again(e)) {
+		e->redo |= BIT(k);
+		cmd_stall(e);
+	}
 }
 
 /* --- fault recording and the fault event (7.2, 7.3) --- */
@@ -163,23 +192,31 @@ static void inv_event(struct vtde *e)
 
 /* --- invalidations --- */
 
-static void cc_inval(struct vtde *e, u32 gran, u16 did, u16 sid, u8 fm, bool queued)
+/* Context and IOTLB invalidations: false when the owner met a guest page
+ * not at hand (again): not done, run the same again later. */
+static bool cc_inval(struct vtde *e, u32 gran, u16 did, u16 sid, u8 fm, bool queued)
 {
 	struct vtde_inv inv = { .kind = VTDE_INV_CONTEXT, .gran = gran, .did = did,
 				.sid = sid, .fm = fm, .queued = queued };
 
-	e->st.cc_inv++;
 	tell(e, &inv);
+	if (again(e))
+		return false;
+	e->st.cc_inv++;
+	return true;
 }
 
-static void iotlb_inval(struct vtde *e, u32 gran, u16 did, u64 addr, u8 am, bool ih,
+static bool iotlb_inval(struct vtde *e, u32 gran, u16 did, u64 addr, u8 am, bool ih,
 			bool queued)
 {
 	struct vtde_inv inv = { .kind = VTDE_INV_IOTLB, .gran = gran, .did = did,
 				.addr = addr & ~0xfffULL, .am = am, .ih = ih, .queued = queued };
 
-	e->st.iotlb_inv++;
 	tell(e, &inv);
+	if (again(e))
+		return false;
+	e->st.iotlb_inv++;
+	return true;
 }
 
 /* CCMD_REG with ICC set (11.4.7): done at once; CAIG says how. A
@@ -193,8 +230,12 @@ static void ccmd_run(struct vtde *e)
 		 * on; the request is dropped. */
 		e->st.ignored_commands++;
 		g = 0;
-	} else if (g) {
-		cc_inval(e, g, CCMD_DID(e->ccmd), CCMD_SID(e->ccmd), (u8)CCMD_FM(e->ccmd), false);
+	} else if (g && !cc_inval(e, g, CCMD_DID(e->ccmd), CCMD_SID(e->ccmd),
+				   (u8)CCMD_FM(e->ccmd), false)) {
+		/* ICC stays set (in progress) until vtde_continue() is
+		 * through: the guest polls it. */
+		cmd_stall(e);
+		return;
 	}
 	e->ccmd &= ~(CCMD_ICC | CCMD_CAIG_MASK);
 	e->ccmd |= (u64)g << CCMD_CAIG_SHIFT;
@@ -212,8 +253,11 @@ static void iotlb_run(struct vtde *e)
 	} else if (g) {
 		if (g == VTDE_GRAN_DEVICE && IVA_AM(e->iva) > VTDE_MAMV)
 			g = VTDE_GRAN_DOMAIN;
-		iotlb_inval(e, g, IOTLB_DID(e->iotlb), IVA_ADDR(e->iva), (u8)IVA_AM(e->iva),
-			    e->iva & IVA_IH, false);
+		if (!iotlb_inval(e, g, IOTLB_DID(e->iotlb), IVA_ADDR(e->iva), (u8)IVA_AM(e->iva),
+				 e->iva & IVA_IH, false)) {
+			cmd_stall(e);	/* IVT stays set, as ICC above */
+			return;
+		}
 	}
 	e->iotlb &= ~(IOTLB_IVT | IOTLB_IAIG_MASK);
 	e->iotlb |= (u64)g << IOTLB_IAIG_SHIFT;
@@ -233,11 +277,6 @@ static void iqe(struct vtde *e, enum vtde_iqe_why why)
 	fsts_set(e, FSTS_IQE);
 }
 
-static bool again(const struct vtde *e)
-{
-	return e->ops && e->ops->again && e->ops->again(e->ctx);
-}
-
 /* One descriptor; false: an error that stops the queue at it (or
  * VTDE_IQE_AGAIN: it runs again once its page is at hand). */
 static bool run_desc(struct vtde *e, u64 lo, u64 hi, enum vtde_iqe_why *why)
@@ -255,7 +294,10 @@ static bool run_desc(struct vtde *e, u64 lo, u64 hi, enum vtde_iqe_why *why)
 
 		if (!g || (lo & QD_CC_RSVD_LO) || hi)
 			return false;
-		cc_inval(e, g, (u16)(lo >> 16), (u16)(lo >> 32), (u8)((lo >> 48) & 3), true);
+		if (!cc_inval(e, g, (u16)(lo >> 16), (u16)(lo >> 32), (u8)((lo >> 48) & 3), true)) {
+			*why = VTDE_IQE_AGAIN;
+			return false;
+		}
 		return true;
 	}
 	case QI_IOTLB: {
@@ -265,8 +307,11 @@ static bool run_desc(struct vtde *e, u64 lo, u64 hi, enum vtde_iqe_why *why)
 			return false;
 		if (g == VTDE_GRAN_DEVICE && (hi & 0x3f) > VTDE_MAMV)
 			return false;
-		iotlb_inval(e, g, (u16)(lo >> 16), hi & ~0xfffULL, (u8)(hi & 0x3f), hi & BIT(6),
-			    true);
+		if (!iotlb_inval(e, g, (u16)(lo >> 16), hi & ~0xfffULL, (u8)(hi & 0x3f),
+				 hi & BIT(6), true)) {
+			*why = VTDE_IQE_AGAIN;
+			return false;
+		}
 		return true;
 	}
 	case QI_IEC: {
@@ -361,18 +406,37 @@ stall:
 	/* IQH stays at the descriptor: to the guest, a slow unit (it polls
 	 * its wait descriptor's status). Descriptors run again are
 	 * idempotent: invalidations, and a status write not yet made. */
-	if (!e->stalled)
-		e->st.stalls++;
-	e->stalled = true;
+	stall(e);
 }
 
-bool vtde_queue_pending(const struct vtde *e)
+/* Register commands left in progress at a guest page not at hand. */
+static bool regs_pending(const struct vtde *e)
 {
-	return (e->gsts & GSTS_QIES) && !(e->fsts & FSTS_IQE) && e->iqh != e->iqt;
+	return e->redo || (e->ccmd & CCMD_ICC) || (e->iotlb & IOTLB_IVT);
 }
 
-void vtde_queue_continue(struct vtde *e)
+bool vtde_pending(const struct vtde *e)
 {
+	return regs_pending(e) ||
+	       ((e->gsts & GSTS_QIES) && !(e->fsts & FSTS_IQE) && e->iqh != e->iqt);
+}
+
+bool vtde_waiting(const struct vtde *e)
+{
+	return e->stalled || regs_pending(e);
+}
+
+void vtde_continue(struct vtde *e)
+{
+	e->retrying = true;
+	for (u32 k = 0; e->redo && k < 32; k++)
+		if (e->redo & BIT(k))
+			tell_kind(e, (enum vtde_inv_kind)k);
+	if (e->ccmd & CCMD_ICC)
+		ccmd_run(e);
+	if (e->iotlb & IOTLB_IVT)
+		iotlb_run(e);
+	e->retrying = false;
 	queue_run(e);
 }
 

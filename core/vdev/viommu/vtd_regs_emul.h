@@ -238,7 +238,8 @@ struct vtde_ops {
 	/* May be NULL: the last guest-memory access (read, write, or one
 	 * invalidate made) failed only because the page is not at hand yet
 	 * (vtdw_mem.again): the queue stops at that descriptor, with no
-	 * error, and runs on from it at the next vtde_queue_continue(). */
+	 * error, and runs on from it at the next vtde_continue(); a register
+	 * command stays in progress (ICC, IVT) until then. */
 	bool (*again)(void *ctx);
 };
 
@@ -273,6 +274,8 @@ struct vtde {
 	enum vtde_iqe_why iqe_why;
 	u32 queue_budget;		/* descriptors per run, 0: all (sidecore: bounded) */
 	bool stalled;			/* the queue waits for a page (ops->again) */
+	u32 redo;			/* BIT(vtde_inv_kind): told again (again) */
+	bool retrying;			/* in vtde_continue(): stops not counted */
 	struct vtde_stats st;
 };
 
@@ -302,10 +305,16 @@ static inline bool vtde_remapping(const struct vtde *e)
 	return e->gsts & GSTS_IRES;
 }
 
-/* Whether the queue has descriptors left to run (a bounded run stopped
- * short), and run on from IQH (at most queue_budget more). */
-bool vtde_queue_pending(const struct vtde *e);
-void vtde_queue_continue(struct vtde *e);
+/* Whether work is left: descriptors in the queue (a bounded run stopped
+ * short, or one stopped at a guest page not at hand), or a register
+ * command (CCMD.ICC, IOTLB.IVT, a root pointer or TE change) stopped at
+ * one; and do it: those commands again, then the queue on from IQH (at
+ * most queue_budget more). */
+bool vtde_pending(const struct vtde *e);
+/* Whether that work waits for a guest page (the queue at a descriptor, or
+ * a register command): worth waiting for the page before continuing. */
+bool vtde_waiting(const struct vtde *e);
+void vtde_continue(struct vtde *e);
 
 /* PPF (11.4.9.1): any fault record with F set. */
 bool vtde_ppf(const struct vtde *e);

@@ -35,12 +35,18 @@ struct vshd_result {
 	u32 refused;			/* of those, no translation (not RAM, no room) */
 	u32 unmapped;			/* translations the guest dropped */
 	bool truncated;			/* more than VSHD_SYNC_MAX pages */
+	bool again;			/* stopped at a guest page on disk */
 };
 
 /*
  * Bring sid's shadowed translations in [lo, hi) (page-aligned; hi may be
  * ~0) in line with the guest's second-level table of context ctx (a
  * context that does not translate, or none (NULL): nothing is mapped).
+ * A page of the guest's tables, or one it maps, that is not at hand (an
+ * overcommitted VM's page on disk, its read started: vtdw_again(m), the
+ * pin's failure included) stops the sync there with r->again: what lies
+ * past it is left as it was, and the caller runs the sync again once the
+ * page is in (the guest's invalidation is not complete until then).
  */
 void vshd_sync(struct vmc *c, const struct vtdw_mem *m, u64 cap, const struct vtdw_ctx *ctx,
 	       u16 sid, u64 lo, u64 hi, u64 now, struct vshd_result *r);

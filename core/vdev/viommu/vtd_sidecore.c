@@ -125,8 +125,8 @@ u32 vtds_poll(struct vtds *s, struct vtde *e, u32 *page)
 		s->st.commands++;
 		found++;
 		/* A tail written before the queue was on. */
-		if (vtde_queue_pending(e))
-			vtde_queue_continue(e);
+		if (vtde_pending(e))
+			vtde_continue(e);
 	}
 	/* What the writes changed, and what changed without them (a fault
 	 * recorded by a DMA, a queue run on). */

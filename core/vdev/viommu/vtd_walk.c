@@ -129,8 +129,13 @@ static bool enum_table(const struct vtdw_mem *m, u64 cap, u64 table, int lvl, u6
 
 		if (end <= lo || start >= hi)
 			continue;
-		if (!m->read || !m->read(m->ctx, table + 8 * k, &pte, 8))
+		if (!m->read || !m->read(m->ctx, table + 8 * k, &pte, 8)) {
+			/* A table page on its way back from disk is no
+			 * answer yet: the caller retries (vtdw_again). */
+			if (vtdw_again(m))
+				return false;
 			continue;	/* a DMA here would fault (0x7) */
+		}
 		rr = r && (pte & VTDW_SL_R);
 		ww = w && (pte & VTDW_SL_W);
 		if (!(pte & (VTDW_SL_R | VTDW_SL_W)))

@@ -96,8 +96,9 @@ u8 vtdw_translate(const struct vtdw_mem *m, u64 root, u64 cap, u64 ecap, u16 sid
  * aligned), in address order, as 4 KiB pages (a large page gives each of
  * its pages): fn(arg, iova, gpa, r, w). Entries a DMA would fault on
  * (not present, reserved bits, an unreadable table) give nothing. Stops
- * after max_pages pages or when fn returns false: then false. A context
- * that does not translate (pass-through) gives nothing.
+ * after max_pages pages, when fn returns false, or at a table page not
+ * at hand yet (vtdw_again(m) then true): then false. A context that does
+ * not translate (pass-through) gives nothing.
  */
 typedef bool (*vtdw_leaf_fn)(void *arg, u64 iova, u64 gpa, bool r, bool w);
 bool vtdw_enum(const struct vtdw_mem *m, u64 cap, const struct vtdw_ctx *c, u64 lo, u64 hi,
