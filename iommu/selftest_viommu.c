@@ -180,6 +180,26 @@ static bool gmap(struct gst *g, u64 iova, u64 gpa, u64 perm)
 	return queue(g, &d, 1);
 }
 
+/* The guest's tables: root -> context (domain 5, 3 levels) -> an empty
+ * L1; queued invalidation on, everything invalidated; translation on. */
+static void translation_on(struct gst *g)
+{
+	struct vtd_desc inv[2] = { vtd_desc_cc_global(), vtd_desc_iotlb_global(true) };
+
+	gput64(g, G_ROOT, G_CTX | ROOT_P);
+	gput64(g, G_CTX + 16 * (GUEST_SID & 0xff) + 8, 1 | (GUEST_DID << 8));
+	gput64(g, G_CTX + 16 * (GUEST_SID & 0xff), G_L3 | CTX_P);
+	gput64(g, G_L3, G_L2 | VTDW_SL_R | VTDW_SL_W);
+	gput64(g, G_L2, G_L1 | VTDW_SL_R | VTDW_SL_W);
+	reg_w(g, VTD_RTADDR, 8, G_ROOT);
+	gcmd(g, GCMD_SRTP, true);
+	reg_w(g, VTD_IQT, 8, 0);
+	reg_w(g, VTD_IQA, 8, G_IQ);
+	gcmd(g, GCMD_QIE, true);
+	queue(g, inv, 2);
+	gcmd(g, GCMD_TE, true);
+}
+
 static struct viommu_counters counters(struct gst *g)
 {
 	struct viommu_counters c;
@@ -310,24 +330,8 @@ static int run(struct gst *g, const struct pci_dev *d, volatile u64 *regs)
 	check(g, ok, "DMA through the mirror");
 	memset(gpa_to_hva(&vm->mem, G_DST), 0, PAGE_SIZE);
 
-	/* 2. The guest's tables: root -> context (domain 5, 3 levels) ->
-	 * an empty L1; queued invalidation; translation on. */
-	gput64(g, G_ROOT, G_CTX | ROOT_P);
-	gput64(g, G_CTX + 16 * (GUEST_SID & 0xff) + 8, 1 | (GUEST_DID << 8));
-	gput64(g, G_CTX + 16 * (GUEST_SID & 0xff), G_L3 | CTX_P);
-	gput64(g, G_L3, G_L2 | VTDW_SL_R | VTDW_SL_W);
-	gput64(g, G_L2, G_L1 | VTDW_SL_R | VTDW_SL_W);
-	reg_w(g, VTD_RTADDR, 8, G_ROOT);
-	gcmd(g, GCMD_SRTP, true);
-	reg_w(g, VTD_IQT, 8, 0);
-	reg_w(g, VTD_IQA, 8, G_IQ);
-	gcmd(g, GCMD_QIE, true);
-	{
-		struct vtd_desc inv[2] = { vtd_desc_cc_global(), vtd_desc_iotlb_global(true) };
-
-		queue(g, inv, 2);
-	}
-	gcmd(g, GCMD_TE, true);
+	/* 2. The guest's tables; translation on. */
+	translation_on(g);
 	c = counters(g);
 	ok = (reg_r(g, VTD_GSTS, 4) & GSTS_TES) && c.shadowed == 1 && c.shadow_installs == 0;
 	console_printf(P "the guest turns translation on (root %#llx, domain %u, 3-level): %02x:%02x.%u in its shadow domain: %s (%llu entries)\n",
@@ -577,22 +581,7 @@ static int run_overcommitted(struct gst *g, const struct pci_dev *d, volatile u6
 	check(g, ok, "no mirror: DMA blocked");
 
 	/* O2. Tables, translation on, two maps (the second page on disk). */
-	gput64(g, G_ROOT, G_CTX | ROOT_P);
-	gput64(g, G_CTX + 16 * (GUEST_SID & 0xff) + 8, 1 | (GUEST_DID << 8));
-	gput64(g, G_CTX + 16 * (GUEST_SID & 0xff), G_L3 | CTX_P);
-	gput64(g, G_L3, G_L2 | VTDW_SL_R | VTDW_SL_W);
-	gput64(g, G_L2, G_L1 | VTDW_SL_R | VTDW_SL_W);
-	reg_w(g, VTD_RTADDR, 8, G_ROOT);
-	gcmd(g, GCMD_SRTP, true);
-	reg_w(g, VTD_IQT, 8, 0);
-	reg_w(g, VTD_IQA, 8, G_IQ);
-	gcmd(g, GCMD_QIE, true);
-	{
-		struct vtd_desc inv[2] = { vtd_desc_cc_global(), vtd_desc_iotlb_global(true) };
-
-		queue(g, inv, 2);
-	}
-	gcmd(g, GCMD_TE, true);
+	translation_on(g);
 	gmap(g, IOVA_SRC, G_SRC, VTDW_SL_R);
 	ok = oc_map_waits(g, IOVA_DST, G_DST, G_DST, why, sizeof(why));
 	console_printf(PO "translation on; the guest maps %#llx -> %#llx, then %#llx -> %#llx, a page on disk: %s\n",

@@ -80,6 +80,8 @@ def ipi_figures(w, vm):
          "in_tern": int(d("tern_eli_ipis_in_tern_total")),
          "eoi_exits": int(d("tern_eli_eoi_exits_total")),
          "inj_mode": int(d("tern_eli_injection_mode_total")),
+         "eli_injections": int(d("tern_eli_injections_total")),
+         "reclaimed": int(d("tern_eli_reclaimed_total")),
          "reasons": {k: int(v) for k, v in reasons.items()},
          "stats": w["stats"]}
     # What delivering and completing an interrupt can cost the receiver:
