@@ -571,6 +571,13 @@ static int run_overcommitted(struct gst *g, const struct pci_dev *d, volatile u6
 	u64 t;
 	bool ok;
 
+	/* O0. No mirror: the unit offers no pass-through (a pass-through
+	 * context would leave the device blocked with no fault). */
+	ok = !(reg_r(g, VTD_ECAP, 8) & ECAP_PT);
+	console_printf(PO "ECAP %#llx: pass-through %s\n", (unsigned long long)reg_r(g, VTD_ECAP, 8),
+		       ok ? "not offered" : "OFFERED");
+	check(g, ok, "no pass-through without a mirror");
+
 	/* O1. No mirror: blocked while the guest does not translate. */
 	gpa_copy_to(&vm->mem, G_SRC, pattern, sizeof(pattern));
 	memset(why, 0, sizeof(why));

@@ -98,6 +98,7 @@ def check_overcommitted(out, label):
 
     need(r"a VM without vCPUs, its 4 MiB of RAM sparse \(frames on first use\), no guest-physical "
          r"mirror; 00:05\.0 assigned as its 00:02\.0\n", "the fake VM")
+    need(r"ECAP 0x[0-9a-f]+: pass-through not offered\n", "ECAP.PT")
     need(r"translation off: DMA read of guest-physical 0x200000: blocked \(no guest-physical "
          r"mirror\), fault reported \(read 0x200000, ", "no mirror: blocked")
     need(r"translation on; the guest maps 0x10000 -> 0x200000, then 0x11000 -> 0x201000, a page "

@@ -670,13 +670,17 @@ START_TEST(invalidations_wait_for_owner_pages)
 	/* Translation on: GSTS says so at once (the guest waits for
 	 * nothing else), the change told again until its walk is through. */
 	on_disk = TABLE;
+	seen.ninv = 0;
 	gcmd(GCMD_TE, true);
 	ck_assert(rd(VTD_GSTS, 4) & GSTS_TES);
 	ck_assert(vtde_waiting(&u) && vtde_pending(&u));
+	ck_assert_int_eq(seen.ninv, 1);
+	ck_assert(!seen.inv[0].retry);
 	seen.ninv = 0;
 	vtde_continue(&u);
 	ck_assert_int_eq(seen.ninv, 1);
 	ck_assert_int_eq(seen.inv[0].kind, VTDE_INV_TRANSLATION);
+	ck_assert(seen.inv[0].retry);		/* the owner's flush is not redone */
 	ck_assert(vtde_pending(&u));
 	on_disk = ~0ULL;
 	vtde_continue(&u);

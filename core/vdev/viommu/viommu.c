@@ -282,12 +282,15 @@ static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 		break;
 	case VTDE_INV_ROOT:
 	case VTDE_INV_TRANSLATION:
-		/* Every translation may have changed. */
-		vmc_flush(&d->map, tsc_ns());
+		/* Every translation may have changed. Told again after a
+		 * page on disk: the flush was done the first time, and what
+		 * was rebuilt since (the queue went on) stays; only the
+		 * shadow is brought in line. */
+		if (!inv->retry)
+			vmc_flush(&d->map, tsc_ns());
 		d->again = !vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
 		break;
 	case VTDE_INV_IEC:
-		d->c.inv_iec++;
 		/* Overcommitted: the entries are read back now, where the
 		 * queue can wait for a page on disk; an interrupt cannot. */
 		if (d->vm->mem.sparse)
@@ -296,14 +299,19 @@ static void g_invalidate(void *ctx, const struct vtde_inv *inv)
 		else
 			vtdir_cache_flush(&d->irc, inv->gran == VTDE_GRAN_GLOBAL, inv->iidx,
 					  inv->am);
+		done = !d->again;
 		/* An entry behind an I/O APIC pin may have moved (ELI
-		 * routes an assigned INTx by it). */
+		 * routes an assigned INTx by it). Its reads of the table
+		 * are not the reload's: what the model asks is the reload's. */
 		vplat_routes_changed_locked(d->vm);
+		d->again = !done;
+		d->c.inv_iec += done;	/* counted once, when done */
 		break;
 	case VTDE_INV_IRT:
 		vtdir_cache_flush(&d->irc, true, 0, 0);
 		irt_let_go(d);
 		vplat_routes_changed_locked(d->vm);
+		d->again = false;
 		break;
 	default:
 		break;
@@ -629,12 +637,9 @@ u32 viommu_side_poll(struct viommu_vm *d)
 	u32 n = 0;
 
 	if (d->live) {
+		/* Bounded: the rest of a long queue in later turns (each
+		 * poll goes on with what is left before new writes). */
 		n = vtds_poll(&d->vs, &d->regs, d->page);
-		/* Bounded: the rest of a long queue in later turns. */
-		if (vtde_pending(&d->regs)) {
-			vtde_continue(&d->regs);
-			n++;
-		}
 		side_sync_map(d);
 	}
 	vplat_unlock(d->vm, f);
@@ -758,6 +763,15 @@ int viommu_assign(struct vm *vm, u16 gsid, u8 bus, u8 devfn, struct vtd_domain *
 	m = GUEST_MEM(d);
 	f = vplat_lock(vm);
 	rc = vshadow_add(&d->sh, gsid, bus, devfn, mirror, err, n);
+	if (!rc && !mirror && (d->regs.ecap & ECAP_PT)) {
+		/* No mirror (overcommitted): a pass-through context would
+		 * leave the device blocked with no fault to tell the guest.
+		 * The unit offers none (ECAP.PT 0, VT-d 11.4.3): a guest
+		 * wanting identity maps them in its tables. Before it runs. */
+		d->regs.ecap &= ~ECAP_PT;
+		if (d->side && d->mapped)
+			vtds_publish_all(&d->vs, &d->regs, d->page);
+	}
 	if (!rc)
 		vshadow_update(&d->sh, &d->map, &d->regs, &m, tsc_ns());
 	note_due(d);

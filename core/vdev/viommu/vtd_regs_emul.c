@@ -78,7 +78,8 @@ static void cmd_stall(struct vtde *e)
  * guest waits for no status of it). */
 static void tell_kind(struct vtde *e, enum vtde_inv_kind k)
 {
-	struct vtde_inv inv = { .kind = k, .gran = VTDE_GRAN_GLOBAL };
+	struct vtde_inv inv = { .kind = k, .gran = VTDE_GRAN_GLOBAL,
+				.retry = e->retrying && (e->redo & BIT(k)) };
 
 	e->redo &= ~BIT(k);
 	tell(e, &inv);
@@ -335,8 +336,8 @@ static bool run_desc(struct vtde *e, u64 lo, u64 hi, enum vtde_iqe_why *why)
 		if ((lo & QD_WAIT_RSVD_LO) || (hi & QD_WAIT_RSVD_HI))
 			return false;
 		/* Everything before it is done (each descriptor completes
-		 * as it is read), so fence and drains hold trivially. */
-		e->st.waits++;
+		 * as it is read), so fence and drains hold trivially.
+		 * Counted when done (a status page on disk runs it again). */
 		if (lo & QD_WAIT_SW) {
 			u32 data = (u32)(lo >> 32);
 
@@ -349,6 +350,7 @@ static bool run_desc(struct vtde *e, u64 lo, u64 hi, enum vtde_iqe_why *why)
 				e->st.status_writes_failed++;	/* a DMA to nowhere */
 			}
 		}
+		e->st.waits++;
 		if (lo & QD_WAIT_IF)
 			inv_event(e);
 		return true;
@@ -452,6 +454,7 @@ static void gcmd_write(struct vtde *e, u32 v)
 	} else if (!(v & GCMD_QIE) && (old & GSTS_QIES)) {
 		e->gsts &= ~GSTS_QIES;
 		e->iqh = 0;
+		e->stalled = false;	/* nothing of the queue waits now */
 	}
 	if (v & GCMD_SRTP) {
 		e->root = e->rtaddr;

@@ -224,6 +224,8 @@ struct vtde_inv {
 	u64 addr;			/* IOTLB page: first address */
 	u16 iidx;			/* IEC index */
 	bool queued;			/* from the queue, not a register */
+	bool retry;			/* told again (vtde_continue): the first
+					 * telling's work is done already */
 };
 
 struct vtde_ops {

@@ -95,8 +95,14 @@ void vtds_publish_all(struct vtds *s, struct vtde *e, u32 *page)
 u32 vtds_poll(struct vtds *s, struct vtde *e, u32 *page)
 {
 	u32 found = 0, g;
+	bool more = vtde_pending(e);
 
 	s->st.polls++;
+	/* Work left from an earlier poll first (the rest of a bounded queue
+	 * run, a command stopped at a guest page on disk): the write-back
+	 * below then shows what it did (an ICC or IVT cleared, IQH). */
+	if (more)
+		vtde_continue(e);
 	for (u32 i = 0; i < N(rw32); i++) {
 		u32 off = rw32[i], v = load(page, off);
 
@@ -138,7 +144,7 @@ u32 vtds_poll(struct vtds *s, struct vtde *e, u32 *page)
 	}
 	publish_ro(e, page);
 	s->st.writes += found;
-	return found;
+	return found + more;
 }
 
 bool vtds_dirty(const struct vtds *s, const u32 *page)

@@ -60,9 +60,10 @@ struct vtds {
  * it: before the page is mapped for the guest. */
 void vtds_publish_all(struct vtds *s, struct vtde *e, u32 *page);
 /*
- * One poll: the guest's writes since the last poll to the model, then the
- * model's state to the page. Returns how many writes it found (0: the
- * page was idle).
+ * One poll: work the model had left (vtde_pending) goes on, the guest's
+ * writes since the last poll go to the model, then the model's state to
+ * the page. Returns how many writes it found, plus one if work was left
+ * (0: the page was idle).
  */
 u32 vtds_poll(struct vtds *s, struct vtde *e, u32 *page);
 /* Whether the guest wrote since the last poll (a look, no change: the
