@@ -495,6 +495,14 @@ static int run(struct gst *g, const struct pci_dev *d, volatile u64 *regs)
 	return g->ok ? 0 : 1;
 }
 
+/* edu may master the bus (memory decoding on) while a part runs. */
+static void bus_master(const struct pci_dev *d, bool on)
+{
+	u16 cmd = pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04);
+
+	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04, on ? cmd | 0x6 : cmd & ~0x4);
+}
+
 /* --- the overcommitted VM --- */
 
 #define PO		"iommu selftest viommu, overcommitted: "
@@ -675,11 +683,9 @@ static int overcommitted(const struct pci_dev *d, volatile u64 *regs)
 	}
 	console_printf(PO "a VM without vCPUs, its %llu MiB of RAM sparse (frames on first use), no guest-physical mirror; %02x:%02x.%u assigned as its 00:02.0\n",
 		       (unsigned long long)(VM_RAM >> 20), d->bus, d->dev, d->fn);
-	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
-		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) | 0x6);
+	bus_master(d, true);
 	rc = run_overcommitted(&g, d, regs);
-	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
-		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) & ~0x4);
+	bus_master(d, false);
 	console_printf(PO "%s\n", rc ? "FAILED" : "PASS");
 out:
 	viommu_unassign(vm, GUEST_SID);
@@ -738,11 +744,9 @@ int iommu_selftest_viommu(void)
 	console_printf(P "a VM without vCPUs: %llu MiB of RAM, its vIOMMU (samecore, strict) at %#llx, %02x:%02x.%u assigned as the guest's 00:02.0\n",
 		       (unsigned long long)(VM_RAM >> 20), (unsigned long long)VTDE_BASE, d->bus,
 		       d->dev, d->fn);
-	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
-		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) | 0x6);
+	bus_master(d, true);
 	rc = run(&g, d, regs);
-	pci_write16(d->seg, d->bus, d->dev, d->fn, 0x04,
-		    pci_read16(d->seg, d->bus, d->dev, d->fn, 0x04) & ~0x4);
+	bus_master(d, false);
 	console_printf(P "%s\n", rc ? "FAILED" : "PASS");
 out:
 	viommu_unassign(vm, GUEST_SID);
